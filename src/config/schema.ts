@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * The configuration schema: the single source for validation, the README reference
+ * (`vigil docs`) and the JSON Schema (`vigil docs --json-schema`). Every field has a description.
+ */
+const id = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32');
+
+export const dvrSchema = z.object({
+  id: id.describe('DVR id, unique in the file; secrets come from VIGIL_DVR_<ID>_PASSWORD'),
+  kind: z.enum(['cpplus', 'rtsp']).default('cpplus').describe('cpplus builds CP PLUS URLs (seed Appendix A); rtsp uses each camera\'s url'),
+  host: z.string().min(1).describe('DVR address on the site network'),
+  port: z.number().int().min(1).max(65535).default(554).describe('RTSP port'),
+  username: z.string().default('admin').describe('RTSP user'),
+  password: z.string().default('').describe('RTSP password; prefer VIGIL_DVR_<ID>_PASSWORD or VIGIL_DVR_<ID>_PASSWORD_FILE'),
+}).strict();
+
+export const cameraSchema = z.object({
+  id: id.describe('camera id, unique across all sites (e.g. cam_001)'),
+  name: z.string().optional().describe('display name'),
+  dvr: id.optional().describe('id of the DVR this camera is a channel of'),
+  channel: z.number().int().min(1).max(64).optional().describe('DVR channel (1-based)'),
+  stream: z.union([z.literal(0), z.literal(1)]).default(0).describe('0 = main stream, 1 = sub stream'),
+  url: z.string().regex(/^rtsps?:\/\//, 'must start with rtsp:// or rtsps://').optional().describe('plain RTSP URL for non-CP PLUS sources (instead of dvr+channel)'),
+  location: z.string().optional().describe('free text location'),
+  enabled: z.boolean().default(true).describe('false keeps the camera configured but stopped'),
+  retention_days: z.number().positive().optional().describe('overrides recording.retention_days for this camera'),
+  detect: z.boolean().default(true).describe('run detection on this camera\'s keyframes'),
+}).strict().refine((c) => Boolean(c.url) !== Boolean(c.dvr && c.channel), {
+  message: 'a camera needs either url, or dvr and channel (not both)',
+});
+
+export const siteSchema = z.object({
+  id: id.describe('site id'),
+  name: z.string().optional().describe('display name'),
+  timezone: z.string().default('UTC').describe('IANA time zone for schedules'),
+  dvrs: z.array(dvrSchema).default([]).describe('DVRs/NVRs at this site'),
+  cameras: z.array(cameraSchema).default([]).describe('cameras at this site'),
+}).strict();
+
+const classThresholds = z.record(z.string(), z.number().min(0).max(1));
+
+export const configSchema = z.object({
+  sites: z.array(siteSchema).default([]).describe('sites, each with its DVRs and cameras'),
+  storage: z.object({
+    data_dir: z.string().default('./var').describe('root of all local state; other paths default under it'),
+    recordings_dir: z.string().optional().describe('segment ring buffer (default <data_dir>/recordings)'),
+    objects_dir: z.string().optional().describe('disk object store root (default <data_dir>/objects)'),
+    db_dir: z.string().optional().describe('PGlite data directory (default <data_dir>/db)'),
+  }).strict().default({ data_dir: './var' }).describe('where Vigil keeps its files'),
+  recording: z.object({
+    segment_seconds: z.number().int().min(2).max(60).default(10).describe('length of recorded segments'),
+    format: z.enum(['mpegts']).default('mpegts').describe('segment container (MPEG-TS survives a kill mid-write)'),
+    retention_days: z.number().positive().default(7).describe('days kept in the local ring buffer'),
+    min_free_bytes: z.number().int().nonnegative().default(2 * 1024 ** 3).describe('free-disk floor: oldest segments are deleted below it'),
+    retention_interval_seconds: z.number().positive().default(60).describe('how often retention runs'),
+  }).strict().default({ segment_seconds: 10, format: 'mpegts', retention_days: 7, min_free_bytes: 2 * 1024 ** 3, retention_interval_seconds: 60 }).describe('continuous recording'),
+  stream: z.object({
+    stall_seconds: z.number().positive().default(20).describe('ffmpeg is killed when no frame or segment appears for this long'),
+    rtsp_timeout_seconds: z.number().positive().default(10).describe('socket timeout passed to ffmpeg (-timeout)'),
+    backoff_initial_ms: z.number().int().positive().default(1000).describe('first restart delay'),
+    backoff_max_ms: z.number().int().positive().default(60000).describe('restart delay cap'),
+    backoff_jitter: z.number().min(0).max(1).default(0.1).describe('± fraction of random jitter on each delay'),
+    probe_interval_ms: z.number().int().positive().default(2000).describe('while backing off, a cheap RTSP OPTIONS/DESCRIBE probe runs this often so recording resumes as soon as the source returns'),
+    jpeg_quality: z.number().int().min(2).max(31).default(4).describe('ffmpeg -q:v of keyframe JPEGs (lower is better)'),
+  }).strict().default({ stall_seconds: 20, rtsp_timeout_seconds: 10, backoff_initial_ms: 1000, backoff_max_ms: 60000, backoff_jitter: 0.1, probe_interval_ms: 2000, jpeg_quality: 4 }).describe('camera worker supervision'),
+  detection: z.object({
+    enabled: z.boolean().default(true).describe('run the detector role'),
+    model: z.enum(['centernet']).default('centernet').describe('detector model (centernet ships in npm)'),
+    workers: z.number().int().min(1).max(64).optional().describe('detector worker threads (default: number of cores)'),
+    default_threshold: z.number().min(0).max(1).default(0.4).describe('score threshold for classes without their own'),
+    thresholds: classThresholds.default({ person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }).describe('per-class score thresholds'),
+    classes: z.array(z.string()).default(['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle']).describe('classes reported; others are dropped'),
+    nms_iou: z.number().min(0).max(1).default(0.5).describe('IoU above which overlapping boxes of one class are merged'),
+    max_frame_age_seconds: z.number().positive().default(15).describe('live frames older than this are skipped when inference lags (recording is unaffected)'),
+  }).strict().default({ enabled: true, model: 'centernet', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15 }).describe('object detection'),
+  tracking: z.object({
+    iou_threshold: z.number().min(0).max(1).default(0.2).describe('minimum IoU to continue a track'),
+    max_gap_seconds: z.number().positive().default(6).describe('a track ends after this long unseen; its event is closed'),
+    min_hits: z.number().int().min(1).default(2).describe('detections needed before a track becomes an event'),
+  }).strict().default({ iou_threshold: 0.2, max_gap_seconds: 6, min_hits: 2 }).describe('tracker that turns detections into events'),
+  api: z.object({
+    host: z.string().default('127.0.0.1').describe('bind address; non-loopback needs allow_remote until auth exists'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port'),
+    allow_remote: z.boolean().default(false).describe('permit a non-loopback bind (there is no authentication yet)'),
+  }).strict().default({ host: '127.0.0.1', port: 8080, allow_remote: false }).describe('REST API'),
+  bus: z.object({ kind: z.enum(['memory']).default('memory').describe('memory (one box); kafka arrives with the fleet shape') }).strict().default({ kind: 'memory' }).describe('message bus'),
+  store: z.object({ kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape') }).strict().default({ kind: 'pglite' }).describe('database'),
+  objects: z.object({ kind: z.enum(['disk']).default('disk').describe('disk (one box); s3 arrives with the fleet shape') }).strict().default({ kind: 'disk' }).describe('object storage'),
+  log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info').describe('log level') }).strict().default({ level: 'info' }).describe('logging'),
+}).strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type SiteConfig = z.infer<typeof siteSchema>;
+export type DvrConfig = z.infer<typeof dvrSchema>;
+export type CameraConfig = z.infer<typeof cameraSchema>;
