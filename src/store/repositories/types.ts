@@ -1,0 +1,120 @@
+import type { BBox } from '../../core/types.ts';
+
+/** What the roles need from the database. Implementations use parameterised SQL only. */
+
+export interface CameraRow {
+  id: string;
+  name: string;
+  site_id: string;
+  dvr_channel: number | null;
+  /** always stored redacted */
+  rtsp_url: string;
+  location: string | null;
+  status: string;
+  created_at: Date;
+}
+
+export interface CameraRepo {
+  /** idempotent on id; rtsp_url must already be redacted by the caller */
+  upsert(c: { id: string; name: string; siteId: string; dvrChannel?: number | null; rtspUrl: string; location?: string | null; status?: string }): Promise<void>;
+  list(): Promise<CameraRow[]>;
+  get(id: string): Promise<CameraRow | null>;
+  setStatus(id: string, status: string): Promise<void>;
+}
+
+export type SegmentStatus = 'open' | 'closed' | 'missing';
+
+export interface SegmentRow {
+  id: number;
+  camera_id: string;
+  start_time: Date;
+  end_time: Date | null;
+  /** path relative to the recordings dir, e.g. cam_001/20250120/143000_000123.ts */
+  path: string;
+  bytes: number;
+  status: SegmentStatus;
+}
+
+export interface GapRow {
+  camera_id: string;
+  start_time: Date;
+  end_time: Date | null;
+  cause: string;
+}
+
+export interface SegmentRepo {
+  /** idempotent on path: inserts, or updates end_time/bytes/status */
+  upsert(s: { cameraId: string; path: string; startTime: Date; endTime: Date | null; bytes: number; status: SegmentStatus }): Promise<void>;
+  /** segments overlapping [from, to), ordered by start_time */
+  list(cameraId: string, from: Date, to: Date): Promise<SegmentRow[]>;
+  /** the oldest closed segments, for retention (camera optional) */
+  oldest(limit: number, cameraId?: string): Promise<SegmentRow[]>;
+  /** closed segments of a camera that ended before `before` */
+  endedBefore(cameraId: string, before: Date, limit: number): Promise<SegmentRow[]>;
+  /** open segments (after a crash these are reconciled with the files) */
+  open(cameraId?: string): Promise<SegmentRow[]>;
+  remove(path: string): Promise<void>;
+  /** opens a gap (source lost) — idempotent while the gap stays open */
+  openGap(cameraId: string, start: Date, cause: string): Promise<void>;
+  /** closes the open gap of a camera, if any */
+  closeGap(cameraId: string, end: Date): Promise<void>;
+  gaps(cameraId: string, from: Date, to: Date): Promise<GapRow[]>;
+  stats(cameraId: string): Promise<{ segments: number; bytes: number; first: Date | null; last: Date | null }>;
+}
+
+export interface EventInput {
+  /** natural key: replays of the same track never create a second row */
+  eventKey: string;
+  cameraId: string;
+  eventType: string;
+  label: string;
+  confidence: number;
+  bbox: BBox | null;
+  snapshotPath: string | null;
+  startTime: Date;
+  endTime: Date | null;
+  severity?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface EventRow {
+  id: number;
+  event_key: string;
+  camera_id: string;
+  event_type: string;
+  label: string;
+  confidence: number;
+  bounding_box: BBox | null;
+  snapshot_path: string | null;
+  start_time: Date;
+  end_time: Date | null;
+  severity: string | null;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+export interface EventFilter {
+  cameraId?: string;
+  label?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  /** opaque cursor from a previous page */
+  cursor?: string;
+}
+
+export interface EventRepo {
+  /** insert or update by eventKey (end_time, confidence = max, snapshot when better); returns the id */
+  upsert(e: EventInput): Promise<number>;
+  get(id: number): Promise<EventRow | null>;
+  /** newest first (start_time desc, id desc); nextCursor null on the last page; throws InvalidCursorError on a bad cursor */
+  list(f: EventFilter): Promise<{ items: EventRow[]; nextCursor: string | null }>;
+}
+
+export class InvalidCursorError extends Error {}
+
+export interface Repositories {
+  cameras: CameraRepo;
+  segments: SegmentRepo;
+  events: EventRepo;
+}
