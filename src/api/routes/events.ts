@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Objects } from '../../objects/port.ts';
+import { NotFoundError } from '../../objects/port.ts';
+import { InvalidCursorError, type EventRow, type Repositories } from '../../store/repositories/types.ts';
+import { addRoute, badRequest, notFound } from '../route.ts';
+
+export interface EventRouteDeps {
+  repos: Repositories;
+  objects: Objects;
+}
+
+const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+const eventQuery = z.object({
+  camera: z.string().max(64).optional().describe('camera id'),
+  class: z.string().max(32).optional().describe('object class, e.g. person'),
+  from: isoTime.optional().describe('events starting at or after this time (ISO 8601)'),
+  to: isoTime.optional().describe('events starting before this time (ISO 8601)'),
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size (1-500)'),
+  cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+}).strict();
+
+const eventId = z.object({ id: z.coerce.number().int().positive().describe('event id') }).strict();
+
+function publicEvent(e: EventRow) {
+  return {
+    id: e.id,
+    camera_id: e.camera_id,
+    event_type: e.event_type,
+    class: e.label,
+    confidence: e.confidence,
+    bbox: e.bounding_box,
+    start_time: e.start_time,
+    end_time: e.end_time,
+    severity: e.severity,
+    snapshot_url: e.snapshot_path ? `/api/v1/events/${e.id}/snapshot` : null,
+    metadata: e.metadata,
+  };
+}
+
+export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/events', tag: 'events', summary: 'Query events (filtered, newest first, cursor-paginated)',
+    query: eventQuery,
+    handler: async ({ query }) => {
+      if (query.from && query.to && query.from > query.to) throw badRequest(`query parameter 'from' (${query.from.toISOString()}) is after 'to' (${query.to.toISOString()})`);
+      try {
+        const page = await deps.repos.events.list({ cameraId: query.camera, label: query.class, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor });
+        return { items: page.items.map(publicEvent), next_cursor: page.nextCursor };
+      } catch (e) {
+        if (e instanceof InvalidCursorError) throw badRequest(`query parameter 'cursor' is not a cursor returned by this API`);
+        throw e;
+      }
+    },
+  });
+
+  const load = async (id: number): Promise<EventRow> => {
+    const e = await deps.repos.events.get(id);
+    if (!e) throw notFound(`no event with id ${id}`);
+    return e;
+  };
+
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/events/:id', tag: 'events', summary: 'Event details with snapshot link',
+    params: eventId, query: z.object({}).strict(),
+    handler: async ({ params }) => publicEvent(await load(params.id)),
+  });
+
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/events/:id/snapshot', tag: 'events', summary: 'Best snapshot (JPEG) of the event', produces: 'image/jpeg',
+    params: eventId, query: z.object({}).strict(),
+    handler: async ({ params, reply }) => {
+      const e = await load(params.id);
+      if (!e.snapshot_path) throw notFound(`event ${e.id} has no snapshot`);
+      try {
+        const jpeg = await deps.objects.get('snapshots', e.snapshot_path);
+        return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(jpeg);
+      } catch (err) {
+        if (err instanceof NotFoundError) throw notFound(`snapshot of event ${e.id} is no longer stored`);
+        throw err;
+      }
+    },
+  });
+}

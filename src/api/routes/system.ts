@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Health } from '../../core/health.ts';
+import { registry } from '../../core/metrics.ts';
+import type { Store } from '../../store/port.ts';
+import { addRoute } from '../route.ts';
+
+export interface SystemRouteDeps {
+  health: Health;
+  store: Store;
+  version: string;
+  startedAt: Date;
+}
+
+const noQuery = z.object({}).strict();
+
+export function systemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void {
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/system/health', tag: 'system', summary: 'System health: every component with its state',
+    query: noQuery,
+    handler: async () => ({
+      status: deps.health.overall(),
+      version: deps.version,
+      started_at: deps.startedAt.toISOString(),
+      uptime_seconds: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
+      database: (await deps.store.ping()) ? 'ok' : 'unreachable',
+      components: deps.health.snapshot(),
+    }),
+  });
+
+  // Kubernetes probes (seed §8.6): live = the process answers; ready = it can serve (DB reachable,
+  // nothing critical); startup = every role has finished starting.
+  addRoute(app, {
+    method: 'GET', url: '/health/live', tag: 'probes', summary: 'Liveness probe', query: noQuery,
+    handler: async () => ({ status: 'ok' }),
+  });
+  addRoute(app, {
+    method: 'GET', url: '/health/ready', tag: 'probes', summary: 'Readiness probe', query: noQuery,
+    handler: async ({ reply }) => {
+      const db = await deps.store.ping();
+      const ready = db && deps.health.isStarted() && deps.health.overall() !== 'critical';
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database: db ? 'ok' : 'unreachable', health: deps.health.overall() });
+    },
+  });
+  addRoute(app, {
+    method: 'GET', url: '/health/startup', tag: 'probes', summary: 'Startup probe', query: noQuery,
+    handler: async ({ reply }) => reply.code(deps.health.isStarted() ? 200 : 503).send({ status: deps.health.isStarted() ? 'started' : 'starting' }),
+  });
+  addRoute(app, {
+    method: 'GET', url: '/metrics', tag: 'probes', summary: 'Prometheus metrics', query: noQuery, produces: 'text/plain',
+    handler: async ({ reply }) => reply.header('content-type', registry.contentType).send(await registry.metrics()),
+  });
+}

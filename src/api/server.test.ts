@@ -1,0 +1,112 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ResolvedCamera } from '../config/load.ts';
+import { Health } from '../core/health.ts';
+import { rootLogger } from '../core/log.ts';
+import { registerSecret } from '../core/redact.ts';
+import type { Objects } from '../objects/port.ts';
+import { NotFoundError } from '../objects/port.ts';
+import type { Store } from '../store/port.ts';
+import { InvalidCursorError, type EventRow, type Repositories } from '../store/repositories/types.ts';
+import { assertSafeBind, buildApi } from './server.ts';
+
+const camera: ResolvedCamera = {
+  id: 'cam_001', name: 'Gate', siteId: 'main', dvrId: 'dvr1', channel: 1, stream: 0, retentionDays: 7, detect: true,
+  url: 'rtsp://10.0.0.5:554/user=admin&password=hunter22&channel=1&stream=0.sdp?',
+};
+registerSecret('hunter22');
+
+const event: EventRow = {
+  id: 7, event_key: 'cam_001:1', camera_id: 'cam_001', event_type: 'detection', label: 'person', confidence: 0.91,
+  bounding_box: [1, 2, 3, 4], snapshot_path: 'cam_001/1.jpg', start_time: new Date('2026-01-01T00:00:00Z'), end_time: null,
+  severity: null, metadata: {}, created_at: new Date(),
+};
+
+const calls: unknown[] = [];
+// In-memory stand-ins isolate the HTTP layer; the real repositories have their own contract suite.
+const repos = {
+  cameras: {} as Repositories['cameras'],
+  segments: { stats: async () => ({ segments: 3, bytes: 100, first: null, last: null }) } as unknown as Repositories['segments'],
+  events: {
+    get: async (id: number) => (id === 7 ? event : null),
+    list: async (f: { cursor?: string }) => {
+      calls.push(f);
+      if (f.cursor === 'bad') throw new InvalidCursorError('bad');
+      return { items: [event], nextCursor: null };
+    },
+  } as unknown as Repositories['events'],
+} as Repositories;
+const objects = { get: async (_b: string, k: string) => { if (k === 'cam_001/1.jpg') return Buffer.from([0xff, 0xd8, 0xff, 0xd9]); throw new NotFoundError(k); } } as unknown as Objects;
+const store = { ping: async () => true } as unknown as Store;
+const health = new Health();
+const app = buildApi({
+  cameras: [camera], repos, objects, store, health, version: 'test', startedAt: new Date(), log: rootLogger,
+  status: () => ({ state: 'streaming', connected: true, lastFrameAt: null, lastSegmentAt: null, reconnects: 2, currentBackoffMs: 0, lastError: 'DVR said 401 for password=hunter22', fps: 1, bitrateKbps: 2000 }),
+});
+afterAll(() => app.close());
+
+describe('API', () => {
+  it('lists cameras without credentials', async () => {
+    const r = await app.inject('/api/v1/cameras');
+    expect(r.statusCode).toBe(200);
+    expect(r.body).not.toContain('hunter22');
+    expect(r.json().items[0]).toMatchObject({ id: 'cam_001', connected: true });
+  });
+
+  it('camera details carry health and recording state, redacted', async () => {
+    const r = await app.inject('/api/v1/cameras/cam_001');
+    expect(r.json()).toMatchObject({ health: { reconnects: 2 }, recording: { state: 'recording', segments: 3 } });
+    expect(r.body).not.toContain('hunter22');
+    expect((await app.inject('/api/v1/cameras/nope')).statusCode).toBe(404);
+  });
+
+  it('rejects unknown query keys naming them', async () => {
+    const r = await app.inject('/api/v1/events?clas=person');
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toContain("'clas'");
+  });
+
+  it('validates times and ranges', async () => {
+    expect((await app.inject('/api/v1/events?from=yesterday')).json().message).toContain("'from'");
+    const r = await app.inject('/api/v1/events?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z');
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toContain('after');
+    expect((await app.inject('/api/v1/events?limit=0')).statusCode).toBe(400);
+    expect((await app.inject('/api/v1/events?cursor=bad')).statusCode).toBe(400);
+  });
+
+  it('passes filters to the repository and shapes events', async () => {
+    const r = await app.inject('/api/v1/events?class=person&camera=cam_001&limit=5');
+    expect(r.statusCode).toBe(200);
+    expect(calls.at(-1)).toMatchObject({ label: 'person', cameraId: 'cam_001', limit: 5 });
+    expect(r.json().items[0]).toMatchObject({ id: 7, class: 'person', snapshot_url: '/api/v1/events/7/snapshot' });
+  });
+
+  it('serves snapshots and 404s', async () => {
+    const r = await app.inject('/api/v1/events/7/snapshot');
+    expect(r.headers['content-type']).toBe('image/jpeg');
+    expect((await app.inject('/api/v1/events/8')).statusCode).toBe(404);
+    expect((await app.inject('/api/v1/events/abc')).statusCode).toBe(400);
+  });
+
+  it('probes: startup and ready wait for markStarted', async () => {
+    expect((await app.inject('/health/live')).statusCode).toBe(200);
+    expect((await app.inject('/health/startup')).statusCode).toBe(503);
+    health.markStarted();
+    expect((await app.inject('/health/ready')).statusCode).toBe(200);
+    health.set('edge', 'critical', 'disk full');
+    expect((await app.inject('/health/ready')).statusCode).toBe(503);
+  });
+
+  it('exposes metrics and an OpenAPI document from the route schemas', async () => {
+    expect((await app.inject('/metrics')).body).toContain('stream_active');
+    const doc = (await app.inject('/api/v1/openapi.json')).json();
+    expect(Object.keys(doc.paths)).toContain('/api/v1/events/{id}');
+    expect(doc.paths['/api/v1/events'].get.parameters.map((p: { name: string }) => p.name)).toContain('class');
+  });
+
+  it('refuses a non-loopback bind unless allowed', () => {
+    expect(() => assertSafeBind('0.0.0.0', false)).toThrow(/no authentication/);
+    expect(() => assertSafeBind('0.0.0.0', true)).not.toThrow();
+    expect(() => assertSafeBind('127.0.0.1', false)).not.toThrow();
+  });
+});

@@ -1,0 +1,31 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Process-wide metrics with the names of seed §10.2. prom-client's default metrics are not
+ * registered: `promtool check metrics` rejects its `nodejs_active_*_total` gauges.
+ */
+export const registry = new Registry();
+
+const cam = ['camera_id'] as const;
+
+export const metrics = {
+  streamActive: new Gauge({ name: 'stream_active', help: 'Camera stream connected (0/1)', labelNames: cam, registers: [registry] }),
+  streamFps: new Gauge({ name: 'stream_fps', help: 'Analysed keyframes per second actually received', labelNames: cam, registers: [registry] }),
+  streamBitrate: new Gauge({ name: 'stream_bitrate', help: 'Recorded bitrate in kbps', labelNames: cam, registers: [registry] }),
+  streamReconnects: new Counter({ name: 'stream_reconnect_total', help: 'Camera worker restarts', labelNames: cam, registers: [registry] }),
+  streamLatency: new Histogram({ name: 'stream_latency_seconds', help: 'Frame arrival to detections published', labelNames: cam, buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry] }),
+  inferenceDuration: new Histogram({ name: 'ai_inference_duration_seconds', help: 'Detector latency per frame', labelNames: ['model'], buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5], registers: [registry] }),
+  detections: new Counter({ name: 'ai_detection_total', help: 'Detections by model and class', labelNames: ['model', 'class'], registers: [registry] }),
+  queueDepth: new Gauge({ name: 'ai_queue_depth', help: 'Frames waiting for inference', registers: [registry] }),
+  framesSkipped: new Counter({ name: 'ai_frames_skipped_total', help: 'Live frames skipped because inference lagged (recording unaffected)', labelNames: cam, registers: [registry] }),
+  events: new Counter({ name: 'events_total', help: 'Events created', labelNames: ['type', 'severity'], registers: [registry] }),
+  diskFree: new Gauge({ name: 'edge_disk_free_bytes', help: 'Free bytes on the recordings volume', registers: [registry] }),
+  diskTotal: new Gauge({ name: 'edge_disk_total_bytes', help: 'Size of the recordings volume', registers: [registry] }),
+  memoryUsage: new Gauge({ name: 'edge_memory_usage_percent', help: 'Host memory in use', registers: [registry] }),
+  consumerLag: new Gauge({ name: 'kafka_consumer_lag', help: 'Bus records not yet committed by a consumer group', labelNames: ['topic', 'group'], registers: [registry] }),
+  apiDuration: new Histogram({ name: 'api_request_duration_seconds', help: 'API response time', labelNames: ['path'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
+  apiRequests: new Counter({ name: 'api_requests_total', help: 'API responses by status and route', labelNames: ['status', 'path'], registers: [registry] }),
+  camerasOnline: new Gauge({ name: 'cameras_online_total', help: 'Cameras currently streaming', registers: [registry] }),
+  healthStatus: new Gauge({ name: 'app_health_status', help: '0 healthy, 1 degraded, 2 critical', labelNames: ['service'], registers: [registry] }),
+  segmentsDeleted: new Counter({ name: 'recording_segments_deleted_total', help: 'Segments removed by retention', labelNames: ['camera_id', 'reason'], registers: [registry] }),
+};
