@@ -15,7 +15,7 @@ const MAX_JPEG_BYTES = 32 * 1024 * 1024;
 type Phase = 'soi' | 'segments' | 'scan';
 
 export class JpegStreamParser {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private phase: Phase = 'soi';
   /** bytes dropped while resynchronising (garbage between or inside images) */
