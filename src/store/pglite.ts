@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import type { Logger } from '../core/log.ts';
+import { acquireDirLock } from './lockfile.ts';
+import type { QueryResult, Sql, Store } from './port.ts';
+
+/**
+ * Embedded Store: PGlite (PostgreSQL in WebAssembly) on disk, with pgvector.
+ *
+ * What repositories get back (the postgres adapter must return the same):
+ * - timestamptz / timestamp / date → Date
+ * - int2/int4/int8 (BIGSERIAL ids, counts) → number; an int8 beyond 2^53 throws rather than lose digits
+ * - numeric (DECIMAL confidence, SUM(bigint)) → number
+ * - float4/float8 → number, bool → boolean, json/jsonb → parsed value, arrays → JS arrays
+ * - box, polygon, vector and other types → PostgreSQL's text form
+ *
+ * A query without parameters may hold several statements (simple protocol, as node-postgres does);
+ * its result is that of the last statement. With parameters, exactly one statement.
+ *
+ * PGlite runs one statement at a time: inside `transaction(fn)`, use only the `tx` it gives —
+ * calling the store itself there waits for the transaction and deadlocks.
+ */
+export const PING_TIMEOUT_MS = 2_000;
+
+function toSafeInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} exceeds JavaScript's safe integer range`);
+  return n;
+}
+
+const parsers = {
+  [types.INT8]: toSafeInteger,
+  [types.NUMERIC]: (text: string) => Number(text),
+};
+
+type PgliteResult = { rows: unknown[]; affectedRows?: number };
+
+function toResult<T>(r: PgliteResult | undefined): QueryResult<T> {
+  return { rows: (r?.rows ?? []) as T[], affectedRows: r?.affectedRows };
+}
+
+/** Runs a query on a PGlite connection or transaction with the port's semantics. */
+function runOn(db: PGlite | Transaction) {
+  return async <T>(text: string, params?: unknown[]): Promise<QueryResult<T>> => {
+    if (params && params.length > 0) return toResult<T>(await db.query(text, params));
+    const results = await db.exec(text);
+    return toResult<T>(results[results.length - 1]);
+  };
+}
+
+export async function openPglite(dataDir: string, opts: { log?: Logger } = {}): Promise<Store> {
+  const lock = acquireDirLock(dataDir, opts.log);
+  let db: PGlite;
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    // loading pgvector here makes `CREATE EXTENSION vector` (migration 001) available
+    db = await PGlite.create(dataDir, { extensions: { vector }, parsers });
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  opts.log?.info({ data_dir: dataDir }, 'pglite store open');
+  let closed = false;
+
+  return {
+    kind: 'pglite',
+    query: runOn(db),
+    transaction: <R>(fn: (tx: Sql) => Promise<R>) => db.transaction((tx) => fn({ query: runOn(tx) })),
+    async ping() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([db.query('SELECT 1').then(() => true, () => false), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await db.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { BBox } from '../../core/types.ts';
+import type { Sql, Store } from '../port.ts';
+import { InvalidCursorError, type EventInput, type EventRepo, type EventRow } from './types.ts';
+
+/** Largest page a caller may ask for; larger limits are clamped. */
+export const MAX_EVENT_PAGE = 1000;
+
+const COLUMNS = `id, event_key, camera_id, event_type, label, confidence, bounding_box, snapshot_path,
+  start_time, end_time, severity, metadata, created_at`;
+
+type DbEventRow = Omit<EventRow, 'bounding_box'> & { bounding_box: string | null };
+
+/** box is stored as PostgreSQL's BOX, which prints as (x2,y2),(x1,y1) — upper right first. */
+function boxParam(b: BBox | null): string | null {
+  return b ? `(${b[0]},${b[1]}),(${b[2]},${b[3]})` : null;
+}
+
+function parseBox(text: string | null): BBox | null {
+  if (text === null) return null;
+  const n = text.replace(/[()]/g, '').split(',').map(Number);
+  if (n.length !== 4 || n.some((v) => !Number.isFinite(v))) throw new Error(`unexpected box value ${text}`);
+  const [xa, ya, xb, yb] = n as [number, number, number, number];
+  return [Math.min(xa, xb), Math.min(ya, yb), Math.max(xa, xb), Math.max(ya, yb)];
+}
+
+function toRow(r: DbEventRow): EventRow {
+  return { ...r, bounding_box: parseBox(r.bounding_box) };
+}
+
+export function encodeCursor(startTime: Date, id: number): string {
+  return Buffer.from(JSON.stringify([startTime.toISOString(), id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { startTime: Date; id: number } {
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && Number.isSafeInteger(v[1])) {
+      const startTime = new Date(v[0]);
+      if (!Number.isNaN(startTime.getTime())) return { startTime, id: v[1] as number };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new InvalidCursorError('invalid cursor');
+}
+
+async function upsertIn(tx: Sql, e: EventInput): Promise<number> {
+  // event_key cannot be UNIQUE on its own (the partition key must be part of any unique
+  // constraint), so concurrent upserts of one key are serialised by a per-key lock instead
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [e.eventKey]);
+  const existing = await tx.query<{ id: number; start_time: Date }>(
+    'SELECT id, start_time FROM events WHERE event_key = $1 ORDER BY start_time LIMIT 1 FOR UPDATE',
+    [e.eventKey],
+  );
+  const metadata = JSON.stringify(e.metadata ?? {});
+  const found = existing.rows[0];
+  if (!found) {
+    const { rows } = await tx.query<{ id: number }>(
+      `INSERT INTO events (event_key, camera_id, event_type, label, confidence, bounding_box, snapshot_path,
+                           start_time, end_time, severity, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6::box, $7, $8, $9, $10, $11::jsonb) RETURNING id`,
+      [e.eventKey, e.cameraId, e.eventType, e.label, e.confidence, boxParam(e.bbox), e.snapshotPath,
+        e.startTime, e.endTime, e.severity ?? null, metadata],
+    );
+    return rows[0]!.id;
+  }
+  // SET expressions see the old row: the earliest start, the latest end, the best confidence and
+  // the box/snapshot of the most confident call (a better call without a snapshot keeps the old one)
+  const { rows } = await tx.query<{ id: number }>(
+    `UPDATE events SET
+       start_time = LEAST(start_time, $3::timestamptz),
+       end_time = GREATEST(end_time, $4::timestamptz),
+       bounding_box = CASE WHEN confidence IS NULL OR $5::decimal(4,3) > confidence
+                           THEN COALESCE($6::box, bounding_box) ELSE bounding_box END,
+       snapshot_path = CASE WHEN confidence IS NULL OR $5::decimal(4,3) > confidence
+                            THEN COALESCE($7, snapshot_path) ELSE snapshot_path END,
+       confidence = GREATEST(confidence, $5::decimal(4,3)),
+       severity = COALESCE($8, severity),
+       metadata = metadata || $9::jsonb
+     WHERE id = $1 AND start_time = $2
+     RETURNING id`,
+    [found.id, found.start_time, e.startTime, e.endTime, e.confidence, boxParam(e.bbox), e.snapshotPath,
+      e.severity ?? null, metadata],
+  );
+  return rows[0]!.id;
+}
+
+export function eventRepo(store: Store): EventRepo {
+  return {
+    upsert: (e) => store.transaction((tx) => upsertIn(tx, e)),
+
+    async get(id) {
+      const { rows } = await store.query<DbEventRow>(`SELECT ${COLUMNS} FROM events WHERE id = $1`, [id]);
+      return rows[0] ? toRow(rows[0]) : null;
+    },
+
+    async list(f) {
+      const limit = Math.min(Math.max(Math.trunc(f.limit) || 1, 1), MAX_EVENT_PAGE);
+      // fixed SQL fragments with $n placeholders; values only ever travel as parameters
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const add = (fragment: (n: string) => string, ...values: unknown[]) => {
+        const refs = values.map((v) => `$${params.push(v)}`);
+        where.push(fragment(refs.join(', ')));
+      };
+      if (f.cursor !== undefined) {
+        const c = decodeCursor(f.cursor);
+        add((refs) => `(start_time, id) < (${refs})`, c.startTime, c.id);
+      }
+      if (f.cameraId !== undefined) add((ref) => `camera_id = ${ref}`, f.cameraId);
+      if (f.label !== undefined) add((ref) => `label = ${ref}`, f.label);
+      if (f.from !== undefined) add((ref) => `start_time >= ${ref}`, f.from);
+      if (f.to !== undefined) add((ref) => `start_time < ${ref}`, f.to);
+      const { rows } = await store.query<DbEventRow>(
+        `SELECT ${COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY start_time DESC, id DESC LIMIT $${params.push(limit + 1)}`,
+        params,
+      );
+      const items = rows.slice(0, limit).map(toRow);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.start_time, last.id) : null };
+    },
+  };
+}
