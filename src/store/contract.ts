@@ -133,6 +133,11 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
         expect(rows[0]?.ts).toBeInstanceOf(Date);
       });
 
+      it('runs a multi-statement script without parameters and returns the last result', async () => {
+        const { rows } = await store.query(`CREATE TEMP TABLE script_${run} (v int); INSERT INTO script_${run} VALUES (1), (2); SELECT sum(v) AS s FROM script_${run}`);
+        expect(rows).toEqual([{ s: 3 }]);
+      });
+
       it('answers ping', async () => {
         expect(await store.ping()).toBe(true);
       });

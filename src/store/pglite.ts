@@ -21,6 +21,8 @@ import type { QueryResult, Sql, Store } from './port.ts';
  * PGlite runs one statement at a time: inside `transaction(fn)`, use only the `tx` it gives —
  * calling the store itself there waits for the transaction and deadlocks.
  */
+
+/** ping() answers false when the database is busy this long (e.g. behind a long transaction). */
 export const PING_TIMEOUT_MS = 2_000;
 
 function toSafeInteger(text: string): number {
