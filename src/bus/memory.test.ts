@@ -116,4 +116,14 @@ describe('memory bus', () => {
     expect(seen).toEqual([0, 1, -1, 0, 1, 2]);
     await bus.close();
   });
+
+  it('dead-letters records whose handler rejects with a non-Error', async () => {
+    const bus = createMemoryBus({ retryBackoffMs: 1 });
+    const dead: BusRecord[] = [];
+    await bus.subscribe({ topic: 't.dlq', group: 'g', handler: async (r) => void dead.push(r) });
+    await bus.subscribe({ topic: 't', group: 'g', maxAttempts: 2, handler: () => Promise.reject('plain string') });
+    await bus.publish('t', 'k', 1);
+    await eventually(() => expect(dead.map((r) => r.headers['x-error'])).toEqual(['plain string']));
+    await bus.close();
+  });
 });

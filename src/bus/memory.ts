@@ -39,7 +39,7 @@ interface Group {
   workers: Worker[];
 }
 
-type Outcome = { ok: true } | { ok: false; error: unknown };
+type Outcome = { ok: true } | { ok: false; error: Error };
 
 const log = rootLogger.child({ component: 'bus-memory' });
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -117,7 +117,10 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
   async function deliver(member: Member, record: BusRecord): Promise<Outcome> {
     const run = Promise.resolve()
       .then(() => member.handler(record))
-      .then((): Outcome => ({ ok: true }), (error: unknown): Outcome => ({ ok: false, error }));
+      .then(
+        (): Outcome => ({ ok: true }),
+        (error: unknown): Outcome => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
+      );
     member.inflight.add(run);
     try {
       return await run;
@@ -126,8 +129,8 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
     }
   }
 
-  function deadLetter(record: BusRecord, error: unknown, attempts: number): void {
-    const message = redact(error instanceof Error ? error.message : String(error));
+  function deadLetter(record: BusRecord, error: Error, attempts: number): void {
+    const message = redact(error.message);
     publishNow(dlqTopic(record.topic), record.key, record.value, {
       ...record.headers,
       'x-original-topic': record.topic,
