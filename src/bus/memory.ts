@@ -42,6 +42,7 @@ interface Group {
 type Outcome = { ok: true } | { ok: false; error: Error };
 
 const log = rootLogger.child({ component: 'bus-memory' });
+const groupId = (topic: string, group: string) => `${topic}\u0000${group}`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -76,7 +77,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
   }
 
   function groupOf(topic: string, name: string): Group {
-    const id = `${topic}\u0000${name}`;
+    const id = groupId(topic, name);
     let g = groups.get(id);
     if (!g) {
       g = { topic, name, committed: [], members: [], owners: [], workers: [] };
@@ -219,7 +220,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
     },
 
     async committed(topic, group, partition) {
-      return groups.get(`${topic}\u0000${group}`)?.committed[partition] ?? -1;
+      return groups.get(groupId(topic, group))?.committed[partition] ?? -1;
     },
 
     async seek(topic, group, partition, offset) {
@@ -234,7 +235,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
 
     async lag(topic, group) {
       const logs = topics.get(topic) ?? [];
-      const g = groups.get(`${topic}\u0000${group}`);
+      const g = groups.get(groupId(topic, group));
       return logs.reduce((sum, l, p) => sum + l.end - Math.min(l.end, Math.max(g?.committed[p] ?? -1, l.earliest)), 0);
     },
 
