@@ -41,7 +41,6 @@ interface Job extends DetectJob {
 }
 
 interface Slot {
-  index: number;
   worker: Worker;
   ready: boolean;
   job?: Job;
@@ -114,7 +113,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
 
   function spawn(index: number): void {
     const worker = startWorker(url, workerData);
-    const slot: Slot = { index, worker, ready: false };
+    const slot: Slot = { worker, ready: false };
     slots[index] = slot;
     worker.on('message', (msg: WorkerReply) => {
       if (msg.type === 'ready') {
