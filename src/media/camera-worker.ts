@@ -1,0 +1,410 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Config } from '../config/schema.ts';
+import type { ResolvedCamera } from '../config/load.ts';
+import { rootLogger, type Logger } from '../core/log.ts';
+import { redact } from '../core/redact.ts';
+import type { FrameMessage } from '../core/types.ts';
+import { Backoff } from './backoff.ts';
+import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failure } from './failure.ts';
+import { buildFfmpegArgs, dayDir, SEGMENT_LIST_FD, segmentPattern, spawnTag } from './ffmpeg-args.ts';
+import { jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';
+import { probeRtsp } from './rtsp-probe.ts';
+
+export type WorkerState = 'starting' | 'streaming' | 'backoff' | 'stopped';
+
+export interface WorkerStatus {
+  cameraId: string;
+  state: WorkerState;
+  connected: boolean;
+  lastFrameAt: string | null;
+  /** ffmpeg restarts since the worker started */
+  reconnects: number;
+  currentBackoffMs: number | null;
+  /** redacted, names the camera and the cause */
+  lastError: string | null;
+  lastErrorKind: Failure['kind'] | null;
+  /** keyframes per second over the last 10 s */
+  fps: number;
+  /** bits per second of the last closed segment */
+  bitrateBps: number | null;
+}
+
+export interface SegmentOpened {
+  cameraId: string;
+  /** relative to the recordings dir */
+  path: string;
+  startTime: Date;
+}
+
+export interface SegmentClosed extends SegmentOpened {
+  endTime: Date;
+  bytes: number;
+}
+
+/** Recording stopped: from `start` until the next segment opens there is no video. */
+export interface GapStart { cameraId: string; start: Date; cause: string; kind: Failure['kind'] | 'stopped' }
+export interface GapEnd { cameraId: string; end: Date }
+
+export interface CameraWorkerEvents {
+  frame: [FrameMessage];
+  segmentOpened: [SegmentOpened];
+  segment: [SegmentClosed];
+  /** an empty segment file (ffmpeg killed right after opening it) was deleted */
+  segmentDiscarded: [{ cameraId: string; path: string }];
+  gap: [GapStart];
+  gapEnd: [GapEnd];
+  status: [WorkerStatus];
+}
+
+export interface CameraWorkerOptions {
+  camera: ResolvedCamera;
+  stream: Config['stream'];
+  segmentSeconds: number;
+  recordingsDir: string;
+  ffmpegPath?: string;
+  /** streaming this long without failing resets the backoff (default 10 s) */
+  healthyAfterMs?: number;
+  /** stop(): SIGINT first so the open segment is finalised, SIGKILL after this (default 5 s) */
+  stopTimeoutMs?: number;
+  random?: () => number;
+  logger?: Logger;
+}
+
+const FPS_WINDOW_MS = 10_000;
+const KILL_GRACE_MS = 2000;
+const MAX_PROBLEM_LINES = 20;
+const DAY_MS = 86_400_000;
+
+/** Every live ffmpeg child, killed if Node exits without stopping its workers (no orphans). */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+  liveChildren.add(child);
+}
+
+interface Run {
+  child: ChildProcess;
+  startedAt: number;
+  lastProgressAt: number;
+  /** segments announced by ffmpeg and not yet in the segment list, by file name */
+  open: Map<string, SegmentOpened>;
+  problems: string[];
+  stalledSeconds?: number;
+  exited: Promise<void>;
+  healthyTimer?: NodeJS.Timeout;
+  watchdog: NodeJS.Timeout;
+  killTimer?: NodeJS.Timeout;
+}
+
+/**
+ * Supervises one ffmpeg per camera (seed §4.2.1, §8.2; DESIGN §4): every exit is a failure
+ * (ffmpeg exits 0 when the server dies), no progress for stall_seconds kills it, restarts back
+ * off exponentially with jitter, and a cheap RTSP probe restarts at once when the source returns.
+ */
+export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
+  readonly cameraId: string;
+  private readonly log: Logger;
+  private readonly backoff: Backoff;
+  private run: Run | null = null;
+  private state: WorkerState = 'stopped';
+  private stopping = false;
+  private restartTimer?: NodeJS.Timeout;
+  private probeTimer?: NodeJS.Timeout;
+  // Starts at the epoch milliseconds, so (camera_id, seq) stays increasing across process restarts at ≤ 1000 fps.
+  private seq = Date.now();
+  private frameTimes: number[] = [];
+  private lastFrameAt: number | null = null;
+  private reconnects = 0;
+  private currentBackoffMs: number | null = null;
+  private lastError: Failure | null = null;
+  private bitrateBps: number | null = null;
+  private gapAnnounced = false;
+  private recordingSinceGap = false;
+  /** end of the last closed segment: where a gap starts */
+  private lastRecordedEnd: number | null = null;
+  /** identifies the current backoff so a probe still in flight from an earlier one does nothing */
+  private backoffRound = 0;
+
+  constructor(private readonly o: CameraWorkerOptions) {
+    super();
+    this.cameraId = o.camera.id;
+    this.log = (o.logger ?? rootLogger).child({ component: 'camera-worker', camera_id: o.camera.id });
+    this.backoff = new Backoff({ initialMs: o.stream.backoff_initial_ms, maxMs: o.stream.backoff_max_ms, jitter: o.stream.backoff_jitter, random: o.random });
+  }
+
+  start(): void {
+    if (this.state !== 'stopped' || this.stopping) return;
+    this.spawnRun();
+  }
+
+  /** Stops ffmpeg (SIGINT, then SIGKILL after stopTimeoutMs); resolves when it has exited. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.clearBackoffTimers();
+    const run = this.run;
+    if (run) {
+      run.child.kill('SIGINT');
+      run.killTimer ??= setTimeout(() => run.child.kill('SIGKILL'), this.o.stopTimeoutMs ?? 5000);
+      await run.exited;
+    } else if (this.state !== 'stopped') {
+      this.announceGap(Date.now(), { kind: 'stopped', cause: 'recording stopped' });
+    }
+    this.setState('stopped');
+  }
+
+  status(): WorkerStatus {
+    const now = Date.now();
+    this.frameTimes = this.frameTimes.filter((t) => t > now - FPS_WINDOW_MS);
+    return {
+      cameraId: this.cameraId,
+      state: this.state,
+      connected: this.state === 'streaming',
+      lastFrameAt: this.lastFrameAt === null ? null : new Date(this.lastFrameAt).toISOString(),
+      reconnects: this.reconnects,
+      currentBackoffMs: this.state === 'backoff' ? this.currentBackoffMs : null,
+      lastError: this.lastError ? this.describe(this.lastError) : null,
+      lastErrorKind: this.lastError?.kind ?? null,
+      fps: Math.round((this.frameTimes.length / (FPS_WINDOW_MS / 1000)) * 100) / 100,
+      bitrateBps: this.bitrateBps,
+    };
+  }
+
+  private describe(f: { cause: string }): string {
+    const name = this.o.camera.name !== this.cameraId ? ` (${this.o.camera.name})` : '';
+    return redact(`camera ${this.cameraId}${name}: ${f.cause}`);
+  }
+
+  /** A throwing listener must never take recording down with it (principle 1). */
+  override emit<K extends keyof CameraWorkerEvents>(event: K, ...args: CameraWorkerEvents[K]): boolean {
+    try {
+      return super.emit(event, ...(args as never));
+    } catch (e) {
+      this.log.error({ err: e, event }, 'camera worker listener failed');
+      return true;
+    }
+  }
+
+  private setState(s: WorkerState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.emit('status', this.status());
+  }
+
+  /** ffmpeg does not create directories: today's and tomorrow's exist before midnight comes. */
+  private ensureDayDirs(now: number): void {
+    for (const t of [now, now + DAY_MS]) mkdirSync(path.join(this.o.recordingsDir, this.cameraId, dayDir(new Date(t))), { recursive: true });
+  }
+
+  private spawnRun(): void {
+    this.clearBackoffTimers();
+    this.setState('starting');
+    const now = Date.now();
+    try {
+      this.ensureDayDirs(now);
+    } catch (e) {
+      this.fail(now, { kind: 'storage', cause: `cannot write recordings: ${(e as Error).message}` });
+      return;
+    }
+    const args = buildFfmpegArgs({
+      url: this.o.camera.url,
+      segmentPattern: segmentPattern(this.o.recordingsDir, this.cameraId, spawnTag(now)),
+      segmentSeconds: this.o.segmentSeconds,
+      rtspTimeoutSeconds: this.o.stream.rtsp_timeout_seconds,
+      jpegQuality: this.o.stream.jpeg_quality,
+    });
+    this.log.debug({ args }, 'starting ffmpeg');
+    const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+    track(child);
+    let resolveExited!: () => void;
+    const run: Run = {
+      child, startedAt: now, lastProgressAt: now, open: new Map(), problems: [],
+      exited: new Promise((r) => (resolveExited = r)),
+      watchdog: setInterval(() => this.checkStall(run), Math.min(1000, this.o.stream.stall_seconds * 250)),
+    };
+    this.run = run;
+
+    let exited = false;
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (exited) return;
+      exited = true;
+      liveChildren.delete(child);
+      void this.onExit(run, code, signal).finally(resolveExited);
+    };
+    child.on('error', (e) => {
+      run.problems.push(`[error] ${e.message}`);
+      if (child.pid === undefined) onExit(null, null); // never started (e.g. ffmpeg missing): no 'close' follows
+    });
+    child.on('close', onExit);
+
+    child.stdout!.on('error', () => {}).pipe(new MjpegSplitter()).on('data', (jpeg: Buffer) => this.onFrame(run, jpeg));
+    const list = child.stdio[SEGMENT_LIST_FD] as Readable;
+    list.on('error', () => {});
+    createInterface({ input: list }).on('line', (line) => void this.onSegmentListed(run, line));
+    child.stderr!.on('error', () => {});
+    createInterface({ input: child.stderr! }).on('line', (line) => this.onStderr(run, line));
+  }
+
+  private onFrame(run: Run, jpeg: Buffer): void {
+    const size = jpegSize(jpeg);
+    if (!size) return;
+    const now = Date.now();
+    run.lastProgressAt = now;
+    this.lastFrameAt = now;
+    this.frameTimes.push(now);
+    if (this.frameTimes.length > 600) this.frameTimes = this.frameTimes.filter((t) => t > now - FPS_WINDOW_MS);
+    if (this.state === 'starting') {
+      this.log.info('streaming');
+      run.healthyTimer = setTimeout(() => this.backoff.reset(), this.o.healthyAfterMs ?? 10_000);
+      this.setState('streaming');
+    }
+    this.emit('frame', { camera_id: this.cameraId, timestamp: new Date(now).toISOString(), seq: this.seq++, width: size.width, height: size.height, jpeg });
+  }
+
+  private onStderr(run: Run, raw: string): void {
+    const line = redact(raw.slice(0, 500));
+    const opening = /\[segment @ [^\]]+\] \[info\] Opening '(.+)' for writing/.exec(line);
+    if (opening && !opening[1]!.startsWith('pipe:')) {
+      this.onSegmentOpened(run, opening[1]!);
+    } else if (isProblemLine(line)) {
+      run.problems.push(line);
+      if (run.problems.length > MAX_PROBLEM_LINES) run.problems.shift();
+      this.log.debug({ ffmpeg: line }, 'ffmpeg');
+    }
+  }
+
+  private onSegmentOpened(run: Run, file: string): void {
+    const now = Date.now();
+    run.lastProgressAt = now;
+    const seg: SegmentOpened = { cameraId: this.cameraId, path: path.relative(this.o.recordingsDir, file), startTime: new Date(now) };
+    run.open.set(path.basename(file), seg);
+    if (!this.recordingSinceGap) {
+      this.recordingSinceGap = true;
+      this.gapAnnounced = false;
+      this.emit('gapEnd', { cameraId: this.cameraId, end: seg.startTime });
+    }
+    this.emit('segmentOpened', seg);
+    try {
+      this.ensureDayDirs(now);
+    } catch (e) {
+      this.log.error({ err: e }, 'cannot create the next day directory');
+    }
+  }
+
+  /** One CSV line of the segment list: name,start,end (stream seconds) of a closed segment. */
+  private async onSegmentListed(run: Run, line: string): Promise<void> {
+    const m = /^"?(.*?)"?,([\d.]+),([\d.]+)$/.exec(line.trim());
+    const seg = m ? run.open.get(path.basename(m[1]!)) : undefined;
+    if (!m || !seg) return;
+    run.open.delete(path.basename(m[1]!));
+    run.lastProgressAt = Date.now();
+    // The list is written the moment the segment closes, so "now" bounds its end; the first segment
+    // of a run opens only after ~1 s of probing, and start + duration would overlap the next one.
+    const seconds = Math.max(0, Number(m[3]) - Number(m[2]));
+    await this.closeSegment(seg, new Date(Math.min(seg.startTime.getTime() + seconds * 1000, run.lastProgressAt)));
+  }
+
+  /** Emits a closed segment with its size; deletes it instead when ffmpeg left it empty. */
+  private async closeSegment(seg: SegmentOpened, endTime: Date | null): Promise<void> {
+    const file = path.join(this.o.recordingsDir, seg.path);
+    const st = await stat(file).catch(() => null);
+    if (!st || st.size === 0) {
+      await unlink(file).catch(() => {});
+      this.emit('segmentDiscarded', { cameraId: this.cameraId, path: seg.path });
+      return;
+    }
+    // a segment cut short by a kill has no list entry: its last write is its end
+    const end = endTime ?? new Date(Math.max(seg.startTime.getTime(), st.mtimeMs));
+    const seconds = (end.getTime() - seg.startTime.getTime()) / 1000;
+    if (seconds > 0) this.bitrateBps = Math.round((st.size * 8) / seconds);
+    this.lastRecordedEnd = Math.max(this.lastRecordedEnd ?? 0, end.getTime());
+    this.emit('segment', { ...seg, endTime: end, bytes: st.size });
+    this.emit('status', this.status());
+  }
+
+  private checkStall(run: Run): void {
+    const limitMs = this.o.stream.stall_seconds * 1000;
+    if (run.stalledSeconds !== undefined || this.run !== run || Date.now() - run.lastProgressAt <= limitMs) return;
+    run.stalledSeconds = this.o.stream.stall_seconds;
+    this.log.warn(`no frame or segment for ${run.stalledSeconds} s: killing ffmpeg`);
+    run.child.kill('SIGTERM');
+    run.killTimer = setTimeout(() => run.child.kill('SIGKILL'), KILL_GRACE_MS);
+  }
+
+  private async onExit(run: Run, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    clearInterval(run.watchdog);
+    clearTimeout(run.healthyTimer);
+    clearTimeout(run.killTimer);
+    const leftOpen = [...run.open.values()];
+    run.open.clear();
+    // 'close' comes after every stdio stream ended, so all listed segments are already closed
+    for (const seg of leftOpen) await this.closeSegment(seg, null);
+    this.run = null;
+    const gapStart = this.recordingSinceGap && this.lastRecordedEnd !== null ? this.lastRecordedEnd : run.startedAt;
+    if (this.stopping) {
+      this.announceGap(gapStart, { kind: 'stopped', cause: 'recording stopped' });
+      return;
+    }
+    let failure = classifyExit({ problems: run.problems, code, signal, stalledSeconds: run.stalledSeconds });
+    if (failure.kind === 'corrupt') failure = refineWithProbe(failure, await probeRtsp(this.o.camera.url, this.probeTimeoutMs()));
+    if (this.stopping) return; // stop() arrived during the probe; it announces the gap itself
+    this.fail(gapStart, failure, { code, signal });
+  }
+
+  private fail(gapStart: number, failure: Failure, exit?: { code: number | null; signal: string | null }): void {
+    this.lastError = failure;
+    this.announceGap(gapStart, failure);
+    const delay = this.backoff.next();
+    this.reconnects += 1;
+    this.currentBackoffMs = delay;
+    this.log.warn({ cause: failure.cause, kind: failure.kind, exit, retry_in_ms: delay }, this.describe(failure));
+    this.setState('backoff');
+    this.restartTimer = setTimeout(() => this.spawnRun(), delay);
+    this.scheduleProbe(++this.backoffRound, false);
+  }
+
+  private announceGap(start: number, f: Failure | { kind: 'stopped'; cause: string }): void {
+    this.recordingSinceGap = false;
+    if (this.gapAnnounced) return;
+    this.gapAnnounced = true;
+    this.emit('gap', { cameraId: this.cameraId, start: new Date(start), cause: this.describe(f), kind: f.kind });
+  }
+
+  private probeTimeoutMs(): number {
+    return Math.min(2000, this.o.stream.probe_interval_ms);
+  }
+
+  /**
+   * Probes while backing off. A 200 restarts at once, but only after the source was seen down:
+   * a DVR that answers DESCRIBE yet sends a broken stream must not bypass the backoff.
+   */
+  private scheduleProbe(round: number, sourceSeenDown: boolean): void {
+    this.probeTimer = setTimeout(async () => {
+      const result = await probeRtsp(this.o.camera.url, this.probeTimeoutMs());
+      if (round !== this.backoffRound || this.state !== 'backoff' || this.stopping) return;
+      const down = classifyProbe(result);
+      if (!down && sourceSeenDown) {
+        this.log.info('source answers again: restarting now');
+        this.spawnRun();
+        return;
+      }
+      this.scheduleProbe(round, sourceSeenDown || down !== null);
+    }, this.o.stream.probe_interval_ms);
+  }
+
+  private clearBackoffTimers(): void {
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.probeTimer);
+  }
+}
