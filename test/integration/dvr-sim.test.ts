@@ -1,0 +1,189 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/log.ts';
+import { spawnDvrSim } from '../../src/dvr-sim/process.ts';
+import { ensureSample, type Sample } from '../../src/dvr-sim/sample.ts';
+import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
+import { hasGstRtspServer, startGstRtsp } from '../fixtures/gst-rtsp.ts';
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
+const hasGst = hasGstRtspServer();
+/* eslint-disable no-console -- the project's convention for naming what a skipped test needs */
+if (!hasFfmpeg) console.warn('skipping dvr-sim integration tests: ffmpeg/ffprobe not found');
+if (!hasGst) console.warn('skipping the gst-rtsp-server interoperability test: python3-gi with GstRtspServer not found');
+/* eslint-enable no-console */
+
+/** Async on purpose: the simulator under test runs in this process and must keep serving. */
+function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function probeVideo(url: string): Promise<{ codec_name: string; width: number; height: number; r_frame_rate: string }> {
+  const out = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-select_streams', 'v', '-show_entries', 'stream=codec_name,width,height,r_frame_rate', '-of', 'json', url]);
+  expect(out.stderr).toBe('');
+  return (JSON.parse(out.stdout) as { streams: Array<{ codec_name: string; width: number; height: number; r_frame_rate: string }> }).streams[0]!;
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A bare RTSP client: sends requests and collects everything the server writes back. */
+class RawClient {
+  readonly socket: Socket;
+  received = Buffer.alloc(0);
+  closed = false;
+
+  constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.on('data', (d: Buffer) => (this.received = Buffer.concat([this.received, d])));
+    this.socket.on('close', () => (this.closed = true));
+    this.socket.on('error', () => {});
+  }
+
+  async request(lines: string[]): Promise<string> {
+    const from = this.received.length;
+    this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    await until(() => this.received.indexOf('\r\n\r\n', from) >= 0 || this.closed);
+    return this.received.subarray(from).toString('latin1');
+  }
+}
+
+describe.skipIf(!hasFfmpeg)('dvr-sim (CP PLUS DVR simulator) with ffmpeg', () => {
+  let sample: Sample;
+  let sim: DvrSim;
+  let dir: string;
+
+  beforeAll(async () => {
+    sample = await ensureSample();
+    sim = await startDvrSim({ port: 0, main: sample.main, sub: sample.sub, log: createLogger('silent') });
+    dir = await mkdtemp(join(tmpdir(), 'vigil-dvr-sim-'));
+  });
+
+  afterAll(async () => {
+    await sim?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the main stream as H.264 960x1080 at 25 fps', async () => {
+    expect(await probeVideo(sim.url(1, 0))).toMatchObject({ codec_name: 'h264', width: 960, height: 1080, r_frame_rate: '25/1' });
+  });
+
+  it('serves the sub stream at a small size', async () => {
+    expect(await probeVideo(sim.url(5, 1))).toMatchObject({ codec_name: 'h264', width: 480, height: 270 });
+  });
+
+  it('records 3 s by stream copy, starting on a keyframe with one keyframe every 25 frames', async () => {
+    const ts = join(dir, 'ch2.ts');
+    const rec = await run('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', sim.url(2), '-t', '3', '-c', 'copy', '-f', 'mpegts', '-y', ts]);
+    expect(rec.code).toBe(0);
+    const packets = await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=flags', '-of', 'csv=p=0', ts]);
+    // ffprobe prints an empty line after each packet's flags
+    const flags = packets.stdout.split('\n').filter((line) => line.trim() !== '');
+    const keyframes = flags.map((f, i) => (f.startsWith('K') ? i : -1)).filter((i) => i >= 0);
+    expect(flags.length).toBeGreaterThanOrEqual(60);
+    expect(keyframes[0]).toBe(0);
+    expect(keyframes.length).toBeGreaterThanOrEqual(3);
+    expect(keyframes.slice(1).map((k, i) => k - keyframes[i]!)).toEqual(keyframes.slice(1).map(() => 25));
+  });
+
+  it('refuses a wrong password with 401 and an unknown channel with 404', async () => {
+    const wrong = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', sim.url(1).replace('password=', 'password=nope')]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/401/);
+    const missing = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', sim.url(9)]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/404/);
+  });
+
+  it('speaks RTSP by the book: 461 for UDP, 454 for a foreign session, RTP starting with SPS at an IDR', async () => {
+    const client = new RawClient(sim.port);
+    const url = sim.url(3);
+    try {
+      const describeReply = await client.request([`DESCRIBE ${url} RTSP/1.0`, 'CSeq: 1']);
+      expect(describeReply).toMatch(/^RTSP\/1\.0 200 OK/);
+      expect(describeReply).toMatch(/profile-level-id=4D40[0-9A-F]{2};sprop-parameter-sets=Z/);
+      expect(await client.request([`SETUP ${url}/trackID=0 RTSP/1.0`, 'CSeq: 2', 'Transport: RTP/AVP;unicast;client_port=5000-5001'])).toMatch(/^RTSP\/1\.0 461/);
+      const setup = await client.request([`SETUP ${url}/trackID=0 RTSP/1.0`, 'CSeq: 3', 'Transport: RTP/AVP/TCP;unicast;interleaved=0-1']);
+      const session = /Session: (\w+)/.exec(setup)?.[1];
+      expect(session).toBeDefined();
+      expect(await client.request([`PLAY ${url} RTSP/1.0`, 'CSeq: 4', 'Session: nope'])).toMatch(/^RTSP\/1\.0 454/);
+      const play = await client.request([`PLAY ${url} RTSP/1.0`, 'CSeq: 5', `Session: ${session}`]);
+      const seq = Number(/RTP-Info: url=[^;]+;seq=(\d+)/.exec(play)?.[1]);
+      const rtpStart = client.received.length;
+      await until(() => client.received.length > rtpStart + 16, 3000);
+      const frame = client.received.subarray(rtpStart);
+      expect(frame[0]).toBe(0x24); // '$' interleaved, channel 0
+      expect(frame[1]).toBe(0);
+      expect(frame.readUInt16BE(6)).toBe(seq); // the first packet is the one RTP-Info announced
+      expect(frame[16]! & 0x1f).toBe(7); // SPS first: a decoder can start right here
+    } finally {
+      client.socket.destroy();
+    }
+    await until(() => sim.stats().playing === 0);
+  });
+
+  it('survives a reconnect storm and garbage without leaking connections or players', async () => {
+    const clients = Array.from({ length: 40 }, () => new RawClient(sim.port));
+    const replies = await Promise.all(
+      clients.map((c, i) => (i % 4 === 0 ? c.request(['GET / HTTP/1.1', 'Host: x']) : c.request([`DESCRIBE ${sim.url((i % 8) + 1)} RTSP/1.0`, `CSeq: ${i}`]))),
+    );
+    expect(replies.filter((r) => r.startsWith('RTSP/1.0 400')).length).toBe(10);
+    expect(replies.filter((r) => r.startsWith('RTSP/1.0 200')).length).toBe(30);
+    for (const c of clients) c.socket.destroy();
+    await until(() => sim.stats().connections === 0 && sim.stats().playing === 0);
+    expect(await probeVideo(sim.url(8, 1))).toMatchObject({ width: 480 });
+  });
+
+  it('stop() drops every client at once, like a DVR losing power', async () => {
+    const other = await startDvrSim({ port: 0, main: sample.main, sub: sample.sub, log: createLogger('silent') });
+    const client = new RawClient(other.port);
+    try {
+      expect(await client.request([`OPTIONS ${other.url(1)} RTSP/1.0`, 'CSeq: 1'])).toMatch(/GET_PARAMETER/);
+      await other.stop();
+      await until(() => client.closed);
+      expect(client.closed).toBe(true);
+    } finally {
+      client.socket.destroy();
+    }
+  });
+
+  it('runs as a separate process that can be killed and restarted on the same port', async () => {
+    const first = await spawnDvrSim({ channels: 2 });
+    try {
+      expect(await probeVideo(first.url(2, 1))).toMatchObject({ codec_name: 'h264', width: 480 });
+      first.signal('SIGKILL');
+    } finally {
+      await first.stop();
+    }
+    const second = await spawnDvrSim({ channels: 2, port: first.port });
+    try {
+      expect(second.port).toBe(first.port);
+      expect(await probeVideo(second.url(1, 1))).toMatchObject({ codec_name: 'h264' });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it.skipIf(!hasGst)('gst-rtsp-server serves the same clip at the CP PLUS path (independent implementation)', async () => {
+    const gst = await startGstRtsp({ h264Path: sample.main, channels: 2 });
+    try {
+      expect(await probeVideo(gst.url(2))).toMatchObject({ codec_name: 'h264', width: 960, height: 1080, r_frame_rate: '25/1' });
+      const missing = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', gst.url(3)]);
+      expect(missing.stderr).toMatch(/404/);
+    } finally {
+      await gst.stop();
+    }
+  });
+});
