@@ -23,10 +23,15 @@ const SYNTHETIC_SECONDS = 30;
 const STREAMS = { main: { width: 960, height: 1080, maxrate: '2500k' }, sub: { width: 480, height: 270, maxrate: '400k' } } as const;
 const ENCODE_LOCK_STALE_MS = 5 * 60_000;
 
-export async function ensureSample(cacheDir = DEFAULT_SAMPLE_DIR, log: Logger = rootLogger.child({ component: 'sample' })): Promise<Sample> {
+export interface EnsureSampleOptions {
+  /** false: never run apt-get (tests stay off the network); a missing vtest.avi means the synthetic clip */
+  download?: boolean;
+}
+
+export async function ensureSample(cacheDir = DEFAULT_SAMPLE_DIR, log: Logger = rootLogger.child({ component: 'sample' }), opts: EnsureSampleOptions = {}): Promise<Sample> {
   await mkdir(cacheDir, { recursive: true });
   const vtest = join(cacheDir, 'vtest.avi');
-  if (!(await exists(vtest))) await fetchVtest(vtest, log);
+  if (!(await exists(vtest)) && opts.download !== false) await fetchVtest(vtest, log);
   const source = (await exists(vtest)) ? 'vtest' : 'synthetic';
   const sample: Sample = { main: join(cacheDir, `${source}-main.h264`), sub: join(cacheDir, `${source}-sub.h264`), source };
   const sourceMtime = source === 'vtest' ? (await stat(vtest)).mtimeMs : 0;
@@ -71,7 +76,7 @@ async function encode(input: string[], sample: Sample): Promise<void> {
   const x264 = (maxrate: string): string[] => [
     '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
     '-bf', '0', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
-    '-crf', '23', '-maxrate', maxrate, '-bufsize', maxrate.replace(/k$/, '') + 'k', '-f', 'h264',
+    '-crf', '23', '-maxrate', maxrate, '-bufsize', maxrate, '-f', 'h264',
   ];
   const { main, sub } = STREAMS;
   // one decode, two encodes: fps first so both streams have identical frame counts and GOP positions

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +26,10 @@ function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ code: n
   });
 }
 
-async function probeVideo(url: string): Promise<{ codec_name: string; width: number; height: number; r_frame_rate: string }> {
-  const out = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-select_streams', 'v', '-show_entries', 'stream=codec_name,width,height,r_frame_rate', '-of', 'json', url]);
+/** ffprobe of an RTSP URL or a file: the first video stream. */
+async function probeVideo(input: string): Promise<{ codec_name: string; width: number; height: number; r_frame_rate: string }> {
+  const rtsp = input.startsWith('rtsp://') ? ['-rtsp_transport', 'tcp', '-timeout', '10000000'] : [];
+  const out = await run('ffprobe', ['-v', 'error', ...rtsp, '-select_streams', 'v', '-show_entries', 'stream=codec_name,width,height,r_frame_rate', '-of', 'json', input]);
   expect(out.stderr).toBe('');
   return (JSON.parse(out.stdout) as { streams: Array<{ codec_name: string; width: number; height: number; r_frame_rate: string }> }).streams[0]!;
 }
@@ -184,6 +186,22 @@ describe.skipIf(!hasFfmpeg)('dvr-sim (CP PLUS DVR simulator) with ffmpeg', () =>
       expect(missing.stderr).toMatch(/404/);
     } finally {
       await gst.stop();
+    }
+  });
+});
+
+describe.skipIf(!hasFfmpeg)('ensureSample without vtest.avi', () => {
+  it('falls back to a synthetic clip once, then reuses it', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'vigil-sample-'));
+    try {
+      const first = await ensureSample(cacheDir, createLogger('silent'), { download: false });
+      expect(first.source).toBe('synthetic');
+      expect(await probeVideo(first.main)).toMatchObject({ codec_name: 'h264', width: 960, height: 1080 });
+      const encodedAt = (await stat(first.main)).mtimeMs;
+      expect(await ensureSample(cacheDir, createLogger('silent'), { download: false })).toEqual(first);
+      expect((await stat(first.main)).mtimeMs).toBe(encodedAt);
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
     }
   });
 });
