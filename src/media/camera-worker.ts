@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.ts';
 import type { ResolvedCamera } from '../config/load.ts';
+import type { CameraStatus } from '../core/camera-status.ts';
 import { rootLogger, type Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import type { FrameMessage } from '../core/types.ts';
@@ -16,23 +17,12 @@ import { buildFfmpegArgs, dayDir, SEGMENT_LIST_FD, segmentPattern, spawnTag } fr
 import { jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';
 import { probeRtsp } from './rtsp-probe.ts';
 
-export type WorkerState = 'starting' | 'streaming' | 'backoff' | 'stopped';
+export type WorkerState = CameraStatus['state'];
 
-export interface WorkerStatus {
+/** The API's CameraStatus (lastError redacted, naming the camera and the cause) plus the cause's kind. */
+export interface WorkerStatus extends CameraStatus {
   cameraId: string;
-  state: WorkerState;
-  connected: boolean;
-  lastFrameAt: string | null;
-  /** ffmpeg restarts since the worker started */
-  reconnects: number;
-  currentBackoffMs: number | null;
-  /** redacted, names the camera and the cause */
-  lastError: string | null;
   lastErrorKind: Failure['kind'] | null;
-  /** keyframes per second over the last 10 s */
-  fps: number;
-  /** bits per second of the last closed segment */
-  bitrateBps: number | null;
 }
 
 export interface SegmentOpened {
@@ -77,6 +67,7 @@ export interface CameraWorkerOptions {
 }
 
 const FPS_WINDOW_MS = 10_000;
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const KILL_GRACE_MS = 2000;
 const MAX_PROBLEM_LINES = 20;
 const DAY_MS = 86_400_000;
@@ -127,9 +118,9 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private frameTimes: number[] = [];
   private lastFrameAt: number | null = null;
   private reconnects = 0;
-  private currentBackoffMs: number | null = null;
+  private currentBackoffMs = 0;
   private lastError: Failure | null = null;
-  private bitrateBps: number | null = null;
+  private bitrateKbps = 0;
   private gapAnnounced = false;
   private recordingSinceGap = false;
   /** end of the last closed segment: where a gap starts */
@@ -171,13 +162,16 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       cameraId: this.cameraId,
       state: this.state,
       connected: this.state === 'streaming',
-      lastFrameAt: this.lastFrameAt === null ? null : new Date(this.lastFrameAt).toISOString(),
+      lastFrameAt: iso(this.lastFrameAt),
+      lastSegmentAt: iso(this.lastRecordedEnd),
       reconnects: this.reconnects,
-      currentBackoffMs: this.state === 'backoff' ? this.currentBackoffMs : null,
+      currentBackoffMs: this.state === 'backoff' ? this.currentBackoffMs : 0,
       lastError: this.lastError ? this.describe(this.lastError) : null,
       lastErrorKind: this.lastError?.kind ?? null,
+      // keyframes per second over the last 10 s
       fps: Math.round((this.frameTimes.length / (FPS_WINDOW_MS / 1000)) * 100) / 100,
-      bitrateBps: this.bitrateBps,
+      // of the last closed segment
+      bitrateKbps: this.bitrateKbps,
     };
   }
 
@@ -327,7 +321,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     // a segment cut short by a kill has no list entry: its last write is its end
     const end = endTime ?? new Date(Math.max(seg.startTime.getTime(), st.mtimeMs));
     const seconds = (end.getTime() - seg.startTime.getTime()) / 1000;
-    if (seconds > 0) this.bitrateBps = Math.round((st.size * 8) / seconds);
+    if (seconds > 0) this.bitrateKbps = Math.round((st.size * 8) / seconds / 1000);
     this.lastRecordedEnd = Math.max(this.lastRecordedEnd ?? 0, end.getTime());
     this.emit('segment', { ...seg, endTime: end, bytes: st.size });
     this.emit('status', this.status());

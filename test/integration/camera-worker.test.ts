@@ -1,0 +1,198 @@
+/**
+ * Camera workers against a real RTSP server: the DVR simulator as a separate process, so it can
+ * be killed, hung (SIGSTOP) and brought back. Supervision settings are small to keep this short.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpPlusUrl } from '../../src/config/cpplus.ts';
+import type { ResolvedCamera } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { createLogger } from '../../src/core/log.ts';
+import type { FrameMessage } from '../../src/core/types.ts';
+import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
+import { CameraWorker, type GapStart, type SegmentClosed, type WorkerStatus } from '../../src/media/camera-worker.ts';
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
+// eslint-disable-next-line no-console -- the project's convention for naming what a skipped test needs
+if (!hasFfmpeg) console.warn('skipping camera-worker integration tests: ffmpeg/ffprobe not found');
+
+const PASSWORD = 'Dvr-Secret-42';
+const quiet = createLogger('silent');
+
+const stream = (over: Partial<Config['stream']> = {}): Config['stream'] => ({
+  stall_seconds: 3, rtsp_timeout_seconds: 2, backoff_initial_ms: 300, backoff_max_ms: 2000,
+  backoff_jitter: 0.1, probe_interval_ms: 300, jpeg_quality: 6, ...over,
+});
+
+function camera(id: string, url: string): ResolvedCamera {
+  return { id, name: id, siteId: 'site', stream: 0, url, retentionDays: 7, detect: true };
+}
+
+/** A worker plus everything it emitted. */
+function record(id: string, url: string, recordingsDir: string, o: { segmentSeconds?: number; stream?: Partial<Config['stream']> } = {}) {
+  const worker = new CameraWorker({ camera: camera(id, url), stream: stream(o.stream), segmentSeconds: o.segmentSeconds ?? 2, recordingsDir, logger: quiet });
+  const log = { frames: [] as FrameMessage[], opened: [] as number[], segments: [] as SegmentClosed[], gaps: [] as GapStart[], gapEnds: 0, statuses: [] as WorkerStatus[] };
+  worker.on('frame', (f) => log.frames.push(f));
+  worker.on('segmentOpened', () => log.opened.push(Date.now()));
+  worker.on('segment', (s) => log.segments.push(s));
+  worker.on('gap', (g) => log.gaps.push(g));
+  worker.on('gapEnd', () => (log.gapEnds += 1));
+  worker.on('status', (s) => log.statuses.push(s));
+  workers.push(worker);
+  worker.start();
+  return { worker, log };
+}
+
+const workers: CameraWorker[] = [];
+
+async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition();) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function ffprobe(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ffprobe', ['-v', 'error', ...args], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+  });
+}
+
+/** The first backoff status: the failure the worker reports. */
+const firstFailure = (statuses: WorkerStatus[]): WorkerStatus | undefined => statuses.find((s) => s.state === 'backoff');
+
+describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
+  let dvr: DvrSimProcess;
+  let dir = '';
+  const servers: net.Server[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vigil-worker-'));
+    dvr = await spawnDvrSim({ channels: 2, password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await dvr?.stop();
+    for (const s of servers) s.close();
+    // no ffmpeg may outlive its worker: every one of them had this test's directory in its arguments
+    expect(spawnSync('pgrep', ['-f', dir]).stdout.toString().trim()).toBe('');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('records valid 10 s segments that start on a keyframe, and one JPEG per second', async () => {
+    const { worker, log } = record('cam_rec', dvr.url(1), dir, { segmentSeconds: 10 });
+    await until('two closed segments', () => log.segments.length >= 2, 40_000);
+    await worker.stop();
+
+    const closed = log.segments.slice(0, 2);
+    for (const seg of closed) {
+      const file = path.join(dir, seg.path);
+      expect(seg.path).toMatch(/^cam_rec\/\d{8}\/\d{6}_\d{6}\.ts$/);
+      const streams = JSON.parse(await ffprobe(['-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file])) as { streams: unknown[] };
+      expect(streams.streams[0]).toEqual({ codec_name: 'h264', width: 960, height: 1080 });
+      const duration = Number(await ffprobe(['-show_entries', 'format=duration', '-of', 'csv=p=0', file]));
+      expect(duration).toBeGreaterThan(8.5);
+      expect(duration).toBeLessThan(11.5);
+      expect(await ffprobe(['-select_streams', 'v:0', '-show_entries', 'packet=flags', '-read_intervals', '%+#1', '-of', 'csv=p=0', file])).toMatch(/^K/);
+      expect(seg.bytes).toBeGreaterThan(0);
+      expect(seg.endTime.getTime()).toBeGreaterThan(seg.startTime.getTime());
+    }
+    expect(closed[1]!.startTime.getTime()).toBeGreaterThanOrEqual(closed[0]!.endTime.getTime() - 50);
+
+    // GOP 25 at 25 fps: one keyframe, so one JPEG, per second of recorded video
+    const recordedSeconds = (log.segments.at(-1)!.endTime.getTime() - log.segments[0]!.startTime.getTime()) / 1000;
+    expect(log.frames.length).toBeGreaterThan(recordedSeconds * 0.8);
+    expect(log.frames.length).toBeLessThan(recordedSeconds * 1.2 + 2);
+    const f = log.frames[0]!;
+    expect([f.camera_id, f.width, f.height, f.jpeg[0], f.jpeg[1]]).toEqual(['cam_rec', 960, 1080, 0xff, 0xd8]);
+    expect(log.frames.every((x, i) => i === 0 || x.seq === log.frames[i - 1]!.seq + 1)).toBe(true);
+    expect(worker.status().state).toBe('stopped');
+  });
+
+  it('restarts after the DVR process is killed and resumes within 5 s of its return, despite a long backoff', async () => {
+    // a 30 s backoff: only the probe can bring recording back this fast
+    const { worker, log } = record('cam_kill', dvr.url(1), dir, { stream: { backoff_initial_ms: 30_000, backoff_max_ms: 60_000 } });
+    await until('recording', () => log.segments.length >= 1, 20_000);
+    const port = dvr.port;
+    dvr.signal('SIGKILL');
+    await until('a gap', () => log.gaps.length === 1, 10_000);
+    expect(firstFailure(log.statuses)?.currentBackoffMs).toBeGreaterThan(20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    dvr = await spawnDvrSim({ port, channels: 2, password: PASSWORD });
+    const back = Date.now();
+    const openedBefore = log.opened.length;
+    await until('a segment after the DVR returned', () => log.opened.length > openedBefore, 5000);
+    expect(log.opened.at(-1)! - back).toBeLessThan(5000);
+    expect(log.gapEnds).toBe(2); // the first segment ever, and the one after the outage
+    expect(log.gaps[0]!.cause).toMatch(/^camera cam_kill: /);
+    await worker.stop();
+  });
+
+  it('kills a hung stream and resumes within 5 s once the DVR continues', async () => {
+    const { worker, log } = record('cam_hang', dvr.url(2), dir, { stream: { backoff_initial_ms: 30_000, backoff_max_ms: 60_000 } });
+    await until('recording', () => log.segments.length >= 1, 20_000);
+    dvr.signal('SIGSTOP');
+    try {
+      await until('the hang detected', () => log.gaps.length === 1, 10_000);
+      await new Promise((r) => setTimeout(r, 1000)); // probes now time out: the source is seen down
+    } finally {
+      dvr.signal('SIGCONT');
+    }
+    const back = Date.now();
+    const openedBefore = log.opened.length;
+    await until('a segment after SIGCONT', () => log.opened.length > openedBefore, 5000);
+    expect(log.opened.at(-1)! - back).toBeLessThan(5000);
+    expect(log.gaps[0]!.kind).toMatch(/unreachable|stalled/);
+    await worker.stop();
+  });
+
+  it('names the camera and the cause for a wrong password and a missing channel, without leaking the password', async () => {
+    const wrong = 'Not-The-Password-7';
+    const auth = record('cam_auth', cpPlusUrl({ host: '127.0.0.1', port: dvr.port, username: 'admin', password: wrong, channel: 1, stream: 0 }), dir);
+    const missing = record('cam_404', dvr.url(1).replace('channel=1', 'channel=9'), dir);
+    await until('both failures', () => !!firstFailure(auth.log.statuses) && !!firstFailure(missing.log.statuses), 10_000);
+    const a = firstFailure(auth.log.statuses)!;
+    expect(a.lastError).toMatch(/^camera cam_auth: .*password/);
+    expect(a.lastErrorKind).toBe('auth');
+    expect(JSON.stringify([auth.log.statuses, auth.log.gaps])).not.toContain(wrong);
+    expect(firstFailure(missing.log.statuses)!.lastError).toMatch(/^camera cam_404: no such channel/);
+    await Promise.all([auth.worker.stop(), missing.worker.stop()]);
+  });
+
+  it('reports an unreachable DVR on a closed port', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const { worker, log } = record('cam_down', `rtsp://127.0.0.1:${port}/live`, dir);
+    await until('a failure', () => !!firstFailure(log.statuses), 10_000);
+    expect(firstFailure(log.statuses)!.lastError).toBe('camera cam_down: DVR unreachable (connection refused)');
+    expect(log.gaps).toHaveLength(1);
+    await worker.stop();
+  });
+
+  it('reports a corrupt stream while another camera keeps recording', async () => {
+    const garbage = net.createServer((s) => {
+      s.on('error', () => {});
+      const junk = Buffer.alloc(4096, 0x5a);
+      const t = setInterval(() => s.write(junk), 20);
+      s.on('close', () => clearInterval(t));
+    });
+    servers.push(garbage);
+    await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
+    const healthy = record('cam_ok', dvr.url(2), dir);
+    await until('the healthy camera recording', () => healthy.log.segments.length >= 1, 20_000);
+    const segmentsBefore = healthy.log.segments.length;
+    const bad = record('cam_junk', `rtsp://127.0.0.1:${(garbage.address() as net.AddressInfo).port}/live`, dir);
+    await until('the corrupt stream reported', () => !!firstFailure(bad.log.statuses), 15_000);
+    expect(firstFailure(bad.log.statuses)!.lastError).toMatch(/^camera cam_junk: corrupt or unsupported stream/);
+    await until('the healthy camera still recording', () => healthy.log.segments.length >= segmentsBefore + 2, 10_000);
+    expect(healthy.worker.status().state).toBe('streaming');
+    await Promise.all([healthy.worker.stop(), bad.worker.stop()]);
+  });
+});
