@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { JpegStreamParser, jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-// eslint-disable-next-line no-console
 if (!hasFfmpeg) console.warn('skipping mjpeg-splitter ffmpeg tests: ffmpeg not found');
 
 /** deterministic PRNG (mulberry32) so a failing split is reproducible */

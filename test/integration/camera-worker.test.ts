@@ -17,7 +17,6 @@ import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { CameraWorker, type GapStart, type SegmentClosed, type WorkerStatus } from '../../src/media/camera-worker.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
-// eslint-disable-next-line no-console -- the project's convention for naming what a skipped test needs
 if (!hasFfmpeg) console.warn('skipping camera-worker integration tests: ffmpeg/ffprobe not found');
 
 const PASSWORD = 'Dvr-Secret-42';

@@ -15,10 +15,8 @@ import { hasGstRtspServer, startGstRtsp, type GstRtsp } from '../fixtures/gst-rt
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 const hasGst = hasGstRtspServer();
-/* eslint-disable no-console -- the project's convention for naming what a skipped test needs */
 if (!hasFfmpeg) console.warn('skipping gst interop test: ffmpeg/ffprobe not found');
 if (!hasGst) console.warn('skipping gst interop test: gst-rtsp-server (python3-gi with GstRtspServer under /usr/bin/python3) not found');
-/* eslint-enable no-console */
 
 describe.skipIf(!hasFfmpeg || !hasGst)('camera worker with gst-rtsp-server', () => {
   let gst: GstRtsp | undefined;
