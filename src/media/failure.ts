@@ -34,7 +34,7 @@ export function classifyExit(e: { problems: string[]; code: number | null; signa
   if (e.stalledSeconds !== undefined) return { kind: 'stalled', cause: `stream stalled: no frame or segment for ${e.stalledSeconds} s` };
   if (e.code === 0) return { kind: 'ended', cause: 'stream ended: the DVR closed the connection' };
   const last = ordered[0];
-  const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+  const how = e.signal ? `was killed by ${e.signal}` : e.code === null ? 'could not start' : `exited with code ${e.code}`;
   return { kind: 'crashed', cause: `ffmpeg ${how}${last ? `: ${stripPrefix(last)}` : ''}` };
 }
 

@@ -1,0 +1,95 @@
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../core/log.ts';
+import { CameraWorker, type CameraWorkerEvents } from './camera-worker.ts';
+
+/**
+ * The supervisor against a scripted stand-in for ffmpeg (no RTSP server needed): it speaks the
+ * same protocol (stderr "Opening", CSV on fd 3, JPEGs on stdout) and misbehaves on demand.
+ */
+const dir = mkdtempSync(path.join(tmpdir(), 'vigil-worker-unit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FAKE = path.join(dir, 'fake-ffmpeg.mjs');
+writeFileSync(FAKE, `#!${process.execPath}
+import { writeFileSync, createWriteStream } from 'node:fs';
+const args = process.argv.slice(2);
+const pattern = args[args.indexOf('csv') + 1];
+const d = new Date();
+const file = pattern.replace('%Y%m%d', d.toISOString().slice(0, 10).replace(/-/g, '')).replace('%H%M%S', d.toISOString().slice(11, 19).replace(/:/g, ''));
+const mode = process.env.FAKE_MODE;
+if (mode === 'hang') {
+  process.on('SIGTERM', () => {}); // a wedged process: only SIGKILL ends it
+  setInterval(() => {}, 1000);
+} else {
+  writeFileSync(file, Buffer.alloc(1880, 0x47));
+  process.stderr.write("[segment @ 0x1] [info] Opening '" + file + "' for writing\\n");
+  // SOI, SOF0 640x360 (1 component), SOS with empty scan, EOI
+  process.stdout.write(Buffer.from('ffd8ffc0000b080168028001011100ffda0008010100003f00ffd9', 'hex'));
+  setTimeout(() => {
+    createWriteStream('', { fd: 3 }).end(file.split('/').pop() + ',0.000000,2.000000\\n', () => {
+      if (mode === 'auth') process.stderr.write('[rtsp @ 0x1] [error] method DESCRIBE failed: 401 Unauthorized\\n');
+      process.exitCode = mode === 'auth' ? 1 : 0;
+    });
+  }, 100);
+}
+`);
+chmodSync(FAKE, 0o755);
+
+function worker(mode: string, over: Partial<ConstructorParameters<typeof CameraWorker>[0]> = {}) {
+  process.env.FAKE_MODE = mode;
+  const w = new CameraWorker({
+    camera: { id: 'cam_u', name: 'Gate', siteId: 's', stream: 0, url: 'rtsp://admin:pw123@127.0.0.1:1/x', retentionDays: 7, detect: true },
+    stream: { stall_seconds: 0.5, rtsp_timeout_seconds: 1, backoff_initial_ms: 60_000, backoff_max_ms: 60_000, backoff_jitter: 0, probe_interval_ms: 60_000, jpeg_quality: 4 },
+    segmentSeconds: 2, recordingsDir: path.join(dir, 'rec'), ffmpegPath: FAKE, logger: createLogger('silent'), stopTimeoutMs: 500, ...over,
+  });
+  const events: Array<[keyof CameraWorkerEvents, unknown]> = [];
+  for (const e of ['frame', 'segmentOpened', 'segment', 'gap', 'gapEnd', 'segmentDiscarded'] as const) w.on(e, (x: unknown) => events.push([e, x]));
+  return { w, events, backoff: new Promise<void>((r) => w.on('status', (s) => s.state === 'backoff' && r())) };
+}
+
+describe('CameraWorker supervision', () => {
+  it('turns ffmpeg output into frames and segments, and treats a clean exit as a failure', async () => {
+    const { w, events, backoff } = worker('ended');
+    w.start();
+    await backoff;
+    // stdout and stderr are separate pipes: the frame may come before or after the segment events
+    expect(events.map(([e]) => e).filter((e) => e !== 'frame')).toEqual(['gapEnd', 'segmentOpened', 'segment', 'gap']);
+    const frame = events.find(([e]) => e === 'frame')![1] as { width: number; height: number; camera_id: string };
+    expect([frame.camera_id, frame.width, frame.height]).toEqual(['cam_u', 640, 360]);
+    const seg = events.find(([e]) => e === 'segment')![1] as { path: string; bytes: number };
+    expect(seg.bytes).toBe(1880);
+    expect(existsSync(path.join(dir, 'rec', seg.path))).toBe(true);
+    expect(w.status()).toMatchObject({ state: 'backoff', lastErrorKind: 'ended', currentBackoffMs: 60_000, reconnects: 1, lastError: 'camera cam_u (Gate): stream ended: the DVR closed the connection' });
+    await w.stop();
+    expect(w.status().state).toBe('stopped');
+  });
+
+  it('classifies the stderr cause and never shows the password', async () => {
+    const { w, backoff } = worker('auth');
+    w.start();
+    await backoff;
+    expect(w.status().lastError).toBe('camera cam_u (Gate): wrong username/password (RTSP 401 Unauthorized)');
+    await w.stop();
+  });
+
+  it('kills a stalled ffmpeg, escalating to SIGKILL, and opens a gap', async () => {
+    const { w, events, backoff } = worker('hang');
+    w.start();
+    await backoff;
+    expect(w.status().lastErrorKind).toBe('stalled');
+    expect(events.map(([e]) => e)).toEqual(['gap']);
+    await w.stop();
+  });
+
+  it('reports an ffmpeg that cannot start, and stop() ends the backoff', async () => {
+    const { w, backoff } = worker('ended', { ffmpegPath: path.join(dir, 'no-such-ffmpeg') });
+    w.start();
+    await backoff;
+    expect(w.status().lastError).toMatch(/^camera cam_u \(Gate\): ffmpeg could not start: spawn .*no-such-ffmpeg ENOENT$/);
+    await w.stop();
+    expect(w.status().state).toBe('stopped');
+  });
+});
