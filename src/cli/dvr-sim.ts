@@ -1,0 +1,3 @@
+import { parseDvrSimArgs, runDvrSim } from '../dvr-sim/cli.ts';
+
+export const main = (argv: string[]): Promise<void> => runDvrSim(parseDvrSimArgs(argv));

@@ -1,0 +1,17 @@
+import { startApi } from '../api/server.ts';
+import type { RoleContext, RunningRole } from './context.ts';
+
+const VERSION = '0.1.0';
+
+export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boolean } = {}): Promise<RunningRole & { url: string }> {
+  const { api } = ctx.loaded.config;
+  const { app, url } = await startApi(
+    {
+      cameras: ctx.loaded.cameras, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
+      status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
+    },
+    api.host, api.port, api.allow_remote || Boolean(opts.allowRemote),
+  );
+  ctx.health.set('api', 'healthy');
+  return { name: 'api', url, stop: () => app.close() };
+}

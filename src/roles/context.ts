@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import type { LoadedConfig } from '../config/load.ts';
+import type { CameraStatus } from '../core/camera-status.ts';
+import { Health } from '../core/health.ts';
+import type { Logger } from '../core/log.ts';
+import { createMemoryBus } from '../bus/memory.ts';
+import type { Bus } from '../bus/port.ts';
+import { createDiskObjects } from '../objects/disk.ts';
+import type { Objects } from '../objects/port.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/port.ts';
+import { createRepositories } from '../store/repositories/index.ts';
+import type { Repositories } from '../store/repositories/types.ts';
+
+/** Everything a role may touch: the ports, config, health and the live camera states. */
+export interface RoleContext {
+  loaded: LoadedConfig;
+  log: Logger;
+  health: Health;
+  bus: Bus;
+  store: Store;
+  repos: Repositories;
+  objects: Objects;
+  cameraStatus: Map<string, CameraStatus>;
+}
+
+// Frames are ~100 kB each: keep only a short window of them in memory (recording is the durable log).
+const MEMORY_BUS_RETENTION = { maxRecordsPerPartition: 200, maxAgeMs: 10 * 60_000 };
+
+export async function openContext(loaded: LoadedConfig, log: Logger): Promise<RoleContext> {
+  for (const dir of Object.values(loaded.paths)) mkdirSync(dir, { recursive: true });
+  const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
+  return {
+    loaded, log, health: new Health(), store, repos: createRepositories(store),
+    bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
+    objects: createDiskObjects(loaded.paths.objectsDir),
+    cameraStatus: new Map(),
+  };
+}
+
+export async function closeContext(ctx: RoleContext): Promise<void> {
+  await ctx.bus.close();
+  await ctx.store.close();
+}
+
+/** A started role: `stop` releases everything it holds. */
+export interface RunningRole {
+  name: string;
+  stop(): Promise<void>;
+}

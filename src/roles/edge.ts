@@ -1,0 +1,90 @@
+import { statfs } from 'node:fs/promises';
+import os from 'node:os';
+import { metrics } from '../core/metrics.ts';
+import { redact } from '../core/redact.ts';
+import { TOPICS } from '../core/types.ts';
+import { CameraWorker, type WorkerStatus } from '../media/camera-worker.ts';
+import { scheduleRetention } from '../media/retention.ts';
+import { reconcile, SegmentIndexer } from '../media/segment-index.ts';
+import type { RoleContext, RunningRole } from './context.ts';
+
+const SYSTEM_METRICS_INTERVAL_MS = 10_000;
+
+/**
+ * Camera workers, segment index and retention. Recording never waits on anything else: frame
+ * publishing and index writes fail on their own (logged), never back into ffmpeg.
+ */
+export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
+  const { loaded, repos, bus } = ctx;
+  const { config, cameras, paths } = loaded;
+  const log = ctx.log.child({ component: 'edge' });
+
+  const report = await reconcile(paths.recordingsDir, repos.segments, cameras.map((c) => c.id), log);
+  if (report.indexed || report.closed || report.missing) log.info(report, 'segment index reconciled with the recordings on disk');
+  for (const c of cameras) {
+    await repos.cameras.upsert({ id: c.id, name: c.name, siteId: c.siteId, dvrChannel: c.channel ?? null, rtspUrl: redact(c.url), location: c.location ?? null, status: 'starting' });
+  }
+  await bus.ensureTopic(TOPICS.streamsRaw);
+
+  const indexer = new SegmentIndexer(repos.segments, log.child({ component: 'segment-index' }));
+  const reconnectsSeen = new Map<string, number>();
+  const stateSeen = new Map<string, string>();
+  const onStatus = (s: WorkerStatus) => {
+    ctx.cameraStatus.set(s.cameraId, s);
+    const labels = { camera_id: s.cameraId };
+    metrics.streamActive.set(labels, s.connected ? 1 : 0);
+    metrics.streamFps.set(labels, s.fps);
+    metrics.streamBitrate.set(labels, s.bitrateKbps);
+    const newReconnects = s.reconnects - (reconnectsSeen.get(s.cameraId) ?? 0);
+    if (newReconnects > 0) metrics.streamReconnects.inc(labels, newReconnects);
+    reconnectsSeen.set(s.cameraId, s.reconnects);
+    if (stateSeen.get(s.cameraId) !== s.state) {
+      stateSeen.set(s.cameraId, s.state);
+      void repos.cameras.setStatus(s.cameraId, s.state).catch((err: unknown) => log.warn({ err, camera_id: s.cameraId }, 'cannot store camera status'));
+    }
+    const online = [...ctx.cameraStatus.values()].filter((c) => c.connected).length;
+    metrics.camerasOnline.set(online);
+    ctx.health.set('edge', online === cameras.length ? 'healthy' : 'degraded', `${online}/${cameras.length} cameras streaming`);
+  };
+
+  const workers = cameras.map((camera) => {
+    const w = new CameraWorker({ camera, stream: config.stream, segmentSeconds: config.recording.segment_seconds, recordingsDir: paths.recordingsDir, logger: log });
+    indexer.attach(w);
+    w.on('status', onStatus);
+    w.on('frame', (frame) => {
+      bus.publish(TOPICS.streamsRaw, frame.camera_id, frame).catch((err: unknown) => log.warn({ err, camera_id: frame.camera_id }, 'frame not published'));
+    });
+    return w;
+  });
+
+  const stopRetention = scheduleRetention({
+    repo: repos.segments, recordingsDir: paths.recordingsDir, cameras: cameras.map((c) => ({ id: c.id, retentionDays: c.retentionDays })),
+    defaultRetentionDays: config.recording.retention_days, minFreeBytes: config.recording.min_free_bytes, log: log.child({ component: 'retention' }),
+  }, config.recording.retention_interval_seconds * 1000);
+
+  const sampleSystem = async () => {
+    const s = await statfs(paths.recordingsDir);
+    metrics.diskFree.set(s.bavail * s.bsize);
+    metrics.diskTotal.set(s.blocks * s.bsize);
+    metrics.memoryUsage.set(100 * (1 - os.freemem() / os.totalmem()));
+    if (s.bavail * s.bsize < config.recording.min_free_bytes) ctx.health.set('disk', 'degraded', 'free disk below recording.min_free_bytes: retention is deleting the oldest footage');
+    else ctx.health.set('disk', 'healthy');
+  };
+  await sampleSystem();
+  const systemTimer = setInterval(() => void sampleSystem().catch((err: unknown) => log.warn({ err }, 'cannot read disk usage')), SYSTEM_METRICS_INTERVAL_MS);
+
+  for (const w of workers) w.start();
+  ctx.health.set('edge', 'starting', `${cameras.length} cameras starting`);
+  log.info({ cameras: cameras.length, recordings: paths.recordingsDir }, 'recording started');
+
+  return {
+    name: 'edge',
+    stop: async () => {
+      clearInterval(systemTimer);
+      await Promise.all(workers.map((w) => w.stop()));
+      await indexer.flush();
+      await stopRetention();
+      ctx.health.set('edge', 'stopped');
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { LoadedConfig } from '../config/load.ts';
+import type { Logger } from '../core/log.ts';
+import { startAnalytics } from './analytics.ts';
+import { startApiRole } from './api.ts';
+import { closeContext, openContext, type RoleContext, type RunningRole } from './context.ts';
+import { startEdge } from './edge.ts';
+import { startInference } from './inference.ts';
+
+export const ROLES = ['edge', 'inference', 'analytics', 'api'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function parseRoles(spec: string): Role[] {
+  if (spec === 'all') return [...ROLES];
+  const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(ROLES as readonly string[]).includes(n));
+  if (unknown.length || !names.length) throw new Error(`--roles: unknown role ${unknown.map((u) => `'${u}'`).join(', ') || "''"} (expected 'all' or a list of ${ROLES.join(', ')})`);
+  return ROLES.filter((r) => names.includes(r));
+}
+
+export interface Running {
+  ctx: RoleContext;
+  roles: RunningRole[];
+  apiUrl?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the named roles on one set of ports, in dependency order (consumers before the edge
+ * starts producing). Stop runs in reverse: the API closes first, recording last but one, the
+ * database last, so nothing accepted is lost.
+ */
+export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logger, opts: { allowRemote?: boolean } = {}): Promise<Running> {
+  const ctx = await openContext(loaded, log);
+  const started: RunningRole[] = [];
+  let apiUrl: string | undefined;
+  const stop = async () => {
+    for (const r of [...started].reverse()) {
+      try {
+        await r.stop();
+      } catch (e) {
+        log.error({ err: e, role: r.name }, 'role did not stop cleanly');
+      }
+    }
+    await closeContext(ctx);
+  };
+  try {
+    if (roles.includes('analytics')) started.push(await startAnalytics(ctx));
+    if (roles.includes('inference') && loaded.config.detection.enabled) started.push(await startInference(ctx));
+    if (roles.includes('api')) {
+      const api = await startApiRole(ctx, opts);
+      apiUrl = api.url;
+      started.push(api);
+    }
+    if (roles.includes('edge')) started.push(await startEdge(ctx));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  ctx.health.markStarted();
+  return { ctx, roles: started, apiUrl, stop };
+}
