@@ -58,7 +58,8 @@ export interface ReconcileReport {
   removedEmpty: number;
 }
 
-const ALL_TIME: [Date, Date] = [new Date(0), new Date(8.64e15)];
+// PostgreSQL timestamps end in year 294276; JS's max Date is beyond that.
+const ALL_TIME: [Date, Date] = [new Date(0), new Date('9999-12-31T00:00:00Z')];
 const DAY_DIR = /^\d{8}$/;
 
 /**
