@@ -1,1 +1,59 @@
-export async function main(): Promise<void> { throw new Error("bench: not wired yet"); }
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
+import { benchDetector } from '../../bench/detector.ts';
+import { assertFfmpeg } from '../core/system-deps.ts';
+import { spawnDvrSim } from '../dvr-sim/process.ts';
+import { ensureSample } from '../dvr-sim/sample.ts';
+import { JpegStreamParser } from '../media/mjpeg-splitter.ts';
+
+/** Frames of the sample clip at the DVR's resolution, as the camera workers deliver them. */
+function sampleFrames(h264: string, count: number): Buffer[] {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', h264, '-vf', 'fps=1', '-frames:v', String(count), '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2pipe', 'pipe:1'], { maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`cannot extract frames from ${h264}: ${r.stderr?.toString().trim()}`);
+  return new JpegStreamParser().push(r.stdout);
+}
+
+const list = (s: string) => s.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+
+/** `vigil bench`: JSON on stdout; progress on stderr. */
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seconds: { type: 'string', default: '20' },
+      channels: { type: 'string', default: '1,8,16' },
+      'detector-workers': { type: 'string', default: '1,2' },
+      only: { type: 'string' },
+    },
+  });
+  assertFfmpeg();
+  const seconds = Number(values.seconds);
+  const channels = list(values.channels!);
+  const only = values.only?.split(',');
+  const want = (part: string) => !only || only.includes(part);
+  const sample = await ensureSample();
+  const result: Record<string, unknown> = { machine: { cores: (await import('node:os')).availableParallelism(), node: process.version }, sample: sample.source, seconds_per_measurement: seconds };
+
+  if (want('workers') || want('keyframes')) {
+    const sim = await spawnDvrSim({ channels: Math.max(...channels, 1) });
+    try {
+      if (want('workers')) {
+        console.error(`camera workers vs ffmpeg alone: ${channels.join(', ')} channels, ${seconds} s each`);
+        result.camera_workers = await benchCameraWorkers(sim, channels, seconds);
+      }
+      if (want('keyframes')) {
+        console.error('keyframe-only vs full decode');
+        result.keyframe_vs_full_decode = await benchKeyframeDecode(sim, 1, seconds);
+      }
+    } finally {
+      await sim.stop();
+    }
+  }
+  if (want('detector')) {
+    console.error('detector pool');
+    result.detector = await benchDetector({ frames: sampleFrames(sample.main, 20), workers: list(values['detector-workers']!) });
+  }
+  result.rss_mb = Math.round(process.memoryUsage().rss / 1e6);
+  console.log(JSON.stringify(result, null, 2));
+}

@@ -19,8 +19,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   const { config, cameras, paths } = loaded;
   const log = ctx.log.child({ component: 'edge' });
 
-  const report = await reconcile(paths.recordingsDir, repos.segments, cameras.map((c) => c.id), log);
-  if (report.indexed || report.closed || report.missing) log.info(report, 'segment index reconciled with the recordings on disk');
+  await reconcile(paths.recordingsDir, repos.segments, cameras.map((c) => c.id), log);
   for (const c of cameras) {
     await repos.cameras.upsert({ id: c.id, name: c.name, siteId: c.siteId, dvrChannel: c.channel ?? null, rtspUrl: redact(c.url), location: c.location ?? null, status: 'starting' });
   }
