@@ -20,7 +20,8 @@ export async function main(argv: string[]): Promise<void> {
   });
   const roles = parseRoles(values.roles!);
   const configFile = values.config ?? process.env.VIGIL_CONFIG ?? (existsSync('vigil.yaml') ? 'vigil.yaml' : undefined);
-  const demo = values.demo && !values.config ? true : !configFile;
+  // the demo runs when asked for, or when there is no config to run
+  const demo = values.demo || !configFile;
   if (roles.includes('edge') || demo) assertFfmpeg();
 
   let loaded: LoadedConfig;
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     loaded = d.loaded;
     stopDemo = d.stop;
   } else {
+    rootLogger.info({ config: configFile }, 'loading configuration');
     loaded = loadConfigFile(path.resolve(configFile!));
   }
   rootLogger.level = loaded.config.log.level;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { groupAccessUnits, NAL, nalType, parseH264, splitNalUnits } from './h264.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-// eslint-disable-next-line no-console -- the project's convention for naming what a skipped test needs
+ 
 if (!hasFfmpeg) console.warn('skipping the ffmpeg-encoded H.264 test: ffmpeg not found');
 
 // A hand-made stream: SPS (Main, level 3.2) and PPS, an IDR in two slices, then two P frames.

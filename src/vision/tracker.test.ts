@@ -85,7 +85,7 @@ describe('Tracker', () => {
 
 const GT = '/work/shared/data/pets09-s2l1/gt/gt.txt';
 const hasGt = existsSync(GT);
-// eslint-disable-next-line no-console -- the project's convention for naming what a skipped test needs
+ 
 if (!hasGt) console.warn(`skipping: PETS09 ground truth not found at ${GT}`);
 
 describe.skipIf(!hasGt)('Tracker on PETS09-S2L1 ground truth at 1 frame per second', () => {

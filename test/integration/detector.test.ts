@@ -16,7 +16,7 @@ const SAMPLE = path.resolve(import.meta.dirname, '../../.cache/samples/vtest.avi
 const GT = '/work/shared/data/pets09-s2l1/gt/gt.txt';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 const missing = [!hasFfmpeg && 'ffmpeg', !existsSync(SAMPLE) && `the sample clip ${SAMPLE} (npm run fetch-sample)`, !existsSync(GT) && `the PETS09 ground truth ${GT}`].filter(Boolean);
-// eslint-disable-next-line no-console -- the project's convention for naming what a skipped test needs
+ 
 if (missing.length > 0) console.warn(`skipping detector integration test: ${missing.join(', ')} not found`);
 
 // decoded frames of the 768x576 clip, delivered as the DVR's 960x1080 main stream would be

@@ -12,10 +12,10 @@ import { hasGstRtspServer, startGstRtsp } from '../fixtures/gst-rtsp.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 const hasGst = hasGstRtspServer();
-/* eslint-disable no-console -- the project's convention for naming what a skipped test needs */
+ 
 if (!hasFfmpeg) console.warn('skipping dvr-sim integration tests: ffmpeg/ffprobe not found');
 if (!hasGst) console.warn('skipping the gst-rtsp-server interoperability test: python3-gi with GstRtspServer not found');
-/* eslint-enable no-console */
+ 
 
 /** Async on purpose: the simulator under test runs in this process and must keep serving. */
 function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {

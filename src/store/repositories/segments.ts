@@ -24,7 +24,8 @@ export function segmentRepo(sql: Sql): SegmentRepo {
         ? segments(`status = 'closed' ORDER BY start_time, id LIMIT $1`, [limit])
         : segments(`status = 'closed' AND camera_id = $2 ORDER BY start_time, id LIMIT $1`, [limit, cameraId]),
     endedBefore: (cameraId, before, limit) =>
-      segments(`camera_id = $1 AND status = 'closed' AND end_time < $2 ORDER BY start_time, id LIMIT $3`, [cameraId, before, limit]),
+      // missing rows (file gone) age out too, so the index never keeps them forever
+      segments(`camera_id = $1 AND status IN ('closed', 'missing') AND COALESCE(end_time, start_time) < $2 ORDER BY start_time, id LIMIT $3`, [cameraId, before, limit]),
     open: (cameraId) =>
       cameraId === undefined
         ? segments(`status = 'open' ORDER BY start_time, id`, [])

@@ -49,7 +49,7 @@ export interface SegmentRepo {
   list(cameraId: string, from: Date, to: Date): Promise<SegmentRow[]>;
   /** the oldest closed segments, for retention (camera optional) */
   oldest(limit: number, cameraId?: string): Promise<SegmentRow[]>;
-  /** closed segments of a camera that ended before `before` */
+  /** closed or missing segments of a camera that ended before `before` (retention by age) */
   endedBefore(cameraId: string, before: Date, limit: number): Promise<SegmentRow[]>;
   /** open segments (after a crash these are reconciled with the files) */
   open(cameraId?: string): Promise<SegmentRow[]>;
