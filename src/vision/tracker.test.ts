@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BBox, Detection } from '../core/types.ts';
 import { Tracker } from './tracker.ts';
+import { hasPets09Gt, PETS09_GT } from '../../test/fixtures/ground-truth.ts';
 
 const opts = { iouThreshold: 0.2, maxGapSeconds: 6, minHits: 2 };
 const at = (s: number): Date => new Date(Date.UTC(2025, 0, 1, 12, 0, s));
@@ -83,8 +84,8 @@ describe('Tracker', () => {
   });
 });
 
-const GT = '/work/shared/data/pets09-s2l1/gt/gt.txt';
-const hasGt = existsSync(GT);
+const GT = PETS09_GT;
+const hasGt = hasPets09Gt;
  
 if (!hasGt) console.warn(`skipping: PETS09 ground truth not found at ${GT}`);
 

@@ -11,9 +11,10 @@ import { loadCenternet } from '../../src/vision/detectors/centernet.ts';
 import type { Detector } from '../../src/vision/detectors/types.ts';
 import { iou } from '../../src/vision/nms.ts';
 import { createDetectorPool, type DetectorPool } from '../../src/vision/pool.ts';
+import { PETS09_GT } from '../fixtures/ground-truth.ts';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../.cache/samples/vtest.avi');
-const GT = '/work/shared/data/pets09-s2l1/gt/gt.txt';
+const GT = PETS09_GT;
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 const missing = [!hasFfmpeg && 'ffmpeg', !existsSync(SAMPLE) && `the sample clip ${SAMPLE} (npm run fetch-sample)`, !existsSync(GT) && `the PETS09 ground truth ${GT}`].filter(Boolean);
  
