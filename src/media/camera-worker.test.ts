@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,14 +16,28 @@ const FAKE = path.join(dir, 'fake-ffmpeg.mjs');
 writeFileSync(FAKE, `#!${process.execPath}
 import { writeFileSync, createWriteStream } from 'node:fs';
 const args = process.argv.slice(2);
-const pattern = args[args.indexOf('csv') + 1];
-const d = new Date();
-const file = pattern.replace('%Y%m%d', d.toISOString().slice(0, 10).replace(/-/g, '')).replace('%H%M%S', d.toISOString().slice(11, 19).replace(/:/g, ''));
+writeFileSync(${JSON.stringify(path.join(dir, 'last-args.json'))}, JSON.stringify(args));
 const mode = process.env.FAKE_MODE;
-if (mode === 'hang') {
+if (mode === 'live') {
+  // the HLS muxer: a segment and a playlist update per "second", until SIGINT
+  const segments = args[args.indexOf('-hls_segment_filename') + 1];
+  let n = 0;
+  const tick = () => {
+    const seg = segments.replace('%d', String(++n));
+    writeFileSync(seg, Buffer.alloc(188, 0x47));
+    writeFileSync(args.at(-1), '#EXTM3U\\n');
+    process.stderr.write("[hls @ 0x2] [info] Opening '" + seg + "' for writing\\n");
+  };
+  tick();
+  const timer = setInterval(tick, 100);
+  process.on('SIGINT', () => clearInterval(timer));
+} else if (mode === 'hang') {
   process.on('SIGTERM', () => {}); // a wedged process: only SIGKILL ends it
   setInterval(() => {}, 1000);
 } else {
+  const pattern = args[args.indexOf('csv') + 1];
+  const d = new Date();
+  const file = pattern.replace('%Y%m%d', d.toISOString().slice(0, 10).replace(/-/g, '')).replace('%H%M%S', d.toISOString().slice(11, 19).replace(/:/g, ''));
   writeFileSync(file, Buffer.alloc(1880, 0x47));
   process.stderr.write("[segment @ 0x1] [info] Opening '" + file + "' for writing\\n");
   // SOI, SOF0 640x360 (1 component), SOS with empty scan, EOI
@@ -91,5 +105,42 @@ describe('CameraWorker supervision', () => {
     expect(w.status().lastError).toMatch(/^camera cam_u \(Gate\): ffmpeg could not start: spawn .*no-such-ffmpeg ENOENT$/);
     await w.stop();
     expect(w.status().state).toBe('stopped');
+  });
+
+  it('runs a live-only worker on HLS progress alone: stale live files go, no recording, no gaps', async () => {
+    const hlsDir = path.join(dir, 'live', 'cam_u', 'sub');
+    mkdirSync(path.join(hlsDir, 'nested'), { recursive: true });
+    writeFileSync(path.join(hlsDir, '999999_1.ts'), 'stale');
+    writeFileSync(path.join(hlsDir, 'nested', 'keep.ts'), 'another worker');
+    const { w, events } = worker('live', { liveOnly: true, live: { hlsDir } });
+    const streaming = new Promise<void>((r) => w.on('status', (s) => s.state === 'streaming' && r()));
+    w.start();
+    await streaming;
+    const args = JSON.parse(readFileSync(path.join(dir, 'last-args.json'), 'utf8')) as string[];
+    expect(args).toContain('hls');
+    expect(args).not.toContain('csv');
+    expect(args).not.toContain('pipe:1');
+    expect(existsSync(path.join(hlsDir, '999999_1.ts'))).toBe(false);
+    expect(existsSync(path.join(hlsDir, 'nested', 'keep.ts'))).toBe(true);
+    // past stall_seconds (0.5 s): HLS segments count as progress
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(w.status().state).toBe('streaming');
+    expect(existsSync(path.join(hlsDir, 'index.m3u8'))).toBe(true);
+    await w.stop();
+    expect(existsSync(path.join(hlsDir, 'index.m3u8'))).toBe(false);
+    expect(events).toEqual([]);
+  });
+
+  it('gives the recording ffmpeg its HLS and RTP outputs', async () => {
+    const live = { hlsDir: path.join(dir, 'live', 'cam_u'), rtp: { port: 41000, sdpPath: path.join(dir, 'live', 'cam_u.sdp') } };
+    const { w, backoff } = worker('ended', { live });
+    w.start();
+    await backoff;
+    const args = JSON.parse(readFileSync(path.join(dir, 'last-args.json'), 'utf8')) as string[];
+    expect(args).toContain('csv');
+    expect(args).toContain(path.join(live.hlsDir, 'index.m3u8'));
+    expect(args).toContain('rtp://127.0.0.1:41000');
+    expect(args[args.indexOf('-sdp_file') + 1]).toBe(live.rtp.sdpPath);
+    await w.stop();
   });
 });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,7 +13,7 @@ import { redact } from '../core/redact.ts';
 import type { FrameMessage } from '../core/types.ts';
 import { Backoff } from './backoff.ts';
 import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failure } from './failure.ts';
-import { buildFfmpegArgs, dayDir, SEGMENT_LIST_FD, segmentPattern, spawnTag } from './ffmpeg-args.ts';
+import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs } from './ffmpeg-args.ts';
 import { jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';
 import { probeRtsp } from './rtsp-probe.ts';
 
@@ -64,7 +64,21 @@ export interface CameraWorkerOptions {
   stopTimeoutMs?: number;
   random?: () => number;
   logger?: Logger;
+  live?: WorkerLiveOptions;
+  /** only the live outputs: no recording, no JPEGs (a sub-stream for grid views) */
+  liveOnly?: boolean;
 }
+
+export interface WorkerLiveOptions {
+  /** live HLS into this scratch dir (emptied at each start); undefined: no HLS */
+  hlsDir?: string;
+  /** RTP copy for WebRTC to 127.0.0.1:port, SDP at sdpPath */
+  rtp?: { port: number; sdpPath: string };
+}
+
+/** Live HLS segment list size: ~6 s of 1 s segments, enough for a player to join */
+const HLS_LIST_SIZE = 6;
+const HLS_SEGMENT_SECONDS = 1;
 
 const FPS_WINDOW_MS = 10_000;
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -205,19 +219,31 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.clearBackoffTimers();
     this.setState('starting');
     const now = Date.now();
+    const tag = spawnTag(now);
     try {
-      this.ensureDayDirs(now);
+      if (!this.o.liveOnly) this.ensureDayDirs(now);
     } catch (e) {
       this.fail(now, { kind: 'storage', cause: `cannot write recordings: ${(e as Error).message}` });
       return;
     }
-    const args = buildFfmpegArgs({
-      url: this.o.camera.url,
-      segmentPattern: segmentPattern(this.o.recordingsDir, this.cameraId, spawnTag(now)),
-      segmentSeconds: this.o.segmentSeconds,
-      rtspTimeoutSeconds: this.o.stream.rtsp_timeout_seconds,
-      jpegQuality: this.o.stream.jpeg_quality,
-    });
+    let live: LiveOutputs;
+    try {
+      live = this.prepareLive(tag);
+    } catch (e) {
+      this.fail(now, { kind: 'storage', cause: `cannot write live stream files: ${(e as Error).message}` });
+      return;
+    }
+    const rtspTimeoutSeconds = this.o.stream.rtsp_timeout_seconds;
+    const args = this.o.liveOnly
+      ? buildLiveOnlyArgs({ url: this.o.camera.url, rtspTimeoutSeconds, live })
+      : buildFfmpegArgs({
+        url: this.o.camera.url,
+        segmentPattern: segmentPattern(this.o.recordingsDir, this.cameraId, tag),
+        segmentSeconds: this.o.segmentSeconds,
+        rtspTimeoutSeconds,
+        jpegQuality: this.o.stream.jpeg_quality,
+        live,
+      });
     this.log.debug({ args }, 'starting ffmpeg');
     const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
     track(child);
@@ -250,6 +276,36 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     createInterface({ input: child.stderr! }).on('line', (line) => this.onStderr(run, line));
   }
 
+  /** The HLS dir starts empty and the SDP is written again once the new run is connected. */
+  private prepareLive(tag: string): LiveOutputs {
+    const { hlsDir, rtp } = this.o.live ?? {};
+    if (hlsDir) mkdirSync(hlsDir, { recursive: true });
+    if (rtp) mkdirSync(path.dirname(rtp.sdpPath), { recursive: true });
+    this.clearLiveFiles();
+    return {
+      hls: hlsDir ? { dir: hlsDir, segmentSeconds: HLS_SEGMENT_SECONDS, listSize: HLS_LIST_SIZE, spawnTag: tag } : undefined,
+      rtp,
+    };
+  }
+
+  /**
+   * Live files of an ended run are stale (ffmpeg deletes only the segments it wrote itself, and a
+   * playlist left behind would look live): a player gets 404 until the next run writes new ones.
+   */
+  private clearLiveFiles(): void {
+    const { hlsDir, rtp } = this.o.live ?? {};
+    // subdirectories (the sub-stream's) belong to another worker
+    if (hlsDir) for (const e of readdirSync(hlsDir, { withFileTypes: true })) if (!e.isDirectory()) rmSync(path.join(hlsDir, e.name), { force: true });
+    if (rtp) rmSync(rtp.sdpPath, { force: true });
+  }
+
+  private markStreaming(run: Run): void {
+    if (this.state !== 'starting') return;
+    this.log.info('streaming');
+    run.healthyTimer = setTimeout(() => this.backoff.reset(), this.o.healthyAfterMs ?? 10_000);
+    this.setState('streaming');
+  }
+
   private onFrame(run: Run, jpeg: Buffer): void {
     const size = jpegSize(jpeg);
     if (!size) return;
@@ -258,19 +314,19 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.lastFrameAt = now;
     this.frameTimes.push(now);
     if (this.frameTimes.length > 600) this.frameTimes = this.frameTimes.filter((t) => t > now - FPS_WINDOW_MS);
-    if (this.state === 'starting') {
-      this.log.info('streaming');
-      run.healthyTimer = setTimeout(() => this.backoff.reset(), this.o.healthyAfterMs ?? 10_000);
-      this.setState('streaming');
-    }
+    this.markStreaming(run);
     this.emit('frame', { camera_id: this.cameraId, timestamp: new Date(now).toISOString(), seq: this.seq++, width: size.width, height: size.height, jpeg });
   }
 
   private onStderr(run: Run, raw: string): void {
     const line = redact(raw.slice(0, 500));
-    const opening = /\[segment @ [^\]]+\] \[info\] Opening '(.+)' for writing/.exec(line);
-    if (opening && !opening[1]!.startsWith('pipe:')) {
-      this.onSegmentOpened(run, opening[1]!);
+    const opening = /\[(segment|hls) @ [^\]]+\] \[info\] Opening '(.+)' for writing/.exec(line);
+    if (opening?.[1] === 'hls') {
+      // a new live segment (or playlist update): the stream flows even when nothing is recorded
+      run.lastProgressAt = Date.now();
+      this.markStreaming(run);
+    } else if (opening && !opening[2]!.startsWith('pipe:')) {
+      this.onSegmentOpened(run, opening[2]!);
     } else if (isProblemLine(line)) {
       run.problems.push(line);
       if (run.problems.length > MAX_PROBLEM_LINES) run.problems.shift();
@@ -345,6 +401,11 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     // 'close' comes after every stdio stream ended, so all listed segments are already closed
     for (const seg of leftOpen) await this.closeSegment(seg, null);
     this.run = null;
+    try {
+      this.clearLiveFiles();
+    } catch (e) {
+      this.log.warn({ err: e }, 'cannot clear live stream files');
+    }
     const gapStart = this.recordingSinceGap && this.lastRecordedEnd !== null ? this.lastRecordedEnd : run.startedAt;
     if (this.stopping) {
       this.announceGap(gapStart, { kind: 'stopped', cause: 'recording stopped' });
@@ -370,7 +431,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
 
   private announceGap(start: number, f: Failure | { kind: 'stopped'; cause: string }): void {
     this.recordingSinceGap = false;
-    if (this.gapAnnounced) return;
+    if (this.gapAnnounced || this.o.liveOnly) return; // a worker that records nothing has no recording gaps
     this.gapAnnounced = true;
     this.emit('gap', { cameraId: this.cameraId, start: new Date(start), cause: this.describe(f), kind: f.kind });
   }

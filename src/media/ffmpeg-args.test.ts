@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildFfmpegArgs, dayDir, parseSegmentPath, segmentPattern, SEGMENT_LIST_FD, spawnTag } from './ffmpeg-args.ts';
+import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, isLiveHlsFile, parseSegmentPath, segmentPattern, SEGMENT_LIST_FD, spawnTag } from './ffmpeg-args.ts';
 
 const input = {
   url: 'rtsp://10.0.0.2:554/user=admin&password=pw&channel=1&stream=0.sdp?',
@@ -57,6 +57,48 @@ describe('buildFfmpegArgs', () => {
   it('never reads stdin and never prints progress', () => {
     expect(args).toContain('-nostdin');
     expect(args).toContain('-nostats');
+  });
+});
+
+describe('live outputs', () => {
+  const hls = { dir: '/live/cam_001', segmentSeconds: 1, listSize: 6, spawnTag: '000042' };
+  const rtp = { port: 40000, sdpPath: '/live/cam_001.sdp' };
+
+  it('adds none without live options', () => {
+    expect(buildFfmpegArgs(input)).not.toContain('hls');
+    expect(buildFfmpegArgs(input)).not.toContain('rtp');
+  });
+
+  it('copies into 1 s HLS segments and an RTP feed, between the recording and the JPEGs', () => {
+    const args = buildFfmpegArgs({ ...input, live: { hls, rtp } });
+    const hlsAt = args.indexOf('hls');
+    const rtpAt = args.indexOf('rtp');
+    expect(hlsAt).toBeGreaterThan(args.indexOf('segment'));
+    expect(rtpAt).toBeGreaterThan(hlsAt);
+    expect(args.at(-1)).toBe('pipe:1');
+    expect(after(args, '-c', hlsAt - 4)).toBe('copy');
+    expect(after(args, '-hls_time')).toBe('1');
+    expect(after(args, '-hls_list_size')).toBe('6');
+    expect(after(args, '-hls_flags').split('+')).toEqual(expect.arrayContaining(['delete_segments', 'independent_segments', 'omit_endlist']));
+    expect(after(args, '-hls_segment_filename')).toBe(path.join('/live/cam_001', '000042_%d.ts'));
+    expect(args).toContain(path.join('/live/cam_001', 'index.m3u8'));
+    expect(after(args, '-c', rtpAt - 4)).toBe('copy');
+    expect(after(args, '-payload_type')).toBe('96');
+    expect(after(args, '-sdp_file')).toBe('/live/cam_001.sdp');
+    expect(args).toContain('rtp://127.0.0.1:40000');
+  });
+
+  it('builds a live-only ffmpeg that decodes nothing', () => {
+    const args = buildLiveOnlyArgs({ url: input.url, rtspTimeoutSeconds: 5, live: { hls } });
+    expect(args).not.toContain('-skip_frame');
+    expect(args).not.toContain('segment');
+    expect(args).not.toContain('pipe:1');
+    expect(args.at(-1)).toBe(path.join('/live/cam_001', 'index.m3u8'));
+  });
+
+  it('recognises only the names the HLS output writes', () => {
+    for (const ok of ['index.m3u8', '000042_1796086248.ts', '123456_0.ts']) expect(isLiveHlsFile(ok), ok).toBe(true);
+    for (const bad of ['../index.m3u8', '..', 'index.m3u8.tmp', '000042_1.ts.tmp', '42_1.ts', 'x.ts', '000042_1.mp4', '000042_/1.ts', '']) expect(isLiveHlsFile(bad), bad).toBe(false);
   });
 });
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
 
 /**
- * One ffmpeg process per channel does both jobs (DESIGN §2.2, §4: 35 % cheaper than two):
- *   output 0: H.264 copied into MPEG-TS segments (survive a kill mid-write), named by wall-clock start;
- *   output 1: keyframes only (`-skip_frame nokey`) as JPEGs on stdout, ~1 fps when GOP = frame rate.
+ * One ffmpeg process per channel does every job (DESIGN §2.2, §4: 35 % cheaper than separate processes):
+ *   H.264 copied into MPEG-TS segments (survive a kill mid-write), named by wall-clock start;
+ *   optionally H.264 copied into live HLS and into an RTP feed for WebRTC (see LiveOutputs);
+ *   last, keyframes only (`-skip_frame nokey`) as JPEGs on stdout, ~1 fps when GOP = frame rate.
  * The segment list goes to fd 3 as CSV (`name,start,end` in stream seconds), one line per closed segment.
  */
 export interface FfmpegArgsInput {
@@ -14,6 +15,32 @@ export interface FfmpegArgsInput {
   rtspTimeoutSeconds: number;
   /** ffmpeg -q:v for the JPEGs (2 best … 31 worst) */
   jpegQuality: number;
+  live?: LiveOutputs;
+}
+
+/** Copies of the stream for live viewing; each is optional. */
+export interface LiveOutputs {
+  hls?: HlsOutput;
+  /** RTP to 127.0.0.1:port (RTCP to port + 1), its SDP written to sdpPath once connected */
+  rtp?: { port: number; sdpPath: string };
+}
+
+export interface HlsOutput {
+  /** playlist index.m3u8 and the segments, see isLiveHlsFile() */
+  dir: string;
+  /** 1 s segments when the GOP is 1 s: HLS can only cut at keyframes */
+  segmentSeconds: number;
+  listSize: number;
+  /** keeps segment names of successive ffmpeg runs apart (see spawnTag) */
+  spawnTag: string;
+}
+
+export const HLS_PLAYLIST = 'index.m3u8';
+const LIVE_HLS_FILE = /^(?:index\.m3u8|\d{6}_\d{1,20}\.ts)$/;
+
+/** The only names the HLS output writes: the playlist and `<spawnTag>_<sequence>.ts`. */
+export function isLiveHlsFile(name: string): boolean {
+  return LIVE_HLS_FILE.test(name);
 }
 
 /** File descriptor the child writes the segment list to. */
@@ -21,18 +48,7 @@ export const SEGMENT_LIST_FD = 3;
 
 export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
   return [
-    '-hide_banner', '-nostdin', '-nostats',
-    // info level: the segment muxer announces "Opening '<file>' for writing", our segment-open signal
-    '-loglevel', 'level+info',
-    // -copyts: without it the copied output gets bad DTS when the decoder skips non-keyframes
-    '-copyts',
-    '-rtsp_transport', 'tcp',
-    // socket I/O timeout (µs): without it ffmpeg hangs forever on a silent server
-    '-timeout', String(Math.round(i.rtspTimeoutSeconds * 1e6)),
-    // else the first frame appears only after ~5 s of probing
-    '-analyzeduration', '1000000',
-    '-skip_frame', 'nokey',
-    '-i', i.url,
+    ...inputArgs(i.url, i.rtspTimeoutSeconds, true),
 
     // Video only: DVR audio (G.711) cannot be copied into MPEG-TS and would need a decode.
     '-map', '0:v:0', '-c', 'copy',
@@ -41,10 +57,58 @@ export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
     '-segment_list', `pipe:${SEGMENT_LIST_FD}`, '-segment_list_type', 'csv',
     i.segmentPattern,
 
+    ...liveOutputArgs(i.live ?? {}),
+
     '-map', '0:v:0', '-fps_mode', 'passthrough',
     '-c:v', 'mjpeg', '-q:v', String(i.jpegQuality),
     '-f', 'image2pipe', 'pipe:1',
   ];
+}
+
+/** A light ffmpeg that only copies the stream to live outputs (the sub-stream for grid views): nothing is decoded. */
+export function buildLiveOnlyArgs(i: { url: string; rtspTimeoutSeconds: number; live: LiveOutputs }): string[] {
+  return [...inputArgs(i.url, i.rtspTimeoutSeconds, false), ...liveOutputArgs(i.live)];
+}
+
+function inputArgs(url: string, rtspTimeoutSeconds: number, keyframeJpegs: boolean): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-nostats',
+    // info level: the segment and HLS muxers announce "Opening '<file>' for writing", our progress signal
+    '-loglevel', 'level+info',
+    // -copyts: without it the copied outputs get bad DTS when the decoder skips non-keyframes
+    ...(keyframeJpegs ? ['-copyts'] : []),
+    '-rtsp_transport', 'tcp',
+    // socket I/O timeout (µs): without it ffmpeg hangs forever on a silent server
+    '-timeout', String(Math.round(rtspTimeoutSeconds * 1e6)),
+    // else the first frame appears only after ~5 s of probing
+    '-analyzeduration', '1000000',
+    ...(keyframeJpegs ? ['-skip_frame', 'nokey'] : []),
+    '-i', url,
+  ];
+}
+
+function liveOutputArgs(live: LiveOutputs): string[] {
+  const args: string[] = [];
+  if (live.hls) {
+    const h = live.hls;
+    args.push(
+      '-map', '0:v:0', '-c', 'copy',
+      '-f', 'hls', '-hls_time', String(h.segmentSeconds), '-hls_list_size', String(h.listSize),
+      '-hls_flags', 'delete_segments+independent_segments+omit_endlist+program_date_time',
+      // media sequence = epoch seconds: it keeps increasing across restarts, so players never see it go back
+      '-hls_start_number_source', 'epoch',
+      '-hls_segment_filename', path.join(h.dir, `${h.spawnTag}_%d.ts`),
+      path.join(h.dir, HLS_PLAYLIST),
+    );
+  }
+  if (live.rtp) {
+    args.push(
+      '-map', '0:v:0', '-c', 'copy',
+      '-f', 'rtp', '-payload_type', '96', '-sdp_file', live.rtp.sdpPath,
+      `rtp://127.0.0.1:${live.rtp.port}`,
+    );
+  }
+  return args;
 }
 
 /**
