@@ -19,6 +19,10 @@ export class FakeSegmentRepo implements SegmentRepo {
     return [...this.rows.values()].filter(pred).sort((a, b) => a.start_time.getTime() - b.start_time.getTime() || a.id - b.id);
   }
 
+  async get(id: number): Promise<SegmentRow | null> {
+    return [...this.rows.values()].find((r) => r.id === id) ?? null;
+  }
+
   async list(cameraId: string, from: Date, to: Date): Promise<SegmentRow[]> {
     return this.sorted((r) => r.camera_id === cameraId && r.start_time < to && (r.end_time === null || r.end_time > from));
   }

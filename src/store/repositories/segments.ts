@@ -16,6 +16,7 @@ export function segmentRepo(sql: Sql): SegmentRepo {
         [s.cameraId, s.path, s.startTime, s.endTime, s.bytes, s.status],
       );
     },
+    get: async (id) => (await segments('id = $1', [id]))[0] ?? null,
     // an open segment (end_time NULL) overlaps everything after its start
     list: (cameraId, from, to) =>
       segments('camera_id = $1 AND start_time < $3 AND (end_time > $2 OR end_time IS NULL) ORDER BY start_time, id', [cameraId, from, to]),

@@ -45,6 +45,7 @@ export interface GapRow {
 export interface SegmentRepo {
   /** idempotent on path: inserts, or updates end_time/bytes/status */
   upsert(s: { cameraId: string; path: string; startTime: Date; endTime: Date | null; bytes: number; status: SegmentStatus }): Promise<void>;
+  get(id: number): Promise<SegmentRow | null>;
   /** segments overlapping [from, to), ordered by start_time */
   list(cameraId: string, from: Date, to: Date): Promise<SegmentRow[]>;
   /** the oldest closed segments, for retention (camera optional) */
