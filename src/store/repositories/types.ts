@@ -1,4 +1,6 @@
 import type { BBox } from '../../core/types.ts';
+import type { ArchiveRepo } from './archive.ts';
+import type { ClipRepo } from './clips.ts';
 
 /** What the roles need from the database. Implementations use parameterised SQL only. */
 
@@ -87,6 +89,8 @@ export interface EventRow {
   confidence: number;
   bounding_box: BBox | null;
   snapshot_path: string | null;
+  /** event-clips object key, once the clip is cut (migration 004) */
+  clip_path: string | null;
   start_time: Date;
   end_time: Date | null;
   severity: string | null;
@@ -118,4 +122,6 @@ export interface Repositories {
   cameras: CameraRepo;
   segments: SegmentRepo;
   events: EventRepo;
+  archive: ArchiveRepo;
+  clips: ClipRepo;
 }

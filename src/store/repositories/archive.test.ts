@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../open.ts';
+import type { Store } from '../port.ts';
+import { createRepositories, type Repositories } from './index.ts';
+
+const t = (s: string): Date => new Date(`2025-01-20T${s}Z`);
+
+describe('archive repository (PGlite)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-archive-repo-'));
+  let store: Store;
+  let repos: Repositories;
+  beforeAll(async () => {
+    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    repos = createRepositories(store);
+    const seg = (p: string, start: string, status: 'open' | 'closed' | 'missing' = 'closed') =>
+      repos.segments.upsert({ cameraId: p.split('/')[0]!, path: p, startTime: t(start), endTime: status === 'open' ? null : new Date(t(start).getTime() + 10_000), bytes: 100, status });
+    await seg('cam_a/20250120/100000_1.ts', '10:00:00');
+    await seg('cam_a/20250120/100010_1.ts', '10:00:10');
+    await seg('cam_a/20250120/100020_1.ts', '10:00:20', 'missing');
+    await seg('cam_a/20250120/100030_1.ts', '10:00:30');
+    await seg('cam_a/20250120/100040_1.ts', '10:00:40', 'open');
+    await seg('cam_b/20250120/100000_7.ts', '10:00:00');
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps a cursor that only moves forward and measures the lag behind it', async () => {
+    const rows = await repos.archive.segmentsAfter('cam_a', 0, 10);
+    expect(rows.map((r) => r.status)).toEqual(['closed', 'closed', 'missing', 'closed', 'open']);
+    expect(await repos.archive.lag('cam_a', 0)).toEqual({ segments: 3, bytes: 300 });
+
+    await repos.archive.advance('video-segments/cam_a', rows[1]!.id, rows[1]!.start_time);
+    await repos.archive.advance('video-segments/cam_a', rows[0]!.id, rows[0]!.start_time); // stale writer: ignored
+    const c = await repos.archive.cursor('video-segments/cam_a');
+    expect(c).toMatchObject({ last_id: rows[1]!.id, last_start: t('10:00:10') });
+    expect(await repos.archive.lag('cam_a', c!.last_id)).toEqual({ segments: 1, bytes: 100 });
+    expect((await repos.archive.segmentsAfter('cam_a', c!.last_id, 1)).map((r) => r.path)).toEqual(['cam_a/20250120/100020_1.ts']);
+    expect(await repos.archive.cursor('video-segments/cam_b')).toBeNull();
+  });
+
+  it('flags unsynced retention candidates only when sync is on, and hides held segments', async () => {
+    const before = t('11:00:00');
+    const synced = await repos.archive.retentionEndedBefore('cam_a', before, 10, 'video-segments/');
+    expect(synced.map((r) => [r.path.slice(15), r.unsynced])).toEqual([['100000_1.ts', false], ['100010_1.ts', false], ['100020_1.ts', false], ['100030_1.ts', true]]);
+    expect((await repos.archive.retentionEndedBefore('cam_a', before, 10, null)).every((r) => !r.unsynced)).toBe(true);
+    expect((await repos.archive.retentionOldest(10, 'video-segments/')).find((r) => r.camera_id === 'cam_b')?.unsynced).toBe(true);
+
+    const range = await repos.archive.addHold({ cameraId: 'cam_a', from: t('10:00:05'), to: t('10:00:12'), reason: 'incident 42' });
+    const object = await repos.archive.addHold({ bucket: 'video-segments', key: 'cam_a/2025/01/20/100030_1.ts', reason: 'incident 43' });
+    expect(await repos.archive.addHold({ bucket: 'video-segments', key: 'cam_a/2025/01/20/100030_1.ts', reason: 'again' })).toBe(object);
+    // the range overlaps the first two segments; the missing row holds no video and stays a candidate
+    expect((await repos.archive.retentionEndedBefore('cam_a', before, 10, null)).map((r) => r.path.slice(15))).toEqual(['100020_1.ts']);
+    expect((await repos.archive.retentionOldest(10, null)).map((r) => r.path)).toEqual(['cam_b/20250120/100000_7.ts']);
+
+    expect(await repos.archive.releaseHold(range)).toBe(true);
+    expect(await repos.archive.releaseHold(range)).toBe(false);
+    expect((await repos.archive.retentionEndedBefore('cam_a', before, 10, null))).toHaveLength(3);
+    await repos.archive.releaseHold(object);
+  });
+
+  it('replaces the holds from the config file and leaves the others', async () => {
+    const api = await repos.archive.addHold({ cameraId: 'cam_b', from: t('09:00:00'), to: t('09:30:00'), reason: 'operator' });
+    await repos.archive.replaceConfigHolds([{ cameraId: 'cam_a', from: t('10:00:00'), to: t('10:01:00'), reason: 'old' }]);
+    await repos.archive.replaceConfigHolds([{ bucket: 'event-clips', key: 'cam_a/evt1.mp4', reason: 'case 7' }]);
+    const holds = await repos.archive.activeHolds();
+    expect(holds.map((h) => [h.id === api ? 'api' : h.source, h.reason])).toEqual([['api', 'operator'], ['config', 'case 7']]);
+    await expect(repos.archive.addHold({ cameraId: 'cam_b', from: t('10:00:00'), to: t('09:00:00'), reason: 'backwards' })).rejects.toThrow();
+  });
+});
