@@ -36,6 +36,21 @@ describe('planRetention', () => {
     expect(starving).toHaveLength(4);
   });
 
+  it('spares unarchived segments from age; the disk floor takes archived ones first, unarchived ones last and flagged', () => {
+    const segs = [{ ...row('a', 9, 300), unsynced: true }, row('a', 8, 300), { ...row('a', 2, 300), unsynced: true }, row('a', 1, 300)];
+    expect(planRetention({ now, segments: segs, retentionDays: days, freeBytes: 1e12, minFreeBytes: 0 }).map((d) => d.path)).toEqual([segs[1]!.path]);
+    const plan = planRetention({ now, segments: segs, retentionDays: days, freeBytes: 0, minFreeBytes: 1000 });
+    expect(plan.map((d) => [d.path, d.reason, d.unsynced ?? false])).toEqual([
+      [segs[1]!.path, 'age', false], [segs[3]!.path, 'disk', false], [segs[0]!.path, 'disk', true], [segs[2]!.path, 'disk', true],
+    ]);
+  });
+
+  it('ages out missing rows (no file) without counting them as freed space', () => {
+    const segs = [row('a', 9, 500, 'missing'), row('a', 3, 300)];
+    const plan = planRetention({ now, segments: segs, retentionDays: days, freeBytes: 0, minFreeBytes: 200 });
+    expect(plan.map((d) => [d.path, d.reason, d.bytes])).toEqual([[segs[0]!.path, 'age', 0], [segs[1]!.path, 'disk', 300]]);
+  });
+
   it('counts age deletions toward the floor', () => {
     const segs = [row('a', 10, 600), row('a', 3, 600)];
     const plan = planRetention({ now, segments: segs, retentionDays: days, freeBytes: 1000, minFreeBytes: 1500 });

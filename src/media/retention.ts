@@ -14,12 +14,23 @@ export interface Deletion {
   path: string;
   bytes: number;
   reason: 'age' | 'disk';
+  /** its archive copy is not confirmed: only the free-disk floor takes it, as a last resort */
+  unsynced?: boolean;
+}
+
+/** A candidate row; `unsynced` (archive sync on, copy not confirmed yet) spares it from age deletion. */
+export type RetentionCandidate = SegmentRow & { unsynced?: boolean };
+
+/** Where retention finds candidates: the segment index, or the archive's view of it (legal holds left out, sync state flagged). */
+export interface RetentionCandidates {
+  endedBefore(cameraId: string, before: Date, limit: number): Promise<RetentionCandidate[]>;
+  oldest(limit: number): Promise<RetentionCandidate[]>;
 }
 
 export interface RetentionPlanInput {
   now: Date;
   /** candidate rows (any order, duplicates allowed): per-camera aged ones and the globally oldest */
-  segments: SegmentRow[];
+  segments: RetentionCandidate[];
   retentionDays: (cameraId: string) => number;
   freeBytes: number;
   minFreeBytes: number;
@@ -28,22 +39,25 @@ export interface RetentionPlanInput {
 const DAY_MS = 86_400_000;
 
 export function planRetention(i: RetentionPlanInput): Deletion[] {
-  const unique = new Map<string, SegmentRow>();
-  for (const s of i.segments) if (s.status === 'closed') unique.set(s.path, s);
+  const unique = new Map<string, RetentionCandidate>();
+  // missing rows (file already gone) age out like the others but free nothing
+  for (const s of i.segments) if (s.status !== 'open') unique.set(s.path, s);
   const oldestFirst = [...unique.values()].sort((a, b) => a.start_time.getTime() - b.start_time.getTime() || a.id - b.id);
 
   const plan: Deletion[] = [];
   const planned = new Set<string>();
-  const take = (s: SegmentRow, reason: Deletion['reason']): void => {
-    plan.push({ cameraId: s.camera_id, path: s.path, bytes: s.bytes, reason });
+  const take = (s: RetentionCandidate, reason: Deletion['reason']): void => {
+    plan.push({ cameraId: s.camera_id, path: s.path, bytes: s.status === 'closed' ? s.bytes : 0, reason, ...(s.unsynced ? { unsynced: true } : {}) });
     planned.add(s.path);
   };
   for (const s of oldestFirst) {
     const cutoff = i.now.getTime() - i.retentionDays(s.camera_id) * DAY_MS;
-    if (s.end_time !== null && s.end_time.getTime() < cutoff) take(s, 'age');
+    if (!s.unsynced && s.end_time !== null && s.end_time.getTime() < cutoff) take(s, 'age');
   }
   let missing = i.minFreeBytes - i.freeBytes - plan.reduce((n, d) => n + d.bytes, 0);
-  for (const s of oldestFirst) {
+  // archived segments first; footage not yet archived only when recording would otherwise stop
+  const closed = oldestFirst.filter((r) => r.status === 'closed');
+  for (const s of [...closed.filter((r) => !r.unsynced), ...closed.filter((r) => r.unsynced)]) {
     if (missing <= 0) break;
     if (planned.has(s.path)) continue;
     take(s, 'disk');
@@ -54,6 +68,8 @@ export function planRetention(i: RetentionPlanInput): Deletion[] {
 
 export interface RetentionOptions {
   repo: SegmentRepo;
+  /** defaults to repo; the archive passes a view without held segments and with sync state */
+  candidates?: RetentionCandidates;
   recordingsDir: string;
   cameras: Array<{ id: string; retentionDays: number }>;
   /** for segments of cameras no longer configured */
@@ -83,8 +99,9 @@ export async function runRetention(o: RetentionOptions): Promise<{ deleted: numb
 
   for (let round = 0; round < (o.maxRounds ?? 20); round++) {
     const now = o.now?.() ?? new Date();
-    const aged = await Promise.all(o.cameras.map((c) => o.repo.endedBefore(c.id, new Date(now.getTime() - c.retentionDays * DAY_MS), batch)));
-    const segments = [...aged.flat(), ...(await o.repo.oldest(batch))];
+    const source = o.candidates ?? o.repo;
+    const aged = await Promise.all(o.cameras.map((c) => source.endedBefore(c.id, new Date(now.getTime() - c.retentionDays * DAY_MS), batch)));
+    const segments = [...aged.flat(), ...(await source.oldest(batch))];
     const freeBytes = await (o.freeBytes ?? diskFreeBytes)(o.recordingsDir);
     const plan = planRetention({ now, segments, retentionDays, freeBytes, minFreeBytes: o.minFreeBytes });
     if (plan.length === 0) break;
@@ -100,6 +117,7 @@ export async function runRetention(o: RetentionOptions): Promise<{ deleted: numb
         }
       }
       await o.repo.remove(d.path);
+      if (d.unsynced) log.error({ camera_id: d.cameraId, path: d.path, bytes: d.bytes }, 'free disk below the floor: deleted footage that was never archived (recording must not stop)');
       touchedDirs.add(path.dirname(file));
       progress += 1;
       total.deleted += 1;

@@ -32,7 +32,7 @@ export class FakeSegmentRepo implements SegmentRepo {
   }
 
   async endedBefore(cameraId: string, before: Date, limit: number): Promise<SegmentRow[]> {
-    return this.sorted((r) => r.camera_id === cameraId && r.status === 'closed' && r.end_time !== null && r.end_time < before).slice(0, limit);
+    return this.sorted((r) => r.camera_id === cameraId && r.status !== 'open' && (r.end_time ?? r.start_time) < before).slice(0, limit);
   }
 
   async open(cameraId?: string): Promise<SegmentRow[]> {
