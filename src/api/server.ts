@@ -6,10 +6,12 @@ import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
+import { liveRoutes, type LiveRouteDeps } from './routes/live.ts';
+import { playerRoutes } from './player/serve.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { addRoute, HttpError, openApiDocument } from './route.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & { log: Logger };
+export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & { log: Logger };
 
 export class UnsafeBindError extends Error {}
 
@@ -48,6 +50,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   cameraRoutes(app, deps);
   eventRoutes(app, deps);
   systemRoutes(app, deps);
+  liveRoutes(app, deps);
+  playerRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
     handler: async () => openApiDocument(app),

@@ -26,9 +26,10 @@ export const cameraSchema = z.object({
   enabled: z.boolean().default(true).describe('false keeps the camera configured but stopped'),
   retention_days: z.number().positive().optional().describe('overrides recording.retention_days for this camera'),
   detect: z.boolean().default(true).describe('run detection on this camera\'s keyframes'),
+  substream: z.boolean().default(false).describe('also stream the CP PLUS sub stream (stream=1) as live HLS for grid views'),
 }).strict().refine((c) => Boolean(c.url) !== Boolean(c.dvr && c.channel), {
   message: 'a camera needs either url, or dvr and channel (not both)',
-});
+}).refine((c) => !c.substream || Boolean(c.dvr), { message: 'substream needs a CP PLUS camera (dvr and channel)', path: ['substream'] });
 
 export const siteSchema = z.object({
   id: id.describe('site id'),
@@ -87,6 +88,11 @@ export const configSchema = z.object({
   bus: z.object({ kind: z.enum(['memory']).default('memory').describe('memory (one box); kafka arrives with the fleet shape') }).strict().default({ kind: 'memory' }).describe('message bus'),
   store: z.object({ kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape') }).strict().default({ kind: 'pglite' }).describe('database'),
   objects: z.object({ kind: z.enum(['disk']).default('disk').describe('disk (one box); s3 arrives with the fleet shape') }).strict().default({ kind: 'disk' }).describe('object storage'),
+  live: z.object({
+    hls: z.boolean().default(true).describe('live HLS (1 s segments) copied by each camera\'s ffmpeg into <data_dir>/live'),
+    webrtc: z.boolean().default(true).describe('an RTP copy of each camera\'s main stream on 127.0.0.1 for WebRTC (WHEP)'),
+    rtp_base_port: z.number().int().min(0).max(65534).default(0).describe('RTP port of the first camera, +2 per camera (RTCP at +1); 0 picks free ports'),
+  }).strict().default({ hls: true, webrtc: true, rtp_base_port: 0 }).describe('live viewing'),
   log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info').describe('log level') }).strict().default({ level: 'info' }).describe('logging'),
 }).strict();
 

@@ -9,6 +9,7 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
     {
       cameras: ctx.loaded.cameras, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
+      liveFeeds: ctx.liveFeeds,
     },
     api.host, api.port, api.allow_remote || Boolean(opts.allowRemote),
   );

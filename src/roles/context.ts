@@ -4,6 +4,7 @@ import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
 import { createMemoryBus } from '../bus/memory.ts';
+import { LiveFeeds } from '../media/live/feeds.ts';
 import type { Bus } from '../bus/port.ts';
 import { createDiskObjects } from '../objects/disk.ts';
 import type { Objects } from '../objects/port.ts';
@@ -22,6 +23,8 @@ export interface RoleContext {
   repos: Repositories;
   objects: Objects;
   cameraStatus: Map<string, CameraStatus>;
+  /** where each camera's live HLS and RTP are (filled by the edge role) */
+  liveFeeds: LiveFeeds;
 }
 
 // Frames are ~100 kB each: keep only a short window of them in memory (recording is the durable log).
@@ -35,6 +38,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
     objects: createDiskObjects(loaded.paths.objectsDir),
     cameraStatus: new Map(),
+    liveFeeds: new LiveFeeds(),
   };
 }
 

@@ -4,6 +4,7 @@ import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { TOPICS } from '../core/types.ts';
 import { CameraWorker, type WorkerStatus } from '../media/camera-worker.ts';
+import { planLive } from '../media/live/plan.ts';
 import { scheduleRetention } from '../media/retention.ts';
 import { reconcile, SegmentIndexer } from '../media/segment-index.ts';
 import type { RoleContext, RunningRole } from './context.ts';
@@ -46,14 +47,22 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     ctx.health.set('edge', online === cameras.length ? 'healthy' : 'degraded', `${online}/${cameras.length} cameras streaming`);
   };
 
+  const live = await planLive(loaded);
+  for (const p of live.values()) ctx.liveFeeds.set(p.feed);
+  const workerBase = { stream: config.stream, segmentSeconds: config.recording.segment_seconds, recordingsDir: paths.recordingsDir };
   const workers = cameras.map((camera) => {
-    const w = new CameraWorker({ camera, stream: config.stream, segmentSeconds: config.recording.segment_seconds, recordingsDir: paths.recordingsDir, logger: log });
+    const w = new CameraWorker({ ...workerBase, camera, logger: log, live: live.get(camera.id)?.main });
     indexer.attach(w);
     w.on('status', onStatus);
     w.on('frame', (frame) => {
       bus.publish(TOPICS.streamsRaw, frame.camera_id, frame).catch((err: unknown) => log.warn({ err, camera_id: frame.camera_id }, 'frame not published'));
     });
     return w;
+  });
+  // grid views: a light copy-only ffmpeg per sub stream; its status is not the camera's (recording is)
+  const subWorkers = cameras.flatMap((camera) => {
+    const sub = live.get(camera.id)?.sub;
+    return sub ? [new CameraWorker({ ...workerBase, camera: { ...camera, url: sub.url }, liveOnly: true, live: { hlsDir: sub.hlsDir }, logger: log.child({ stream: 'sub' }) })] : [];
   });
 
   const stopRetention = scheduleRetention({
@@ -72,7 +81,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   await sampleSystem();
   const systemTimer = setInterval(() => void sampleSystem().catch((err: unknown) => log.warn({ err }, 'cannot read disk usage')), SYSTEM_METRICS_INTERVAL_MS);
 
-  for (const w of workers) w.start();
+  for (const w of [...workers, ...subWorkers]) w.start();
   ctx.health.set('edge', 'starting', `${cameras.length} cameras starting`);
   log.info({ cameras: cameras.length, recordings: paths.recordingsDir }, 'recording started');
 
@@ -80,7 +89,8 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     name: 'edge',
     stop: async () => {
       clearInterval(systemTimer);
-      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all([...workers, ...subWorkers].map((w) => w.stop()));
+      for (const c of cameras) ctx.liveFeeds.delete(c.id);
       await indexer.flush();
       await stopRetention();
       ctx.health.set('edge', 'stopped');

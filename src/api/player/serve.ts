@@ -1,0 +1,61 @@
+/**
+ * The player page (/player/:cameraId) and its static assets. Everything comes from this origin and
+ * the Content-Security-Policy says so; blob: is the MediaSource URL hls.js gives the <video> (and its worker).
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ResolvedCamera } from '../../config/load.ts';
+import { addRoute, badRequest, notFound } from '../route.ts';
+
+export interface PlayerRouteDeps {
+  cameras: ResolvedCamera[];
+}
+
+const CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "media-src 'self' blob:",
+  "worker-src 'self' blob:", "connect-src 'self'", "frame-ancestors 'self'", "base-uri 'none'", "form-action 'none'",
+].join('; ');
+
+const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'hls.min.js': { file: createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'), type: 'text/javascript' },
+  'player.js': { file: here('player.js'), type: 'text/javascript' },
+  'webrtc.js': { file: here('webrtc.js'), type: 'text/javascript' },
+  'player.css': { file: here('player.css'), type: 'text/css' },
+};
+
+const isoTime = z.iso.datetime({ offset: true });
+const playerQuery = z.object({
+  src: z.enum(['live', 'vod']).default('live').describe('live view, or recorded footage between from and to'),
+  stream: z.enum(['main', 'sub']).default('main').describe('live: main stream or the sub stream (grid views)'),
+  transport: z.enum(['auto', 'hls']).default('auto').describe('live: auto tries WebRTC first, then HLS'),
+  from: isoTime.optional().describe('vod: start (ISO 8601)'),
+  to: isoTime.optional().describe('vod: end (ISO 8601)'),
+}).strict();
+
+export function playerRoutes(app: FastifyInstance, deps: PlayerRouteDeps): void {
+  const known = new Set(deps.cameras.map((c) => c.id));
+
+  addRoute(app, {
+    method: 'GET', url: '/player/:cameraId', tag: 'live', summary: 'Player page: live (WebRTC, else HLS) or recorded (VOD) video of one camera', produces: 'text/html',
+    params: z.object({ cameraId: z.string().max(64).describe('camera id') }).strict(), query: playerQuery,
+    handler: async ({ params, query, reply }) => {
+      if (!known.has(params.cameraId)) throw notFound(`no camera with id '${params.cameraId}'`);
+      if (query.src === 'vod' && !(query.from && query.to)) throw badRequest("query parameters 'from' and 'to' are required with src=vod");
+      const html = await readFile(here('index.html'));
+      return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CSP).header('cache-control', 'no-cache').send(html);
+    },
+  });
+
+  addRoute(app, {
+    method: 'GET', url: '/assets/:name', tag: 'live', summary: 'Static files of the player page', produces: 'text/javascript',
+    params: z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...string[]]).describe('asset file name') }).strict(), query: z.object({}).strict(),
+    handler: async ({ params, reply }) => {
+      const asset = ASSETS[params.name]!;
+      return reply.header('content-type', `${asset.type}; charset=utf-8`).header('cache-control', 'no-cache').send(await readFile(asset.file));
+    },
+  });
+}

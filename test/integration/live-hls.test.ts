@@ -1,0 +1,181 @@
+/**
+ * Live HLS end to end: DVR simulator (real RTSP) → edge role (real ffmpeg: recording + HLS + RTP,
+ * and a live-only ffmpeg on the sub stream) → API role → hls.js in headless Chromium.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/load.ts';
+import { createLogger } from '../../src/core/log.ts';
+import { ensureSample } from '../../src/dvr-sim/sample.ts';
+import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
+import { startRoles, type Running } from '../../src/roles/run.ts';
+import { hasChromium, isFrameBlank, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+if (!hasFfmpeg) console.warn('skipping live HLS test: ffmpeg not found');
+if (hasFfmpeg && !hasChromium()) console.warn('skipping live HLS browser test: chromium not found at /usr/bin/chromium');
+
+const PASSWORD = 'Live-Secret-3';
+const VIEWERS = 20;
+const log = createLogger('silent');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Segment URIs of a media playlist, in order. */
+const segmentsOf = (playlist: string): string[] => playlist.split('\n').filter((l) => l && !l.startsWith('#'));
+
+/** Asynchronous: the API serving `url` runs in this process. */
+async function ffprobe(url: string): Promise<{ codec_name: string; width: number; height: number }> {
+  const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', url], { timeout: 15_000 });
+  return (JSON.parse(stdout) as { streams: Array<{ codec_name: string; width: number; height: number }> }).streams[0]!;
+}
+
+describe.skipIf(!hasFfmpeg)('live HLS', () => {
+  let dir: string;
+  let sim: DvrSim;
+  let running: Running;
+  let api: string;
+  let playlist: string;
+  const get = (p: string) => fetch(`${api}${p}`);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vigil-live-'));
+    const sample = await ensureSample(undefined, log, { download: false });
+    sim = await startDvrSim({ port: 0, channels: 1, password: PASSWORD, main: sample.main, sub: sample.sub, log });
+    const loaded = resolveConfig({
+      sites: [{ id: 'site', dvrs: [{ id: 'sim', host: '127.0.0.1', port: sim.port }], cameras: [{ id: 'cam_a', dvr: 'sim', channel: 1, substream: true }] }],
+      storage: { data_dir: dir },
+      detection: { enabled: false },
+      stream: { stall_seconds: 10 },
+      api: { port: 0 },
+    }, 'live-test', { VIGIL_DVR_SIM_PASSWORD: PASSWORD });
+    running = await startRoles(loaded, ['edge', 'api'], log);
+    api = running.apiUrl!;
+    playlist = await until('a live playlist with 3 segments', 30_000, async () => {
+      const r = await get('/live/cam_a/index.m3u8');
+      const text = await r.text();
+      return r.ok && segmentsOf(text).length >= 3 ? text : undefined;
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    await sim?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a valid live playlist of 1 s independent H.264 segments', async () => {
+    const target = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(playlist)?.[1]);
+    expect(target).toBeGreaterThanOrEqual(1);
+    expect(target).toBeLessThanOrEqual(2);
+    expect(playlist).toContain('#EXT-X-INDEPENDENT-SEGMENTS');
+    expect(playlist).toContain('#EXT-X-PROGRAM-DATE-TIME:');
+    expect(playlist).not.toContain('#EXT-X-ENDLIST');
+    const segments = segmentsOf(playlist);
+    for (const s of segments) expect(s).toMatch(/^\d{6}_\d+\.ts$/);
+    expect(await ffprobe(`${api}/live/cam_a/${segments.at(-1)}`)).toEqual({ codec_name: 'h264', width: 960, height: 1080 });
+
+    const sub = await until('the sub-stream playlist', 20_000, async () => {
+      const text = await (await get('/live/cam_a/sub/index.m3u8')).text();
+      return segmentsOf(text).length >= 1 ? segmentsOf(text) : undefined;
+    });
+    expect(await ffprobe(`${api}/live/cam_a/sub/${sub.at(-1)}`)).toEqual({ codec_name: 'h264', width: 480, height: 270 });
+
+    expect(await (await get('/api/v1/cameras/cam_a/live')).json()).toEqual({
+      hls: '/live/cam_a/index.m3u8', hls_sub: '/live/cam_a/sub/index.m3u8', webrtc: { whep: '/api/v1/cameras/cam_a/whep' }, player: '/player/cam_a',
+    });
+  });
+
+  it('publishes the RTP feed for WebRTC with its SDP', async () => {
+    const feed = running.ctx.liveFeeds.get('cam_a')!;
+    expect(feed.rtpPort).toBeGreaterThan(0);
+    const sdp = await until('the SDP file', 10_000, () => readFile(feed.sdpPath!, 'utf8'));
+    expect(sdp).toContain(`m=video ${feed.rtpPort} RTP/AVP 96`);
+    expect(sdp).toMatch(/a=rtpmap:96 H264\/90000/);
+    expect(sdp).toMatch(/profile-level-id=[0-9A-Fa-f]{6}/);
+  });
+
+  it('never serves a file outside the live dir, and 404s unknown cameras', async () => {
+    for (const p of ['/live/cam_a/..%2F..%2Fetc%2Fpasswd', '/live/cam_a/x.ts', '/live/cam_a/..%2Fcam_a.sdp', '/live/cam_a/index.m3u8.tmp', '/live/cam_a/sub/..%2Findex.m3u8']) {
+      const r = await get(p);
+      expect([400, 404], p).toContain(r.status);
+      expect(await r.text(), p).not.toContain('root:');
+    }
+    expect((await get('/live/nope/index.m3u8')).status).toBe(404);
+    expect((await get('/api/v1/cameras/nope/live')).status).toBe(404);
+  });
+
+  it(`gives ${VIEWERS} concurrent viewers one upstream RTSP session per stream`, async () => {
+    // main + sub stream of cam_a
+    expect(sim.stats()).toEqual({ connections: 2, playing: 2 });
+    const seen: Array<{ connections: number; playing: number }> = [];
+    const viewer = async () => {
+      let bytes = 0;
+      for (let round = 0; round < 3; round++) {
+        const pl = await get('/live/cam_a/index.m3u8');
+        expect(pl.status).toBe(200);
+        const segs = segmentsOf(await pl.text());
+        const seg = await get(`/live/cam_a/${segs.at(-1)}`);
+        // a segment may have left the window between the two requests
+        if (seg.ok) bytes += (await seg.arrayBuffer()).byteLength;
+        seen.push(sim.stats());
+        await sleep(300);
+      }
+      return bytes;
+    };
+    const bytes = await Promise.all(Array.from({ length: VIEWERS }, viewer));
+    expect(bytes.filter((b) => b > 0)).toHaveLength(VIEWERS);
+    expect(seen.length).toBe(VIEWERS * 3);
+    expect(seen.every((s) => s.connections === 2 && s.playing === 2)).toBe(true);
+  });
+
+  describe.skipIf(!hasChromium())('in Chromium', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchBrowser();
+    }, 30_000);
+    afterAll(async () => browser?.close());
+
+    it('plays the live stream with hls.js: time advances and the picture is not blank', async () => {
+      const page = await browser.page();
+      await page.goto(`${api}/player/cam_a?transport=hls`);
+      await page.waitForSelector('body[data-state="playing"][data-transport="hls"]', { timeout: 20_000 });
+      await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement).readyState >= 3, undefined, { timeout: 20_000 });
+      const t0 = await videoState(page);
+      await sleep(3000);
+      const t1 = await videoState(page);
+      expect([t1.videoWidth, t1.videoHeight]).toEqual([960, 1080]);
+      expect(t1.currentTime - t0.currentTime).toBeGreaterThan(1.5);
+      const png = await page.locator('video').screenshot();
+      await writeFile(path.join(dir, 'live-hls.png'), png);
+      expect(await isFrameBlank(png)).toBe(false);
+      const black = await sharp({ create: { width: 64, height: 36, channels: 3, background: '#000' } }).png().toBuffer();
+      expect(await isFrameBlank(black)).toBe(true);
+      await page.close();
+    }, 60_000);
+
+    it('plays by default too: WebRTC first, HLS when WebRTC is not available', async () => {
+      const page = await browser.page();
+      await page.goto(`${api}/player/cam_a`);
+      await page.waitForSelector('body[data-state="playing"]', { timeout: 25_000 });
+      const transport = await page.$eval('body', (b) => b.dataset.transport);
+      expect(['webrtc', 'hls']).toContain(transport);
+      await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement).currentTime > 1, undefined, { timeout: 20_000 });
+      await page.close();
+    }, 60_000);
+  });
+});
