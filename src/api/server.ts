@@ -6,12 +6,13 @@ import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
+import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
 import { liveRoutes, type LiveRouteDeps } from './routes/live.ts';
 import { playerRoutes } from './player/serve.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { addRoute, HttpError, openApiDocument } from './route.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & { log: Logger };
+export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & { log: Logger };
 
 export class UnsafeBindError extends Error {}
 
@@ -50,6 +51,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   cameraRoutes(app, deps);
   eventRoutes(app, deps);
   systemRoutes(app, deps);
+  if (deps.recordings) recordingRoutes(app, { ...deps, recordings: deps.recordings });
   liveRoutes(app, deps);
   playerRoutes(app, deps);
   addRoute(app, {

@@ -80,6 +80,10 @@ export const configSchema = z.object({
     max_gap_seconds: z.number().positive().default(6).describe('a track ends after this long unseen; its event is closed'),
     min_hits: z.number().int().min(1).default(2).describe('detections needed before a track becomes an event'),
   }).strict().default({ iou_threshold: 0.2, max_gap_seconds: 6, min_hits: 2 }).describe('tracker that turns detections into events'),
+  clips: z.object({
+    pre_seconds: z.number().min(0).max(300).default(5).describe('seconds of video kept before an event in its clip'),
+    post_seconds: z.number().min(0).max(300).default(5).describe('seconds of video kept after an event in its clip (the clip is cut once they are recorded)'),
+  }).strict().default({ pre_seconds: 5, post_seconds: 5 }).describe('event clips, cut from the recording into the event-clips bucket'),
   api: z.object({
     host: z.string().default('127.0.0.1').describe('bind address; non-loopback needs allow_remote until auth exists'),
     port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port'),

@@ -1,4 +1,5 @@
 import { startApi } from '../api/server.ts';
+import { cutTmpDir } from '../media/vod/cut.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const VERSION = '0.1.0';
@@ -10,6 +11,7 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
       cameras: ctx.loaded.cameras, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
       liveFeeds: ctx.liveFeeds,
+      recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) },
     },
     api.host, api.port, api.allow_remote || Boolean(opts.allowRemote),
   );

@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../core/log.ts';
 import { startAnalytics } from './analytics.ts';
 import { startApiRole } from './api.ts';
+import { startClips } from './clips.ts';
 import { closeContext, openContext, type RoleContext, type RunningRole } from './context.ts';
 import { startEdge } from './edge.ts';
 import { startInference } from './inference.ts';
@@ -51,7 +52,10 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
       apiUrl = api.url;
       started.push(api);
     }
-    if (roles.includes('edge')) started.push(await startEdge(ctx));
+    if (roles.includes('edge')) {
+      started.push(await startClips(ctx));
+      started.push(await startEdge(ctx));
+    }
   } catch (e) {
     await stop();
     throw e;

@@ -35,6 +35,7 @@ function publicEvent(e: EventRow) {
     end_time: e.end_time,
     severity: e.severity,
     snapshot_url: e.snapshot_path ? `/api/v1/events/${e.id}/snapshot` : null,
+    clip_url: e.clip_path ? `/api/v1/events/${e.id}/clip` : null,
     metadata: e.metadata,
   };
 }
@@ -80,6 +81,19 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
         if (err instanceof NotFoundError) throw notFound(`snapshot of event ${e.id} is no longer stored`);
         throw err;
       }
+    },
+  });
+
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/events/:id/clip', tag: 'events', summary: 'Clip (MP4) of the event with its pre- and post-roll', produces: 'video/mp4',
+    params: eventId, query: z.object({}).strict(),
+    handler: async ({ params, reply }) => {
+      const e = await load(params.id);
+      if (!e.clip_path) throw notFound(`event ${e.id} has no clip yet (clips are cut once the post-roll is recorded)`);
+      const info = await deps.objects.head('event-clips', e.clip_path);
+      if (!info) throw notFound(`clip of event ${e.id} is no longer stored`);
+      return reply.header('content-type', 'video/mp4').header('content-length', info.size).header('cache-control', 'private, max-age=60')
+        .send(await deps.objects.stream('event-clips', e.clip_path));
     },
   });
 }

@@ -5,7 +5,7 @@ import { InvalidCursorError, type EventInput, type EventRepo, type EventRow } fr
 /** Largest page a caller may ask for; larger limits are clamped. */
 export const MAX_EVENT_PAGE = 1000;
 
-const COLUMNS = `id, event_key, camera_id, event_type, label, confidence, bounding_box, snapshot_path,
+const COLUMNS = `id, event_key, camera_id, event_type, label, confidence, bounding_box, snapshot_path, clip_path,
   start_time, end_time, severity, metadata, created_at`;
 
 type DbEventRow = Omit<EventRow, 'bounding_box'> & { bounding_box: string | null };

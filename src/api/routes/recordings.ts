@@ -1,0 +1,153 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ResolvedCamera } from '../../config/load.ts';
+import type { Logger } from '../../core/log.ts';
+import { cutMp4 } from '../../media/vod/cut.ts';
+import { vodPlaylist } from '../../media/vod/playlist.ts';
+import { segmentFile } from '../../media/vod/segment-file.ts';
+import { buildTimeline } from '../../media/vod/timeline.ts';
+import { readMediaSpan, TimestampShift, wallClockOffset } from '../../media/vod/ts-timestamps.ts';
+import type { Repositories, SegmentRow } from '../../store/repositories/types.ts';
+import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
+
+export interface RecordingRouteDeps {
+  cameras: ResolvedCamera[];
+  repos: Repositories;
+  log: Logger;
+  /** absent on an API without local recordings: then these routes are not served */
+  recordings?: { dir: string; tmpDir: string };
+}
+
+const MAX_RANGE_HOURS = 24;
+/** An export is cut into a temp file first (for +faststart): this bounds its size and time. */
+export const MAX_EXPORT_HOURS = 2;
+export const MAX_CONCURRENT_EXPORTS = 2;
+
+const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const rangeQuery = z.object({
+  from: isoTime.describe('start of the range (ISO 8601 with offset)'),
+  to: isoTime.describe('end of the range (ISO 8601 with offset), at most 24 h after from'),
+}).strict();
+const cameraParam = z.object({ id: z.string().max(64).describe('camera id') }).strict();
+
+function checkRange(q: { from: Date; to: Date }, maxHours: number, what: string): void {
+  if (q.from >= q.to) throw badRequest(`query parameter 'from' (${q.from.toISOString()}) must be before 'to' (${q.to.toISOString()})`);
+  if (q.to.getTime() - q.from.getTime() > maxHours * 3600_000) throw badRequest(`query parameters 'from'/'to': ${what} ranges are limited to ${maxHours} h`);
+}
+
+/** `20250120-143000` (UTC) for file names. */
+const stamp = (t: Date): string => t.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+
+export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps & { recordings: NonNullable<RecordingRouteDeps['recordings']> }): void {
+  const byId = new Map(deps.cameras.map((c) => [c.id, c]));
+  const { dir: recordingsDir, tmpDir } = deps.recordings;
+  const camera = (id: string): ResolvedCamera => {
+    const cam = byId.get(id);
+    if (!cam) throw notFound(`no camera with id '${id}'`);
+    return cam;
+  };
+  /** Closed segments (the ones a client may fetch) of [from, to); 404 when there are none. */
+  const closedSegments = async (cam: ResolvedCamera, from: Date, to: Date): Promise<SegmentRow[]> => {
+    const rows = (await deps.repos.segments.list(cam.id, from, to)).filter((s) => s.status === 'closed' && s.end_time);
+    if (!rows.length) throw notFound(`no recordings for ${cam.id} between ${from.toISOString()} and ${to.toISOString()}`);
+    return rows;
+  };
+
+  addRoute(app, {
+    method: 'GET', url: '/vod/:cameraId.m3u8', tag: 'recordings', summary: 'HLS VOD playlist of the recording between from and to',
+    produces: 'application/vnd.apple.mpegurl',
+    params: z.object({ cameraId: z.string().max(64).describe('camera id') }).strict(), query: rangeQuery,
+    handler: async ({ params, query, reply }) => {
+      const cam = camera(params.cameraId);
+      checkRange(query, MAX_RANGE_HOURS, 'VOD');
+      const segments = await closedSegments(cam, query.from, query.to);
+      const gaps = await deps.repos.segments.gaps(cam.id, query.from, query.to);
+      const body = vodPlaylist(
+        segments.map((s) => ({ id: s.id, start: s.start_time, end: s.end_time! })),
+        gaps.map((g) => ({ start: g.start_time })),
+        (s) => `/vod/${encodeURIComponent(cam.id)}/seg/${s.id}.ts`,
+      );
+      return reply.header('content-type', 'application/vnd.apple.mpegurl').header('cache-control', 'no-store').send(body);
+    },
+  });
+
+  addRoute(app, {
+    method: 'GET', url: '/vod/:cameraId/seg/:segmentId.ts', tag: 'recordings', summary: 'One recorded segment (MPEG-TS, wall-clock timestamps)',
+    produces: 'video/mp2t',
+    params: z.object({ cameraId: z.string().max(64).describe('camera id'), segmentId: z.coerce.number().int().positive().describe('segment id from the VOD playlist') }).strict(),
+    query: z.object({}).strict(),
+    handler: async ({ params, reply }) => {
+      const cam = camera(params.cameraId);
+      const row = await deps.repos.segments.get(params.segmentId);
+      // another camera's segment is reported exactly like a missing one
+      if (!row || row.camera_id !== cam.id || row.status !== 'closed' || !row.end_time) throw notFound(`no recorded segment ${params.segmentId} for ${cam.id}`);
+      const file = await segmentFile(recordingsDir, row.path);
+      if (!file) throw notFound(`segment ${row.id} of ${cam.id} is no longer on disk`);
+      const span = await readMediaSpan(file).catch(() => null);
+      if (!span) throw notFound(`segment ${row.id} of ${cam.id} holds no readable video`);
+      const offset = wallClockOffset(span, row.end_time);
+      return reply.header('content-type', 'video/mp2t').header('cache-control', 'private, max-age=86400, immutable')
+        .send(createReadStream(file).pipe(new TimestampShift(offset)));
+    },
+  });
+
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/cameras/:id/recordings', tag: 'recordings', summary: 'Recording coverage and gaps (with their causes) between from and to',
+    params: cameraParam, query: rangeQuery,
+    handler: async ({ params, query }) => {
+      const cam = camera(params.id);
+      checkRange(query, MAX_RANGE_HOURS, 'timeline');
+      const [segments, gaps] = await Promise.all([deps.repos.segments.list(cam.id, query.from, query.to), deps.repos.segments.gaps(cam.id, query.from, query.to)]);
+      return { camera_id: cam.id, from: query.from, to: query.to, ...buildTimeline(segments, gaps, query.from, query.to, new Date()) };
+    },
+  });
+
+  let exporting = 0;
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/cameras/:id/export.mp4', tag: 'recordings', summary: `MP4 download of the recording between from and to (copy, at most ${MAX_EXPORT_HOURS} h)`,
+    produces: 'video/mp4',
+    params: cameraParam, query: rangeQuery,
+    handler: async ({ params, query, reply }) => {
+      const cam = camera(params.id);
+      checkRange(query, MAX_EXPORT_HOURS, 'export');
+      if (exporting >= MAX_CONCURRENT_EXPORTS) throw new HttpError(429, 'too_many_exports', `${exporting} exports are running (limit ${MAX_CONCURRENT_EXPORTS}); retry when one has finished`);
+      exporting += 1;
+      let work: string | undefined;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        exporting -= 1;
+        if (work) void rm(work, { recursive: true, force: true }).catch((err: unknown) => deps.log.warn({ err, camera_id: cam.id }, 'cannot remove an export temp dir'));
+      };
+      // the client going away stops ffmpeg at once; during the download the file stream is destroyed
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
+      try {
+        const segments = await closedSegments(cam, query.from, query.to);
+        await mkdir(tmpDir, { recursive: true });
+        work = await mkdtemp(path.join(tmpDir, 'export-'));
+        const out = path.join(work, 'export.mp4');
+        const files = await Promise.all(segments.map(async (s) => ({ file: await segmentFile(recordingsDir, s.path), start: s.start_time, end: s.end_time! })));
+        const present = files.flatMap((f) => (f.file ? [{ ...f, file: f.file }] : []));
+        if (!present.length) throw notFound(`the recordings of ${cam.id} between ${query.from.toISOString()} and ${query.to.toISOString()} are no longer on disk`);
+        await cutMp4({ segments: present, from: query.from, to: query.to, out, signal: gone.signal });
+        const size = (await stat(out)).size;
+        const body = createReadStream(out);
+        body.once('close', release);
+        const name = `${cam.id}_${stamp(query.from)}_${stamp(query.to)}.mp4`;
+        return reply.header('content-type', 'video/mp4').header('content-length', size)
+          .header('content-disposition', `attachment; filename="${name}"`).send(body);
+      } catch (e) {
+        release();
+        if (gone.signal.aborted) deps.log.info({ camera_id: cam.id }, 'export cancelled: the client went away');
+        throw e;
+      }
+    },
+  });
+}

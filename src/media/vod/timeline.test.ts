@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { GapRow, SegmentRow } from '../../store/repositories/types.ts';
+import { buildTimeline, FILES_MISSING_CAUSE, UNRECORDED_CAUSE } from './timeline.ts';
+
+const t = (s: number) => new Date(Date.UTC(2026, 0, 20, 14, 0, 0) + s * 1000);
+let id = 0;
+const seg = (from: number, to: number | null, status: SegmentRow['status'] = 'closed'): SegmentRow =>
+  ({ id: ++id, camera_id: 'cam', start_time: t(from), end_time: to === null ? null : t(to), path: `cam/x/${id}.ts`, bytes: 100, status });
+const gap = (from: number, to: number | null, cause: string): GapRow => ({ camera_id: 'cam', start_time: t(from), end_time: to === null ? null : t(to), cause });
+const iso = (spans: Array<{ start: Date; end: Date }>) => spans.map((s) => [s.start.toISOString(), s.end.toISOString()]);
+
+describe('recording timeline', () => {
+  it('merges contiguous segments, clips them to the range and keeps stored gap causes', () => {
+    const tl = buildTimeline([seg(0, 10), seg(10.2, 20), seg(30, 40), seg(40, null, 'open')], [gap(20, 30, 'camera cam: DVR unreachable')], t(5), t(60), t(45));
+    expect(iso(tl.coverage)).toEqual(iso([{ start: t(5), end: t(20) }, { start: t(30), end: t(45) }]));
+    expect(tl.gaps.map((g) => g.cause)).toEqual(['camera cam: DVR unreachable']);
+    expect([tl.segments, tl.bytes]).toEqual([4, 400]);
+  });
+
+  it('names holes without a stored gap, including ones whose files are gone', () => {
+    const tl = buildTimeline([seg(0, 10), seg(10, 20, 'missing'), seg(20, 30), seg(40, 50)], [], t(0), t(50), t(100));
+    expect(tl.gaps.map((g) => [g.start.toISOString(), g.end.toISOString(), g.cause])).toEqual([
+      [t(10).toISOString(), t(20).toISOString(), FILES_MISSING_CAUSE],
+      [t(30).toISOString(), t(40).toISOString(), UNRECORDED_CAUSE],
+    ]);
+    expect(tl.segments).toBe(3);
+  });
+
+  it('does not call the future a gap', () => {
+    const tl = buildTimeline([seg(0, 10)], [], t(0), t(3600), t(10));
+    expect(tl.gaps).toEqual([]);
+  });
+});
