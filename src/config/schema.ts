@@ -41,6 +41,17 @@ export const siteSchema = z.object({
 
 const classThresholds = z.record(z.string(), z.number().min(0).max(1));
 
+const legalHoldSchema = z.object({
+  camera: id.optional().describe('camera whose recording from..to is held'),
+  from: z.iso.datetime({ offset: true }).optional().describe('start of the held range (ISO 8601)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('end of the held range (ISO 8601)'),
+  bucket: z.enum(['video-segments', 'event-clips', 'snapshots']).optional().describe('bucket of one held archive object'),
+  key: z.string().min(1).optional().describe('key of one held archive object'),
+  reason: z.string().min(1).describe('why (case number, incident)'),
+}).strict().refine((h) => (h.camera && h.from && h.to && !h.bucket && !h.key) || (h.bucket && h.key && !h.camera && !h.from && !h.to), {
+  message: 'a legal hold names either camera, from and to, or bucket and key',
+}).refine((h) => !h.from || !h.to || Date.parse(h.from) < Date.parse(h.to), { message: 'from must be before to', path: ['to'] });
+
 export const configSchema = z.object({
   sites: z.array(siteSchema).default([]).describe('sites, each with its DVRs and cameras'),
   storage: z.object({
@@ -92,6 +103,15 @@ export const configSchema = z.object({
   bus: z.object({ kind: z.enum(['memory']).default('memory').describe('memory (one box); kafka arrives with the fleet shape') }).strict().default({ kind: 'memory' }).describe('message bus'),
   store: z.object({ kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape') }).strict().default({ kind: 'pglite' }).describe('database'),
   objects: z.object({ kind: z.enum(['disk']).default('disk').describe('disk (one box); s3 arrives with the fleet shape') }).strict().default({ kind: 'disk' }).describe('object storage'),
+  archive: z.object({
+    enabled: z.boolean().default(false).describe('copy closed segments and event clips to the archive tier; retention then deletes no segment before its copy is confirmed (unless the free-disk floor forces it)'),
+    objects_dir: z.string().optional().describe('root of the archive object store, e.g. a NAS mount (default <data_dir>/archive; a relative path is under data_dir)'),
+    keep_days: z.number().positive().default(30).describe('archived objects older than this are deleted, unless under legal hold'),
+    sync_interval_seconds: z.number().positive().default(10).describe('how often the sync looks for closed segments and new clips'),
+    policy_interval_seconds: z.number().positive().default(3600).describe('how often the archive policy (keep_days) runs'),
+    retry_max_seconds: z.number().positive().default(60).describe('longest wait between retries while the archive is unreachable'),
+    legal_holds: z.array(legalHoldSchema).default([]).describe('footage neither retention nor the archive policy ever deletes'),
+  }).strict().default({ enabled: false, keep_days: 30, sync_interval_seconds: 10, policy_interval_seconds: 3600, retry_max_seconds: 60, legal_holds: [] }).describe('storage tiers: archive sync, archive policy, legal holds'),
   live: z.object({
     hls: z.boolean().default(true).describe('live HLS (1 s segments) copied by each camera\'s ffmpeg into <data_dir>/live'),
     webrtc: z.boolean().default(true).describe('an RTP copy of each camera\'s main stream on 127.0.0.1 for WebRTC (WHEP)'),

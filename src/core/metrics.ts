@@ -28,4 +28,10 @@ export const metrics = {
   camerasOnline: new Gauge({ name: 'cameras_online_total', help: 'Cameras currently streaming', registers: [registry] }),
   healthStatus: new Gauge({ name: 'app_health_status', help: '0 healthy, 1 degraded, 2 critical', labelNames: ['service'], registers: [registry] }),
   segmentsDeleted: new Counter({ name: 'recording_segments_deleted_total', help: 'Segments removed by retention', labelNames: ['camera_id', 'reason'], registers: [registry] }),
+  archiveLagSegments: new Gauge({ name: 'archive_sync_lag_segments', help: 'Closed segments not yet confirmed in the archive', labelNames: cam, registers: [registry] }),
+  archiveLagBytes: new Gauge({ name: 'archive_sync_lag_bytes', help: 'Bytes of closed segments not yet confirmed in the archive', labelNames: cam, registers: [registry] }),
+  archiveLastSync: new Gauge({ name: 'archive_last_sync_timestamp_seconds', help: 'Unix time of the last segment copy confirmed in the archive', labelNames: cam, registers: [registry] }),
+  archiveUploaded: new Counter({ name: 'archive_uploaded_bytes_total', help: 'Bytes written to the archive', labelNames: ['bucket'], registers: [registry] }),
+  archiveErrors: new Counter({ name: 'archive_sync_errors_total', help: 'Sync rounds failed (archive unreachable or rejecting writes)', registers: [registry] }),
+  archiveDeleted: new Counter({ name: 'archive_objects_deleted_total', help: 'Archived objects deleted by the archive policy', labelNames: ['bucket'], registers: [registry] }),
 };

@@ -1,4 +1,5 @@
 import { statfs } from 'node:fs/promises';
+import { archiveRetentionView } from '../archive/retention-view.ts';
 import os from 'node:os';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
@@ -28,6 +29,8 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
 
   const indexer = new SegmentIndexer(repos.segments, log.child({ component: 'segment-index' }));
   const reconnectsSeen = new Map<string, number>();
+  // exported as 0 from the start, so a dashboard's rate() sees the first reconnect
+  for (const c of cameras) metrics.streamReconnects.inc({ camera_id: c.id }, 0);
   const stateSeen = new Map<string, string>();
   const onStatus = (s: WorkerStatus) => {
     ctx.cameraStatus.set(s.cameraId, s);
@@ -66,7 +69,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   });
 
   const stopRetention = scheduleRetention({
-    repo: repos.segments, recordingsDir: paths.recordingsDir, cameras: cameras.map((c) => ({ id: c.id, retentionDays: c.retentionDays })),
+    repo: repos.segments, candidates: archiveRetentionView(repos.archive, config.archive.enabled), recordingsDir: paths.recordingsDir, cameras: cameras.map((c) => ({ id: c.id, retentionDays: c.retentionDays })),
     defaultRetentionDays: config.recording.retention_days, minFreeBytes: config.recording.min_free_bytes, log: log.child({ component: 'retention' }),
   }, config.recording.retention_interval_seconds * 1000);
 

@@ -2,12 +2,13 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../core/log.ts';
 import { startAnalytics } from './analytics.ts';
 import { startApiRole } from './api.ts';
+import { startArchive } from './archive.ts';
 import { startClips } from './clips.ts';
 import { closeContext, openContext, type RoleContext, type RunningRole } from './context.ts';
 import { startEdge } from './edge.ts';
 import { startInference } from './inference.ts';
 
-export const ROLES = ['edge', 'inference', 'analytics', 'api'] as const;
+export const ROLES = ['edge', 'inference', 'analytics', 'api', 'archive'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function parseRoles(spec: string): Role[] {
@@ -52,6 +53,8 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
       apiUrl = api.url;
       started.push(api);
     }
+    // before the edge: legal holds from the config must be in the database before retention runs
+    if (roles.includes('archive')) started.push(await startArchive(ctx));
     if (roles.includes('edge')) {
       started.push(await startClips(ctx));
       started.push(await startEdge(ctx));

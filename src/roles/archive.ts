@@ -1,0 +1,70 @@
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.ts';
+import { metrics } from '../core/metrics.ts';
+import { runArchivePolicy } from '../archive/policy.ts';
+import { lazyObjects } from '../archive/lazy-objects.ts';
+import { ArchiveSync } from '../archive/sync-loop.ts';
+import { createDiskObjects } from '../objects/disk.ts';
+import type { Objects } from '../objects/port.ts';
+import type { LegalHoldInput } from '../store/repositories/archive.ts';
+import type { RoleContext, RunningRole } from './context.ts';
+
+/** archive.objects_dir, resolved under data_dir when relative. */
+export function archiveDir(loaded: LoadedConfig): string {
+  return path.resolve(loaded.paths.dataDir, loaded.config.archive.objects_dir ?? 'archive');
+}
+
+function holdInputs(loaded: LoadedConfig): LegalHoldInput[] {
+  return loaded.config.archive.legal_holds.map((h) => (h.bucket && h.key
+    ? { bucket: h.bucket, key: h.key, reason: h.reason }
+    : { cameraId: h.camera!, from: new Date(h.from!), to: new Date(h.to!), reason: h.reason }));
+}
+
+/**
+ * Storage tiers (seed §7.3): legal holds from the config file into the database (retention in
+ * the edge role reads them there), then, when archive.enabled, the sync of segments and event
+ * clips to the archive object store and the archive policy (keep_days, holds respected).
+ * `target` replaces the archive adapter (tests inject failures through it).
+ */
+export async function startArchive(ctx: RoleContext, opts: { target?: Objects } = {}): Promise<RunningRole> {
+  const { loaded, repos } = ctx;
+  const cfg = loaded.config.archive;
+  const log = ctx.log.child({ component: 'archive' });
+  await repos.archive.replaceConfigHolds(holdInputs(loaded));
+  if (!cfg.enabled) {
+    log.info('archive sync is off (archive.enabled: false); legal holds still bind retention');
+    return { name: 'archive', stop: async () => {} };
+  }
+
+  const dir = archiveDir(loaded);
+  const target = opts.target ?? lazyObjects(() => createDiskObjects(dir));
+  const sync = new ArchiveSync({
+    archive: repos.archive, segments: repos.segments, recordingsDir: loaded.paths.recordingsDir, cameraIds: loaded.cameras.map((c) => c.id),
+    source: ctx.objects, target, intervalMs: cfg.sync_interval_seconds * 1000, retryMaxMs: cfg.retry_max_seconds * 1000, health: ctx.health, log,
+  });
+
+  let policyRun: Promise<unknown> | null = null;
+  const policy = () => {
+    policyRun ??= (async () => runArchivePolicy({
+      target, buckets: ['video-segments', 'event-clips'], keepDays: cfg.keep_days, holds: await repos.archive.activeHolds(),
+      segmentSeconds: loaded.config.recording.segment_seconds, now: new Date(), log,
+      onDeleted: (bucket) => metrics.archiveDeleted.inc({ bucket }),
+    }))()
+      .catch((err: unknown) => log.warn({ err }, 'archive policy pass failed: retried at the next interval'))
+      .finally(() => (policyRun = null));
+  };
+  const policyTimer = setInterval(policy, cfg.policy_interval_seconds * 1000);
+  policy();
+  sync.start();
+  log.info({ archive: opts.target ? 'injected' : dir, keep_days: cfg.keep_days }, 'archive sync started');
+
+  return {
+    name: 'archive',
+    stop: async () => {
+      clearInterval(policyTimer);
+      await sync.stop();
+      await policyRun;
+      ctx.health.set('archive', 'stopped');
+    },
+  };
+}
