@@ -6,7 +6,7 @@ import { z } from 'zod';
  * requests (unknown query keys → 400 naming them) and generates the OpenAPI document.
  */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   url: string;
   summary: string;
   tag: string;

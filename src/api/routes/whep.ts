@@ -1,0 +1,77 @@
+/**
+ * WHEP (draft-ietf-wish-whep): POST an SDP offer, get 201 with the answer and the session URL;
+ * DELETE that URL to stop. Non-trickle: the answer carries every candidate, so PATCH is 405.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ResolvedCamera } from '../../config/load.ts';
+import { LiveUnavailableError, type WebRtcManager } from '../../media/webrtc/manager.ts';
+import { OfferError } from '../../media/webrtc/offer.ts';
+import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
+
+export interface WhepRouteDeps {
+  cameras: ResolvedCamera[];
+  /** absent when WebRTC is off: every WHEP request is then a 503 */
+  webrtc?: WebRtcManager;
+}
+
+const SDP = 'application/sdp';
+const TRICKLE = 'application/trickle-ice-sdpfrag';
+const MAX_OFFER_BYTES = 64 * 1024;
+const WHEP_URL = '/api/v1/cameras/:id/whep';
+const SESSION_URL = `${WHEP_URL}/:session`;
+const cameraId = z.object({ id: z.string().max(64).describe('camera id') }).strict();
+const sessionParams = cameraId.extend({ session: z.uuid().describe('WHEP session id (from Location)') }).strict();
+
+const unavailable = (why: string): HttpError => new HttpError(503, 'unavailable', why);
+
+export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
+  const known = new Set(deps.cameras.map((c) => c.id));
+  const manager = (id: string): WebRtcManager => {
+    if (!known.has(id)) throw notFound(`no camera with id '${id}'`);
+    if (!deps.webrtc) throw unavailable('WebRTC live view is off; use HLS');
+    return deps.webrtc;
+  };
+
+  // an SDP body is plain text: keep it away from the JSON parser, and small
+  app.addContentTypeParser([SDP, TRICKLE], { parseAs: 'string', bodyLimit: MAX_OFFER_BYTES }, (_req, body, done) => done(null, body));
+  // any other body type is refused with 400 before Fastify would parse (or 415) it
+  app.addHook('onRequest', async (req) => {
+    if (req.method !== 'POST' || req.routeOptions.url !== WHEP_URL) return;
+    const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    if (type !== SDP) throw badRequest(`a WHEP offer must be sent as Content-Type: ${SDP} (got ${type ?? 'no content type'})`);
+  });
+
+  addRoute(app, {
+    method: 'POST', url: WHEP_URL, tag: 'live', summary: 'WHEP: start a WebRTC live view (body: SDP offer; 201 with the SDP answer and Location)',
+    params: cameraId, query: z.object({}).strict(), produces: SDP,
+    handler: async ({ params, req, reply }) => {
+      const webrtc = manager(params.id);
+      const offer = typeof req.body === 'string' ? req.body : '';
+      if (!offer.trim()) throw badRequest('the body must be an SDP offer; it is empty');
+      try {
+        const { sessionId, answer } = await webrtc.createSession(params.id, offer);
+        return reply.code(201).type(SDP).header('location', `/api/v1/cameras/${encodeURIComponent(params.id)}/whep/${sessionId}`).send(answer);
+      } catch (err) {
+        if (err instanceof OfferError) throw badRequest(err.message);
+        if (err instanceof LiveUnavailableError) throw unavailable(err.message);
+        throw err;
+      }
+    },
+  });
+
+  addRoute(app, {
+    method: 'DELETE', url: SESSION_URL, tag: 'live', summary: 'WHEP: stop a WebRTC live view',
+    params: sessionParams, query: z.object({}).strict(),
+    handler: async ({ params, reply }) => {
+      if (!manager(params.id).deleteSession(params.id, params.session)) throw notFound(`no WHEP session '${params.session}' for camera '${params.id}'`);
+      return reply.code(204).send();
+    },
+  });
+
+  addRoute(app, {
+    method: 'PATCH', url: SESSION_URL, tag: 'live', summary: 'WHEP trickle ICE: not supported (the answer carries every candidate)',
+    params: sessionParams, query: z.object({}).strict(),
+    handler: async ({ reply }) => reply.code(405).header('allow', 'DELETE').send({ error: 'method_not_allowed', message: 'trickle ICE is not supported: send the offer with all candidates' }),
+  });
+}

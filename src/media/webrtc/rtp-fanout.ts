@@ -1,0 +1,155 @@
+/**
+ * One camera's H.264 RTP (from its ffmpeg, on a loopback UDP port) fanned out to every WebRTC
+ * viewer: one upstream however many viewers, the last GOP cached so that a new viewer starts at
+ * once, each viewer with its own sequence numbers and timestamps.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../../core/log.ts';
+import { GopCache } from './gop-cache.ts';
+import { parseRtp, profileLevelIdOf } from './h264-rtp.ts';
+import { RtpRewriter } from './rtp-rewriter.ts';
+import { parseSourceSdp, type SourceCodec } from './source-sdp.ts';
+
+export interface RtpFanoutOptions {
+  /** UDP port the camera's ffmpeg sends RTP to */
+  port: number;
+  host?: string;
+  /** ffmpeg's `-sdp_file`: payload type, profile-level-id and out-of-band SPS/PPS */
+  sdpPath?: string;
+  log: Logger;
+}
+
+export interface FanoutViewer {
+  /** asks for a decodable picture again (the viewer sent PLI/FIR) */
+  requestKeyframe(): void;
+  close(): void;
+}
+
+interface Viewer {
+  rewriter: RtpRewriter;
+  /** no decodable start sent yet: the next snapshot of the cache goes first */
+  waiting: boolean;
+  lastBurstAt: number;
+}
+
+// a viewer that keeps sending PLI (e.g. while its decoder starts) gets the GOP again at most this often
+const MIN_REBURST_INTERVAL_MS = 1000;
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export class RtpFanout {
+  private readonly cache = new GopCache();
+  private readonly viewers = new Set<Viewer>();
+  private socket: Socket | undefined;
+  private source: SourceCodec | undefined;
+  private ssrc: number | undefined;
+  private packetsIn = 0;
+  private packetsIgnored = 0;
+
+  constructor(private readonly opts: RtpFanoutOptions) {}
+
+  async start(): Promise<void> {
+    await this.readSourceSdp();
+    const socket = createSocket('udp4');
+    socket.on('message', (packet) => this.receive(packet));
+    socket.on('error', (err) => this.opts.log.error({ err, port: this.opts.port }, 'RTP socket error'));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    try {
+      socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+    } catch {
+      // the kernel's limit applies; a larger buffer only absorbs longer event-loop stalls
+    }
+    this.socket = socket;
+  }
+
+  stop(): void {
+    this.socket?.close();
+    this.socket = undefined;
+    this.viewers.clear();
+  }
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  stats(): { packets: number; ignored: number; viewers: number; cachedFrames: number } {
+    return { packets: this.packetsIn, ignored: this.packetsIgnored, viewers: this.viewers.size, cachedFrames: this.cache.frameCount };
+  }
+
+  /**
+   * The stream's `profile-level-id` (in-band SPS first, then the source SDP), once known; waits up
+   * to `timeoutMs` for the first SPS when neither has it yet.
+   */
+  async profileLevelId(timeoutMs: number): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const known = this.cache.sps ? profileLevelIdOf(this.cache.sps) : this.source?.profileLevelId;
+      if (known || Date.now() >= deadline) return known;
+      if (!this.source) await this.readSourceSdp();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Adds a viewer; `write` gets its packets (burst of the cached GOP first, then live). */
+  addViewer(write: (packet: Buffer) => void): FanoutViewer {
+    const viewer: Viewer = { rewriter: new RtpRewriter(write), waiting: true, lastBurstAt: 0 };
+    this.viewers.add(viewer);
+    this.startIfReady(viewer);
+    return {
+      requestKeyframe: () => {
+        if (Date.now() - viewer.lastBurstAt < MIN_REBURST_INTERVAL_MS) return;
+        viewer.waiting = true;
+        this.startIfReady(viewer);
+      },
+      close: () => void this.viewers.delete(viewer),
+    };
+  }
+
+  private receive(packet: Buffer): void {
+    const info = parseRtp(packet);
+    if (!info || (this.source && info.payloadType !== this.source.payloadType)) {
+      this.packetsIgnored++;
+      return;
+    }
+    this.packetsIn++;
+    const ssrc = packet.readUInt32BE(8);
+    if (ssrc !== this.ssrc) this.sourceRestarted(ssrc);
+    this.cache.push(packet, info);
+    for (const viewer of this.viewers) {
+      if (!viewer.waiting) viewer.rewriter.forward(packet, info.timestamp);
+      else this.startIfReady(viewer);
+    }
+  }
+
+  /** A new ffmpeg (new SSRC, sequence and timestamps): every viewer restarts at the next IDR. */
+  private sourceRestarted(ssrc: number): void {
+    if (this.ssrc !== undefined) this.opts.log.info({ port: this.opts.port }, 'RTP source restarted; viewers resume at the next IDR');
+    this.ssrc = ssrc;
+    this.cache.reset();
+    for (const viewer of this.viewers) viewer.waiting = true;
+    void this.readSourceSdp();
+  }
+
+  private startIfReady(viewer: Viewer): void {
+    if (!this.cache.ready) return;
+    viewer.rewriter.burst(this.cache.snapshot(this.source?.payloadType ?? 96));
+    viewer.waiting = false;
+    viewer.lastBurstAt = Date.now();
+  }
+
+  private async readSourceSdp(): Promise<void> {
+    if (!this.opts.sdpPath) return;
+    const text = await readFile(this.opts.sdpPath, 'utf8').catch(() => undefined);
+    const source = text === undefined ? undefined : parseSourceSdp(text);
+    if (!source) return;
+    this.source = source;
+    this.cache.sps ??= source.sps;
+    this.cache.pps ??= source.pps;
+  }
+}
