@@ -25,7 +25,10 @@ const calls: unknown[] = [];
 // In-memory stand-ins isolate the HTTP layer; the real repositories have their own contract suite.
 const repos = {
   cameras: {} as Repositories['cameras'],
-  segments: { stats: async () => ({ segments: 3, bytes: 100, first: null, last: null }) } as unknown as Repositories['segments'],
+  segments: {
+    stats: async () => ({ segments: 3, bytes: 100, first: null, last: null }),
+    gaps: async () => [{ camera_id: 'cam_001', start_time: new Date('2025-01-20T10:00:00Z'), end_time: null, cause: 'camera cam_001: DVR unreachable' }],
+  } as unknown as Repositories['segments'],
   events: {
     get: async (id: number) => (id === 7 ? event : null),
     list: async (f: { cursor?: string }) => {
@@ -54,7 +57,7 @@ describe('API', () => {
 
   it('camera details carry health and recording state, redacted', async () => {
     const r = await app.inject('/api/v1/cameras/cam_001');
-    expect(r.json()).toMatchObject({ health: { reconnects: 2 }, recording: { state: 'recording', segments: 3 } });
+    expect(r.json()).toMatchObject({ health: { reconnects: 2 }, recording: { state: 'recording', segments: 3, open_gap: { since: '2025-01-20T10:00:00.000Z', cause: 'camera cam_001: DVR unreachable' } } });
     expect(r.body).not.toContain('hunter22');
     expect((await app.inject('/api/v1/cameras/nope')).statusCode).toBe(404);
   });

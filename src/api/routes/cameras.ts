@@ -12,6 +12,9 @@ export interface CameraRouteDeps {
   status: CameraStatusSource;
 }
 
+// PostgreSQL timestamps end in year 294276; this is far enough to reach an open gap
+const FOREVER = new Date('9999-12-31T00:00:00Z');
+
 const cameraId = z.object({ id: z.string().max(64).describe('camera id') }).strict();
 
 function publicCamera(c: ResolvedCamera, status: CameraStatusSource) {
@@ -50,6 +53,7 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
       if (!cam) throw notFound(`no camera with id '${params.id}'`);
       const s = deps.status(cam.id);
       const rec = await deps.repos.segments.stats(cam.id);
+      const openGap = (await deps.repos.segments.gaps(cam.id, new Date(), FOREVER)).find((g) => g.end_time === null);
       return {
         ...publicCamera(cam, deps.status),
         health: {
@@ -66,6 +70,8 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
           bytes: rec.bytes,
           first: rec.first,
           last: rec.last,
+          // why recording is interrupted right now (source lost, Vigil was down), stored with the gap
+          open_gap: openGap ? { since: openGap.start_time, cause: redact(openGap.cause) } : null,
         },
       };
     },
