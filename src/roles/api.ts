@@ -1,20 +1,27 @@
 import { startApi } from '../api/server.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
+import { WebRtcManager } from '../media/webrtc/manager.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const VERSION = '0.1.0';
 
 export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boolean } = {}): Promise<RunningRole & { url: string }> {
-  const { api } = ctx.loaded.config;
+  const { api, live } = ctx.loaded.config;
+  const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => rtpSourceOf(ctx, id), log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
   const { app, url } = await startApi(
     {
       cameras: ctx.loaded.cameras, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
-      liveFeeds: ctx.liveFeeds,
+      liveFeeds: ctx.liveFeeds, webrtc,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) },
     },
     api.host, api.port, api.allow_remote || Boolean(opts.allowRemote),
   );
   ctx.health.set('api', 'healthy');
-  return { name: 'api', url, stop: () => app.close() };
+  return { name: 'api', url, stop: async () => { await app.close(); webrtc?.stop(); } };
+}
+
+function rtpSourceOf(ctx: RoleContext, cameraId: string): { rtpPort: number; sdpPath?: string } | undefined {
+  const feed = ctx.liveFeeds.get(cameraId);
+  return feed?.rtpPort ? { rtpPort: feed.rtpPort, sdpPath: feed.sdpPath ?? undefined } : undefined;
 }
