@@ -1,0 +1,182 @@
+/**
+ * Event clips against real recordings: a camera worker records the simulator into PGlite's
+ * segment index; events written through the event repository schedule clip jobs (trigger of
+ * migration 004); the scheduler cuts them into the event-clips bucket once the post-roll is
+ * recorded — also when it was restarted, on a reopened database, in between.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/server.ts';
+import { Health } from '../../src/core/health.ts';
+import { createLogger } from '../../src/core/log.ts';
+import { ensureSample } from '../../src/dvr-sim/sample.ts';
+import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
+import { CameraWorker } from '../../src/media/camera-worker.ts';
+import { ClipScheduler, clipKey } from '../../src/media/clips/scheduler.ts';
+import { reconcile, SegmentIndexer } from '../../src/media/segment-index.ts';
+import { createDiskObjects } from '../../src/objects/disk.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/port.ts';
+import { createRepositories, type Repositories } from '../../src/store/repositories/index.ts';
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
+const hasSample = existsSync(path.resolve('.cache/samples/vtest-main.h264'));
+if (!hasFfmpeg) console.warn('skipping event clip tests: ffmpeg/ffprobe not found');
+if (hasFfmpeg && !hasSample) console.warn('skipping event clip tests: sample clip .cache/samples/vtest-main.h264 not found (run npm run fetch-sample)');
+
+const log = createLogger('silent');
+const SEGMENT_SECONDS = 2;
+const PRE = 2;
+const POST = 2;
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function ffprobe(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ffprobe', ['-v', 'error', ...args], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+  });
+}
+
+describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
+  let dir = '';
+  let sim: DvrSim;
+  let worker: CameraWorker;
+  let indexer: SegmentIndexer;
+  let detachIndexer = () => {};
+  let store: Store;
+  let repos: Repositories;
+  const paths = () => ({ recordings: path.join(dir, 'recordings'), objects: path.join(dir, 'objects'), db: path.join(dir, 'db'), tmp: path.join(dir, 'tmp') });
+  const scheduler = (over: Partial<ConstructorParameters<typeof ClipScheduler>[0]> = {}) => new ClipScheduler({
+    repos, objects: createDiskObjects(paths().objects), recordingsDir: paths().recordings, tmpDir: paths().tmp,
+    preSeconds: PRE, postSeconds: POST, segmentSeconds: SEGMENT_SECONDS, log, pollMs: 200, ...over,
+  });
+  const event = (key: string, start: Date, end: Date) => repos.events.upsert({
+    eventKey: key, cameraId: 'cam_c', eventType: 'detection', label: 'person', confidence: 0.9, bbox: null, snapshotPath: null, startTime: start, endTime: end,
+  });
+  const closedUntil = async (t: Date) => (await repos.segments.list('cam_c', t, new Date(t.getTime() + 1))).some((s) => s.status === 'closed');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vigil-clips-'));
+    const sample = await ensureSample(undefined, log, { download: false });
+    sim = await startDvrSim({ port: 0, channels: 1, password: '', main: sample.main, sub: sample.sub, log });
+    store = await openStore({ kind: 'pglite' }, paths().db, log);
+    repos = createRepositories(store);
+    worker = new CameraWorker({
+      camera: { id: 'cam_c', name: 'c', siteId: 's', stream: 0, url: sim.url(1, 0), retentionDays: 7, detect: false },
+      stream: { stall_seconds: 5, rtsp_timeout_seconds: 2, backoff_initial_ms: 300, backoff_max_ms: 2000, backoff_jitter: 0.1, probe_interval_ms: 300, jpeg_quality: 8 },
+      segmentSeconds: SEGMENT_SECONDS, recordingsDir: paths().recordings, logger: log,
+    });
+    indexer = new SegmentIndexer(repos.segments, log);
+    detachIndexer = indexer.attach(worker);
+    worker.start();
+    await until('recording', 20_000, async () => ((await repos.segments.stats('cam_c')).segments >= 2 ? true : undefined));
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await indexer?.flush();
+    await sim?.stop();
+    await store?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('cuts a clip over recorded footage that contains the event, pre- and post-roll', async () => {
+    const first = (await repos.segments.list('cam_c', new Date(0), new Date()))[0]!;
+    const start = new Date(first.start_time.getTime() + 4000);
+    const end = new Date(start.getTime() + 2000);
+    // due once the post-roll and one more segment length have passed
+    const due = end.getTime() + (POST + SEGMENT_SECONDS) * 1000;
+    await until('the post-roll recorded', 30_000, async () => (Date.now() > due && (await closedUntil(new Date(end.getTime() + POST * 1000))) ? true : undefined));
+    const id = await event('cam_c:past', start, end);
+    const job = await repos.clips.get('cam_c:past');
+    expect(job).toMatchObject({ status: 'pending', event_id: id, camera_id: 'cam_c' });
+
+    expect(await scheduler().runDue()).toBe(1);
+    const row = await repos.events.get(id);
+    expect(row!.clip_path).toBe(clipKey(job!));
+    expect(row!.clip_path).toMatch(new RegExp(`^cam_c/\\d{8}/${id}\\.mp4$`));
+    expect((await repos.clips.get('cam_c:past'))!.status).toBe('done');
+
+    const api = buildApi({ cameras: [], repos, objects: createDiskObjects(paths().objects), store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log });
+    const one = JSON.parse((await api.inject(`/api/v1/events/${id}`)).body);
+    expect(one.clip_url).toBe(`/api/v1/events/${id}/clip`);
+    const clip = await api.inject(one.clip_url);
+    expect([clip.statusCode, clip.headers['content-type']]).toEqual([200, 'video/mp4']);
+    await api.close();
+
+    const file = path.join(dir, 'clip.mp4');
+    await writeFile(file, clip.rawPayload);
+    const duration = Number(await ffprobe(['-show_entries', 'format=duration', '-of', 'csv=p=0', file]));
+    expect(Math.abs(duration - (PRE + 2 + POST))).toBeLessThanOrEqual(1);
+    // the clip says when it starts: within a GOP of start - pre-roll, so it contains the event
+    const created = Date.parse(await ffprobe(['-show_entries', 'format_tags=creation_time', '-of', 'csv=p=0', file]));
+    expect(Math.abs(created - (start.getTime() - PRE * 1000))).toBeLessThanOrEqual(1000);
+    expect(created + duration * 1000).toBeGreaterThan(end.getTime());
+
+    // a later extension of the event cuts the clip again
+    await event('cam_c:past', start, new Date(end.getTime() + 500));
+    expect((await repos.clips.get('cam_c:past'))!.status).toBe('pending');
+  });
+
+  it('waits for the post-roll, and a job pending across a restart is cut after it', async () => {
+    const end = new Date();
+    const id = await event('cam_c:live', new Date(end.getTime() - 1000), end);
+    const early = scheduler();
+    early.start();
+    // due at end + post-roll + one segment = 4 s after the event: nothing may happen before
+    await new Promise((r) => setTimeout(r, 1500));
+    await early.stop();
+    expect(await repos.clips.get('cam_c:live')).toMatchObject({ status: 'pending', attempts: 0, clip_key: null });
+    expect((await repos.events.get(id))!.clip_path).toBeNull();
+
+    // "restart": the database is closed and opened again, the index reconciled with the files
+    // written meanwhile (as the edge role does at start), and a new scheduler starts
+    detachIndexer();
+    await indexer.flush();
+    await store.close();
+    store = await openStore({ kind: 'pglite' }, paths().db, log);
+    repos = createRepositories(store);
+    indexer = new SegmentIndexer(repos.segments, log);
+    detachIndexer = indexer.attach(worker);
+    await reconcile(paths().recordings, repos.segments, ['cam_c'], log);
+    const after = scheduler();
+    after.start();
+    try {
+      const done = await until('the clip after the restart', 30_000, async () => {
+        const j = await repos.clips.get('cam_c:live');
+        return j?.status === 'done' ? j : undefined;
+      });
+      expect(Date.now()).toBeGreaterThanOrEqual(end.getTime() + (POST + SEGMENT_SECONDS) * 1000);
+      expect((await repos.events.get(id))!.clip_path).toBe(done.clip_key);
+      expect(await createDiskObjects(paths().objects).head('event-clips', done.clip_key!)).not.toBeNull();
+    } finally {
+      await after.stop();
+    }
+  });
+
+  it('retries a clip it cannot cut, with the cause, and gives the slot back', async () => {
+    // footage from before the recording started: there is none
+    const start = new Date(Date.now() - 3600_000);
+    await event('cam_c:none', start, new Date(start.getTime() + 1000));
+    const s = scheduler();
+    expect(await s.runDue()).toBe(0);
+    const job = await repos.clips.get('cam_c:none');
+    expect(job).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(job!.last_error).toMatch(/^no recordings for cam_c between /);
+    expect(job!.not_before!.getTime()).toBeGreaterThan(Date.now());
+    // in backoff: not claimed again yet
+    expect(await s.runDue()).toBe(0);
+    expect((await repos.clips.get('cam_c:none'))!.attempts).toBe(1);
+  });
+});
