@@ -216,6 +216,18 @@ describe.skipIf(!hasFfmpeg || !hasSample)('recorded playback (VOD), timeline and
       expect(Date.parse(playing!)).toBeLessThan(Date.now());
       const png = await page.locator('video').screenshot();
       expect(await isFrameBlank(png)).toBe(false);
+
+      // seeking by wall clock: to the first fragment after the outage (behind the discontinuity)
+      const target = await page.evaluate((after) => {
+        const hls = (window as unknown as { hls: { levels: Array<{ details?: { fragments: Array<{ start: number; programDateTime: number | null }> } }> } }).hls;
+        const frag = hls.levels[0]!.details!.fragments.find((f) => (f.programDateTime ?? 0) >= after)!;
+        document.querySelector('video')!.currentTime = frag.start + 0.2;
+        return frag.start;
+      }, outage.start);
+      await until('playback after the outage', 20_000, async () => ((await videoState(page)).currentTime > target + 1.5 ? true : undefined));
+      const later = await page.evaluate(() => (window as unknown as { hls: { playingDate: Date | null } }).hls.playingDate!.getTime());
+      expect(later).toBeGreaterThanOrEqual(outage.start);
+      expect(await isFrameBlank(await page.locator('video').screenshot())).toBe(false);
     });
   });
 
