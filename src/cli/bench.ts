@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { benchArchiveSync } from '../../bench/archive-sync.ts';
 import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
 import { benchDetector } from '../../bench/detector.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
@@ -53,6 +54,10 @@ export async function main(argv: string[]): Promise<void> {
   if (want('detector')) {
     console.error('detector pool');
     result.detector = await benchDetector({ frames: sampleFrames(sample.main, 20), workers: list(values['detector-workers']!) });
+  }
+  if (want('archive')) {
+    console.error('archive sync throughput');
+    result.archive_sync = await benchArchiveSync({ segments: 200, segmentBytes: 1_250_000 });
   }
   result.rss_mb = Math.round(process.memoryUsage().rss / 1e6);
   console.log(JSON.stringify(result, null, 2));
