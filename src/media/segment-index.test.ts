@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,25 +68,29 @@ describe('reconcile', () => {
     if (mtime) utimesSync(path.join(dir, rel), mtime, mtime);
   }
 
-  it('indexes orphans, closes open rows, marks missing files and opens the downtime gap', async () => {
+  it('indexes orphans, closes open rows (of unconfigured cameras too), trims partial TS packets, marks missing files, opens the downtime gap', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'vigil-reconcile-'));
     const repo = new FakeSegmentRepo();
-    file('cam_1/20250120/100000_1.ts', 500, t('10:00:10'));   // orphan
+    file('cam_1/20250120/100000_1.ts', 500, t('10:00:10'));   // orphan, cut mid-packet (500 = 2 × 188 + 124)
     file('cam_1/20250120/100010_1.ts', 700, t('10:00:17'));   // open row, crashed mid-segment
     file('cam_1/20250120/100020_2.ts', 0);                    // empty orphan
     file('cam_1/20250120/notes.txt', 3);                      // not ours
     await repo.upsert({ cameraId: 'cam_1', path: 'cam_1/20250120/100010_1.ts', startTime: t('10:00:10'), endTime: null, bytes: 0, status: 'open' });
+    file('cam_gone/20250120/100000_1.ts', 376, t('10:00:04')); // whole packets; its camera left the config
+    await repo.upsert({ cameraId: 'cam_gone', path: 'cam_gone/20250120/100000_1.ts', startTime: t('10:00:00'), endTime: null, bytes: 0, status: 'open' });
     await repo.upsert({ cameraId: 'cam_1', path: 'cam_1/20250119/230000_1.ts', startTime: new Date('2025-01-19T23:00:00Z'), endTime: new Date('2025-01-19T23:00:10Z'), bytes: 9, status: 'closed' });
 
     const report = await reconcile(dir, repo, ['cam_1', 'cam_2']);
-    expect(report).toEqual({ indexed: 1, closed: 1, missing: 1, removedEmpty: 1 });
-    expect(repo.rows.get('cam_1/20250120/100000_1.ts')).toMatchObject({ status: 'closed', start_time: t('10:00:00'), end_time: t('10:00:10'), bytes: 500 });
-    expect(repo.rows.get('cam_1/20250120/100010_1.ts')).toMatchObject({ status: 'closed', end_time: t('10:00:17'), bytes: 700 });
+    expect(report).toEqual({ indexed: 1, closed: 2, missing: 1, removedEmpty: 1, trimmed: 2 });
+    expect(repo.rows.get('cam_1/20250120/100000_1.ts')).toMatchObject({ status: 'closed', start_time: t('10:00:00'), end_time: t('10:00:10'), bytes: 376 });
+    expect(repo.rows.get('cam_1/20250120/100010_1.ts')).toMatchObject({ status: 'closed', end_time: t('10:00:17'), bytes: 564 });
+    expect(statSync(path.join(dir, 'cam_1/20250120/100010_1.ts'))).toMatchObject({ size: 564, mtime: t('10:00:17') });
+    expect(repo.rows.get('cam_gone/20250120/100000_1.ts')).toMatchObject({ status: 'closed', end_time: t('10:00:04'), bytes: 376 });
     expect(repo.rows.get('cam_1/20250119/230000_1.ts')!.status).toBe('missing');
     expect(existsSync(path.join(dir, 'cam_1/20250120/100020_2.ts'))).toBe(false);
     expect(repo.gapRows).toMatchObject([{ camera_id: 'cam_1', start_time: t('10:00:17'), end_time: null }]);
 
     // a second run finds nothing to do
-    expect(await reconcile(dir, repo, ['cam_1'])).toEqual({ indexed: 0, closed: 0, missing: 0, removedEmpty: 0 });
+    expect(await reconcile(dir, repo, ['cam_1'])).toEqual({ indexed: 0, closed: 0, missing: 0, removedEmpty: 0, trimmed: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import { readdir, stat, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, readdir, stat, truncate, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { rootLogger, type Logger } from '../core/log.ts';
 import type { SegmentRepo } from '../store/repositories/types.ts';
@@ -56,6 +57,31 @@ export interface ReconcileReport {
   missing: number;
   /** empty files deleted (ffmpeg killed right after opening them) */
   removedEmpty: number;
+  /** files cut back to their last whole MPEG-TS packet (a kill mid-write leaves a partial one) */
+  trimmed: number;
+}
+
+const TS_PACKET = 188;
+const TS_SYNC = 0x47;
+
+/**
+ * Size of a crashed segment file once its trailing partial MPEG-TS packet is cut off (ffmpeg
+ * flushes 32 KiB blocks, so a kill lands mid-packet); files that are not MPEG-TS are left alone.
+ */
+async function trimPartialPacket(file: string, st: Stats): Promise<number> {
+  const whole = st.size - (st.size % TS_PACKET);
+  if (whole === st.size) return st.size;
+  const handle = await open(file, 'r');
+  try {
+    const first = Buffer.alloc(1);
+    await handle.read(first, 0, 1, 0);
+    if (first[0] !== TS_SYNC) return st.size;
+  } finally {
+    await handle.close();
+  }
+  await truncate(file, whole);
+  await utimes(file, st.atime, st.mtime); // the last write stays the segment's end, even if reconcile is interrupted
+  return whole;
 }
 
 // PostgreSQL timestamps end in year 294276; JS's max Date is beyond that.
@@ -69,24 +95,29 @@ const DAY_DIR = /^\d{8}$/;
  * not running shows in the timeline (the worker's first segment closes it).
  */
 export async function reconcile(recordingsDir: string, repo: SegmentRepo, cameraIds: string[], log: Logger = rootLogger.child({ component: 'segment-index' })): Promise<ReconcileReport> {
-  const report: ReconcileReport = { indexed: 0, closed: 0, missing: 0, removedEmpty: 0 };
-  for (const cameraId of cameraIds) {
+  const report: ReconcileReport = { indexed: 0, closed: 0, missing: 0, removedEmpty: 0, trimmed: 0 };
+  // cameras no longer configured may have open rows from the crash too
+  const withOpenRows = (await repo.open()).map((r) => r.camera_id);
+  for (const cameraId of new Set([...cameraIds, ...withOpenRows])) {
     const files = await segmentFiles(recordingsDir, cameraId);
     const rows = await repo.list(cameraId, ...ALL_TIME);
     const known = new Set(rows.map((r) => r.path));
     let lastEnd = 0;
 
     const fromFile = async (rel: string, startTime: Date, counter: 'indexed' | 'closed'): Promise<void> => {
-      const st = await stat(path.join(recordingsDir, rel)).catch(() => null);
+      const file = path.join(recordingsDir, rel);
+      const st = await stat(file).catch(() => null);
       if (!st) return;
-      if (st.size === 0) {
-        await unlink(path.join(recordingsDir, rel)).catch(() => {});
+      const size = await trimPartialPacket(file, st);
+      if (size !== st.size) report.trimmed += 1;
+      if (size === 0) {
+        await unlink(file).catch(() => {});
         if (known.has(rel)) await repo.remove(rel);
         report.removedEmpty += 1;
         return;
       }
       const endTime = new Date(Math.max(startTime.getTime(), st.mtimeMs));
-      await repo.upsert({ cameraId, path: rel, startTime, endTime, bytes: st.size, status: 'closed' });
+      await repo.upsert({ cameraId, path: rel, startTime, endTime, bytes: size, status: 'closed' });
       lastEnd = Math.max(lastEnd, endTime.getTime());
       report[counter] += 1;
     };
@@ -109,9 +140,10 @@ export async function reconcile(recordingsDir: string, repo: SegmentRepo, camera
       const parsed = parseSegmentPath(rel);
       if (parsed) await fromFile(rel, parsed.start, 'indexed');
     }
-    if (lastEnd > 0) await repo.openGap(cameraId, new Date(lastEnd), 'recorder not running (Vigil stopped or crashed)');
+    // only a configured camera gets its downtime gap: its worker's first segment closes it
+    if (lastEnd > 0 && cameraIds.includes(cameraId)) await repo.openGap(cameraId, new Date(lastEnd), 'recorder not running (Vigil stopped or crashed)');
   }
-  if (report.indexed + report.closed + report.missing + report.removedEmpty > 0) log.info(report, 'segment index reconciled with the recordings on disk');
+  if (report.indexed + report.closed + report.missing + report.removedEmpty + report.trimmed > 0) log.info(report, 'segment index reconciled with the recordings on disk');
   return report;
 }
 

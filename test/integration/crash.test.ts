@@ -205,6 +205,7 @@ describe.skipIf(!hasFfmpeg)('crash safety (SIGKILL of the process group)', () =>
         const byPath = new Map<string, SegmentRow>(rows.map((r) => [r.path, r]));
         for (const f of perCamera(files, cam)) {
           expect(byPath.get(f), `${f} is indexed`).toMatchObject({ status: 'closed', bytes: files.get(f) });
+          expect(files.get(f)! % 188, `${f} ends on a whole MPEG-TS packet`).toBe(0);
         }
         expect(rows.filter((r) => r.status === 'open')).toEqual([]);
         expect(rows.filter((r) => r.status === 'closed' && !files.has(r.path))).toEqual([]);
