@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { benchArchiveSync } from '../../bench/archive-sync.ts';
 import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
 import { benchDetector } from '../../bench/detector.ts';
+import { benchLiveLatency } from '../../bench/webrtc-latency.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
 import { spawnDvrSim } from '../dvr-sim/process.ts';
 import { ensureSample } from '../dvr-sim/sample.ts';
@@ -58,6 +59,10 @@ export async function main(argv: string[]): Promise<void> {
   if (want('archive')) {
     console.error('archive sync throughput');
     result.archive_sync = await benchArchiveSync({ segments: 200, segmentBytes: 1_250_000 });
+  }
+  if (want('latency')) {
+    console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
+    result.live_latency = await benchLiveLatency();
   }
   result.rss_mb = Math.round(process.memoryUsage().rss / 1e6);
   console.log(JSON.stringify(result, null, 2));

@@ -13,6 +13,8 @@ const MAX_CATCH_UP_FRAMES = 12;
 export class FrameClock {
   private readonly listeners = new Set<FrameListener>();
   private readonly origin = performance.now();
+  /** wall-clock time (ms since the epoch) of frame 0: frame n is due at originEpochMs + n * 1000 / fps */
+  readonly originEpochMs = performance.timeOrigin + this.origin;
   private timer: NodeJS.Timeout | undefined;
   private nextFrame = 0;
 

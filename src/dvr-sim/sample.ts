@@ -71,7 +71,8 @@ async function fetchVtest(target: string, log: Logger): Promise<void> {
   }
 }
 
-async function encode(input: string[], sample: Sample): Promise<void> {
+/** Encodes `input` (ffmpeg input arguments) into the main and sub streams of `sample`. */
+export async function encode(input: string[], sample: Pick<Sample, 'main' | 'sub'>): Promise<void> {
   const partial = (path: string): string => `${path}.part-${process.pid}`;
   const x264 = (maxrate: string): string[] => [
     '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'main', '-pix_fmt', 'yuv420p',

@@ -34,6 +34,11 @@ export interface DvrSim {
   /** the CP PLUS URL of a channel (contains the password: redact before logging) */
   url(channel: number, stream?: StreamIndex): string;
   stats(): { connections: number; playing: number };
+  /**
+   * Wall-clock time (ms since the epoch) at which `channel`'s main stream last sent clip frame
+   * `clipFrame`, at or before `atOrBefore` (for glass-to-glass latency with a marked sample).
+   */
+  frameSentAt(channel: number, clipFrame: number, atOrBefore?: number): number;
   /** closes the listener and every client connection at once, like a DVR losing power */
   stop(): Promise<void>;
 }
@@ -52,6 +57,8 @@ export async function startDvrSim(opts: DvrSimOptions): Promise<DvrSim> {
   const clips = { 0: parseH264(main), 1: parseH264(sub) };
   const clock = new FrameClock(FPS);
   const sockets = new Set<Socket>();
+  // channels start evenly spread over the clip so that eight tiles do not show the same picture
+  const clipOffset = (channel: number, stream: StreamIndex): number => Math.floor(((channel - 1) * clips[stream].frames.length) / channels);
 
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -60,8 +67,7 @@ export async function startDvrSim(opts: DvrSimOptions): Promise<DvrSim> {
       account: { channels, username, password },
       clips,
       clock,
-      // channels start evenly spread over the clip so that eight tiles do not show the same picture
-      clipOffset: (channel, stream) => Math.floor(((channel - 1) * clips[stream].frames.length) / channels),
+      clipOffset,
       sessionTimeoutSec: opts.sessionTimeoutSec ?? 60,
       log,
     });
@@ -85,6 +91,13 @@ export async function startDvrSim(opts: DvrSimOptions): Promise<DvrSim> {
     channels,
     url: (channel, stream = 0) => cpPlusUrl({ host, port, username, password, channel, stream }),
     stats: () => ({ connections: sockets.size, playing: clock.subscribers }),
+    frameSentAt: (channel, clipFrame, atOrBefore = Date.now()) => {
+      const length = clips[0].frames.length;
+      const latest = Math.floor(((atOrBefore - clock.originEpochMs) * FPS) / 1000);
+      // clock frame n shows clip frame (n + offset) % length: step back to the last n showing clipFrame
+      const back = (((latest + clipOffset(channel, 0) - clipFrame) % length) + length) % length;
+      return clock.originEpochMs + ((latest - back) * 1000) / FPS;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         clock.stop();
