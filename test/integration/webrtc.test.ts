@@ -156,6 +156,27 @@ describe.skipIf(!hasFfmpeg || !hasChromium)('WebRTC live view (WHEP)', () => {
     await until('closed pages to leave', 15_000, () => (manager.stats('cam_001')!.viewers === 0 ? true : undefined));
   }, 45_000);
 
+  it('answers an offer that also asks for audio (as generic WHEP players send)', async () => {
+    const page = await playerPage();
+    const { status, answer, location } = await page.evaluate(async (url) => {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+      const sdp = await r.text();
+      // Chromium accepts the answer: its video section matches what it offered
+      if (r.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp });
+      pc.close();
+      return { status: r.status, answer: sdp, location: r.headers.get('location') };
+    }, '/api/v1/cameras/cam_001/whep');
+    expect(status, answer).toBe(201);
+    expect(answer).toMatch(/a=fmtp:\d+ .*profile-level-id=4d4020/i);
+    expect(answer).toMatch(/m=audio 9 /);
+    expect((await fetch(`${api}${location}`, { method: 'DELETE' })).status).toBe(204);
+    await page.close();
+  });
+
   it('refuses what it cannot serve, with a reason', async () => {
     const page = await playerPage();
     const offer = await offerFrom(page);

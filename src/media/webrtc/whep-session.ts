@@ -52,7 +52,9 @@ export class WhepSession {
       parameters: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${opts.profileLevelId.toLowerCase()}`,
       rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
     });
-    const pc = new RTCPeerConnection({ ...opts.peer, codecs: { video: [codec] } });
+    // audio is accepted only so that an offer asking for it negotiates; see negotiate()
+    const opus = new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 });
+    const pc = new RTCPeerConnection({ ...opts.peer, codecs: { video: [codec], audio: [opus] } });
     const session = new WhepSession(pc, opts);
     try {
       return { session, answer: await session.negotiate(narrowed.sdp) };
@@ -65,6 +67,9 @@ export class WhepSession {
   private async negotiate(offer: string): Promise<string> {
     const track = new MediaStreamTrack({ kind: 'video' });
     const { sender } = this.pc.addTransceiver(track, { direction: 'sendonly' });
+    // an audio track that never sends: werift would answer an audio section it has no track for with
+    // port 0, and a rejected first section breaks the BUNDLE group the video is in
+    if (/^m=audio /m.test(offer)) this.pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
     } catch (err) {
