@@ -17,6 +17,7 @@ import { lockPathFor } from '../../src/store/lockfile.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createRepositories, type SegmentRow } from '../../src/store/repositories/index.ts';
 import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
+import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping crash test: ffmpeg/ffprobe not found');
@@ -25,15 +26,6 @@ const PASSWORD = 'Crash-Secret-3';
 const REPO = path.resolve(import.meta.dirname, '../..');
 const CAMERAS = ['cam_a', 'cam_b'];
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 async function freePort(): Promise<number> {
   const srv = createServer();

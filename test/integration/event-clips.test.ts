@@ -22,6 +22,7 @@ import { createDiskObjects } from '../../src/objects/disk.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createRepositories, type Repositories } from '../../src/store/repositories/index.ts';
+import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 const hasSample = existsSync(path.resolve('.cache/samples/vtest-main.h264'));
@@ -33,14 +34,6 @@ const SEGMENT_SECONDS = 2;
 const PRE = 2;
 const POST = 2;
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function ffprobe(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

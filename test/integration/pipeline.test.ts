@@ -14,6 +14,7 @@ import { createLogger } from '../../src/core/log.ts';
 import { ensureSample } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
+import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 const hasSample = existsSync(path.resolve('.cache/samples/vtest.avi'));
@@ -23,15 +24,6 @@ if (hasFfmpeg && !hasSample) console.warn('skipping pipeline test: sample clip .
 const PASSWORD = 'Pipe-Secret-7';
 const log = createLogger('silent');
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 describe.skipIf(!hasFfmpeg || !hasSample)('one-box pipeline', () => {
   let dir: string;

@@ -16,6 +16,7 @@ import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { PTS_WRAP, TICKS_PER_SECOND } from '../../src/media/vod/ts-timestamps.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
 import { hasChromium, isFrameBlank, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
+import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 const hasSample = existsSync(path.resolve('.cache/samples/vtest-main.h264'));
@@ -26,14 +27,6 @@ if (hasFfmpeg && hasSample && !hasChromium()) console.warn('skipping VOD playbac
 const log = createLogger('silent');
 const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function ffprobe(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

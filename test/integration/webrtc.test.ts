@@ -22,6 +22,7 @@ import { WebRtcManager } from '../../src/media/webrtc/manager.ts';
 import type { Objects } from '../../src/objects/port.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { Repositories } from '../../src/store/repositories/types.ts';
+import { until } from '../fixtures/until.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -41,15 +42,6 @@ function rtpFfmpeg(rtspUrl: string, port: number, sdpPath: string): ChildProcess
   ], { stdio: 'ignore' });
 }
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.skipIf(!hasFfmpeg || !hasChromium)('WebRTC live view (WHEP)', () => {
   let dir: string;
