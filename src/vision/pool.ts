@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import 'sharp';
 import { rootLogger } from '../core/log.ts';
 import type { DetectorModel } from './detectors/registry.ts';
-import type { DetectResult } from './detectors/types.ts';
+import type { DetectOptions, DetectResult } from './detectors/types.ts';
 import type { DetectionFilter } from './filter.ts';
 import type { DetectJob, DetectorWorkerData, WorkerReply } from './worker-protocol.ts';
 
@@ -22,7 +22,7 @@ export interface DetectorPoolOptions extends DetectionFilter {
 
 export interface DetectorPool {
   readonly size: number;
-  detect(jpeg: Uint8Array): Promise<DetectResult>;
+  detect(jpeg: Uint8Array, opts?: DetectOptions): Promise<DetectResult>;
   /** requests not yet answered: waiting plus in flight */
   queueDepth(): number;
   close(): Promise<void>;
@@ -99,7 +99,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
       slot.fault = `no answer within ${jobTimeoutMs} ms`;
       void slot.worker.terminate();
     }, jobTimeoutMs);
-    const msg: DetectJob = { id: job.id, jpeg: job.jpeg };
+    const msg: DetectJob = { id: job.id, jpeg: job.jpeg, opts: job.opts };
     slot.worker.postMessage(msg, [job.jpeg.buffer as ArrayBuffer]);
   }
 
@@ -179,12 +179,12 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
 
   return {
     size,
-    detect(jpeg) {
+    detect(jpeg, opts) {
       if (closed) return Promise.reject(new Error('detector pool closed'));
       if (waiting.length >= maxQueue) return Promise.reject(new DetectorQueueFullError(maxQueue));
       return new Promise<DetectResult>((resolve, reject) => {
         // a private copy is transferred (not cloned) to the worker; the caller's buffer stays usable
-        waiting.push({ id: nextId++, jpeg: new Uint8Array(jpeg), resolve, reject });
+        waiting.push({ id: nextId++, jpeg: new Uint8Array(jpeg), opts, resolve, reject });
         pump();
       });
     },

@@ -1,6 +1,6 @@
 import type { DetectionFilter } from './filter.ts';
 import type { DetectorModel } from './detectors/registry.ts';
-import type { DetectResult } from './detectors/types.ts';
+import type { DetectOptions, DetectResult } from './detectors/types.ts';
 
 /** Messages between the detector pool and its worker threads. */
 export interface DetectorWorkerData {
@@ -11,6 +11,7 @@ export interface DetectorWorkerData {
 export interface DetectJob {
   id: number;
   jpeg: Uint8Array;
+  opts?: DetectOptions;
 }
 
 export type WorkerReply =

@@ -10,7 +10,7 @@ const detector = await loadDetector(model, filter);
 const reply = (msg: WorkerReply): void => port.postMessage(msg);
 
 port.on('message', (job: DetectJob) => {
-  detector.detect(job.jpeg).then(
+  detector.detect(job.jpeg, job.opts).then(
     (result) => reply({ type: 'result', id: job.id, result }),
     // a bad frame fails its own job only; the model stays loaded
     (err: unknown) => reply({ type: 'failed', id: job.id, message: err instanceof Error ? err.message : String(err) }),

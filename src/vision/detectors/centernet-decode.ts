@@ -1,7 +1,8 @@
 import type { BBox, Detection } from '../../core/types.ts';
 import { cocoLabel } from '../coco.ts';
 import { passesFilter, type DetectionFilter } from '../filter.ts';
-import { toSourceBox, type Letterbox } from '../letterbox.ts';
+import type { ModelInput } from '../frame-input.ts';
+import { toSourceBox } from '../letterbox.ts';
 import { area, nmsPerClass } from '../nms.ts';
 
 /** centernet's `tower_0/detections` output is [1, K, 6]: x1, y1, x2, y2 (input pixels), score, class id. */
@@ -9,16 +10,18 @@ export const CENTERNET_ROW = 6;
 
 /**
  * Turns centernet's top-K rows into source-frame detections: filtered by class and per-class
- * threshold, mapped out of the letterbox, boxes falling in the padding dropped, then per-class NMS
+ * threshold, mapped out of the letterbox (and the crop region), boxes falling in the padding dropped, then per-class NMS
  * (the model's own peak picking leaves near-duplicate boxes on large objects).
  */
-export function decodeCenternet(rows: ArrayLike<number>, lb: Letterbox, filter: DetectionFilter): Detection[] {
+export function decodeCenternet(rows: ArrayLike<number>, input: Pick<ModelInput, 'lb' | 'offsetX' | 'offsetY'>, filter: DetectionFilter): Detection[] {
+  const { lb, offsetX, offsetY } = input;
   const found: Detection[] = [];
   for (let i = 0; i + CENTERNET_ROW <= rows.length; i += CENTERNET_ROW) {
     const score = rows[i + 4]!;
     const label = cocoLabel(rows[i + 5]!);
     if (label === undefined || !passesFilter(filter, label, score)) continue;
-    const bbox = toSourceBox(lb, [rows[i]!, rows[i + 1]!, rows[i + 2]!, rows[i + 3]!]);
+    const [x1, y1, x2, y2] = toSourceBox(lb, [rows[i]!, rows[i + 1]!, rows[i + 2]!, rows[i + 3]!]);
+    const bbox: BBox = [x1 + offsetX, y1 + offsetY, x2 + offsetX, y2 + offsetY];
     if (area(bbox) <= 0) continue;
     found.push({ class: label, confidence: round(score, 3), bbox: bbox.map((v) => round(v, 1)) as BBox });
   }

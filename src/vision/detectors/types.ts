@@ -1,4 +1,4 @@
-import type { Detection } from '../../core/types.ts';
+import type { BBox, Detection } from '../../core/types.ts';
 
 export interface DetectResult {
   /** source frame size; detection boxes are in its pixels */
@@ -9,9 +9,16 @@ export interface DetectResult {
   inferenceMs: number;
 }
 
+export interface DetectOptions {
+  /** analyse only this part of the frame (source pixels), e.g. around motion; boxes stay in frame pixels */
+  region?: BBox;
+}
+
 /** One loaded model; not safe for concurrent detect() calls on one instance (one per worker). */
 export interface Detector {
   readonly model: string;
-  detect(jpeg: Uint8Array): Promise<DetectResult>;
+  detect(jpeg: Uint8Array, opts?: DetectOptions): Promise<DetectResult>;
+  /** several frames in one model call, where the backend benefits (results in input order) */
+  detectBatch?(inputs: readonly { jpeg: Uint8Array; opts?: DetectOptions }[]): Promise<DetectResult[]>;
   dispose(): void;
 }

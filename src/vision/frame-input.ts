@@ -1,0 +1,58 @@
+import sharp, { type Metadata } from 'sharp';
+import type { BBox } from '../core/types.ts';
+import { letterbox, type Letterbox } from './letterbox.ts';
+
+/** Largest frame side accepted for analysis: bigger images are refused before decoding. */
+export const MAX_FRAME_SIDE = 8192;
+
+export interface ModelInput {
+  /** letterbox of the analysed area (the region, or the whole frame) into the square input */
+  lb: Letterbox;
+  /** where the analysed area starts in the source frame: add to boxes mapped out of `lb` */
+  offsetX: number;
+  offsetY: number;
+  /** size of the whole source frame */
+  frameWidth: number;
+  frameHeight: number;
+  /** size x size x 3 RGB bytes, black padding */
+  rgb: Buffer;
+}
+
+/** Integer crop of `region` clamped to the frame; undefined when it is empty. */
+export function clampRegion(region: BBox, width: number, height: number): { left: number; top: number; width: number; height: number } | undefined {
+  const left = Math.max(0, Math.floor(region[0]));
+  const top = Math.max(0, Math.floor(region[1]));
+  const right = Math.min(width, Math.ceil(region[2]));
+  const bottom = Math.min(height, Math.ceil(region[3]));
+  if (right - left < 2 || bottom - top < 2) return undefined;
+  return { left, top, width: right - left, height: bottom - top };
+}
+
+/**
+ * Decodes a JPEG, optionally crops `region` (source pixels), and letterboxes the result into a
+ * model's square RGB input. Throws a named error for undecodable or oversized images.
+ */
+export async function prepareModelInput(jpeg: Uint8Array, size: number, region?: BBox): Promise<ModelInput> {
+  if (jpeg.length === 0) throw new Error('empty frame (0 bytes)');
+  let meta: Metadata;
+  try {
+    meta = await sharp(jpeg).metadata();
+  } catch {
+    throw new Error('not a decodable image');
+  }
+  const { width, height } = meta;
+  if (!width || !height) throw new Error('not a decodable image');
+  if (width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE) throw new Error(`frame too large (${width}x${height}, max side ${MAX_FRAME_SIDE})`);
+  const crop = region ? clampRegion(region, width, height) : undefined;
+  const area = crop ?? { left: 0, top: 0, width, height };
+  const lb = letterbox(area.width, area.height, size);
+  let img = sharp(jpeg).removeAlpha().toColourspace('srgb');
+  if (crop) img = img.extract(crop);
+  const rgb = await img
+    .resize(lb.width, lb.height, { fit: 'fill' })
+    .extend({ left: lb.padX, top: lb.padY, right: size - lb.width - lb.padX, bottom: size - lb.height - lb.padY, background: { r: 0, g: 0, b: 0 } })
+    .raw()
+    .toBuffer();
+  if (rgb.length !== size * size * 3) throw new Error(`unexpected decoded size ${rgb.length}`);
+  return { lb, offsetX: area.left, offsetY: area.top, frameWidth: width, frameHeight: height, rgb };
+}
