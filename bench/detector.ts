@@ -28,7 +28,7 @@ export async function benchDetector(opts: { frames: Buffer[]; workers: number[];
   const iterations = opts.iterations ?? Math.max(opts.frames.length, 20);
   const rows: DetectorBenchRow[] = [];
   for (const workers of opts.workers) {
-    const pool = await createDetectorPool({ ...detection, workers, maxQueue: workers });
+    const pool = await createDetectorPool({ ...detection, workers });
     try {
       await Promise.all(Array.from({ length: workers }, (_, i) => pool.detect(opts.frames[i % opts.frames.length]!)));
       const latencies: number[] = [];

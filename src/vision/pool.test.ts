@@ -1,9 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDetectorPool, DetectorQueueFullError, type DetectorPool, type DetectorPoolOptions } from './pool.ts';
+import { metrics } from '../core/metrics.ts';
+import type { DetectResult } from './detectors/types.ts';
+import { createDetectorPool, DroppedFrameError, type DetectorPool, type DetectorPoolOptions } from './pool.ts';
 
 const fakeWorker = new URL('./testing/fake-detector-worker.ts', import.meta.url);
 const base: DetectorPoolOptions = { model: 'centernet', classes: ['person'], thresholds: {}, default_threshold: 0.4, nms_iou: 0.5, workerUrl: fakeWorker };
 const bytes = (text: string): Buffer => Buffer.from(text);
+const skipped = async (camera: string, reason: string): Promise<number> =>
+  (await metrics.framesSkipped.get()).values.find((v) => v.labels.camera_id === camera && v.labels.reason === reason)?.value ?? 0;
+const depthGauge = async (): Promise<number> => (await metrics.queueDepth.get()).values.find((v) => v.labels.model === 'centernet')?.value ?? NaN;
 
 describe('detector pool (stand-in workers)', () => {
   let pool: DetectorPool | undefined;
@@ -12,14 +17,16 @@ describe('detector pool (stand-in workers)', () => {
     pool = undefined;
   });
 
-  it('runs jobs on every worker and reports the queue depth', async () => {
+  it('runs jobs on every worker and keeps the queue depth and its metric current', async () => {
     pool = await createDetectorPool({ ...base, workers: 2 });
-    const jobs = ['a', 'bb', 'ccc', 'dddd'].map((t) => pool!.detect(bytes(t)));
+    const jobs = ['a', 'bb', 'ccc', 'dddd'].map((t, i) => pool!.detect(bytes(t), undefined, { cameraId: `cam${i}` }));
     expect(pool.queueDepth()).toBe(4);
+    expect(await depthGauge()).toBe(4);
     const results = await Promise.all(jobs);
     expect(results.map((r) => r.width)).toEqual([1, 2, 3, 4]);
     expect(new Set(results.map((r) => r.height)).size).toBe(2);
     expect(pool.queueDepth()).toBe(0);
+    expect(await depthGauge()).toBe(0);
   });
 
   it('leaves the caller\'s buffer usable (a copy is transferred)', async () => {
@@ -29,12 +36,70 @@ describe('detector pool (stand-in workers)', () => {
     expect(jpeg.toString()).toBe('frame');
   });
 
-  it('rejects beyond the bounded queue', async () => {
-    pool = await createDetectorPool({ ...base, workers: 1, maxQueue: 1 });
-    const inFlight = pool.detect(bytes('a'));
-    const queued = pool.detect(bytes('b'));
-    await expect(pool.detect(bytes('c'))).rejects.toBeInstanceOf(DetectorQueueFullError);
-    await expect(Promise.all([inFlight, queued])).resolves.toHaveLength(2);
+  it('drops the oldest waiting frame of a camera whose queue is full, and counts it', async () => {
+    pool = await createDetectorPool({ ...base, workers: 1, maxQueuePerCamera: 2 });
+    const before = await skipped('busy', 'queue_full');
+    const inFlight = pool.detect(bytes('0'), undefined, { cameraId: 'busy' });
+    const frames = ['1', '22', '333'].map((t) => pool!.detect(bytes(t), undefined, { cameraId: 'busy' }));
+    const outcomes = await Promise.allSettled([inFlight, ...frames]);
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled' });
+    const oldest = outcomes[1]!;
+    expect(oldest.status).toBe('rejected');
+    const err = (oldest as PromiseRejectedResult).reason as DroppedFrameError;
+    expect(err).toBeInstanceOf(DroppedFrameError);
+    expect(err).toMatchObject({ name: 'DroppedFrameError', cameraId: 'busy', reason: 'queue_full' });
+    expect(outcomes.slice(2).map((o) => (o as PromiseFulfilledResult<DetectResult>).value.width)).toEqual([2, 3]);
+    expect(await skipped('busy', 'queue_full')).toBe(before + 1);
+  });
+
+  it('serves cameras round-robin: a camera with a backlog does not starve another', async () => {
+    pool = await createDetectorPool({ ...base, workers: 1, maxQueuePerCamera: 10 });
+    const order: string[] = [];
+    const send = (cameraId: string, text: string): Promise<void> => pool!.detect(bytes(text), undefined, { cameraId }).then(() => void order.push(`${cameraId}:${text}`));
+    const busy = ['1', '2', '3', '4', '5'].map((t) => send('busy', t));
+    const quiet = send('quiet', 'q');
+    await Promise.all([...busy, quiet]);
+    // busy:1 was running and busy:2 waiting when quiet's frame arrived: quiet goes next, not after busy's backlog
+    expect(order.slice(0, 3)).toEqual(['busy:1', 'busy:2', 'quiet:q']);
+  });
+
+  it('drops frames not started within the deadline of their capture', async () => {
+    pool = await createDetectorPool({ ...base, workers: 1, deadlineMs: 50 });
+    const before = await skipped('cam', 'stale');
+    await expect(pool.detect(bytes('old'), undefined, { cameraId: 'cam', capturedAt: Date.now() - 1000 }))
+      .rejects.toMatchObject({ name: 'DroppedFrameError', reason: 'stale' });
+    // waits behind three 30 ms jobs of other cameras: past its 50 ms deadline when its turn comes
+    const ahead = ['a', 'b', 'c'].map((t, i) => pool!.detect(bytes(t), undefined, { cameraId: `other${i}` }));
+    const late = pool.detect(bytes('late'), undefined, { cameraId: 'cam', capturedAt: Date.now() });
+    await expect(late).rejects.toThrow(/dropped \(stale\): not started within 50 ms of capture/);
+    await Promise.all(ahead);
+    await expect(pool.detect(bytes('fresh'), undefined, { cameraId: 'cam', capturedAt: Date.now() })).resolves.toMatchObject({ width: 5 });
+    expect(await skipped('cam', 'stale')).toBe(before + 2);
+  });
+
+  it('batches waiting frames for a worker whose detector supports it', async () => {
+    pool = await createDetectorPool({ ...base, classes: ['batch'], workers: 1, maxBatch: 3, maxQueuePerCamera: 4 });
+    const first = pool.detect(bytes('a'), undefined, { cameraId: 'c1' });
+    const rest = ['b', 'c', 'd', 'e'].map((t, i) => pool!.detect(bytes(t), undefined, { cameraId: `c${i % 2}` }));
+    const results = await Promise.all([first, ...rest]);
+    // the stand-in reports the job's frame count as inferenceMs: 1 alone, then 3, then the last 1
+    expect(results.map((r) => r.inferenceMs)).toEqual([1, 3, 3, 3, 1]);
+    expect((await metrics.batchSize.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never batches for a worker without batch support', async () => {
+    pool = await createDetectorPool({ ...base, workers: 1, maxBatch: 4 });
+    const results = await Promise.all(['a', 'b', 'c'].map((t) => pool!.detect(bytes(t), undefined, { cameraId: 'x' })));
+    expect(results.map((r) => r.inferenceMs)).toEqual([1, 1, 1]);
+  });
+
+  it('fails a bad frame of a batch alone', async () => {
+    pool = await createDetectorPool({ ...base, classes: ['batch'], workers: 1, maxBatch: 3 });
+    const busy = pool.detect(bytes('first'));
+    const batch = ['ok', 'bad'].map((t, i) => pool!.detect(bytes(t), undefined, { cameraId: `c${i}` }));
+    const outcomes = await Promise.allSettled([busy, ...batch]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ message: 'detection failed: not a decodable image' });
   });
 
   it('fails a bad frame without losing the worker', async () => {
@@ -45,8 +110,8 @@ describe('detector pool (stand-in workers)', () => {
 
   it('rejects the in-flight job of a crashed worker and replaces the worker', async () => {
     pool = await createDetectorPool({ ...base, workers: 1 });
-    const queued = pool.detect(bytes('after'));
-    await expect(pool.detect(bytes('crash'))).rejects.toThrow(/detector worker 0 crashed: exit code 3/);
+    const queued = pool.detect(bytes('after'), undefined, { cameraId: 'b' });
+    await expect(pool.detect(bytes('crash'), undefined, { cameraId: 'a' })).rejects.toThrow(/detector worker 0 crashed: exit code 3/);
     // the job queued behind it runs on the replacement
     await expect(queued).resolves.toMatchObject({ width: 5 });
   });
@@ -68,5 +133,6 @@ describe('detector pool (stand-in workers)', () => {
     const outcomes = await settled;
     expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'resolved'))).toEqual(['detector pool closed', 'detector pool closed']);
     await expect(pool.detect(bytes('c'))).rejects.toThrow(/closed/);
+    expect(await depthGauge()).toBe(0);
   });
 });

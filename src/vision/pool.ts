@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 // sharp must be loaded by the main thread before workers use it, else a worker's exit can unload libvips under the others
 import 'sharp';
 import { rootLogger } from '../core/log.ts';
+import { metrics } from '../core/metrics.ts';
 import type { DetectorModel } from './detectors/registry.ts';
 import type { DetectOptions, DetectResult } from './detectors/types.ts';
 import type { DetectionFilter } from './filter.ts';
@@ -12,30 +13,46 @@ export interface DetectorPoolOptions extends DetectionFilter {
   model: DetectorModel;
   /** worker threads, one model each (default: os.availableParallelism()) */
   workers?: number;
-  /** jobs allowed to wait for a free worker; beyond it detect() rejects with DetectorQueueFullError (default 4 per worker) */
-  maxQueue?: number;
+  /** frames of one camera allowed to wait; one more drops that camera's oldest waiting frame (default 2) */
+  maxQueuePerCamera?: number;
+  /** a frame not started within this many ms of its capture is dropped as stale (default: never) */
+  deadlineMs?: number;
+  /** frames per model call for workers whose detector implements detectBatch (default 1: no batching) */
+  maxBatch?: number;
   /** a job unanswered this long gets its worker terminated and replaced (default 30 s) */
   jobTimeoutMs?: number;
   /** worker script speaking worker-protocol.ts (tests substitute a stand-in) */
   workerUrl?: URL;
 }
 
+/** Which camera a frame comes from and when it was captured (ms since epoch): queueing and the deadline use it. */
+export interface FrameTag {
+  cameraId: string;
+  capturedAt?: number;
+}
+
 export interface DetectorPool {
   readonly size: number;
-  detect(jpeg: Uint8Array, opts?: DetectOptions): Promise<DetectResult>;
+  detect(jpeg: Uint8Array, opts?: DetectOptions, frame?: FrameTag): Promise<DetectResult>;
   /** requests not yet answered: waiting plus in flight */
   queueDepth(): number;
   close(): Promise<void>;
 }
 
-export class DetectorQueueFullError extends Error {
-  constructor(max: number) {
-    super(`detector queue full (${max} frames waiting)`);
-    this.name = 'DetectorQueueFullError';
+export type DropReason = 'queue_full' | 'stale';
+
+/** A frame the pool gave up on before running it (counted in ai_frames_skipped_total{camera_id, reason}). */
+export class DroppedFrameError extends Error {
+  constructor(readonly cameraId: string, readonly reason: DropReason, detail: string) {
+    super(`frame of ${cameraId || 'an untagged source'} dropped (${reason}): ${detail}`);
+    this.name = 'DroppedFrameError';
   }
 }
 
-interface Job extends DetectJob {
+interface Job {
+  jpeg: Uint8Array;
+  opts?: DetectOptions;
+  frame: FrameTag;
   resolve(result: DetectResult): void;
   reject(err: Error): void;
 }
@@ -43,7 +60,9 @@ interface Job extends DetectJob {
 interface Slot {
   worker: Worker;
   ready: boolean;
-  job?: Job;
+  batch: boolean;
+  jobId?: number;
+  jobs: Job[];
   timer?: NodeJS.Timeout;
   /** why the worker is going away, when the pool knows better than the exit code */
   fault?: string;
@@ -51,6 +70,7 @@ interface Slot {
 
 const RESTART_MIN_MS = 200;
 const RESTART_MAX_MS = 30_000;
+const UNTAGGED: FrameTag = { cameraId: '' };
 
 /**
  * Starts a worker from a .ts file when running from sources: Node 20 does not apply `--import tsx`
@@ -64,12 +84,62 @@ function startWorker(url: URL, workerData: DetectorWorkerData): Worker {
 }
 
 /**
+ * Waiting frames, one bounded FIFO per camera, served round-robin so a busy camera cannot starve
+ * the others. A full camera queue drops its oldest frame (live analysis wants the newest).
+ */
+class CameraQueues {
+  private readonly lanes = new Map<string, Job[]>();
+  /** cameras with waiting frames, next to serve first */
+  private readonly turn: string[] = [];
+  size = 0;
+
+  constructor(private readonly maxPerCamera: number) {}
+
+  /** Adds a job; returns the job it pushed out, if any. */
+  push(job: Job): Job | undefined {
+    const cam = job.frame.cameraId;
+    let lane = this.lanes.get(cam);
+    if (!lane) {
+      lane = [];
+      this.lanes.set(cam, lane);
+      this.turn.push(cam);
+    }
+    lane.push(job);
+    this.size++;
+    if (lane.length <= this.maxPerCamera) return undefined;
+    this.size--;
+    return lane.shift();
+  }
+
+  /** The oldest frame of the camera whose turn it is. */
+  shift(): Job | undefined {
+    const cam = this.turn.shift();
+    if (cam === undefined) return undefined;
+    const lane = this.lanes.get(cam)!;
+    const job = lane.shift()!;
+    this.size--;
+    if (lane.length > 0) this.turn.push(cam);
+    else this.lanes.delete(cam);
+    return job;
+  }
+
+  drain(): Job[] {
+    const all = [...this.lanes.values()].flat();
+    this.lanes.clear();
+    this.turn.length = 0;
+    this.size = 0;
+    return all;
+  }
+}
+
+/**
  * Detector worker threads, one model each (tfjs-wasm runs single-threaded, so parallelism is
- * one model per thread). Resolves once every worker has loaded its model.
+ * one model per thread). Resolves once every worker has loaded its model. Keeps `ai_queue_depth`
+ * current and counts dropped frames in `ai_frames_skipped_total{camera_id, reason}`.
  */
 export async function createDetectorPool(opts: DetectorPoolOptions): Promise<DetectorPool> {
   const size = opts.workers ?? os.availableParallelism();
-  const maxQueue = opts.maxQueue ?? 4 * size;
+  const maxBatch = Math.max(1, opts.maxBatch ?? 1);
   const jobTimeoutMs = opts.jobTimeoutMs ?? 30_000;
   const url = opts.workerUrl ?? new URL('./worker.ts', import.meta.url);
   const workerData: DetectorWorkerData = {
@@ -79,54 +149,90 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
   const log = rootLogger.child({ component: 'detector-pool', model: opts.model });
 
   const slots: Slot[] = [];
-  const waiting: Job[] = [];
+  const waiting = new CameraQueues(Math.max(1, opts.maxQueuePerCamera ?? 2));
   const restartTimers = new Set<NodeJS.Timeout>();
   let nextId = 1;
   let closed = false;
   let restartDelay = RESTART_MIN_MS;
   let startup: { pending: number; resolve(): void; reject(err: Error): void } | undefined;
 
-  function pump(): void {
-    for (const slot of slots) {
-      if (waiting.length === 0) return;
-      if (slot.ready && !slot.job) dispatch(slot, waiting.shift()!);
-    }
+  const depth = (): number => waiting.size + slots.reduce((n, s) => n + s.jobs.length, 0);
+  const reportDepth = (): void => metrics.queueDepth.set({ model: opts.model }, depth());
+
+  function drop(job: Job, reason: DropReason, detail: string): void {
+    metrics.framesSkipped.inc({ camera_id: job.frame.cameraId, reason });
+    job.reject(new DroppedFrameError(job.frame.cameraId, reason, detail));
   }
 
-  function dispatch(slot: Slot, job: Job): void {
-    slot.job = job;
+  function staleBy(job: Job, now: number): number {
+    if (opts.deadlineMs === undefined || job.frame.capturedAt === undefined) return 0;
+    return now - job.frame.capturedAt - opts.deadlineMs;
+  }
+
+  /** Next frames to run, skipping those already past their deadline. */
+  function take(max: number): Job[] {
+    const jobs: Job[] = [];
+    const now = Date.now();
+    while (jobs.length < max) {
+      const job = waiting.shift();
+      if (!job) break;
+      if (staleBy(job, now) > 0) drop(job, 'stale', `not started within ${opts.deadlineMs} ms of capture`);
+      else jobs.push(job);
+    }
+    return jobs;
+  }
+
+  function pump(): void {
+    for (const slot of slots) {
+      if (waiting.size === 0) break;
+      if (!slot.ready || slot.jobs.length > 0) continue;
+      const jobs = take(slot.batch ? maxBatch : 1);
+      if (jobs.length > 0) dispatch(slot, jobs);
+    }
+    reportDepth();
+  }
+
+  function dispatch(slot: Slot, jobs: Job[]): void {
+    const id = nextId++;
+    slot.jobId = id;
+    slot.jobs = jobs;
     slot.timer = setTimeout(() => {
       slot.fault = `no answer within ${jobTimeoutMs} ms`;
       void slot.worker.terminate();
     }, jobTimeoutMs);
-    const msg: DetectJob = { id: job.id, jpeg: job.jpeg, opts: job.opts };
-    slot.worker.postMessage(msg, [job.jpeg.buffer as ArrayBuffer]);
+    metrics.batchSize.set({ model: opts.model }, jobs.length);
+    const msg: DetectJob = { id, frames: jobs.map((j) => ({ jpeg: j.jpeg, opts: j.opts })) };
+    slot.worker.postMessage(msg, jobs.map((j) => j.jpeg.buffer as ArrayBuffer));
   }
 
-  function finish(slot: Slot): Job | undefined {
-    const job = slot.job;
+  function finish(slot: Slot): Job[] {
+    const jobs = slot.jobs;
     clearTimeout(slot.timer);
-    slot.job = undefined;
+    slot.jobs = [];
+    slot.jobId = undefined;
     slot.timer = undefined;
-    return job;
+    return jobs;
   }
 
   function spawn(index: number): void {
     const worker = startWorker(url, workerData);
-    const slot: Slot = { worker, ready: false };
+    const slot: Slot = { worker, ready: false, batch: false, jobs: [] };
     slots[index] = slot;
     worker.on('message', (msg: WorkerReply) => {
       if (msg.type === 'ready') {
         slot.ready = true;
+        slot.batch = msg.batch;
         restartDelay = RESTART_MIN_MS;
         if (startup && --startup.pending === 0) startup.resolve();
         pump();
         return;
       }
-      if (slot.job?.id !== msg.id) return;
-      const job = finish(slot)!;
-      if (msg.type === 'result') job.resolve(msg.result);
-      else job.reject(new Error(`detection failed: ${msg.message}`));
+      if (slot.jobId !== msg.id) return;
+      finish(slot).forEach((job, i) => {
+        const outcome = msg.outcomes[i];
+        if (outcome && 'result' in outcome) job.resolve(outcome.result);
+        else job.reject(new Error(`detection failed: ${outcome?.error ?? 'no result from the worker'}`));
+      });
       pump();
     });
     worker.on('error', (err) => {
@@ -137,7 +243,8 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
       const wasReady = slot.ready;
       slot.ready = false; // nothing more is dispatched to it while its replacement starts
       const reason = `detector worker ${index} ${wasReady ? 'crashed' : 'failed to start'}: ${slot.fault ?? `exit code ${code}`}`;
-      finish(slot)?.reject(new Error(reason));
+      for (const job of finish(slot)) job.reject(new Error(reason));
+      reportDepth();
       if (startup) {
         startup.reject(new Error(reason));
         return;
@@ -159,8 +266,9 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
     closed = true;
     for (const t of restartTimers) clearTimeout(t);
     const gone = new Error('detector pool closed');
-    for (const job of waiting.splice(0)) job.reject(gone);
-    for (const slot of slots) finish(slot)?.reject(gone);
+    for (const job of waiting.drain()) job.reject(gone);
+    for (const slot of slots) for (const job of finish(slot)) job.reject(gone);
+    reportDepth();
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
@@ -175,20 +283,23 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
   } finally {
     startup = undefined;
   }
-  log.info({ workers: size }, 'detector pool ready');
+  log.info({ workers: size, batch: slots.some((s) => s.batch) ? maxBatch : 1 }, 'detector pool ready');
 
   return {
     size,
-    detect(jpeg, opts) {
+    detect(jpeg, detectOpts, frame = UNTAGGED) {
       if (closed) return Promise.reject(new Error('detector pool closed'));
-      if (waiting.length >= maxQueue) return Promise.reject(new DetectorQueueFullError(maxQueue));
       return new Promise<DetectResult>((resolve, reject) => {
         // a private copy is transferred (not cloned) to the worker; the caller's buffer stays usable
-        waiting.push({ id: nextId++, jpeg: new Uint8Array(jpeg), opts, resolve, reject });
+        const job: Job = { jpeg: new Uint8Array(jpeg), opts: detectOpts, frame, resolve, reject };
+        const late = staleBy(job, Date.now());
+        if (late > 0) return drop(job, 'stale', `${late} ms past the ${opts.deadlineMs} ms deadline on arrival`);
+        const pushedOut = waiting.push(job);
+        if (pushedOut) drop(pushedOut, 'queue_full', 'a newer frame of the camera arrived while its queue was full');
         pump();
       });
     },
-    queueDepth: () => waiting.length + slots.filter((s) => s.job).length,
+    queueDepth: depth,
     close,
   };
 }

@@ -8,13 +8,21 @@ export interface DetectorWorkerData {
   filter: DetectionFilter;
 }
 
-export interface DetectJob {
-  id: number;
+export interface DetectFrame {
   jpeg: Uint8Array;
   opts?: DetectOptions;
 }
 
+/** One or more frames; more than one only to a worker that announced `batch`. */
+export interface DetectJob {
+  id: number;
+  frames: DetectFrame[];
+}
+
+/** Per frame of a job, in order: its result or why it failed (a bad frame fails only itself). */
+export type FrameOutcome = { result: DetectResult } | { error: string };
+
 export type WorkerReply =
-  | { type: 'ready' }
-  | { type: 'result'; id: number; result: DetectResult }
-  | { type: 'failed'; id: number; message: string };
+  /** `batch`: the worker's detector implements detectBatch */
+  | { type: 'ready'; batch: boolean }
+  | { type: 'done'; id: number; outcomes: FrameOutcome[] };

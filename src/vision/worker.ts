@@ -1,19 +1,39 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDetector } from './detectors/registry.ts';
-import type { DetectJob, DetectorWorkerData, WorkerReply } from './worker-protocol.ts';
+import type { Detector } from './detectors/types.ts';
+import type { DetectFrame, DetectJob, DetectorWorkerData, FrameOutcome, WorkerReply } from './worker-protocol.ts';
 
-/** One detector model per thread; jobs arrive one at a time from the pool. */
+/** One detector model per thread; jobs (one frame, or a batch when the detector supports it) arrive one at a time. */
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const { model, filter } = workerData as DetectorWorkerData;
 const detector = await loadDetector(model, filter);
 const reply = (msg: WorkerReply): void => port.postMessage(msg);
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+async function one(d: Detector, frame: DetectFrame): Promise<FrameOutcome> {
+  try {
+    return { result: await d.detect(frame.jpeg, frame.opts) };
+  } catch (err) {
+    // a bad frame fails its own job only; the model stays loaded
+    return { error: message(err) };
+  }
+}
+
+async function run(frames: DetectFrame[]): Promise<FrameOutcome[]> {
+  if (frames.length > 1 && detector.detectBatch) {
+    try {
+      return (await detector.detectBatch(frames)).map((result) => ({ result }));
+    } catch {
+      // one undecodable frame fails a whole batch: retry frame by frame so only it fails
+    }
+  }
+  const outcomes: FrameOutcome[] = [];
+  for (const frame of frames) outcomes.push(await one(detector, frame));
+  return outcomes;
+}
 
 port.on('message', (job: DetectJob) => {
-  detector.detect(job.jpeg, job.opts).then(
-    (result) => reply({ type: 'result', id: job.id, result }),
-    // a bad frame fails its own job only; the model stays loaded
-    (err: unknown) => reply({ type: 'failed', id: job.id, message: err instanceof Error ? err.message : String(err) }),
-  );
+  void run(job.frames).then((outcomes) => reply({ type: 'done', id: job.id, outcomes }));
 });
-reply({ type: 'ready' });
+reply({ type: 'ready', batch: Boolean(detector.detectBatch) });
