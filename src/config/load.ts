@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { registerSecret, redact } from '../core/redact.ts';
 import { cpPlusUrl } from './cpplus.ts';
 import { configSchema, type Config } from './schema.ts';
+import type { AnalysisRate } from '../media/ffmpeg-args.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -25,6 +26,10 @@ export interface ResolvedCamera {
   location?: string;
   retentionDays: number;
   detect: boolean;
+  /** frames analysed: keyframes only (default) or N decoded fps */
+  analysis?: AnalysisRate;
+  /** motion is ignored inside these polygons (source pixels) */
+  motionMask?: [number, number][][];
 }
 
 export interface LoadedConfig {
@@ -112,7 +117,7 @@ export function resolveConfig(raw: unknown, source: string, env: NodeJS.ProcessE
       if (!cam.enabled) continue;
       cameras.push({
         id: cam.id, name: cam.name ?? cam.id, siteId: site.id, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url,
-        location: cam.location, retentionDays: cam.retention_days ?? config.recording.retention_days, detect: cam.detect,
+        location: cam.location, retentionDays: cam.retention_days ?? config.recording.retention_days, detect: cam.detect, analysis: cam.analysis, motionMask: cam.motion_mask,
       });
     }
   }

@@ -15,6 +15,8 @@ export const dvrSchema = z.object({
   password: z.string().default('').describe('RTSP password; prefer VIGIL_DVR_<ID>_PASSWORD or VIGIL_DVR_<ID>_PASSWORD_FILE'),
 }).strict();
 
+const polygon = z.array(z.tuple([z.number().min(0), z.number().min(0)])).min(3, 'a polygon needs at least 3 points');
+
 export const cameraSchema = z.object({
   id: id.describe('camera id, unique across all sites (e.g. cam_001)'),
   name: z.string().optional().describe('display name'),
@@ -27,6 +29,11 @@ export const cameraSchema = z.object({
   retention_days: z.number().positive().optional().describe('overrides recording.retention_days for this camera'),
   detect: z.boolean().default(true).describe('run detection on this camera\'s keyframes'),
   substream: z.boolean().default(false).describe('also stream the CP PLUS sub stream (stream=1) as live HLS for grid views'),
+  analysis: z.object({
+    mode: z.enum(['keyframes', 'fps']).default('keyframes').describe('keyframes: only keyframes are decoded (~1 fps when GOP = frame rate, cheapest); fps: every frame is decoded and `fps` of them per second analysed, for cameras where something crosses the view in ~2 s and is missed at 1 fps (decoding costs ~2-3x the CPU, inference N times more)'),
+    fps: z.number().positive().max(30).default(5).describe('frames analysed per second in fps mode'),
+  }).strict().prefault({}).describe('how many frames per second this camera\'s detector sees'),
+  motion_mask: z.array(polygon).default([]).describe('areas where motion is ignored (clock overlay, trees, a road outside the site): polygons of [x, y] points in source pixels'),
 }).strict().refine((c) => Boolean(c.url) !== Boolean(c.dvr && c.channel), {
   message: 'a camera needs either url, or dvr and channel (not both)',
 }).refine((c) => !c.substream || Boolean(c.dvr), { message: 'substream needs a CP PLUS camera (dvr and channel)', path: ['substream'] });
@@ -51,6 +58,14 @@ const legalHoldSchema = z.object({
 }).strict().refine((h) => (h.camera && h.from && h.to && !h.bucket && !h.key) || (h.bucket && h.key && !h.camera && !h.from && !h.to), {
   message: 'a legal hold names either camera, from and to, or bucket and key',
 }).refine((h) => !h.from || !h.to || Date.parse(h.from) < Date.parse(h.to), { message: 'from must be before to', path: ['to'] });
+
+/** Fields of YOLO models shared by detection.onnx and detection.triton (src/vision/detectors/yolo-model.ts). */
+const yoloModelFields = {
+  format: z.enum(['yolov8', 'yolox', 'yolox-decoded']).default('yolov8').describe('output layout: yolov8 (also YOLO11: [1, 4+classes, anchors]), yolox (raw head, default YOLOX export), yolox-decoded (exported with --decode_in_inference)'),
+  input_size: z.number().int().min(32).max(4096).optional().describe('input side when the model\'s input size is dynamic (default 640); a fixed size is read from the model'),
+  input_pixels: z.enum(['rgb-0-1', 'rgb-0-255', 'bgr-0-255']).optional().describe('input tensor pixels (default rgb-0-1 for yolov8, bgr-0-255 for YOLOX)'),
+  labels: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]).optional().describe('class names in output order, or a file with one per line (default: the model\'s Ultralytics names, else COCO 80)'),
+};
 
 export const configSchema = z.object({
   sites: z.array(siteSchema).default([]).describe('sites, each with its DVRs and cameras'),
@@ -78,19 +93,58 @@ export const configSchema = z.object({
   }).strict().default({ stall_seconds: 20, rtsp_timeout_seconds: 10, backoff_initial_ms: 1000, backoff_max_ms: 60000, backoff_jitter: 0.1, probe_interval_ms: 2000, jpeg_quality: 4 }).describe('camera worker supervision'),
   detection: z.object({
     enabled: z.boolean().default(true).describe('run the detector role'),
-    model: z.enum(['centernet']).default('centernet').describe('detector model (centernet ships in npm)'),
+    model: z.enum(['centernet', 'onnx', 'triton']).default('centernet').describe('detector: centernet (ships in npm), onnx (your YOLO model file, see docs/detectors.md) or triton (a KServe v2 inference server)'),
+    onnx: z.object({
+      path: z.string().min(1).describe('YOLO model file (.onnx), relative to the working directory'),
+      ...yoloModelFields,
+      threads: z.number().int().min(1).max(16).default(1).describe('onnxruntime threads per detector worker (parallelism comes from detection.workers)'),
+    }).strict().optional().describe('model: onnx — a YOLOv8/YOLO11 or YOLOX model run by onnxruntime on the CPU'),
+    triton: z.object({
+      url: z.url().describe('inference server base URL, e.g. http://gpu1:8000'),
+      model_name: z.string().min(1).describe('model name in the server\'s model repository'),
+      model_version: z.string().min(1).optional().describe('model version (default: the server\'s policy)'),
+      ...yoloModelFields,
+      timeout_ms: z.number().int().positive().default(5000).describe('per-request timeout'),
+      binary_data: z.boolean().default(true).describe('send tensors as raw bytes (binary-data extension, Triton); false sends JSON numbers'),
+    }).strict().optional().describe('model: triton — a YOLO model served over the KServe v2 HTTP protocol (Triton)'),
     workers: z.number().int().min(1).max(64).optional().describe('detector worker threads (default: number of cores)'),
     default_threshold: z.number().min(0).max(1).default(0.4).describe('score threshold for classes without their own'),
     thresholds: classThresholds.default({ person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }).describe('per-class score thresholds'),
     classes: z.array(z.string()).default(['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle']).describe('classes reported; others are dropped'),
     nms_iou: z.number().min(0).max(1).default(0.5).describe('IoU above which overlapping boxes of one class are merged'),
-    max_frame_age_seconds: z.number().positive().default(15).describe('live frames older than this are skipped when inference lags (recording is unaffected)'),
-  }).strict().default({ enabled: true, model: 'centernet', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15 }).describe('object detection'),
+    max_frame_age_seconds: z.number().positive().default(15).describe('deadline: a frame the detector has not started within this long of its capture is dropped as stale (recording is unaffected)'),
+    queue_per_camera: z.number().int().min(1).max(100).default(2).describe('frames of one camera waiting for the detector; a newer frame drops the oldest (cameras are served round-robin)'),
+    batch_size: z.number().int().min(1).max(16).default(1).describe('frames per model call for detectors that support batching (centernet on wasm does not benefit)'),
+    score_floor: z.number().min(0).max(1).default(0.2).describe('lowest score asked of the detector: detections below the class threshold can still continue a track (ByteTrack) or be kept as uncertain'),
+    uncertain_min: z.number().min(0).max(1).default(0.3).describe('detections from this score up to their class threshold are uncertain: candidates for training data'),
+  }).strict().refine((d) => d.model === 'centernet' || d[d.model] !== undefined, (d) => ({ message: `model ${d.model} needs a detection.${d.model} section`, path: [d.model] })).default({ enabled: true, model: 'centernet', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3 }).describe('object detection'),
+  motion: z.object({
+    enabled: z.boolean().default(true).describe('gate the detector on motion; false runs it on every full frame'),
+    width: z.number().int().min(64).max(640).default(240).describe('width of the grayscale frame motion is computed on'),
+    threshold: z.number().min(1).max(255).default(20).describe('smallest brightness change (0..255, after contrast normalisation) that counts as motion'),
+    sigmas: z.number().min(0).default(3).describe('a change must also exceed this many standard deviations of the pixel\'s own noise (leaves, water, sensor noise)'),
+    adapt_seconds: z.number().positive().default(20).describe('background adaptation time constant: a change that stays this long fades into the background'),
+    dilate: z.number().int().min(0).max(10).default(2).describe('dilation radius (analysis pixels) joining the parts of one moving object'),
+    min_area: z.number().min(0).max(1).default(0.0003).describe('smallest motion region, as a share of the frame'),
+    recalibrate_ratio: z.number().min(0).max(1).default(0.5).describe('a change over more than this share of the frame (lights, IR switch, camera moved) relearns the background instead of being motion'),
+    recheck_frames: z.number().int().min(1).default(5).describe('tracked objects that do not move are looked at again every this many frames'),
+    crop: z.boolean().default(true).describe('run the detector on a square crop around the motion when it is small enough (small objects get more model pixels)'),
+    crop_margin: z.number().min(0).max(2).default(0.25).describe('context around each motion region in the crop, as a share of the region\'s larger side'),
+    crop_min_size: z.number().int().min(32).default(320).describe('smallest crop side in source pixels'),
+    max_crop_share: z.number().min(0).max(1).default(0.6).describe('a crop larger than this share of the frame is replaced by the full frame'),
+  }).strict().prefault({}).describe('motion detection gating the detector (per camera: motion_mask)'),
   tracking: z.object({
     iou_threshold: z.number().min(0).max(1).default(0.2).describe('minimum IoU to continue a track'),
     max_gap_seconds: z.number().positive().default(6).describe('a track ends after this long unseen; its event is closed'),
     min_hits: z.number().int().min(1).default(2).describe('detections needed before a track becomes an event'),
   }).strict().default({ iou_threshold: 0.2, max_gap_seconds: 6, min_hits: 2 }).describe('tracker that turns detections into events'),
+  training: z.object({
+    auto_capture: z.boolean().default(true).describe('save frames with uncertain detections (and the inference JSON) to training-data/auto/ for review (seed §5.5 source 1)'),
+    min_confidence: z.number().min(0).max(1).default(0.3).describe('a detection scored from here…'),
+    max_confidence: z.number().min(0).max(1).default(0.6).describe('…up to here (exclusive) makes its frame uncertain'),
+    min_interval_seconds: z.number().min(0).default(30).describe('at most one uncertain frame per camera this often'),
+    max_per_hour: z.number().int().min(0).default(20).describe('at most this many uncertain frames per camera per hour'),
+  }).strict().prefault({}).describe('training data collected from live analysis'),
   clips: z.object({
     pre_seconds: z.number().min(0).max(300).default(5).describe('seconds of video kept before an event in its clip'),
     post_seconds: z.number().min(0).max(300).default(5).describe('seconds of video kept after an event in its clip (the clip is cut once they are recorded)'),

@@ -1,0 +1,156 @@
+import type { BBox, Detection } from '../core/types.ts';
+import type { DetectOptions, DetectResult } from './detectors/types.ts';
+import type { DetectionFilter } from './filter.ts';
+import { cropAround, insideShare, intersects } from './motion/crop.ts';
+import { MotionDetector, type MotionOptions, type MotionResult } from './motion/detector.ts';
+import type { Polygon } from './motion/mask.ts';
+import type { TrackerUpdate, TrackSummary } from './tracker.ts';
+
+/** The `motion` configuration section: the motion model plus the gate's own settings. */
+export interface MotionConfig extends MotionOptions {
+  /** false: the detector runs on every full frame */
+  enabled: boolean;
+  /** objects held without motion are looked at again after this many frames */
+  recheck_frames: number;
+  /** analyse a square crop around the motion when it is smaller than max_crop_share of the frame */
+  crop: boolean;
+  crop_margin: number;
+  crop_min_size: number;
+  max_crop_share: number;
+}
+
+/** Which frame the detector is asked about: the pool uses it for per-camera queues and deadlines. */
+export interface FrameTag {
+  cameraId: string;
+  capturedAt: number;
+}
+
+export type DetectFn = (jpeg: Uint8Array, opts: DetectOptions | undefined, frame: FrameTag) => Promise<DetectResult>;
+
+export interface CameraAnalyzerOptions {
+  cameraId: string;
+  /** the detector (pool), asked for every score down to the floor (see detectorFilter) */
+  detect: DetectFn;
+  motion: MotionConfig;
+  /** motion masks of this camera, source pixels */
+  mask?: readonly Polygon[];
+  /** the camera's tracker: fed every detection down to the floor, returns confirmed tracks */
+  tracker: { update(ts: Date, detections: readonly Detection[]): TrackerUpdate };
+  /** reported classes and their thresholds */
+  filter: DetectionFilter;
+  /** detections from here up to their class threshold are `uncertain` (training data) */
+  uncertainMin: number;
+}
+
+export interface FrameInput {
+  jpeg: Uint8Array;
+  timestamp: Date;
+  seq: number;
+}
+
+export type Ran = 'full' | 'crop' | 'none';
+
+export interface FrameAnalysis {
+  width: number;
+  height: number;
+  /** what goes to ai.detections: detections of confirmed tracks, with track_id */
+  detections: Detection[];
+  /** fresh detections scored in [uncertainMin, class threshold): candidates for training data */
+  uncertain: Detection[];
+  ended: TrackSummary[];
+  improved: TrackSummary[];
+  motion: { regions: BBox[]; ratio: number };
+  ran: Ran;
+  /** the area analysed when ran is 'crop' */
+  region?: BBox;
+  /** why the detector ran (or did not), for logs and the bench */
+  reason: string;
+  inferenceMs: number;
+}
+
+/** Detector settings for the pool behind an analyzer: every reported class down to `floor`. */
+export function detectorFilter(filter: DetectionFilter, floor: number): DetectionFilter {
+  return { ...filter, thresholds: {}, default_threshold: floor };
+}
+
+interface Held {
+  det: Detection;
+  /** frames since the detector last looked at it */
+  unchecked: number;
+}
+
+/** A crop/full-frame decision: undefined area = do not run. */
+interface Plan {
+  ran: Ran;
+  region?: BBox;
+  reason: string;
+}
+
+/**
+ * One camera's analysis: motion gate → detector (full frame or a crop around the motion) →
+ * tracker. Objects of confirmed tracks where nothing moves are held at their last box (the
+ * detector did not look there, so they have not gone) and looked at again every recheck_frames,
+ * so a person standing still keeps their track and a static false positive is not re-found on
+ * every frame. Frames must come in capture order; one analyze() at a time.
+ */
+export class CameraAnalyzer {
+  private readonly motion: MotionDetector;
+  private held: Held[] = [];
+
+  constructor(private readonly opts: CameraAnalyzerOptions) {
+    this.motion = new MotionDetector(opts.motion, opts.mask);
+  }
+
+  async analyze(frame: FrameInput): Promise<FrameAnalysis> {
+    const { motion: cfg, filter } = this.opts;
+    const motion = await this.motion.update(frame.jpeg, frame.timestamp.getTime());
+    const plan = this.plan(motion, cfg);
+
+    let fresh: Detection[] = [];
+    let inferenceMs = 0;
+    if (plan.ran !== 'none') {
+      const result = await this.opts.detect(frame.jpeg, plan.region ? { region: plan.region } : undefined, { cameraId: this.opts.cameraId, capturedAt: frame.timestamp.getTime() });
+      fresh = result.detections.filter((d) => filter.classes.includes(d.class));
+      inferenceMs = result.inferenceMs;
+    }
+    // what the detector did not look at keeps its last box
+    const area = plan.ran === 'full' ? undefined : plan.region;
+    const kept = plan.ran === 'full' ? [] : this.held.filter((h) => !area || insideShare(h.det.bbox, area) < 0.5);
+    const input = [...fresh, ...kept.map((h) => stripId(h.det))];
+    const tracked = this.opts.tracker.update(frame.timestamp, input);
+
+    const keptBoxes = new Map(kept.map((h) => [key(h.det.bbox), h.unchecked + 1]));
+    this.held = tracked.detections.map((det) => ({ det, unchecked: keptBoxes.get(key(det.bbox)) ?? 0 }));
+    const threshold = (label: string): number => filter.thresholds[label] ?? filter.default_threshold;
+    return {
+      width: motion.width, height: motion.height,
+      detections: tracked.detections,
+      uncertain: fresh.filter((d) => d.confidence >= this.opts.uncertainMin && d.confidence < threshold(d.class)),
+      ended: tracked.ended, improved: tracked.improved,
+      motion: { regions: motion.regions, ratio: motion.ratio },
+      ...plan, inferenceMs,
+    };
+  }
+
+  private plan(motion: MotionResult, cfg: MotionConfig): Plan {
+    if (!cfg.enabled) return { ran: 'full', reason: 'motion gating off' };
+    if (motion.recalibrated) return { ran: 'full', reason: 'background (re)learnt' };
+    const due = this.held.filter((h) => h.unchecked + 1 >= cfg.recheck_frames).map((h) => h.det.bbox);
+    if (motion.regions.length === 0 && due.length === 0) {
+      return { ran: 'none', reason: this.held.length > 0 ? `no motion, ${this.held.length} still objects held` : 'no motion' };
+    }
+    // held objects the motion touches are looked at with it, so they move on instead of doubling
+    const touched = this.held.map((h) => h.det.bbox).filter((b) => motion.regions.some((r) => intersects(r, b)));
+    const targets = [...motion.regions, ...touched, ...due];
+    const reason = motion.regions.length > 0 ? `motion in ${motion.regions.length} region(s)` : `recheck of ${due.length} still object(s)`;
+    const region = cfg.crop ? cropAround(targets, motion.width, motion.height, { margin: cfg.crop_margin, minSize: cfg.crop_min_size, maxShare: cfg.max_crop_share }) : undefined;
+    return region ? { ran: 'crop', region, reason } : { ran: 'full', reason };
+  }
+}
+
+const key = (b: BBox): string => b.join(',');
+
+function stripId(d: Detection): Detection {
+  const { track_id: _, ...rest } = d;
+  return rest;
+}

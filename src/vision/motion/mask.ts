@@ -1,0 +1,30 @@
+/** A polygon in source-frame pixels: [[x, y], …], at least three points. */
+export type Polygon = readonly (readonly [number, number])[];
+
+/**
+ * Rasterises polygons (source pixels) onto a width x height analysis grid: 1 where a cell's
+ * centre is inside any polygon (even-odd rule). `scaleX`/`scaleY` map source to analysis pixels.
+ */
+export function rasterisePolygons(polygons: readonly Polygon[], width: number, height: number, scaleX: number, scaleY: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  for (const polygon of polygons) {
+    const pts = polygon.map(([x, y]) => [x * scaleX, y * scaleY] as const);
+    for (let y = 0; y < height; y++) {
+      const cy = y + 0.5;
+      for (let x = 0; x < width; x++) {
+        if (inside(pts, x + 0.5, cy)) out[y * width + x] = 1;
+      }
+    }
+  }
+  return out;
+}
+
+function inside(pts: readonly (readonly [number, number])[], px: number, py: number): boolean {
+  let hit = false;
+  for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
+    const [xi, yi] = pts[i]!;
+    const [xj, yj] = pts[j]!;
+    if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) hit = !hit;
+  }
+  return hit;
+}
