@@ -60,6 +60,29 @@ describe('buildFfmpegArgs', () => {
   });
 });
 
+describe('analysis rate', () => {
+  const recordingAndLive = (args: string[]): string[] => args.slice(args.indexOf('-i'), args.lastIndexOf('-map'));
+
+  it('decodes keyframes only by default, with no frame-rate filter', () => {
+    for (const args of [buildFfmpegArgs(input), buildFfmpegArgs({ ...input, analysis: { mode: 'keyframes' } })]) {
+      expect(after(args, '-skip_frame')).toBe('nokey');
+      expect(args).not.toContain('-vf');
+    }
+  });
+
+  it('decodes every frame and keeps N per second in fps mode, recording and live outputs unchanged', () => {
+    const live = { hls: { dir: '/live/cam_001', segmentSeconds: 1, listSize: 6, spawnTag: '000042' } };
+    const keyframes = buildFfmpegArgs({ ...input, live });
+    const args = buildFfmpegArgs({ ...input, live, analysis: { mode: 'fps', fps: 5 } });
+    expect(args).not.toContain('-skip_frame');
+    expect(args).toContain('-copyts');
+    const jpegOutput = args.slice(args.lastIndexOf('-map'));
+    expect(after(jpegOutput, '-vf')).toBe('fps=5');
+    expect(jpegOutput.at(-1)).toBe('pipe:1');
+    expect(recordingAndLive(args)).toEqual(recordingAndLive(keyframes));
+  });
+});
+
 describe('live outputs', () => {
   const hls = { dir: '/live/cam_001', segmentSeconds: 1, listSize: 6, spawnTag: '000042' };
   const rtp = { port: 40000, sdpPath: '/live/cam_001.sdp' };

@@ -4,7 +4,7 @@ import path from 'node:path';
  * One ffmpeg process per channel does every job (DESIGN §2.2, §4: 35 % cheaper than separate processes):
  *   H.264 copied into MPEG-TS segments (survive a kill mid-write), named by wall-clock start;
  *   optionally H.264 copied into live HLS and into an RTP feed for WebRTC (see LiveOutputs);
- *   last, keyframes only (`-skip_frame nokey`) as JPEGs on stdout, ~1 fps when GOP = frame rate.
+ *   last, JPEGs for analysis on stdout (see AnalysisRate).
  * The segment list goes to fd 3 as CSV (`name,start,end` in stream seconds), one line per closed segment.
  */
 export interface FfmpegArgsInput {
@@ -15,8 +15,19 @@ export interface FfmpegArgsInput {
   rtspTimeoutSeconds: number;
   /** ffmpeg -q:v for the JPEGs (2 best … 31 worst) */
   jpegQuality: number;
+  /** default keyframes */
+  analysis?: AnalysisRate;
   live?: LiveOutputs;
 }
+
+/**
+ * Which frames become JPEGs for analysis. `keyframes` (default): the decoder skips every other
+ * frame (`-skip_frame nokey`), ~1 fps when GOP = frame rate, 2.2 CPU-s per stream-minute (DESIGN §4).
+ * `fps`: every frame is decoded and `fps=N` keeps N per second, for cameras where something
+ * crosses the view in ~2 s and would be missed at 1 fps; full decoding costs ~2x the CPU
+ * (4.0 CPU-s per stream-minute) plus N times the inference.
+ */
+export type AnalysisRate = { mode: 'keyframes' } | { mode: 'fps'; fps: number };
 
 /** Copies of the stream for live viewing; each is optional. */
 export interface LiveOutputs {
@@ -47,8 +58,9 @@ export function isLiveHlsFile(name: string): boolean {
 export const SEGMENT_LIST_FD = 3;
 
 export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
+  const analysis = i.analysis ?? { mode: 'keyframes' };
   return [
-    ...inputArgs(i.url, i.rtspTimeoutSeconds, true),
+    ...inputArgs(i.url, i.rtspTimeoutSeconds, { jpegs: true, keyframesOnly: analysis.mode === 'keyframes' }),
 
     // Video only: DVR audio (G.711) cannot be copied into MPEG-TS and would need a decode.
     '-map', '0:v:0', '-c', 'copy',
@@ -59,7 +71,7 @@ export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
 
     ...liveOutputArgs(i.live ?? {}),
 
-    '-map', '0:v:0', '-fps_mode', 'passthrough',
+    '-map', '0:v:0', ...(analysis.mode === 'fps' ? ['-vf', `fps=${analysis.fps}`] : []), '-fps_mode', 'passthrough',
     '-c:v', 'mjpeg', '-q:v', String(i.jpegQuality),
     '-f', 'image2pipe', 'pipe:1',
   ];
@@ -67,22 +79,23 @@ export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
 
 /** A light ffmpeg that only copies the stream to live outputs (the sub-stream for grid views): nothing is decoded. */
 export function buildLiveOnlyArgs(i: { url: string; rtspTimeoutSeconds: number; live: LiveOutputs }): string[] {
-  return [...inputArgs(i.url, i.rtspTimeoutSeconds, false), ...liveOutputArgs(i.live)];
+  return [...inputArgs(i.url, i.rtspTimeoutSeconds, { jpegs: false, keyframesOnly: false }), ...liveOutputArgs(i.live)];
 }
 
-function inputArgs(url: string, rtspTimeoutSeconds: number, keyframeJpegs: boolean): string[] {
+function inputArgs(url: string, rtspTimeoutSeconds: number, decode: { jpegs: boolean; keyframesOnly: boolean }): string[] {
   return [
     '-hide_banner', '-nostdin', '-nostats',
     // info level: the segment and HLS muxers announce "Opening '<file>' for writing", our progress signal
     '-loglevel', 'level+info',
-    // -copyts: without it the copied outputs get bad DTS when the decoder skips non-keyframes
-    ...(keyframeJpegs ? ['-copyts'] : []),
+    // -copyts: without it the copied outputs get bad DTS when the decoder skips non-keyframes;
+    // kept in fps mode too, so the recording's timestamps never depend on the analysis rate
+    ...(decode.jpegs ? ['-copyts'] : []),
     '-rtsp_transport', 'tcp',
     // socket I/O timeout (µs): without it ffmpeg hangs forever on a silent server
     '-timeout', String(Math.round(rtspTimeoutSeconds * 1e6)),
     // else the first frame appears only after ~5 s of probing
     '-analyzeduration', '1000000',
-    ...(keyframeJpegs ? ['-skip_frame', 'nokey'] : []),
+    ...(decode.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
     '-i', url,
   ];
 }
