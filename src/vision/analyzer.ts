@@ -96,6 +96,8 @@ interface Plan {
 export class CameraAnalyzer {
   private readonly motion: MotionDetector;
   private held: Held[] = [];
+  /** confirmed tracks seen moving at least once */
+  private readonly moved = new Set<number>();
 
   constructor(private readonly opts: CameraAnalyzerOptions) {
     this.motion = new MotionDetector(opts.motion, opts.mask);
@@ -121,15 +123,33 @@ export class CameraAnalyzer {
 
     const keptBoxes = new Map(kept.map((h) => [key(h.det.bbox), h.unchecked + 1]));
     this.held = tracked.detections.map((det) => ({ det, unchecked: keptBoxes.get(key(det.bbox)) ?? 0 }));
-    const threshold = (label: string): number => filter.thresholds[label] ?? filter.default_threshold;
+    // a track is reported once it has been seen moving: static look-alikes (bins, posters) never are
+    for (const d of tracked.detections) if (this.moving(d, motion)) this.moved.add(d.track_id!);
+    for (const t of tracked.ended) this.moved.delete(t.trackId);
     return {
       width: motion.width, height: motion.height,
-      detections: tracked.detections,
-      uncertain: fresh.filter((d) => d.confidence >= this.opts.uncertainMin && d.confidence < threshold(d.class)),
+      detections: this.reported(fresh, tracked.detections, motion),
+      uncertain: fresh.filter((d) => d.confidence >= this.opts.uncertainMin && d.confidence < classThreshold(filter, d.class)),
       ended: tracked.ended, improved: tracked.improved,
       motion: { regions: motion.regions, ratio: motion.ratio },
       ...plan, inferenceMs,
     };
+  }
+
+  /**
+   * Confirmed tracks seen moving, plus confident moving detections the tracker has not confirmed
+   * yet (a track's first frame: at 1 fps that is a whole second of a walker).
+   */
+  private reported(fresh: readonly Detection[], tracked: readonly Detection[], motion: MotionResult): Detection[] {
+    const { filter } = this.opts;
+    const inTracks = new Set(tracked.map((d) => key(d.bbox)));
+    const unconfirmed = fresh.filter((d) => !inTracks.has(key(d.bbox)) && d.confidence >= classThreshold(filter, d.class) && this.moving(d, motion));
+    return [...tracked.filter((d) => this.moved.has(d.track_id!)), ...unconfirmed];
+  }
+
+  /** Whether `d` overlaps motion (always, when there is no motion information for this frame). */
+  private moving(d: Detection, motion: MotionResult): boolean {
+    return !this.opts.motion.enabled || motion.recalibrated || motion.regions.some((r) => intersects(r, d.bbox));
   }
 
   private plan(motion: MotionResult, cfg: MotionConfig): Plan {
@@ -147,6 +167,8 @@ export class CameraAnalyzer {
     return region ? { ran: 'crop', region, reason } : { ran: 'full', reason };
   }
 }
+
+const classThreshold = (filter: DetectionFilter, label: string): number => filter.thresholds[label] ?? filter.default_threshold;
 
 const key = (b: BBox): string => b.join(',');
 
