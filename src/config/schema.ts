@@ -117,7 +117,9 @@ export const configSchema = z.object({
     batch_size: z.number().int().min(1).max(16).default(1).describe('frames per model call for detectors that support batching (centernet on wasm does not benefit)'),
     score_floor: z.number().min(0).max(1).default(0.2).describe('lowest score asked of the detector: detections below the class threshold can still continue a track (ByteTrack) or be kept as uncertain'),
     uncertain_min: z.number().min(0).max(1).default(0.3).describe('detections from this score up to their class threshold are uncertain: candidates for training data'),
-  }).strict().refine((d) => d.model === 'centernet' || d[d.model] !== undefined, (d) => ({ message: `model ${d.model} needs a detection.${d.model} section`, path: [d.model] })).default({ enabled: true, model: 'centernet', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3 }).describe('object detection'),
+  }).strict().superRefine((d, ctx) => {
+    if (d.model !== 'centernet' && !d[d.model]) ctx.addIssue({ code: 'custom', message: `model ${d.model} needs a detection.${d.model} section`, path: [d.model] });
+  }).default({ enabled: true, model: 'centernet', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3 }).describe('object detection'),
   motion: z.object({
     enabled: z.boolean().default(true).describe('gate the detector on motion; false runs it on every full frame'),
     width: z.number().int().min(64).max(640).default(240).describe('width of the grayscale frame motion is computed on'),

@@ -4,13 +4,15 @@ import { Worker } from 'node:worker_threads';
 import 'sharp';
 import { rootLogger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
-import type { DetectorModel } from './detectors/registry.ts';
+import type { DetectorModel, DetectorSettings } from './detectors/registry.ts';
 import type { DetectOptions, DetectResult } from './detectors/types.ts';
 import type { DetectionFilter } from './filter.ts';
 import type { DetectJob, DetectorWorkerData, WorkerReply } from './worker-protocol.ts';
 
 export interface DetectorPoolOptions extends DetectionFilter {
   model: DetectorModel;
+  /** the `detection.onnx` / `detection.triton` sections, for those models */
+  settings?: DetectorSettings;
   /** worker threads, one model each (default: os.availableParallelism()) */
   workers?: number;
   /** frames of one camera allowed to wait; one more drops that camera's oldest waiting frame (default 2) */
@@ -144,6 +146,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
   const url = opts.workerUrl ?? new URL('./worker.ts', import.meta.url);
   const workerData: DetectorWorkerData = {
     model: opts.model,
+    settings: opts.settings,
     filter: { classes: opts.classes, thresholds: opts.thresholds, default_threshold: opts.default_threshold, nms_iou: opts.nms_iou },
   };
   const log = rootLogger.child({ component: 'detector-pool', model: opts.model });

@@ -1,10 +1,11 @@
 import type { DetectionFilter } from './filter.ts';
-import type { DetectorModel } from './detectors/registry.ts';
+import type { DetectorModel, DetectorSettings } from './detectors/registry.ts';
 import type { DetectOptions, DetectResult } from './detectors/types.ts';
 
 /** Messages between the detector pool and its worker threads. */
 export interface DetectorWorkerData {
   model: DetectorModel;
+  settings?: DetectorSettings;
   filter: DetectionFilter;
 }
 

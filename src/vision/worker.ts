@@ -6,8 +6,8 @@ import type { DetectFrame, DetectJob, DetectorWorkerData, FrameOutcome, WorkerRe
 /** One detector model per thread; jobs (one frame, or a batch when the detector supports it) arrive one at a time. */
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const { model, filter } = workerData as DetectorWorkerData;
-const detector = await loadDetector(model, filter);
+const { model, filter, settings } = workerData as DetectorWorkerData;
+const detector = await loadDetector(model, filter, settings);
 const reply = (msg: WorkerReply): void => port.postMessage(msg);
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 

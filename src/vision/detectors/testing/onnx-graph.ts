@@ -1,0 +1,142 @@
+import { bytes, concat, int, message, str } from './protobuf.ts';
+
+/**
+ * Builds small ONNX models for tests (no weights can be downloaded): YOLO-shaped detectors whose
+ * class scores are the mean red, green and blue of image cells, so a pure red square covering one
+ * cell is a "person" (class 0) exactly there. Boxes are the cells (constants added to the graph).
+ */
+
+const FLOAT = 1;
+const INT64 = 7;
+type Dim = number | string;
+
+function tensorProto(name: string, dims: readonly number[], type: typeof FLOAT | typeof INT64, values: ArrayLike<number>): Uint8Array {
+  const raw = type === FLOAT ? new Uint8Array(Float32Array.from(values).buffer) : new Uint8Array(BigInt64Array.from(Array.from(values, BigInt)).buffer);
+  return concat([...dims.map((d) => int(1, d)), int(2, type), str(8, name), bytes(9, raw)]);
+}
+
+function valueInfo(field: number, name: string, dims: readonly Dim[]): Uint8Array {
+  const shape = dims.map((d) => message(1, typeof d === 'number' ? int(1, d) : str(2, d)));
+  return message(field, str(1, name), message(2, message(1, int(1, FLOAT), message(2, ...shape))));
+}
+
+type Attr = { ints: readonly number[] } | { int: number };
+
+function node(op: string, inputs: readonly string[], output: string, attrs: Record<string, Attr> = {}): Uint8Array {
+  const attributes = Object.entries(attrs).map(([name, a]) => 'ints' in a
+    ? message(5, str(1, name), ...a.ints.map((v) => int(8, v)), int(20, 7))
+    : message(5, str(1, name), int(3, a.int), int(20, 2)));
+  return message(1, ...inputs.map((i) => str(1, i)), str(2, output), str(3, output), str(4, op), ...attributes);
+}
+
+class GraphBuilder {
+  readonly nodes: Uint8Array[] = [];
+  readonly initializers: Uint8Array[] = [];
+  private n = 0;
+
+  constant(dims: readonly number[], values: ArrayLike<number>, type: typeof FLOAT | typeof INT64 = FLOAT): string {
+    const name = `c${this.n++}`;
+    this.initializers.push(message(5, tensorProto(name, dims, type, values)));
+    return name;
+  }
+
+  op(op: string, inputs: readonly string[], attrs?: Record<string, Attr>, output = `t${this.n++}`): string {
+    this.nodes.push(node(op, inputs, output, attrs));
+    return output;
+  }
+
+  /** [B, 3, S, S] → [B, 3 + extra, cells]: per cell of side `cell`, `extra` zero channels then mean R, G, B. */
+  cellMeans(images: string, cell: number, zeroChannels: number, sumChannel = false): string {
+    const pooled = this.op('AveragePool', [images], { kernel_shape: { ints: [cell, cell] }, strides: { ints: [cell, cell] } });
+    const zeros = this.op('Conv', [pooled, this.constant([zeroChannels, 3, 1, 1], new Array(zeroChannels * 3).fill(0))]);
+    const parts = [zeros, ...(sumChannel ? [this.op('Conv', [pooled, this.constant([1, 3, 1, 1], [1, 1, 1])])] : []), pooled];
+    const channels = zeroChannels + (sumChannel ? 1 : 0) + 3;
+    const joined = this.op('Concat', parts, { axis: { int: 1 } });
+    return this.op('Reshape', [joined, this.constant([3], [0, channels, -1], INT64)]);
+  }
+
+  model(input: readonly Dim[], output: string, outputDims: readonly Dim[], metadata: Record<string, string>): Uint8Array {
+    const graph = message(7, ...this.nodes, str(2, 'test'), ...this.initializers, valueInfo(11, 'images', input), valueInfo(12, output, outputDims));
+    const meta = Object.entries(metadata).map(([k, v]) => message(14, str(1, k), str(2, v)));
+    return concat([int(1, 8), str(2, 'vigil-test'), graph, message(8, str(1, ''), int(2, 13)), ...meta]);
+  }
+}
+
+export interface TestModelOptions {
+  /** input side (default 64) */
+  size?: number;
+  /** 'dynamic' makes the batch dimension symbolic (batching possible) */
+  batch?: 1 | 'dynamic';
+  /** makes height and width symbolic: the detector must take the size from its config */
+  dynamicSize?: boolean;
+  /** Ultralytics-style `names` metadata (default person, bicycle, car; null: none) */
+  names?: readonly string[] | null;
+}
+
+function inputDims(o: TestModelOptions): Dim[] {
+  const size = o.size ?? 64;
+  return [o.batch === 'dynamic' ? 'batch' : 1, 3, o.dynamicSize ? 'height' : size, o.dynamicSize ? 'width' : size];
+}
+
+function namesMetadata(names: readonly string[] | null = ['person', 'bicycle', 'car']): Record<string, string> {
+  return names ? { names: `{${names.map((n, i) => `${i}: '${n}'`).join(', ')}}` } : {};
+}
+
+/**
+ * YOLOv8-shaped model: output0 `[B, 7, cells]` (transposed: `[B, cells, 7]`), cells of `cell`
+ * px (default 16): cx, cy, w, h of the cell, then the cell's mean R, G, B as scores of classes 0–2.
+ */
+export function yoloV8TestModel(o: TestModelOptions & { cell?: number; transposed?: boolean } = {}): Uint8Array {
+  const size = o.size ?? 64;
+  const cell = o.cell ?? 16;
+  const side = size / cell;
+  const g = new GraphBuilder();
+  const means = g.cellMeans('images', cell, 4);
+  const boxes = new Float32Array(7 * side * side);
+  for (let i = 0; i < side * side; i++) {
+    boxes[i] = ((i % side) + 0.5) * cell;
+    boxes[side * side + i] = (Math.floor(i / side) + 0.5) * cell;
+    boxes[2 * side * side + i] = cell;
+    boxes[3 * side * side + i] = cell;
+  }
+  let out = g.op('Add', [means, g.constant([1, 7, side * side], boxes)]);
+  if (o.transposed) out = g.op('Transpose', [out], { perm: { ints: [0, 2, 1] } });
+  out = g.op('Identity', [out], undefined, 'output0');
+  const batch = o.batch === 'dynamic' ? 'batch' : 1;
+  return g.model(inputDims(o), out, o.transposed ? [batch, side * side, 7] : [batch, 7, side * side], namesMetadata(o.names));
+}
+
+/**
+ * YOLOX-shaped model: output `[B, cells, 8]` over the stride 8, 16 and 32 grids (84 anchors at
+ * 64 px): box, objectness (R+G+B mean), mean R, G, B as class scores. Only the stride-16 level
+ * scores; the others output zeros. Raw (grid offsets, log sizes) unless `decoded`.
+ */
+export function yoloxTestModel(o: TestModelOptions & { decoded?: boolean } = {}): Uint8Array {
+  const size = o.size ?? 64;
+  const g = new GraphBuilder();
+  const levels = [8, 16, 32].map((stride) => {
+    const side = size / stride;
+    const cells = side * side;
+    const means = g.cellMeans('images', stride, 4, true);
+    const gained = g.op('Mul', [means, g.constant([1], [stride === 16 ? 1 : 0])]);
+    const boxes = new Float32Array(8 * cells);
+    for (let i = 0; i < cells; i++) {
+      const [gx, gy] = [i % side, Math.floor(i / side)];
+      const box = o.decoded ? [(gx + 0.5) * stride, (gy + 0.5) * stride, stride, stride] : [0.5, 0.5, 0, 0];
+      box.forEach((v, c) => (boxes[c * cells + i] = v));
+    }
+    return g.op('Add', [gained, g.constant([1, 8, cells], boxes)]);
+  });
+  const joined = g.op('Concat', levels, { axis: { int: 2 } });
+  const out = g.op('Transpose', [joined], { perm: { ints: [0, 2, 1] } }, 'output');
+  const anchors = [8, 16, 32].reduce((n, s) => n + (size / s) ** 2, 0);
+  return g.model(inputDims(o), out, [o.batch === 'dynamic' ? 'batch' : 1, anchors, 8], namesMetadata(o.names));
+}
+
+/** A model whose single output is `[1, 3]`: no detector layout fits it. */
+export function wrongShapeTestModel(size = 64): Uint8Array {
+  const g = new GraphBuilder();
+  const pooled = g.op('GlobalAveragePool', ['images']);
+  const out = g.op('Reshape', [pooled, g.constant([2], [1, 3], INT64)], undefined, 'output0');
+  return g.model([1, 3, size, size], out, [1, 3], {});
+}
