@@ -43,7 +43,7 @@ export async function loadTritonDetector(config: TritonDetectorConfig, filter: D
   if (inShape.length !== 4 || (channels !== 3 && channels !== -1)) throw new Error(`${source}: input ${input.name} [${input.shape.join(', ')}] is not [batch, 3, height, width]`);
   if (h > 0 && w > 0 && h !== w) throw new Error(`${source}: input ${h}x${w} is not square`);
   const size = h > 0 ? h : (config.input_size ?? DEFAULT_INPUT_SIZE);
-  const outShape = output.shape.length === inShape.length - 1 ? [-1, ...output.shape] : output.shape;
+  const outShape = input.shape.length === 3 ? [-1, ...output.shape] : output.shape;
 
   return yoloDetector({
     model: 'triton',
