@@ -147,9 +147,9 @@ export class CameraAnalyzer {
     return [...tracked.filter((d) => this.moved.has(d.track_id!)), ...unconfirmed];
   }
 
-  /** Whether `d` overlaps motion (always, when there is no motion information for this frame). */
+  /** Whether `d` overlaps motion (always when gating is off; never on a frame that relearnt the background). */
   private moving(d: Detection, motion: MotionResult): boolean {
-    return !this.opts.motion.enabled || motion.recalibrated || motion.regions.some((r) => intersects(r, d.bbox));
+    return !this.opts.motion.enabled || motion.regions.some((r) => intersects(r, d.bbox));
   }
 
   private plan(motion: MotionResult, cfg: MotionConfig): Plan {

@@ -36,8 +36,14 @@ export class BadFrameError extends Error {
   }
 }
 
-/** Share of pixels clipped at each end by contrast stretching. */
-const STRETCH_TAIL = 0.02;
+/**
+ * Contrast normalisation maps the 10th..90th brightness percentiles onto 64..192: percentiles this
+ * far in barely move when an object covers a few percent of the frame, and the headroom keeps
+ * the tails from clipping.
+ */
+const STRETCH_TAIL = 0.1;
+const STRETCH_LO = 64;
+const STRETCH_SPAN = 128;
 
 /**
  * Motion on small grayscale frames, one instance per camera: contrast-normalised (so a change of
@@ -107,7 +113,7 @@ export class MotionDetector {
   }
 }
 
-/** Stretches the 2nd..98th percentile of the (unmasked) frame to 0..255, in place. */
+/** Stretches the frame's (unmasked) brightness percentiles to a fixed range, in place. */
 export function normaliseContrast(gray: Uint8Array, ignore?: Uint8Array): void {
   const hist = new Uint32Array(256);
   let n = 0;
@@ -123,6 +129,6 @@ export function normaliseContrast(gray: Uint8Array, ignore?: Uint8Array): void {
   let hi = 255;
   for (let acc = 0; hi > 0 && (acc += hist[hi]!) <= tail; hi--);
   if (hi - lo < 8) return; // a flat frame (lens cap, black night): stretching would only amplify noise
-  const scale = 255 / (hi - lo);
-  for (let i = 0; i < gray.length; i++) gray[i] = Math.max(0, Math.min(255, Math.round((gray[i]! - lo) * scale)));
+  const scale = STRETCH_SPAN / (hi - lo);
+  for (let i = 0; i < gray.length; i++) gray[i] = Math.max(0, Math.min(255, Math.round(STRETCH_LO + (gray[i]! - lo) * scale)));
 }

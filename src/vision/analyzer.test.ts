@@ -1,0 +1,124 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../config/schema.ts';
+import type { BBox, Detection } from '../core/types.ts';
+import { CameraAnalyzer, type DetectFn } from './analyzer.ts';
+import type { DetectOptions } from './detectors/types.ts';
+import type { TrackerUpdate } from './tracker.ts';
+
+const W = 768;
+const H = 576;
+const cfg = configSchema.parse({});
+const filter = { classes: ['person'], thresholds: { person: 0.5 }, default_threshold: 0.5, nms_iou: 0.5 };
+
+/** Flat textured frame; `block` paints a bright rectangle (a "person"). */
+function frame(seed: number, block?: BBox): Promise<Buffer> {
+  const px = Buffer.alloc(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const inBlock = block && x >= block[0] && x < block[2] && y >= block[1] && y < block[3];
+      px[y * W + x] = inBlock ? 240 : 70 + ((x >> 4) % 2) * 40 + ((seed * 7 + x * 13 + y * 31) % 5);
+    }
+  }
+  return sharp(px, { raw: { width: W, height: H, channels: 1 } }).jpeg().toBuffer();
+}
+
+/** Tracker stand-in: every detection scored ≥ 0.5 is a confirmed track, with an id per box position. */
+const tracker = {
+  update: (_ts: Date, dets: readonly Detection[]): TrackerUpdate => ({
+    detections: dets.filter((d) => d.confidence >= 0.5).map((d) => ({ ...d, track_id: Math.round(d.bbox[0]) })), ended: [], improved: [],
+  }),
+};
+
+/** A detector stand-in answering `found`, limited (like a real one) to the region it is shown. */
+function setup(found: Detection[]) {
+  const calls: (DetectOptions | undefined)[] = [];
+  const detect: DetectFn = async (_jpeg, opts) => {
+    calls.push(opts);
+    const r = opts?.region;
+    const seen = found.filter((d) => !r || (d.bbox[0] >= r[0] && d.bbox[1] >= r[1] && d.bbox[2] <= r[2] && d.bbox[3] <= r[3]));
+    return { width: W, height: H, detections: seen, inferenceMs: 1 };
+  };
+  const analyzer = new CameraAnalyzer({ cameraId: 'cam_t', detect, motion: cfg.motion, tracker, filter, uncertainMin: 0.3 });
+  let t = 0;
+  const analyze = async (jpeg: Buffer) => analyzer.analyze({ jpeg, timestamp: new Date(1_700_000_000_000 + (t += 1000)), seq: t });
+  return { analyze, calls };
+}
+
+describe('CameraAnalyzer', () => {
+  it('runs the full frame first, then skips the detector while nothing moves', async () => {
+    const { analyze, calls } = setup([]);
+    expect((await analyze(await frame(1))).ran).toBe('full');
+    for (let i = 2; i < 6; i++) {
+      const r = await analyze(await frame(i));
+      expect(r.ran).toBe('none');
+      expect(r.reason).toBe('no motion');
+    }
+    expect(calls).toHaveLength(1);
+  });
+
+  it('runs on a crop around motion, reports moving people and keeps uncertain ones apart', async () => {
+    const person: BBox = [300, 200, 340, 300];
+    const found: Detection[] = [];
+    const { analyze, calls } = setup(found);
+    await analyze(await frame(1));
+    found.push(
+      { class: 'person', confidence: 0.8, bbox: person },
+      { class: 'person', confidence: 0.4, bbox: [330, 230, 360, 290] },
+      { class: 'car', confidence: 0.9, bbox: [310, 210, 340, 260] },
+    );
+    const r = await analyze(await frame(2, person));
+    expect(r.ran).toBe('crop');
+    expect(r.region).toBeDefined();
+    const [x1, y1, x2, y2] = r.region!;
+    expect(x1 <= 300 && y1 <= 200 && x2 >= 340 && y2 >= 300).toBe(true);
+    expect(calls[1]).toEqual({ region: r.region });
+    expect(r.motion.regions.length).toBe(1);
+    expect(r.detections.map((d) => d.bbox)).toEqual([person]);
+    expect(r.uncertain.map((d) => d.confidence)).toEqual([0.4]);
+  });
+
+  it('holds a still person without motion and re-checks them every recheck_frames', async () => {
+    const person: BBox = [300, 200, 340, 300];
+    const found: Detection[] = [];
+    const { analyze, calls } = setup(found);
+    await analyze(await frame(1));
+    found.push({ class: 'person', confidence: 0.8, bbox: person });
+    await analyze(await frame(2, person)); // appears: motion, detected
+    const runs: string[] = [];
+    for (let i = 3; i < 3 + cfg.motion.recheck_frames + 1; i++) {
+      const r = await analyze(await frame(i, person)); // stands still: no motion
+      runs.push(r.ran);
+      expect(r.detections.map((d) => d.bbox)).toEqual([person]);
+    }
+    expect(runs.filter((r) => r === 'none')).toHaveLength(cfg.motion.recheck_frames - 1);
+    expect(runs.filter((r) => r !== 'none')).toHaveLength(2);
+    expect(calls.length).toBe(2 + 2);
+  });
+
+  it('does not report a static look-alike that never moves', async () => {
+    const bin: BBox = [100, 400, 130, 470];
+    const person: BBox = [500, 200, 540, 300];
+    const { analyze } = setup([{ class: 'person', confidence: 0.7, bbox: bin }, { class: 'person', confidence: 0.9, bbox: person }]);
+    const first = await analyze(await frame(1)); // the background is learnt: nothing has moved yet
+    expect(first.ran).toBe('full');
+    expect(first.detections).toEqual([]);
+    const moving = await analyze(await frame(2, person));
+    expect(moving.ran).toBe('crop');
+    expect(moving.detections.map((d) => d.bbox)).toEqual([person]);
+  });
+
+  it('rejects a corrupt or empty frame by name and analyses the next one', async () => {
+    const { analyze } = setup([]);
+    await analyze(await frame(1));
+    await expect(analyze(Buffer.alloc(0))).rejects.toThrow(/empty frame/);
+    await expect(analyze(Buffer.from([0xff, 0xd8, 0xff, 0x00, 1, 2, 3]))).rejects.toThrow(/not a decodable image|corrupt image/);
+    expect((await analyze(await frame(2))).ran).toBe('none');
+  });
+
+  it('runs every full frame when gating is off', async () => {
+    const detect: DetectFn = async () => ({ width: W, height: H, detections: [], inferenceMs: 1 });
+    const analyzer = new CameraAnalyzer({ cameraId: 'c', detect, motion: { ...cfg.motion, enabled: false }, tracker, filter, uncertainMin: 0.3 });
+    for (let i = 1; i < 4; i++) expect((await analyzer.analyze({ jpeg: await frame(i), timestamp: new Date(i * 1000), seq: i })).ran).toBe('full');
+  });
+});
