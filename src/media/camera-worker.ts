@@ -242,6 +242,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
         segmentSeconds: this.o.segmentSeconds,
         rtspTimeoutSeconds,
         jpegQuality: this.o.stream.jpeg_quality,
+        analysis: this.o.camera.analysis,
         live,
       });
     this.log.debug({ args }, 'starting ffmpeg');

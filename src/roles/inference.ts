@@ -1,78 +1,146 @@
 import os from 'node:os';
 import { trackSnapshotKey } from '../analytics/track-events.ts';
+import type { ResolvedCamera } from '../config/load.ts';
 import { metrics } from '../core/metrics.ts';
 import { TOPICS, type DetectionMessage, type FrameMessage } from '../core/types.ts';
-import { createDetectorPool } from '../vision/pool.ts';
-import { Tracker } from '../vision/tracker.ts';
+import { CameraAnalyzer, detectorFilter, type FrameAnalysis } from '../vision/analyzer.ts';
+import { BadFrameError } from '../vision/motion/detector.ts';
+import { createDetectorPool, DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
+import { Tracker, trackerOptions } from '../vision/tracker.ts';
+import { TrainingCapture } from '../vision/training-capture.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const GROUP = 'inference';
 
+/** What a per-frame hook sees: the frame and its analysis, after ai.detections was published. */
+export interface AnalysedFrameEvent {
+  cameraId: string;
+  frame: FrameMessage;
+  capturedAt: Date;
+  analysis: FrameAnalysis;
+}
+
 /**
- * Keyframes → detector pool → per-camera tracker → best snapshot → ai.detections.
- * The snapshot is written before the detections are published, so an event never points at a
- * snapshot that does not exist. Frames older than max_frame_age_seconds are skipped when the
- * detector lags: live analysis degrades, recording does not.
+ * Runs after every analysed frame of every camera, in capture order per camera (e.g. the face
+ * pipeline on person tracks). A hook that throws is logged; the frame still counts as done.
  */
-export async function startInference(ctx: RoleContext): Promise<RunningRole> {
-  const { detection, tracking } = ctx.loaded.config;
+export type FrameHook = (event: AnalysedFrameEvent) => Promise<void> | void;
+
+interface CameraPipeline {
+  analyzer: CameraAnalyzer;
+  /** tracks whose current best snapshot is stored */
+  snapshotted: Set<number>;
+}
+
+/**
+ * streams.raw → per camera: motion gate → detector pool (per-camera queue, round-robin, frame
+ * deadline) → tracker → best snapshot → ai.detections → frame hooks; uncertain frames go to
+ * training data. A camera's frames are analysed one at a time in capture order (the analyzer
+ * and its tracker are sequential) and a frame is committed on the bus only after its detections
+ * are published; the snapshot is written before, so an event never points at a missing one.
+ * A frame that cannot be analysed (corrupt, 0 bytes, dropped as stale by the pool) is logged
+ * with its camera and cause and skipped: the camera's next frame is analysed as usual.
+ */
+export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []): Promise<RunningRole> {
+  const { detection, tracking, motion, training } = ctx.loaded.config;
   const log = ctx.log.child({ component: 'inference' });
-  const detectable = new Set(ctx.loaded.cameras.filter((c) => c.detect).map((c) => c.id));
+  const cameras = new Map(ctx.loaded.cameras.filter((c) => c.detect).map((c) => [c.id, c]));
   ctx.health.set('inference', 'starting', 'loading detector');
   const workers = detection.workers ?? os.availableParallelism();
-  const pool = await createDetectorPool({
-    workers, model: detection.model, thresholds: detection.thresholds, default_threshold: detection.default_threshold,
-    classes: detection.classes, nms_iou: detection.nms_iou,
+  const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
+  const pool: DetectorPool = await createDetectorPool({
+    model: detection.model, workers,
+    // the analyzer applies the class thresholds; the detector reports down to the floor (tracking, uncertain frames)
+    ...detectorFilter(filter, detection.score_floor),
+    maxQueuePerCamera: detection.queue_per_camera,
+    deadlineMs: detection.max_frame_age_seconds * 1000,
+    maxBatch: detection.batch_size,
   });
   log.info({ workers, model: detection.model }, 'detector ready');
-  const trackers = new Map<string, Tracker>();
-  const snapshotted = new Map<string, Set<number>>();
-  const trackerFor = (cameraId: string): Tracker => {
-    let t = trackers.get(cameraId);
-    if (!t) {
-      t = new Tracker({ iouThreshold: tracking.iou_threshold, maxGapSeconds: tracking.max_gap_seconds, minHits: tracking.min_hits });
-      trackers.set(cameraId, t);
-      snapshotted.set(cameraId, new Set());
+  const capture = new TrainingCapture(ctx.objects, { ...training, min_confidence: detection.uncertain_min }, log);
+
+  const pipelines = new Map<string, CameraPipeline>();
+  const pipelineFor = (camera: ResolvedCamera): CameraPipeline => {
+    let p = pipelines.get(camera.id);
+    if (!p) {
+      const tracker = new Tracker(trackerOptions(tracking));
+      p = {
+        analyzer: new CameraAnalyzer({
+          cameraId: camera.id, detect: pool.detect.bind(pool), motion, mask: camera.motionMask, tracker, filter, uncertainMin: detection.uncertain_min,
+        }),
+        snapshotted: new Set(),
+      };
+      pipelines.set(camera.id, p);
     }
-    return t;
+    return p;
   };
+
+  async function analyse(camera: ResolvedCamera, frame: FrameMessage, capturedAt: Date): Promise<FrameAnalysis | undefined> {
+    try {
+      return await pipelineFor(camera).analyzer.analyze({ jpeg: frame.jpeg, timestamp: capturedAt, seq: frame.seq });
+    } catch (err) {
+      const cause = err instanceof Error ? err.message : String(err);
+      if (err instanceof DroppedFrameError) {
+        log.debug({ camera: camera.id, seq: frame.seq, cause }, 'frame dropped'); // counted by the pool
+      } else {
+        metrics.framesSkipped.inc({ camera_id: camera.id, reason: err instanceof BadFrameError ? 'bad_frame' : 'failed' });
+        log.warn({ camera: camera.id, seq: frame.seq, cause }, 'frame not analysed');
+      }
+      return undefined;
+    }
+  }
+
+  /** Stores the frame as the snapshot of tracks that are new or just got a better view. */
+  async function storeSnapshots(p: CameraPipeline, frame: FrameMessage, analysis: FrameAnalysis): Promise<void> {
+    const improved = new Set(analysis.improved.map((t) => t.trackId));
+    for (const d of analysis.detections) {
+      if (d.track_id === undefined || (p.snapshotted.has(d.track_id) && !improved.has(d.track_id))) continue;
+      await ctx.objects.put('snapshots', trackSnapshotKey(frame.camera_id, d.track_id), frame.jpeg, 'image/jpeg');
+      p.snapshotted.add(d.track_id);
+    }
+    for (const t of analysis.ended) p.snapshotted.delete(t.trackId);
+  }
 
   await ctx.bus.ensureTopic(TOPICS.streamsRaw);
   await ctx.bus.ensureTopic(TOPICS.aiDetections);
   const sub = await ctx.bus.subscribe<FrameMessage>({
     topic: TOPICS.streamsRaw, group: GROUP, start: 'latest',
     handler: async ({ value: frame }) => {
-      if (!detectable.has(frame.camera_id)) return;
-      const capturedAt = Date.parse(frame.timestamp);
-      if (Date.now() - capturedAt > detection.max_frame_age_seconds * 1000) {
-        metrics.framesSkipped.inc({ camera_id: frame.camera_id });
-        return;
+      const camera = cameras.get(frame.camera_id);
+      if (!camera) return;
+      const capturedAt = new Date(frame.timestamp);
+      const analysis = await analyse(camera, frame, capturedAt);
+      if (!analysis) return;
+      if (analysis.ran !== 'none') {
+        metrics.inferenceDuration.observe({ model: detection.model }, analysis.inferenceMs / 1000);
+        for (const d of analysis.detections) metrics.detections.inc({ model: detection.model, class: d.class });
       }
-      metrics.queueDepth.set(pool.queueDepth());
-      const result = await pool.detect(frame.jpeg);
-      metrics.inferenceDuration.observe({ model: detection.model }, result.inferenceMs / 1000);
-      for (const d of result.detections) metrics.detections.inc({ model: detection.model, class: d.class });
-
-      const tracked = trackerFor(frame.camera_id).update(new Date(capturedAt), result.detections);
-      const done = snapshotted.get(frame.camera_id)!;
-      const improved = new Set(tracked.improved.map((t) => t.trackId));
-      for (const d of tracked.detections) {
-        if (d.track_id === undefined || (done.has(d.track_id) && !improved.has(d.track_id))) continue;
-        await ctx.objects.put('snapshots', trackSnapshotKey(frame.camera_id, d.track_id), frame.jpeg, 'image/jpeg');
-        done.add(d.track_id);
-      }
-      for (const t of tracked.ended) done.delete(t.trackId);
-
+      await storeSnapshots(pipelineFor(camera), frame, analysis);
       const msg: DetectionMessage = {
-        camera_id: frame.camera_id, timestamp: frame.timestamp, frame_seq: frame.seq, width: result.width, height: result.height,
-        model: detection.model, detections: tracked.detections,
+        camera_id: frame.camera_id, timestamp: frame.timestamp, frame_seq: frame.seq, width: analysis.width, height: analysis.height,
+        // seed §5.3: every published detection carries its track (events are per track); the analyzer
+        // may also report a confident detection whose track is not confirmed yet: it waits for its id
+        model: detection.model, detections: analysis.detections.filter((d) => d.track_id !== undefined),
       };
       await ctx.bus.publish(TOPICS.aiDetections, frame.camera_id, msg);
-      metrics.streamLatency.observe({ camera_id: frame.camera_id }, (Date.now() - capturedAt) / 1000);
+      metrics.streamLatency.observe({ camera_id: frame.camera_id }, (Date.now() - capturedAt.getTime()) / 1000);
+      if (analysis.ran !== 'none') {
+        // the analyzer's uncertain detections (below the class threshold) and reported ones still under max_confidence
+        await capture.offer({
+          cameraId: camera.id, timestamp: capturedAt, seq: frame.seq, jpeg: frame.jpeg, width: analysis.width, height: analysis.height,
+          model: detection.model, detections: [...analysis.detections, ...analysis.uncertain],
+        });
+      }
+      for (const hook of hooks) {
+        try {
+          await hook({ cameraId: camera.id, frame, capturedAt, analysis });
+        } catch (err) {
+          log.warn({ camera: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'frame hook failed');
+        }
+      }
     },
   });
   const lagTimer = setInterval(() => {
-    metrics.queueDepth.set(pool.queueDepth());
     void ctx.bus.lag(TOPICS.streamsRaw, GROUP).then((lag) => metrics.consumerLag.set({ topic: TOPICS.streamsRaw, group: GROUP }, lag));
   }, 5000);
   ctx.health.set('inference', 'healthy');
