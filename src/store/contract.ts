@@ -144,9 +144,13 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     });
 
     describe('face embeddings (pgvector)', () => {
-      it('has an HNSW cosine index with m = 16, ef_construction = 64', async () => {
+      // repositories/faces.ts creates the index of the configured dimension (migration 006)
+      const faces = () => createRepositories(store, { faces: { dim: 512, model: `contract_${run}`, identitySimilarity: 0.9, efSearch: 40 } }).faces;
+
+      it('has an HNSW cosine index with m = 16, ef_construction = 64 for the configured dimension', async () => {
+        await faces().searchSimilar(randomVector(), { k: 1 });
         const { rows } = await store.query<{ indexdef: string }>(
-          `SELECT indexdef FROM pg_indexes WHERE tablename = 'face_embeddings' AND indexdef ILIKE '%USING hnsw%'`,
+          `SELECT indexdef FROM pg_indexes WHERE tablename = 'face_embeddings' AND indexname = 'face_embeddings_hnsw_512'`,
         );
         expect(rows).toHaveLength(1);
         expect(rows[0]!.indexdef).toMatch(/vector_cosine_ops/);
@@ -155,24 +159,18 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
       });
 
       it('returns the nearest embedding first', async () => {
+        const repo = faces();
         const vectors = Array.from({ length: 12 }, () => randomVector());
         const ids: number[] = [];
-        for (const v of vectors) {
-          const { rows } = await store.query<{ id: number }>(
-            'INSERT INTO face_embeddings (person_name, embedding, camera_id) VALUES ($1, $2::vector, $3) RETURNING id',
-            [`p${run}`, toVectorText(v), cam('face')],
-          );
-          ids.push(rows[0]!.id);
+        for (const [i, v] of vectors.entries()) {
+          const r = await repo.recordTrackFace({ cameraId: cam('face'), trackId: i, eventKey: `${cam('face')}:${i}`, seenAt: new Date(), embedding: v, quality: 0.5, bbox: null });
+          ids.push(r.embeddingId);
         }
         const target = 7;
         const probe = vectors[target]!.map((x) => x + (Math.random() - 0.5) * 0.01);
-        const { rows } = await store.query<{ id: number; d: number }>(
-          'SELECT id, embedding <=> $1::vector AS d FROM face_embeddings ORDER BY embedding <=> $1::vector LIMIT 10',
-          [toVectorText(probe)],
-        );
-        expect(rows[0]!.id).toBe(ids[target]);
-        expect(rows.map((r) => r.d)).toEqual([...rows.map((r) => r.d)].sort((a, b) => a - b));
-        await store.query('DELETE FROM face_embeddings WHERE person_name = $1', [`p${run}`]);
+        const rows = await repo.searchSimilar(probe, { k: 10 });
+        expect(rows[0]!.embedding_id).toBe(ids[target]);
+        expect(rows.map((r) => r.similarity)).toEqual([...rows.map((r) => r.similarity)].sort((a, b) => b - a));
       });
     });
 
@@ -313,8 +311,4 @@ function event(over: Partial<EventInput> & { eventKey: string }): EventInput {
 
 function randomVector(): number[] {
   return Array.from({ length: 512 }, () => Math.random() - 0.5);
-}
-
-function toVectorText(v: number[]): string {
-  return `[${v.join(',')}]`;
 }

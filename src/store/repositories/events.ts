@@ -11,11 +11,11 @@ const COLUMNS = `id, event_key, camera_id, event_type, label, confidence, boundi
 type DbEventRow = Omit<EventRow, 'bounding_box'> & { bounding_box: string | null };
 
 /** box is stored as PostgreSQL's BOX, which prints as (x2,y2),(x1,y1) — upper right first. */
-function boxParam(b: BBox | null): string | null {
+export function boxParam(b: BBox | null): string | null {
   return b ? `(${b[0]},${b[1]}),(${b[2]},${b[3]})` : null;
 }
 
-function parseBox(text: string | null): BBox | null {
+export function parseBox(text: string | null): BBox | null {
   if (text === null) return null;
   const n = text.replace(/[()]/g, '').split(',').map(Number);
   if (n.length !== 4 || n.some((v) => !Number.isFinite(v))) throw new Error(`unexpected box value ${text}`);

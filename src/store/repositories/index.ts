@@ -3,6 +3,7 @@ import { archiveRepo } from './archive.ts';
 import { cameraRepo } from './cameras.ts';
 import { clipRepo } from './clips.ts';
 import { eventRepo } from './events.ts';
+import { DEFAULT_FACE_STORE, faceRepo, type FaceStoreOptions } from './faces.ts';
 import { segmentRepo } from './segments.ts';
 import type { Repositories } from './types.ts';
 
@@ -10,7 +11,12 @@ export { InvalidCursorError } from './types.ts';
 export type * from './types.ts';
 export type * from './archive.ts';
 export type * from './clips.ts';
+export type * from './faces.ts';
 
-export function createRepositories(sql: Store): Repositories {
-  return { cameras: cameraRepo(sql), segments: segmentRepo(sql), events: eventRepo(sql), archive: archiveRepo(sql), clips: clipRepo(sql) };
+/** `faces` comes from the configured embedder (dimension, model) and face_search settings. */
+export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions } = {}): Repositories {
+  return {
+    cameras: cameraRepo(sql), segments: segmentRepo(sql), events: eventRepo(sql), archive: archiveRepo(sql), clips: clipRepo(sql),
+    faces: faceRepo(sql, opts.faces ?? DEFAULT_FACE_STORE),
+  };
 }

@@ -1,6 +1,7 @@
 import type { BBox } from '../../core/types.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { ClipRepo } from './clips.ts';
+import type { FaceRepo } from './faces.ts';
 
 /** What the roles need from the database. Implementations use parameterised SQL only. */
 
@@ -124,4 +125,5 @@ export interface Repositories {
   events: EventRepo;
   archive: ArchiveRepo;
   clips: ClipRepo;
+  faces: FaceRepo;
 }
