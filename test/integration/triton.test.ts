@@ -117,7 +117,10 @@ describe('Triton / KServe v2 detector', () => {
       expect(detections.map((x) => x.class)).toEqual(['person']);
       detections[0]!.bbox.forEach((v, i) => expect(Math.abs(v - CELL_IN_FRAME[i]!)).toBeLessThanOrEqual(1));
       expect(behaviour.seen).toEqual(['GET /v2/health/ready', 'GET /v2/models/yolo/ready', 'GET /v2/models/yolo', 'POST /v2/models/yolo/infer']);
-      expect(d.detectBatch).toBeDefined(); // the server reports a batch dimension
+      // the server reports a batch dimension: frames go in one request, results come back in order
+      const [a, b] = await d.detectBatch!([{ jpeg: await redSquare() }, { jpeg: await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black' } }).jpeg().toBuffer() }]);
+      expect([a!.detections.length, b!.detections.length]).toEqual([1, 0]);
+      expect(behaviour.seen.filter((s) => s.endsWith('/infer'))).toHaveLength(2);
     });
   }
 

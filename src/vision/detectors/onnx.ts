@@ -42,7 +42,6 @@ export async function loadOnnxDetector(config: OnnxDetectorConfig, filter: Detec
     }
     if (typeof h === 'number' && typeof w === 'number' && h !== w) throw new Error(`ONNX model ${file}: input ${h}x${w} is not square (export with a square imgsz)`);
     const size = typeof h === 'number' ? h : (config.input_size ?? DEFAULT_INPUT_SIZE);
-    const batchDim = input.shape[0];
     const names = parseUltralyticsNames(readOnnxMetadata(bytes).names);
     return yoloDetector({
       model: 'onnx',
@@ -51,7 +50,8 @@ export async function loadOnnxDetector(config: OnnxDetectorConfig, filter: Detec
       size,
       labels: resolveLabels(config, names, `ONNX model ${file}`),
       outputDims: output.shape,
-      batching: typeof batchDim !== 'number' || batchDim > 1,
+      // measured (npm run bench -- --only onnx): batches of 2-4 save nothing per image on the CPU
+      batching: false,
       run: async (data, batch) => {
         const tensor = new ort.Tensor('float32', data, [batch, 3, size, size]);
         const result = await session.run({ [input.name]: tensor });

@@ -140,3 +140,38 @@ export function wrongShapeTestModel(size = 64): Uint8Array {
   const out = g.op('Reshape', [pooled, g.constant([2], [1, 3], INT64)], undefined, 'output0');
   return g.model([1, 3, size, size], out, [1, 3], {});
 }
+
+/**
+ * A YOLOv8n-sized compute load for benchmarks (~3.3 GMAC at 640 px: strided 3x3 conv stages of
+ * 16…256 channels, random weights, ReLU, then a 1x1 head to 84 channels at stride 8). Its scores
+ * are noise; only timing means anything.
+ */
+export function convStackTestModel(size = 640, batch: 1 | 'dynamic' = 'dynamic'): Uint8Array {
+  const g = new GraphBuilder();
+  let x = 'images';
+  let channels = 3;
+  let random = 1;
+  const weights = (n: number, fanIn: number): number[] => Array.from({ length: n }, () => {
+    random = (random * 16807) % 2147483647;
+    return ((random / 2147483647) * 2 - 1) / Math.sqrt(fanIn);
+  });
+  const conv = (out: number, stride: number, kernel = 3): void => {
+    x = g.op('Conv', [x, g.constant([out, channels, kernel, kernel], weights(out * channels * kernel * kernel, channels * kernel * kernel))],
+      { strides: { ints: [stride, stride] }, pads: { ints: Array(4).fill(kernel >> 1) } });
+    x = g.op('Relu', [x]);
+    channels = out;
+  };
+  let stride8: string | undefined;
+  for (const [i, out] of [16, 32, 64, 128, 256].entries()) {
+    conv(out, 2);
+    if (i > 0) for (let r = 0; r < 2; r++) conv(out, 1);
+    if (i === 2) stride8 = x;
+  }
+  x = stride8!;
+  channels = 64;
+  conv(84, 1, 1);
+  const cells = (size / 8) ** 2;
+  const out = g.op('Reshape', [x, g.constant([3], [0, 84, -1], INT64)], undefined, 'output0');
+  return g.model([batch === 'dynamic' ? 'batch' : 1, 3, size, size], out, [batch === 'dynamic' ? 'batch' : 1, 84, cells], {});
+}
+
