@@ -114,7 +114,7 @@ export const configSchema = z.object({
     nms_iou: z.number().min(0).max(1).default(0.5).describe('IoU above which overlapping boxes of one class are merged'),
     max_frame_age_seconds: z.number().positive().default(15).describe('deadline: a frame the detector has not started within this long of its capture is dropped as stale (recording is unaffected)'),
     queue_per_camera: z.number().int().min(1).max(100).default(2).describe('frames of one camera waiting for the detector; a newer frame drops the oldest (cameras are served round-robin)'),
-    batch_size: z.number().int().min(1).max(16).default(1).describe('frames per model call for detectors that support batching (centernet on wasm does not benefit)'),
+    batch_size: z.number().int().min(1).max(16).default(1).describe('frames per model call for detectors that support batching (centernet cannot: its graph has a fixed batch of 1)'),
     score_floor: z.number().min(0).max(1).default(0.2).describe('lowest score asked of the detector: detections below the class threshold can still continue a track (ByteTrack) or be kept as uncertain'),
     uncertain_min: z.number().min(0).max(1).default(0.3).describe('detections from this score up to their class threshold are uncertain: candidates for training data'),
   }).strict().superRefine((d, ctx) => {
@@ -142,8 +142,7 @@ export const configSchema = z.object({
   }).strict().default({ iou_threshold: 0.2, max_gap_seconds: 6, min_hits: 2 }).describe('tracker that turns detections into events'),
   training: z.object({
     auto_capture: z.boolean().default(true).describe('save frames with uncertain detections (and the inference JSON) to training-data/auto/ for review (seed §5.5 source 1)'),
-    min_confidence: z.number().min(0).max(1).default(0.3).describe('a detection scored from here…'),
-    max_confidence: z.number().min(0).max(1).default(0.6).describe('…up to here (exclusive) makes its frame uncertain'),
+    max_confidence: z.number().min(0).max(1).default(0.6).describe('a frame is uncertain when the detector scored something from detection.uncertain_min up to this (exclusive); seed §5.5: 0.3-0.6'),
     min_interval_seconds: z.number().min(0).default(30).describe('at most one uncertain frame per camera this often'),
     max_per_hour: z.number().int().min(0).default(20).describe('at most this many uncertain frames per camera per hour'),
   }).strict().prefault({}).describe('training data collected from live analysis'),
