@@ -3,6 +3,8 @@ import { createDetectorPool } from '../src/vision/pool.ts';
 
 export interface DetectorBenchRow {
   workers: number;
+  /** frames per model call (1 = no batching) */
+  batch: number;
   /** end-to-end detect() latency (transfer, JPEG decode, letterbox, inference, decode) */
   p50_ms: number;
   p99_ms: number;
@@ -12,49 +14,71 @@ export interface DetectorBenchRow {
   rss_mb: number;
 }
 
+export interface DetectorBench {
+  model: string;
+  /** why batching was or was not measured */
+  batching: string;
+  rows: DetectorBenchRow[];
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 /**
- * Closed-loop benchmark of the default detector: for each pool size, as many lanes as workers
- * each send the next frame when their previous one is answered, so latency excludes queueing
- * and fps is the pool's sustained throughput. `iterations` frames per pool size (default: the
- * frames given, at least 20), after one warm-up frame per worker.
+ * Closed-loop benchmark of the default detector: for each pool size (and batch size, when the
+ * detector batches), workers × batch lanes — one camera each, as the inference role feeds the
+ * pool — send their next frame when the previous one is answered, so the pool stays full and
+ * fps is its sustained throughput. `iterations` frames per configuration (default: the frames
+ * given, at least 20), after one warm-up frame per lane.
  */
-export async function benchDetector(opts: { frames: Buffer[]; workers: number[]; iterations?: number }): Promise<DetectorBenchRow[]> {
+export async function benchDetector(opts: { frames: Buffer[]; workers: number[]; batches?: number[]; iterations?: number }): Promise<DetectorBench> {
   if (opts.frames.length === 0) throw new Error('benchDetector needs at least one frame');
   const detection = configSchema.parse({}).detection;
   const iterations = opts.iterations ?? Math.max(opts.frames.length, 20);
   const rows: DetectorBenchRow[] = [];
+  let batching = `${detection.model} does not implement detectBatch (its graph has a fixed batch of 1): measured without batching`;
+  // learnt from the first pool asked to batch: a detector without detectBatch is not asked again
+  let batches = true;
   for (const workers of opts.workers) {
-    const pool = await createDetectorPool({ ...detection, workers });
-    try {
-      await Promise.all(Array.from({ length: workers }, (_, i) => pool.detect(opts.frames[i % opts.frames.length]!)));
-      const latencies: number[] = [];
-      let next = 0;
-      const lane = async (): Promise<void> => {
-        while (next < iterations) {
-          const frame = opts.frames[next++ % opts.frames.length]!;
-          const started = performance.now();
-          await pool.detect(frame);
-          latencies.push(performance.now() - started);
+    for (const maxBatch of opts.batches ?? [1, 4]) {
+      if (maxBatch > 1 && !batches) continue;
+      const pool = await createDetectorPool({ ...detection, workers, maxBatch });
+      try {
+        if (maxBatch > 1 && pool.batch === 1) {
+          batches = false;
+          continue;
         }
-      };
-      const started = performance.now();
-      await Promise.all(Array.from({ length: workers }, lane));
-      const seconds = (performance.now() - started) / 1000;
-      latencies.sort((a, b) => a - b);
-      rows.push({
-        workers,
-        p50_ms: Math.round(percentile(latencies, 50)),
-        p99_ms: Math.round(percentile(latencies, 99)),
-        fps: Math.round((latencies.length / seconds) * 100) / 100,
-        rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
-      });
-    } finally {
-      await pool.close();
+        if (pool.batch > 1) batching = `${detection.model} batches: measured with batch 1 and ${(opts.batches ?? [1, 4]).join(', ')}`;
+        const lanes = workers * pool.batch;
+        const frame = (i: number): Buffer => opts.frames[i % opts.frames.length]!;
+        await Promise.all(Array.from({ length: lanes }, (_, i) => pool.detect(frame(i), undefined, { cameraId: `lane${i}` })));
+        const latencies: number[] = [];
+        let next = 0;
+        const lane = async (_: unknown, i: number): Promise<void> => {
+          while (next < iterations) {
+            const jpeg = frame(next++);
+            const started = performance.now();
+            await pool.detect(jpeg, undefined, { cameraId: `lane${i}` });
+            latencies.push(performance.now() - started);
+          }
+        };
+        const started = performance.now();
+        await Promise.all(Array.from({ length: lanes }, lane));
+        const seconds = (performance.now() - started) / 1000;
+        latencies.sort((a, b) => a - b);
+        rows.push({
+          workers,
+          batch: pool.batch,
+          p50_ms: Math.round(percentile(latencies, 50)),
+          p99_ms: Math.round(percentile(latencies, 99)),
+          fps: Math.round((latencies.length / seconds) * 100) / 100,
+          rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+        });
+      } finally {
+        await pool.close();
+      }
     }
   }
-  return rows;
+  return { model: detection.model, batching, rows };
 }

@@ -79,6 +79,7 @@ describe('detector pool (stand-in workers)', () => {
 
   it('batches waiting frames for a worker whose detector supports it', async () => {
     pool = await createDetectorPool({ ...base, classes: ['batch'], workers: 1, maxBatch: 3, maxQueuePerCamera: 4 });
+    expect(pool.batch).toBe(3);
     const first = pool.detect(bytes('a'), undefined, { cameraId: 'c1' });
     const rest = ['b', 'c', 'd', 'e'].map((t, i) => pool!.detect(bytes(t), undefined, { cameraId: `c${i % 2}` }));
     const results = await Promise.all([first, ...rest]);
@@ -89,6 +90,7 @@ describe('detector pool (stand-in workers)', () => {
 
   it('never batches for a worker without batch support', async () => {
     pool = await createDetectorPool({ ...base, workers: 1, maxBatch: 4 });
+    expect(pool.batch).toBe(1);
     const results = await Promise.all(['a', 'b', 'c'].map((t) => pool!.detect(bytes(t), undefined, { cameraId: 'x' })));
     expect(results.map((r) => r.inferenceMs)).toEqual([1, 1, 1]);
   });

@@ -35,6 +35,8 @@ export interface FrameTag {
 
 export interface DetectorPool {
   readonly size: number;
+  /** frames per model call: maxBatch when the workers' detector implements detectBatch, else 1 */
+  readonly batch: number;
   detect(jpeg: Uint8Array, opts?: DetectOptions, frame?: FrameTag): Promise<DetectResult>;
   /** requests not yet answered: waiting plus in flight */
   queueDepth(): number;
@@ -286,10 +288,12 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
   } finally {
     startup = undefined;
   }
-  log.info({ workers: size, batch: slots.some((s) => s.batch) ? maxBatch : 1 }, 'detector pool ready');
+  const batch = slots.every((s) => s.batch) ? maxBatch : 1;
+  log.info({ workers: size, batch }, 'detector pool ready');
 
   return {
     size,
+    batch,
     detect(jpeg, detectOpts, frame = UNTAGGED) {
       if (closed) return Promise.reject(new Error('detector pool closed'));
       return new Promise<DetectResult>((resolve, reject) => {
