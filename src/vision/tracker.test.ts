@@ -1,47 +1,99 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BBox, Detection } from '../core/types.ts';
-import { Tracker } from './tracker.ts';
+import { evaluateTracking } from '../eval/mot-metrics.ts';
+import { readGroundTruth, type Frames, type TrackBox } from '../eval/mot-format.ts';
 import { hasPets09Gt, PETS09_GT } from '../../test/fixtures/ground-truth.ts';
+import { DEFAULT_TRACKER_OPTIONS, Tracker } from './tracker.ts';
 
-const opts = { iouThreshold: 0.2, maxGapSeconds: 6, minHits: 2 };
-const at = (s: number): Date => new Date(Date.UTC(2025, 0, 1, 12, 0, s));
-const person = (bbox: BBox, confidence = 0.6): Detection => ({ class: 'person', confidence, bbox });
+const at = (s: number): Date => new Date(Date.UTC(2025, 0, 1, 12, 0, 0) + s * 1000);
+const person = (bbox: BBox, confidence = 0.8): Detection => ({ class: 'person', confidence, bbox });
 /** a 40x120 person whose left edge is at x */
-const walker = (x: number, y = 300, confidence = 0.6): Detection => person([x, y, x + 40, y + 120], confidence);
+const walker = (x: number, y = 300, confidence = 0.8): Detection => person([x, y, x + 40, y + 120], confidence);
+const idsOf = (ds: readonly Detection[]): (number | undefined)[] => ds.map((d) => d.track_id);
 
 describe('Tracker', () => {
-  it('follows one person walking (about a body height per keyframe) as one track', () => {
-    const t = new Tracker(opts);
+  it('follows one person walking at 1 fps (more than their width per frame) as one track', () => {
+    const t = new Tracker();
     const ids = new Set<number | undefined>();
     for (let s = 0; s < 10; s++) {
       const { detections } = t.update(at(s), [walker(100 + 70 * s)]);
-      if (s >= 1) ids.add(detections[0]!.track_id);
+      // tentative on its first frame: nothing reported yet
+      if (s === 0) expect(detections).toEqual([]);
+      else ids.add(detections[0]!.track_id);
     }
     expect(ids.size).toBe(1);
     expect([...ids][0]).toBeTypeOf('number');
     expect(t.flush()).toMatchObject([{ hits: 10, label: 'person' }]);
   });
 
-  it('confirms a track only after minHits and ignores short blips', () => {
-    const t = new Tracker(opts);
-    expect(t.update(at(0), [walker(100)]).detections[0]!.track_id).toBeUndefined();
-    expect(t.update(at(1), [walker(110)]).detections[0]!.track_id).toBeTypeOf('number');
-    // a blip seen once far away never becomes a track
-    const blip = t.update(at(2), [walker(110), walker(800, 600)]);
-    expect(blip.detections[1]!.track_id).toBeUndefined();
-    const { ended } = t.update(at(20), []);
-    expect(ended).toHaveLength(1);
+  it('reports only detections of confirmed tracks, each with its id', () => {
+    const t = new Tracker({ minHits: 3 });
+    expect(t.update(at(0), [walker(100)]).detections).toEqual([]);
+    expect(t.update(at(1), [walker(110)]).detections).toEqual([]);
+    const third = t.update(at(2), [walker(120), walker(600, 100)]);
+    expect(third.detections).toHaveLength(1);
+    expect(third.detections[0]).toMatchObject({ bbox: [120, 300, 160, 420], confidence: 0.8, track_id: expect.any(Number) });
   });
 
-  it('keeps two people crossing each other as two tracks', () => {
-    const t = new Tracker(opts);
+  it('drops a tentative track missed once and never starts tracks from weak detections', () => {
+    const t = new Tracker();
+    t.update(at(0), [walker(500)]);
+    t.update(at(1), []); // the blip is gone: its tentative track dies
+    expect(t.update(at(2), [walker(500)]).detections).toEqual([]);
+    // below newTrackThreshold: continues tracks but starts none
+    const weak = new Tracker();
+    for (let s = 0; s < 5; s++) expect(weak.update(at(s), [walker(100, 300, 0.3)]).detections).toEqual([]);
+  });
+
+  it('keeps a track through an occlusion on low-score detections (second association)', () => {
+    const run = (opts: Partial<typeof DEFAULT_TRACKER_OPTIONS>): (number | undefined)[][] => {
+      const t = new Tracker(opts);
+      const out: (number | undefined)[][] = [];
+      for (let s = 0; s < 12; s++) {
+        const occluded = s >= 4 && s < 8;
+        out.push(idsOf(t.update(at(s / 7), [walker(100 + 5 * s, 300, occluded ? 0.3 : 0.8)]).detections));
+      }
+      return out;
+    };
+    const ids = run({});
+    expect(new Set(ids.slice(1).flat())).toEqual(new Set([ids[1]![0]]));
+    expect(ids.slice(4, 8).every((f) => f.length === 1)).toBe(true);
+    // without the low stage the occluded frames are not reported (the track is lost meanwhile)
+    const highOnly = run({ lowThreshold: DEFAULT_TRACKER_OPTIONS.highThreshold });
+    expect(highOnly.slice(4, 8).flat()).toEqual([]);
+  });
+
+  it('re-finds a lost track within the budget, ends it after, in seconds or frame intervals', () => {
+    // 1 fps: budget max(2 s, 3 × 1 s) = 3 s
+    const t = new Tracker();
+    t.update(at(0), [walker(100)]);
+    const id = t.update(at(1), [walker(100)]).detections[0]!.track_id;
+    t.update(at(2), []);
+    t.update(at(3), []);
+    expect(t.update(at(4), [walker(100)]).detections[0]!.track_id).toBe(id); // 3 s unseen: re-found
+    expect(t.update(at(5), []).ended).toEqual([]);
+    const gone = [6, 7, 8].map((s) => t.update(at(s), []));
+    expect(gone.at(-1)!.ended.map((e) => e.trackId)).toEqual([id]);
+    const back = t.update(at(9), [walker(100)]);
+    expect(back.detections).toEqual([]); // a new, tentative track
+    expect(t.update(at(10), [walker(100)]).detections[0]!.track_id).not.toBe(id);
+
+    // 7 fps: budget max(2 s, 3 / 7 s) = 2 s
+    const fast = new Tracker();
+    for (let f = 0; f < 5; f++) fast.update(at(f / 7), [walker(100)]);
+    let endedAt: number | undefined;
+    for (let f = 5; f < 40 && endedAt === undefined; f++) if (fast.update(at(f / 7), []).ended.length > 0) endedAt = f;
+    expect((endedAt! - 4) / 7).toBeGreaterThan(2);
+    expect((endedAt! - 4) / 7).toBeLessThan(2 + 1 / 7 + 1e-9);
+  });
+
+  it('keeps two people crossing each other at 1 fps as two tracks', () => {
+    const t = new Tracker();
     const seen = new Map<number, number[]>(); // track id -> x positions
     for (let s = 0; s < 9; s++) {
       const a = 100 + 60 * s; // walks right
       const b = 580 - 60 * s; // walks left, same row: they cross at s = 4
-      const { detections } = t.update(at(s), [walker(a, 300), walker(b, 310)]);
-      for (const d of detections) if (d.track_id !== undefined) seen.set(d.track_id, [...(seen.get(d.track_id) ?? []), d.bbox[0]]);
+      for (const d of t.update(at(s), [walker(a, 300), walker(b, 310)]).detections) seen.set(d.track_id!, [...(seen.get(d.track_id!) ?? []), d.bbox[0]]);
     }
     expect(seen.size).toBe(2);
     for (const xs of seen.values()) {
@@ -51,77 +103,85 @@ describe('Tracker', () => {
     }
   });
 
-  it('starts a new track after a gap longer than maxGapSeconds', () => {
-    const t = new Tracker(opts);
+  it('follows a walker sampled at irregular times as one track', () => {
+    const t = new Tracker();
+    const ids = new Set<number | undefined>();
+    for (const s of [0, 0.3, 1.5, 1.7, 3.2, 3.3, 4.9, 6, 6.1, 8]) for (const d of t.update(at(s), [walker(100 + 60 * s)]).detections) ids.add(d.track_id);
+    expect(ids.size).toBe(1);
+    expect(t.flush()[0]!.hits).toBe(10);
+  });
+
+  it('never associates across classes', () => {
+    const t = new Tracker();
     t.update(at(0), [walker(100)]);
-    const first = t.update(at(1), [walker(100)]).detections[0]!.track_id;
-    const gap = t.update(at(9), [walker(100)]);
-    expect(gap.ended.map((e) => e.trackId)).toEqual([first]);
-    expect(gap.detections[0]!.track_id).toBeUndefined();
-    expect(t.update(at(10), [walker(100)]).detections[0]!.track_id).not.toBe(first);
+    const id = t.update(at(1), [walker(100)]).detections[0]!.track_id;
+    const car: Detection = { class: 'car', confidence: 0.9, bbox: [100, 300, 140, 420] };
+    // the car at the person's box: the person track is lost, the car starts its own
+    expect(t.update(at(2), [car]).detections).toEqual([]);
+    const both = t.update(at(3), [car, walker(100)]).detections;
+    expect(both.find((d) => d.class === 'person')!.track_id).toBe(id);
+    expect(both.find((d) => d.class === 'car')!.track_id).not.toBe(id);
   });
 
   it('reports improved confidence and the best box', () => {
-    const t = new Tracker(opts);
-    t.update(at(0), [walker(100, 300, 0.5)]);
-    expect(t.update(at(1), [walker(110, 300, 0.4)]).improved).toEqual([]);
+    const t = new Tracker();
+    t.update(at(0), [walker(100, 300, 0.6)]);
+    expect(t.update(at(1), [walker(110, 300, 0.55)]).improved).toEqual([]);
     const { improved } = t.update(at(2), [walker(120, 300, 0.9)]);
     expect(improved).toMatchObject([{ maxConfidence: 0.9, bestBbox: [120, 300, 160, 420], bestTime: at(2), hits: 3 }]);
   });
 
-  it('does not match across classes', () => {
-    const t = new Tracker({ ...opts, minHits: 1 });
-    const a = t.update(at(0), [walker(100)]).detections[0]!.track_id;
-    const car: Detection = { class: 'car', confidence: 0.7, bbox: [100, 300, 140, 420] };
-    expect(t.update(at(1), [car]).detections[0]!.track_id).not.toBe(a);
-  });
-
   it('gives ids unique across tracker instances (process restarts)', () => {
-    const idOf = (): number | undefined => new Tracker({ ...opts, minHits: 1 }).update(at(0), [walker(0)]).detections[0]!.track_id;
-    const first = idOf()!;
+    const idOf = (): number => {
+      const t = new Tracker({ minHits: 1 });
+      return t.update(at(0), [walker(0)]).detections[0]!.track_id!;
+    };
+    const first = idOf();
     expect(first).toBeGreaterThanOrEqual(Date.now() - 60_000);
     expect(idOf()).toBeGreaterThanOrEqual(first);
   });
 });
 
-const GT = PETS09_GT;
-const hasGt = hasPets09Gt;
- 
-if (!hasGt) console.warn(`skipping: PETS09 ground truth not found at ${GT}`);
+if (!hasPets09Gt) console.warn(`skipping PETS09 tracker test: ground truth not found at ${PETS09_GT}`);
 
-describe.skipIf(!hasGt)('Tracker on PETS09-S2L1 ground truth at 1 frame per second', () => {
-  it('produces about one track per person, each mostly one person', () => {
-    const CAPTURE_FPS = 7;
-    const byFrame = new Map<number, { id: number; bbox: BBox }[]>();
-    for (const line of readFileSync(GT, 'utf8').trim().split('\n')) {
-      const [frame, id, x, y, w, h] = line.split(',').map(Number) as [number, number, number, number, number, number];
-      byFrame.set(frame, [...(byFrame.get(frame) ?? []), { id, bbox: [x, y, x + w, y + h] }]);
-    }
-    const frames = [...byFrame.keys()].sort((a, b) => a - b).filter((f) => f % CAPTURE_FPS === 1);
-    const tracker = new Tracker(opts);
-    const gtIdsOfTrack = new Map<number, number[]>();
+describe.skipIf(!hasPets09Gt)('Tracker on PETS09-S2L1 ground truth with detector-like noise', () => {
+  /**
+   * GT boxes jittered by ±2 % of their height, 5 % dropped, scores spread over both association
+   * stages: the tracker must keep identities.
+   */
+  function track(step: number) {
+    const gt = readGroundTruth(PETS09_GT, 'mot15');
+    let seed = 1;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const tracker = new Tracker();
+    const out: Frames<TrackBox> = new Map();
+    const frames = [...gt.keys()].sort((a, b) => a - b).filter((f) => (f - 1) % step === 0);
     for (const f of frames) {
-      const gt = byFrame.get(f)!;
-      const { detections } = tracker.update(new Date(((f - 1) / CAPTURE_FPS) * 1000), gt.map((g) => person(g.bbox)));
-      detections.forEach((d, i) => {
-        if (d.track_id !== undefined) gtIdsOfTrack.set(d.track_id, [...(gtIdsOfTrack.get(d.track_id) ?? []), gt[i]!.id]);
-      });
+      const dets: Detection[] = [];
+      for (const g of gt.get(f)!) {
+        if (g.ignore || rand() < 0.05) continue;
+        const [x1, y1, x2, y2] = g.bbox;
+        const j = (): number => (rand() - 0.5) * 0.04 * (y2 - y1);
+        dets.push(person([x1 + j(), y1 + j(), x2 + j(), y2 + j()], 0.35 + 0.6 * rand()));
+      }
+      const { detections } = tracker.update(at((f - 1) / 7), dets);
+      out.set(f, detections.map((d) => ({ id: d.track_id!, bbox: d.bbox, score: d.confidence })));
     }
-    const identities = new Set([...byFrame.values()].flat().map((g) => g.id)).size;
-    const tracks = gtIdsOfTrack.size;
-    // purity: share of a track's detections belonging to its majority person
-    let majority = 0;
-    let total = 0;
-    for (const ids of gtIdsOfTrack.values()) {
-      const counts = new Map<number, number>();
-      for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-      majority += Math.max(...counts.values());
-      total += ids.length;
-    }
-    const summary = `${identities} people, ${tracks} tracks, purity ${(majority / total).toFixed(3)}`; // measured: 19, 18, 0.898
-    // people walking in groups at 1 fps cost some merges and splits, never many
-    expect(tracks, summary).toBeGreaterThanOrEqual(Math.floor(identities * 0.75));
-    expect(tracks, summary).toBeLessThanOrEqual(Math.ceil(identities * 1.5));
-    expect(majority / total, summary).toBeGreaterThan(0.85);
+    return evaluateTracking(gt, out, { frames });
+  }
+
+  it('keeps identities at the native 7 fps', () => {
+    const m = track(1);
+    const summary = JSON.stringify({ mota: m.mota, idf1: m.idf1, switches: m.id_switches, fp: m.fp, fn: m.fn });
+    expect(m.idf1, summary).toBeGreaterThan(0.9);
+    expect(m.mota, summary).toBeGreaterThan(0.85);
+  });
+
+  it('and at 1 fps', () => {
+    const m = track(7);
+    const summary = JSON.stringify({ mota: m.mota, idf1: m.idf1, switches: m.id_switches, fp: m.fp, fn: m.fn });
+    // measured 0.64 / 0.76: at 1 fps people of a group swap more often (real centernet: 0.63 / 0.69)
+    expect(m.idf1, summary).toBeGreaterThan(0.55);
+    expect(m.mota, summary).toBeGreaterThan(0.7);
   });
 });

@@ -1,13 +1,62 @@
+import type { Config } from '../config/schema.ts';
 import type { BBox, Detection } from '../core/types.ts';
+import { solveAssignment } from './assignment.ts';
+import { BoxKalman, DEFAULT_BOX_NOISE, type BoxNoise } from './kalman.ts';
 import { iou } from './nms.ts';
 
+/**
+ * ByteTrack (Zhang et al. 2022) for surveillance cadence: frames at 7 fps, 1 fps keyframes or
+ * irregular gaps. Differences from the paper: a continuous-time Kalman filter (kalman.ts), the
+ * lost-track budget in seconds and frame intervals, association only within a class, and IoU
+ * computed on boxes widened by the filter's position uncertainty (so a new track whose velocity
+ * is still unknown can be confirmed at 1 fps, where a walker moves more than its width).
+ *
+ * Contract (inference role, analytics):
+ * - call update() with every analysed frame of the camera in capture order, with ALL detections
+ *   down to lowThreshold (an empty list when nothing was seen, so tracks can end);
+ * - it returns only detections that belong to confirmed tracks, each with its track_id (the
+ *   detector's own box and score); what is published is the caller's decision;
+ * - `ended` lists confirmed tracks that died (lost longer than the budget), `improved` confirmed
+ *   tracks whose best score rose this frame (refresh the snapshot); flush() ends all;
+ * - ids start at the creation time in ms, so they stay unique across restarts.
+ */
 export interface TrackerOptions {
-  /** minimum IoU (against the track's predicted box) to continue a track */
-  iouThreshold: number;
-  /** a track not seen for longer than this ends */
-  maxGapSeconds: number;
-  /** detections needed before a track is confirmed (gets an id and becomes an event) */
+  /** detections at or above this score take part in the first association and can start tracks */
+  highThreshold: number;
+  /** detections between this and highThreshold only continue existing tracks (second association) */
+  lowThreshold: number;
+  /** a high detection left unmatched starts a track only at or above this score */
+  newTrackThreshold: number;
+  /** minimum IoU of the first association (high detections vs every track) */
+  matchIou: number;
+  /** minimum IoU of the second association (low detections vs tracks matched last frame) */
+  lowMatchIou: number;
+  /** consecutive frames with a detection before a track is confirmed (gets an id) */
   minHits: number;
+  /** a lost track dies after max(lostSeconds, lostFrames × the camera's frame interval) */
+  lostSeconds: number;
+  lostFrames: number;
+  /** Kalman noise (defaults tuned on PETS09) */
+  noise?: BoxNoise;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
+  highThreshold: 0.45,
+  lowThreshold: 0.2,
+  newTrackThreshold: 0.5,
+  matchIou: 0.2,
+  lowMatchIou: 0.5,
+  minHits: 2,
+  lostSeconds: 2,
+  lostFrames: 3,
+};
+
+/** Tracker options from the `tracking` configuration section. */
+export function trackerOptions(c: Config['tracking']): TrackerOptions {
+  return {
+    highThreshold: c.high_threshold, lowThreshold: c.low_threshold, newTrackThreshold: c.new_track_threshold,
+    matchIou: c.match_iou, lowMatchIou: c.low_match_iou, minHits: c.min_hits, lostSeconds: c.lost_seconds, lostFrames: c.lost_frames,
+  };
 }
 
 export interface TrackSummary {
@@ -22,21 +71,23 @@ export interface TrackSummary {
 }
 
 export interface TrackerUpdate {
-  /** the input detections, with track_id set on those of confirmed tracks */
+  /** detections of confirmed tracks, each with its track_id */
   detections: Detection[];
-  /** confirmed tracks that ended (unseen for more than maxGapSeconds) */
+  /** confirmed tracks that died this frame */
   ended: TrackSummary[];
   /** confirmed tracks whose max confidence rose this frame: their snapshot should be refreshed */
   improved: TrackSummary[];
 }
 
+type State = 'tentative' | 'tracked' | 'lost';
+
 interface Track {
   id?: number;
+  state: State;
   label: string;
-  bbox: BBox;
-  /** centre velocity in pixels per second */
-  vx: number;
-  vy: number;
+  kalman: BoxKalman;
+  /** time the Kalman state refers to */
+  stateTime: Date;
   startTime: Date;
   lastTime: Date;
   hits: number;
@@ -45,43 +96,10 @@ interface Track {
   bestTime: Date;
 }
 
-/**
- * Centre-distance fallback when IoU fails (keyframes are ~1 s apart, people move about their own
- * height per second): a match within this many box sizes of the predicted centre, per second of
- * gap, capped at MAX_SHIFT_BOXES, for boxes of similar size.
- */
-const SHIFT_BOXES_PER_SECOND = 1;
-const MAX_SHIFT_BOXES = 2;
-const MAX_SIZE_RATIO = 2;
+/** How many excess position standard deviations of centre offset trackIou forgives. */
+const UNCERTAINTY_SIGMAS = 0.75;
 
-const centre = (b: BBox): [number, number] => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
-const extent = (b: BBox): number => Math.max(b[2] - b[0], b[3] - b[1], 1);
-
-function predict(t: Track, dt: number): BBox {
-  const dx = t.vx * dt;
-  const dy = t.vy * dt;
-  return [t.bbox[0] + dx, t.bbox[1] + dy, t.bbox[2] + dx, t.bbox[3] + dy];
-}
-
-/**
- * Affinity of a track to a detection of the same class, or 0 when they cannot be one object.
- * Any IoU match ranks above every centre-distance match.
- */
-function affinity(t: Track, d: Detection, ts: Date, opts: TrackerOptions): number {
-  if (t.label !== d.class) return 0;
-  const dt = (ts.getTime() - t.lastTime.getTime()) / 1000;
-  const predicted = predict(t, dt);
-  const overlap = iou(predicted, d.bbox);
-  if (overlap >= opts.iouThreshold && overlap > 0) return 1 + overlap;
-  const size = extent(predicted);
-  const ratio = extent(d.bbox) / size;
-  if (ratio > MAX_SIZE_RATIO || ratio < 1 / MAX_SIZE_RATIO) return 0;
-  const [px, py] = centre(predicted);
-  const [dx, dy] = centre(d.bbox);
-  const shift = Math.hypot(dx - px, dy - py) / size;
-  const allowed = Math.min(MAX_SHIFT_BOXES, SHIFT_BOXES_PER_SECOND * Math.max(1, dt));
-  return shift <= allowed ? 1 - shift / allowed / 2 : 0;
-}
+const isConfirmed = (t: Track): t is Track & { id: number } => t.id !== undefined;
 
 function summary(t: Track & { id: number }): TrackSummary {
   return {
@@ -90,51 +108,97 @@ function summary(t: Track & { id: number }): TrackSummary {
   };
 }
 
-const isConfirmed = (t: Track): t is Track & { id: number } => t.id !== undefined;
-
 /**
- * Per-camera IoU tracker with constant-velocity prediction and greedy association within a
- * class. Call update() with every analysed frame of the camera, in capture order (an empty list
- * when nothing was detected, so tracks can end).
+ * IoU of a detection with a track's predicted box, forgiving the part of the centre offset that
+ * the filter's position uncertainty (beyond measurement noise) explains: the detection is moved
+ * towards the prediction by up to UNCERTAINTY_SIGMAS excess standard deviations per axis. Sizes
+ * must still agree; a well-followed track gets plain IoU.
  */
+function trackIou(t: Track, d: BBox, noise: BoxNoise): number {
+  const p = t.kalman.box();
+  const [sx, sy] = t.kalman.centreStd();
+  const floor = 2 * noise.measure * (p[3] - p[1]);
+  const pull = (offset: number, std: number): number => {
+    const slack = UNCERTAINTY_SIGMAS * Math.max(0, std - floor);
+    return Math.sign(offset) * Math.min(Math.abs(offset), slack);
+  };
+  const dx = pull((p[0] + p[2] - d[0] - d[2]) / 2, sx);
+  const dy = pull((p[1] + p[3] - d[1] - d[3]) / 2, sy);
+  return iou(p, [d[0] + dx, d[1] + dy, d[2] + dx, d[3] + dy]);
+}
+
+/** Per-camera multi-object tracker; see the contract above. */
 export class Tracker {
   private tracks: Track[] = [];
   // ids become event keys: starting at the creation time keeps them unique across restarts
   private nextId = Date.now();
+  private lastUpdate?: Date;
+  /** smoothed seconds between updates: the camera's analysis interval */
+  private interval?: number;
+  private readonly opts: TrackerOptions;
+  private readonly noise: BoxNoise;
 
-  constructor(private readonly opts: TrackerOptions) {}
+  constructor(opts: Partial<TrackerOptions> = {}) {
+    this.opts = { ...DEFAULT_TRACKER_OPTIONS, ...opts };
+    this.noise = this.opts.noise ?? DEFAULT_BOX_NOISE;
+  }
 
   update(ts: Date, detections: readonly Detection[]): TrackerUpdate {
-    const ended = this.expire(ts);
-    const pairs: { track: Track; det: number; score: number }[] = [];
-    for (const track of this.tracks) {
-      detections.forEach((d, det) => {
-        const score = affinity(track, d, ts, this.opts);
-        if (score > 0) pairs.push({ track, det, score });
-      });
+    this.observeInterval(ts);
+    for (const t of this.tracks) {
+      t.kalman.predict((ts.getTime() - t.stateTime.getTime()) / 1000);
+      t.stateTime = ts;
     }
-    pairs.sort((a, b) => b.score - a.score);
-
-    const trackOf = new Map<number, Track>();
-    const taken = new Set<Track>();
-    for (const { track, det } of pairs) {
-      if (taken.has(track) || trackOf.has(det)) continue;
-      taken.add(track);
-      trackOf.set(det, track);
-    }
-
+    const { highThreshold, lowThreshold } = this.opts;
+    const high = detections.filter((d) => d.confidence >= highThreshold);
+    const low = detections.filter((d) => d.confidence >= lowThreshold && d.confidence < highThreshold);
+    const reported: Detection[] = [];
     const improved: TrackSummary[] = [];
-    const out = detections.map((d, i) => {
-      let track = trackOf.get(i);
-      let rose = false;
-      if (track) rose = this.extend(track, d, ts);
-      else this.tracks.push((track = this.start(d, ts)));
-      if (track.id === undefined && track.hits >= this.opts.minHits) track.id = this.nextId++;
-      if (!isConfirmed(track)) return { ...d };
-      if (rose) improved.push(summary(track));
-      return { ...d, track_id: track.id };
+    const matchedTracks = new Set<Track>();
+    const continueTrack = (t: Track, d: Detection): void => {
+      matchedTracks.add(t);
+      const rose = this.extend(t, d, ts);
+      if (!isConfirmed(t)) return;
+      reported.push({ ...d, track_id: t.id });
+      if (rose) improved.push(summary(t));
+    };
+
+    // 1. high detections vs every confirmed track, tracked or lost
+    const confirmed = this.tracks.filter((t) => t.state !== 'tentative');
+    const first = this.associate(confirmed, high, this.opts.matchIou);
+    for (const [ti, di] of first.matches) continueTrack(confirmed[ti]!, high[di]!);
+    // 2. low detections vs tracks that were being followed (a lost track is not revived by one)
+    const followed = first.unmatchedRows.map((i) => confirmed[i]!).filter((t) => t.state === 'tracked');
+    const second = this.associate(followed, low, this.opts.lowMatchIou);
+    for (const [ti, di] of second.matches) continueTrack(followed[ti]!, low[di]!);
+    // 3. remaining high detections vs tentative tracks
+    const leftHigh = first.unmatchedCols.map((i) => high[i]!);
+    const tentative = this.tracks.filter((t) => t.state === 'tentative');
+    const third = this.associate(tentative, leftHigh, this.opts.matchIou);
+    for (const [ti, di] of third.matches) continueTrack(tentative[ti]!, leftHigh[di]!);
+    // 4. births
+    const births = third.unmatchedCols.map((i) => leftHigh[i]!).filter((d) => d.confidence >= this.opts.newTrackThreshold);
+
+    // unmatched: tentative tracks die at once, followed tracks become lost, lost ones age out
+    const budget = Math.max(this.opts.lostSeconds, this.opts.lostFrames * (this.interval ?? 0)) * 1000;
+    const ended: TrackSummary[] = [];
+    this.tracks = this.tracks.filter((t) => {
+      if (matchedTracks.has(t)) return true;
+      if (t.state === 'tentative') return false;
+      if (t.state === 'tracked') {
+        t.state = 'lost';
+        t.kalman.freezeSize();
+      }
+      if (ts.getTime() - t.lastTime.getTime() <= budget) return true;
+      if (isConfirmed(t)) ended.push(summary(t));
+      return false;
     });
-    return { detections: out, ended, improved };
+    for (const d of births) {
+      const t = this.start(d, ts);
+      this.tracks.push(t);
+      if (isConfirmed(t)) reported.push({ ...d, track_id: t.id });
+    }
+    return { detections: reported, ended, improved };
   }
 
   /** Ends every track (camera stopped, process shutting down); returns the confirmed ones. */
@@ -144,39 +208,50 @@ export class Tracker {
     return confirmed;
   }
 
-  private expire(ts: Date): TrackSummary[] {
-    const limit = ts.getTime() - this.opts.maxGapSeconds * 1000;
-    const ended = this.tracks.filter((t) => t.lastTime.getTime() < limit);
-    if (ended.length > 0) this.tracks = this.tracks.filter((t) => t.lastTime.getTime() >= limit);
-    return ended.filter(isConfirmed).map(summary);
+  /** Optimal IoU matching within each class; pairs below minIou are never matched. */
+  private associate(tracks: readonly Track[], dets: readonly Detection[], minIou: number) {
+    const cost = tracks.map((t) => {
+      return dets.map((d) => (d.class === t.label ? 1 - trackIou(t, d.bbox, this.noise) : Infinity));
+    });
+    // rows = tracks; an empty track list still has to report every detection unmatched
+    if (tracks.length === 0) return { matches: [], unmatchedRows: [], unmatchedCols: dets.map((_, i) => i) };
+    return solveAssignment(cost, 1 - minIou);
+  }
+
+  private observeInterval(ts: Date): void {
+    if (this.lastUpdate) {
+      const dt = (ts.getTime() - this.lastUpdate.getTime()) / 1000;
+      if (dt > 0) this.interval = this.interval === undefined ? dt : 0.8 * this.interval + 0.2 * dt;
+    }
+    this.lastUpdate = ts;
   }
 
   private start(d: Detection, ts: Date): Track {
-    return {
-      label: d.class, bbox: d.bbox, vx: 0, vy: 0, startTime: ts, lastTime: ts, hits: 1,
-      maxConfidence: d.confidence, bestBbox: d.bbox, bestTime: ts,
+    const t: Track = {
+      state: 'tentative', label: d.class, kalman: new BoxKalman(d.bbox, this.noise), stateTime: ts, startTime: ts,
+      lastTime: ts, hits: 1, maxConfidence: d.confidence, bestBbox: d.bbox, bestTime: ts,
     };
+    this.confirmIfDue(t);
+    return t;
   }
 
   /** Adds a detection to a track; true when it raised the track's max confidence. */
   private extend(t: Track, d: Detection, ts: Date): boolean {
-    const dt = (ts.getTime() - t.lastTime.getTime()) / 1000;
-    if (dt > 0) {
-      const [ox, oy] = centre(t.bbox);
-      const [nx, ny] = centre(d.bbox);
-      // the first step sets the velocity; later ones smooth it lightly against detector jitter
-      // (on PETS09 at 1 fps, heavier smoothing lags turning walkers and doubles identity switches)
-      const w = t.hits === 1 ? 1 : 0.8;
-      t.vx = (1 - w) * t.vx + w * ((nx - ox) / dt);
-      t.vy = (1 - w) * t.vy + w * ((ny - oy) / dt);
-    }
-    t.bbox = d.bbox;
+    t.kalman.update(d.bbox);
     t.lastTime = ts;
     t.hits++;
+    if (t.state !== 'tentative') t.state = 'tracked';
+    this.confirmIfDue(t);
     if (d.confidence <= t.maxConfidence) return false;
     t.maxConfidence = d.confidence;
     t.bestBbox = d.bbox;
     t.bestTime = ts;
     return true;
+  }
+
+  private confirmIfDue(t: Track): void {
+    if (t.state !== 'tentative' || t.hits < this.opts.minHits) return;
+    t.state = 'tracked';
+    t.id = this.nextId++;
   }
 }
