@@ -1,6 +1,6 @@
 import type { BBox } from '../core/types.ts';
+import { solveAssignment } from '../vision/assignment.ts';
 import { iou } from '../vision/nms.ts';
-import { minCostAssignment } from './hungarian.ts';
 import type { Frames, GtBox, TrackBox } from './mot-format.ts';
 
 /** CLEAR-MOT and identity metrics, key names as printed by `vigil eval track`. */
@@ -47,6 +47,9 @@ export interface MotOptions {
 
 const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
 
+/** As many pairs as possible, then the cheapest (scipy/py-motmetrics with NaN = may not pair). */
+const assign = (cost: number[][]): [number, number][] => solveAssignment(cost, Infinity, { maximizeMatches: true }).matches;
+
 /**
  * Pairs of boxes whose distance 1 − IoU is at most 1 − threshold (NaN = may not pair); the same
  * arithmetic as py-motmetrics' iou_matrix, so borderline pairs are decided the same way.
@@ -62,7 +65,7 @@ function distances(a: readonly { bbox: BBox }[], b: readonly { bbox: BBox }[], m
 function withoutIgnored(gt: readonly GtBox[], predicted: readonly TrackBox[], maxDistance: number): TrackBox[] {
   if (!gt.some((g) => g.ignore) || predicted.length === 0) return [...predicted];
   const drop = new Set<number>();
-  for (const [i, j] of minCostAssignment(distances(gt, predicted, maxDistance))) if (gt[i]!.ignore) drop.add(j);
+  for (const [i, j] of assign(distances(gt, predicted, maxDistance))) if (gt[i]!.ignore) drop.add(j);
   return predicted.filter((_, j) => !drop.has(j));
 }
 
@@ -126,7 +129,7 @@ export function evaluateTracking(gt: Frames<GtBox>, predicted: Frames<TrackBox>,
     });
     // 2. Hungarian on what is left; a pairing that contradicts an earlier one is a switch
     const open = dist.map((row, i) => row.map((d, j) => (objectDone[i] || hypDone[j] ? Number.NaN : d)));
-    for (const [i, j] of minCostAssignment(open)) {
+    for (const [i, j] of assign(open)) {
       const previous = correspondence.get(objects[i]!.id);
       if (previous !== undefined && previous !== kept[j]!.id) switches++;
       else matches++;
@@ -162,7 +165,7 @@ export function evaluateTracking(gt: Frames<GtBox>, predicted: Frames<TrackBox>,
   const objectIds = [...objectFrames.keys()];
   const hypIds = [...hypFrames.keys()];
   const gain = objectIds.map((o) => hypIds.map((h) => -(overlapFrames.get(o)?.get(h) ?? 0)));
-  const idtp = -minCostAssignment(gain).reduce((s, [i, j]) => s + gain[i]![j]!, 0);
+  const idtp = -assign(gain).reduce((s, [i, j]) => s + gain[i]![j]!, 0);
   const idfn = gtBoxes - idtp;
   const idfp = predictions - idtp;
   const motpDistance = ratio(distanceSum, tracked);
