@@ -50,6 +50,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
   const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
   const pool: DetectorPool = await createDetectorPool({
     model: detection.model, workers,
+    settings: { onnx: detection.onnx, triton: detection.triton },
     // the analyzer applies the class thresholds; the detector reports down to the floor (tracking, uncertain frames)
     ...detectorFilter(filter, detection.score_floor),
     maxQueuePerCamera: detection.queue_per_camera,
