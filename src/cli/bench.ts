@@ -4,10 +4,11 @@ import { benchArchiveSync } from '../../bench/archive-sync.ts';
 import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
 import { benchDetector } from '../../bench/detector.ts';
 import { benchOnnx } from '../../bench/onnx.ts';
+import { benchMotion } from '../../bench/motion.ts';
 import { benchLiveLatency } from '../../bench/webrtc-latency.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
 import { spawnDvrSim } from '../dvr-sim/process.ts';
-import { ensureSample } from '../dvr-sim/sample.ts';
+import { DEFAULT_SAMPLE_DIR, ensureSample } from '../dvr-sim/sample.ts';
 import { JpegStreamParser } from '../media/mjpeg-splitter.ts';
 
 /** Frames of the sample clip at the DVR's resolution, as the camera workers deliver them. */
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<void> {
       seconds: { type: 'string', default: '20' },
       channels: { type: 'string', default: '1,8,16' },
       'detector-workers': { type: 'string', default: '1,2' },
+      'motion-fps': { type: 'string', default: '1' },
       only: { type: 'string' },
     },
   });
@@ -64,6 +66,10 @@ export async function main(argv: string[]): Promise<void> {
   if (want('archive')) {
     console.error('archive sync throughput');
     result.archive_sync = await benchArchiveSync({ segments: 200, segmentBytes: 1_250_000 });
+  }
+  if (want('motion')) {
+    if (sample.source === 'vtest') result.motion = await benchMotion({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, fps: Number(values['motion-fps']), staticSeconds: 60 });
+    else console.error('skipping motion: the vtest sample clip not found');
   }
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
