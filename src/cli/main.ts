@@ -6,6 +6,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ main: (a
   run: { summary: 'run roles (--roles all|edge,inference,analytics,api) from a config file, or the demo', load: () => import('./run.ts') },
   'dvr-sim': { summary: 'serve a simulated CP PLUS DVR (8 channels of RTSP) from the sample clip', load: () => import('./dvr-sim.ts') },
   'fetch-sample': { summary: 'fetch the real sample clip (Debian opencv-doc) and pre-encode it', load: () => import('./fetch-sample.ts') },
+  eval: { summary: 'measure accuracy: detect (precision, recall, AP50), track (MOTA, IDF1, …), faces (ROC AUC); prints JSON', load: () => import('./eval.ts') },
   bench: { summary: 'measure camera workers, keyframe decoding and the detector; prints JSON', load: () => import('./bench.ts') },
   docs: { summary: 'regenerate the README configuration reference (--json-schema prints the JSON Schema)', load: () => import('./docs.ts') },
 };
@@ -21,6 +22,8 @@ if (!command) {
   console.error(name && name !== '--help' && name !== '-h' ? `vigil: unknown command '${name}'\n\n${usage()}` : usage());
   process.exit(name && name !== '--help' && name !== '-h' ? 2 : 0);
 }
+// stdout of `vigil eval` is its JSON result: logs go to stderr
+if (name === 'eval') process.env.VIGIL_LOG_STDERR ??= '1';
 try {
   await (await command.load()).main(rest);
 } catch (e) {

@@ -1,0 +1,68 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { JpegStreamParser } from '../media/mjpeg-splitter.ts';
+
+const FFMPEG = process.env.VIGIL_FFMPEG ?? 'ffmpeg';
+const FFPROBE = process.env.VIGIL_FFPROBE ?? 'ffprobe';
+
+export interface VideoFrame {
+  /** 1-based, as MOTChallenge numbers frames: frame n is the n-th decoded picture */
+  frame: number;
+  jpeg: Buffer;
+}
+
+/** The frame rate in the video's header (r_frame_rate), or undefined when ffprobe cannot tell. */
+export function videoFrameRate(video: string): number | undefined {
+  const r = spawnSync(FFPROBE, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=r_frame_rate', '-of', 'csv=p=0', video], { encoding: 'utf8' });
+  const m = /^(\d+)(?:\/(\d+))?/.exec(r.stdout?.trim() ?? '');
+  if (r.status !== 0 || !m) return undefined;
+  const rate = Number(m[1]) / Number(m[2] ?? 1);
+  return Number.isFinite(rate) && rate > 0 ? rate : undefined;
+}
+
+/**
+ * Every decoded picture of a video as JPEG, in order (`-fps_mode passthrough`: no frame is
+ * dropped or duplicated to fit the header's rate), keeping only those `want` accepts and stopping
+ * after `last`. The stream is pulled, so ffmpeg waits while the caller analyses.
+ */
+export async function* decodeFrames(video: string, opts: { want?: (frame: number) => boolean; last?: number } = {}): AsyncGenerator<VideoFrame> {
+  const args = ['-v', 'error', '-nostdin', '-i', video, '-map', '0:v:0', '-fps_mode', 'passthrough'];
+  if (opts.last !== undefined) args.push('-frames:v', String(opts.last));
+  args.push('-c:v', 'mjpeg', '-q:v', '2', '-f', 'image2pipe', 'pipe:1');
+  const ffmpeg = spawn(FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  ffmpeg.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    ffmpeg.on('error', (e) => reject(new Error(`cannot run ${FFMPEG}: ${e.message}`)));
+    ffmpeg.on('close', (code) => resolve(code));
+  });
+  exited.catch(() => {}); // observed below; avoids an unhandled rejection while frames are pulled
+  const parser = new JpegStreamParser();
+  let frame = 0;
+  try {
+    for await (const chunk of ffmpeg.stdout) {
+      for (const jpeg of parser.push(chunk as Buffer)) {
+        frame++;
+        if (!opts.want || opts.want(frame)) yield { frame, jpeg };
+      }
+    }
+    const code = await exited;
+    if (code !== 0) throw new Error(`ffmpeg could not decode ${video} (exit ${code}): ${stderr.trim() || 'no message'}`);
+    if (frame === 0) throw new Error(`no frames decoded from ${video}`);
+  } finally {
+    if (ffmpeg.exitCode === null) ffmpeg.kill('SIGKILL');
+  }
+}
+
+/**
+ * Frames sampled at `fps` from a sequence captured at `sequenceFps`: the frame nearest to each
+ * 1/fps step, starting with frame 1.
+ */
+export function sampledFrames(sequenceFps: number, fps: number, lastFrame: number): number[] {
+  if (!(fps > 0) || !(sequenceFps > 0)) throw new Error(`frame rates must be positive (got --fps ${fps}, sequence ${sequenceFps} fps)`);
+  const step = sequenceFps / fps;
+  const frames = new Set<number>();
+  for (let k = 0; Math.round(k * step) + 1 <= lastFrame; k++) frames.add(Math.round(k * step) + 1);
+  return [...frames];
+}
