@@ -83,7 +83,8 @@ export class FacePipeline {
   ) {}
 
   static async load(opts: Partial<FacePipelineOptions> = {}): Promise<FacePipeline> {
-    const full = { ...DEFAULT_PIPELINE, ...opts };
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    const full: FacePipelineOptions = { ...DEFAULT_PIPELINE, ...given };
     await initWasmBackend();
     return new FacePipeline(await FaceBoxes.load(), await loadDescriptorModel(full.embedder), full);
   }
