@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 // sharp must be loaded by the main thread before workers use it, else a worker's exit can unload libvips under the others
 import 'sharp';
 import { rootLogger } from '../core/log.ts';
@@ -7,6 +7,7 @@ import { metrics } from '../core/metrics.ts';
 import type { DetectorModel, DetectorSettings } from './detectors/registry.ts';
 import type { DetectOptions, DetectResult } from './detectors/types.ts';
 import type { DetectionFilter } from './filter.ts';
+import { startWorker } from './start-worker.ts';
 import type { DetectJob, DetectorWorkerData, WorkerReply } from './worker-protocol.ts';
 
 export interface DetectorPoolOptions extends DetectionFilter {
@@ -75,17 +76,6 @@ interface Slot {
 const RESTART_MIN_MS = 200;
 const RESTART_MAX_MS = 30_000;
 const UNTAGGED: FrameTag = { cameraId: '' };
-
-/**
- * Starts a worker from a .ts file when running from sources: Node 20 does not apply `--import tsx`
- * hooks to a worker's entry module, so a bootstrap registers tsx in the thread and then imports it.
- */
-function startWorker(url: URL, workerData: DetectorWorkerData): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
 
 /**
  * Waiting frames, one bounded FIFO per camera, served round-robin so a busy camera cannot starve
