@@ -22,7 +22,9 @@ export interface AnalysedFrameEvent {
 
 /**
  * Runs after every analysed frame of every camera, in capture order per camera (e.g. the face
- * pipeline on person tracks). A hook that throws is logged; the frame still counts as done.
+ * pipeline on person tracks: `startInference(ctx, [faceHook])` from run.ts). It is awaited before
+ * the camera's next frame, so slow work belongs in the hook's own queue. A hook that throws is
+ * logged; the frame still counts as done.
  */
 export type FrameHook = (event: AnalysedFrameEvent) => Promise<void> | void;
 
