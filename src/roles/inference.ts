@@ -114,16 +114,17 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
       const capturedAt = new Date(frame.timestamp);
       const analysis = await analyse(camera, frame, capturedAt);
       if (!analysis) return;
+      // seed §5.3: every published detection carries its track (events are per track); the analyzer
+      // may also report a confident detection whose track is not confirmed yet: it waits for its id
+      const tracked = analysis.detections.filter((d) => d.track_id !== undefined);
       if (analysis.ran !== 'none') {
         metrics.inferenceDuration.observe({ model: detection.model }, analysis.inferenceMs / 1000);
-        for (const d of analysis.detections) metrics.detections.inc({ model: detection.model, class: d.class });
+        for (const d of tracked) metrics.detections.inc({ model: detection.model, class: d.class });
       }
       await storeSnapshots(pipelineFor(camera), frame, analysis);
       const msg: DetectionMessage = {
         camera_id: frame.camera_id, timestamp: frame.timestamp, frame_seq: frame.seq, width: analysis.width, height: analysis.height,
-        // seed §5.3: every published detection carries its track (events are per track); the analyzer
-        // may also report a confident detection whose track is not confirmed yet: it waits for its id
-        model: detection.model, detections: analysis.detections.filter((d) => d.track_id !== undefined),
+        model: detection.model, detections: tracked,
       };
       await ctx.bus.publish(TOPICS.aiDetections, frame.camera_id, msg);
       metrics.streamLatency.observe({ camera_id: frame.camera_id }, (Date.now() - capturedAt.getTime()) / 1000);
