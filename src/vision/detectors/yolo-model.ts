@@ -46,7 +46,7 @@ export function resolveLabels(config: YoloModelConfig, metadataNames: readonly s
 export function parseUltralyticsNames(value: string | undefined): string[] | undefined {
   if (!value) return undefined;
   const names: string[] = [];
-  for (const m of value.matchAll(/(\d+)\s*:\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")/g)) names[Number(m[1])] = m[2] ?? m[3]!;
+  for (const m of value.matchAll(/(\d+)\s*:\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")/g)) names[Number(m[1])] = (m[2] ?? m[3]!).replace(/\\(.)/g, '$1');
   return names.length && !names.includes(undefined as unknown as string) ? names : undefined;
 }
 
