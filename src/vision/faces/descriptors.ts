@@ -39,7 +39,8 @@ async function loadFaceres(): Promise<DescriptorModel> {
   };
 }
 
-export async function loadDescriptorModel(model: FaceEmbedderModel): Promise<DescriptorModel> {
-  if (model === 'faceres') return loadFaceres();
-  throw new Error(`face embedder ${model} is not available in this build`);
+const LOADERS: Record<FaceEmbedderModel, () => Promise<DescriptorModel>> = { faceres: loadFaceres };
+
+export function loadDescriptorModel(model: FaceEmbedderModel): Promise<DescriptorModel> {
+  return LOADERS[model]();
 }

