@@ -6,6 +6,7 @@ import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
+import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
 import { liveRoutes, type LiveRouteDeps } from './routes/live.ts';
 import { playerRoutes } from './player/serve.ts';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
@@ -13,7 +14,7 @@ import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { addRoute, HttpError, openApiDocument } from './route.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & { log: Logger };
+export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & { log: Logger };
 
 export class UnsafeBindError extends Error {}
 
@@ -56,6 +57,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   playerRoutes(app, deps);
   if (deps.recordings) recordingRoutes(app, { ...deps, recordings: deps.recordings });
   whepRoutes(app, deps);
+  faceRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
     handler: async () => openApiDocument(app),

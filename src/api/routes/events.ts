@@ -10,7 +10,7 @@ export interface EventRouteDeps {
   objects: Objects;
 }
 
-const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+export const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 const eventQuery = z.object({
   camera: z.string().max(64).optional().describe('camera id'),
