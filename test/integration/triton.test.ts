@@ -131,12 +131,25 @@ describe('Triton / KServe v2 detector', () => {
     await expect(loadTritonDetector(config({ model_version: '7' }), filter)).rejects.toThrow('/v2/models/yolo/versions/7/ready answered HTTP 404: Request for unknown model');
   });
 
-  it('names an unreachable server, a timeout, and the server\'s own error text', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-    await new Promise((resolve) => closed.close(resolve));
-    await expect(loadTritonDetector(config({ url: deadUrl }), filter)).rejects.toThrow(`Triton ${deadUrl} model yolo: unreachable (ECONNREFUSED)`);
+  it('survives a server that is down at start: frames fail naming the cause until it is up', async () => {
+    const later = createServer(handle);
+    await new Promise<void>((resolve) => later.listen(0, '127.0.0.1', resolve));
+    const port = (later.address() as AddressInfo).port;
+    await new Promise((resolve) => later.close(resolve));
+    const laterUrl = `http://127.0.0.1:${port}`;
+    const d = await loadTritonDetector(config({ url: laterUrl }), filter);
+    await expect(d.detect(await redSquare())).rejects.toThrow(`Triton ${laterUrl} model yolo: unreachable (ECONNREFUSED)`);
+    await new Promise<void>((resolve) => later.listen(port, '127.0.0.1', resolve));
+    try {
+      expect((await d.detect(await redSquare())).detections.map((x) => x.class)).toEqual(['person']);
+      expect((await d.detectBatch!([{ jpeg: await redSquare() }, { jpeg: await redSquare() }])).map((r) => r.detections.length)).toEqual([1, 1]);
+    } finally {
+      later.closeAllConnections();
+      await new Promise((resolve) => later.close(resolve));
+    }
+  });
+
+  it('names a timeout and the server\'s own error text', async () => {
 
     const d = await loadTritonDetector(config({ timeout_ms: 300 }), filter);
     behaviour.inferError = { status: 400, error: "unexpected shape for input 'images' for model 'yolo'" };

@@ -1,5 +1,6 @@
+import { rootLogger } from '../../core/log.ts';
 import type { DetectionFilter } from '../filter.ts';
-import type { Detector } from './types.ts';
+import type { DetectResult, Detector } from './types.ts';
 import { DEFAULT_INPUT_SIZE, resolveLabels, yoloDetector, type YoloModelConfig } from './yolo-model.ts';
 
 /** `detection.triton`: a YOLO model served by Triton (or any KServe v2 HTTP server), e.g. on a GPU box. */
@@ -19,12 +20,54 @@ interface InferOutput { name: string; datatype: string; shape: number[]; data?: 
 
 const BINARY_HEADER = 'inference-header-content-length';
 
+/** The server cannot answer now (unreachable, timeout, 5xx): it may later, unlike a 4xx or a wrong model. */
+export class TritonUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TritonUnavailableError';
+  }
+}
+
 /**
  * KServe v2 inference protocol over HTTP. Load checks server and model readiness and reads the
  * model metadata (input/output names, shapes); every failure names the server and the cause:
- * unreachable, timeout, the server's own error text on 4xx/5xx, a shape no decoder fits.
+ * unreachable, timeout, the server's own error text on 4xx/5xx, a shape no decoder fits. A
+ * server that is down at start does not stop Vigil: frames fail with the cause until it is back.
  */
 export async function loadTritonDetector(config: TritonDetectorConfig, filter: DetectionFilter): Promise<Detector> {
+  const connect = (): Promise<Detector> => connectTriton(config, filter);
+  try {
+    return await connect();
+  } catch (err) {
+    if (!(err instanceof TritonUnavailableError)) throw err;
+    rootLogger.child({ component: 'triton' }).warn({ reason: err.message }, 'inference server unavailable; connecting again on each frame');
+    return reconnecting(connect);
+  }
+}
+
+/** A detector that connects on first use, and again after a failed attempt. */
+function reconnecting(connect: () => Promise<Detector>): Detector {
+  let inner: Promise<Detector> | undefined;
+  const get = (): Promise<Detector> => (inner ??= connect().catch((err: unknown) => {
+    inner = undefined;
+    throw err;
+  }));
+  return {
+    model: 'triton',
+    detect: async (jpeg, opts) => (await get()).detect(jpeg, opts),
+    // whether the model batches is unknown until connected: frame by frame when it does not
+    detectBatch: async (inputs) => {
+      const d = await get();
+      if (d.detectBatch) return d.detectBatch(inputs);
+      const results: DetectResult[] = [];
+      for (const { jpeg, opts } of inputs) results.push(await d.detect(jpeg, opts));
+      return results;
+    },
+    dispose: () => undefined,
+  };
+}
+
+async function connectTriton(config: TritonDetectorConfig, filter: DetectionFilter): Promise<Detector> {
   const base = config.url.replace(/\/+$/, '');
   const modelPath = `/v2/models/${encodeURIComponent(config.model_name)}${config.model_version ? `/versions/${encodeURIComponent(config.model_version)}` : ''}`;
   const source = `Triton ${base} model ${config.model_name}`;
@@ -80,7 +123,12 @@ function binaryRequest(input: { name: string; shape: number[]; data: Float32Arra
 }
 
 async function readOutput(res: Response, name: string, source: string): Promise<{ data: Float32Array; dims: number[] }> {
-  const body = Buffer.from(await res.arrayBuffer());
+  let body: Buffer;
+  try {
+    body = Buffer.from(await res.arrayBuffer());
+  } catch (err) {
+    throw new TritonUnavailableError(`${source}: infer response cut off (${(err as Error).message})`);
+  }
   const headerLength = Number(res.headers.get(BINARY_HEADER) ?? body.length);
   let parsed: { outputs?: InferOutput[] };
   try {
@@ -116,8 +164,8 @@ async function request(url: string, timeoutMs: number, source: string, init?: Re
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError') throw new Error(`${source}: no answer within ${timeoutMs} ms (${new URL(url).pathname})`);
-    throw new Error(`${source}: unreachable (${e.cause?.code ?? e.cause?.message ?? e.message})`);
+    if (e.name === 'TimeoutError') throw new TritonUnavailableError(`${source}: no answer within ${timeoutMs} ms (${new URL(url).pathname})`);
+    throw new TritonUnavailableError(`${source}: unreachable (${e.cause?.code ?? e.cause?.message ?? e.message})`);
   }
   if (!res.ok) {
     const text = await res.text().catch(() => '');
@@ -125,7 +173,8 @@ async function request(url: string, timeoutMs: number, source: string, init?: Re
     try {
       reason = (JSON.parse(text) as { error?: string }).error ?? reason;
     } catch { /* not JSON: the raw text is the reason */ }
-    throw new Error(`${source}: ${new URL(url).pathname} answered HTTP ${res.status}${reason ? `: ${reason.slice(0, 300)}` : ''}`);
+    const message = `${source}: ${new URL(url).pathname} answered HTTP ${res.status}${reason ? `: ${reason.slice(0, 300)}` : ''}`;
+    throw res.status >= 500 ? new TritonUnavailableError(message) : new Error(message);
   }
   return res;
 }
