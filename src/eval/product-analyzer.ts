@@ -24,7 +24,7 @@ export async function openProductAnalyzer(loaded: LoadedConfig, cameraId?: strin
   if (cameraId !== undefined && !camera) throw new Error(`camera ${cameraId} is not in ${loaded.source}`);
   const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
   const workers = detection.workers ?? os.availableParallelism();
-  const pool = await createDetectorPool({ model: detection.model, workers, ...detectorFilter(filter, detection.score_floor) });
+  const pool = await createDetectorPool({ model: detection.model, settings: { onnx: detection.onnx, triton: detection.triton }, workers, ...detectorFilter(filter, detection.score_floor) });
   const analyzer = new CameraAnalyzer({
     cameraId: cameraId ?? 'eval',
     detect: (jpeg, opts, frame) => pool.detect(jpeg, opts, frame),
