@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchArchiveSync } from '../../bench/archive-sync.ts';
 import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
 import { benchDetector } from '../../bench/detector.ts';
+import { benchFaces } from '../../bench/faces.ts';
 import { benchOnnx } from '../../bench/onnx.ts';
 import { benchMotion } from '../../bench/motion.ts';
 import { benchLiveLatency } from '../../bench/webrtc-latency.ts';
@@ -70,6 +72,13 @@ export async function main(argv: string[]): Promise<void> {
   if (want('motion')) {
     if (sample.source === 'vtest') result.motion = await benchMotion({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, fps: Number(values['motion-fps']), staticSeconds: 60 });
     else console.error('skipping motion: the vtest sample clip not found');
+  }
+  if (want('faces')) {
+    if (sample.source === 'vtest') {
+      console.error('face pipeline per person on vtest person crops');
+      const photo = '.cache/faces/images/obama2.jpg';
+      result.faces = await benchFaces({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, photo: existsSync(photo) ? photo : undefined });
+    } else console.error('skipping faces: the vtest sample clip not found');
   }
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
