@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
@@ -11,6 +12,7 @@ import type { Objects } from '../objects/port.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/port.ts';
 import { createRepositories } from '../store/repositories/index.ts';
+import type { FaceStoreOptions } from '../store/repositories/faces.ts';
 import type { Repositories } from '../store/repositories/types.ts';
 
 /** Everything a role may touch: the ports, config, health and the live camera states. */
@@ -30,11 +32,16 @@ export interface RoleContext {
 // Frames are ~100 kB each: keep only a short window of them in memory (recording is the durable log).
 const MEMORY_BUS_RETENTION = { maxRecordsPerPartition: 200, maxAgeMs: 10 * 60_000 };
 
+/** The face store compares only embeddings of the configured embedder. */
+export function faceStoreOptions(config: Config): FaceStoreOptions {
+  return { dim: config.faces.dim, model: config.faces.embedder, identitySimilarity: config.face_search.identity_similarity, efSearch: config.face_search.ef_search };
+}
+
 export async function openContext(loaded: LoadedConfig, log: Logger): Promise<RoleContext> {
   for (const dir of Object.values(loaded.paths)) mkdirSync(dir, { recursive: true });
   const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
   return {
-    loaded, log, health: new Health(), store, repos: createRepositories(store),
+    loaded, log, health: new Health(), store, repos: createRepositories(store, { faces: faceStoreOptions(loaded.config) }),
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
     objects: createDiskObjects(loaded.paths.objectsDir),
     cameraStatus: new Map(),

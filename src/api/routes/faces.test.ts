@@ -49,7 +49,7 @@ function build(withEmbedder: boolean) {
   return buildApi({
     cameras: [], repos: { faces } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
     health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger, status: () => undefined,
-    faceEmbedder: withEmbedder ? embedder : undefined,
+    faceEmbedder: withEmbedder ? async () => embedder : undefined,
   });
 }
 

@@ -14,8 +14,8 @@ import { isoTime } from './events.ts';
 
 export interface FaceRouteDeps {
   repos: Repositories;
-  /** absent when face analysis is off: searching by photo is then a 503 */
-  faceEmbedder?: FaceEmbedder;
+  /** the face embedder, started on first use; absent when face analysis is off (searching by photo is then a 503) */
+  faceEmbedder?: () => Promise<FaceEmbedder>;
 }
 
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -125,12 +125,14 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
     query: searchQuery,
     handler: async ({ query, req }) => {
       const options = searchOptions(query);
-      const embedder = deps.faceEmbedder;
-      if (!embedder) throw unavailable('face analysis is off: searching by photo needs the face embedder');
+      if (!deps.faceEmbedder) throw unavailable('face analysis is off (faces.enabled: false): searching by photo needs the face embedder');
       const body = req.body as Buffer;
       const type = mediaType(req.headers['content-type'])!;
       const image = type === MULTIPART ? multipartFile(body, req.headers['content-type']!) : body;
       await checkImage(image);
+      const embedder = await deps.faceEmbedder().catch((err: unknown) => {
+        throw unavailable(`the face embedder cannot start: ${(err as Error).message}`);
+      });
       let face;
       try {
         // a copy: the embedder transfers its input to a worker thread
