@@ -5,6 +5,7 @@ import { metrics } from '../core/metrics.ts';
 import { TOPICS, type DetectionMessage, type FrameMessage } from '../core/types.ts';
 import { CameraAnalyzer, detectorFilter, type FrameAnalysis } from '../vision/analyzer.ts';
 import { BadFrameError } from '../vision/motion/detector.ts';
+import { FrameLane } from '../vision/frame-lane.ts';
 import { createDetectorPool, DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
 import { Tracker, trackerOptions } from '../vision/tracker.ts';
 import { TrainingCapture } from '../vision/training-capture.ts';
@@ -29,19 +30,23 @@ export interface AnalysedFrameEvent {
 export type FrameHook = (event: AnalysedFrameEvent) => Promise<void> | void;
 
 interface CameraPipeline {
+  lane: FrameLane<FrameMessage>;
   analyzer: CameraAnalyzer;
   /** tracks whose current best snapshot is stored */
   snapshotted: Set<number>;
 }
 
 /**
- * streams.raw → per camera: motion gate → detector pool (per-camera queue, round-robin, frame
- * deadline) → tracker → best snapshot → ai.detections → frame hooks; uncertain frames go to
- * training data. A camera's frames are analysed one at a time in capture order (the analyzer
- * and its tracker are sequential) and a frame is committed on the bus only after its detections
- * are published; the snapshot is written before, so an event never points at a missing one.
- * A frame that cannot be analysed (corrupt, 0 bytes, dropped as stale by the pool) is logged
- * with its camera and cause and skipped: the camera's next frame is analysed as usual.
+ * streams.raw → per camera: frame lane (bounded, oldest dropped) → motion gate → detector pool
+ * (round-robin between cameras, frame deadline) → tracker → best snapshot → ai.detections →
+ * frame hooks; uncertain frames go to training data. A camera's frames are analysed one at a
+ * time in capture order (the analyzer and its tracker are sequential); when they come faster
+ * than they are analysed, the oldest waiting ones are dropped so analysis stays near live. The
+ * bus commits a frame once its lane takes it: live frames are not replayed after a crash, like
+ * frames dropped under load (recording is the durable log). The snapshot is written before the
+ * detections are published, so an event never points at a missing one. A frame that cannot be
+ * analysed (corrupt, 0 bytes, stale) is logged with its camera and cause and skipped: the
+ * camera's next frame is analysed as usual.
  */
 export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []): Promise<RunningRole> {
   const { detection, tracking, motion, training } = ctx.loaded.config;
@@ -68,6 +73,15 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     if (!p) {
       const tracker = new Tracker(trackerOptions(tracking));
       p = {
+        lane: new FrameLane<FrameMessage>(
+          detection.queue_per_camera,
+          (frame) => handleFrame(camera, frame),
+          (frame) => {
+            metrics.framesSkipped.inc({ camera_id: camera.id, reason: 'queue_full' });
+            log.debug({ camera: camera.id, seq: frame.seq }, 'frame dropped: newer frames of the camera waiting');
+          },
+          (frame, err) => log.error({ camera: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'detections of a frame not delivered'),
+        ),
         analyzer: new CameraAnalyzer({
           cameraId: camera.id, detect: pool.detect.bind(pool), motion, mask: camera.motionMask, tracker, filter, uncertainMin: detection.uncertain_min,
         }),
@@ -104,44 +118,48 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     for (const t of analysis.ended) p.snapshotted.delete(t.trackId);
   }
 
+  /** One frame from the camera's lane: analyse, snapshot, publish, training data, hooks. */
+  async function handleFrame(camera: ResolvedCamera, frame: FrameMessage): Promise<void> {
+    const capturedAt = new Date(frame.timestamp);
+    const analysis = await analyse(camera, frame, capturedAt);
+    if (!analysis) return;
+    // seed §5.3: every published detection carries its track (events are per track); the analyzer
+    // may also report a confident detection whose track is not confirmed yet: it waits for its id
+    const tracked = analysis.detections.filter((d) => d.track_id !== undefined);
+    if (analysis.ran !== 'none') {
+      metrics.inferenceDuration.observe({ model: detection.model }, analysis.inferenceMs / 1000);
+      for (const d of tracked) metrics.detections.inc({ model: detection.model, class: d.class });
+    }
+    await storeSnapshots(pipelineFor(camera), frame, analysis);
+    const msg: DetectionMessage = {
+      camera_id: frame.camera_id, timestamp: frame.timestamp, frame_seq: frame.seq, width: analysis.width, height: analysis.height,
+      model: detection.model, detections: tracked,
+    };
+    await ctx.bus.publish(TOPICS.aiDetections, frame.camera_id, msg);
+    metrics.streamLatency.observe({ camera_id: frame.camera_id }, (Date.now() - capturedAt.getTime()) / 1000);
+    if (analysis.ran !== 'none') {
+      // the analyzer's uncertain detections (below the class threshold) and reported ones still under max_confidence
+      await capture.offer({
+        cameraId: camera.id, timestamp: capturedAt, seq: frame.seq, jpeg: frame.jpeg, width: analysis.width, height: analysis.height,
+        model: detection.model, detections: [...analysis.detections, ...analysis.uncertain],
+      });
+    }
+    for (const hook of hooks) {
+      try {
+        await hook({ cameraId: camera.id, frame, capturedAt, analysis });
+      } catch (err) {
+        log.warn({ camera: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'frame hook failed');
+      }
+    }
+  }
+
   await ctx.bus.ensureTopic(TOPICS.streamsRaw);
   await ctx.bus.ensureTopic(TOPICS.aiDetections);
   const sub = await ctx.bus.subscribe<FrameMessage>({
     topic: TOPICS.streamsRaw, group: GROUP, start: 'latest',
     handler: async ({ value: frame }) => {
       const camera = cameras.get(frame.camera_id);
-      if (!camera) return;
-      const capturedAt = new Date(frame.timestamp);
-      const analysis = await analyse(camera, frame, capturedAt);
-      if (!analysis) return;
-      // seed §5.3: every published detection carries its track (events are per track); the analyzer
-      // may also report a confident detection whose track is not confirmed yet: it waits for its id
-      const tracked = analysis.detections.filter((d) => d.track_id !== undefined);
-      if (analysis.ran !== 'none') {
-        metrics.inferenceDuration.observe({ model: detection.model }, analysis.inferenceMs / 1000);
-        for (const d of tracked) metrics.detections.inc({ model: detection.model, class: d.class });
-      }
-      await storeSnapshots(pipelineFor(camera), frame, analysis);
-      const msg: DetectionMessage = {
-        camera_id: frame.camera_id, timestamp: frame.timestamp, frame_seq: frame.seq, width: analysis.width, height: analysis.height,
-        model: detection.model, detections: tracked,
-      };
-      await ctx.bus.publish(TOPICS.aiDetections, frame.camera_id, msg);
-      metrics.streamLatency.observe({ camera_id: frame.camera_id }, (Date.now() - capturedAt.getTime()) / 1000);
-      if (analysis.ran !== 'none') {
-        // the analyzer's uncertain detections (below the class threshold) and reported ones still under max_confidence
-        await capture.offer({
-          cameraId: camera.id, timestamp: capturedAt, seq: frame.seq, jpeg: frame.jpeg, width: analysis.width, height: analysis.height,
-          model: detection.model, detections: [...analysis.detections, ...analysis.uncertain],
-        });
-      }
-      for (const hook of hooks) {
-        try {
-          await hook({ cameraId: camera.id, frame, capturedAt, analysis });
-        } catch (err) {
-          log.warn({ camera: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'frame hook failed');
-        }
-      }
+      if (camera) pipelineFor(camera).lane.offer(frame);
     },
   });
   const lagTimer = setInterval(() => {
@@ -153,6 +171,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     stop: async () => {
       clearInterval(lagTimer);
       await sub.stop();
+      await Promise.all([...pipelines.values()].map((p) => p.lane.close()));
       await pool.close();
       ctx.health.set('inference', 'stopped');
     },

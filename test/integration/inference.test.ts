@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { trackSnapshotKey } from '../../src/analytics/track-events.ts';
 import { createMemoryBus } from '../../src/bus/memory.ts';
 import { resolveConfig } from '../../src/config/load.ts';
@@ -25,6 +25,7 @@ const missing = [!hasFfmpeg && 'ffmpeg', !existsSync(SAMPLE) && `the sample clip
 if (missing.length > 0) console.warn(`skipping inference role integration test: ${missing.join(', ')} not found`);
 
 const CAMERA = 'cam_001';
+const OTHER = 'cam_002';
 /** consecutive frames of vtest (7 fps) with several pedestrians walking */
 const FIRST = 100;
 const COUNT = 12;
@@ -36,48 +37,70 @@ function extractFrames(dir: string): Buffer[] {
   return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().map((f) => readFileSync(path.join(dir, f)));
 }
 
+/** The inference role on a memory bus and disk objects, with everything it emitted. */
+interface Harness {
+  ctx: RoleContext;
+  role: RunningRole;
+  logLines: Record<string, unknown>[];
+  published: DetectionMessage[];
+  hooked: AnalysedFrameEvent[];
+  send(camera: string, jpeg: Buffer, seq: number): Promise<unknown>;
+}
+
+async function startRole(dir: string, detection: Record<string, unknown>): Promise<Harness> {
+  const loaded = resolveConfig({
+    sites: [{ id: 'main', cameras: [CAMERA, OTHER].map((id) => ({ id, url: 'rtsp://127.0.0.1:1/none' })) }],
+    storage: { data_dir: dir },
+    // one worker on a shared 2-core machine; no staleness here (frames may wait behind each other)
+    detection: { workers: 1, max_frame_age_seconds: 600, ...detection },
+  }, 'test');
+  const logLines: Record<string, unknown>[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _enc, done) { logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
+  const ctx: RoleContext = {
+    loaded, log: pino({ level: 'info', base: undefined }, sink), health: new Health(), bus: createMemoryBus(),
+    store: {} as Store, repos: {} as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
+    cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
+  };
+  const hooked: AnalysedFrameEvent[] = [];
+  const published: DetectionMessage[] = [];
+  const role = await startInference(ctx, [(e) => void hooked.push(e)]);
+  await ctx.bus.subscribe<DetectionMessage>({ topic: TOPICS.aiDetections, group: 'test', start: 'earliest', handler: async ({ value }) => void published.push(value) });
+  const start = Date.now() - COUNT * 1000;
+  const send = (camera: string, jpeg: Buffer, seq: number): Promise<unknown> => ctx.bus.publish<FrameMessage>(TOPICS.streamsRaw, camera, {
+    camera_id: camera, timestamp: new Date(start + (seq * 1000) / 7).toISOString(), seq, width: 768, height: 576, jpeg,
+  });
+  return { ctx, role, logLines, published, hooked, send };
+}
+
+const skipped = async (camera: string, reason: string): Promise<number> =>
+  (await metrics.framesSkipped.get()).values.find((v) => v.labels.camera_id === camera && v.labels.reason === reason)?.value ?? 0;
+
 describe.skipIf(missing.length > 0)('inference role on vtest frames', () => {
   let dir: string;
-  let role: RunningRole | undefined;
-  const logLines: Record<string, unknown>[] = [];
-  const published: DetectionMessage[] = [];
-  const hooked: AnalysedFrameEvent[] = [];
-  let ctx: RoleContext;
   let frames: Buffer[];
+  let h: Harness | undefined;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'vigil-inference-'));
     frames = extractFrames(dir);
-    const loaded = resolveConfig({
-      sites: [{ id: 'main', cameras: [{ id: CAMERA, url: 'rtsp://127.0.0.1:1/none' }] }],
-      storage: { data_dir: dir },
-      // one worker on a shared 2-core machine; frames wait on the bus behind each other, so no staleness here
-      detection: { workers: 1, max_frame_age_seconds: 600 },
-    }, 'test');
-    const sink = new Writable({ write(chunk: Buffer, _enc, done) { logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
-    ctx = {
-      loaded, log: pino({ level: 'info', base: undefined }, sink), health: new Health(), bus: createMemoryBus(),
-      store: {} as Store, repos: {} as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
-      cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
-    };
-    role = await startInference(ctx, [(e) => void hooked.push(e)]);
-    await ctx.bus.subscribe<DetectionMessage>({ topic: TOPICS.aiDetections, group: 'test', start: 'earliest', handler: async ({ value }) => void published.push(value) });
-  }, 60_000);
+  });
 
-  afterAll(async () => {
-    await role?.stop();
-    await ctx?.bus.close();
+  afterEach(async () => {
+    await h?.role.stop();
+    await h?.ctx.bus.close();
+    h = undefined;
+  });
+
+  afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('publishes detections with track ids, and logs and skips corrupt and empty frames', async () => {
-    const skipped = async (): Promise<number> =>
-      (await metrics.framesSkipped.get()).values.find((v) => v.labels.camera_id === CAMERA && v.labels.reason === 'bad_frame')?.value ?? 0;
-    const skippedBefore = await skipped();
-    const start = Date.now() - COUNT * 1000;
-    const send = (jpeg: Buffer, i: number): Promise<unknown> => ctx.bus.publish<FrameMessage>(TOPICS.streamsRaw, CAMERA, {
-      camera_id: CAMERA, timestamp: new Date(start + (i * 1000) / 7).toISOString(), seq: i, width: 768, height: 576, jpeg,
-    });
+    // every frame waits its turn: the lane holds them all
+    h = await startRole(dir, { queue_per_camera: 100 });
+    const { ctx, published, hooked, logLines } = h;
+    const skippedBefore = await skipped(CAMERA, 'bad_frame');
+    const send = (jpeg: Buffer, seq: number): Promise<unknown> => h!.send(CAMERA, jpeg, seq);
     for (const [i, jpeg] of frames.entries()) {
       if (i === CORRUPT_AT) {
         await send(Buffer.from('not a jpeg at all'), 1000);
@@ -105,12 +128,27 @@ describe.skipIf(missing.length > 0)('inference role on vtest frames', () => {
     expect(bad.map((l) => [l.camera, l.seq])).toEqual([[CAMERA, 1000], [CAMERA, 1001]]);
     expect(String(bad[0]!.cause)).toMatch(/decod|image|jpeg|format/i);
     expect(String(bad[1]!.cause)).toMatch(/empty|0 bytes/i);
-    expect(await skipped()).toBe(skippedBefore + 2);
+    expect(await skipped(CAMERA, 'bad_frame')).toBe(skippedBefore + 2);
     // uncertain frames went to training data, rate-limited to one per camera per 30 s
     const uncertain = hooked.some((e) => e.analysis.ran !== 'none' && [...e.analysis.detections, ...e.analysis.uncertain].some((d) => d.confidence >= 0.3 && d.confidence < 0.6));
     const saved: string[] = [];
     for await (const o of ctx.objects.list('training-data', `auto/${CAMERA}/`)) saved.push(o.key.replace(/^.*\./, ''));
     expect(saved.sort()).toEqual(uncertain ? ['jpg', 'json'] : []);
     expect((await metrics.queueDepth.get()).values.find((v) => v.labels.model === 'centernet')?.value).toBe(0);
+  }, 60_000);
+
+  it('keeps a flooded camera near live: the oldest waiting frames are dropped, counted, and other cameras still served', async () => {
+    h = await startRole(dir, { queue_per_camera: 2 });
+    const { published } = h;
+    const droppedBefore = await skipped(CAMERA, 'queue_full');
+    for (const [i, jpeg] of frames.entries()) await h.send(CAMERA, jpeg, i);
+    await h.send(OTHER, frames[0]!, 0);
+    const last = frames.length - 1;
+    await until('the newest frame and the other camera published', 55_000, () =>
+      (published.some((m) => m.camera_id === CAMERA && m.frame_seq === last) && published.some((m) => m.camera_id === OTHER) ? true : undefined), 200);
+    const analysed = published.filter((m) => m.camera_id === CAMERA).map((m) => m.frame_seq);
+    // the first frame was running while the rest arrived: only the 2 newest waited for it
+    expect(analysed).toEqual([0, last - 1, last]);
+    expect(await skipped(CAMERA, 'queue_full')).toBe(droppedBefore + frames.length - analysed.length);
   }, 60_000);
 });
