@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfigFile, resolveConfig, type LoadedConfig } from '../config/load.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
@@ -10,7 +9,7 @@ import { evalDetect, evalTrack } from '../eval/runs.ts';
 const USAGE = `usage:
   vigil eval detect --video FILE --gt FILE [--gt-format mot15|mot17] [--fps N] [--gt-fps N] [--class person] [--min-height 50] [--config FILE] [--camera ID]
   vigil eval track  --gt FILE (--video FILE | --tracks FILE) [--gt-format mot15|mot17] [--fps N] [--gt-fps N] [--class person] [--min-height 0] [--save-tracks FILE] [--config FILE] [--camera ID]
-  vigil eval faces  --pairs CSV --images DIR
+  vigil eval faces  --pairs CSV --images DIR [--config FILE]
 
 JSON on stdout; progress and logs on stderr. Ground-truth frame n is the n-th decoded frame of the video.`;
 
@@ -61,11 +60,10 @@ async function faces(values: Record<string, string | boolean | undefined>): Prom
   const pairs = existing('pairs', values.pairs as string | undefined);
   const images = existing('images', values.images as string | undefined);
   if (!pairs || !images) throw new UsageError('eval faces needs --pairs CSV and --images DIR');
-  // the face pipeline provides the runner; until it exists the subcommand says so
-  const runner = fileURLToPath(new URL('../eval/faces-runner.ts', import.meta.url));
-  if (!existsSync(runner)) throw new Error(`vigil eval faces is not available: the face pipeline (${path.relative(process.cwd(), runner)}) is not installed`);
-  const { runFaceEval } = (await import(runner)) as { runFaceEval(o: { pairs: string; images: string }): Promise<unknown> };
-  return { command: 'faces', ...(await runFaceEval({ pairs, images }) as object) };
+  const model = configFrom(values.config as string | undefined).config.faces.embedder;
+  // loaded here: the face models are not needed by detect and track
+  const { runFaceEval } = await import('../eval/faces-runner.ts');
+  return { command: 'faces', ...(await runFaceEval({ pairs, images, model })) };
 }
 
 const OPTIONS = {

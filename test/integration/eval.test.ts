@@ -10,9 +10,14 @@ import { PETS09_GT } from '../fixtures/ground-truth.ts';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const VIGIL = path.join(ROOT, 'bin/vigil.js');
 
-/** Runs `vigil eval …`; stdout must be exactly one JSON document. */
-function vigilEval(args: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runVigilEval(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
     const child = spawn(process.execPath, [VIGIL, 'eval', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -21,15 +26,43 @@ function vigilEval(args: string[]): Promise<Record<string, unknown>> {
     const timer = setTimeout(() => child.kill('SIGKILL'), 55_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`vigil eval ${args.join(' ')} exited ${code}: ${stderr}`));
-      try {
-        resolve(JSON.parse(stdout) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`stdout is not one JSON document: ${stdout.slice(0, 300)}`));
-      }
+      resolve({ code, stdout, stderr });
     });
   });
 }
+
+/** Runs `vigil eval …`; stdout must be exactly one JSON document. */
+async function vigilEval(args: string[]): Promise<Record<string, unknown>> {
+  const { code, stdout, stderr } = await runVigilEval(args);
+  if (code !== 0) throw new Error(`vigil eval ${args.join(' ')} exited ${code}: ${stderr}`);
+  try {
+    return JSON.parse(stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`stdout is not one JSON document: ${stdout.slice(0, 300)}`);
+  }
+}
+
+describe('vigil eval: bad input', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-eval-bad-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('usage errors exit 2 with the reason and the usage', async () => {
+    const run = await runVigilEval(['track', '--gt', path.join(dir, 'none.txt')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--gt .*none\.txt: no such file[\s\S]*usage:/);
+    expect((await runVigilEval(['faces', '--pairs', VIGIL])).stderr).toMatch(/needs --pairs CSV and --images DIR/);
+    expect((await runVigilEval(['detect', '--gt', VIGIL, '--gt-format', 'mot99'])).stderr).toMatch(/--gt-format must be one of mot15, mot17/);
+  });
+
+  it('a malformed ground-truth row is named by file and line; nothing on stdout', async () => {
+    const gt = path.join(dir, 'gt.txt');
+    writeFileSync(gt, '1,1,10,10,20,50,1,-1,-1,-1\n2,1,ten,10,20,50,1,-1,-1,-1\n');
+    const run = await runVigilEval(['track', '--gt', gt, '--tracks', gt]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/gt\.txt:2: column 3 is not a number: "ten"/);
+    expect(run.stdout).toBe('');
+  });
+});
 
 // py-motmetrics 1.4.0 ships TUD-Campus and TUD-Stadtmitte (ground truth + a tracker's output) and
 // asserts these values in motmetrics/tests/test_metrics.py::test_motchallenge_files (atol 1e-3);
