@@ -26,6 +26,7 @@ export async function analyseVideo(opts: {
   analyzer: { analyze(frame: FrameInput): Promise<FrameAnalysis> };
   onFrame?: (done: number, total: number) => void;
 }): Promise<VideoAnalysis> {
+  if (opts.frames.length === 0) throw new Error('no frames to analyse');
   const wanted = new Set(opts.frames);
   const last = Math.max(...opts.frames);
   const out: VideoAnalysis = { frames: [], failed: [] };
