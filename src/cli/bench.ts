@@ -4,10 +4,12 @@ import { parseArgs } from 'node:util';
 import { benchArchiveSync } from '../../bench/archive-sync.ts';
 import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
 import { benchDetector } from '../../bench/detector.ts';
+import { benchFaceSearch } from '../../bench/face-search.ts';
 import { benchFaces } from '../../bench/faces.ts';
 import { benchOnnx } from '../../bench/onnx.ts';
 import { benchMotion } from '../../bench/motion.ts';
 import { benchLiveLatency } from '../../bench/webrtc-latency.ts';
+import { configSchema } from '../config/schema.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
 import { spawnDvrSim } from '../dvr-sim/process.ts';
 import { DEFAULT_SAMPLE_DIR, ensureSample } from '../dvr-sim/sample.ts';
@@ -31,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
       channels: { type: 'string', default: '1,8,16' },
       'detector-workers': { type: 'string', default: '1,2' },
       'motion-fps': { type: 'string', default: '1' },
+      'face-sizes': { type: 'string', default: '10000,100000' },
       only: { type: 'string' },
     },
   });
@@ -79,6 +82,11 @@ export async function main(argv: string[]): Promise<void> {
       const photo = '.cache/faces/images/obama2.jpg';
       result.faces = await benchFaces({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, photo: existsSync(photo) ? photo : undefined });
     } else console.error('skipping faces: the vtest sample clip not found');
+  }
+  if (want('face-search')) {
+    const { dim } = configSchema.parse({}).faces;
+    console.error(`face search on PGlite: ${values['face-sizes']} embeddings of ${dim} dimensions`);
+    result.face_search = await benchFaceSearch({ dim, sizes: list(values['face-sizes']!), sightingsPerIdentity: 10, latencyQueries: 200, recallQueries: 30, insertRows: 300, efSearch: 40 });
   }
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
