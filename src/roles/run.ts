@@ -6,6 +6,7 @@ import { startArchive } from './archive.ts';
 import { startClips } from './clips.ts';
 import { closeContext, openContext, type RoleContext, type RunningRole } from './context.ts';
 import { startEdge } from './edge.ts';
+import { startFaceStage } from '../vision/faces/hook.ts';
 import { startInference } from './inference.ts';
 
 export const ROLES = ['edge', 'inference', 'analytics', 'api', 'archive'] as const;
@@ -47,7 +48,12 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
   };
   try {
     if (roles.includes('analytics')) started.push(await startAnalytics(ctx));
-    if (roles.includes('inference') && loaded.config.detection.enabled) started.push(await startInference(ctx));
+    if (roles.includes('inference') && loaded.config.detection.enabled) {
+      // the face stage stops after inference (reverse order), so it stores the faces of the last tracks
+      const faces = loaded.config.faces.enabled ? await startFaceStage(ctx) : undefined;
+      if (faces) started.push(faces.role);
+      started.push(await startInference(ctx, faces ? [faces.hook] : []));
+    }
     if (roles.includes('api')) {
       const api = await startApiRole(ctx, opts);
       apiUrl = api.url;

@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.ts';
+import type { RoleContext, RunningRole } from '../../roles/context.ts';
+import type { AnalysedFrameEvent, FrameHook } from '../../roles/inference.ts';
+import { FaceTrackCollector, type TrackFaceSink } from './collector.ts';
+import { createFaceEmbedder } from './embedder.ts';
+import type { FaceEmbedder } from './types.ts';
+
+export interface FaceHook {
+  hook: FrameHook;
+  /** stores the best face of every open track, then stops the embedder */
+  close(): Promise<void>;
+}
+
+/**
+ * The inference role's face stage: person tracks of each camera go to that camera's
+ * FaceTrackCollector; ended tracks store their best face. Never makes a frame wait for faces.
+ */
+export function createFaceHook(opts: { config: Config['faces']; embedder: FaceEmbedder; sink: TrackFaceSink; log: Logger }): FaceHook {
+  const { config, embedder, sink, log } = opts;
+  const collectors = new Map<string, FaceTrackCollector>();
+  const storing = new Set<Promise<void>>();
+  const collectorFor = (cameraId: string): FaceTrackCollector => {
+    let c = collectors.get(cameraId);
+    if (!c) {
+      c = new FaceTrackCollector({
+        cameraId, embedder, sink, log,
+        everyFrames: config.every_frames, maxAttempts: config.max_attempts, goodQuality: config.good_quality, minQuality: config.min_quality, maxInFlight: 2,
+      });
+      collectors.set(cameraId, c);
+    }
+    return c;
+  };
+  return {
+    hook({ cameraId, frame, capturedAt, analysis }: AnalysedFrameEvent) {
+      const collector = collectorFor(cameraId);
+      collector.offer(frame.jpeg, capturedAt, analysis.detections);
+      for (const t of analysis.ended) {
+        const p = collector.trackEnded(t.trackId).finally(() => storing.delete(p));
+        storing.add(p);
+      }
+    },
+    async close() {
+      await Promise.all([...storing, ...[...collectors.values()].map((c) => c.flush())]);
+      await embedder.close();
+    },
+  };
+}
+
+/** The face stage of the inference role: its hook, and a role entry that flushes it on stop (after inference). */
+export async function startFaceStage(ctx: RoleContext): Promise<{ hook: FrameHook; role: RunningRole }> {
+  const config = ctx.loaded.config.faces;
+  const embedder = await createFaceEmbedder({ embedder: config.embedder, minDetScore: config.min_detection_score, cropWidth: config.crop_width });
+  const faces = createFaceHook({ config, embedder, sink: ctx.repos.faces, log: ctx.log.child({ component: 'faces' }) });
+  return { hook: faces.hook, role: { name: 'faces', stop: faces.close } };
+}
