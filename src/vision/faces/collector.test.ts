@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rootLogger } from '../../core/log.ts';
 import type { BBox, Detection } from '../../core/types.ts';
-import { DEFAULT_COLLECTOR, FaceTrackCollector } from './collector.ts';
+import { FaceTrackCollector } from './collector.ts';
 import { NoFaceError, type FaceResult } from './types.ts';
 
 const person = (track_id: number, bbox: BBox = [0, 0, 40, 120]): Detection => ({ class: 'person', confidence: 0.9, bbox, track_id });
@@ -11,7 +11,7 @@ function setup(qualities: (number | 'none')[]) {
   const stored: { trackId: number; quality: number; eventKey: string }[] = [];
   let call = 0;
   const collector = new FaceTrackCollector({
-    ...DEFAULT_COLLECTOR, everyFrames: 2, maxAttempts: 3, cameraId: 'cam_1', log: rootLogger,
+    everyFrames: 2, maxAttempts: 3, goodQuality: 0.8, minQuality: 0.3, maxInFlight: 2, cameraId: 'cam_1', log: rootLogger,
     embedder: {
       embedFaceInCrop: async () => {
         const q = qualities[call++ % qualities.length]!;

@@ -25,8 +25,6 @@ export interface FaceCollectorOptions {
   maxInFlight: number;
 }
 
-export const DEFAULT_COLLECTOR = { everyFrames: 3, maxAttempts: 8, goodQuality: 0.8, minQuality: 0.3, maxInFlight: 2 };
-
 interface TrackFaces {
   framesSinceTry: number;
   attempts: number;
