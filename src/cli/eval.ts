@@ -7,11 +7,11 @@ import { GT_FORMATS, type GtFormat } from '../eval/mot-format.ts';
 import { evalDetect, evalTrack } from '../eval/runs.ts';
 
 const USAGE = `usage:
-  vigil eval detect --video FILE --gt FILE [--gt-format mot15|mot17] [--fps N] [--gt-fps N] [--class person] [--min-height 50] [--config FILE] [--camera ID]
-  vigil eval track  --gt FILE (--video FILE | --tracks FILE) [--gt-format mot15|mot17] [--fps N] [--gt-fps N] [--class person] [--min-height 0] [--save-tracks FILE] [--config FILE] [--camera ID]
+  vigil eval detect --video FILE|DIR --gt FILE [--gt-format mot15|mot17] [--fps N] [--gt-fps N] [--class person] [--min-height 50] [--config FILE] [--camera ID]
+  vigil eval track  --gt FILE (--video FILE|DIR | --tracks FILE) [--gt-format mot15|mot17] [--fps N] [--gt-fps N] [--class person] [--min-height 0] [--save-tracks FILE] [--config FILE] [--camera ID]
   vigil eval faces  --pairs CSV --images DIR [--config FILE]
 
-JSON on stdout; progress and logs on stderr. Ground-truth frame n is the n-th decoded frame of the video.`;
+JSON on stdout; progress and logs on stderr. Ground-truth frame n is the n-th decoded frame of the video (or the n-th image of a folder, e.g. img1/).`;
 
 class UsageError extends Error {}
 

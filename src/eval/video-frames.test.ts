@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,18 @@ describe.skipIf(!hasFfmpeg)('decodeFrames', () => {
     const got: number[] = [];
     for await (const f of decodeFrames(video, { last: 3 })) got.push(f.frame);
     expect(got).toEqual([1, 2, 3]);
+  });
+
+  it('reads a folder of numbered images (a MOTChallenge img1/) in name order', async () => {
+    const img1 = path.join(dir, 'img1');
+    mkdirSync(img1);
+    spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10', '-frames:v', '3', path.join(img1, '%06d.jpg')]);
+    const got: number[] = [];
+    for await (const f of decodeFrames(img1)) got.push(f.frame);
+    expect(got).toEqual([1, 2, 3]);
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    await expect(decodeFrames(empty).next()).rejects.toThrow(/empty is a folder without images/);
   });
 
   it('names the video it cannot decode', async () => {

@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { JpegStreamParser } from '../media/mjpeg-splitter.ts';
 
 const FFMPEG = process.env.VIGIL_FFMPEG ?? 'ffmpeg';
@@ -19,13 +21,31 @@ export function videoFrameRate(video: string): number | undefined {
   return Number.isFinite(rate) && rate > 0 ? rate : undefined;
 }
 
+const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp'];
+
 /**
- * Every decoded picture of a video as JPEG, in order (`-fps_mode passthrough`: no frame is
+ * ffmpeg input arguments: a video file, or a folder of numbered images in name order (a
+ * MOTChallenge sequence's img1/, where 000001.jpg is frame 1).
+ */
+function inputArgs(video: string): string[] {
+  if (!statSync(video, { throwIfNoEntry: false })?.isDirectory()) return ['-i', video];
+  const counts = new Map<string, number>();
+  for (const name of readdirSync(video)) {
+    const ext = path.extname(name).toLowerCase();
+    if (IMAGE_EXTENSIONS.includes(ext)) counts.set(path.extname(name), (counts.get(path.extname(name)) ?? 0) + 1);
+  }
+  const ext = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (!ext) throw new Error(`${video} is a folder without images (${IMAGE_EXTENSIONS.join(', ')})`);
+  return ['-pattern_type', 'glob', '-i', path.join(video, `*${ext}`)];
+}
+
+/**
+ * Every decoded picture of a video (or of a folder of images) as JPEG, in order (`-fps_mode passthrough`: no frame is
  * dropped or duplicated to fit the header's rate), keeping only those `want` accepts and stopping
  * after `last`. The stream is pulled, so ffmpeg waits while the caller analyses.
  */
 export async function* decodeFrames(video: string, opts: { want?: (frame: number) => boolean; last?: number } = {}): AsyncGenerator<VideoFrame> {
-  const args = ['-v', 'error', '-nostdin', '-i', video, '-map', '0:v:0', '-fps_mode', 'passthrough'];
+  const args = ['-v', 'error', '-nostdin', ...inputArgs(video), '-map', '0:v:0', '-fps_mode', 'passthrough'];
   if (opts.last !== undefined) args.push('-frames:v', String(opts.last));
   args.push('-c:v', 'mjpeg', '-q:v', '2', '-f', 'image2pipe', 'pipe:1');
   const ffmpeg = spawn(FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
