@@ -47,8 +47,8 @@ function countBy(values: string[]): Record<string, number> {
 }
 
 /**
- * `vigil eval detect`: the detections the product reports (what goes to ai.detections: those of
- * confirmed tracks, after the class thresholds) scored against the ground truth, frame by frame.
+ * `vigil eval detect`: the detections the product reports (the analyzer's FrameAnalysis.detections,
+ * which the inference role publishes to ai.detections) scored against the ground truth, frame by frame.
  * The sweep and AP50 rank those same reported detections by score: they show what raising a
  * threshold would give (to see lower thresholds, lower them in the configuration).
  */
@@ -87,7 +87,10 @@ export interface TrackRunOptions extends VideoRunOptions {
   saveTracks?: string;
 }
 
-/** `vigil eval track`: MOT metrics of the product's tracks (or of a given result file). */
+/**
+ * `vigil eval track`: MOT metrics of the product's tracks (the reported detections that carry a
+ * track_id), or of a given result file.
+ */
 export async function evalTrack(opts: TrackRunOptions) {
   const seq = openSequence(opts);
   let predicted: Frames<TrackBox>;
