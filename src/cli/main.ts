@@ -22,8 +22,8 @@ if (!command) {
   console.error(name && name !== '--help' && name !== '-h' ? `vigil: unknown command '${name}'\n\n${usage()}` : usage());
   process.exit(name && name !== '--help' && name !== '-h' ? 2 : 0);
 }
-// stdout of `vigil eval` is its JSON result: logs go to stderr
-if (name === 'eval') process.env.VIGIL_LOG_STDERR ??= '1';
+// stdout of `vigil eval` and `vigil bench` is their JSON result: logs go to stderr
+if (name === 'eval' || name === 'bench') process.env.VIGIL_LOG_STDERR ??= '1';
 try {
   await (await command.load()).main(rest);
 } catch (e) {

@@ -1,0 +1,142 @@
+import type { FrameAnalysis, Ran } from '../src/vision/analyzer.ts';
+import { percentile } from './detector.ts';
+
+const round = (n: number, places = 3): number => Math.round(n * 10 ** places) / 10 ** places;
+
+export interface RunStats {
+  frames: number;
+  detector_runs: Record<Ran, number>;
+  /** frames the motion gate kept from the detector */
+  skipped_share: number;
+  /** mean share of the frame's source pixels the detector looked at (full frame 1, crop its area, none 0) */
+  analysed_area_share: number;
+  /** mean share of the frame a crop covered */
+  crop_area_share: number | null;
+}
+
+/** What the detector was asked about each analysed frame: the full frame, a crop, or nothing. */
+export class RunTally {
+  private frames = 0;
+  private readonly runs: Record<Ran, number> = { full: 0, crop: 0, none: 0 };
+  private area = 0;
+  private cropArea = 0;
+
+  add(a: Pick<FrameAnalysis, 'ran' | 'region' | 'width' | 'height'>): void {
+    this.frames++;
+    this.runs[a.ran]++;
+    if (a.ran === 'full') this.area += 1;
+    if (a.ran === 'crop' && a.region) {
+      const [x1, y1, x2, y2] = a.region;
+      const share = ((x2 - x1) * (y2 - y1)) / (a.width * a.height);
+      this.area += share;
+      this.cropArea += share;
+    }
+  }
+
+  summary(): RunStats {
+    const n = this.frames;
+    return {
+      frames: n,
+      detector_runs: { ...this.runs },
+      skipped_share: n > 0 ? round(this.runs.none / n) : 0,
+      analysed_area_share: n > 0 ? round(this.area / n) : 0,
+      crop_area_share: this.runs.crop > 0 ? round(this.cropArea / this.runs.crop) : null,
+    };
+  }
+}
+
+export type DropCause = 'lane' | 'queue_full' | 'stale';
+
+export interface StepSummary {
+  cameras: number;
+  offered: number;
+  analysed: number;
+  /** lane: a newer frame of the camera pushed it out before analysis; queue_full / stale: the pool gave up on it */
+  dropped: Record<DropCause, number>;
+  dropped_share: number;
+  failed: number;
+  /** offered but neither analysed, dropped nor failed when the step was summarised */
+  unfinished: number;
+  /** offer → analysis done; thirds: frames offered in the first / last third of the step (growth = falling behind) */
+  latency_ms: { p50: number; p99: number; max: number; p50_first_third: number; p50_last_third: number } | null;
+  runs: RunStats;
+}
+
+/** A step is sustainable when (almost) nothing is dropped and latency does not grow across it. */
+export const MAX_DROPPED_SHARE = 0.01;
+export const MAX_LATENCY_GROWTH_MS = 250;
+
+export function sustainable(s: StepSummary): boolean {
+  if (s.offered === 0 || s.dropped_share > MAX_DROPPED_SHARE) return false;
+  return !s.latency_ms || s.latency_ms.p50_last_third - s.latency_ms.p50_first_third <= MAX_LATENCY_GROWTH_MS;
+}
+
+/**
+ * The outcome of every frame offered during one measured step of the capacity bench. Outcomes
+ * are attributed to the step the frame was offered in, even when they arrive after it ended.
+ */
+export class StepTally {
+  private offered = 0;
+  private analysed = 0;
+  private failed = 0;
+  private readonly dropped: Record<DropCause, number> = { lane: 0, queue_full: 0, stale: 0 };
+  private readonly latencies: { offeredAt: number; ms: number }[] = [];
+  private readonly runs = new RunTally();
+  private lastOffer: number;
+
+  constructor(readonly cameras: number, private readonly startedAt: number) {
+    this.lastOffer = startedAt;
+  }
+
+  offer(at: number): void {
+    this.offered++;
+    this.lastOffer = Math.max(this.lastOffer, at);
+  }
+
+  done(offeredAt: number, finishedAt: number, analysis: Pick<FrameAnalysis, 'ran' | 'region' | 'width' | 'height'>): void {
+    this.analysed++;
+    this.latencies.push({ offeredAt, ms: finishedAt - offeredAt });
+    this.runs.add(analysis);
+  }
+
+  drop(cause: DropCause): void {
+    this.dropped[cause]++;
+  }
+
+  fail(): void {
+    this.failed++;
+  }
+
+  summary(): StepSummary {
+    const dropped = this.dropped.lane + this.dropped.queue_full + this.dropped.stale;
+    return {
+      cameras: this.cameras,
+      offered: this.offered,
+      analysed: this.analysed,
+      dropped: { ...this.dropped },
+      dropped_share: this.offered > 0 ? round(dropped / this.offered) : 0,
+      failed: this.failed,
+      unfinished: this.offered - this.analysed - dropped - this.failed,
+      latency_ms: this.latencySummary(),
+      runs: this.runs.summary(),
+    };
+  }
+
+  private latencySummary(): StepSummary['latency_ms'] {
+    if (this.latencies.length === 0) return null;
+    const third = (this.lastOffer - this.startedAt) / 3;
+    const p50Of = (keep: (offeredAt: number) => boolean): number => median(this.latencies.filter((l) => keep(l.offeredAt)).map((l) => l.ms));
+    const all = this.latencies.map((l) => l.ms).sort((a, b) => a - b);
+    return {
+      p50: Math.round(percentile(all, 50)),
+      p99: Math.round(percentile(all, 99)),
+      max: Math.round(all[all.length - 1]!),
+      p50_first_third: p50Of((t) => t < this.startedAt + third),
+      p50_last_third: p50Of((t) => t >= this.lastOffer - third),
+    };
+  }
+}
+
+function median(values: number[]): number {
+  return Math.round(percentile([...values].sort((a, b) => a - b), 50));
+}
