@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchArchiveSync } from '../../bench/archive-sync.ts';
 import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
+import { benchCapacity } from '../../bench/capacity.ts';
 import { benchDetector } from '../../bench/detector.ts';
 import { benchFaceSearch } from '../../bench/face-search.ts';
 import { benchFaces } from '../../bench/faces.ts';
@@ -33,7 +34,10 @@ export async function main(argv: string[]): Promise<void> {
       channels: { type: 'string', default: '1,8,16' },
       'detector-workers': { type: 'string', default: '1,2' },
       'motion-fps': { type: 'string', default: '1' },
+      'capacity-vtest': { type: 'string', default: '4,8,12,16,24,32' },
+      'capacity-mixed': { type: 'string', default: '8,16,24,32,48' },
       'face-sizes': { type: 'string', default: '10000,100000' },
+      'face-ef': { type: 'string', default: '40,100,200,400' },
       only: { type: 'string' },
     },
   });
@@ -76,6 +80,11 @@ export async function main(argv: string[]): Promise<void> {
     if (sample.source === 'vtest') result.motion = await benchMotion({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, fps: Number(values['motion-fps']), staticSeconds: 60 });
     else console.error('skipping motion: the vtest sample clip not found');
   }
+  if (want('capacity')) {
+    if (sample.source === 'vtest') {
+      result.capacity = await benchCapacity({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, cameras: { vtest: list(values['capacity-vtest']!), mixed: list(values['capacity-mixed']!) }, warmupSeconds: 5, measureSeconds: seconds });
+    } else console.error('skipping capacity: the vtest sample clip not found');
+  }
   if (want('faces')) {
     if (sample.source === 'vtest') {
       console.error('face pipeline per person on vtest person crops');
@@ -86,7 +95,7 @@ export async function main(argv: string[]): Promise<void> {
   if (want('face-search')) {
     const { dim } = configSchema.parse({}).faces;
     console.error(`face search on PGlite: ${values['face-sizes']} embeddings of ${dim} dimensions`);
-    result.face_search = await benchFaceSearch({ dim, sizes: list(values['face-sizes']!), sightingsPerIdentity: 10, latencyQueries: 200, recallQueries: 30, insertRows: 300, efSearch: 40 });
+    result.face_search = await benchFaceSearch({ dim, sizes: list(values['face-sizes']!), sightingsPerIdentity: 10, latencyQueries: 200, recallQueries: 100, insertRows: 300, efSearch: list(values['face-ef']!) });
   }
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
