@@ -1,8 +1,6 @@
-import os from 'node:os';
 import type { LoadedConfig } from '../config/load.ts';
-import { CameraAnalyzer, detectorFilter } from '../vision/analyzer.ts';
-import { createDetectorPool } from '../vision/pool.ts';
-import { Tracker, trackerOptions } from '../vision/tracker.ts';
+import { createAnalysisPool, createCameraAnalyzer } from '../vision/analysis-setup.ts';
+import type { CameraAnalyzer } from '../vision/analyzer.ts';
 
 export interface ProductAnalyzer {
   analyzer: CameraAnalyzer;
@@ -19,23 +17,13 @@ export interface ProductAnalyzer {
  * motion mask.
  */
 export async function openProductAnalyzer(loaded: LoadedConfig, cameraId?: string): Promise<ProductAnalyzer> {
-  const { detection, motion, tracking } = loaded.config;
+  const { detection } = loaded.config;
   const camera = cameraId === undefined ? undefined : loaded.cameras.find((c) => c.id === cameraId);
   if (cameraId !== undefined && !camera) throw new Error(`camera ${cameraId} is not in ${loaded.source}`);
-  const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
-  const workers = detection.workers ?? os.availableParallelism();
-  const pool = await createDetectorPool({ model: detection.model, settings: { onnx: detection.onnx, triton: detection.triton }, workers, ...detectorFilter(filter, detection.score_floor) });
-  const analyzer = new CameraAnalyzer({
-    cameraId: cameraId ?? 'eval',
-    detect: (jpeg, opts, frame) => pool.detect(jpeg, opts, frame),
-    motion,
-    mask: camera?.motionMask,
-    tracker: new Tracker(trackerOptions(tracking)),
-    filter,
-    uncertainMin: detection.uncertain_min,
-  });
+  const pool = await createAnalysisPool(loaded.config);
   return {
-    analyzer, workers,
+    analyzer: createCameraAnalyzer(loaded.config, pool, cameraId ?? 'eval', camera?.motionMask),
+    workers: pool.size,
     thresholds: { default_threshold: detection.default_threshold, thresholds: detection.thresholds, score_floor: detection.score_floor },
     close: () => pool.close(),
   };

@@ -1,13 +1,12 @@
-import os from 'node:os';
 import { trackSnapshotKey } from '../analytics/track-events.ts';
 import type { ResolvedCamera } from '../config/load.ts';
 import { metrics } from '../core/metrics.ts';
 import { TOPICS, type DetectionMessage, type FrameMessage } from '../core/types.ts';
-import { CameraAnalyzer, detectorFilter, type FrameAnalysis } from '../vision/analyzer.ts';
+import { createAnalysisPool, createCameraAnalyzer } from '../vision/analysis-setup.ts';
+import type { CameraAnalyzer, FrameAnalysis } from '../vision/analyzer.ts';
 import { BadFrameError } from '../vision/motion/detector.ts';
 import { FrameLane } from '../vision/frame-lane.ts';
-import { createDetectorPool, DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
-import { Tracker, trackerOptions } from '../vision/tracker.ts';
+import { DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
 import { TrainingCapture } from '../vision/training-capture.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
@@ -49,29 +48,22 @@ interface CameraPipeline {
  * camera's next frame is analysed as usual.
  */
 export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []): Promise<RunningRole> {
-  const { detection, tracking, motion, training } = ctx.loaded.config;
+  const { detection, training } = ctx.loaded.config;
   const log = ctx.log.child({ component: 'inference' });
   const cameras = new Map(ctx.loaded.cameras.filter((c) => c.detect).map((c) => [c.id, c]));
   ctx.health.set('inference', 'starting', 'loading detector');
-  const workers = detection.workers ?? os.availableParallelism();
-  const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
-  const pool: DetectorPool = await createDetectorPool({
-    model: detection.model, workers,
-    settings: { onnx: detection.onnx, triton: detection.triton },
-    // the analyzer applies the class thresholds; the detector reports down to the floor (tracking, uncertain frames)
-    ...detectorFilter(filter, detection.score_floor),
+  const pool: DetectorPool = await createAnalysisPool(ctx.loaded.config, {
     maxQueuePerCamera: detection.queue_per_camera,
     deadlineMs: detection.max_frame_age_seconds * 1000,
     maxBatch: detection.batch_size,
   });
-  log.info({ workers, model: detection.model }, 'detector ready');
+  log.info({ workers: pool.size, model: detection.model }, 'detector ready');
   const capture = new TrainingCapture(ctx.objects, { ...training, min_confidence: detection.uncertain_min }, log);
 
   const pipelines = new Map<string, CameraPipeline>();
   const pipelineFor = (camera: ResolvedCamera): CameraPipeline => {
     let p = pipelines.get(camera.id);
     if (!p) {
-      const tracker = new Tracker(trackerOptions(tracking));
       p = {
         lane: new FrameLane<FrameMessage>(
           detection.queue_per_camera,
@@ -82,9 +74,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
           },
           (frame, err) => log.error({ camera: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'detections of a frame not delivered'),
         ),
-        analyzer: new CameraAnalyzer({
-          cameraId: camera.id, detect: pool.detect.bind(pool), motion, mask: camera.motionMask, tracker, filter, uncertainMin: detection.uncertain_min,
-        }),
+        analyzer: createCameraAnalyzer(ctx.loaded.config, pool, camera.id, camera.motionMask),
         snapshotted: new Set(),
       };
       pipelines.set(camera.id, p);
@@ -123,9 +113,8 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     const capturedAt = new Date(frame.timestamp);
     const analysis = await analyse(camera, frame, capturedAt);
     if (!analysis) return;
-    // seed §5.3: every published detection carries its track (events are per track); the analyzer
-    // may also report a confident detection whose track is not confirmed yet: it waits for its id
-    const tracked = analysis.detections.filter((d) => d.track_id !== undefined);
+    // seed §5.3: every published detection carries its track (events are per track)
+    const tracked = analysis.detections;
     if (analysis.ran !== 'none') {
       metrics.inferenceDuration.observe({ model: detection.model }, analysis.inferenceMs / 1000);
       for (const d of tracked) metrics.detections.inc({ model: detection.model, class: d.class });

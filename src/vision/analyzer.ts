@@ -128,23 +128,12 @@ export class CameraAnalyzer {
     for (const t of tracked.ended) this.moved.delete(t.trackId);
     return {
       width: motion.width, height: motion.height,
-      detections: this.reported(fresh, tracked.detections, motion),
+      detections: tracked.detections.filter((d) => this.moved.has(d.track_id!)),
       uncertain: fresh.filter((d) => d.confidence >= this.opts.uncertainMin && d.confidence < classThreshold(filter, d.class)),
       ended: tracked.ended, improved: tracked.improved,
       motion: { regions: motion.regions, ratio: motion.ratio },
       ...plan, inferenceMs,
     };
-  }
-
-  /**
-   * Confirmed tracks seen moving, plus confident moving detections the tracker has not confirmed
-   * yet (a track's first frame: at 1 fps that is a whole second of a walker).
-   */
-  private reported(fresh: readonly Detection[], tracked: readonly Detection[], motion: MotionResult): Detection[] {
-    const { filter } = this.opts;
-    const inTracks = new Set(tracked.map((d) => key(d.bbox)));
-    const unconfirmed = fresh.filter((d) => !inTracks.has(key(d.bbox)) && d.confidence >= classThreshold(filter, d.class) && this.moving(d, motion));
-    return [...tracked.filter((d) => this.moved.has(d.track_id!)), ...unconfirmed];
   }
 
   /** Whether `d` overlaps motion (always when gating is off; never on a frame that relearnt the background). */

@@ -19,10 +19,10 @@ describe('prepareModelInput', () => {
   });
 
   it('names the cause of bad frames', async () => {
-    await expect(prepareModelInput(Buffer.alloc(0), 64)).rejects.toThrow(/empty frame/);
+    await expect(prepareModelInput(Buffer.alloc(0), 64)).rejects.toThrow(/empty image \(0 bytes\)/);
     await expect(prepareModelInput(Buffer.from('not a jpeg'), 64)).rejects.toThrow(/not a decodable image/);
     const huge = await sharp({ create: { width: 9000, height: 16, channels: 3, background: 'black' } }).jpeg().toBuffer();
-    await expect(prepareModelInput(huge, 64)).rejects.toThrow(/frame too large \(9000x16/);
+    await expect(prepareModelInput(huge, 64)).rejects.toThrow(/image too large \(9000x16/);
   });
 });
 

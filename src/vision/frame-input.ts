@@ -28,21 +28,38 @@ export function clampRegion(region: BBox, width: number, height: number): { left
   return { left, top, width: right - left, height: bottom - top };
 }
 
+export interface ImageHeader {
+  width: number;
+  height: number;
+  format: string;
+}
+
+/**
+ * Reads only an image's header and refuses, by name, what cannot be analysed: 0 bytes, not
+ * decodable, larger than MAX_FRAME_SIDE per side (refused before any pixel is decoded).
+ * `fail` builds the caller's error type from the reason.
+ */
+export async function readImageHeader(image: Uint8Array, fail: (reason: string) => Error = (r) => new Error(r)): Promise<ImageHeader> {
+  if (image.length === 0) throw fail('empty image (0 bytes)');
+  let meta: Metadata;
+  try {
+    // without lifting the pixel cap sharp would name the cap instead of the size
+    meta = await sharp(image, { limitInputPixels: false }).metadata();
+  } catch {
+    throw fail('not a decodable image');
+  }
+  const { width, height, format } = meta;
+  if (!width || !height) throw fail('not a decodable image');
+  if (width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE) throw fail(`image too large (${width}x${height}, max side ${MAX_FRAME_SIDE})`);
+  return { width, height, format };
+}
+
 /**
  * Decodes a JPEG, optionally crops `region` (source pixels), and letterboxes the result into a
  * model's square RGB input. Throws a named error for undecodable or oversized images.
  */
 export async function prepareModelInput(jpeg: Uint8Array, size: number, region?: BBox): Promise<ModelInput> {
-  if (jpeg.length === 0) throw new Error('empty frame (0 bytes)');
-  let meta: Metadata;
-  try {
-    meta = await sharp(jpeg).metadata();
-  } catch {
-    throw new Error('not a decodable image');
-  }
-  const { width, height } = meta;
-  if (!width || !height) throw new Error('not a decodable image');
-  if (width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE) throw new Error(`frame too large (${width}x${height}, max side ${MAX_FRAME_SIDE})`);
+  const { width, height } = await readImageHeader(jpeg);
   const crop = region ? clampRegion(region, width, height) : undefined;
   const area = crop ?? { left: 0, top: 0, width, height };
   const lb = letterbox(area.width, area.height, size);

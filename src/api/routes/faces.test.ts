@@ -131,7 +131,7 @@ describe('face search routes', () => {
       [Buffer.alloc(0), /empty/],
       [Buffer.from('this is not an image at all'), /not a decodable image/],
       [await image(64, 'gif'), /gif image; send a JPEG or PNG/],
-      [pngHeaderOnly(20000, 20000), /20000x20000 px; the limit is 8192 px per side/],
+      [pngHeaderOnly(20000, 20000), /image too large \(20000x20000, max side 8192\)/],
     ];
     for (const [payload, reason] of cases) {
       const res = await post(payload, 'image/jpeg');

@@ -3,9 +3,8 @@
  * photo or by a stored face, and name the identities faces are grouped into.
  */
 import type { FastifyInstance } from 'fastify';
-import sharp, { type Metadata } from 'sharp';
 import { z } from 'zod';
-import { MAX_FRAME_SIDE } from '../../vision/frame-input.ts';
+import { readImageHeader } from '../../vision/frame-input.ts';
 import { BadImageError, NoFaceError, type FaceEmbedder } from '../../vision/faces/types.ts';
 import { FaceDimensionError, type FaceIdentityRow, type FaceMatch, type FaceSearchOptions } from '../../store/repositories/faces.ts';
 import { InvalidCursorError, type Repositories } from '../../store/repositories/types.ts';
@@ -91,17 +90,8 @@ export function multipartFile(body: Buffer, contentType: string): Buffer {
 
 /** Reads only the image header: a 20000×20000 upload is refused without decoding its pixels. */
 async function checkImage(image: Buffer): Promise<void> {
-  if (image.length === 0) throw badRequest('the upload is empty (0 bytes)');
-  let meta: Metadata;
-  try {
-    // header only; without the pixel cap sharp would name the cap instead of the size
-    meta = await sharp(image, { limitInputPixels: false }).metadata();
-  } catch {
-    throw badRequest('the upload is not a decodable image');
-  }
-  if (meta.format !== 'jpeg' && meta.format !== 'png') throw badRequest(`the upload is a ${meta.format} image; send a JPEG or PNG`);
-  const { width = 0, height = 0 } = meta;
-  if (width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE) throw badRequest(`the image is ${width}x${height} px; the limit is ${MAX_FRAME_SIDE} px per side`);
+  const { format } = await readImageHeader(image, (reason) => badRequest(`the upload is refused: ${reason}`));
+  if (format !== 'jpeg' && format !== 'png') throw badRequest(`the upload is a ${format} image; send a JPEG or PNG`);
 }
 
 export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {

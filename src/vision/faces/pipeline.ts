@@ -1,7 +1,7 @@
-import sharp, { type Metadata } from 'sharp';
+import sharp from 'sharp';
 import type { BBox } from '../../core/types.ts';
 import { initWasmBackend } from '../detectors/tfjs-wasm.ts';
-import { clampRegion, MAX_FRAME_SIDE } from '../frame-input.ts';
+import { clampRegion, readImageHeader } from '../frame-input.ts';
 import { loadDescriptorModel, type DescriptorModel } from './descriptors.ts';
 import { FaceBoxes, type RawFace } from './faceboxes.ts';
 import { frontalness, laplacianVariance, QUALITY_SIDE, qualityScore } from './quality.ts';
@@ -33,19 +33,7 @@ interface Raster {
 }
 
 /** Checks a JPEG/PNG before decoding: size limit and decodability, as named BadImageErrors. */
-async function imageSize(jpeg: Uint8Array): Promise<{ width: number; height: number }> {
-  if (jpeg.length === 0) throw new BadImageError('empty image (0 bytes)');
-  let meta: Metadata;
-  try {
-    meta = await sharp(jpeg).metadata();
-  } catch {
-    throw new BadImageError('not a decodable image');
-  }
-  const { width, height } = meta;
-  if (!width || !height) throw new BadImageError('not a decodable image');
-  if (width > MAX_FRAME_SIDE || height > MAX_FRAME_SIDE) throw new BadImageError(`image too large (${width}x${height}, max side ${MAX_FRAME_SIDE})`);
-  return { width, height };
-}
+const imageSize = (jpeg: Uint8Array): Promise<{ width: number; height: number }> => readImageHeader(jpeg, (reason) => new BadImageError(reason));
 
 async function decode(jpeg: Uint8Array, area: { left: number; top: number; width: number; height: number }, scale: number): Promise<Raster> {
   const width = Math.max(1, Math.round(area.width * scale));

@@ -81,7 +81,7 @@ describe('MotionDetector', () => {
   it('rejects bad frames by name and keeps working', async () => {
     const det = new MotionDetector(opts);
     await det.update(await scene(1), 0);
-    await expect(det.update(new Uint8Array(0), 1000)).rejects.toThrow(new BadFrameError('empty frame (0 bytes)'));
+    await expect(det.update(new Uint8Array(0), 1000)).rejects.toThrow(new BadFrameError('empty image (0 bytes)'));
     await expect(det.update(Buffer.from('not a jpeg at all'), 1000)).rejects.toThrow(/not a decodable image/);
     const good = await scene(2);
     await expect(det.update(good.subarray(0, good.length / 2), 1000)).rejects.toThrow(BadFrameError);

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { BBox } from '../../core/types.ts';
-import { MAX_FRAME_SIDE } from '../frame-input.ts';
+import { readImageHeader } from '../frame-input.ts';
 import { BackgroundModel } from './background.ts';
 import { connectedBoxes, dilate, mergeNearby } from './components.ts';
 import { rasterisePolygons, type Polygon } from './mask.ts';
@@ -93,16 +93,7 @@ export class MotionDetector {
 
   /** JPEG → blurred grayscale at the analysis width; named errors for frames that cannot be read. */
   private async decode(jpeg: Uint8Array): Promise<{ gray: Uint8Array; w: number; h: number; srcW: number; srcH: number }> {
-    if (jpeg.length === 0) throw new BadFrameError('empty frame (0 bytes)');
-    let srcW: number | undefined;
-    let srcH: number | undefined;
-    try {
-      ({ width: srcW, height: srcH } = await sharp(jpeg).metadata());
-    } catch {
-      throw new BadFrameError('not a decodable image');
-    }
-    if (!srcW || !srcH) throw new BadFrameError('not a decodable image');
-    if (srcW > MAX_FRAME_SIDE || srcH > MAX_FRAME_SIDE) throw new BadFrameError(`frame too large (${srcW}x${srcH}, max side ${MAX_FRAME_SIDE})`);
+    const { width: srcW, height: srcH } = await readImageHeader(jpeg, (reason) => new BadFrameError(reason));
     const w = Math.min(this.opts.width, srcW);
     try {
       const { data, info } = await sharp(jpeg).greyscale().resize({ width: w }).blur(1).raw().toBuffer({ resolveWithObject: true });

@@ -1,0 +1,41 @@
+import os from 'node:os';
+import type { Config } from '../config/schema.ts';
+import { CameraAnalyzer, detectorFilter } from './analyzer.ts';
+import type { DetectionFilter } from './filter.ts';
+import type { Polygon } from './motion/mask.ts';
+import { createDetectorPool, type DetectorPool, type DetectorPoolOptions } from './pool.ts';
+import { Tracker, trackerOptions } from './tracker.ts';
+
+/** The reported classes and thresholds of the `detection` section. */
+export function reportFilter(detection: Config['detection']): DetectionFilter {
+  return { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
+}
+
+/**
+ * The detector pool behind the analyzers, from the configuration: the configured model, asked
+ * for every score down to the floor (the analyzer applies the class thresholds). `extra` adds the
+ * live-only settings (per-camera queues, deadline, batching).
+ */
+export function createAnalysisPool(config: Config, extra: Partial<DetectorPoolOptions> = {}): Promise<DetectorPool> {
+  const { detection } = config;
+  return createDetectorPool({
+    model: detection.model,
+    workers: detection.workers ?? os.availableParallelism(),
+    settings: { onnx: detection.onnx, triton: detection.triton },
+    ...detectorFilter(reportFilter(detection), detection.score_floor),
+    ...extra,
+  });
+}
+
+/** One camera's analyzer (motion gate → pool → tracker → thresholds), as the inference role and `vigil eval` run it. */
+export function createCameraAnalyzer(config: Config, pool: DetectorPool, cameraId: string, mask?: readonly Polygon[]): CameraAnalyzer {
+  return new CameraAnalyzer({
+    cameraId,
+    detect: pool.detect.bind(pool),
+    motion: config.motion,
+    mask,
+    tracker: new Tracker(trackerOptions(config.tracking)),
+    filter: reportFilter(config.detection),
+    uncertainMin: config.detection.uncertain_min,
+  });
+}
