@@ -9,11 +9,13 @@ const at = (s: number): Date => new Date(Date.UTC(2025, 0, 1, 12, 0, 0) + s * 10
 const person = (bbox: BBox, confidence = 0.8): Detection => ({ class: 'person', confidence, bbox });
 /** a 40x120 person whose left edge is at x */
 const walker = (x: number, y = 300, confidence = 0.8): Detection => person([x, y, x + 40, y + 120], confidence);
+/** most cases check confirmation after two hits; the product default (1) is covered on its own */
+const twoHits = { minHits: 2 };
 const idsOf = (ds: readonly Detection[]): (number | undefined)[] => ds.map((d) => d.track_id);
 
 describe('Tracker', () => {
   it('follows one person walking at 1 fps (more than their width per frame) as one track', () => {
-    const t = new Tracker();
+    const t = new Tracker(twoHits);
     const ids = new Set<number | undefined>();
     for (let s = 0; s < 10; s++) {
       const { detections } = t.update(at(s), [walker(100 + 70 * s)]);
@@ -36,12 +38,12 @@ describe('Tracker', () => {
   });
 
   it('drops a tentative track missed once and never starts tracks from weak detections', () => {
-    const t = new Tracker();
+    const t = new Tracker(twoHits);
     t.update(at(0), [walker(500)]);
     t.update(at(1), []); // the blip is gone: its tentative track dies
     expect(t.update(at(2), [walker(500)]).detections).toEqual([]);
     // below newTrackThreshold: continues tracks but starts none
-    const weak = new Tracker();
+    const weak = new Tracker(twoHits);
     for (let s = 0; s < 5; s++) expect(weak.update(at(s), [walker(100, 300, 0.3)]).detections).toEqual([]);
   });
 
@@ -65,7 +67,7 @@ describe('Tracker', () => {
 
   it('re-finds a lost track within the budget, ends it after, in seconds or frame intervals', () => {
     // 1 fps: budget max(2 s, 3 × 1 s) = 3 s
-    const t = new Tracker();
+    const t = new Tracker(twoHits);
     t.update(at(0), [walker(100)]);
     const id = t.update(at(1), [walker(100)]).detections[0]!.track_id;
     t.update(at(2), []);
@@ -79,7 +81,7 @@ describe('Tracker', () => {
     expect(t.update(at(10), [walker(100)]).detections[0]!.track_id).not.toBe(id);
 
     // 7 fps: budget max(2 s, 3 / 7 s) = 2 s
-    const fast = new Tracker();
+    const fast = new Tracker(twoHits);
     for (let f = 0; f < 5; f++) fast.update(at(f / 7), [walker(100)]);
     let endedAt: number | undefined;
     for (let f = 5; f < 40 && endedAt === undefined; f++) if (fast.update(at(f / 7), []).ended.length > 0) endedAt = f;
@@ -88,7 +90,7 @@ describe('Tracker', () => {
   });
 
   it('keeps two people crossing each other at 1 fps as two tracks', () => {
-    const t = new Tracker();
+    const t = new Tracker(twoHits);
     const seen = new Map<number, number[]>(); // track id -> x positions
     for (let s = 0; s < 9; s++) {
       const a = 100 + 60 * s; // walks right
@@ -104,7 +106,7 @@ describe('Tracker', () => {
   });
 
   it('follows a walker sampled at irregular times as one track', () => {
-    const t = new Tracker();
+    const t = new Tracker(twoHits);
     const ids = new Set<number | undefined>();
     for (const s of [0, 0.3, 1.5, 1.7, 3.2, 3.3, 4.9, 6, 6.1, 8]) for (const d of t.update(at(s), [walker(100 + 60 * s)]).detections) ids.add(d.track_id);
     expect(ids.size).toBe(1);
@@ -112,7 +114,7 @@ describe('Tracker', () => {
   });
 
   it('never associates across classes', () => {
-    const t = new Tracker();
+    const t = new Tracker(twoHits);
     t.update(at(0), [walker(100)]);
     const id = t.update(at(1), [walker(100)]).detections[0]!.track_id;
     const car: Detection = { class: 'car', confidence: 0.9, bbox: [100, 300, 140, 420] };
@@ -124,7 +126,7 @@ describe('Tracker', () => {
   });
 
   it('reports improved confidence and the best box', () => {
-    const t = new Tracker();
+    const t = new Tracker(twoHits);
     t.update(at(0), [walker(100, 300, 0.6)]);
     expect(t.update(at(1), [walker(110, 300, 0.55)]).improved).toEqual([]);
     const { improved } = t.update(at(2), [walker(120, 300, 0.9)]);
@@ -153,7 +155,7 @@ describe.skipIf(!hasPets09Gt)('Tracker on PETS09-S2L1 ground truth with detector
     const gt = readGroundTruth(PETS09_GT, 'mot15');
     let seed = 1;
     const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const tracker = new Tracker();
+    const tracker = new Tracker(twoHits);
     const out: Frames<TrackBox> = new Map();
     const frames = [...gt.keys()].sort((a, b) => a - b).filter((f) => (f - 1) % step === 0);
     for (const f of frames) {

@@ -46,7 +46,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   newTrackThreshold: 0.5,
   matchIou: 0.2,
   lowMatchIou: 0.5,
-  minHits: 2,
+  minHits: 1,
   lostSeconds: 2,
   lostFrames: 3,
 };
