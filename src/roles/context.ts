@@ -14,6 +14,8 @@ import type { Store } from '../store/port.ts';
 import { createRepositories } from '../store/repositories/index.ts';
 import type { FaceStoreOptions } from '../store/repositories/faces.ts';
 import type { Repositories } from '../store/repositories/types.ts';
+import { createFaceEmbedder } from '../vision/faces/embedder.ts';
+import { sharedFaceEmbedder, type SharedFaceEmbedder } from '../vision/faces/shared-embedder.ts';
 
 /** Everything a role may touch: the ports, config, health and the live camera states. */
 export interface RoleContext {
@@ -27,6 +29,8 @@ export interface RoleContext {
   cameraStatus: Map<string, CameraStatus>;
   /** where each camera's live HLS and RTP are (filled by the edge role) */
   liveFeeds: LiveFeeds;
+  /** the process's one face worker (photo search and the face stage), started on first use */
+  faceEmbedder: SharedFaceEmbedder;
 }
 
 // Frames are ~100 kB each: keep only a short window of them in memory (recording is the durable log).
@@ -40,16 +44,19 @@ export function faceStoreOptions(config: Config): FaceStoreOptions {
 export async function openContext(loaded: LoadedConfig, log: Logger): Promise<RoleContext> {
   for (const dir of Object.values(loaded.paths)) mkdirSync(dir, { recursive: true });
   const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
+  const { faces } = loaded.config;
   return {
     loaded, log, health: new Health(), store, repos: createRepositories(store, { faces: faceStoreOptions(loaded.config) }),
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
     objects: createDiskObjects(loaded.paths.objectsDir),
     cameraStatus: new Map(),
     liveFeeds: new LiveFeeds(),
+    faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),
   };
 }
 
 export async function closeContext(ctx: RoleContext): Promise<void> {
+  await ctx.faceEmbedder.close();
   await ctx.bus.close();
   await ctx.store.close();
 }

@@ -17,6 +17,7 @@ import type { RoleContext, RunningRole } from '../../src/roles/context.ts';
 import { startInference, type AnalysedFrameEvent } from '../../src/roles/inference.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { Repositories } from '../../src/store/repositories/types.ts';
+import { sharedFaceEmbedder } from '../../src/vision/faces/shared-embedder.ts';
 import { until } from '../fixtures/until.ts';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../.cache/samples/vtest.avi');
@@ -60,6 +61,7 @@ async function startRole(dir: string, detection: Record<string, unknown>): Promi
     loaded, log: pino({ level: 'info', base: undefined }, sink), health: new Health(), bus: createMemoryBus(),
     store: {} as Store, repos: {} as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
     cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
+    faceEmbedder: sharedFaceEmbedder(() => Promise.reject(new Error('faces are not part of this test'))),
   };
   const hooked: AnalysedFrameEvent[] = [];
   const published: DetectionMessage[] = [];

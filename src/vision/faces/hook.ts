@@ -3,12 +3,11 @@ import type { Config } from '../../config/schema.ts';
 import type { RoleContext, RunningRole } from '../../roles/context.ts';
 import type { AnalysedFrameEvent, FrameHook } from '../../roles/inference.ts';
 import { FaceTrackCollector, type TrackFaceSink } from './collector.ts';
-import { createFaceEmbedder } from './embedder.ts';
 import type { FaceEmbedder } from './types.ts';
 
 export interface FaceHook {
   hook: FrameHook;
-  /** stores the best face of every open track, then stops the embedder */
+  /** stores the best face of every open track (the embedder stays open: its creator closes it) */
   close(): Promise<void>;
 }
 
@@ -42,7 +41,6 @@ export function createFaceHook(opts: { config: Config['faces']; embedder: FaceEm
     },
     async close() {
       await Promise.all([...storing, ...[...collectors.values()].map((c) => c.flush())]);
-      await embedder.close();
     },
   };
 }
@@ -50,7 +48,8 @@ export function createFaceHook(opts: { config: Config['faces']; embedder: FaceEm
 /** The face stage of the inference role: its hook, and a role entry that flushes it on stop (after inference). */
 export async function startFaceStage(ctx: RoleContext): Promise<{ hook: FrameHook; role: RunningRole }> {
   const config = ctx.loaded.config.faces;
-  const embedder = await createFaceEmbedder({ embedder: config.embedder, minDetScore: config.min_detection_score, cropWidth: config.crop_width });
+  // started now (a model that cannot load fails the role's start), shared with the api role
+  const embedder = await ctx.faceEmbedder.get();
   const faces = createFaceHook({ config, embedder, sink: ctx.repos.faces, log: ctx.log.child({ component: 'faces' }) });
   return { hook: faces.hook, role: { name: 'faces', stop: faces.close } };
 }
