@@ -32,6 +32,27 @@ export interface DetectionMessage {
   detections: Detection[];
 }
 
+/** Topic `alerts.critical` (key camera_id), written to the outbox with the alert (issue 5 shared interface). */
+export interface AlertMessage {
+  kind: 'new' | 'escalation';
+  alert_id: number;
+  event_id: number;
+  camera_id: string;
+  camera_name?: string;
+  rule_id: string;
+  rule_type: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  night: boolean;
+  title: string;
+  /** ISO 8601 */
+  at: string;
+  created_at: string;
+  /** objects bucket 'snapshots' key */
+  snapshot_key?: string;
+  /** absolute, from config api.public_url */
+  event_url: string;
+}
+
 export const TOPICS = {
   streamsRaw: 'streams.raw',
   streamsRawDlq: 'streams.raw.dlq',
@@ -42,6 +63,8 @@ export const TOPICS = {
   notificationsEmail: 'notifications.email',
   notificationsSms: 'notifications.sms',
   notificationsPush: 'notifications.push',
+  /** dead-lettered notification deliveries (also in table notification_dlq) */
+  notificationsDlq: 'notifications.dlq',
 } as const;
 
 /** Partition counts of seed §4.1. */
