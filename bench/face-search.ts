@@ -14,8 +14,12 @@ import { ensureFaceIndexes, FACE_INDEX_PARAMS, faceRepo, type FaceMatch, type Fa
  * Synthetic but face-like: identities × sightings. A sighting is common part + identity part +
  * sighting noise, with variance shares 0.44 / 0.32 / 0.24, so two sightings of one person have
  * cosine ≈ 0.76 and of different people ≈ 0.44 — the faceres figures of DESIGN §4 (measured
- * and reported as `synthetic`). Bulk rows are generated inside the database: text parsing of
- * vectors (~500 rows/s at 1024-d) would make 100k rows take minutes.
+ * and reported as `synthetic`). Identity parts vary in a few latent directions, as real faces
+ * do (age, sex, pose-independent shape...): faceres gives different people cosines with a
+ * standard deviation of 0.075 (168 pairs of scripts/fetch-face-pairs.sh), isotropic 1024-d
+ * parts only 0.023 — a worst case with no look-alikes to steer the graph search. Identity
+ * centres are made here; sightings are generated inside the database: text parsing of vectors
+ * (~500 rows/s at 1024-d) would make 100k rows take minutes.
  */
 export interface FaceSearchBenchOptions {
   dim: number;
@@ -37,6 +41,21 @@ const K = 10;
 const COMMON_WEIGHT = Math.sqrt(0.44);
 const OWN_WEIGHT = Math.sqrt(0.32);
 const NOISE = Math.sqrt(0.24);
+// latent directions of identity parts: cosine sd ≈ 1/sqrt(L), × 0.32 → 0.075 for faceres' spread
+const IDENTITY_LATENT_DIMS = 18;
+
+/** Standard normal (Box-Muller). */
+const gauss = (): number => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+
+/** Identity parts: random combinations of a few fixed directions, component variance as `randomVec` at OWN_WEIGHT. */
+function identityParts(dim: number): () => number[] {
+  const scale = OWN_WEIGHT / Math.sqrt(12 * IDENTITY_LATENT_DIMS);
+  const directions = Array.from({ length: IDENTITY_LATENT_DIMS }, () => Array.from({ length: dim }, gauss));
+  return () => {
+    const z = directions.map(() => gauss() * scale);
+    return Array.from({ length: dim }, (_, j) => directions.reduce((sum, d, l) => sum + d[j]! * z[l]!, 0));
+  };
+}
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 const ms = (x: number): number => Number(x.toFixed(2));
@@ -52,11 +71,14 @@ const randomVec = (dim: number, scale: number, rowRef: string): string =>
   `(SELECT array_agg(${scale} * (random() - 0.5)) FROM generate_series(1, ${dim}) WHERE ${rowRef} IS NOT NULL)::vector`;
 
 /** `n` more sightings of identities (created as needed), generated in SQL with pgvector's element-wise `+`. */
-async function bulkLoad(store: Store, o: FaceSearchBenchOptions, from: number, n: number): Promise<void> {
+async function bulkLoad(store: Store, o: FaceSearchBenchOptions, identityPart: () => number[], from: number, n: number): Promise<void> {
   const identities = Math.ceil((from + n) / o.sightingsPerIdentity);
-  await store.query(`INSERT INTO bench_centres (id, v)
-    SELECT g, c.u + ${randomVec(o.dim, OWN_WEIGHT, 'g')} FROM generate_series(1, ${identities}) g, bench_common c
-    WHERE g NOT IN (SELECT id FROM bench_centres)`);
+  const existing = Number((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_centres')).rows[0]!.n);
+  for (let lo = existing + 1; lo <= identities; lo += 500) {
+    const ids = Array.from({ length: Math.min(500, identities - lo + 1) }, (_, i) => lo + i);
+    await store.query(`INSERT INTO bench_centres (id, v) SELECT g.id, c.u + g.v::vector FROM unnest($1::int[], $2::text[]) g(id, v), bench_common c`,
+      [ids, ids.map(() => `[${identityPart().join(',')}]`)]);
+  }
   await store.query(`INSERT INTO face_identities (id, model, embedding, first_seen, last_seen)
     SELECT id, '${MODEL}', l2_normalize(v), now(), now() FROM bench_centres WHERE id NOT IN (SELECT id FROM face_identities)`);
   await store.query(`SELECT setval('face_identities_id_seq', (SELECT max(id) FROM face_identities))`);
@@ -133,6 +155,7 @@ export async function benchFaceSearch(o: FaceSearchBenchOptions): Promise<Record
   try {
     const repo = (efSearch: number) => faceRepo(store, { dim: o.dim, model: MODEL, identitySimilarity: 0.6, efSearch });
     const faces = repo(o.efSearch[0]!);
+    const identityPart = identityParts(o.dim);
     await store.query(`CREATE TEMP TABLE bench_common AS SELECT ${randomVec(o.dim, COMMON_WEIGHT, '1')} AS u`);
     await store.query('CREATE TEMP TABLE bench_centres (id int PRIMARY KEY, v vector NOT NULL)');
     // the product's insert path: one transaction per track with identity grouping, index in place
@@ -156,7 +179,7 @@ export async function benchFaceSearch(o: FaceSearchBenchOptions): Promise<Record
       console.error(`face search: loading ${size} ${o.dim}-d embeddings`);
       // rows go in without the index, which is then built once (incremental HNSW inserts are slow)
       await store.query(`DROP INDEX IF EXISTS face_embeddings_hnsw_${o.dim}`);
-      const [, loadMs] = await timed(() => bulkLoad(store, o, loaded, size - loaded));
+      const [, loadMs] = await timed(() => bulkLoad(store, o, identityPart, loaded, size - loaded));
       loaded = size;
       console.error(`face search: building the index at ${size}`);
       const [, buildMs] = await timed(() => ensureFaceIndexes(store, o.dim));

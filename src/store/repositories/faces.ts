@@ -103,7 +103,7 @@ export interface FaceRepo {
 export class FaceDimensionError extends Error {}
 
 /** faceres (the default embedder, 1024-d); roles pass the configured values */
-export const DEFAULT_FACE_STORE: FaceStoreOptions = { dim: 1024, model: 'faceres', identitySimilarity: 0.6, efSearch: 40 };
+export const DEFAULT_FACE_STORE: FaceStoreOptions = { dim: 1024, model: 'faceres', identitySimilarity: 0.6, efSearch: 200 };
 
 export const FACE_INDEX_PARAMS = { m: 16, ef_construction: 64 } as const;
 export const MAX_FACE_K = 1000;
