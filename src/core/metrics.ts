@@ -36,4 +36,6 @@ export const metrics = {
   archiveUploaded: new Counter({ name: 'archive_uploaded_bytes_total', help: 'Bytes written to the archive', labelNames: ['bucket'], registers: [registry] }),
   archiveErrors: new Counter({ name: 'archive_sync_errors_total', help: 'Sync rounds failed (archive unreachable or rejecting writes)', registers: [registry] }),
   archiveDeleted: new Counter({ name: 'archive_objects_deleted_total', help: 'Archived objects deleted by the archive policy', labelNames: ['bucket'], registers: [registry] }),
+  notifications: new Counter({ name: 'notifications_total', help: 'Notification deliveries by channel and outcome: sent, retry, suppressed (rate limit), dead (dead letter)', labelNames: ['channel', 'outcome'], registers: [registry] }),
+  notificationsPending: new Gauge({ name: 'notifications_pending', help: 'Notification deliveries queued or waiting for a retry', registers: [registry] }),
 };
