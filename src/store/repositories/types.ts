@@ -2,6 +2,7 @@ import type { BBox } from '../../core/types.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
+import type { NotificationRepo } from './notifications.ts';
 
 /** What the roles need from the database. Implementations use parameterised SQL only. */
 
@@ -126,4 +127,5 @@ export interface Repositories {
   archive: ArchiveRepo;
   clips: ClipRepo;
   faces: FaceRepo;
+  notifications: NotificationRepo;
 }
