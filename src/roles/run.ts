@@ -8,8 +8,9 @@ import { closeContext, openContext, type RoleContext, type RunningRole } from '.
 import { startEdge } from './edge.ts';
 import { startFaceStage } from '../vision/faces/hook.ts';
 import { startInference } from './inference.ts';
+import { startNotify } from './notify.ts';
 
-export const ROLES = ['edge', 'inference', 'analytics', 'api', 'archive'] as const;
+export const ROLES = ['edge', 'inference', 'analytics', 'notify', 'api', 'archive'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function parseRoles(spec: string): Role[] {
@@ -47,6 +48,8 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
     await closeContext(ctx);
   };
   try {
+    // the notifier consumes alerts.critical: up before the analytics role raises alerts
+    if (roles.includes('notify') && loaded.config.notifications.enabled) started.push(await startNotify(ctx));
     if (roles.includes('analytics')) started.push(await startAnalytics(ctx));
     if (roles.includes('inference') && loaded.config.detection.enabled) {
       // the face stage stops after inference (reverse order), so it stores the faces of the last tracks

@@ -1,0 +1,45 @@
+import type { Channel } from '../notify/channels/types.ts';
+import { channelSender, type Render } from '../notify/deliver.ts';
+import { Notifier } from '../notify/notifier.ts';
+import { metrics } from '../core/metrics.ts';
+import type { RoleContext, RunningRole } from './context.ts';
+
+export interface NotifyRoleOptions {
+  /** the configured channels (built from config.notifications by the channel factories) */
+  channels?: Channel[];
+  /** renders an alert for the channels (src/notify/render.ts) */
+  render?: Render;
+  /** tests: how often the queue is polled (default 1 s) */
+  pollMs?: number;
+}
+
+const PENDING_GAUGE_MS = 15_000;
+
+/**
+ * The notify role: alerts.critical → deliveries (routing, rate limits) → channels, with retries,
+ * dead letters and the local alarm hook (src/notify/). Channels are closed when it stops.
+ */
+export async function startNotify(ctx: RoleContext, opts: NotifyRoleOptions = {}): Promise<RunningRole> {
+  const config = ctx.loaded.config.notifications;
+  const log = ctx.log.child({ component: 'notify' });
+  const channels = opts.channels ?? [];
+  if (channels.length && !opts.render) throw new Error('notify role: channels need a render function');
+  const senders = Object.fromEntries(channels.map((c) => [c.kind, channelSender(c, opts.render!, ctx.objects)]));
+  const notifier = new Notifier({ bus: ctx.bus, repo: ctx.repos.notifications, config, senders, log, pollMs: opts.pollMs });
+  await notifier.start();
+  const gauge = setInterval(() => {
+    void ctx.repos.notifications.summary(new Date()).then((s) => metrics.notificationsPending.set(s.pending), (err: unknown) => log.warn({ err }, 'pending notifications unreadable'));
+  }, PENDING_GAUGE_MS);
+  gauge.unref();
+  ctx.health.set('notify', 'healthy');
+  log.info({ channels: channels.map((c) => c.kind), recipients: config.recipients.length, local_alarm: Boolean(config.local_alarm) }, 'notifier started');
+  return {
+    name: 'notify',
+    stop: async () => {
+      clearInterval(gauge);
+      await notifier.stop();
+      for (const c of channels) await c.close().catch((err: unknown) => log.warn({ err, channel: c.kind }, 'channel did not close cleanly'));
+      ctx.health.set('notify', 'stopped');
+    },
+  };
+}
