@@ -174,6 +174,7 @@ export const configSchema = z.object({
     host: z.string().default('127.0.0.1').describe('bind address; non-loopback needs allow_remote until auth exists'),
     port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port'),
     allow_remote: z.boolean().default(false).describe('permit a non-loopback bind (there is no authentication yet)'),
+    public_url: z.url().optional().describe('absolute base URL of this API in links sent out (alert notifications), e.g. https://vigil.example.com; default http://<host>:<port>'),
   }).strict().default({ host: '127.0.0.1', port: 8080, allow_remote: false }).describe('REST API'),
   bus: z.object({ kind: z.enum(['memory']).default('memory').describe('memory (one box); kafka arrives with the fleet shape') }).strict().default({ kind: 'memory' }).describe('message bus'),
   store: z.object({ kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape') }).strict().default({ kind: 'pglite' }).describe('database'),
@@ -192,6 +193,11 @@ export const configSchema = z.object({
     webrtc: z.boolean().default(true).describe('an RTP copy of each camera\'s main stream on 127.0.0.1 for WebRTC (WHEP)'),
     rtp_base_port: z.number().int().min(0).max(65534).default(0).describe('RTP port of the first camera, +2 per camera (RTCP at +1); 0 picks free ports'),
   }).strict().default({ hls: true, webrtc: true, rtp_base_port: 0 }).describe('live viewing'),
+  alerts: z.object({
+    escalate_after_minutes: z.number().positive().default(15).describe('an unacknowledged critical alert is escalated (once) after this many minutes'),
+    escalate_to: z.string().min(1).default('admin').describe('recorded as escalated_to; the notifier sends escalations to the admin recipients'),
+    escalation_check_seconds: z.number().positive().default(30).describe('how often unacknowledged critical alerts are checked for escalation'),
+  }).strict().prefault({}).describe('alert lifecycle and escalation'),
   log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info').describe('log level') }).strict().default({ level: 'info' }).describe('logging'),
 }).strict();
 

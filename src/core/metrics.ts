@@ -36,6 +36,10 @@ export const metrics = {
   archiveUploaded: new Counter({ name: 'archive_uploaded_bytes_total', help: 'Bytes written to the archive', labelNames: ['bucket'], registers: [registry] }),
   archiveErrors: new Counter({ name: 'archive_sync_errors_total', help: 'Sync rounds failed (archive unreachable or rejecting writes)', registers: [registry] }),
   archiveDeleted: new Counter({ name: 'archive_objects_deleted_total', help: 'Archived objects deleted by the archive policy', labelNames: ['bucket'], registers: [registry] }),
+  alertsActive: new Gauge({ name: 'alerts_active', help: 'Unacknowledged alerts', labelNames: ['severity'], registers: [registry] }),
+  alertAckDuration: new Histogram({ name: 'alert_ack_duration_seconds', help: 'Alert creation to acknowledgement', buckets: [10, 30, 60, 120, 300, 600, 900, 1800, 3600], registers: [registry] }),
+  outboxBacklog: new Gauge({ name: 'alerts_outbox_backlog', help: 'Outbox messages (alerts.critical) not yet published to the bus', registers: [registry] }),
+  ruleTriggers: new Counter({ name: 'rule_triggers_total', help: 'Rule triggers by rule type and outcome: recorded, duplicate (replay of a recorded trigger), test_mode (logged only)', labelNames: ['rule_type', 'outcome'], registers: [registry] }),
   notifications: new Counter({ name: 'notifications_total', help: 'Notification deliveries by channel and outcome: sent, retry, suppressed (rate limit), dead (dead letter)', labelNames: ['channel', 'outcome'], registers: [registry] }),
   notificationsPending: new Gauge({ name: 'notifications_pending', help: 'Notification deliveries queued or waiting for a retry', registers: [registry] }),
 };

@@ -36,6 +36,12 @@ export interface RoleContext {
 // Frames are ~100 kB each: keep only a short window of them in memory (recording is the durable log).
 const MEMORY_BUS_RETENTION = { maxRecordsPerPartition: 200, maxAgeMs: 10 * 60_000 };
 
+/** Base of links sent out (alert notifications): api.public_url, else the bind address. */
+export function apiPublicUrl(config: Config): string {
+  const { host, port, public_url } = config.api;
+  return public_url ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** The face store compares only embeddings of the configured embedder. */
 export function faceStoreOptions(config: Config): FaceStoreOptions {
   return { dim: config.faces.dim, model: config.faces.embedder, identitySimilarity: config.face_search.identity_similarity, efSearch: config.face_search.ef_search };
@@ -46,7 +52,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
   const { faces } = loaded.config;
   return {
-    loaded, log, health: new Health(), store, repos: createRepositories(store, { faces: faceStoreOptions(loaded.config) }),
+    loaded, log, health: new Health(), store, repos: createRepositories(store, { faces: faceStoreOptions(loaded.config), alerts: { publicUrl: apiPublicUrl(loaded.config) } }),
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
     objects: createDiskObjects(loaded.paths.objectsDir),
     cameraStatus: new Map(),

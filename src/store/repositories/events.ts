@@ -45,7 +45,8 @@ export function decodeCursor(cursor: string): { startTime: Date; id: number } {
   throw new InvalidCursorError('invalid cursor');
 }
 
-async function upsertIn(tx: Sql, e: EventInput): Promise<number> {
+/** The upsert inside a caller's transaction (the alerts repository writes a rule's event with its alert). */
+export async function upsertIn(tx: Sql, e: EventInput): Promise<number> {
   // event_key cannot be UNIQUE on its own (the partition key must be part of any unique
   // constraint), so concurrent upserts of one key are serialised by a per-key lock instead
   await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [e.eventKey]);

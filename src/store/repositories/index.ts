@@ -1,4 +1,5 @@
 import type { Store } from '../port.ts';
+import { alertRepo, type AlertRepoOptions } from './alerts.ts';
 import { archiveRepo } from './archive.ts';
 import { cameraRepo } from './cameras.ts';
 import { clipRepo } from './clips.ts';
@@ -10,15 +11,20 @@ import type { Repositories } from './types.ts';
 
 export { InvalidCursorError } from './types.ts';
 export type * from './types.ts';
+export type * from './alerts.ts';
 export type * from './archive.ts';
 export type * from './clips.ts';
 export type * from './faces.ts';
 export type * from './notifications.ts';
 
-/** `faces` comes from the configured embedder (dimension, model) and face_search settings. */
-export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions } = {}): Repositories {
+/**
+ * `faces` comes from the configured embedder (dimension, model) and face_search settings;
+ * `alerts` from api.public_url (links in alert messages).
+ */
+export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions; alerts?: AlertRepoOptions } = {}): Repositories {
   return {
     cameras: cameraRepo(sql), segments: segmentRepo(sql), events: eventRepo(sql), archive: archiveRepo(sql), clips: clipRepo(sql),
     faces: faceRepo(sql, opts.faces ?? DEFAULT_FACE_STORE), notifications: notificationRepo(sql),
+    alerts: alertRepo(sql, opts.alerts ?? { publicUrl: 'http://127.0.0.1:8080' }),
   };
 }

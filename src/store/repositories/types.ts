@@ -1,4 +1,5 @@
 import type { BBox } from '../../core/types.ts';
+import type { AlertRepo } from './alerts.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
@@ -128,4 +129,5 @@ export interface Repositories {
   clips: ClipRepo;
   faces: FaceRepo;
   notifications: NotificationRepo;
+  alerts: AlertRepo;
 }

@@ -1,0 +1,103 @@
+import type { Bus } from '../bus/port.ts';
+import type { Logger } from '../core/log.ts';
+import { metrics } from '../core/metrics.ts';
+import type { AlertRepo } from '../store/repositories/alerts.ts';
+import { systemClock, type Clock } from './clock.ts';
+
+export interface OutboxRelayOptions {
+  /** pause between passes when idle, and after a failed pass */
+  intervalMs?: number;
+  batch?: number;
+  clock?: Clock;
+}
+
+/**
+ * Publishes outbox rows in id order and marks them published. A bus failure stops the pass at
+ * the failing row, which is retried next pass: at-least-once, order kept (consumers dedupe by
+ * alert_id and kind). `nudge()` after a write starts a pass at once instead of at the next tick.
+ */
+export class OutboxRelay {
+  private stopped = false;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private cancelTimer: (() => void) | null = null;
+  private readonly intervalMs: number;
+  private readonly batch: number;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly alerts: AlertRepo,
+    private readonly log: Logger,
+    opts: OutboxRelayOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 1000;
+    this.batch = opts.batch ?? 100;
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  start(): void {
+    this.nudge();
+  }
+
+  /** runs a pass now (or right after the one in progress) */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.cancelTimer?.();
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (this.stopped) return;
+      if (this.again) {
+        this.again = false;
+        this.nudge();
+      } else {
+        this.cancelTimer = this.clock.after(this.intervalMs, () => this.nudge());
+      }
+    });
+  }
+
+  /** one full pass until the outbox is empty or a publish fails; returns rows published */
+  async pass(): Promise<number> {
+    let published = 0;
+    for (;;) {
+      const rows = await this.alerts.outboxPending(this.batch);
+      for (const row of rows) {
+        try {
+          await this.bus.publish(row.topic, row.key, row.payload);
+        } catch (err) {
+          this.log.warn({ err, outboxId: row.id, topic: row.topic }, 'outbox publish failed; retried next pass');
+          await this.updateBacklog();
+          return published;
+        }
+        // marked per row: a crash after publish re-publishes at most this one row
+        await this.alerts.markPublished([row.id], this.clock.now());
+        published++;
+      }
+      if (rows.length < this.batch) break;
+    }
+    await this.updateBacklog();
+    return published;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelTimer?.();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      await this.pass();
+    } catch (err) {
+      this.log.warn({ err }, 'outbox relay pass failed (store unavailable?); retrying');
+    }
+  }
+
+  private async updateBacklog(): Promise<void> {
+    metrics.outboxBacklog.set(await this.alerts.outboxBacklog());
+  }
+}

@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleTrigger } from '../../alerts/test-fixtures.ts';
+import type { AlertMessage } from '../../core/types.ts';
+import { openStore } from '../open.ts';
+import type { Store } from '../port.ts';
+import { AlertNotFoundError, alertRepo, IllegalTransitionError, type AlertRepo } from './alerts.ts';
+import { InvalidCursorError } from './types.ts';
+
+const T0 = new Date('2025-01-20T23:10:00Z');
+let n = 0;
+/** a distinct trigger per call */
+const trigger = (o: Parameters<typeof sampleTrigger>[0] = {}) => {
+  const startedAt = new Date(T0.getTime() + ++n * 1000);
+  return sampleTrigger({ startedAt, at: new Date(startedAt.getTime() + 300_000), ...o });
+};
+
+describe('alerts repository (PGlite)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-alerts-repo-'));
+  let store: Store;
+  let alerts: AlertRepo;
+  let clock = T0;
+
+  beforeAll(async () => {
+    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    await store.query(`INSERT INTO cameras (id, name, rtsp_url) VALUES ('cam_a', 'Plaza cam', 'rtsp://x')`);
+    alerts = alertRepo(store, { publicUrl: 'http://vigil.local:8080/', now: () => clock });
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  const count = async (table: string, where = 'true', params: unknown[] = []) =>
+    (await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0]!.n;
+
+  it('writes event, alert, change and outbox message together; a replay writes nothing', async () => {
+    const t = trigger();
+    const first = await alerts.recordTrigger(t);
+    expect(first.created).toBe(true);
+    expect(first.alertId).toBeGreaterThan(0);
+    const replay = await alerts.recordTrigger({ ...t, at: new Date(t.at.getTime() + 5000) });
+    expect(replay).toEqual({ eventId: first.eventId, alertId: first.alertId, created: false });
+
+    expect(await count('events', 'event_key = $1', [t.key])).toBe(1);
+    expect(await count('alerts', 'event_key = $1', [t.key])).toBe(1);
+    expect(await count('alert_changes', 'alert_id = $1', [first.alertId])).toBe(1);
+    const ev = (await store.query<{ event_type: string; snapshot_path: string; severity: string; metadata: { rule: { id: string } } }>(
+      'SELECT event_type, snapshot_path, severity, metadata FROM events WHERE id = $1', [first.eventId])).rows[0]!;
+    expect(ev).toMatchObject({ event_type: 'loitering', snapshot_path: 'cam_a/tracks/7.jpg', severity: 'critical', metadata: { rule: { id: 'loiter' } } });
+    // the clip job of migration 004 comes with the event
+    expect(await count('event_clip_jobs', 'event_key = $1', [t.key])).toBe(1);
+
+    const out = (await store.query<{ topic: string; key: string; payload: AlertMessage }>(
+      `SELECT topic, key, payload FROM outbox WHERE payload->>'alert_id' = $1`, [String(first.alertId)])).rows;
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ topic: 'alerts.critical', key: 'cam_a' });
+    expect(out[0]!.payload).toMatchObject({
+      kind: 'new', alert_id: first.alertId, event_id: first.eventId, camera_name: 'Plaza cam', rule_type: 'loitering', severity: 'critical',
+      night: true, snapshot_key: 'cam_a/tracks/7.jpg', event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`, at: t.at.toISOString(),
+    });
+  });
+
+  it('an event-only rule writes the event without alert or outbox message', async () => {
+    const before = await count('outbox');
+    const r = await alerts.recordTrigger(trigger({ alert: false }));
+    expect(r.created).toBe(true);
+    expect(r.alertId).toBeUndefined();
+    expect(await count('outbox')).toBe(before);
+  });
+
+  it('refuses test-mode triggers', async () => {
+    await expect(alerts.recordTrigger(trigger({ testMode: true }))).rejects.toThrow(/test mode/);
+  });
+
+  it('a failing outbox insert rolls back the event and the alert', async () => {
+    const failing: Store = {
+      ...store,
+      transaction: (fn) => store.transaction((tx) => fn({
+        query: (text, params) => (/INSERT INTO outbox/.test(text) ? Promise.reject(new Error('disk full')) : tx.query(text, params)),
+      })),
+    };
+    const t = trigger();
+    await expect(alertRepo(failing, { publicUrl: 'http://x' }).recordTrigger(t)).rejects.toThrow('disk full');
+    expect(await count('events', 'event_key = $1', [t.key])).toBe(0);
+    expect(await count('alerts', 'event_key = $1', [t.key])).toBe(0);
+    expect(await count('event_clip_jobs', 'event_key = $1', [t.key])).toBe(0);
+    // the same trigger succeeds later (a redelivery)
+    expect((await alerts.recordTrigger(t)).created).toBe(true);
+  });
+
+  it('lifecycle: new → ack → resolved with who, when, note; changes and audit rows', async () => {
+    const { alertId } = await alerts.recordTrigger(trigger());
+    const id = alertId!;
+    const seq0 = await alerts.latestChangeSeq();
+    clock = new Date(T0.getTime() + 60_000);
+    const acked = await alerts.ack(id, 'maria', 'on my way');
+    expect(acked).toMatchObject({ status: 'ack', acked_by: 'maria', ack_note: 'on my way', acked_at: clock });
+    await expect(alerts.ack(id, 'joe')).rejects.toThrow(IllegalTransitionError);
+    const resolved = await alerts.resolve(id, 'maria');
+    expect(resolved).toMatchObject({ status: 'resolved', resolved_by: 'maria', resolve_note: null, false_positive: false });
+    await expect(alerts.resolve(id, 'maria')).rejects.toThrow(/is resolved: cannot resolve/);
+    await expect(alerts.markFalsePositive(id, 'maria')).rejects.toThrow(IllegalTransitionError);
+    await expect(alerts.ack(999_999, 'maria')).rejects.toThrow(AlertNotFoundError);
+
+    const changes = await alerts.changesSince(seq0, 10);
+    expect(changes.map((c) => [c.change, c.by])).toEqual([['ack', 'maria'], ['resolved', 'maria']]);
+    expect(changes[0]!.seq).toBeLessThan(changes[1]!.seq);
+    expect(changes[1]!.alert).toMatchObject({ id, status: 'resolved' });
+    expect(await alerts.latestChangeSeq()).toBe(changes[1]!.seq);
+    expect(await count('audit_log', `resource = $1`, [`alert/${id}`])).toBe(2);
+  });
+
+  it('false positive: resolves the alert and flags the event for training', async () => {
+    const { alertId, eventId } = await alerts.recordTrigger(trigger());
+    const fp = await alerts.markFalsePositive(alertId!, 'joe', 'a shadow');
+    expect(fp).toMatchObject({ status: 'resolved', false_positive: true, resolved_by: 'joe', resolve_note: 'a shadow' });
+    const meta = (await store.query<{ metadata: { false_positive: { by: string; note: string } } }>('SELECT metadata FROM events WHERE id = $1', [eventId])).rows[0]!.metadata;
+    expect(meta.false_positive).toMatchObject({ by: 'joe', note: 'a shadow', alert_id: alertId });
+  });
+
+  it('lists newest first with filters and a cursor', async () => {
+    await alerts.recordTrigger(trigger({ cameraId: 'cam_b', severity: 'low', key: 'cam_b:list:1' }));
+    await alerts.recordTrigger(trigger({ cameraId: 'cam_b', severity: 'high', key: 'cam_b:list:2' }));
+    const all = await alerts.list({ cameraId: 'cam_b', limit: 1 });
+    expect(all.items.map((a) => a.severity)).toEqual(['high']);
+    const next = await alerts.list({ cameraId: 'cam_b', limit: 1, cursor: all.nextCursor! });
+    expect(next.items.map((a) => a.severity)).toEqual(['low']);
+    expect(next.nextCursor).toBeNull();
+    expect((await alerts.list({ cameraId: 'cam_b', severity: 'low', limit: 10 })).items).toHaveLength(1);
+    expect((await alerts.list({ status: 'resolved', limit: 100 })).items.every((a) => a.status === 'resolved')).toBe(true);
+    await expect(alerts.list({ limit: 10, cursor: '!!' })).rejects.toThrow(InvalidCursorError);
+  });
+
+  it('escalates an unacknowledged critical alert once', async () => {
+    clock = T0;
+    const { alertId } = await alerts.recordTrigger(trigger());
+    const later = new Date(T0.getTime() + 16 * 60_000);
+    expect((await alerts.pendingEscalations(new Date(T0.getTime() + 14 * 60_000), 15)).map((a) => a.id)).not.toContain(alertId);
+    expect((await alerts.pendingEscalations(later, 15)).map((a) => a.id)).toContain(alertId);
+    expect(await alerts.escalate(alertId!, later, 'admin')).toBe(true);
+    expect(await alerts.escalate(alertId!, later, 'admin')).toBe(false);
+    expect(await alerts.get(alertId!)).toMatchObject({ escalated_at: later, escalated_to: 'admin', status: 'new' });
+    const kinds = (await store.query<{ kind: string }>(`SELECT payload->>'kind' AS kind FROM outbox WHERE payload->>'alert_id' = $1 ORDER BY id`, [String(alertId)])).rows;
+    expect(kinds.map((k) => k.kind)).toEqual(['new', 'escalation']);
+  });
+
+  it('outbox: pending in id order, marked published, backlog', async () => {
+    const pending = await alerts.outboxPending(1000);
+    expect(pending.length).toBeGreaterThan(0);
+    expect(pending.map((r) => r.id)).toEqual([...pending.map((r) => r.id)].sort((a, b) => a - b));
+    expect(await alerts.outboxBacklog()).toBe(pending.length);
+    await alerts.markPublished([pending[0]!.id], T0);
+    expect(await alerts.outboxBacklog()).toBe(pending.length - 1);
+    expect((await alerts.outboxPending(1))[0]!.id).toBe(pending[1]?.id);
+  });
+});

@@ -1,0 +1,320 @@
+import type { RuleTrigger, Severity } from '../../analytics/rules/types.ts';
+import { trackSnapshotKey } from '../../analytics/track-events.ts';
+import { TOPICS, type AlertMessage } from '../../core/types.ts';
+import type { Sql, Store } from '../port.ts';
+import { upsertIn } from './events.ts';
+import { InvalidCursorError } from './types.ts';
+
+/**
+ * Alerts of the rules engine (migration 007): a trigger's event, alert, change-feed row and outbox
+ * message are written in one transaction; lifecycle changes are validated, recorded with who, when
+ * and why, and audited.
+ */
+
+export type AlertStatus = 'new' | 'ack' | 'resolved';
+export type AlertChangeKind = 'new' | 'ack' | 'resolved' | 'false_positive' | 'escalated';
+
+/** An alert as the API returns it (also in the change feed of the WebSocket). */
+export interface AlertRow {
+  id: number;
+  event_id: number;
+  camera_id: string;
+  rule_id: string;
+  rule_name: string;
+  rule_type: string;
+  severity: Severity;
+  status: AlertStatus;
+  night: boolean;
+  title: string;
+  /** the frame that fired */
+  triggered_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  acked_by: string | null;
+  acked_at: Date | null;
+  ack_note: string | null;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  resolve_note: string | null;
+  false_positive: boolean;
+  escalated_at: Date | null;
+  escalated_to: string | null;
+  event_url: string;
+  snapshot_url: string | null;
+}
+
+export interface AlertChange {
+  seq: number;
+  change: AlertChangeKind;
+  at: Date;
+  by: string | null;
+  note: string | null;
+  /** the alert as it is now */
+  alert: AlertRow;
+}
+
+export interface AlertFilter {
+  status?: AlertStatus;
+  severity?: Severity;
+  cameraId?: string;
+  /** on triggered_at */
+  from?: Date;
+  to?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+export interface OutboxRow {
+  id: number;
+  topic: string;
+  key: string;
+  payload: unknown;
+}
+
+export interface AlertRepo {
+  /** idempotent on trigger.key: a replayed trigger returns the first write with created=false */
+  recordTrigger(trigger: RuleTrigger): Promise<{ eventId: number; alertId?: number; created: boolean }>;
+  ack(id: number, by: string, note?: string): Promise<AlertRow>;
+  resolve(id: number, by: string, note?: string): Promise<AlertRow>;
+  /** resolves the alert as a false positive and flags its event (metadata.false_positive) for training */
+  markFalsePositive(id: number, by: string, note?: string): Promise<AlertRow>;
+  get(id: number): Promise<AlertRow | null>;
+  /** newest first (id desc); throws InvalidCursorError on a bad cursor */
+  list(f: AlertFilter): Promise<{ items: AlertRow[]; nextCursor: string | null }>;
+  /** changes with seq > `seq`, ascending */
+  changesSince(seq: number, limit: number): Promise<AlertChange[]>;
+  /** max seq of the change feed, 0 when empty */
+  latestChangeSeq(): Promise<number>;
+  /** unacknowledged critical alerts created at least `afterMinutes` before `now`, not escalated yet */
+  pendingEscalations(now: Date, afterMinutes: number): Promise<AlertRow[]>;
+  /** escalates once (false when already escalated or no longer new); writes the change and the outbox message */
+  escalate(id: number, now: Date, to: string): Promise<boolean>;
+  /** unacknowledged (status new) alerts per severity */
+  activeCounts(): Promise<Partial<Record<Severity, number>>>;
+  outboxPending(limit: number): Promise<OutboxRow[]>;
+  markPublished(ids: number[], at: Date): Promise<void>;
+  outboxBacklog(): Promise<number>;
+}
+
+export class AlertNotFoundError extends Error {}
+/** A lifecycle change the alert's state does not allow (HTTP 409). */
+export class IllegalTransitionError extends Error {}
+
+export interface AlertRepoOptions {
+  /** absolute base of links in notifications, e.g. http://127.0.0.1:8080 */
+  publicUrl: string;
+  /** time source of created_at and lifecycle times (tests advance it) */
+  now?: () => Date;
+}
+
+const COLUMNS = `id, event_id, camera_id, rule_key, rule_name, rule_type, severity, status, night, title, triggered_at,
+  created_at, updated_at, acked_by, acked_at, ack_note, resolved_by, resolved_at, resolve_note, false_positive,
+  escalated_at, escalated_to, snapshot_path`;
+const prefixed = (alias: string) => COLUMNS.split(',').map((c) => `${alias}.${c.trim()}`).join(', ');
+
+type DbAlert = Omit<AlertRow, 'rule_id' | 'event_url' | 'snapshot_url'> & { rule_key: string; snapshot_path: string | null };
+
+function toRow(r: DbAlert): AlertRow {
+  const { rule_key, snapshot_path, ...rest } = r;
+  return {
+    ...rest, rule_id: rule_key,
+    event_url: `/api/v1/events/${r.event_id}`,
+    snapshot_url: snapshot_path ? `/api/v1/events/${r.event_id}/snapshot` : null,
+  };
+}
+
+// arbitrary key reserved for writers of alert_changes/outbox: seq and id order = commit order
+const CHANGE_FEED_LOCK = 7262007;
+
+interface Transition {
+  from: AlertStatus[];
+  to: AlertStatus;
+  verb: string;
+  set: string;
+}
+
+const TRANSITIONS: Record<'ack' | 'resolved' | 'false_positive', Transition> = {
+  ack: { from: ['new'], to: 'ack', verb: 'acknowledge', set: 'acked_by = $2, acked_at = $3, ack_note = $4' },
+  resolved: { from: ['new', 'ack'], to: 'resolved', verb: 'resolve', set: 'resolved_by = $2, resolved_at = $3, resolve_note = $4' },
+  false_positive: { from: ['new', 'ack'], to: 'resolved', verb: 'mark as false positive', set: 'resolved_by = $2, resolved_at = $3, resolve_note = $4, false_positive = true' },
+};
+
+export function encodeAlertCursor(id: number): string {
+  return Buffer.from(String(id)).toString('base64url');
+}
+
+function decodeAlertCursor(cursor: string): number {
+  const id = /^[A-Za-z0-9_-]+$/.test(cursor) ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) : NaN;
+  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidCursorError('invalid cursor');
+  return id;
+}
+
+export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
+  const now = opts.now ?? (() => new Date());
+  const base = opts.publicUrl.replace(/\/+$/, '');
+
+  async function appendChange(tx: Sql, alertId: number, change: AlertChangeKind, at: Date, by: string | null, note: string | null): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [CHANGE_FEED_LOCK]);
+    await tx.query('INSERT INTO alert_changes (alert_id, change, at, actor, note) VALUES ($1, $2, $3, $4, $5)', [alertId, change, at, by, note]);
+  }
+
+  async function appendOutbox(tx: Sql, kind: AlertMessage['kind'], a: DbAlert): Promise<void> {
+    const cam = await tx.query<{ name: string }>('SELECT name FROM cameras WHERE id = $1', [a.camera_id]);
+    const msg: AlertMessage = {
+      kind, alert_id: a.id, event_id: a.event_id, camera_id: a.camera_id, camera_name: cam.rows[0]?.name,
+      rule_id: a.rule_key, rule_type: a.rule_type, severity: a.severity, night: a.night, title: a.title,
+      at: a.triggered_at.toISOString(), created_at: a.created_at.toISOString(),
+      snapshot_key: a.snapshot_path ?? undefined, event_url: `${base}/api/v1/events/${a.event_id}`,
+    };
+    await tx.query('INSERT INTO outbox (topic, key, payload, created_at) VALUES ($1, $2, $3::jsonb, $4)',
+      [TOPICS.alertsCritical, a.camera_id, JSON.stringify(msg), now()]);
+  }
+
+  async function transition(id: number, change: keyof typeof TRANSITIONS, by: string, note: string | undefined): Promise<AlertRow> {
+    const t = TRANSITIONS[change];
+    return store.transaction(async (tx) => {
+      const { rows } = await tx.query<DbAlert>(`SELECT ${COLUMNS} FROM alerts WHERE id = $1 AND event_key IS NOT NULL FOR UPDATE`, [id]);
+      const before = rows[0];
+      if (!before) throw new AlertNotFoundError(`no alert with id ${id}`);
+      if (!t.from.includes(before.status)) {
+        const state = before.false_positive ? 'resolved as a false positive' : before.status === 'ack' ? 'acknowledged' : before.status;
+        throw new IllegalTransitionError(`alert ${id} is ${state}: cannot ${t.verb} it (allowed from ${t.from.join(' or ')})`);
+      }
+      const at = now();
+      const updated = await tx.query<DbAlert>(
+        `UPDATE alerts SET status = $5, ${t.set}, updated_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, by, at, note ?? null, t.to],
+      );
+      await appendChange(tx, id, change, at, by, note ?? null);
+      if (change === 'false_positive') {
+        await tx.query('UPDATE events SET metadata = metadata || $2::jsonb WHERE id = $1',
+          [before.event_id, JSON.stringify({ false_positive: { by, at: at.toISOString(), note: note ?? null, alert_id: id } })]);
+      }
+      await tx.query(`INSERT INTO audit_log (action, resource, details) VALUES ($1, $2, $3::jsonb)`,
+        [`alert.${change}`, `alert/${id}`, JSON.stringify({ by, note: note ?? null, from: before.status, to: t.to })]);
+      return toRow(updated.rows[0]!);
+    });
+  }
+
+  return {
+    async recordTrigger(t) {
+      if (t.testMode) throw new Error(`rule ${t.ruleId} is in test mode: its triggers are not recorded`);
+      return store.transaction(async (tx) => {
+        // the same per-key lock as the event upsert: concurrent replays of one trigger serialise here
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [t.key]);
+        const seen = await tx.query<{ id: number }>('SELECT id FROM events WHERE event_key = $1 ORDER BY start_time LIMIT 1', [t.key]);
+        if (seen.rows[0]) {
+          const alert = await tx.query<{ id: number }>('SELECT id FROM alerts WHERE event_key = $1', [t.key]);
+          return { eventId: seen.rows[0].id, alertId: alert.rows[0]?.id, created: false };
+        }
+        const snapshotPath = t.trackIds.length ? trackSnapshotKey(t.cameraId, t.trackIds[0]!) : null;
+        const eventId = await upsertIn(tx, {
+          eventKey: t.key, cameraId: t.cameraId, eventType: t.ruleType, label: t.label, confidence: t.confidence, bbox: t.bbox,
+          snapshotPath, startTime: t.startedAt, endTime: t.at, severity: t.severity,
+          metadata: {
+            rule: { id: t.ruleId, name: t.ruleName, type: t.ruleType }, zone_id: t.zoneId ?? null, track_ids: t.trackIds,
+            night: t.night, title: t.title, alert: t.alert, details: t.details,
+          },
+        });
+        if (!t.alert) return { eventId, created: true };
+        const at = now();
+        const { rows } = await tx.query<DbAlert>(
+          `INSERT INTO alerts (event_id, event_key, camera_id, title, rule_key, rule_name, rule_type, severity, night, triggered_at,
+                               snapshot_path, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING ${COLUMNS}`,
+          [eventId, t.key, t.cameraId, t.title, t.ruleId, t.ruleName, t.ruleType, t.severity, t.night, t.at, snapshotPath, at],
+        );
+        const alert = rows[0]!;
+        await appendChange(tx, alert.id, 'new', at, null, null);
+        await appendOutbox(tx, 'new', alert);
+        return { eventId, alertId: alert.id, created: true };
+      });
+    },
+
+    ack: (id, by, note) => transition(id, 'ack', by, note),
+    resolve: (id, by, note) => transition(id, 'resolved', by, note),
+    markFalsePositive: (id, by, note) => transition(id, 'false_positive', by, note),
+
+    async get(id) {
+      const { rows } = await store.query<DbAlert>(`SELECT ${COLUMNS} FROM alerts WHERE id = $1 AND event_key IS NOT NULL`, [id]);
+      return rows[0] ? toRow(rows[0]) : null;
+    },
+
+    async list(f) {
+      const limit = Math.min(Math.max(Math.trunc(f.limit) || 1, 1), 1000);
+      // fixed SQL fragments with $n placeholders; values only ever travel as parameters
+      const where = ['event_key IS NOT NULL'];
+      const params: unknown[] = [];
+      const add = (fragment: (ref: string) => string, value: unknown) => where.push(fragment(`$${params.push(value)}`));
+      if (f.cursor !== undefined) add((ref) => `id < ${ref}`, decodeAlertCursor(f.cursor));
+      if (f.status !== undefined) add((ref) => `status = ${ref}`, f.status);
+      if (f.severity !== undefined) add((ref) => `severity = ${ref}`, f.severity);
+      if (f.cameraId !== undefined) add((ref) => `camera_id = ${ref}`, f.cameraId);
+      if (f.from !== undefined) add((ref) => `triggered_at >= ${ref}`, f.from);
+      if (f.to !== undefined) add((ref) => `triggered_at < ${ref}`, f.to);
+      const { rows } = await store.query<DbAlert>(
+        `SELECT ${COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.push(limit + 1)}`, params);
+      const items = rows.slice(0, limit).map(toRow);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > limit && last ? encodeAlertCursor(last.id) : null };
+    },
+
+    async changesSince(seq, limit) {
+      const { rows } = await store.query<DbAlert & { seq: number; change: AlertChangeKind; at: Date; actor: string | null; note: string | null }>(
+        `SELECT c.seq, c.change, c.at, c.actor, c.note, ${prefixed('a')}
+         FROM alert_changes c JOIN alerts a ON a.id = c.alert_id WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`,
+        [seq, Math.max(1, Math.trunc(limit))],
+      );
+      return rows.map(({ seq: s, change, at, actor, note, ...a }) => ({ seq: s, change, at, by: actor, note, alert: toRow(a as DbAlert) }));
+    },
+
+    async latestChangeSeq() {
+      const { rows } = await store.query<{ seq: number }>('SELECT COALESCE(max(seq), 0)::bigint AS seq FROM alert_changes');
+      return rows[0]!.seq;
+    },
+
+    async pendingEscalations(at, afterMinutes) {
+      const { rows } = await store.query<DbAlert>(
+        `SELECT ${COLUMNS} FROM alerts
+         WHERE status = 'new' AND severity = 'critical' AND escalated_at IS NULL AND event_key IS NOT NULL
+           AND created_at <= $1::timestamptz - make_interval(secs => $2)
+         ORDER BY id LIMIT 500`,
+        [at, afterMinutes * 60],
+      );
+      return rows.map(toRow);
+    },
+
+    escalate: (id, at, to) => store.transaction(async (tx) => {
+      const { rows } = await tx.query<DbAlert>(
+        `UPDATE alerts SET escalated_at = $2, escalated_to = $3, updated_at = $2
+         WHERE id = $1 AND status = 'new' AND escalated_at IS NULL RETURNING ${COLUMNS}`,
+        [id, at, to],
+      );
+      if (!rows[0]) return false;
+      await appendChange(tx, id, 'escalated', at, null, `escalated to ${to}`);
+      await appendOutbox(tx, 'escalation', rows[0]);
+      return true;
+    }),
+
+    async activeCounts() {
+      const { rows } = await store.query<{ severity: Severity; n: number }>(
+        `SELECT severity, count(*)::int AS n FROM alerts WHERE status = 'new' AND event_key IS NOT NULL GROUP BY severity`);
+      return Object.fromEntries(rows.map((r) => [r.severity, r.n]));
+    },
+
+    async outboxPending(limit) {
+      const { rows } = await store.query<OutboxRow>(
+        'SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1', [limit]);
+      return rows;
+    },
+
+    async markPublished(ids, at) {
+      if (ids.length) await store.query('UPDATE outbox SET published_at = $2 WHERE id = ANY($1::bigint[])', [ids, at]);
+    },
+
+    async outboxBacklog() {
+      const { rows } = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+      return rows[0]!.n;
+    },
+  };
+}
