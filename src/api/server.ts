@@ -8,6 +8,7 @@ import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
 import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
 import { liveRoutes, type LiveRouteDeps } from './routes/live.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { playerRoutes } from './player/serve.ts';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
@@ -58,6 +59,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   if (deps.recordings) recordingRoutes(app, { ...deps, recordings: deps.recordings });
   whepRoutes(app, deps);
   faceRoutes(app, deps);
+  notificationRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
     handler: async () => openApiDocument(app),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notificationsSchema } from '../notify/config.ts';
 
 /**
  * The configuration schema: the single source for validation, the README reference
@@ -199,6 +200,7 @@ export const configSchema = z.object({
     escalation_check_seconds: z.number().positive().default(30).describe('how often unacknowledged critical alerts are checked for escalation'),
   }).strict().prefault({}).describe('alert lifecycle and escalation'),
   log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info').describe('log level') }).strict().default({ level: 'info' }).describe('logging'),
+  notifications: notificationsSchema.describe('notify role: channels (SMTP, webhooks, SMS, Web Push, MQTT), recipients with per-recipient channels and min severity, rate limits, retries, dead letters, local alarm'),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;
