@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { notificationsSchema } from '../notify/config.ts';
+import { rulesConfigSchema } from '../analytics/rules/schema.ts';
 
 /**
  * The configuration schema: the single source for validation, the README reference
@@ -199,6 +200,7 @@ export const configSchema = z.object({
     escalate_to: z.string().min(1).default('admin').describe('recorded as escalated_to; the notifier sends escalations to the admin recipients'),
     escalation_check_seconds: z.number().positive().default(30).describe('how often unacknowledged critical alerts are checked for escalation'),
   }).strict().prefault({}).describe('alert lifecycle and escalation'),
+  rules: rulesConfigSchema.prefault({}).describe('suspicious-activity rules (analytics role): zones, lines and rules per camera, inline and/or in `file`; night mode; see docs/rules.md'),
   log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info').describe('log level') }).strict().default({ level: 'info' }).describe('logging'),
   notifications: notificationsSchema.describe('notify role: channels (SMTP, webhooks, SMS, Web Push, MQTT), recipients with per-recipient channels and min severity, rate limits, retries, dead letters, local alarm'),
 }).strict();
