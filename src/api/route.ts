@@ -40,7 +40,8 @@ function describeIssues(where: string, error: z.ZodError): string {
     .join('; ');
 }
 
-function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
+/** Validates request input against its schema; a mismatch is a 400 naming each bad parameter. */
+export function parseInput<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
   if (!schema) return {} as z.infer<T>;
   const r = schema.safeParse(value ?? {});
   if (!r.success) throw badRequest(describeIssues(where, r.error));
@@ -57,8 +58,8 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType>(app: FastifyI
     method: spec.method,
     url: spec.url,
     handler: async (req, reply) => {
-      const params = parse(spec.params, req.params, 'path');
-      const query = parse(spec.query, req.query, 'query');
+      const params = parseInput(spec.params, req.params, 'path');
+      const query = parseInput(spec.query, req.query, 'query');
       return spec.handler({ params, query, req, reply });
     },
   });

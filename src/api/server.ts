@@ -13,9 +13,10 @@ import { playerRoutes } from './player/serve.ts';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
+import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
 import { addRoute, HttpError, openApiDocument } from './route.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & { log: Logger };
+export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & { log: Logger };
 
 export class UnsafeBindError extends Error {}
 
@@ -60,6 +61,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   whepRoutes(app, deps);
   faceRoutes(app, deps);
   notificationRoutes(app, deps);
+  alertSocketRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
     handler: async () => openApiDocument(app),

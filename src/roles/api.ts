@@ -14,6 +14,10 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
       liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) },
+      alertSocket: {
+        changes: ctx.repos.alerts, maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
+        maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,
+      },
     },
     api.host, api.port, api.allow_remote || Boolean(opts.allowRemote),
   );

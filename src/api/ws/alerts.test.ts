@@ -1,0 +1,131 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Health } from '../../core/health.ts';
+import { rootLogger } from '../../core/log.ts';
+import type { Objects } from '../../objects/port.ts';
+import type { Store } from '../../store/port.ts';
+import type { Repositories } from '../../store/repositories/types.ts';
+import { buildApi } from '../server.ts';
+import type { AlertChange, AlertChangeSource } from './alert-feed.ts';
+import type { AlertSocketOptions } from './alerts.ts';
+
+const changes: AlertChange[] = [1, 2, 3].map((seq) => ({ seq, change: 'new', alert: { id: seq, title: `alert ${seq}` } }));
+const source: AlertChangeSource = {
+  changesSince: async (seq, limit) => changes.filter((c) => c.seq > seq).slice(0, limit),
+  latestChangeSeq: async () => changes.at(-1)?.seq ?? 0,
+};
+
+let app: FastifyInstance | undefined;
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  await app?.close();
+  app = undefined;
+});
+
+async function serve(over: Partial<AlertSocketOptions> = {}): Promise<string> {
+  app = buildApi({
+    cameras: [], repos: {} as Repositories, objects: {} as Objects, store: {} as Store, health: new Health(),
+    status: () => undefined, version: 'test', startedAt: new Date(), log: rootLogger,
+    alertSocket: { changes: source, maxClients: 10, allowedOrigins: ['https://console.example'], maxBufferedBytes: 1 << 20, heartbeatMs: 30_000, pollMs: 50, ...over },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  return `ws://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+
+interface Outcome { frames: Record<string, unknown>[]; status?: number; body?: string; close?: { code: number; reason: string } }
+
+/** Connects and collects what happens until `done` holds (or the socket is refused/closed). */
+function connect(url: string, opts: WebSocket.ClientOptions = {}, done: (o: Outcome) => boolean = () => false): Promise<Outcome> & { ws: WebSocket } {
+  const ws = new WebSocket(url, opts);
+  sockets.push(ws);
+  const o: Outcome = { frames: [] };
+  const p = new Promise<Outcome>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no outcome from ${url} in 10 s: ${JSON.stringify(o)}`)), 10_000);
+    const finish = () => { clearTimeout(timer); resolve(o); };
+    ws.on('unexpected-response', (_req, res) => {
+      o.status = res.statusCode;
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => { o.body = body; finish(); });
+    });
+    ws.on('message', (d) => { o.frames.push(JSON.parse(d.toString()) as Record<string, unknown>); if (done(o)) finish(); });
+    ws.on('close', (code, reason) => { o.close = { code, reason: reason.toString() }; finish(); });
+    ws.on('error', () => {});
+  });
+  return Object.assign(p, { ws });
+}
+
+describe('/ws/alerts', () => {
+  it('hello with the latest seq, then the changes after since', async () => {
+    const url = await serve();
+    const o = await connect(`${url}/ws/alerts?since=1`, {}, (x) => x.frames.length === 3);
+    expect(o.frames).toEqual([
+      { type: 'hello', seq: 3 },
+      { type: 'alert', seq: 2, change: 'new', alert: { id: 2, title: 'alert 2' } },
+      { type: 'alert', seq: 3, change: 'new', alert: { id: 3, title: 'alert 3' } },
+    ]);
+  });
+
+  it.each([
+    ['since=abc', 400, /query parameter 'since'/],
+    ['since=-1', 400, /query parameter 'since'/],
+    ['since=99', 400, /since 99 is ahead of the latest alert change \(3\): reconnect without since/],
+    ['sinse=1', 400, /unknown query parameter 'sinse'/],
+  ])('refuses %s before the upgrade with a reason', async (query, status, message) => {
+    const url = await serve();
+    const o = await connect(`${url}/ws/alerts?${query}`);
+    expect(o.status).toBe(status);
+    expect(JSON.parse(o.body ?? '{}')).toMatchObject({ error: 'bad_request', message: expect.stringMatching(message) });
+  });
+
+  it('accepts its own pages and listed origins, refuses other browser origins', async () => {
+    const url = await serve();
+    const host = url.replace('ws://', '');
+    const own = await connect(`${url}/ws/alerts`, { origin: `http://${host}` }, (x) => x.frames.length > 0);
+    expect(own.frames[0]).toMatchObject({ type: 'hello' });
+    const listed = await connect(`${url}/ws/alerts`, { origin: 'https://console.example' }, (x) => x.frames.length > 0);
+    expect(listed.frames[0]).toMatchObject({ type: 'hello' });
+    const evil = await connect(`${url}/ws/alerts`, { origin: 'https://evil.example' });
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.body ?? '{}').message).toContain('origin https://evil.example may not open /ws/alerts');
+  });
+
+  it('refuses clients beyond max_clients with 503', async () => {
+    const url = await serve({ maxClients: 1 });
+    await connect(`${url}/ws/alerts`, {}, (x) => x.frames.length > 0);
+    const second = await connect(`${url}/ws/alerts`);
+    expect(second.status).toBe(503);
+    expect(second.body).toContain('1 WebSocket clients already connected');
+  });
+
+  it('plain HTTP on the path answers 426; another WebSocket path 404', async () => {
+    const url = await serve();
+    const r = await app!.inject('/ws/alerts');
+    expect(r.statusCode).toBe(426);
+    const other = await connect(`${url}/ws/nothing`);
+    expect(other.status).toBe(404);
+    const doc = (await app!.inject('/api/v1/openapi.json')).json();
+    expect(doc.paths['/ws/alerts'].get.parameters[0].name).toBe('since');
+  });
+
+  it('drops a client that stops answering pings', async () => {
+    const url = await serve({ heartbeatMs: 100 });
+    const o = await connect(`${url}/ws/alerts`, { autoPong: false });
+    expect(o.close?.code).toBe(1006); // terminated without a close frame
+    expect(o.frames[0]).toMatchObject({ type: 'hello' });
+  });
+
+  it('closing the server tells clients to resume from their last seq', async () => {
+    const url = await serve();
+    const pending = connect(`${url}/ws/alerts?since=0`);
+    let frames = 0;
+    await new Promise<void>((r) => pending.ws.on('message', () => { if (++frames === 4) r(); })); // hello + changes 1..3
+    await app!.close();
+    app = undefined;
+    const o = await pending;
+    expect(o.close).toEqual({ code: 1001, reason: 'server shutting down; reconnect with since=3' });
+  });
+});
