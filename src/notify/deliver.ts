@@ -4,8 +4,8 @@ import type { DeliveryRow } from '../store/repositories/notifications.ts';
 import type { Channel, Notification, Target } from './channels/types.ts';
 import type { Deliver } from './dispatcher.ts';
 
-/** Renders an alert (src/notify/render.ts) with its snapshot, if it could be read. */
-export type Render = (alert: AlertMessage, snapshot?: Notification['snapshot']) => Notification | Promise<Notification>;
+/** Renders an alert (src/notify/render.ts) with its snapshot JPEG, if it could be read. */
+export type Render = (alert: AlertMessage, snapshot?: Buffer) => Notification | Promise<Notification>;
 
 /** the channel Target a delivery row names */
 export function targetOf(d: DeliveryRow): Target {
@@ -26,8 +26,7 @@ export function targetOf(d: DeliveryRow): Target {
 export function channelSender(channel: Channel, render: Render, objects: Objects): Deliver {
   return async (d) => {
     const key = d.message.snapshot_key;
-    const bytes = key ? await objects.get('snapshots', key).catch(() => undefined) : undefined;
-    const snapshot = bytes && key ? { bytes, filename: key.split('/').at(-1) ?? 'snapshot.jpg', contentType: 'image/jpeg' } : undefined;
+    const snapshot = key ? await objects.get('snapshots', key).catch(() => undefined) : undefined;
     await channel.send(await render(d.message, snapshot), targetOf(d));
   };
 }

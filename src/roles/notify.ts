@@ -1,3 +1,4 @@
+import { buildChannels, siteRender } from '../notify/build.ts';
 import type { Channel } from '../notify/channels/types.ts';
 import { channelSender, type Render } from '../notify/deliver.ts';
 import { Notifier } from '../notify/notifier.ts';
@@ -5,9 +6,9 @@ import { metrics } from '../core/metrics.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 export interface NotifyRoleOptions {
-  /** the configured channels (built from config.notifications by the channel factories) */
+  /** default: the channels configured in config.notifications */
   channels?: Channel[];
-  /** renders an alert for the channels (src/notify/render.ts) */
+  /** default: src/notify/render.ts in the camera's site time zone */
   render?: Render;
   /** tests: how often the queue is polled (default 1 s) */
   pollMs?: number;
@@ -22,9 +23,9 @@ const PENDING_GAUGE_MS = 15_000;
 export async function startNotify(ctx: RoleContext, opts: NotifyRoleOptions = {}): Promise<RunningRole> {
   const config = ctx.loaded.config.notifications;
   const log = ctx.log.child({ component: 'notify' });
-  const channels = opts.channels ?? [];
-  if (channels.length && !opts.render) throw new Error('notify role: channels need a render function');
-  const senders = Object.fromEntries(channels.map((c) => [c.kind, channelSender(c, opts.render!, ctx.objects)]));
+  const channels = opts.channels ?? buildChannels(ctx.loaded);
+  const render = opts.render ?? siteRender(ctx.loaded);
+  const senders = Object.fromEntries(channels.map((c) => [c.kind, channelSender(c, render, ctx.objects)]));
   const notifier = new Notifier({ bus: ctx.bus, repo: ctx.repos.notifications, config, senders, log, pollMs: opts.pollMs });
   await notifier.start();
   const gauge = setInterval(() => {

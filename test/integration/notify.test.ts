@@ -66,8 +66,7 @@ describe('notify role with the API (PGlite, memory bus, fake channels, real time
     ctx = await openContext(loaded, createLogger('silent'));
     await ctx.bus.ensureTopic(TOPICS.notificationsDlq);
     await ctx.bus.subscribe<NotificationDlqMessage>({ topic: TOPICS.notificationsDlq, group: 'test', handler: async (r) => { dlqMessages.push(r.value); } });
-    const render = (alert: Notification['alert']): Notification => ({ alert, subject: alert.title, text: alert.title, html: `<p>${alert.title}</p>` });
-    roles.push(await startNotify(ctx, { channels: [email, sms], render, pollMs: 20 }));
+    roles.push(await startNotify(ctx, { channels: [email, sms], pollMs: 20 }));
     const apiRole = await startApiRole(ctx);
     roles.push(apiRole);
     api = apiRole.url;
@@ -108,6 +107,7 @@ describe('notify role with the API (PGlite, memory bus, fake channels, real time
     expect(retried).toMatchObject({ status: 202, body: { id: items[0]!.id, status: 'retrying' } });
     await expect.poll(() => email.sent.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     expect(email.sent[0]!.n.alert.alert_id).toBe(m.alert_id);
+    expect(email.sent[0]!.n.subject).toContain(m.title); // rendered by src/notify/render.ts
     // the channel recovered: the other dead letter is re-queued automatically
     await expect.poll(() => email.sent.length, { timeout: 10_000 }).toBe(2);
     expect((await post(`/api/v1/notifications/dlq/${items[0]!.id}/retry`))).toMatchObject({ status: 409, body: { error: 'conflict', message: `dead letter ${items[0]!.id} was already delivered` } });
