@@ -8,6 +8,7 @@ import { benchDetector } from '../../bench/detector.ts';
 import { benchFaceSearch } from '../../bench/face-search.ts';
 import { benchFaces } from '../../bench/faces.ts';
 import { benchOnnx } from '../../bench/onnx.ts';
+import { benchRules } from '../../bench/rules.ts';
 import { benchMotion } from '../../bench/motion.ts';
 import { benchLiveLatency } from '../../bench/webrtc-latency.ts';
 import { configSchema } from '../config/schema.ts';
@@ -100,6 +101,10 @@ export async function main(argv: string[]): Promise<void> {
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
     result.live_latency = await benchLiveLatency();
+  }
+  if (want('rules')) {
+    console.error('rules engine: 50 zones, 20 tracks');
+    result.rules = benchRules({ tracks: 20, frames: 5000 });
   }
   result.rss_mb = Math.round(process.memoryUsage().rss / 1e6);
   console.log(JSON.stringify(result, null, 2));
