@@ -6,6 +6,7 @@ import { clipRepo } from './clips.ts';
 import { eventRepo } from './events.ts';
 import { DEFAULT_FACE_STORE, faceRepo, type FaceStoreOptions } from './faces.ts';
 import { notificationRepo } from './notifications.ts';
+import { pushSubscriptionRepo } from './push-subscriptions.ts';
 import { segmentRepo } from './segments.ts';
 import type { Repositories } from './types.ts';
 
@@ -16,6 +17,7 @@ export type * from './archive.ts';
 export type * from './clips.ts';
 export type * from './faces.ts';
 export type * from './notifications.ts';
+export type * from './push-subscriptions.ts';
 
 /**
  * `faces` comes from the configured embedder (dimension, model) and face_search settings;
@@ -25,6 +27,6 @@ export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions;
   return {
     cameras: cameraRepo(sql), segments: segmentRepo(sql), events: eventRepo(sql), archive: archiveRepo(sql), clips: clipRepo(sql),
     faces: faceRepo(sql, opts.faces ?? DEFAULT_FACE_STORE), notifications: notificationRepo(sql),
-    alerts: alertRepo(sql, opts.alerts ?? { publicUrl: 'http://127.0.0.1:8080' }),
+    alerts: alertRepo(sql, opts.alerts ?? { publicUrl: 'http://127.0.0.1:8080' }), pushSubscriptions: pushSubscriptionRepo(sql),
   };
 }

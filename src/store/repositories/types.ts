@@ -4,6 +4,7 @@ import type { ArchiveRepo } from './archive.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
 import type { NotificationRepo } from './notifications.ts';
+import type { PushSubscriptionRepo } from './push-subscriptions.ts';
 
 /** What the roles need from the database. Implementations use parameterised SQL only. */
 
@@ -130,4 +131,5 @@ export interface Repositories {
   faces: FaceRepo;
   notifications: NotificationRepo;
   alerts: AlertRepo;
+  pushSubscriptions: PushSubscriptionRepo;
 }
