@@ -65,6 +65,10 @@ export class RuleProcessor {
   }
 
   async handle(msg: DetectionMessage): Promise<void> {
+    if (!Number.isFinite(frameTime(msg))) {
+      this.log.error({ camera: msg.camera_id, frameSeq: msg.frame_seq }, `rules skip a frame with an invalid timestamp ${JSON.stringify(msg.timestamp)}`);
+      return;
+    }
     if (!this.isNew(msg)) {
       await this.flush(msg.camera_id);
       return;
@@ -104,7 +108,15 @@ export class RuleProcessor {
 
   private evaluate(msg: DetectionMessage, replay: boolean): void {
     this.last.set(msg.camera_id, { at: frameTime(msg), seq: msg.frame_seq });
-    for (const t of this.engine.process(msg)) {
+    let triggers: RuleTrigger[];
+    try {
+      triggers = this.engine.process(msg);
+    } catch (err) {
+      // bad input (e.g. an invalid timestamp): this frame is skipped, the camera's rules go on
+      this.log.error({ err, camera: msg.camera_id, frameSeq: msg.frame_seq }, `rules not evaluated on a frame: ${(err as Error).message}`);
+      return;
+    }
+    for (const t of triggers) {
       if (t.testMode) {
         if (!replay) {
           metrics.ruleTriggers.inc({ rule_type: t.ruleType, outcome: 'test_mode' });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
 import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
@@ -54,6 +55,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   cameraRoutes(app, deps);
   eventRoutes(app, deps);
+  alertRoutes(app, deps);
   systemRoutes(app, deps);
   liveRoutes(app, deps);
   playerRoutes(app, deps);
