@@ -1,34 +1,122 @@
+import path from 'node:path';
+import { EscalationScheduler } from '../alerts/escalation.ts';
+import type { Clock } from '../alerts/clock.ts';
+import { OutboxRelay } from '../alerts/outbox-relay.ts';
+import { RuleProcessor, rulesWindowMs } from '../alerts/rule-processor.ts';
+import { RulesEngine } from '../analytics/rules/engine.ts';
+import { formatRuleError, openConfiguredRules, type LoadedRules } from '../analytics/rules/load.ts';
+import type { RuleSet } from '../analytics/rules/schema.ts';
 import { TrackEventWriter } from '../analytics/track-events.ts';
 import { metrics } from '../core/metrics.ts';
 import { TOPICS, type DetectionMessage } from '../core/types.ts';
 import { ensureEventPartitions } from '../store/open.ts';
+import { rulesWindowRepo } from '../store/repositories/rules-window.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const GROUP = 'analytics-events';
 const PARTITION_UPKEEP_MS = 24 * 3600_000;
+const WINDOW_PRUNE_MS = 60_000;
 
-/** Consumes ai.detections and keeps one event per track in the store. */
-export async function startAnalytics(ctx: RoleContext): Promise<RunningRole> {
+export interface AnalyticsOptions {
+  /** rules instead of the config's `rules` section (tests); no file watching then */
+  rules?: RuleSet;
+  /** time source of escalation and the outbox relay (tests advance it) */
+  clock?: Clock;
+  outboxIntervalMs?: number;
+}
+
+/**
+ * Consumes ai.detections: one event per track (TrackEventWriter), and the rules engine whose
+ * triggers become events and alerts (with their outbox message, one transaction each). Runs the
+ * outbox relay (→ alerts.critical) and the escalation scheduler of the alerts it writes.
+ *
+ * Rule state after a restart: every frame is kept in the rules window (table rules_window, the
+ * longest rule duration + margin) and replayed through a fresh engine on start; the trigger keys
+ * make re-fired triggers no-ops (see RuleProcessor). A checkpoint in the database rather than a
+ * bus replay, because the one-box memory bus does not survive a restart.
+ */
+export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = {}): Promise<RunningRole> {
+  const { config, cameras, source } = ctx.loaded;
+  const log = ctx.log.child({ component: 'analytics' });
   const writer = new TrackEventWriter(ctx.repos.events);
+  const window = rulesWindowRepo(ctx.store);
+
+  const cameraTimezones = Object.fromEntries(cameras.map((c) => [c.id, config.sites.find((s) => s.id === c.siteId)?.timezone ?? 'UTC']));
+  const logRuleErrors = (loaded: LoadedRules) => {
+    // a broken rule is left out with its reason; the other rules run
+    for (const e of loaded.errors) log.error({ path: e.path }, `rule not loaded: ${formatRuleError(e)}`);
+  };
+  const configured = opts.rules
+    ? { rules: opts.rules, errors: [], close: () => {} }
+    : openConfiguredRules(config.rules, {
+      configDir: path.dirname(path.resolve(source)), cameras: cameras.map((c) => c.id),
+      onChange: (loaded) => apply(loaded),
+      onError: (err) => log.error({ err }, `rules file change rejected, previous rules kept: ${err.message}`),
+    });
+  logRuleErrors(configured);
+  const engine = new RulesEngine(configured.rules, { timezone: config.sites[0]?.timezone ?? 'UTC', cameraTimezones });
+  let windowMs = rulesWindowMs(configured.rules);
+  // hot reload: rules whose definition is unchanged keep their state (RulesEngine.replace)
+  function apply(loaded: LoadedRules): void {
+    logRuleErrors(loaded);
+    engine.replace(loaded.rules);
+    windowMs = rulesWindowMs(loaded.rules);
+    log.info({ cameras: Object.keys(loaded.rules.cameras).length }, 'rules reloaded');
+  }
+
+  const relay = new OutboxRelay(ctx.bus, ctx.repos.alerts, log, { clock: opts.clock, intervalMs: opts.outboxIntervalMs });
+  const processor = new RuleProcessor(engine, ctx.repos.alerts, window, log, () => relay.nudge());
+  const escalation = new EscalationScheduler(ctx.repos.alerts, log, {
+    afterMinutes: config.alerts.escalate_after_minutes, to: config.alerts.escalate_to,
+    checkIntervalMs: config.alerts.escalation_check_seconds * 1000, clock: opts.clock, onEscalated: () => relay.nudge(),
+  });
+
+  // rebuild rule state from the window before consuming
+  const newest = await window.newest();
+  if (newest) {
+    const frames = await window.since(new Date(newest.getTime() - windowMs));
+    processor.warmUp(frames);
+    for (const cam of processor.pendingCameras()) {
+      await processor.flush(cam).catch((err: unknown) => log.warn({ err, camera: cam }, 'rule triggers from the restart replay not written yet; retried with the next frame'));
+    }
+    log.info({ frames: frames.length }, 'rule state rebuilt from the rules window');
+  }
+
+  relay.start();
+  escalation.start();
   await ctx.bus.ensureTopic(TOPICS.aiDetections);
+  await ctx.bus.ensureTopic(TOPICS.alertsCritical);
   const sub = await ctx.bus.subscribe<DetectionMessage>({
     topic: TOPICS.aiDetections, group: GROUP,
     handler: async (rec) => {
+      // a failed write throws: the bus redelivers this camera's record (DLQ after 5), other partitions go on
+      await processor.handle(rec.value);
       await writer.handle(rec.value);
     },
   });
   const lagTimer = setInterval(() => {
     void ctx.bus.lag(TOPICS.aiDetections, GROUP).then((lag) => metrics.consumerLag.set({ topic: TOPICS.aiDetections, group: GROUP }, lag));
   }, 5000);
+  const pruneTimer = setInterval(() => {
+    void window.newest()
+      .then((at) => (at ? window.prune(new Date(at.getTime() - windowMs)) : 0))
+      .catch((err: unknown) => log.warn({ err }, 'rules window prune failed'));
+  }, WINDOW_PRUNE_MS);
   // Monthly event partitions ahead of time; rows never fail without them (default partition).
-  const upkeep = setInterval(() => void ensureEventPartitions(ctx.store).catch((err: unknown) => ctx.log.warn({ err }, 'event partition upkeep failed')), PARTITION_UPKEEP_MS);
+  const upkeep = setInterval(() => void ensureEventPartitions(ctx.store).catch((err: unknown) => log.warn({ err }, 'event partition upkeep failed')), PARTITION_UPKEEP_MS);
   ctx.health.set('analytics', 'healthy');
   return {
     name: 'analytics',
     stop: async () => {
       clearInterval(lagTimer);
+      clearInterval(pruneTimer);
       clearInterval(upkeep);
+      configured.close();
       await sub.stop();
+      await escalation.stop();
+      // last pass: alerts written by the final frames leave before the bus closes
+      await relay.stop();
+      await relay.pass().catch((err: unknown) => log.warn({ err }, 'outbox not drained at stop; published after the next start'));
       ctx.health.set('analytics', 'stopped');
     },
   };
