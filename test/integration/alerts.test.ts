@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { at, ruleSet, stream } from '../../src/analytics/rules/testing/stream.ts';
+import { createMemoryBus } from '../../src/bus/memory.ts';
+import type { Bus } from '../../src/bus/port.ts';
+import { resolveConfig } from '../../src/config/load.ts';
+import { Health } from '../../src/core/health.ts';
+import { rootLogger } from '../../src/core/log.ts';
+import { TOPICS, type AlertMessage, type DetectionMessage } from '../../src/core/types.ts';
+import { createDiskObjects } from '../../src/objects/disk.ts';
+import { startAnalytics } from '../../src/roles/analytics.ts';
+import type { RoleContext, RunningRole } from '../../src/roles/context.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/port.ts';
+import { createRepositories } from '../../src/store/repositories/index.ts';
+
+// a 10 s loitering rule over the plaza (feet inside x,y < 500) of camera cam_a
+const rules = ruleSet({
+  cameras: {
+    cam_a: {
+      zones: { plaza: { name: 'Plaza', polygon: [[0, 0], [500, 0], [500, 500], [0, 500]] } },
+      rules: {
+        loiter: { type: 'loitering', zone: 'plaza', params: { seconds: 10 }, severity: 'critical' },
+        watch: { type: 'zone_enter', zone: 'plaza', test_mode: true },
+      },
+    },
+  },
+});
+const frame = stream('cam_a', '2025-01-20T12:00:00Z') // daytime: no night shortening;
+const person = (i: number): DetectionMessage => frame(i, [{ id: 7, bbox: at(200 + (i % 3), 400) }]);
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('analytics role: rules → events, alerts, outbox → alerts.critical (memory bus, PGlite)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-alerts-int-'));
+  let store: Store;
+  const roles: RunningRole[] = [];
+  const buses: Bus[] = [];
+
+  const context = (bus: Bus): RoleContext => {
+    const loaded = resolveConfig({ storage: { data_dir: root } }, 'test', {}, root);
+    return {
+      loaded, log: rootLogger.child({ component: 'test' }), health: new Health(), bus, store,
+      repos: createRepositories(store, { alerts: { publicUrl: 'http://vigil.test' } }),
+      objects: createDiskObjects(path.join(root, 'objects')),
+    } as unknown as RoleContext;
+  };
+  /** a role on a fresh memory bus (as after a process restart) with a collector on alerts.critical */
+  const start = async () => {
+    const bus = createMemoryBus();
+    buses.push(bus);
+    const got: AlertMessage[] = [];
+    await bus.subscribe<AlertMessage>({ topic: TOPICS.alertsCritical, group: 'test', handler: async (r) => { got.push(r.value); } });
+    const role = await startAnalytics(context(bus), { rules, outboxIntervalMs: 200 });
+    roles.push(role);
+    return { bus, got, role };
+  };
+  const publish = async (bus: Bus, from: number, to: number) => {
+    for (let i = from; i <= to; i++) await bus.publish(TOPICS.aiDetections, 'cam_a', person(i));
+  };
+  const alertRows = async () => (await store.query<{ id: number; event_id: number; severity: string }>(
+    `SELECT id, event_id, severity FROM alerts WHERE rule_key = 'loiter'`)).rows;
+
+  beforeAll(async () => {
+    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+  }, 60_000);
+  afterAll(async () => {
+    for (const r of roles) await r.stop().catch(() => {});
+    for (const b of buses) await b.close();
+    await store?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a restart in the middle of a loitering dwell still fires once: event + alert + outbox → alerts.critical', async () => {
+    const first = await start();
+    await publish(first.bus, 0, 5);
+    await until('6 frames in the rules window', async () => (await store.query<{ n: number }>('SELECT count(*)::int AS n FROM rules_window')).rows[0]!.n === 6);
+    await first.role.stop();
+    expect(await alertRows()).toHaveLength(0);
+
+    // "restart": a fresh bus (the memory bus is gone) and a fresh engine; the dwell resumes from the window
+    const second = await start();
+    await publish(second.bus, 6, 14);
+    const msg = await until('the alerts.critical message', async () => second.got[0]);
+    const [alert] = await alertRows();
+    expect(alert).toBeDefined();
+    expect(msg).toMatchObject({ kind: 'new', alert_id: alert!.id, event_id: alert!.event_id, camera_id: 'cam_a', rule_id: 'loiter', rule_type: 'loitering', severity: 'critical' });
+    expect(msg.event_url).toBe(`http://vigil.test/api/v1/events/${alert!.event_id}`);
+    // the dwell began at frame 0, before the restart
+    const event = (await store.query<{ event_type: string; start_time: Date; snapshot_path: string }>('SELECT event_type, start_time, snapshot_path FROM events WHERE id = $1', [alert!.event_id])).rows[0]!;
+    expect(event).toMatchObject({ event_type: 'loitering', snapshot_path: 'cam_a/tracks/7.jpg' });
+    expect(event.start_time.getTime()).toBeLessThanOrEqual(Date.parse(person(0).timestamp) + 2000);
+    // the track's own detection event is still written
+    expect((await store.query('SELECT 1 FROM events WHERE event_key = $1', ['cam_a:7'])).rows).toHaveLength(1);
+
+    // replays of the same frames (redelivery) and more of the same dwell: still one alert, one message
+    await publish(second.bus, 10, 20);
+    await until('frames processed', async () => (await store.query<{ n: number }>('SELECT count(*)::int AS n FROM rules_window')).rows[0]!.n === 21);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await alertRows()).toHaveLength(1);
+    expect(second.got.filter((m) => m.kind === 'new')).toHaveLength(1);
+    // test-mode rules are only logged: no zone_enter event
+    expect((await store.query(`SELECT 1 FROM events WHERE event_type = 'zone_enter'`)).rows).toHaveLength(0);
+    // a third start replays the window again: no second alert
+    await second.role.stop();
+    const third = await start();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await alertRows()).toHaveLength(1);
+    expect(third.got).toHaveLength(0);
+  });
+});
