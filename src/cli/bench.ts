@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { benchAlertLatency } from '../../bench/alert-latency.ts';
 import { benchArchiveSync } from '../../bench/archive-sync.ts';
 import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
 import { benchCapacity } from '../../bench/capacity.ts';
@@ -101,6 +102,10 @@ export async function main(argv: string[]): Promise<void> {
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
     result.live_latency = await benchLiveLatency();
+  }
+  if (want('alert-latency')) {
+    console.error('alert latency: frame capture to WebSocket delivery, one-box shape');
+    result.alert_latency = await benchAlertLatency({ alerts: 30 });
   }
   if (want('rules')) {
     console.error('rules engine: 50 zones, 20 tracks');
