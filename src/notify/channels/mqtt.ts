@@ -75,10 +75,10 @@ export function createMqttChannel(o: MqttOptions): Channel {
   });
   client.on('connect', () => {
     log.info('connected to the MQTT broker');
-    void announce().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not publish availability/discovery; next connect retries'));
+    void announce().catch((err: unknown) => log.warn({ err }, 'could not publish availability/discovery; next connect retries'));
   });
   client.on('error', (err) => {
-    if (err.message !== lastError) log.warn({ err: err.message }, 'MQTT broker error');
+    if (err.message !== lastError) log.warn({ err }, 'MQTT broker error');
     lastError = err.message;
   });
   client.on('offline', () => log.warn({ cause: lastError }, 'MQTT broker unreachable; reconnecting'));

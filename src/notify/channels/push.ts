@@ -77,7 +77,7 @@ export function createPushChannel(o: PushOptions): Channel {
       const urgency = n.alert.severity === 'critical' || n.alert.severity === 'high' ? 'high' : 'normal';
       const failures = (await Promise.all(subs.map((s) => sendOne(s, payload, urgency)))).filter((e) => e !== undefined);
       if (failures.length < subs.length) {
-        for (const f of failures) log.warn({ user, alert_id: n.alert.alert_id, err: f.message }, 'push to one of the user\'s browsers failed; others got it');
+        for (const f of failures) log.warn({ user, alert_id: n.alert.alert_id, err: f }, 'push to one of the user\'s browsers failed; others got it');
         return;
       }
       throw new ChannelError('push', `no browser of "${user}" got it: ${failures.map((f) => f.message.replace(/^push: /, '')).join('; ')}`, failures.some((f) => f.retryable));
