@@ -11,13 +11,14 @@ import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
 import { liveRoutes, type LiveRouteDeps } from './routes/live.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { playerRoutes } from './player/serve.ts';
+import { pushRoutes, type PushRouteDeps } from './routes/push.ts';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
 import { addRoute, HttpError, openApiDocument } from './route.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & { log: Logger };
+export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & { log: Logger };
 
 export class UnsafeBindError extends Error {}
 
@@ -63,6 +64,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   whepRoutes(app, deps);
   faceRoutes(app, deps);
   notificationRoutes(app, deps);
+  pushRoutes(app, deps);
   alertSocketRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),

@@ -6,7 +6,7 @@ import type { RoleContext, RunningRole } from './context.ts';
 const VERSION = '0.1.0';
 
 export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boolean } = {}): Promise<RunningRole & { url: string }> {
-  const { api, live } = ctx.loaded.config;
+  const { api, live, notifications } = ctx.loaded.config;
   const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => rtpSourceOf(ctx, id), log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
   const { app, url } = await startApi(
     {
@@ -14,6 +14,7 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
       liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) },
+      push: notifications.push && { publicKey: notifications.push.public_key, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
       alertSocket: {
         changes: ctx.repos.alerts, maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,

@@ -3,7 +3,6 @@
  * broker and subscriber, and a local HTTPS "push service" receiving what web-push encrypted.
  */
 import { spawnSync } from 'node:child_process';
-import { createECDH, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +18,7 @@ import { createPushChannel, generateVapidKeys } from '../../src/notify/channels/
 import { ChannelError, type Channel } from '../../src/notify/channels/types.ts';
 import { renderNotification, SNAPSHOT_CID } from '../../src/notify/render.ts';
 import { alertMessage } from '../../src/notify/test-helpers.ts';
-import type { PushSubscriptionInput, PushSubscriptionRepo, PushSubscriptionRow } from '../../src/store/repositories/push-subscriptions.ts';
+import { browserPushKeys, memoryPushSubscriptions } from '../fixtures/push-subscriptions.ts';
 import { hasMosquitto, startMosquitto, type Mosquitto } from '../fixtures/mosquitto.ts';
 import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp.ts';
 import { until } from '../fixtures/until.ts';
@@ -105,37 +104,12 @@ describe.skipIf(!hasOpenssl)('web push channel (local HTTPS push service)', () =
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** in-memory subscriptions (the PGlite repository has its own test) */
-  function memoryRepo(): PushSubscriptionRepo & { rows: PushSubscriptionRow[] } {
-    const rows: PushSubscriptionRow[] = [];
-    return {
-      rows,
-      upsert: async (s: PushSubscriptionInput, now: Date) => {
-        const row = { id: rows.length + 1, user_name: s.user, endpoint: s.endpoint, p256dh: s.keys.p256dh, auth: s.keys.auth, user_agent: null, created_at: now, updated_at: now };
-        rows.push(row);
-        return row;
-      },
-      listForUser: async (user) => rows.filter((r) => r.user_name === user),
-      removeEndpoint: async (endpoint) => {
-        const i = rows.findIndex((r) => r.endpoint === endpoint);
-        if (i >= 0) rows.splice(i, 1);
-        return i >= 0;
-      },
-    };
-  }
-  /** a browser's subscription keys: a P-256 public key and a 16-byte auth secret */
-  const browserKeys = () => {
-    const ecdh = createECDH('prime256v1');
-    ecdh.generateKeys();
-    return { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
-  };
-
   it('sends an encrypted payload with the VAPID Authorization to each subscription; 410 removes one', async () => {
     const vapid = generateVapidKeys();
-    const repo = memoryRepo();
+    const repo = memoryPushSubscriptions();
     const now = new Date();
-    await repo.upsert({ user: 'guard', endpoint: `${base}/push/abc`, keys: browserKeys() }, now);
-    await repo.upsert({ user: 'guard', endpoint: `${base}/gone/def`, keys: browserKeys() }, now);
+    await repo.upsert({ user: 'guard', endpoint: `${base}/push/abc`, keys: browserPushKeys() }, now);
+    await repo.upsert({ user: 'guard', endpoint: `${base}/gone/def`, keys: browserPushKeys() }, now);
     const ch = createPushChannel({ subject: 'mailto:ops@example.com', publicKey: vapid.publicKey, privateKey: vapid.privateKey, subscriptions: repo, timeoutMs: 3000, log, agent: new https.Agent({ ca: cert }) });
     const n = renderNotification(alertMessage({ alert_id: 77, title: 'Person in Yard at night' }), { timezone: 'UTC' });
     await ch.send(n, { kind: 'push', user: 'guard' });
@@ -154,7 +128,7 @@ describe.skipIf(!hasOpenssl)('web push channel (local HTTPS push service)', () =
   });
 
   it('rejects malformed VAPID keys at creation without echoing them', () => {
-    expect(() => createPushChannel({ subject: 'mailto:ops@example.com', publicKey: 'short', privateKey: 'secret-private', subscriptions: memoryRepo(), timeoutMs: 1000, log }))
+    expect(() => createPushChannel({ subject: 'mailto:ops@example.com', publicKey: 'short', privateKey: 'secret-private', subscriptions: memoryPushSubscriptions(), timeoutMs: 1000, log }))
       .toThrow(/public key/);
   });
 });
