@@ -8,6 +8,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ main: (a
   'fetch-sample': { summary: 'fetch the real sample clip (Debian opencv-doc) and pre-encode it', load: () => import('./fetch-sample.ts') },
   eval: { summary: 'measure accuracy: detect (precision, recall, AP50), track (MOTA, IDF1, …), faces (ROC AUC); prints JSON', load: () => import('./eval.ts') },
   bench: { summary: 'measure camera workers, keyframe decoding and the detector; prints JSON', load: () => import('./bench.ts') },
+  'vapid-keys': { summary: 'generate a VAPID key pair for Web Push (notifications.push)', load: () => import('./vapid-keys.ts') },
   docs: { summary: 'regenerate the README configuration reference (--json-schema prints the JSON Schema)', load: () => import('./docs.ts') },
 };
 
