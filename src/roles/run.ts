@@ -1,3 +1,4 @@
+import type { Clock } from '../alerts/clock.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../core/log.ts';
 import { startAnalytics } from './analytics.ts';
@@ -28,12 +29,18 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  allowRemote?: boolean;
+  /** time source of alert escalation and the outbox relay (tests advance it) */
+  clock?: Clock;
+}
+
 /**
  * Starts the named roles on one set of ports, in dependency order (consumers before the edge
  * starts producing). Stop runs in reverse: the API closes first, recording last but one, the
  * database last, so nothing accepted is lost.
  */
-export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logger, opts: { allowRemote?: boolean } = {}): Promise<Running> {
+export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logger, opts: StartOptions = {}): Promise<Running> {
   const ctx = await openContext(loaded, log);
   const started: RunningRole[] = [];
   let apiUrl: string | undefined;
@@ -50,7 +57,7 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
   try {
     // the notifier consumes alerts.critical: up before the analytics role raises alerts
     if (roles.includes('notify') && loaded.config.notifications.enabled) started.push(await startNotify(ctx));
-    if (roles.includes('analytics')) started.push(await startAnalytics(ctx));
+    if (roles.includes('analytics')) started.push(await startAnalytics(ctx, { clock: opts.clock }));
     if (roles.includes('inference') && loaded.config.detection.enabled) {
       // the face stage stops after inference (reverse order), so it stores the faces of the last tracks
       const faces = loaded.config.faces.enabled ? await startFaceStage(ctx) : undefined;

@@ -1,0 +1,293 @@
+/**
+ * The alert path end to end on the real clip, one-box shape: DVR simulator (vtest) → every role →
+ * a loitering rule (10 s) on the plaza → alert → a real SMTP server, a webhook receiver that checks
+ * the signature, a Twilio-compatible SMS API, a real mosquitto broker with a mosquitto_sub
+ * subscriber, and /ws/alerts (with a forced disconnect and resume). Then the failure paths: SMTP
+ * down → retries → dead letter → manual retry delivers; the SMS rate limit; escalation after an
+ * advanced clock.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/alerts/clock.ts';
+import { resolveConfig } from '../../src/config/load.ts';
+import { createLogger } from '../../src/core/log.ts';
+import { ensureSample } from '../../src/dvr-sim/sample.ts';
+import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
+import { ROLES, startRoles, type Running } from '../../src/roles/run.ts';
+import { AlertFeedClient, plazaPolygon } from '../fixtures/alert-feed.ts';
+import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp.ts';
+import { until } from '../fixtures/until.ts';
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+const hasSample = existsSync(path.resolve('.cache/samples/vtest.avi'));
+if (!hasFfmpeg) console.warn('skipping alerts e2e test: ffmpeg not found');
+if (hasFfmpeg && !hasSample) console.warn('skipping alerts e2e test: sample clip .cache/samples/vtest.avi not found (run npm run fetch-sample)');
+
+const log = createLogger('silent');
+const CAMERA = 'cam_plaza';
+const PASSWORD = 'E2e-Alerts-9';
+const WEBHOOK_SECRET = 'hook-secret-e2e-42';
+const SMS = { sid: 'AC0e2e', token: 'sms-token-e2e-42', from: '+15550000001' };
+const GUARD = { email: 'guard@site.test', phone: '+15550000002' };
+const BOSS = 'boss@site.test';
+const CHANNEL_SECRETS = { VIGIL_WEBHOOK_OPS_SECRET: WEBHOOK_SECRET, VIGIL_SMS_AUTH_TOKEN: SMS.token };
+// links in notifications are built from api.public_url
+const PUBLIC_URL = 'https://vigil.site.test';
+
+interface HttpHit {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** An HTTP server on 127.0.0.1 that keeps every request and answers `status` with `reply`. */
+async function startReceiver(status: number, reply: object): Promise<{ url: string; hits: HttpHit[]; close(): Promise<void> }> {
+  const hits: HttpHit[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      hits.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A TCP relay in front of the SMTP server: `down()` refuses connections like a dead mail host, `up()` listens again on the same port. */
+async function startRelay(targetPort: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    down: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    up: () => listen(port),
+  };
+}
+
+const verifySignature = (hit: HttpHit): boolean => {
+  const expected = Buffer.from(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(hit.body).digest('hex')}`);
+  const got = Buffer.from(String(hit.headers['x-vigil-signature'] ?? ''));
+  return got.length === expected.length && timingSafeEqual(got, expected);
+};
+
+describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', () => {
+  let dir: string;
+  let sim: DvrSim;
+  let running: Running;
+  let api: string;
+  let smtp: SmtpFixture;
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let webhook: Awaited<ReturnType<typeof startReceiver>>;
+  let sms: Awaited<ReturnType<typeof startReceiver>>;
+  let feed: AlertFeedClient;
+  const clock = new ManualClock(new Date());
+  const feeds: AlertFeedClient[] = [];
+  const json = async (p: string, init?: RequestInit) => {
+    const r = await fetch(`${api}${p}`, init);
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  };
+  const alertsListed = async () => (await json('/api/v1/alerts?limit=100')).body.items as Array<Record<string, unknown>>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vigil-alerts-e2e-'));
+    smtp = await startSmtpServer();
+    relay = await startRelay(smtp.port);
+    webhook = await startReceiver(200, { ok: true });
+    sms = await startReceiver(201, { sid: 'SM0e2e', status: 'queued' });
+    const sample = await ensureSample(undefined, log, { download: false });
+    sim = await startDvrSim({ port: 0, channels: 1, password: PASSWORD, main: sample.main, sub: sample.sub, log });
+    const loaded = resolveConfig({
+      sites: [{ id: 'site', dvrs: [{ id: 'sim', host: '127.0.0.1', port: sim.port }], cameras: [{ id: CAMERA, name: 'Plaza', dvr: 'sim', channel: 1 }] }],
+      storage: { data_dir: dir },
+      detection: { workers: 1 },
+      // faces are not what this test is about: one detector worker less on 2 cores
+      faces: { enabled: false },
+      api: { port: 0, public_url: PUBLIC_URL },
+      alerts: { escalate_after_minutes: 15, escalation_check_seconds: 60 },
+      rules: {
+        // the test runs at any hour: night mode must not shorten the 10 s
+        night: { time_factor: 1 },
+        cameras: {
+          [CAMERA]: {
+            zones: { plaza: { name: 'Plaza', polygon: plazaPolygon(960, 1080) } },
+            rules: { plaza_loitering: { type: 'loitering', zone: 'plaza', severity: 'critical', params: { seconds: 10 } } },
+          },
+        },
+      },
+      notifications: {
+        email: { host: '127.0.0.1', port: relay.port, from: 'Vigil <vigil@site.test>', timeout_seconds: 2 },
+        webhooks: [{ id: 'ops', url: `${webhook.url}/vigil`, timeout_seconds: 2 }],
+        sms: { base_url: sms.url, account_sid: SMS.sid, from: SMS.from },
+        recipients: [
+          { name: 'guard', channels: ['email', 'sms', 'webhook'], email: GUARD.email, phone: GUARD.phone, webhooks: ['ops'], min_severity: 'high' },
+          // an admin with no camera of this site: gets escalations only
+          { name: 'boss', channels: ['email'], email: BOSS, admin: true, cameras: ['cam_elsewhere'] },
+        ],
+        retry: { max_retries: 3, base_seconds: 0.2, max_seconds: 1 },
+        // no automatic re-send of dead letters during the test: the manual retry is what delivers
+        recovery: { probe_seconds: 3600 },
+      },
+    }, 'alerts-e2e', { VIGIL_DVR_SIM_PASSWORD: PASSWORD });
+    // the notify role reads channel secrets from the process environment when it starts
+    Object.assign(process.env, CHANNEL_SECRETS);
+    running = await startRoles(loaded, [...ROLES], log, { clock });
+    api = running.apiUrl!;
+    feed = await AlertFeedClient.connect(api);
+    feeds.push(feed);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const f of feeds) await f.close();
+    await running?.stop();
+    await sim?.stop();
+    await relay?.down().catch(() => {});
+    await smtp?.close();
+    await webhook?.close();
+    await sms?.close();
+    for (const k of Object.keys(CHANNEL_SECRETS)) delete process.env[k];
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a person loitering 10 s on the plaza raises an alert: WebSocket, email, signed webhook, SMS', async () => {
+    const first = await until('a loitering alert on /ws/alerts', 75_000, () => feed.alerts().find((a) => a.change === 'new'));
+    const alert = first.alert;
+    expect(alert).toMatchObject({ camera_id: CAMERA, rule_id: 'plaza_loitering', rule_type: 'loitering', severity: 'critical', status: 'new' });
+    expect(String(alert.title)).toMatch(/Plaza/);
+
+    // several people may pass 10 s at once: find this alert's notifications by its event link and id
+    const eventLink = `${PUBLIC_URL}/api/v1/events/${String(alert.event_id)}`;
+    const event = (await json(`/api/v1/events/${String(alert.event_id)}`)).body;
+    expect(event).toMatchObject({ camera_id: CAMERA, event_type: 'loitering', class: 'person' });
+    expect(Date.parse(String(event.end_time)) - Date.parse(String(event.start_time))).toBeGreaterThanOrEqual(10_000);
+    const mail = await until('the alert email', 15_000, () => smtp.received.find((m) => (m.mail.html || '').includes(eventLink)));
+    expect(mail.to).toEqual([GUARD.email]);
+    expect(mail.mail.subject).toContain(String(alert.title));
+    expect(mail.mail.text).toContain(eventLink);
+    const image = mail.mail.attachments.find((a) => a.contentType === 'image/jpeg');
+    expect(image?.content.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    expect(mail.mail.html || '').toContain(`cid:${image?.cid ?? 'missing'}`);
+
+    const bodyOf = (hit: HttpHit) => JSON.parse(hit.body.toString()) as { alert: { alert_id: number; severity: string; event_url: string } };
+    const hook = await until('the webhook', 15_000, () => webhook.hits.find((h) => bodyOf(h).alert.alert_id === alert.id));
+    expect(hook.path).toBe('/vigil');
+    expect(verifySignature(hook)).toBe(true);
+    expect(verifySignature({ ...hook, body: Buffer.from(hook.body.toString().replace('critical', 'low')) })).toBe(false);
+    expect(bodyOf(hook).alert).toMatchObject({ severity: 'critical', event_url: eventLink });
+
+    const text = await until('the SMS', 15_000, () => sms.hits[0]);
+    expect(text.path).toBe(`/2010-04-01/Accounts/${SMS.sid}/Messages.json`);
+    expect(text.headers.authorization).toBe(`Basic ${Buffer.from(`${SMS.sid}:${SMS.token}`).toString('base64')}`);
+    const form = new URLSearchParams(text.body.toString());
+    expect(form.get('To')).toBe(GUARD.phone);
+    expect(form.get('From')).toBe(SMS.from);
+  }, 100_000);
+
+  it('a WebSocket client cut off while alerts happen gets the missed ones after reconnecting with since', async () => {
+    const seen = new Set(feed.alerts().map((a) => a.alert.id));
+    const since = feed.lastSeq();
+    feed.terminate();
+    // SMTP goes down too: the emails of these alerts fail (next test)
+    await relay.down();
+    const missed = await until('two alerts while disconnected', 60_000, async () => {
+      const fresh = (await alertsListed()).filter((a) => !seen.has(a.id));
+      return fresh.length >= 2 ? fresh : undefined;
+    }, 500);
+    const resumed = await AlertFeedClient.connect(api, since);
+    feeds.push(resumed);
+    const replayed = await until('the missed alerts replayed', 10_000, () => {
+      const ids = new Set(resumed.alerts().filter((a) => a.change === 'new').map((a) => a.alert.id));
+      return missed.every((m) => ids.has(m.id)) ? resumed.alerts() : undefined;
+    });
+    expect(replayed.every((a) => a.seq > since)).toBe(true);
+    const seqs = replayed.map((a) => a.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    feed = resumed;
+  }, 80_000);
+
+  it('SMTP down: the email is retried, then dead-lettered; a manual retry delivers it once SMTP is back', async () => {
+    const dead = await until('an email dead letter', 30_000, async () => {
+      const items = (await json('/api/v1/notifications/dlq?status=open')).body.items as Array<Record<string, unknown>>;
+      return items.find((d) => d.channel === 'email');
+    }, 500);
+    expect(dead).toMatchObject({ target: GUARD.email, retryable: true, attempts: 4 });
+    expect(String(dead.error)).toMatch(/ECONNREFUSED|connect|refused/i);
+    const mailsBefore = smtp.received.length;
+
+    await relay.up();
+    const retry = await json(`/api/v1/notifications/dlq/${String(dead.id)}/retry`, { method: 'POST' });
+    expect(retry.status).toBe(202);
+    const mails = await smtp.waitFor(mailsBefore + 1, 15_000);
+    expect(mails.at(-1)!.to).toEqual([GUARD.email]);
+    const after = await until('the dead letter delivered', 10_000, async () => {
+      const items = (await json('/api/v1/notifications/dlq?status=delivered')).body.items as Array<Record<string, unknown>>;
+      return items.find((d) => d.id === dead.id);
+    });
+    expect(after.status).toBe('delivered');
+    expect((await json(`/api/v1/notifications/dlq/${String(dead.id)}/retry`, { method: 'POST' })).status).toBe(409);
+  }, 60_000);
+
+  it('the SMS rate limit holds: one SMS per phone in 5 min, the others suppressed and counted', async () => {
+    const alerts = await alertsListed();
+    expect(alerts.length).toBeGreaterThanOrEqual(3);
+    expect(sms.hits).toHaveLength(1);
+    await until('suppressed notifications counted', 10_000, async () => {
+      const p = (await json('/api/v1/notifications/pending')).body;
+      return Number(p.suppressed_last_hour) >= 1 ? p : undefined;
+    });
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    expect(metrics).toMatch(/notifications_total\{channel="sms",outcome="sent"\} 1\n/);
+    expect(metrics).toMatch(/notifications_total\{channel="sms",outcome="suppressed"\} [1-9]/);
+  });
+
+  it('an unacknowledged critical alert is escalated to the admin once the clock passes 15 min; an acknowledged one is not', async () => {
+    const alerts = (await alertsListed()).sort((a, b) => Number(a.id) - Number(b.id));
+    const [open, acked] = alerts as [Record<string, unknown>, Record<string, unknown>];
+    const ack = await json(`/api/v1/alerts/${String(acked.id)}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ by: 'guard', note: 'seen on camera' }) });
+    expect(ack.status).toBe(200);
+
+    await clock.advance(16 * 60_000);
+    const escalated = await until('the escalation', 15_000, async () => {
+      const a = (await json(`/api/v1/alerts/${String(open.id)}`)).body;
+      return a.escalated_at ? a : undefined;
+    });
+    expect(escalated.escalated_to).toBe('admin');
+    expect((await json(`/api/v1/alerts/${String(acked.id)}`)).body.escalated_at).toBeNull();
+    await until('the escalated change on /ws/alerts', 10_000, () => feed.alerts().find((a) => a.change === 'escalated' && a.alert.id === open.id));
+    const toBoss = await until('the escalation email to the admin', 15_000, () => {
+      const m = smtp.received.filter((r) => r.to.includes(BOSS));
+      return m.length ? m : undefined;
+    });
+    expect(toBoss.every((m) => (m.mail.subject ?? '').includes('Unacknowledged'))).toBe(true);
+    expect(toBoss.some((m) => (m.mail.html || '').includes(`${PUBLIC_URL}/api/v1/events/${String(open.event_id)}`))).toBe(true);
+  }, 60_000);
+});
