@@ -74,6 +74,7 @@ export function createMqttChannel(o: MqttOptions): Channel {
     will: { topic: t.availability, payload: Buffer.from('offline'), retain: true, qos: 1 },
   });
   client.on('connect', () => {
+    lastError = 'connection lost';
     log.info('connected to the MQTT broker');
     void announce().catch((err: unknown) => log.warn({ err }, 'could not publish availability/discovery; next connect retries'));
   });
