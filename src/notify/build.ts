@@ -1,7 +1,11 @@
 import type { LoadedConfig } from '../config/load.ts';
 import { secretFromEnv } from '../config/load.ts';
 import { registerSecret } from '../core/redact.ts';
+import type { Logger } from '../core/log.ts';
+import type { PushSubscriptionRepo } from '../store/repositories/push-subscriptions.ts';
 import { createEmailChannel } from './channels/email.ts';
+import { createMqttChannel } from './channels/mqtt.ts';
+import { createPushChannel } from './channels/push.ts';
 import { createSmsChannel } from './channels/sms.ts';
 import type { Channel } from './channels/types.ts';
 import { createWebhookChannel } from './channels/webhook.ts';
@@ -15,8 +19,16 @@ function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value;
 }
 
+const CHANNEL_TIMEOUT_MS = 10_000;
+
+export interface ChannelDeps {
+  /** where Web Push finds each user's browser subscriptions */
+  pushSubscriptions: PushSubscriptionRepo;
+  log: Logger;
+}
+
 /** The channels configured in `notifications` (config → channel options, secrets from the environment). */
-export function buildChannels(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): Channel[] {
+export function buildChannels(loaded: LoadedConfig, deps: ChannelDeps, env: NodeJS.ProcessEnv = process.env): Channel[] {
   const n = loaded.config.notifications;
   const channels: Channel[] = [];
   if (n.email) {
@@ -32,6 +44,19 @@ export function buildChannels(loaded: LoadedConfig, env: NodeJS.ProcessEnv = pro
   }
   if (n.webhooks.length) {
     channels.push(createWebhookChannel(n.webhooks.map((w) => ({ id: w.id, url: w.url, secret: secret(env, `WEBHOOK_${w.id}_SECRET`) ?? '', timeoutMs: w.timeout_seconds * 1000 }))));
+  }
+  if (n.push) {
+    channels.push(createPushChannel({
+      subject: n.push.subject, publicKey: n.push.public_key, privateKey: secret(env, 'VAPID_PRIVATE_KEY') ?? '',
+      subscriptions: deps.pushSubscriptions, timeoutMs: CHANNEL_TIMEOUT_MS, log: deps.log,
+    }));
+  }
+  if (n.mqtt) {
+    channels.push(createMqttChannel({
+      url: n.mqtt.url, username: n.mqtt.username, password: secret(env, 'MQTT_PASSWORD'), prefix: n.mqtt.topic_prefix,
+      discovery: n.mqtt.discovery, discoveryPrefix: n.mqtt.discovery_prefix, cameras: loaded.cameras.map((c) => ({ id: c.id, name: c.name })),
+      timeoutMs: CHANNEL_TIMEOUT_MS, log: deps.log,
+    }));
   }
   return channels;
 }

@@ -56,7 +56,7 @@ export const notificationsSchema = z.object({
   mqtt: z.object({
     url: z.string().regex(/^mqtts?:\/\//, 'must start with mqtt:// or mqtts://').describe('broker; password from VIGIL_MQTT_PASSWORD or VIGIL_MQTT_PASSWORD_FILE'),
     username: z.string().optional().describe('broker user'),
-    topic_prefix: z.string().min(1).default('vigil').describe('topics: <prefix>/events, <prefix>/<camera>/state, <prefix>/availability'),
+    topic_prefix: z.string().min(1).default('vigil').describe('topics: <prefix>/events, <prefix>/cameras/<camera>/state, <prefix>/availability'),
     discovery: z.boolean().default(true).describe('publish Home Assistant discovery messages'),
     discovery_prefix: z.string().min(1).default('homeassistant').describe('Home Assistant discovery prefix'),
   }).strict().optional().describe('MQTT for Home Assistant'),
