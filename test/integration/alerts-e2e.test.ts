@@ -6,10 +6,10 @@
  * down → retries → dead letter → manual retry delivers; the SMS rate limit; escalation after an
  * advanced clock.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { ensureSample } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
 import { ROLES, startRoles, type Running } from '../../src/roles/run.ts';
 import { AlertFeedClient, plazaPolygon } from '../fixtures/alert-feed.ts';
+import { hasMosquitto, startMosquitto, type Mosquitto } from '../fixtures/mosquitto.ts';
 import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp.ts';
 import { until } from '../fixtures/until.ts';
 
@@ -29,6 +30,8 @@ const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 const hasSample = existsSync(path.resolve('.cache/samples/vtest.avi'));
 if (!hasFfmpeg) console.warn('skipping alerts e2e test: ffmpeg not found');
 if (hasFfmpeg && !hasSample) console.warn('skipping alerts e2e test: sample clip .cache/samples/vtest.avi not found (run npm run fetch-sample)');
+const hasBroker = hasMosquitto() && spawnSync('mosquitto_sub', ['--help']).error === undefined;
+if (!hasBroker) console.warn('skipping alerts e2e test: mosquitto or mosquitto_sub not found (apt-get install mosquitto mosquitto-clients)');
 
 const log = createLogger('silent');
 const CAMERA = 'cam_plaza';
@@ -94,13 +97,29 @@ async function startRelay(targetPort: number): Promise<{ port: number; down(): P
   };
 }
 
+/** A real mosquitto subscriber (mosquitto_sub -v): every message as topic and payload. */
+function subscribe(port: number, topics: string[]): { child: ChildProcess; messages: Array<{ topic: string; payload: string }> } {
+  const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-v', ...topics.flatMap((t) => ['-t', t])], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const messages: Array<{ topic: string; payload: string }> = [];
+  let partial = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const space = line.indexOf(' ');
+      messages.push({ topic: line.slice(0, space), payload: line.slice(space + 1) });
+    }
+  });
+  return { child, messages };
+}
+
 const verifySignature = (hit: HttpHit): boolean => {
   const expected = Buffer.from(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(hit.body).digest('hex')}`);
   const got = Buffer.from(String(hit.headers['x-vigil-signature'] ?? ''));
   return got.length === expected.length && timingSafeEqual(got, expected);
 };
 
-describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', () => {
+describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on the real clip', () => {
   let dir: string;
   let sim: DvrSim;
   let running: Running;
@@ -110,8 +129,12 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', 
   let webhook: Awaited<ReturnType<typeof startReceiver>>;
   let sms: Awaited<ReturnType<typeof startReceiver>>;
   let feed: AlertFeedClient;
+  let broker: Mosquitto;
+  let mqttSub: ReturnType<typeof subscribe>;
   const clock = new ManualClock(new Date());
   const feeds: AlertFeedClient[] = [];
+  /** alerts raised while SMTP was down */
+  const missedWhileDown: number[] = [];
   const json = async (p: string, init?: RequestInit) => {
     const r = await fetch(`${api}${p}`, init);
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
@@ -124,6 +147,8 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', 
     relay = await startRelay(smtp.port);
     webhook = await startReceiver(200, { ok: true });
     sms = await startReceiver(201, { sid: 'SM0e2e', status: 'queued' });
+    broker = await startMosquitto();
+    mqttSub = subscribe(broker.port, ['vigil/#', 'homeassistant/#']);
     const sample = await ensureSample(undefined, log, { download: false });
     sim = await startDvrSim({ port: 0, channels: 1, password: PASSWORD, main: sample.main, sub: sample.sub, log });
     const loaded = resolveConfig({
@@ -148,11 +173,14 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', 
         email: { host: '127.0.0.1', port: relay.port, from: 'Vigil <vigil@site.test>', timeout_seconds: 2 },
         webhooks: [{ id: 'ops', url: `${webhook.url}/vigil`, timeout_seconds: 2 }],
         sms: { base_url: sms.url, account_sid: SMS.sid, from: SMS.from },
+        mqtt: { url: broker.url, topic_prefix: 'vigil' },
         recipients: [
-          { name: 'guard', channels: ['email', 'sms', 'webhook'], email: GUARD.email, phone: GUARD.phone, webhooks: ['ops'], min_severity: 'high' },
+          { name: 'guard', channels: ['email', 'sms', 'webhook', 'mqtt'], email: GUARD.email, phone: GUARD.phone, webhooks: ['ops'], min_severity: 'high' },
           // an admin with no camera of this site: gets escalations only
           { name: 'boss', channels: ['email'], email: BOSS, admin: true, cameras: ['cam_elsewhere'] },
         ],
+        // the local buzzer: appends each critical alert's JSON (stdin) to a file
+        local_alarm: { command: ['tee', '-a', path.join(dir, 'alarm.log')] },
         retry: { max_retries: 3, base_seconds: 0.2, max_seconds: 1 },
         // no automatic re-send of dead letters during the test: the manual retry is what delivers
         recovery: { probe_seconds: 3600 },
@@ -174,11 +202,13 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', 
     await smtp?.close();
     await webhook?.close();
     await sms?.close();
+    mqttSub?.child.kill();
+    await broker?.close();
     for (const k of Object.keys(CHANNEL_SECRETS)) delete process.env[k];
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('a person loitering 10 s on the plaza raises an alert: WebSocket, email, signed webhook, SMS', async () => {
+  it('a person loitering 10 s on the plaza raises an alert: WebSocket, email, signed webhook, SMS, MQTT', async () => {
     const first = await until('a loitering alert on /ws/alerts', 75_000, () => feed.alerts().find((a) => a.change === 'new'));
     const alert = first.alert;
     expect(alert).toMatchObject({ camera_id: CAMERA, rule_id: 'plaza_loitering', rule_type: 'loitering', severity: 'critical', status: 'new' });
@@ -204,6 +234,13 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', 
     expect(verifySignature({ ...hook, body: Buffer.from(hook.body.toString().replace('critical', 'low')) })).toBe(false);
     expect(bodyOf(hook).alert).toMatchObject({ severity: 'critical', event_url: eventLink });
 
+    const published = await until('the alert on MQTT vigil/events', 15_000, () => mqttSub.messages.find((m) => m.topic === 'vigil/events' && (JSON.parse(m.payload) as { alert_id: number }).alert_id === alert.id));
+    expect(JSON.parse(published.payload)).toMatchObject({ kind: 'new', camera_id: CAMERA, rule_type: 'loitering', severity: 'critical', event_url: eventLink });
+    const topics = new Set(mqttSub.messages.map((m) => m.topic));
+    expect(topics).toContain(`vigil/cameras/${CAMERA}/state`);
+    expect(mqttSub.messages).toContainEqual({ topic: 'vigil/availability', payload: 'online' });
+    expect(topics).toContain(`homeassistant/binary_sensor/vigil_${CAMERA}_alert/config`);
+
     const text = await until('the SMS', 15_000, () => sms.hits[0]);
     expect(text.path).toBe(`/2010-04-01/Accounts/${SMS.sid}/Messages.json`);
     expect(text.headers.authorization).toBe(`Basic ${Buffer.from(`${SMS.sid}:${SMS.token}`).toString('base64')}`);
@@ -213,9 +250,9 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', 
   }, 100_000);
 
   it('a WebSocket client cut off while alerts happen gets the missed ones after reconnecting with since', async () => {
+    feed.terminate();
     const seen = new Set(feed.alerts().map((a) => a.alert.id));
     const since = feed.lastSeq();
-    feed.terminate();
     // SMTP goes down too: the emails of these alerts fail (next test)
     await relay.down();
     const missed = await until('two alerts while disconnected', 60_000, async () => {
@@ -229,6 +266,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', 
       return missed.every((m) => ids.has(m.id)) ? resumed.alerts() : undefined;
     });
     expect(replayed.every((a) => a.seq > since)).toBe(true);
+    missedWhileDown.push(...missed.map((m) => Number(m.id)));
     const seqs = replayed.map((a) => a.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     feed = resumed;
@@ -242,6 +280,12 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alerts end to end on the real clip', 
     expect(dead).toMatchObject({ target: GUARD.email, retryable: true, attempts: 4 });
     expect(String(dead.error)).toMatch(/ECONNREFUSED|connect|refused/i);
     const mailsBefore = smtp.received.length;
+    // the local alarm does not depend on the channels: it fired for the alerts whose emails failed
+    const alarms = await until('the local alarm for the alerts raised while SMTP was down', 10_000, async () => {
+      const log = await readFile(path.join(dir, 'alarm.log'), 'utf8').catch(() => '');
+      return missedWhileDown.every((id) => log.includes(`"alert_id":${id},`)) ? log : undefined;
+    });
+    expect(alarms).toContain('"severity":"critical"');
 
     await relay.up();
     const retry = await json(`/api/v1/notifications/dlq/${String(dead.id)}/retry`, { method: 'POST' });
