@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../config/load.ts';
 import { redact } from '../core/redact.ts';
 import { rootLogger } from '../core/log.ts';
@@ -25,6 +25,18 @@ describe('notification channels from the config', () => {
     const channels = buildChannels(loaded, deps, env);
     expect(channels.map((c) => c.kind)).toEqual(['email', 'webhook', 'push', 'mqtt']);
     expect(redact('auth smtp-pw-123 and hook-secret-456, mqtt-pw-789')).toBe('auth *** and ***, ***');
+    for (const c of channels) await c.close();
+  });
+
+  it('leaves out a channel whose secret is missing, naming the variable', async () => {
+    const log = rootLogger.child({ test: 'secrets' });
+    const error = vi.spyOn(log, 'error');
+    const channels = buildChannels(loaded, { pushSubscriptions: {} as PushSubscriptionRepo, log }, { VIGIL_SMTP_PASSWORD: 'smtp-pw-123' });
+    expect(channels.map((c) => c.kind)).toEqual(['email', 'mqtt']);
+    expect(error.mock.calls.map((c) => c[1])).toEqual([
+      'webhook ha disabled: VIGIL_WEBHOOK_HA_SECRET (or VIGIL_WEBHOOK_HA_SECRET_FILE) is not set',
+      'push disabled: VIGIL_VAPID_PRIVATE_KEY (or VIGIL_VAPID_PRIVATE_KEY_FILE) is not set',
+    ]);
     for (const c of channels) await c.close();
   });
 

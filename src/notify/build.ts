@@ -27,6 +27,18 @@ export interface ChannelDeps {
   log: Logger;
 }
 
+/**
+ * A secret a channel cannot work without. Missing, the channel (or webhook endpoint) is left out
+ * with an error naming the variable — its deliveries then fail by name into the dead-letter queue —
+ * rather than signing with an empty key or stopping the process (recording must go on).
+ */
+function requiredSecret(env: NodeJS.ProcessEnv, name: string, what: string, log: Logger): string | undefined {
+  const value = secret(env, name);
+  const variable = `VIGIL_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+  if (!value) log.error({ channel: what, missing: `${variable} or ${variable}_FILE` }, `${what} disabled: ${variable} (or ${variable}_FILE) is not set`);
+  return value;
+}
+
 /** The channels configured in `notifications` (config → channel options, secrets from the environment). */
 export function buildChannels(loaded: LoadedConfig, deps: ChannelDeps, env: NodeJS.ProcessEnv = process.env): Channel[] {
   const n = loaded.config.notifications;
@@ -37,17 +49,21 @@ export function buildChannels(loaded: LoadedConfig, deps: ChannelDeps, env: Node
       from: n.email.from, timeoutMs: n.email.timeout_seconds * 1000,
     }));
   }
-  if (n.sms) {
+  const smsToken = n.sms && requiredSecret(env, 'SMS_AUTH_TOKEN', 'sms', deps.log);
+  if (n.sms && smsToken) {
     channels.push(createSmsChannel({
-      baseUrl: n.sms.base_url, accountSid: n.sms.account_sid, authToken: secret(env, 'SMS_AUTH_TOKEN') ?? '', from: n.sms.from, timeoutMs: n.sms.timeout_seconds * 1000,
+      baseUrl: n.sms.base_url, accountSid: n.sms.account_sid, authToken: smsToken, from: n.sms.from, timeoutMs: n.sms.timeout_seconds * 1000,
     }));
   }
-  if (n.webhooks.length) {
-    channels.push(createWebhookChannel(n.webhooks.map((w) => ({ id: w.id, url: w.url, secret: secret(env, `WEBHOOK_${w.id}_SECRET`) ?? '', timeoutMs: w.timeout_seconds * 1000 }))));
-  }
-  if (n.push) {
+  const endpoints = n.webhooks.flatMap((w) => {
+    const key = requiredSecret(env, `WEBHOOK_${w.id}_SECRET`, `webhook ${w.id}`, deps.log);
+    return key ? [{ id: w.id, url: w.url, secret: key, timeoutMs: w.timeout_seconds * 1000 }] : [];
+  });
+  if (endpoints.length) channels.push(createWebhookChannel(endpoints));
+  const vapidKey = n.push && requiredSecret(env, 'VAPID_PRIVATE_KEY', 'push', deps.log);
+  if (n.push && vapidKey) {
     channels.push(createPushChannel({
-      subject: n.push.subject, publicKey: n.push.public_key, privateKey: secret(env, 'VAPID_PRIVATE_KEY') ?? '',
+      subject: n.push.subject, publicKey: n.push.public_key, privateKey: vapidKey,
       subscriptions: deps.pushSubscriptions, timeoutMs: CHANNEL_TIMEOUT_MS, log: deps.log,
     }));
   }
