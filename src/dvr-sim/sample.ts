@@ -20,7 +20,19 @@ export interface Sample {
 export const DEFAULT_SAMPLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../.cache/samples');
 const VTEST_IN_OPENCV_DOC = 'usr/share/doc/opencv-doc/examples/data/vtest.avi';
 const SYNTHETIC_SECONDS = 30;
-const STREAMS = { main: { width: 960, height: 1080, maxrate: '2500k' }, sub: { width: 480, height: 270, maxrate: '400k' } } as const;
+export const STREAMS = { main: { width: 960, height: 1080, maxrate: '2500k' }, sub: { width: 480, height: 270, maxrate: '400k' } } as const;
+
+/** vtest.avi (PETS09 S2L1 view 001) is 768x576; the sample scales it to each stream's size. */
+const VTEST_SIZE = { width: 768, height: 576 } as const;
+/** The paved plaza people walk across, in vtest pixels (below the road at the top, down to the bottom edge where people walk in). */
+const VTEST_PLAZA: ReadonlyArray<[number, number]> = [[30, 150], [740, 150], [740, 576], [30, 576]];
+
+/** The sample's plaza as a zone polygon in the pixels of frames of the given size (demo rules, tests). */
+export function samplePlazaPolygon(frameWidth: number, frameHeight: number): Array<[number, number]> {
+  const sx = frameWidth / VTEST_SIZE.width;
+  const sy = frameHeight / VTEST_SIZE.height;
+  return VTEST_PLAZA.map(([x, y]) => [Math.round(x * sx), Math.round(y * sy)]);
+}
 const ENCODE_LOCK_STALE_MS = 5 * 60_000;
 
 export interface EnsureSampleOptions {
