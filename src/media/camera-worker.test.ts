@@ -139,7 +139,7 @@ describe('CameraWorker supervision', () => {
     const args = JSON.parse(readFileSync(path.join(dir, 'last-args.json'), 'utf8')) as string[];
     expect(args).toContain('csv');
     expect(args).toContain(path.join(live.hlsDir, 'index.m3u8'));
-    expect(args).toContain('rtp://127.0.0.1:41000');
+    expect(args).toContain('rtp://127.0.0.1:41000?pkt_size=1200');
     expect(args[args.indexOf('-sdp_file') + 1]).toBe(live.rtp.sdpPath);
     await w.stop();
   });

@@ -108,7 +108,7 @@ describe('live outputs', () => {
     expect(after(args, '-c', rtpAt - 4)).toBe('copy');
     expect(after(args, '-payload_type')).toBe('96');
     expect(after(args, '-sdp_file')).toBe('/live/cam_001.sdp');
-    expect(args).toContain('rtp://127.0.0.1:40000');
+    expect(args).toContain('rtp://127.0.0.1:40000?pkt_size=1200');
   });
 
   it('builds a live-only ffmpeg that decodes nothing', () => {

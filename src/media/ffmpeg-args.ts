@@ -118,7 +118,9 @@ function liveOutputArgs(live: LiveOutputs): string[] {
     args.push(
       '-map', '0:v:0', '-c', 'copy',
       '-f', 'rtp', '-payload_type', '96', '-sdp_file', live.rtp.sdpPath,
-      `rtp://127.0.0.1:${live.rtp.port}`,
+      // packets are forwarded as they are to WebRTC viewers: 1200 B leaves room for SRTP, UDP/IP and
+      // tunnels within a 1500 B MTU (ffmpeg's default 1472 would fragment on real networks)
+      `rtp://127.0.0.1:${live.rtp.port}?pkt_size=1200`,
     );
   }
   return args;
