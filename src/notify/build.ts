@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load.ts';
 import { secretFromEnv } from '../config/load.ts';
 import { registerSecret } from '../core/redact.ts';
+import type { CameraStatusSource } from '../core/camera-status.ts';
 import type { Logger } from '../core/log.ts';
 import type { PushSubscriptionRepo } from '../store/repositories/push-subscriptions.ts';
 import { createEmailChannel } from './channels/email.ts';
@@ -25,6 +26,8 @@ export interface ChannelDeps {
   /** where Web Push finds each user's browser subscriptions */
   pushSubscriptions: PushSubscriptionRepo;
   log: Logger;
+  /** camera stream health known in this process (MQTT publishes each camera's connectivity) */
+  cameraStatus?: CameraStatusSource;
 }
 
 /**
@@ -71,7 +74,7 @@ export function buildChannels(loaded: LoadedConfig, deps: ChannelDeps, env: Node
     channels.push(createMqttChannel({
       url: n.mqtt.url, username: n.mqtt.username, password: secret(env, 'MQTT_PASSWORD'), prefix: n.mqtt.topic_prefix,
       discovery: n.mqtt.discovery, discoveryPrefix: n.mqtt.discovery_prefix, cameras: loaded.cameras.map((c) => ({ id: c.id, name: c.name })),
-      timeoutMs: CHANNEL_TIMEOUT_MS, log: deps.log,
+      timeoutMs: CHANNEL_TIMEOUT_MS, log: deps.log, cameraStatus: deps.cameraStatus,
     }));
   }
   return channels;

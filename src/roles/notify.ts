@@ -23,7 +23,7 @@ const PENDING_GAUGE_MS = 15_000;
 export async function startNotify(ctx: RoleContext, opts: NotifyRoleOptions = {}): Promise<RunningRole> {
   const config = ctx.loaded.config.notifications;
   const log = ctx.log.child({ component: 'notify' });
-  const channels = opts.channels ?? buildChannels(ctx.loaded, { pushSubscriptions: ctx.repos.pushSubscriptions, log });
+  const channels = opts.channels ?? buildChannels(ctx.loaded, { pushSubscriptions: ctx.repos.pushSubscriptions, log, cameraStatus: (id) => ctx.cameraStatus.get(id) });
   const render = opts.render ?? siteRender(ctx.loaded);
   const senders = Object.fromEntries(channels.map((c) => [c.kind, channelSender(c, render, ctx.objects)]));
   const notifier = new Notifier({ bus: ctx.bus, repo: ctx.repos.notifications, config, senders, log, pollMs: opts.pollMs });

@@ -13,7 +13,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootLogger } from '../../src/core/log.ts';
 import { createEmailChannel } from '../../src/notify/channels/email.ts';
-import { createMqttChannel, discoveryConfig, type CameraAlertState } from '../../src/notify/channels/mqtt.ts';
+import { connectivityDiscoveryConfig, createMqttChannel, discoveryConfig, type CameraAlertState } from '../../src/notify/channels/mqtt.ts';
+import type { CameraStatus } from '../../src/core/camera-status.ts';
 import { createPushChannel, generateVapidKeys } from '../../src/notify/channels/push.ts';
 import { ChannelError, type Channel } from '../../src/notify/channels/types.ts';
 import { renderNotification, SNAPSHOT_CID } from '../../src/notify/render.ts';
@@ -180,6 +181,33 @@ describe.skipIf(!hasMosquitto())('MQTT channel (real mosquitto)', () => {
 
     await ch.close();
     await message('vigil/availability', 'offline');
+  });
+
+  it('publishes each camera\'s stream connectivity (retained) when it changes, with its discovery config', async () => {
+    const statuses = new Map<string, Pick<CameraStatus, 'connected'>>([['cam_001', { connected: true }]]);
+    const ch = createMqttChannel({
+      url: broker.url, prefix: 'conn', discovery: true, discoveryPrefix: 'ha', cameras: [{ id: 'cam_001', name: 'Plaza' }, { id: 'cam_002', name: 'Gate' }],
+      timeoutMs: 1500, log, cameraStatus: (id) => statuses.get(id) as CameraStatus | undefined, statusIntervalMs: 50,
+    });
+    channels.push(ch);
+    const watcher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const seen: Array<{ topic: string; payload: string; retain: boolean }> = [];
+    watcher.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), retain: packet.retain }));
+    await watcher.subscribeAsync(['conn/#', 'ha/#'], { qos: 1 });
+    try {
+      const first = await until('cam_001 online', 10_000, () => seen.find((m) => m.topic === 'conn/cameras/cam_001/connectivity' && m.payload === 'online'), 50);
+      expect(first.payload).toBe('online');
+      const discovery = await until('connectivity discovery', 10_000, () => seen.find((m) => m.topic === 'ha/binary_sensor/vigil_cam_001_connectivity/config'), 50);
+      expect(JSON.parse(discovery.payload)).toEqual(connectivityDiscoveryConfig({ prefix: 'conn' }, { id: 'cam_001', name: 'Plaza' }));
+      statuses.set('cam_001', { connected: false });
+      await until('cam_001 offline', 10_000, () => seen.find((m) => m.topic === 'conn/cameras/cam_001/connectivity' && m.payload === 'offline'), 50);
+      // unchanged states are not re-sent; a camera unknown in this process is not announced
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.filter((m) => m.topic === 'conn/cameras/cam_001/connectivity').map((m) => m.payload)).toEqual(['online', 'offline']);
+      expect(seen.some((m) => m.topic === 'conn/cameras/cam_002/connectivity')).toBe(false);
+    } finally {
+      await watcher.endAsync(true);
+    }
   });
 
   it('broker down: a send fails retryable, naming the broker; after it is back the send goes through', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { CameraStatusSource } from '../../core/camera-status.ts';
 import type { Logger } from '../../core/log.ts';
 import type { AlertMessage } from '../../core/types.ts';
 import { ChannelError, expectTarget, type Channel, type Notification, type Target } from './types.ts';
@@ -22,6 +23,10 @@ export interface MqttOptions {
   log: Logger;
   /** Home Assistant turns a camera's alert sensor off this long after its last alert (default 300 s) */
   offDelaySeconds?: number;
+  /** the cameras' stream health in this process (edge role): published as each camera's connectivity */
+  cameraStatus?: CameraStatusSource;
+  /** how often camera connectivity is checked for changes (default 5 s) */
+  statusIntervalMs?: number;
 }
 
 /** Retained on {prefix}/cameras/{id}/state: the camera's last alert. */
@@ -40,9 +45,11 @@ export const mqttTopics = (prefix: string) => ({
   events: `${prefix}/events`,
   availability: `${prefix}/availability`,
   cameraState: (cameraId: string) => `${prefix}/cameras/${cameraId}/state`,
+  cameraConnectivity: (cameraId: string) => `${prefix}/cameras/${cameraId}/connectivity`,
 });
 
-export const discoveryTopic = (discoveryPrefix: string, cameraId: string): string => `${discoveryPrefix}/binary_sensor/vigil_${cameraId}_alert/config`;
+export const discoveryTopic = (discoveryPrefix: string, cameraId: string, sensor: 'alert' | 'connectivity' = 'alert'): string =>
+  `${discoveryPrefix}/binary_sensor/vigil_${cameraId}_${sensor}/config`;
 
 /** Home Assistant MQTT discovery config of a camera's alert sensor (ON while it has a recent alert). */
 export function discoveryConfig(o: Pick<MqttOptions, 'prefix' | 'offDelaySeconds'>, camera: { id: string; name: string }): Record<string, unknown> {
@@ -56,11 +63,24 @@ export function discoveryConfig(o: Pick<MqttOptions, 'prefix' | 'offDelaySeconds
   };
 }
 
+/** Home Assistant discovery config of a camera's connectivity sensor (its stream is up). */
+export function connectivityDiscoveryConfig(o: Pick<MqttOptions, 'prefix'>, camera: { id: string; name: string }): Record<string, unknown> {
+  const t = mqttTopics(o.prefix);
+  return {
+    name: 'Stream', unique_id: `vigil_${camera.id}_connectivity`, object_id: `vigil_${camera.id}_connectivity`, device_class: 'connectivity',
+    state_topic: t.cameraConnectivity(camera.id), payload_on: 'online', payload_off: 'offline',
+    availability_topic: t.availability, payload_available: 'online', payload_not_available: 'offline',
+    device: { identifiers: [`vigil_${camera.id}`], name: camera.name, manufacturer: 'Vigil', model: 'camera' },
+  };
+}
+
 /**
  * MQTT for Home Assistant: each alert on {prefix}/events (JSON, QoS 1) and retained on the
  * camera's state topic; {prefix}/availability is `online` (retained) while connected and
  * `offline` through the last will (or a clean close). Discovery configs are re-published,
- * retained, on every connect. The client connects at creation and reconnects by itself; a send
+ * retained, on every connect. With a camera status source, each camera's stream connectivity is
+ * retained on {prefix}/cameras/{id}/connectivity (`online`/`offline`) when it changes and on every
+ * connect. The client connects at creation and reconnects by itself; a send
  * while the broker is unreachable fails, retryable, after `timeoutMs`.
  */
 export function createMqttChannel(o: MqttOptions): Channel {
@@ -84,12 +104,36 @@ export function createMqttChannel(o: MqttOptions): Channel {
   });
   client.on('offline', () => log.warn({ cause: lastError }, 'MQTT broker unreachable; reconnecting'));
 
+  /** last connectivity published per camera; cleared on connect so the broker gets it all again */
+  const published = new Map<string, string>();
+  async function publishConnectivity(): Promise<void> {
+    if (!o.cameraStatus || !client.connected) return;
+    for (const camera of o.cameras) {
+      const status = o.cameraStatus(camera.id);
+      if (!status) continue; // not known in this process
+      const value = status.connected ? 'online' : 'offline';
+      if (published.get(camera.id) === value) continue;
+      await client.publishAsync(t.cameraConnectivity(camera.id), value, { qos: 1, retain: true });
+      published.set(camera.id, value);
+    }
+  }
+  const statusTimer = o.cameraStatus
+    ? setInterval(() => void publishConnectivity().catch((err: unknown) => log.warn({ err }, 'camera connectivity not published; next check retries')), o.statusIntervalMs ?? 5000)
+    : undefined;
+  statusTimer?.unref();
+
   async function announce(): Promise<void> {
     await client.publishAsync(t.availability, 'online', { qos: 1, retain: true });
-    if (!o.discovery) return;
-    for (const camera of o.cameras) {
-      await client.publishAsync(discoveryTopic(o.discoveryPrefix, camera.id), JSON.stringify(discoveryConfig(o, camera)), { qos: 1, retain: true });
+    if (o.discovery) {
+      for (const camera of o.cameras) {
+        await client.publishAsync(discoveryTopic(o.discoveryPrefix, camera.id), JSON.stringify(discoveryConfig(o, camera)), { qos: 1, retain: true });
+        if (o.cameraStatus) {
+          await client.publishAsync(discoveryTopic(o.discoveryPrefix, camera.id, 'connectivity'), JSON.stringify(connectivityDiscoveryConfig(o, camera)), { qos: 1, retain: true });
+        }
+      }
     }
+    published.clear();
+    await publishConnectivity();
   }
 
   async function withTimeout<T>(what: string, p: Promise<T>): Promise<T> {
@@ -136,6 +180,7 @@ export function createMqttChannel(o: MqttOptions): Channel {
       }
     },
     async close(): Promise<void> {
+      clearInterval(statusTimer);
       if (client.connected) await withTimeout('offline announcement', client.publishAsync(t.availability, 'offline', { qos: 1, retain: true })).catch(() => undefined);
       await client.endAsync(true);
     },
