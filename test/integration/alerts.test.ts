@@ -15,6 +15,7 @@ import type { RoleContext, RunningRole } from '../../src/roles/context.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createRepositories } from '../../src/store/repositories/index.ts';
+import { until } from '../fixtures/until.ts';
 
 // a 10 s loitering rule over the plaza (feet inside x,y < 500) of camera cam_a
 const rules = ruleSet({
@@ -30,16 +31,6 @@ const rules = ruleSet({
 });
 const frame = stream('cam_a', '2025-01-20T12:00:00Z') // daytime: no night shortening;
 const person = (i: number): DetectionMessage => frame(i, [{ id: 7, bbox: at(200 + (i % 3), 400) }]);
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('analytics role: rules → events, alerts, outbox → alerts.critical (memory bus, PGlite)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-alerts-int-'));
@@ -68,6 +59,7 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
   const publish = async (bus: Bus, from: number, to: number) => {
     for (let i = from; i <= to; i++) await bus.publish(TOPICS.aiDetections, 'cam_a', person(i));
   };
+  const windowFrames = async (n: number) => (await store.query<{ n: number }>('SELECT count(*)::int AS n FROM rules_window')).rows[0]!.n === n || undefined;
   const alertRows = async () => (await store.query<{ id: number; event_id: number; severity: string }>(
     `SELECT id, event_id, severity FROM alerts WHERE rule_key = 'loiter'`)).rows;
 
@@ -84,14 +76,14 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
   it('a restart in the middle of a loitering dwell still fires once: event + alert + outbox → alerts.critical', async () => {
     const first = await start();
     await publish(first.bus, 0, 5);
-    await until('6 frames in the rules window', async () => (await store.query<{ n: number }>('SELECT count(*)::int AS n FROM rules_window')).rows[0]!.n === 6);
+    await until('6 frames in the rules window', 15_000, () => windowFrames(6), 50);
     await first.role.stop();
     expect(await alertRows()).toHaveLength(0);
 
     // "restart": a fresh bus (the memory bus is gone) and a fresh engine; the dwell resumes from the window
     const second = await start();
     await publish(second.bus, 6, 14);
-    const msg = await until('the alerts.critical message', async () => second.got[0]);
+    const msg = await until('the alerts.critical message', 15_000, () => second.got[0], 50);
     const [alert] = await alertRows();
     expect(alert).toBeDefined();
     expect(msg).toMatchObject({ kind: 'new', alert_id: alert!.id, event_id: alert!.event_id, camera_id: 'cam_a', rule_id: 'loiter', rule_type: 'loitering', severity: 'critical' });
@@ -105,7 +97,7 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
 
     // replays of the same frames (redelivery) and more of the same dwell: still one alert, one message
     await publish(second.bus, 10, 20);
-    await until('frames processed', async () => (await store.query<{ n: number }>('SELECT count(*)::int AS n FROM rules_window')).rows[0]!.n === 21);
+    await until('frames processed', 15_000, () => windowFrames(21), 50);
     await new Promise((r) => setTimeout(r, 400));
     expect(await alertRows()).toHaveLength(1);
     expect(second.got.filter((m) => m.kind === 'new')).toHaveLength(1);
