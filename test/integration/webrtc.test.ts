@@ -3,12 +3,11 @@
  * does) → RtpFanout → WHEP → headless Chromium playing the H.264 without any transcoding.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server.ts';
@@ -22,13 +21,12 @@ import { WebRtcManager } from '../../src/media/webrtc/manager.ts';
 import type { Objects } from '../../src/objects/port.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { Repositories } from '../../src/store/repositories/types.ts';
+import { CHROMIUM, hasChromium, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
 import { until } from '../fixtures/until.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-const hasChromium = existsSync(CHROMIUM);
 if (!hasFfmpeg) console.warn('skipping WebRTC test: ffmpeg not found');
-if (!hasChromium) console.warn(`skipping WebRTC test: chromium not found at ${CHROMIUM}`);
+if (!hasChromium()) console.warn(`skipping WebRTC test: chromium not found at ${CHROMIUM}`);
 
 const log = createLogger('silent');
 const camera = (id: string): ResolvedCamera => ({ id, name: id, siteId: 'site', channel: 1, stream: 0, retentionDays: 1, detect: false, url: 'rtsp://127.0.0.1/x' });
@@ -43,19 +41,19 @@ function rtpFfmpeg(rtspUrl: string, port: number, sdpPath: string): ChildProcess
 }
 
 
-describe.skipIf(!hasFfmpeg || !hasChromium)('WebRTC live view (WHEP)', () => {
+describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
   let dir: string;
   let sim: DvrSim;
   let ffmpeg: ChildProcess;
   let manager: WebRtcManager;
   let app: FastifyInstance;
   let api: string;
-  let browser: BrowserContext;
+  let browser: Browser;
   const whep = (id: string) => `${api}/api/v1/cameras/${id}/whep`;
 
   /** a page on the API's origin with the player module loaded as window.player */
   async function playerPage(): Promise<Page> {
-    const page = await browser.newPage();
+    const page = await browser.page();
     await page.goto(`${api}/api/v1/openapi.json`);
     // the module as the player page loads it; it publishes its export for page.evaluate
     const source = await readFile(PLAYER, 'utf8');
@@ -76,11 +74,6 @@ describe.skipIf(!hasFfmpeg || !hasChromium)('WebRTC live view (WHEP)', () => {
     }, `/api/v1/cameras/${id}/whep`);
   }
 
-  const videoState = (page: Page) => page.evaluate(() => {
-    const v = document.getElementById('v') as HTMLVideoElement;
-    return { width: v.videoWidth, height: v.videoHeight, time: v.currentTime };
-  });
-
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-webrtc-'));
     const sample = await ensureSample(undefined, log, { download: false });
@@ -98,10 +91,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium)('WebRTC live view (WHEP)', () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launchPersistentContext(await mkdtemp(path.join(dir, 'chromium-')), {
-      executablePath: CHROMIUM, headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   }, 60_000);
 
   afterAll(async () => {
@@ -119,14 +109,14 @@ describe.skipIf(!hasFfmpeg || !hasChromium)('WebRTC live view (WHEP)', () => {
     expect(sessions[0]).toMatch(/\/api\/v1\/cameras\/cam_001\/whep\/[0-9a-f-]{36}$/);
     expect(new Set(sessions).size).toBe(2);
     for (const page of pages) {
-      const first = await videoState(page);
-      expect(first.width).toBe(960);
-      expect(first.height).toBe(1080);
+      const first = await videoState(page, '#v');
+      expect(first.videoWidth).toBe(960);
+      expect(first.videoHeight).toBe(1080);
       const later = await until('the video to advance', 10_000, async () => {
-        const s = await videoState(page);
-        return s.time > first.time + 1 ? s : undefined;
+        const s = await videoState(page, '#v');
+        return s.currentTime > first.currentTime + 1 ? s : undefined;
       });
-      expect(later.time).toBeGreaterThan(first.time);
+      expect(later.currentTime).toBeGreaterThan(first.currentTime);
     }
     const stats = await sharp(await pages[0]!.locator('#v').screenshot()).stats();
     expect(Math.max(...stats.channels.map((c) => c.stdev))).toBeGreaterThan(10);
