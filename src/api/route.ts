@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { InvalidCursorError } from '../store/repositories/types.ts';
 
 /**
  * Routes are declared with zod schemas for params and query. The same declaration validates
@@ -46,6 +47,21 @@ export function parseInput<T extends z.ZodType>(schema: T | undefined, value: un
   const r = schema.safeParse(value ?? {});
   if (!r.success) throw badRequest(describeIssues(where, r.error));
   return r.data;
+}
+
+/** 400 when a time filter's `from` is after its `to` (either may be absent). */
+export function checkTimeOrder(q: { from?: Date; to?: Date }): void {
+  if (q.from && q.to && q.from > q.to) throw badRequest(`query parameter 'from' (${q.from.toISOString()}) is after 'to' (${q.to.toISOString()})`);
+}
+
+/** Runs a cursor-paginated query: a cursor the repository cannot decode is a 400. */
+export async function withCursor<T>(page: () => Promise<T>): Promise<T> {
+  try {
+    return await page();
+  } catch (e) {
+    if (e instanceof InvalidCursorError) throw badRequest(`query parameter 'cursor' is not a cursor returned by this API`);
+    throw e;
+  }
 }
 
 const routesByApp = new WeakMap<FastifyInstance, RouteSpec<z.ZodType, z.ZodType>[]>();

@@ -5,8 +5,8 @@ import type { Logger } from '../../core/log.ts';
 import { metrics } from '../../core/metrics.ts';
 import type { Objects } from '../../objects/port.ts';
 import { AlertNotFoundError, IllegalTransitionError, type AlertRepo, type AlertRow } from '../../store/repositories/alerts.ts';
-import { InvalidCursorError, type Repositories } from '../../store/repositories/types.ts';
-import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
+import type { Repositories } from '../../store/repositories/types.ts';
+import { addRoute, badRequest, checkTimeOrder, HttpError, notFound, withCursor } from '../route.ts';
 import { isoTime } from './events.ts';
 
 export interface AlertRouteDeps {
@@ -81,14 +81,9 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
     method: 'GET', url: '/api/v1/alerts', tag: 'alerts', summary: 'Query alerts (filtered, newest first, cursor-paginated)',
     query: alertQuery,
     handler: async ({ query }) => {
-      if (query.from && query.to && query.from > query.to) throw badRequest(`query parameter 'from' (${query.from.toISOString()}) is after 'to' (${query.to.toISOString()})`);
-      try {
-        const page = await alerts.list({ status: query.status, severity: query.severity, cameraId: query.camera, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor });
-        return { items: page.items, next_cursor: page.nextCursor };
-      } catch (e) {
-        if (e instanceof InvalidCursorError) throw badRequest(`query parameter 'cursor' is not a cursor returned by this API`);
-        throw e;
-      }
+      checkTimeOrder(query);
+      const page = await withCursor(() => alerts.list({ status: query.status, severity: query.severity, cameraId: query.camera, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor }));
+      return { items: page.items, next_cursor: page.nextCursor };
     },
   });
 

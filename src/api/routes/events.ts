@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Objects } from '../../objects/port.ts';
 import { NotFoundError } from '../../objects/port.ts';
-import { InvalidCursorError, type EventRow, type Repositories } from '../../store/repositories/types.ts';
-import { addRoute, badRequest, notFound } from '../route.ts';
+import type { EventRow, Repositories } from '../../store/repositories/types.ts';
+import { addRoute, checkTimeOrder, notFound, withCursor } from '../route.ts';
 
 export interface EventRouteDeps {
   repos: Repositories;
@@ -45,14 +45,9 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
     method: 'GET', url: '/api/v1/events', tag: 'events', summary: 'Query events (filtered, newest first, cursor-paginated)',
     query: eventQuery,
     handler: async ({ query }) => {
-      if (query.from && query.to && query.from > query.to) throw badRequest(`query parameter 'from' (${query.from.toISOString()}) is after 'to' (${query.to.toISOString()})`);
-      try {
-        const page = await deps.repos.events.list({ cameraId: query.camera, label: query.class, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor });
-        return { items: page.items.map(publicEvent), next_cursor: page.nextCursor };
-      } catch (e) {
-        if (e instanceof InvalidCursorError) throw badRequest(`query parameter 'cursor' is not a cursor returned by this API`);
-        throw e;
-      }
+      checkTimeOrder(query);
+      const page = await withCursor(() => deps.repos.events.list({ cameraId: query.camera, label: query.class, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor }));
+      return { items: page.items.map(publicEvent), next_cursor: page.nextCursor };
     },
   });
 

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { readImageHeader } from '../../vision/frame-input.ts';
 import { BadImageError, NoFaceError, type FaceEmbedder } from '../../vision/faces/types.ts';
 import { FaceDimensionError, type FaceIdentityRow, type FaceMatch, type FaceSearchOptions } from '../../store/repositories/faces.ts';
-import { InvalidCursorError, type Repositories } from '../../store/repositories/types.ts';
-import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
+import type { Repositories } from '../../store/repositories/types.ts';
+import { addRoute, badRequest, checkTimeOrder, HttpError, notFound, withCursor } from '../route.ts';
 import { isoTime } from './events.ts';
 
 export interface FaceRouteDeps {
@@ -66,7 +66,7 @@ function publicIdentity(i: FaceIdentityRow) {
 }
 
 function searchOptions(q: z.infer<typeof searchQuery>): FaceSearchOptions {
-  if (q.from && q.to && q.from > q.to) throw badRequest(`query parameter 'from' (${q.from.toISOString()}) is after 'to' (${q.to.toISOString()})`);
+  checkTimeOrder(q);
   return { k: q.k, cameraId: q.camera, from: q.from, to: q.to, minSimilarity: q.min_similarity };
 }
 
@@ -158,13 +158,8 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
     method: 'GET', url: '/api/v1/faces/identities', tag: 'faces', summary: 'Face identities (people grouped from their faces), most recently seen first',
     query: identityQuery,
     handler: async ({ query }) => {
-      try {
-        const page = await faces.listIdentities({ limit: query.limit, cursor: query.cursor, named: query.named });
-        return { items: page.items.map(publicIdentity), next_cursor: page.nextCursor };
-      } catch (err) {
-        if (err instanceof InvalidCursorError) throw badRequest(`query parameter 'cursor' is not a cursor returned by this API`);
-        throw err;
-      }
+      const page = await withCursor(() => faces.listIdentities({ limit: query.limit, cursor: query.cursor, named: query.named }));
+      return { items: page.items.map(publicIdentity), next_cursor: page.nextCursor };
     },
   });
 
