@@ -1,6 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
-import type { BBox } from '../core/types.ts';
-import { letterbox, type Letterbox } from './letterbox.ts';
+import type { BBox, Detection } from '../core/types.ts';
+import { letterbox, toSourceBox, type Letterbox } from './letterbox.ts';
 
 /** Largest frame side accepted for analysis: bigger images are refused before decoding. */
 export const MAX_FRAME_SIDE = 8192;
@@ -16,6 +16,22 @@ export interface ModelInput {
   frameHeight: number;
   /** size x size x 3 RGB bytes, black padding */
   rgb: Buffer;
+}
+
+/** Maps a box in model-input pixels to source-frame pixels: out of the letterbox (clamped to the analysed area), then past the crop's offset. */
+export function toFrameBox({ lb, offsetX, offsetY }: Pick<ModelInput, 'lb' | 'offsetX' | 'offsetY'>, box: BBox): BBox {
+  const [x1, y1, x2, y2] = toSourceBox(lb, box);
+  return [x1 + offsetX, y1 + offsetY, x2 + offsetX, y2 + offsetY];
+}
+
+/** A decoded detection as the detectors report it: score to 3 decimals, box to 0.1 px. */
+export function reportedDetection(label: string, score: number, bbox: BBox): Detection {
+  return { class: label, confidence: round(score, 3), bbox: bbox.map((v) => round(v, 1)) as BBox };
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
 }
 
 /** Integer crop of `region` clamped to the frame; undefined when it is empty. */

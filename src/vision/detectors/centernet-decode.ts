@@ -1,8 +1,7 @@
-import type { BBox, Detection } from '../../core/types.ts';
+import type { Detection } from '../../core/types.ts';
 import { cocoLabel } from '../coco.ts';
 import { passesFilter, type DetectionFilter } from '../filter.ts';
-import type { ModelInput } from '../frame-input.ts';
-import { toSourceBox } from '../letterbox.ts';
+import { reportedDetection, toFrameBox, type ModelInput } from '../frame-input.ts';
 import { area, nmsPerClass } from '../nms.ts';
 
 /** centernet's `tower_0/detections` output is [1, K, 6]: x1, y1, x2, y2 (input pixels), score, class id. */
@@ -14,21 +13,14 @@ export const CENTERNET_ROW = 6;
  * (the model's own peak picking leaves near-duplicate boxes on large objects).
  */
 export function decodeCenternet(rows: ArrayLike<number>, input: Pick<ModelInput, 'lb' | 'offsetX' | 'offsetY'>, filter: DetectionFilter): Detection[] {
-  const { lb, offsetX, offsetY } = input;
   const found: Detection[] = [];
   for (let i = 0; i + CENTERNET_ROW <= rows.length; i += CENTERNET_ROW) {
     const score = rows[i + 4]!;
     const label = cocoLabel(rows[i + 5]!);
     if (label === undefined || !passesFilter(filter, label, score)) continue;
-    const [x1, y1, x2, y2] = toSourceBox(lb, [rows[i]!, rows[i + 1]!, rows[i + 2]!, rows[i + 3]!]);
-    const bbox: BBox = [x1 + offsetX, y1 + offsetY, x2 + offsetX, y2 + offsetY];
+    const bbox = toFrameBox(input, [rows[i]!, rows[i + 1]!, rows[i + 2]!, rows[i + 3]!]);
     if (area(bbox) <= 0) continue;
-    found.push({ class: label, confidence: round(score, 3), bbox: bbox.map((v) => round(v, 1)) as BBox });
+    found.push(reportedDetection(label, score, bbox));
   }
   return nmsPerClass(found, filter.nms_iou);
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

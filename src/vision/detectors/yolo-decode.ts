@@ -1,7 +1,6 @@
-import type { BBox, Detection } from '../../core/types.ts';
+import type { Detection } from '../../core/types.ts';
 import type { DetectionFilter } from '../filter.ts';
-import type { ModelInput } from '../frame-input.ts';
-import { toSourceBox } from '../letterbox.ts';
+import { reportedDetection, toFrameBox, type ModelInput } from '../frame-input.ts';
 import { area, nmsPerClass } from '../nms.ts';
 
 /**
@@ -139,7 +138,6 @@ export function decodeYolo(
     if (best >= 0) candidates.push({ anchor: i, k: best, score: bestScore });
   }
   candidates.sort((p, q) => q.score - p.score);
-  const { lb, offsetX, offsetY } = input;
   const found: Detection[] = [];
   for (const { anchor, k, score } of candidates.slice(0, MAX_CANDIDATES)) {
     const base = offset + anchor * as;
@@ -154,15 +152,9 @@ export function decodeYolo(
       w = Math.exp(w) * s;
       h = Math.exp(h) * s;
     }
-    const [x1, y1, x2, y2] = toSourceBox(lb, [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]);
-    const bbox: BBox = [x1 + offsetX, y1 + offsetY, x2 + offsetX, y2 + offsetY];
+    const bbox = toFrameBox(input, [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]);
     if (!(area(bbox) > 0)) continue;
-    found.push({ class: wanted.labels[wanted.ids[k]!]!, confidence: round(score, 3), bbox: bbox.map((v) => round(v, 1)) as BBox });
+    found.push(reportedDetection(wanted.labels[wanted.ids[k]!]!, score, bbox));
   }
   return nmsPerClass(found, nmsIou);
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }
