@@ -5,7 +5,6 @@ export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
 export type RuleType = 'zone_enter' | 'zone_exit' | 'zone_presence' | 'line_cross' | 'loitering' | 'crowd' | 'abandoned_object';
-export const RULE_TYPES: readonly RuleType[] = ['zone_enter', 'zone_exit', 'zone_presence', 'line_cross', 'loitering', 'crowd', 'abandoned_object'];
 
 export interface RuleTrigger {
   /** idempotency key, also the event's events.event_key: stable across replays, e.g. `${cameraId}:rule:${ruleId}:${trackId}:${startedAtMs}` */
