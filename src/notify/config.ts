@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES } from '../analytics/rules/types.ts';
 
 /**
  * The `notifications` section of the configuration (referenced from src/config/schema.ts).
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * (see secrets.ts); the fields only say which.
  */
 const id = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32');
-const severity = z.enum(['low', 'medium', 'high', 'critical']);
+const severity = z.enum(SEVERITIES);
 const CHANNELS = ['email', 'sms', 'push', 'webhook', 'mqtt'] as const;
 
 const limit = (max: number, windowSeconds: number, what: string) => z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES } from './types.ts';
 
 /**
  * The rules YAML (docs/rules.md): per camera, zones (polygons), lines and rules that refer to them.
@@ -53,7 +54,7 @@ export type Line = z.infer<typeof lineSchema>;
 const base = {
   name: z.string().min(1).optional().describe('display name (default: the id)'),
   classes: classes.optional().describe('object classes (default: the zone\'s or line\'s)'),
-  severity: z.enum(['low', 'medium', 'high', 'critical']).optional().describe('fixed severity instead of the computed one'),
+  severity: z.enum(SEVERITIES).optional().describe('fixed severity instead of the computed one'),
   alert: z.boolean().default(true).describe('a trigger raises an alert (false: an event only)'),
   test_mode: z.boolean().default(false).describe('evaluate and log only: nothing written, no alert'),
   schedule: scheduleSchema.default('always').describe('when the rule is active: always, night, day, or a list of windows'),
