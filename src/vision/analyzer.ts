@@ -4,6 +4,7 @@ import type { DetectionFilter } from './filter.ts';
 import { cropAround, insideShare, intersects } from './motion/crop.ts';
 import { MotionDetector, type MotionOptions, type MotionResult } from './motion/detector.ts';
 import type { Polygon } from './motion/mask.ts';
+import type { FrameTag } from './pool.ts';
 import type { TrackerUpdate, TrackSummary } from './tracker.ts';
 
 /** The `motion` configuration section: the motion model plus the gate's own settings. */
@@ -19,13 +20,8 @@ export interface MotionConfig extends MotionOptions {
   max_crop_share: number;
 }
 
-/** Which frame the detector is asked about: the pool uses it for per-camera queues and deadlines. */
-export interface FrameTag {
-  cameraId: string;
-  capturedAt: number;
-}
-
-export type DetectFn = (jpeg: Uint8Array, opts: DetectOptions | undefined, frame: FrameTag) => Promise<DetectResult>;
+/** The detector (pool); the analyzer always tags a frame with its camera and capture time. */
+export type DetectFn = (jpeg: Uint8Array, opts: DetectOptions | undefined, frame: Required<FrameTag>) => Promise<DetectResult>;
 
 export interface CameraAnalyzerOptions {
   cameraId: string;
