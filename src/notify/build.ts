@@ -13,9 +13,12 @@ import { createWebhookChannel } from './channels/webhook.ts';
 import type { Render } from './deliver.ts';
 import { renderNotification } from './render.ts';
 
+/** VIGIL_<NAME>, upper-cased, other characters as "_" */
+const secretVariable = (name: string): string => `VIGIL_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+
 /** A secret from VIGIL_<NAME> or VIGIL_<NAME>_FILE, registered for redaction. */
 function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = secretFromEnv(env, `VIGIL_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`);
+  const value = secretFromEnv(env, secretVariable(name));
   registerSecret(value);
   return value;
 }
@@ -37,7 +40,7 @@ export interface ChannelDeps {
  */
 function requiredSecret(env: NodeJS.ProcessEnv, name: string, what: string, log: Logger): string | undefined {
   const value = secret(env, name);
-  const variable = `VIGIL_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+  const variable = secretVariable(name);
   if (!value) log.error({ channel: what, missing: `${variable} or ${variable}_FILE` }, `${what} disabled: ${variable} (or ${variable}_FILE) is not set`);
   return value;
 }
