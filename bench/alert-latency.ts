@@ -22,6 +22,7 @@ import { startDvrSim } from '../src/dvr-sim/server.ts';
 import { ROLES, startRoles } from '../src/roles/run.ts';
 import { AlertFeedClient, plazaPolygon } from '../test/fixtures/alert-feed.ts';
 import { until } from '../test/fixtures/until.ts';
+import { percentile } from './detector.ts';
 
 export interface LatencyStats {
   p50_ms: number;
@@ -54,11 +55,9 @@ const FRAME = { width: 960, height: 1080 };
 const TARGET_P99_MS = 2500;
 const PASSWORD = 'Bench-Alert-7';
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
-
 export function latencyStats(values: number[]): LatencyStats {
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50_ms: Math.round(percentile(sorted, 0.5)), p99_ms: Math.round(percentile(sorted, 0.99)), max_ms: Math.round(sorted.at(-1) ?? NaN) };
+  return { p50_ms: Math.round(percentile(sorted, 50)), p99_ms: Math.round(percentile(sorted, 99)), max_ms: Math.round(sorted.at(-1) ?? NaN) };
 }
 
 /** The capture time of the frame before `at` in a camera's ascending capture times. */
