@@ -9,7 +9,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { lockPathFor } from '../../src/store/lockfile.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createRepositories, type SegmentRow } from '../../src/store/repositories/index.ts';
 import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
+import { freePort } from '../fixtures/free-port.ts';
 import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
@@ -25,15 +25,6 @@ if (!hasFfmpeg) console.warn('skipping crash test: ffmpeg/ffprobe not found');
 const PASSWORD = 'Crash-Secret-3';
 const REPO = path.resolve(import.meta.dirname, '../..');
 const CAMERAS = ['cam_a', 'cam_b'];
-
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const groupAlive = (pid: number): boolean => {
   try {
