@@ -12,6 +12,7 @@ import { buildTimeline } from '../../media/vod/timeline.ts';
 import { readMediaSpan, TimestampShift, wallClockOffset } from '../../media/vod/ts-timestamps.ts';
 import type { Repositories, SegmentRow } from '../../store/repositories/types.ts';
 import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
+import { isoTime } from './events.ts';
 
 export interface RecordingRouteDeps {
   cameras: ResolvedCamera[];
@@ -26,7 +27,6 @@ const MAX_RANGE_HOURS = 24;
 export const MAX_EXPORT_HOURS = 2;
 export const MAX_CONCURRENT_EXPORTS = 2;
 
-const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const rangeQuery = z.object({
   from: isoTime.describe('start of the range (ISO 8601 with offset)'),
   to: isoTime.describe('end of the range (ISO 8601 with offset), at most 24 h after from'),
