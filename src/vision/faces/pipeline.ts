@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { BBox } from '../../core/types.ts';
 import { initWasmBackend } from '../detectors/tfjs-wasm.ts';
 import { clampRegion, readImageHeader } from '../frame-input.ts';
+import { area } from '../nms.ts';
 import { loadDescriptorModel, type DescriptorModel } from './descriptors.ts';
 import { FaceBoxes, type RawFace } from './faceboxes.ts';
 import { frontalness, laplacianVariance, QUALITY_SIDE, qualityScore } from './quality.ts';
@@ -92,8 +93,7 @@ export class FacePipeline {
     const img = await decode(jpeg, { left: 0, top: 0, width, height }, scale);
     const faces = await this.detector.detect(img.rgb, img.width, img.height, this.opts.minDetScore);
     if (faces.length === 0) throw new NoFaceError('no face detected');
-    const area = (f: RawFace): number => (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]);
-    const largest = faces.reduce((a, b) => (area(b) > area(a) ? b : a));
+    const largest = faces.reduce((a, b) => (area(b.box) > area(a.box) ? b : a));
     return this.describe(img, largest, scale, 0, 0);
   }
 
