@@ -28,3 +28,12 @@ function networkCause(err: unknown, timeoutMs: number): string {
   const message = cause instanceof Error ? cause.message : String(cause);
   return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message;
 }
+
+/** host[:port] of a URL for messages (a URL's path or credentials may be secret); undefined when it does not parse */
+export function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { CameraStatusSource } from '../../core/camera-status.ts';
 import type { Logger } from '../../core/log.ts';
 import type { AlertMessage } from '../../core/types.ts';
+import { hostOf } from './http.ts';
 import { ChannelError, expectTarget, type Channel, type Notification, type Target } from './types.ts';
 
 export interface MqttOptions {
@@ -85,8 +86,9 @@ export function connectivityDiscoveryConfig(o: Pick<MqttOptions, 'prefix'>, came
  */
 export function createMqttChannel(o: MqttOptions): Channel {
   const t = mqttTopics(o.prefix);
-  const broker = `MQTT broker ${brokerHost(o.url)}`;
-  const log = o.log.child({ channel: 'mqtt', broker: brokerHost(o.url) });
+  const host = hostOf(o.url) ?? '(invalid URL)';
+  const broker = `MQTT broker ${host}`;
+  const log = o.log.child({ channel: 'mqtt', broker: host });
   let lastError = 'not connected yet';
   const client: MqttClient = mqtt.connect(o.url, {
     username: o.username, password: o.password, clientId: `vigil-notify-${randomBytes(4).toString('hex')}`,
@@ -185,12 +187,4 @@ export function createMqttChannel(o: MqttOptions): Channel {
       await client.endAsync(true);
     },
   };
-}
-
-function brokerHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '(invalid URL)';
-  }
 }

@@ -2,7 +2,7 @@ import type { Agent } from 'node:https';
 import webpush from 'web-push';
 import type { Logger } from '../../core/log.ts';
 import type { PushSubscriptionRepo, PushSubscriptionRow } from '../../store/repositories/push-subscriptions.ts';
-import { isRetryableStatus } from './http.ts';
+import { hostOf, isRetryableStatus } from './http.ts';
 import { ChannelError, expectTarget, type Channel, type Notification, type Target } from './types.ts';
 
 export interface PushOptions {
@@ -51,7 +51,8 @@ export function createPushChannel(o: PushOptions): Channel {
   };
 
   async function sendOne(sub: PushSubscriptionRow, payload: string, urgency: 'high' | 'normal'): Promise<ChannelError | undefined> {
-    const where = `push service ${hostOf(sub.endpoint)}`;
+    // the endpoint's path is a capability: only its host goes into messages
+    const where = `push service ${hostOf(sub.endpoint) ?? 'with an invalid endpoint URL'}`;
     try {
       await webpush.sendNotification({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, { ...options, urgency });
       return undefined;
@@ -92,13 +93,4 @@ export function pushPayload(n: Notification): PushPayload {
     title: n.subject, body: n.text.slice(n.text.indexOf('\n') + 1).trim(), url: a.event_url, tag: `vigil-alert-${a.alert_id}`,
     alert_id: a.alert_id, kind: a.kind, severity: a.severity, camera_id: a.camera_id,
   };
-}
-
-/** the endpoint's path is a capability: only its host goes into messages */
-function hostOf(endpoint: string): string {
-  try {
-    return new URL(endpoint).host;
-  } catch {
-    return 'with an invalid endpoint URL';
-  }
 }
