@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigFile, resolveConfig, type LoadedConfig } from '../config/load.ts';
+import { findConfigFile, loadConfigFile, resolveConfig, type LoadedConfig } from '../config/load.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
 import { GT_FORMATS, type GtFormat } from '../eval/mot-format.ts';
 import { evalDetect, evalTrack } from '../eval/runs.ts';
@@ -52,7 +52,7 @@ function progress(label: string): (done: number, total: number) => void {
 }
 
 function configFrom(file: string | undefined): LoadedConfig {
-  const configFile = file ?? process.env.VIGIL_CONFIG ?? (existsSync('vigil.yaml') ? 'vigil.yaml' : undefined);
+  const configFile = findConfigFile(file);
   return configFile ? loadConfigFile(path.resolve(configFile)) : resolveConfig({}, 'defaults');
 }
 

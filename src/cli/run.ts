@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { findConfigFile, loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { rootLogger } from '../core/log.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
 import { startDemo } from '../roles/demo.ts';
@@ -19,7 +18,7 @@ export async function main(argv: string[]): Promise<void> {
     strict: true,
   });
   const roles = parseRoles(values.roles!);
-  const configFile = values.config ?? process.env.VIGIL_CONFIG ?? (existsSync('vigil.yaml') ? 'vigil.yaml' : undefined);
+  const configFile = findConfigFile(values.config);
   // the demo runs when asked for, or when there is no config to run
   const demo = values.demo || !configFile;
   if (roles.includes('edge') || demo) assertFfmpeg();

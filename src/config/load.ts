@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -135,6 +135,11 @@ export function resolveConfig(raw: unknown, source: string, env: NodeJS.ProcessE
     config, cameras, source,
     paths: { dataDir, recordingsDir: under(config.storage.recordings_dir, 'recordings'), objectsDir: under(config.storage.objects_dir, 'objects'), dbDir: under(config.storage.db_dir, 'db') },
   };
+}
+
+/** The config file a command uses: --config, else $VIGIL_CONFIG, else ./vigil.yaml when it exists; undefined when none. */
+export function findConfigFile(flag: string | undefined): string | undefined {
+  return flag ?? process.env.VIGIL_CONFIG ?? (existsSync('vigil.yaml') ? 'vigil.yaml' : undefined);
 }
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
