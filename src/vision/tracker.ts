@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.ts';
+import { configSchema, type Config } from '../config/schema.ts';
 import type { BBox, Detection } from '../core/types.ts';
 import { solveAssignment } from './assignment.ts';
 import { BoxKalman, DEFAULT_BOX_NOISE, type BoxNoise } from './kalman.ts';
@@ -40,16 +40,8 @@ export interface TrackerOptions {
   noise?: BoxNoise;
 }
 
-export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
-  highThreshold: 0.45,
-  lowThreshold: 0.2,
-  newTrackThreshold: 0.5,
-  matchIou: 0.2,
-  lowMatchIou: 0.5,
-  minHits: 1,
-  lostSeconds: 2,
-  lostFrames: 3,
-};
+/** The `tracking` section's defaults (schema.ts), for trackers built without a configuration. */
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = trackerOptions(configSchema.parse({}).tracking);
 
 /** Tracker options from the `tracking` configuration section. */
 export function trackerOptions(c: Config['tracking']): TrackerOptions {
