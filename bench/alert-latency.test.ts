@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { latencyStats, previousCapture } from './alert-latency.ts';
-import { plazaPolygon } from '../test/fixtures/alert-feed.ts';
+import { samplePlazaPolygon } from '../src/dvr-sim/sample.ts';
 
 describe('alert latency helpers', () => {
   it('takes the nearest-rank p50 and p99 (p99 of 30 samples is the worst one)', () => {
@@ -17,7 +17,7 @@ describe('alert latency helpers', () => {
   });
 
   it('scales the vtest plaza into the 960x1080 main stream', () => {
-    expect(plazaPolygon(960, 1080)).toEqual([[38, 281], [925, 281], [925, 1080], [38, 1080]]);
-    expect(plazaPolygon(768, 576)).toEqual([[30, 150], [740, 150], [740, 576], [30, 576]]);
+    expect(samplePlazaPolygon(960, 1080)).toEqual([[38, 281], [925, 281], [925, 1080], [38, 1080]]);
+    expect(samplePlazaPolygon(768, 576)).toEqual([[30, 150], [740, 150], [740, 576], [30, 576]]);
   });
 });

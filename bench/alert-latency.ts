@@ -17,10 +17,10 @@ import path from 'node:path';
 import { resolveConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
 import { TOPICS, type DetectionMessage } from '../src/core/types.ts';
-import { ensureSample } from '../src/dvr-sim/sample.ts';
+import { ensureSample, samplePlazaPolygon } from '../src/dvr-sim/sample.ts';
 import { startDvrSim } from '../src/dvr-sim/server.ts';
 import { ROLES, startRoles } from '../src/roles/run.ts';
-import { AlertFeedClient, plazaPolygon } from '../test/fixtures/alert-feed.ts';
+import { AlertFeedClient } from '../test/fixtures/alert-feed.ts';
 import { until } from '../test/fixtures/until.ts';
 import { percentile } from './detector.ts';
 
@@ -85,7 +85,7 @@ export async function benchAlertLatency(opts: AlertLatencyOptions = {}): Promise
       cameras: {
         [CAMERA]: {
           // inertia 1: the frame on which a person is first inside is the one that fires
-          zones: { plaza: { polygon: plazaPolygon(FRAME.width, FRAME.height), inertia: 1 } },
+          zones: { plaza: { polygon: samplePlazaPolygon(FRAME.width, FRAME.height), inertia: 1 } },
           rules: { plaza_enter: { type: 'zone_enter', zone: 'plaza', severity: 'high', alert: true } },
         },
       },

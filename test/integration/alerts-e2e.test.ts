@@ -18,10 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/alerts/clock.ts';
 import { resolveConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
-import { ensureSample } from '../../src/dvr-sim/sample.ts';
+import { ensureSample, samplePlazaPolygon } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
 import { ROLES, startRoles, type Running } from '../../src/roles/run.ts';
-import { AlertFeedClient, plazaPolygon } from '../fixtures/alert-feed.ts';
+import { AlertFeedClient } from '../fixtures/alert-feed.ts';
 import { hasMosquitto, startMosquitto, type Mosquitto } from '../fixtures/mosquitto.ts';
 import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp.ts';
 import { until } from '../fixtures/until.ts';
@@ -164,7 +164,7 @@ describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on th
         night: { time_factor: 1 },
         cameras: {
           [CAMERA]: {
-            zones: { plaza: { name: 'Plaza', polygon: plazaPolygon(960, 1080) } },
+            zones: { plaza: { name: 'Plaza', polygon: samplePlazaPolygon(960, 1080) } },
             rules: { plaza_loitering: { type: 'loitering', zone: 'plaza', severity: 'critical', params: { seconds: 10 } } },
           },
         },
