@@ -1,22 +1,12 @@
+import type { Point } from '../../core/geometry.ts';
 import type { BBox } from '../../core/types.ts';
 
-export type Point = readonly [number, number];
+export type { Point };
 
 /** Where a person stands: presence in a zone is judged by the feet, not the box. */
 export const bottomCentre = (b: BBox): Point => [(b[0] + b[2]) / 2, b[3]];
 export const centre = (b: BBox): Point => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
 export const distance = (p: Point, q: Point): number => Math.hypot(p[0] - q[0], p[1] - q[1]);
-
-/** Even-odd ray casting; a point exactly on an edge may fall either way (inertia absorbs it). */
-export function pointInPolygon(p: Point, poly: readonly Point[]): boolean {
-  let inside = false;
-  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const [xi, yi] = poly[i]!;
-    const [xj, yj] = poly[j]!;
-    if ((yi > p[1]) !== (yj > p[1]) && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
 
 /** Bounding box of a polygon: a cheap reject before the polygon test. */
 export function polygonBounds(poly: readonly Point[]): BBox {

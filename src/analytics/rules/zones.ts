@@ -1,6 +1,7 @@
 import type { Seen, ZoneTransition } from './frame.ts';
 import type { Point } from './geometry.ts';
-import { inBounds, pointInPolygon, polygonBounds } from './geometry.ts';
+import { pointInPolygon } from '../../core/geometry.ts';
+import { inBounds, polygonBounds } from './geometry.ts';
 import type { Zone } from './schema.ts';
 
 interface Membership {

@@ -1,3 +1,5 @@
+import { pointInPolygon } from '../../core/geometry.ts';
+
 /** A polygon in source-frame pixels: [[x, y], …], at least three points. */
 export type Polygon = readonly (readonly [number, number])[];
 
@@ -12,19 +14,9 @@ export function rasterisePolygons(polygons: readonly Polygon[], width: number, h
     for (let y = 0; y < height; y++) {
       const cy = y + 0.5;
       for (let x = 0; x < width; x++) {
-        if (inside(pts, x + 0.5, cy)) out[y * width + x] = 1;
+        if (pointInPolygon([x + 0.5, cy], pts)) out[y * width + x] = 1;
       }
     }
   }
   return out;
-}
-
-function inside(pts: readonly (readonly [number, number])[], px: number, py: number): boolean {
-  let hit = false;
-  for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
-    const [xi, yi] = pts[i]!;
-    const [xj, yj] = pts[j]!;
-    if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) hit = !hit;
-  }
-  return hit;
 }
