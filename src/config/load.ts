@@ -39,7 +39,8 @@ export interface LoadedConfig {
   source: string;
 }
 
-const envKey = (...parts: string[]): string => ['VIGIL', ...parts].join('_').toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+/** Name of a VIGIL_… environment variable from its parts (upper-cased; other characters become _). */
+export const envKey = (...parts: string[]): string => ['VIGIL', ...parts].join('_').toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 
 /** Secret from VIGIL_<NAME> or from the file named by VIGIL_<NAME>_FILE (Kubernetes/Docker secrets). */
 export function secretFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.ts';
-import { secretFromEnv } from '../config/load.ts';
+import { envKey, secretFromEnv } from '../config/load.ts';
 import { registerSecret } from '../core/redact.ts';
 import type { CameraStatusSource } from '../core/camera-status.ts';
 import type { Logger } from '../core/log.ts';
@@ -14,11 +14,9 @@ import type { Render } from './deliver.ts';
 import { renderNotification } from './render.ts';
 
 /** VIGIL_<NAME>, upper-cased, other characters as "_" */
-const secretVariable = (name: string): string => `VIGIL_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
-
 /** A secret from VIGIL_<NAME> or VIGIL_<NAME>_FILE, registered for redaction. */
 function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = secretFromEnv(env, secretVariable(name));
+  const value = secretFromEnv(env, envKey(name));
   registerSecret(value);
   return value;
 }
@@ -40,7 +38,7 @@ export interface ChannelDeps {
  */
 function requiredSecret(env: NodeJS.ProcessEnv, name: string, what: string, log: Logger): string | undefined {
   const value = secret(env, name);
-  const variable = secretVariable(name);
+  const variable = envKey(name);
   if (!value) log.error({ channel: what, missing: `${variable} or ${variable}_FILE` }, `${what} disabled: ${variable} (or ${variable}_FILE) is not set`);
   return value;
 }
