@@ -2,7 +2,7 @@
  * Camera workers against a real RTSP server: the DVR simulator as a separate process, so it can
  * be killed, hung (SIGSTOP) and brought back. Supervision settings are small to keep this short.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { createLogger } from '../../src/core/log.ts';
 import type { FrameMessage } from '../../src/core/types.ts';
 import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { CameraWorker, type GapStart, type SegmentClosed, type WorkerStatus } from '../../src/media/camera-worker.ts';
+import { ffprobe } from '../fixtures/ffprobe.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping camera-worker integration tests: ffmpeg/ffprobe not found');
@@ -53,12 +54,6 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-function ffprobe(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('ffprobe', ['-v', 'error', ...args], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
-  });
 }
 
 /** The first backoff status: the failure the worker reports. */

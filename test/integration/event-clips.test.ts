@@ -4,7 +4,7 @@
  * migration 004); the scheduler cuts them into the event-clips bucket once the post-roll is
  * recorded — also when it was restarted, on a reopened database, in between.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { createDiskObjects } from '../../src/objects/disk.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createRepositories, type Repositories } from '../../src/store/repositories/index.ts';
+import { ffprobe } from '../fixtures/ffprobe.ts';
 import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
@@ -34,12 +35,6 @@ const SEGMENT_SECONDS = 2;
 const PRE = 2;
 const POST = 2;
 
-
-function ffprobe(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('ffprobe', ['-v', 'error', ...args], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
-  });
-}
 
 describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
   let dir = '';
