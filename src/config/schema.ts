@@ -90,9 +90,9 @@ export const configSchema = z.object({
     backoff_initial_ms: z.number().int().positive().default(1000).describe('first restart delay'),
     backoff_max_ms: z.number().int().positive().default(60000).describe('restart delay cap'),
     backoff_jitter: z.number().min(0).max(1).default(0.1).describe('± fraction of random jitter on each delay'),
-    probe_interval_ms: z.number().int().positive().default(2000).describe('while backing off, a cheap RTSP OPTIONS/DESCRIBE probe runs this often so recording resumes as soon as the source returns'),
+    probe_interval_ms: z.number().int().positive().default(1000).describe('while backing off, a cheap RTSP OPTIONS/DESCRIBE probe runs this often so recording resumes as soon as the source returns'),
     jpeg_quality: z.number().int().min(2).max(31).default(4).describe('ffmpeg -q:v of keyframe JPEGs (lower is better)'),
-  }).strict().default({ stall_seconds: 20, rtsp_timeout_seconds: 10, backoff_initial_ms: 1000, backoff_max_ms: 60000, backoff_jitter: 0.1, probe_interval_ms: 2000, jpeg_quality: 4 }).describe('camera worker supervision'),
+  }).strict().default({ stall_seconds: 20, rtsp_timeout_seconds: 10, backoff_initial_ms: 1000, backoff_max_ms: 60000, backoff_jitter: 0.1, probe_interval_ms: 1000, jpeg_quality: 4 }).describe('camera worker supervision'),
   detection: z.object({
     enabled: z.boolean().default(true).describe('run the detector role'),
     model: z.enum(['centernet', 'onnx', 'triton']).default('centernet').describe('detector: centernet (ships in npm), onnx (your YOLO model file, see docs/detectors.md) or triton (a KServe v2 inference server)'),

@@ -427,7 +427,10 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.log.warn({ cause: failure.cause, kind: failure.kind, exit, retry_in_ms: delay }, this.describe(failure));
     this.setState('backoff');
     this.restartTimer = setTimeout(() => this.spawnRun(), delay);
-    this.scheduleProbe(++this.backoffRound, false);
+    // A run that could not reach the DVR has itself seen the source down: the next probe that
+    // answers restarts at once. Without this, a retry failing just before the DVR listens again
+    // waited out a whole backoff delay (up to backoff_max_ms of lost recording).
+    this.scheduleProbe(++this.backoffRound, failure.kind === 'unreachable');
   }
 
   private announceGap(start: number, f: Failure | { kind: 'stopped'; cause: string }): void {

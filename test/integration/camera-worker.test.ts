@@ -33,8 +33,8 @@ function camera(id: string, url: string): ResolvedCamera {
 }
 
 /** A worker plus everything it emitted. */
-function record(id: string, url: string, recordingsDir: string, o: { segmentSeconds?: number; stream?: Partial<Config['stream']> } = {}) {
-  const worker = new CameraWorker({ camera: camera(id, url), stream: stream(o.stream), segmentSeconds: o.segmentSeconds ?? 2, recordingsDir, logger: quiet });
+function record(id: string, url: string, recordingsDir: string, o: { segmentSeconds?: number; stream?: Partial<Config['stream']>; healthyAfterMs?: number } = {}) {
+  const worker = new CameraWorker({ camera: camera(id, url), stream: stream(o.stream), segmentSeconds: o.segmentSeconds ?? 2, recordingsDir, logger: quiet, healthyAfterMs: o.healthyAfterMs });
   const log = { frames: [] as FrameMessage[], opened: [] as number[], segments: [] as SegmentClosed[], gaps: [] as GapStart[], gapEnds: 0, statuses: [] as WorkerStatus[] };
   worker.on('frame', (f) => log.frames.push(f));
   worker.on('segmentOpened', () => log.opened.push(Date.now()));
@@ -54,6 +54,33 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A TCP forwarder to the DVR that a test can switch off (connections refused, open ones cut) and on again on the same port. */
+async function tcpGate(targetPort: number): Promise<{ port: number; open(): Promise<void>; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | null = null;
+  let port = 0;
+  const open = async (): Promise<void> => {
+    server = net.createServer((client) => {
+      const upstream = net.connect(targetPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => { sockets.delete(s); client.destroy(); upstream.destroy(); });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+    port = (server.address() as net.AddressInfo).port;
+  };
+  const close = (): void => {
+    server?.close();
+    server = null;
+    for (const s of sockets) s.destroy();
+  };
+  await open();
+  return { get port() { return port; }, open, close };
 }
 
 /** The first backoff status: the failure the worker reports. */
@@ -126,6 +153,39 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     expect(log.gaps[0]!.cause).toMatch(/^camera cam_kill: /);
     await worker.stop();
   });
+
+  it('resumes within 5 s of the DVR coming back whenever its last retry failed, with the default backoff and probe timing', async () => {
+    // The gate plays the DVR's network presence: closed refuses connections like a DVR that is off.
+    // Opening it at set offsets after a failed retry covers the moment that used to cost a whole
+    // backoff delay: a retry refused just before the DVR listens again.
+    const gate = await tcpGate(dvr.port);
+    const url = dvr.url(1).replace(`:${dvr.port}/`, `:${gate.port}/`);
+    // each return resets the backoff (healthy after 1 s), so every outage starts from the same schedule
+    const { worker, log } = record('cam_gate', url, dir, { healthyAfterMs: 1000, stream: { backoff_initial_ms: 500, backoff_max_ms: 60_000, probe_interval_ms: 1000, rtsp_timeout_seconds: 10 } });
+    try {
+      await until('recording', () => log.segments.length >= 1, 20_000);
+      const resumed: Array<{ offsetMs: number; ms: number }> = [];
+      for (const offsetMs of [0, 400, 1200, 1900]) {
+        await until('recording for a second (backoff reset)', () => worker.status().currentBackoffMs === 0 && log.segments.length > 0, 20_000);
+        await new Promise((r) => setTimeout(r, 1500));
+        gate.close();
+        const failuresBefore = worker.status().reconnects;
+        // the outage's first failure, then refused retries after 0.5, 1, 2 and 4 s: the next one is 8 s away
+        await until('a refused retry', () => worker.status().reconnects >= failuresBefore + 5, 30_000);
+        expect(worker.status().currentBackoffMs).toBeGreaterThan(6000);
+        await new Promise((r) => setTimeout(r, offsetMs));
+        const openedBefore = log.opened.length;
+        await gate.open();
+        const back = Date.now();
+        await until(`a segment after the DVR returned (${offsetMs} ms after a refused retry)`, () => log.opened.length > openedBefore, 15_000);
+        resumed.push({ offsetMs, ms: log.opened.at(-1)! - back });
+      }
+      expect(resumed.filter((r) => r.ms >= 5000)).toEqual([]);
+    } finally {
+      await worker.stop();
+      gate.close();
+    }
+  }, 180_000);
 
   it('kills a hung stream and resumes within 5 s once the DVR continues', async () => {
     const { worker, log } = record('cam_hang', dvr.url(2), dir, { stream: { backoff_initial_ms: 30_000, backoff_max_ms: 60_000 } });
