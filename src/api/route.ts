@@ -13,6 +13,14 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType> {
   tag: string;
   params?: P;
   query?: Q;
+  /**
+   * Media types of the request body this route reads (default: JSON only). Any other type is
+   * refused with 415 before its bytes are read, so a 10 MB photo sent to a JSON route is never
+   * buffered or parsed there.
+   */
+  consumes?: readonly string[];
+  /** larger bodies are refused with 413 from their Content-Length, unread (default 64 KiB) */
+  maxBodyBytes?: number;
   /** content type of a success response (default application/json) */
   produces?: string;
   handler: (input: { params: z.infer<P>; query: z.infer<Q>; req: FastifyRequest; reply: FastifyReply }) => Promise<unknown>;
@@ -31,14 +39,26 @@ export class HttpError extends Error {
 export const notFound = (what: string): HttpError => new HttpError(404, 'not_found', what);
 export const badRequest = (why: string): HttpError => new HttpError(400, 'bad_request', why);
 
-function describeIssues(where: string, error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      if (i.code === 'unrecognized_keys') return `unknown ${where} parameter${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`;
-      const key = i.path.join('.');
-      return `${where} parameter '${key}': ${i.message}`;
-    })
-    .join('; ');
+/** Error messages name what was wrong but stay small whatever was sent (a body can hold millions of keys). */
+const MAX_LISTED = 5;
+const MAX_MESSAGE_CHARS = 1000;
+
+export function boundedList(items: readonly string[]): string {
+  const shown = items.slice(0, MAX_LISTED).map((k) => `'${k.slice(0, 64)}'`).join(', ');
+  return items.length > MAX_LISTED ? `${shown} and ${items.length - MAX_LISTED} more` : shown;
+}
+
+export function boundedMessage(parts: readonly string[]): string {
+  const text = parts.slice(0, MAX_LISTED).join('; ') + (parts.length > MAX_LISTED ? `; and ${parts.length - MAX_LISTED} more problems` : '');
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text;
+}
+
+export function describeIssues(where: string, error: z.ZodError): string {
+  return boundedMessage(error.issues.map((i) => {
+    const noun = where === 'body' ? 'field' : 'parameter';
+    if (i.code === 'unrecognized_keys') return `unknown ${where} ${noun}${i.keys.length > 1 ? 's' : ''} ${boundedList(i.keys)}`;
+    return `${where} ${noun} '${i.path.join('.') || `(${where})`}': ${i.message}`;
+  }));
 }
 
 /** Validates request input against its schema; a mismatch is a 400 naming each bad parameter. */
@@ -66,13 +86,41 @@ export async function withCursor<T>(page: () => Promise<T>): Promise<T> {
 
 const routesByApp = new WeakMap<FastifyInstance, RouteSpec<z.ZodType, z.ZodType>[]>();
 
+const JSON_TYPE = 'application/json';
+/** A JSON body of any route here is a few fields; 64 KiB leaves room and bounds the parse. */
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export function mediaType(header: string | undefined): string | undefined {
+  return header?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+const hasBody = (req: FastifyRequest): boolean =>
+  Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+
+/** 415 naming what the route takes, 413 over its limit: before Fastify reads or parses a body it has no use for. */
+function refuseUnusableBodies(accepted: readonly string[], maxBytes: number) {
+  return async (req: FastifyRequest): Promise<void> => {
+    if (!hasBody(req)) return;
+    const type = mediaType(req.headers['content-type']);
+    if (!type || !accepted.includes(type)) {
+      throw new HttpError(415, 'unsupported_media_type', `this route takes a body of type ${accepted.join(', ')} (got ${type ?? 'no content type'})`);
+    }
+    const length = Number(req.headers['content-length']);
+    if (length > maxBytes) throw new HttpError(413, 'too_large', `the body is ${length} bytes; this route takes at most ${maxBytes} bytes`);
+  };
+}
+
 export function addRoute<P extends z.ZodType, Q extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<P, Q>): void {
   const list = routesByApp.get(app) ?? [];
   list.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType>);
   routesByApp.set(app, list);
+  const maxBytes = spec.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   app.route({
     method: spec.method,
     url: spec.url,
+    onRequest: refuseUnusableBodies(spec.consumes ?? [JSON_TYPE], maxBytes),
+    // a chunked body has no Content-Length to check up front: the parser stops at the same limit
+    bodyLimit: maxBytes,
     handler: async (req, reply) => {
       const params = parseInput(spec.params, req.params, 'path');
       const query = parseInput(spec.query, req.query, 'query');
@@ -100,10 +148,12 @@ export function openApiDocument(app: FastifyInstance): Record<string, unknown> {
       summary: r.summary,
       tags: [r.tag],
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
+      ...(r.method === 'GET' ? {} : { requestBody: { required: false, content: Object.fromEntries((r.consumes ?? [JSON_TYPE]).map((t) => [t, {}])) } }),
       responses: {
         200: { description: 'OK', content: { [r.produces ?? 'application/json']: {} } },
         400: { description: 'Invalid input; `message` names the cause' },
         404: { description: 'Not found' },
+        ...(r.method === 'GET' ? {} : { 413: { description: 'Body too large' }, 415: { description: 'Body of a type this route does not take' } }),
       },
     };
   }

@@ -112,4 +112,21 @@ describe('API', () => {
     expect(() => assertSafeBind('0.0.0.0', true)).not.toThrow();
     expect(() => assertSafeBind('127.0.0.1', false)).not.toThrow();
   });
+
+  it('refuses a body a route does not take before reading it, with a short reason', async () => {
+    const photo = Buffer.alloc(10 * 1024 * 1024, 7);
+    const png = await app.inject({ method: 'POST', url: '/api/v1/alerts/1/ack', headers: { 'content-type': 'image/png' }, payload: photo });
+    expect(png.statusCode).toBe(415);
+    expect(png.json().message).toBe('this route takes a body of type application/json (got image/png)');
+    const big = await app.inject({ method: 'POST', url: '/api/v1/alerts/1/ack', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ by: 'x', note: 'y'.repeat(100_000) }) });
+    expect([big.statusCode, big.json().error]).toEqual([413, 'too_large']);
+  });
+
+  it('names a body with thousands of unknown fields in a bounded message', async () => {
+    const fields = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, 1]));
+    const r = await app.inject({ method: 'POST', url: '/api/v1/alerts/1/ack', payload: { by: 'guard', ...fields } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toContain("unknown body fields 'f0', 'f1', 'f2', 'f3', 'f4' and 4995 more");
+    expect(r.body.length).toBeLessThan(1200);
+  });
 });

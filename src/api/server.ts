@@ -16,7 +16,7 @@ import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
-import { addRoute, HttpError, openApiDocument } from './route.ts';
+import { addRoute, boundedMessage, HttpError, openApiDocument } from './route.ts';
 
 export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & { log: Logger };
 
@@ -48,7 +48,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).send({ error: err.code, message: redact(err.message) });
     const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: redact((err as Error).message) });
+    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: boundedMessage([redact((err as Error).message)]) });
     deps.log.error({ err, url: req.url }, 'API request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });

@@ -6,7 +6,7 @@ import { metrics } from '../../core/metrics.ts';
 import type { Objects } from '../../objects/port.ts';
 import { AlertNotFoundError, IllegalTransitionError, type AlertRepo, type AlertRow } from '../../store/repositories/alerts.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
-import { addRoute, badRequest, checkTimeOrder, HttpError, notFound, withCursor } from '../route.ts';
+import { addRoute, badRequest, checkTimeOrder, describeIssues, HttpError, notFound, withCursor } from '../route.ts';
 import { isoTime } from './events.ts';
 
 export interface AlertRouteDeps {
@@ -36,9 +36,7 @@ const changeBody = z.object({
 function parseBody(body: unknown): z.infer<typeof changeBody> {
   const r = changeBody.safeParse(body ?? {});
   if (r.success) return r.data;
-  throw badRequest(r.error.issues.map((i) => (i.code === 'unrecognized_keys'
-    ? `unknown body field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`
-    : `body field '${i.path.join('.') || '(body)'}': ${i.message}`)).join('; ') + ` (expected {"by": "name", "note": "optional"})`);
+  throw badRequest(`${describeIssues('body', r.error)} (expected {"by": "name", "note": "optional"})`);
 }
 
 async function change(fn: () => Promise<AlertRow>): Promise<AlertRow> {

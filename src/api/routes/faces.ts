@@ -8,7 +8,7 @@ import { readImageHeader } from '../../vision/frame-input.ts';
 import { BadImageError, NoFaceError, type FaceEmbedder } from '../../vision/faces/types.ts';
 import { FaceDimensionError, type FaceIdentityRow, type FaceMatch, type FaceSearchOptions } from '../../store/repositories/faces.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
-import { addRoute, badRequest, checkTimeOrder, HttpError, notFound, withCursor } from '../route.ts';
+import { addRoute, badRequest, checkTimeOrder, describeIssues, HttpError, mediaType, notFound, withCursor } from '../route.ts';
 import { isoTime } from './events.ts';
 
 export interface FaceRouteDeps {
@@ -38,7 +38,6 @@ const identityQuery = z.object({
 
 const nameBody = z.object({ name: z.string().trim().min(1).max(200).nullable().describe('the person\'s name; null removes it') }).strict();
 
-const mediaType = (header: string | undefined): string | undefined => header?.split(';')[0]?.trim().toLowerCase();
 const snapshotUrl = (eventId: number | null, path: string | null): string | null => (eventId !== null && path ? `/api/v1/events/${eventId}/snapshot` : null);
 const unavailable = (why: string): HttpError => new HttpError(503, 'unavailable', why);
 
@@ -99,18 +98,9 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
 
   // photos arrive as raw image bodies or as a multipart form, buffered up to MAX_UPLOAD_BYTES
   app.addContentTypeParser([...IMAGE_TYPES, MULTIPART], { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) => done(null, body));
-  app.addHook('onRequest', async (req) => {
-    if (req.method !== 'POST' || req.routeOptions.url !== SEARCH_URL) return;
-    const type = mediaType(req.headers['content-type']);
-    if (!type || ![...IMAGE_TYPES, MULTIPART].includes(type)) {
-      throw new HttpError(415, 'unsupported_media_type', `send the photo as image/jpeg, image/png or multipart/form-data (got ${type ?? 'no content type'})`);
-    }
-    const length = Number(req.headers['content-length']);
-    if (length > MAX_UPLOAD_BYTES) throw new HttpError(413, 'too_large', `the upload is ${length} bytes; the limit is ${MAX_UPLOAD_BYTES} bytes (10 MB)`);
-  });
 
   addRoute(app, {
-    method: 'POST', url: SEARCH_URL, tag: 'faces',
+    method: 'POST', url: SEARCH_URL, tag: 'faces', consumes: [...IMAGE_TYPES, MULTIPART], maxBodyBytes: MAX_UPLOAD_BYTES,
     summary: 'Search stored faces (everyone seen, named or not) by a photo: body image/jpeg, image/png or multipart/form-data with a file (≤ 10 MB, ≤ 8192 px per side)',
     query: searchQuery,
     handler: async ({ query, req }) => {
@@ -169,7 +159,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
     query: z.object({}).strict(),
     handler: async ({ params, req }) => {
       const body = nameBody.safeParse(req.body);
-      if (!body.success) throw badRequest(`body: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')} (expected {"name": string | null})`);
+      if (!body.success) throw badRequest(`${describeIssues('body', body.error)} (expected {"name": string | null})`);
       const identity = await faces.nameIdentity(params.id, body.data.name, { ip: req.ip });
       if (!identity) throw notFound(`no face identity with id ${params.id}`);
       return publicIdentity(identity);

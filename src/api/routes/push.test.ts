@@ -40,10 +40,10 @@ describe('push routes', () => {
     const post = (payload: unknown) => app.inject({ method: 'POST', url: '/api/v1/push/subscriptions', payload: payload as object });
     const keys = browserPushKeys();
     const cases: Array<[unknown, string]> = [
-      [{ user: 'guard', subscription: { endpoint: 'http://push.example/x', keys } }, "body parameter 'subscription.endpoint'"],
+      [{ user: 'guard', subscription: { endpoint: 'http://push.example/x', keys } }, "body field 'subscription.endpoint'"],
       [{ user: 'guard', subscription: { endpoint, keys: { ...keys, p256dh: 'AAAA' } } }, 'keys.p256dh must be 65 bytes'],
       [{ user: 'guard', subscription: { endpoint, keys: { ...keys, auth: 'not base64!' } } }, 'keys.auth must be base64url'],
-      [{ user: 'guard', subscription: { endpoint } }, "body parameter 'subscription.keys'"],
+      [{ user: 'guard', subscription: { endpoint } }, "body field 'subscription.keys'"],
       [{ user: 'mallory', subscription: { endpoint, keys } }, 'no recipient "mallory" with the push channel'],
     ];
     for (const [payload, reason] of cases) {

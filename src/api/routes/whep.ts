@@ -35,16 +35,10 @@ export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
 
   // an SDP body is plain text: keep it away from the JSON parser, and small
   app.addContentTypeParser([SDP, TRICKLE], { parseAs: 'string', bodyLimit: MAX_OFFER_BYTES }, (_req, body, done) => done(null, body));
-  // any other body type is refused with 400 before Fastify would parse (or 415) it
-  app.addHook('onRequest', async (req) => {
-    if (req.method !== 'POST' || req.routeOptions.url !== WHEP_URL) return;
-    const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-    if (type !== SDP) throw badRequest(`a WHEP offer must be sent as Content-Type: ${SDP} (got ${type ?? 'no content type'})`);
-  });
 
   addRoute(app, {
     method: 'POST', url: WHEP_URL, tag: 'live', summary: 'WHEP: start a WebRTC live view (body: SDP offer; 201 with the SDP answer and Location)',
-    params: cameraId, query: z.object({}).strict(), produces: SDP,
+    params: cameraId, query: z.object({}).strict(), produces: SDP, consumes: [SDP], maxBodyBytes: MAX_OFFER_BYTES,
     handler: async ({ params, req, reply }) => {
       const webrtc = manager(params.id);
       const offer = typeof req.body === 'string' ? req.body : '';
@@ -71,7 +65,7 @@ export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
 
   addRoute(app, {
     method: 'PATCH', url: SESSION_URL, tag: 'live', summary: 'WHEP trickle ICE: not supported (the answer carries every candidate)',
-    params: sessionParams, query: z.object({}).strict(),
+    params: sessionParams, query: z.object({}).strict(), consumes: [TRICKLE], maxBodyBytes: MAX_OFFER_BYTES,
     handler: async ({ reply }) => reply.code(405).header('allow', 'DELETE').send({ error: 'method_not_allowed', message: 'trickle ICE is not supported: send the offer with all candidates' }),
   });
 }
