@@ -27,6 +27,8 @@ export const metrics = {
   consumerLag: new Gauge({ name: 'kafka_consumer_lag', help: 'Bus records not yet committed by a consumer group', labelNames: ['topic', 'group'], registers: [registry] }),
   apiDuration: new Histogram({ name: 'api_request_duration_seconds', help: 'API response time', labelNames: ['path'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
   apiRequests: new Counter({ name: 'api_requests_total', help: 'API responses by status and route', labelNames: ['status', 'path'], registers: [registry] }),
+  eventLoopStalls: new Counter({ name: 'process_event_loop_stalls_total', help: 'Times the process was blocked for a second or more (its watchdogs do not count that time against cameras)', registers: [registry] }),
+  eventLoopStalledSeconds: new Counter({ name: 'process_event_loop_stalled_seconds_total', help: 'Seconds the process was blocked in such stalls', registers: [registry] }),
   camerasOnline: new Gauge({ name: 'cameras_online_total', help: 'Cameras currently streaming', registers: [registry] }),
   healthStatus: new Gauge({ name: 'app_health_status', help: '0 healthy, 1 degraded, 2 critical', labelNames: ['service'], registers: [registry] }),
   segmentsDeleted: new Counter({ name: 'recording_segments_deleted_total', help: 'Segments removed by retention', labelNames: ['camera_id', 'reason'], registers: [registry] }),

@@ -52,11 +52,15 @@ if (mode === 'live') {
 `);
 chmodSync(FAKE, 0o755);
 
-function worker(mode: string, over: Partial<ConstructorParameters<typeof CameraWorker>[0]> = {}) {
+/**
+ * The fake is a Node script: on a loaded machine it may take seconds to print its first line, so
+ * only the tests about stalls use a short stall limit.
+ */
+function worker(mode: string, over: Partial<ConstructorParameters<typeof CameraWorker>[0]> = {}, stallSeconds = 10) {
   process.env.FAKE_MODE = mode;
   const w = new CameraWorker({
     camera: { id: 'cam_u', name: 'Gate', siteId: 's', stream: 0, url: 'rtsp://admin:pw123@127.0.0.1:1/x', retentionDays: 7, detect: true },
-    stream: { stall_seconds: 0.5, rtsp_timeout_seconds: 1, backoff_initial_ms: 60_000, backoff_max_ms: 60_000, backoff_jitter: 0, probe_interval_ms: 60_000, jpeg_quality: 4 },
+    stream: { stall_seconds: stallSeconds, rtsp_timeout_seconds: 1, backoff_initial_ms: 60_000, backoff_max_ms: 60_000, backoff_jitter: 0, probe_interval_ms: 60_000, jpeg_quality: 4 },
     segmentSeconds: 2, recordingsDir: path.join(dir, 'rec'), ffmpegPath: FAKE, logger: createLogger('silent'), stopTimeoutMs: 500, ...over,
   });
   const events: Array<[keyof CameraWorkerEvents, unknown]> = [];
@@ -90,7 +94,7 @@ describe('CameraWorker supervision', () => {
   });
 
   it('kills a stalled ffmpeg, escalating to SIGKILL, and opens a gap', async () => {
-    const { w, events, backoff } = worker('hang');
+    const { w, events, backoff } = worker('hang', {}, 0.5);
     w.start();
     await backoff;
     expect(w.status().lastErrorKind).toBe('stalled');
@@ -112,7 +116,7 @@ describe('CameraWorker supervision', () => {
     mkdirSync(path.join(hlsDir, 'nested'), { recursive: true });
     writeFileSync(path.join(hlsDir, '999999_1.ts'), 'stale');
     writeFileSync(path.join(hlsDir, 'nested', 'keep.ts'), 'another worker');
-    const { w, events } = worker('live', { liveOnly: true, live: { hlsDir } });
+    const { w, events } = worker('live', { liveOnly: true, live: { hlsDir } }, 3);
     const streaming = new Promise<void>((r) => w.on('status', (s) => s.state === 'streaming' && r()));
     w.start();
     await streaming;
@@ -122,8 +126,8 @@ describe('CameraWorker supervision', () => {
     expect(args).not.toContain('pipe:1');
     expect(existsSync(path.join(hlsDir, '999999_1.ts'))).toBe(false);
     expect(existsSync(path.join(hlsDir, 'nested', 'keep.ts'))).toBe(true);
-    // past stall_seconds (0.5 s): HLS segments count as progress
-    await new Promise((r) => setTimeout(r, 1000));
+    // past stall_seconds (3 s): HLS segments count as progress
+    await new Promise((r) => setTimeout(r, 4000));
     expect(w.status().state).toBe('streaming');
     expect(existsSync(path.join(hlsDir, 'index.m3u8'))).toBe(true);
     await w.stop();

@@ -8,12 +8,13 @@ import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.ts';
 import type { ResolvedCamera } from '../config/load.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
+import { eventLoopWatch } from '../core/event-loop.ts';
 import { rootLogger, type Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import type { FrameMessage } from '../core/types.ts';
 import { Backoff } from './backoff.ts';
 import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failure } from './failure.ts';
-import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs } from './ffmpeg-args.ts';
+import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, parseSegmentPath, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs } from './ffmpeg-args.ts';
 import { jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';
 import { probeRtsp } from './rtsp-probe.ts';
 
@@ -86,6 +87,16 @@ const KILL_GRACE_MS = 2000;
 const MAX_PROBLEM_LINES = 20;
 const DAY_MS = 86_400_000;
 
+/**
+ * When a segment opened: now, unless this process read ffmpeg's announcement late (it was
+ * blocked); then the wall-clock second ffmpeg put in the file name is closer to the truth.
+ */
+function openedAt(relPath: string, now: number): number {
+  const named = parseSegmentPath(relPath)?.start.getTime();
+  return named !== undefined && now - named > LATE_ANNOUNCEMENT_MS ? named : now;
+}
+const LATE_ANNOUNCEMENT_MS = 2000;
+
 /** Every live ffmpeg child, killed if Node exits without stopping its workers (no orphans). */
 const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -105,6 +116,12 @@ interface Run {
   lastProgressAt: number;
   /** segments announced by ffmpeg and not yet in the segment list, by file name */
   open: Map<string, SegmentOpened>;
+  /**
+   * Segments listed as closed before their "Opening" line was read, by file name with their
+   * duration. The list and stderr are separate pipes: after this process was blocked, it may read
+   * one ahead of the other, and a segment must not be lost for that.
+   */
+  listedEarly: Map<string, number>;
   problems: string[];
   stalledSeconds?: number;
   exited: Promise<void>;
@@ -146,6 +163,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     super();
     this.cameraId = o.camera.id;
     this.log = (o.logger ?? rootLogger).child({ component: 'camera-worker', camera_id: o.camera.id });
+    eventLoopWatch.start();
     this.backoff = new Backoff({ initialMs: o.stream.backoff_initial_ms, maxMs: o.stream.backoff_max_ms, jitter: o.stream.backoff_jitter, random: o.random });
   }
 
@@ -250,7 +268,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     track(child);
     let resolveExited!: () => void;
     const run: Run = {
-      child, startedAt: now, lastProgressAt: now, open: new Map(), problems: [],
+      child, startedAt: now, lastProgressAt: now, open: new Map(), listedEarly: new Map(), problems: [],
       exited: new Promise((r) => (resolveExited = r)),
       watchdog: setInterval(() => this.checkStall(run), Math.min(1000, this.o.stream.stall_seconds * 250)),
     };
@@ -338,8 +356,11 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private onSegmentOpened(run: Run, file: string): void {
     const now = Date.now();
     run.lastProgressAt = now;
-    const seg: SegmentOpened = { cameraId: this.cameraId, path: path.relative(this.o.recordingsDir, file), startTime: new Date(now) };
-    run.open.set(path.basename(file), seg);
+    const rel = path.relative(this.o.recordingsDir, file);
+    const seg: SegmentOpened = { cameraId: this.cameraId, path: rel, startTime: new Date(openedAt(rel, now)) };
+    const listedSeconds = run.listedEarly.get(path.basename(file));
+    if (listedSeconds === undefined) run.open.set(path.basename(file), seg);
+    else run.listedEarly.delete(path.basename(file));
     if (!this.recordingSinceGap) {
       this.recordingSinceGap = true;
       this.gapAnnounced = false;
@@ -351,18 +372,28 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     } catch (e) {
       this.log.error({ err: e }, 'cannot create the next day directory');
     }
+    if (listedSeconds !== undefined) void this.closeListed(run, seg, listedSeconds);
   }
 
   /** One CSV line of the segment list: name,start,end (stream seconds) of a closed segment. */
   private async onSegmentListed(run: Run, line: string): Promise<void> {
     const m = /^"?(.*?)"?,([\d.]+),([\d.]+)$/.exec(line.trim());
-    const seg = m ? run.open.get(path.basename(m[1]!)) : undefined;
-    if (!m || !seg) return;
-    run.open.delete(path.basename(m[1]!));
+    if (!m) return;
+    const name = path.basename(m[1]!);
+    const seconds = Math.max(0, Number(m[3]) - Number(m[2]));
     run.lastProgressAt = Date.now();
+    const seg = run.open.get(name);
+    if (!seg) {
+      run.listedEarly.set(name, seconds);
+      return;
+    }
+    run.open.delete(name);
+    await this.closeListed(run, seg, seconds);
+  }
+
+  private async closeListed(run: Run, seg: SegmentOpened, seconds: number): Promise<void> {
     // The list is written the moment the segment closes, so "now" bounds its end; the first segment
     // of a run opens only after ~1 s of probing, and start + duration would overlap the next one.
-    const seconds = Math.max(0, Number(m[3]) - Number(m[2]));
     await this.closeSegment(seg, new Date(Math.min(seg.startTime.getTime() + seconds * 1000, run.lastProgressAt)));
   }
 
@@ -386,7 +417,10 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
 
   private checkStall(run: Run): void {
     const limitMs = this.o.stream.stall_seconds * 1000;
-    if (run.stalledSeconds !== undefined || this.run !== run || Date.now() - run.lastProgressAt <= limitMs) return;
+    if (run.stalledSeconds !== undefined || this.run !== run) return;
+    // time this process was blocked is not the stream's fault: ffmpeg's output waits unread in its pipes
+    const now = Date.now();
+    if (now - run.lastProgressAt - eventLoopWatch.blockedMsSince(run.lastProgressAt, now) <= limitMs) return;
     run.stalledSeconds = this.o.stream.stall_seconds;
     this.log.warn(`no frame or segment for ${run.stalledSeconds} s: killing ffmpeg`);
     run.child.kill('SIGTERM');

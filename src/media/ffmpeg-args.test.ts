@@ -46,9 +46,11 @@ describe('buildFfmpegArgs', () => {
     expect(args).toContain(path.join('/rec', 'cam_001', '%Y%m%d', '%H%M%S_000042.ts'));
   });
 
-  it('writes keyframe JPEGs to stdout last', () => {
+  it('writes keyframe JPEGs to stdout last, through a queue that drops frames rather than block ffmpeg', () => {
     expect(args.at(-1)).toBe('pipe:1');
-    expect(after(args, '-f', args.indexOf('-fps_mode'))).toBe('image2pipe');
+    expect(after(args, '-f', args.indexOf('-fps_mode'))).toBe('fifo');
+    expect(after(args, '-fifo_format')).toBe('image2pipe');
+    expect(after(args, '-drop_pkts_on_overflow')).toBe('1');
     expect(after(args, '-fps_mode')).toBe('passthrough');
     expect(after(args, '-c:v')).toBe('mjpeg');
     expect(after(args, '-q:v')).toBe('4');

@@ -57,6 +57,9 @@ export function isLiveHlsFile(name: string): boolean {
 /** File descriptor the child writes the segment list to. */
 export const SEGMENT_LIST_FD = 3;
 
+/** JPEGs ffmpeg holds while nobody reads them: a few seconds of keyframes, bounded memory */
+const JPEG_QUEUE_FRAMES = 30;
+
 export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
   const analysis = i.analysis ?? { mode: 'keyframes' };
   return [
@@ -73,7 +76,10 @@ export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
 
     '-map', '0:v:0', ...(analysis.mode === 'fps' ? ['-vf', `fps=${analysis.fps}`] : []), '-fps_mode', 'passthrough',
     '-c:v', 'mjpeg', '-q:v', String(i.jpegQuality),
-    '-f', 'image2pipe', 'pipe:1',
+    // JPEGs go through a queue written by its own thread that drops frames when full: if this
+    // process stops reading (a blocked event loop), ffmpeg skips analysis frames instead of
+    // blocking on the pipe, and the recording and live outputs keep flowing.
+    '-f', 'fifo', '-fifo_format', 'image2pipe', '-queue_size', String(JPEG_QUEUE_FRAMES), '-drop_pkts_on_overflow', '1', 'pipe:1',
   ];
 }
 

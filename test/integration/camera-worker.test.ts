@@ -165,7 +165,7 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     try {
       await until('recording', () => log.segments.length >= 1, 20_000);
       const resumed: Array<{ offsetMs: number; ms: number }> = [];
-      for (const offsetMs of [0, 400, 1200, 1900]) {
+      for (const offsetMs of [0, 500, 950]) {
         await until('recording for a second (backoff reset)', () => worker.status().currentBackoffMs === 0 && log.segments.length > 0, 20_000);
         await new Promise((r) => setTimeout(r, 1500));
         gate.close();
@@ -186,6 +186,25 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
       gate.close();
     }
   }, 180_000);
+
+  it('keeps recording without a gap while this process is blocked for 20 s, and the watchdog does not blame the stream', async () => {
+    // a 5 s stall limit: had the watchdog counted the blocked time, it would have killed ffmpeg
+    const { worker, log } = record('cam_block', dvr.url(2), dir, { stream: { stall_seconds: 5 } });
+    await until('recording', () => log.segments.length >= 2, 20_000);
+    const blockedAt = Date.now();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20_000);
+    const resumedAt = Date.now();
+    await until('segments closed after the block', () => log.segments.some((s) => s.startTime.getTime() > resumedAt + 1000), 20_000);
+    expect(log.gaps).toEqual([]);
+    expect(worker.status()).toMatchObject({ state: 'streaming', reconnects: 0 });
+    // the recording covers the blocked time: consecutive segments meet
+    const spans = log.segments.map((s) => [s.startTime.getTime(), s.endTime.getTime()] as const);
+    const holes = spans.slice(1).map(([start], i) => ({ at: new Date(spans[i]![1]).toISOString(), ms: start - spans[i]![1] })).filter((h) => h.ms > 1500);
+    expect(holes).toEqual([]);
+    expect(spans[0]![0]).toBeLessThan(blockedAt);
+    expect(spans.at(-1)![1]).toBeGreaterThan(resumedAt);
+    await worker.stop();
+  }, 90_000);
 
   it('kills a hung stream and resumes within 5 s once the DVR continues', async () => {
     const { worker, log } = record('cam_hang', dvr.url(2), dir, { stream: { backoff_initial_ms: 30_000, backoff_max_ms: 60_000 } });
