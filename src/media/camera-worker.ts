@@ -55,7 +55,8 @@ export interface CameraWorkerEvents {
 
 export interface CameraWorkerOptions {
   camera: ResolvedCamera;
-  stream: Config['stream'];
+  /** the alert threshold is not the worker's business */
+  stream: Omit<Config['stream'], 'offline_alert_seconds'>;
   segmentSeconds: number;
   recordingsDir: string;
   ffmpegPath?: string;

@@ -78,8 +78,6 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     metrics.diskFree.set(s.bavail * s.bsize);
     metrics.diskTotal.set(s.blocks * s.bsize);
     metrics.memoryUsage.set(100 * (1 - os.freemem() / os.totalmem()));
-    if (s.bavail * s.bsize < config.recording.min_free_bytes) ctx.health.set('disk', 'degraded', 'free disk below recording.min_free_bytes: retention is deleting the oldest footage');
-    else ctx.health.set('disk', 'healthy');
   };
   await sampleSystem();
   const systemTimer = setInterval(() => void sampleSystem().catch((err: unknown) => log.warn({ err }, 'cannot read disk usage')), SYSTEM_METRICS_INTERVAL_MS);

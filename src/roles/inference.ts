@@ -148,7 +148,9 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     topic: TOPICS.streamsRaw, group: GROUP, start: 'latest',
     handler: async ({ value: frame }) => {
       const camera = cameras.get(frame.camera_id);
-      if (camera) pipelineFor(camera).lane.offer(frame);
+      if (!camera) return;
+      metrics.framesOffered.inc({ camera_id: camera.id });
+      pipelineFor(camera).lane.offer(frame);
     },
   });
   const lagTimer = setInterval(() => {

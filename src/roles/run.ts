@@ -10,6 +10,7 @@ import { startEdge } from './edge.ts';
 import { startFaceStage } from '../vision/faces/hook.ts';
 import { startInference } from './inference.ts';
 import { startNotify } from './notify.ts';
+import { startSystemAlerts } from './system-alerts.ts';
 
 export const ROLES = ['edge', 'inference', 'analytics', 'notify', 'api', 'archive'] as const;
 export type Role = (typeof ROLES)[number];
@@ -57,7 +58,10 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
   try {
     // the notifier consumes alerts.critical: up before the analytics role raises alerts
     if (roles.includes('notify') && loaded.config.notifications.enabled) started.push(await startNotify(ctx));
-    if (roles.includes('analytics')) started.push(await startAnalytics(ctx, { clock: opts.clock }));
+    if (roles.includes('analytics')) {
+      started.push(await startAnalytics(ctx, { clock: opts.clock }));
+      if (loaded.config.system_alerts.enabled) started.push(startSystemAlerts(ctx, { withEdge: roles.includes('edge') }));
+    }
     if (roles.includes('inference') && loaded.config.detection.enabled) {
       // the face stage stops after inference (reverse order), so it stores the faces of the last tracks
       const faces = loaded.config.faces.enabled ? await startFaceStage(ctx) : undefined;

@@ -23,7 +23,7 @@ if (!hasFfmpeg) console.warn('skipping camera-worker integration tests: ffmpeg/f
 const PASSWORD = 'Dvr-Secret-42';
 const quiet = createLogger('silent');
 
-const stream = (over: Partial<Config['stream']> = {}): Config['stream'] => ({
+const stream = (over: Partial<Config['stream']> = {}): Omit<Config['stream'], 'offline_alert_seconds'> => ({
   stall_seconds: 3, rtsp_timeout_seconds: 2, backoff_initial_ms: 300, backoff_max_ms: 2000,
   backoff_jitter: 0.1, probe_interval_ms: 300, jpeg_quality: 6, ...over,
 });

@@ -71,7 +71,31 @@ export interface OutboxRow {
   payload: unknown;
 }
 
+/** A condition of the system itself (video loss, disk, detector …) raised as an alert. */
+export interface SystemAlertInput {
+  /** one open alert per key while the condition holds, e.g. `video_loss:cam_001` */
+  conditionKey: string;
+  /** stored as rule_key `system.<kind>` */
+  kind: string;
+  kindName: string;
+  cameraId: string;
+  severity: Severity;
+  title: string;
+  details: Record<string, unknown>;
+  at: Date;
+}
+
+export const SYSTEM_RULE_TYPE = 'system';
+const SYSTEM_ACTOR = 'system';
+const systemKeyPrefix = (conditionKey: string): string => `system:${conditionKey}:`;
+
 export interface AlertRepo {
+  /** a system alert unless one of the same condition is open (deduplicated while it lasts) */
+  raiseSystem(c: SystemAlertInput): Promise<{ alertId: number; created: boolean }>;
+  /** resolves the open alert of a condition as the system, with the note; false when none was open */
+  clearSystem(conditionKey: string, note: string): Promise<boolean>;
+  /** condition keys of the system alerts not resolved yet */
+  openSystemConditions(): Promise<string[]>;
   /** idempotent on trigger.key: a replayed trigger returns the first write with created=false */
   recordTrigger(trigger: RuleTrigger): Promise<{ eventId: number; alertId?: number; created: boolean }>;
   ack(id: number, by: string, note?: string): Promise<AlertRow>;
@@ -196,7 +220,59 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
     });
   }
 
+  /** the open system alert of a condition, locked for the caller's transaction */
+  async function openSystemAlert(tx: Sql, conditionKey: string): Promise<DbAlert | undefined> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [systemKeyPrefix(conditionKey)]);
+    const { rows } = await tx.query<DbAlert>(
+      `SELECT ${COLUMNS} FROM alerts WHERE rule_type = $1 AND status <> 'resolved' AND starts_with(event_key, $2) ORDER BY id DESC LIMIT 1 FOR UPDATE`,
+      [SYSTEM_RULE_TYPE, systemKeyPrefix(conditionKey)],
+    );
+    return rows[0];
+  }
+
   return {
+    raiseSystem: (c) => store.transaction(async (tx) => {
+      const open = await openSystemAlert(tx, c.conditionKey);
+      if (open) return { alertId: open.id, created: false };
+      const key = `${systemKeyPrefix(c.conditionKey)}${c.at.getTime()}`;
+      const ruleKey = `system.${c.kind}`;
+      const eventId = await upsertIn(tx, {
+        eventKey: key, cameraId: c.cameraId, eventType: SYSTEM_RULE_TYPE, label: c.kind, confidence: 1, bbox: null,
+        snapshotPath: null, startTime: c.at, endTime: null, severity: c.severity,
+        metadata: { rule: { id: ruleKey, name: c.kindName, type: SYSTEM_RULE_TYPE }, condition: c.conditionKey, title: c.title, alert: true, details: c.details },
+      });
+      const at = now();
+      const { rows } = await tx.query<DbAlert>(
+        `INSERT INTO alerts (event_id, event_key, camera_id, title, rule_key, rule_name, rule_type, severity, night, triggered_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, false, $9, $10, $10) RETURNING ${COLUMNS}`,
+        [eventId, key, c.cameraId, c.title, ruleKey, c.kindName, SYSTEM_RULE_TYPE, c.severity, c.at, at],
+      );
+      const alert = rows[0]!;
+      await appendChange(tx, alert.id, 'new', at, null, null);
+      await appendOutbox(tx, 'new', alert);
+      return { alertId: alert.id, created: true };
+    }),
+
+    clearSystem: (conditionKey, note) => store.transaction(async (tx) => {
+      const open = await openSystemAlert(tx, conditionKey);
+      if (!open) return false;
+      const at = now();
+      await tx.query(`UPDATE alerts SET status = 'resolved', resolved_by = $2, resolved_at = $3, resolve_note = $4, updated_at = $3 WHERE id = $1`,
+        [open.id, SYSTEM_ACTOR, at, note]);
+      await tx.query('UPDATE events SET end_time = $2 WHERE id = $1', [open.event_id, at]);
+      await appendChange(tx, open.id, 'resolved', at, SYSTEM_ACTOR, note);
+      return true;
+    }),
+
+    async openSystemConditions() {
+      const { rows } = await store.query<{ condition: string }>(
+        `SELECT DISTINCT e.metadata->>'condition' AS condition FROM alerts a JOIN events e ON e.id = a.event_id
+         WHERE a.rule_type = $1 AND a.status <> 'resolved' AND e.metadata ? 'condition'`,
+        [SYSTEM_RULE_TYPE],
+      );
+      return rows.map((r) => r.condition);
+    },
+
     async recordTrigger(t) {
       if (t.testMode) throw new Error(`rule ${t.ruleId} is in test mode: its triggers are not recorded`);
       return store.transaction(async (tx) => {

@@ -1,0 +1,37 @@
+import { statfs } from 'node:fs/promises';
+import { SystemAlertMonitor } from '../alerts/system/monitor.ts';
+import { systemSampler } from '../alerts/system/sampler.ts';
+import type { RoleContext, RunningRole } from './context.ts';
+
+/**
+ * System alerts (part of the analytics role, which writes alerts and runs their outbox relay).
+ * Video loss needs the camera states of the edge role, so it is watched only where the edge runs
+ * in the same process.
+ */
+export function startSystemAlerts(ctx: RoleContext, opts: { withEdge: boolean }): RunningRole {
+  const { config, cameras, paths } = ctx.loaded;
+  const s = config.system_alerts;
+  const sample = systemSampler({
+    cameras: opts.withEdge ? cameras.map((c) => ({ id: c.id, name: c.name, dvrId: c.dvrId })) : [],
+    cameraStatus: (id) => ctx.cameraStatus.get(id),
+    freeBytes: async () => {
+      const st = await statfs(paths.recordingsDir);
+      return st.bavail * st.bsize;
+    },
+    failingChannels: config.notifications.enabled ? async () => (await ctx.repos.notifications.summary(new Date())).failing_channels : undefined,
+    archiveEnabled: config.archive.enabled,
+  }, {
+    offlineAfterMs: config.stream.offline_alert_seconds * 1000,
+    minFreeBytes: config.recording.min_free_bytes,
+    diskFullHorizonMs: s.disk_full_within_hours * 3600_000,
+    detectorWindowMs: s.detector_window_minutes * 60_000,
+    detectorMaxSkippedPercent: s.detector_skipped_percent,
+    analysisMaxLagSeconds: s.analysis_behind_minutes * 60,
+    archiveMaxLagSeconds: s.archive_lag_minutes * 60,
+  });
+  const monitor = new SystemAlertMonitor({
+    alerts: ctx.repos.alerts, health: ctx.health, log: ctx.log.child({ component: 'system-alerts' }), sample, intervalMs: s.check_seconds * 1000,
+  });
+  monitor.start();
+  return { name: 'system-alerts', stop: () => monitor.stop() };
+}
