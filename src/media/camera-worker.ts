@@ -97,6 +97,8 @@ function openedAt(relPath: string, now: number): number {
   return named !== undefined && now - named > LATE_ANNOUNCEMENT_MS ? named : now;
 }
 const LATE_ANNOUNCEMENT_MS = 2000;
+/** a segment starting this close to the previous one's end continues it */
+const CONTIGUOUS_MS = 3000;
 
 /** Every live ffmpeg child, killed if Node exits without stopping its workers (no orphans). */
 const liveChildren = new Set<ChildProcess>();
@@ -123,6 +125,8 @@ interface Run {
    * one ahead of the other, and a segment must not be lost for that.
    */
   listedEarly: Map<string, number>;
+  /** end of this run's last closed segment: the next one starts there (ffmpeg cuts without holes) */
+  lastEnd?: number;
   problems: string[];
   stalledSeconds?: number;
   exited: Promise<void>;
@@ -393,9 +397,14 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   }
 
   private async closeListed(run: Run, seg: SegmentOpened, seconds: number): Promise<void> {
+    // Within a run, ffmpeg's segments follow each other without a hole: a start read a little late
+    // (this process was busy when ffmpeg announced it) is the previous segment's end, not a gap.
+    if (run.lastEnd !== undefined && Math.abs(seg.startTime.getTime() - run.lastEnd) <= CONTIGUOUS_MS) seg.startTime = new Date(run.lastEnd);
     // The list is written the moment the segment closes, so "now" bounds its end; the first segment
     // of a run opens only after ~1 s of probing, and start + duration would overlap the next one.
-    await this.closeSegment(seg, new Date(Math.min(seg.startTime.getTime() + seconds * 1000, run.lastProgressAt)));
+    const end = Math.min(seg.startTime.getTime() + seconds * 1000, Math.max(run.lastProgressAt, seg.startTime.getTime()));
+    run.lastEnd = end;
+    await this.closeSegment(seg, new Date(end));
   }
 
   /** Emits a closed segment with its size; deletes it instead when ffmpeg left it empty. */

@@ -11,7 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import { ROLES, startRoles, type Running } from '../../src/roles/run.ts';
 import { AlertFeedClient } from '../fixtures/alert-feed.ts';
 import { hasMosquitto, startMosquitto, type Mosquitto } from '../fixtures/mosquitto.ts';
 import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp.ts';
+import { startTcpRelay, type TcpRelay } from '../fixtures/tcp-relay.ts';
 import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -68,35 +69,6 @@ async function startReceiver(status: number, reply: object): Promise<{ url: stri
   };
 }
 
-/** A TCP relay in front of the SMTP server: `down()` refuses connections like a dead mail host, `up()` listens again on the same port. */
-async function startRelay(targetPort: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  const listen = (port: number) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  await listen(0);
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    down: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-    up: () => listen(port),
-  };
-}
-
 /** A real mosquitto subscriber (mosquitto_sub -v): every message as topic and payload. */
 function subscribe(port: number, topics: string[]): { child: ChildProcess; messages: Array<{ topic: string; payload: string }> } {
   const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-v', ...topics.flatMap((t) => ['-t', t])], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -125,7 +97,7 @@ describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on th
   let running: Running;
   let api: string;
   let smtp: SmtpFixture;
-  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let relay: TcpRelay;
   let webhook: Awaited<ReturnType<typeof startReceiver>>;
   let sms: Awaited<ReturnType<typeof startReceiver>>;
   let feed: AlertFeedClient;
@@ -144,7 +116,7 @@ describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on th
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-alerts-e2e-'));
     smtp = await startSmtpServer();
-    relay = await startRelay(smtp.port);
+    relay = await startTcpRelay(smtp.port);
     webhook = await startReceiver(200, { ok: true });
     sms = await startReceiver(201, { sid: 'SM0e2e', status: 'queued' });
     broker = await startMosquitto();

@@ -16,6 +16,7 @@ import type { FrameMessage } from '../../src/core/types.ts';
 import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { CameraWorker, type GapStart, type SegmentClosed, type WorkerStatus } from '../../src/media/camera-worker.ts';
 import { ffprobe } from '../fixtures/ffprobe.ts';
+import { startTcpRelay } from '../fixtures/tcp-relay.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping camera-worker integration tests: ffmpeg/ffprobe not found');
@@ -54,33 +55,6 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** A TCP forwarder to the DVR that a test can switch off (connections refused, open ones cut) and on again on the same port. */
-async function tcpGate(targetPort: number): Promise<{ port: number; open(): Promise<void>; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  let port = 0;
-  const open = async (): Promise<void> => {
-    server = net.createServer((client) => {
-      const upstream = net.connect(targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => {});
-        s.on('close', () => { sockets.delete(s); client.destroy(); upstream.destroy(); });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
-  };
-  const close = (): void => {
-    server?.close();
-    server = null;
-    for (const s of sockets) s.destroy();
-  };
-  await open();
-  return { get port() { return port; }, open, close };
 }
 
 /** The first backoff status: the failure the worker reports. */
@@ -158,7 +132,7 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     // The gate plays the DVR's network presence: closed refuses connections like a DVR that is off.
     // Opening it at set offsets after a failed retry covers the moment that used to cost a whole
     // backoff delay: a retry refused just before the DVR listens again.
-    const gate = await tcpGate(dvr.port);
+    const gate = await startTcpRelay(dvr.port);
     const url = dvr.url(1).replace(`:${dvr.port}/`, `:${gate.port}/`);
     // each return resets the backoff (healthy after 1 s), so every outage starts from the same schedule
     const { worker, log } = record('cam_gate', url, dir, { healthyAfterMs: 1000, stream: { backoff_initial_ms: 500, backoff_max_ms: 60_000, probe_interval_ms: 1000, rtsp_timeout_seconds: 10 } });
@@ -168,14 +142,14 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
       for (const offsetMs of [0, 500, 950]) {
         await until('recording for a second (backoff reset)', () => worker.status().currentBackoffMs === 0 && log.segments.length > 0, 20_000);
         await new Promise((r) => setTimeout(r, 1500));
-        gate.close();
+        await gate.down();
         const failuresBefore = worker.status().reconnects;
         // the outage's first failure, then refused retries after 0.5, 1, 2 and 4 s: the next one is 8 s away
         await until('a refused retry', () => worker.status().reconnects >= failuresBefore + 5, 30_000);
         expect(worker.status().currentBackoffMs).toBeGreaterThan(6000);
         await new Promise((r) => setTimeout(r, offsetMs));
         const openedBefore = log.opened.length;
-        await gate.open();
+        await gate.up();
         const back = Date.now();
         await until(`a segment after the DVR returned (${offsetMs} ms after a refused retry)`, () => log.opened.length > openedBefore, 15_000);
         resumed.push({ offsetMs, ms: log.opened.at(-1)! - back });
@@ -183,7 +157,7 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
       expect(resumed.filter((r) => r.ms >= 5000)).toEqual([]);
     } finally {
       await worker.stop();
-      gate.close();
+      await gate.down();
     }
   }, 180_000);
 
@@ -198,7 +172,7 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     expect(log.gaps).toEqual([]);
     expect(worker.status()).toMatchObject({ state: 'streaming', reconnects: 0 });
     // the recording covers the blocked time: consecutive segments meet
-    const spans = log.segments.map((s) => [s.startTime.getTime(), s.endTime.getTime()] as const);
+    const spans = log.segments.map((s) => [s.startTime.getTime(), s.endTime.getTime()] as const).sort((a, b) => a[0] - b[0]);
     const holes = spans.slice(1).map(([start], i) => ({ at: new Date(spans[i]![1]).toISOString(), ms: start - spans[i]![1] })).filter((h) => h.ms > 1500);
     expect(holes).toEqual([]);
     expect(spans[0]![0]).toBeLessThan(blockedAt);

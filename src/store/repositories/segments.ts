@@ -12,7 +12,7 @@ export function segmentRepo(sql: Sql): SegmentRepo {
       await sql.query(
         `INSERT INTO recording_segments (camera_id, path, start_time, end_time, bytes, status)
          VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (path) DO UPDATE SET end_time = EXCLUDED.end_time, bytes = EXCLUDED.bytes, status = EXCLUDED.status`,
+         ON CONFLICT (path) DO UPDATE SET start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time, bytes = EXCLUDED.bytes, status = EXCLUDED.status`,
         [s.cameraId, s.path, s.startTime, s.endTime, s.bytes, s.status],
       );
     },
