@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events';
 import { cpPlusUrl } from '../config/cpplus.ts';
+import type { Logger } from '../core/log.ts';
 import { startWorker } from '../vision/start-worker.ts';
 import type { StreamIndex } from './rtsp-target.ts';
 import type { DvrSimOptions } from './server.ts';
@@ -20,22 +21,34 @@ export interface DvrSimThread {
   stop(): Promise<void>;
 }
 
-/** Starts the simulator in a worker thread; rejects like startDvrSim (with its `code`, e.g. EADDRINUSE). */
-export async function startDvrSimThread(opts: Omit<DvrSimOptions, 'log'> & { logLevel: string }): Promise<DvrSimThread> {
+/**
+ * Starts the simulator in a worker thread; rejects like startDvrSim (with its `code`, e.g.
+ * EADDRINUSE). Should the thread die later, `log` says so: the cameras then see their DVR gone.
+ */
+export async function startDvrSimThread(opts: Omit<DvrSimOptions, 'log'> & { logLevel: string }, log: Logger): Promise<DvrSimThread> {
   const { logLevel, ...simOpts } = opts;
   const worker = startWorker(new URL('./thread.ts', import.meta.url), { ...simOpts, level: logLevel });
   const exited = once(worker, 'exit');
-  const [started] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([err]) => Promise.reject(err as Error))])) as [ThreadMessage];
+  const started = await new Promise<ThreadMessage>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }).finally(() => worker.removeAllListeners('message').removeAllListeners('error'));
   if ('error' in started) {
     await exited;
     throw Object.assign(new Error(started.error), { code: started.code });
   }
+  let stopping = false;
+  worker.on('error', (err) => log.error({ err }, 'dvr-sim thread failed'));
+  worker.on('exit', (code) => {
+    if (!stopping) log.error({ code }, 'dvr-sim thread exited: the simulated DVR is gone');
+  });
   const { port } = started;
   const host = opts.host ?? '127.0.0.1';
   return {
     port,
     url: (channel, stream = 0) => cpPlusUrl({ host, port, username: opts.username ?? 'admin', password: opts.password ?? '', channel, stream }),
     stop: async () => {
+      stopping = true;
       worker.postMessage('stop');
       await exited;
     },

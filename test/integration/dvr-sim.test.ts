@@ -70,14 +70,14 @@ class RawClient {
    * The interleaved RTP packets after the body-less response that starts at `responseAt`: a
    * client that reads late gets the response and the first packets in one chunk.
    */
-  packetsAfterResponse(responseAt: number): Array<{ channel: number; seq: number; rtptime: number; nal: number }> {
+  packetsAfterResponse(responseAt: number): Array<{ at: number; length: number; channel: number; seq: number; rtptime: number; nal: number }> {
     const packets = [];
     let at = this.received.indexOf('\r\n\r\n', responseAt) + 4;
     for (; at + 4 <= this.received.length; at += 4 + this.received.readUInt16BE(at + 2)) {
       const end = at + 4 + this.received.readUInt16BE(at + 2);
       if (end > this.received.length) break; // still arriving
       expect(this.received[at]).toBe(0x24); // '$': nothing but interleaved frames after the response
-      packets.push({ channel: this.received[at + 1]!, seq: this.received.readUInt16BE(at + 6), rtptime: this.received.readUInt32BE(at + 8), nal: this.received[at + 16]! & 0x1f });
+      packets.push({ at, length: this.received.readUInt16BE(at + 2), channel: this.received[at + 1]!, seq: this.received.readUInt16BE(at + 6), rtptime: this.received.readUInt32BE(at + 8), nal: this.received[at + 16]! & 0x1f });
     }
     return packets;
   }
@@ -170,7 +170,7 @@ describe.skipIf(!hasFfmpeg)('dvr-sim (CP PLUS DVR simulator) with ffmpeg', () =>
       await until(() => client.packetsAfterResponse(playAt).length > 0, 3000);
       const [first] = client.packetsAfterResponse(playAt);
       // the first packet is the one RTP-Info announced, and SPS comes first: a decoder can start right here
-      expect(first).toEqual({ channel: 0, seq: announced.seq, rtptime: announced.rtptime, nal: 7 });
+      expect(first).toMatchObject({ channel: 0, seq: announced.seq, rtptime: announced.rtptime, nal: 7 });
     } finally {
       client.socket.destroy();
     }
@@ -204,10 +204,30 @@ describe.skipIf(!hasFfmpeg)('dvr-sim (CP PLUS DVR simulator) with ffmpeg', () =>
       expect(sim.stats().skippedFrames).toBeGreaterThan(skipped); // the stall did make the clock skip ahead
       const packets = client.packetsAfterResponse(playAt);
       const announced = rtpInfo(client.received.subarray(playAt).toString('latin1'));
-      expect(packets[0]).toEqual({ channel: 0, seq: announced.seq, rtptime: announced.rtptime, nal: 7 });
+      expect(packets[0]).toMatchObject({ channel: 0, seq: announced.seq, rtptime: announced.rtptime, nal: 7 });
       expectGapFree(packets);
     } finally {
       client.socket.destroy();
+    }
+    await until(() => sim.stats().playing === 0);
+  });
+
+  it('plays each channel from its own point of the clip, so cameras do not show the same moment', async () => {
+    const clients = [1, 5].map(() => new RawClient(sim.port));
+    try {
+      const urls = [sim.url(1, 1), sim.url(5, 1)];
+      const sessions = await Promise.all(clients.map((c, i) => setupSession(c, urls[i]!)));
+      const playAt = clients.map((c) => c.received.length);
+      clients.forEach((c, i) => c.send([`PLAY ${urls[i]} RTSP/1.0`, 'CSeq: 3', `Session: ${sessions[i]}`]));
+      // SPS, PPS, then the IDR slice (its first packet): the picture each channel starts with
+      const firstSlice = (i: number): Buffer | undefined => {
+        const idr = clients[i]!.packetsAfterResponse(playAt[i]!)[2];
+        return idr && clients[i]!.received.subarray(idr.at + 16, idr.at + 4 + idr.length);
+      };
+      await until(() => firstSlice(0) !== undefined && firstSlice(1) !== undefined, 5000);
+      expect(firstSlice(0)!.equals(firstSlice(1)!)).toBe(false);
+    } finally {
+      for (const c of clients) c.socket.destroy();
     }
     await until(() => sim.stats().playing === 0);
   });
@@ -285,7 +305,7 @@ describe.skipIf(!hasFfmpeg)('ensureSample without vtest.avi', () => {
 describe.skipIf(!hasFfmpeg)('dvr-sim in its own thread (the demo DVR)', () => {
   it('keeps sending frames on time while the thread that started it is blocked', async () => {
     const sample = await ensureSample();
-    const sim = await startDvrSimThread({ port: 0, channels: 2, main: sample.main, sub: sample.sub, logLevel: 'silent' });
+    const sim = await startDvrSimThread({ port: 0, channels: 2, main: sample.main, sub: sample.sub, logLevel: 'silent' }, createLogger('silent'));
     const dir = await mkdtemp(join(tmpdir(), 'vigil-dvr-thread-'));
     try {
       const ts = join(dir, 'sub.ts');
@@ -307,9 +327,9 @@ describe.skipIf(!hasFfmpeg)('dvr-sim in its own thread (the demo DVR)', () => {
 
   it('rejects with EADDRINUSE when the port is taken, and stop() closes the port', async () => {
     const sample = await ensureSample();
-    const first = await startDvrSimThread({ port: 0, channels: 1, main: sample.main, sub: sample.sub, logLevel: 'silent' });
+    const first = await startDvrSimThread({ port: 0, channels: 1, main: sample.main, sub: sample.sub, logLevel: 'silent' }, createLogger('silent'));
     try {
-      await expect(startDvrSimThread({ port: first.port, channels: 1, main: sample.main, sub: sample.sub, logLevel: 'silent' })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      await expect(startDvrSimThread({ port: first.port, channels: 1, main: sample.main, sub: sample.sub, logLevel: 'silent' }, createLogger('silent'))).rejects.toMatchObject({ code: 'EADDRINUSE' });
     } finally {
       await first.stop();
     }
