@@ -60,6 +60,8 @@ export async function startDvrSim(opts: DvrSimOptions): Promise<DvrSim> {
   const clock = new FrameClock(FPS, latenessLogger(log));
   const sockets = new Set<Socket>();
   // channels start evenly spread over the clip so that eight tiles do not show the same picture
+  // and events differ between cameras; not rounded to a keyframe: clients start at an IDR anyway,
+  // and this way the channels' large IDR frames fall on different ticks instead of all at once
   const clipOffset = (channel: number, stream: StreamIndex): number => Math.floor(((channel - 1) * clips[stream].frames.length) / channels);
 
   const server = createServer((socket) => {
