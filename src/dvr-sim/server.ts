@@ -10,6 +10,7 @@ import { rootLogger, type Logger } from '../core/log.ts';
 import { registerSecret } from '../core/redact.ts';
 import { FrameClock } from './frame-clock.ts';
 import { parseH264 } from './h264.ts';
+import { latenessLogger } from './lateness-log.ts';
 import { RtspConnection } from './rtsp-connection.ts';
 import type { StreamIndex } from './rtsp-target.ts';
 
@@ -33,7 +34,8 @@ export interface DvrSim {
   channels: number;
   /** the CP PLUS URL of a channel (contains the password: redact before logging) */
   url(channel: number, stream?: StreamIndex): string;
-  stats(): { connections: number; playing: number };
+  /** skippedFrames: frames dropped because the process ran too late to send them (see FrameClock) */
+  stats(): { connections: number; playing: number; skippedFrames: number };
   /**
    * Wall-clock time (ms since the epoch) at which `channel`'s main stream last sent clip frame
    * `clipFrame`, at or before `atOrBefore` (for glass-to-glass latency with a marked sample).
@@ -55,9 +57,11 @@ export async function startDvrSim(opts: DvrSimOptions): Promise<DvrSim> {
   registerSecret(password);
   const [main, sub] = await Promise.all([readFile(opts.main), readFile(opts.sub)]);
   const clips = { 0: parseH264(main), 1: parseH264(sub) };
-  const clock = new FrameClock(FPS);
+  const clock = new FrameClock(FPS, latenessLogger(log));
   const sockets = new Set<Socket>();
   // channels start evenly spread over the clip so that eight tiles do not show the same picture
+  // and events differ between cameras; not rounded to a keyframe: clients start at an IDR anyway,
+  // and this way the channels' large IDR frames fall on different ticks instead of all at once
   const clipOffset = (channel: number, stream: StreamIndex): number => Math.floor(((channel - 1) * clips[stream].frames.length) / channels);
 
   const server = createServer((socket) => {
@@ -90,7 +94,7 @@ export async function startDvrSim(opts: DvrSimOptions): Promise<DvrSim> {
     port,
     channels,
     url: (channel, stream = 0) => cpPlusUrl({ host, port, username, password, channel, stream }),
-    stats: () => ({ connections: sockets.size, playing: clock.subscribers }),
+    stats: () => ({ connections: sockets.size, playing: clock.subscribers, skippedFrames: clock.skippedFrames }),
     frameSentAt: (channel, clipFrame, atOrBefore = Date.now()) => {
       const length = clips[0].frames.length;
       const latest = Math.floor(((atOrBefore - clock.originEpochMs) * FPS) / 1000);

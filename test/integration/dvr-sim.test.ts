@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/log.ts';
+import { startDvrSimThread } from '../../src/dvr-sim/in-thread.ts';
 import { spawnDvrSim } from '../../src/dvr-sim/process.ts';
 import { ensureSample, type Sample } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
@@ -56,9 +57,52 @@ class RawClient {
 
   async request(lines: string[]): Promise<string> {
     const from = this.received.length;
-    this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    this.send(lines);
     await until(() => this.received.indexOf('\r\n\r\n', from) >= 0 || this.closed);
     return this.received.subarray(from).toString('latin1');
+  }
+
+  send(lines: string[]): void {
+    this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  }
+
+  /**
+   * The interleaved RTP packets after the body-less response that starts at `responseAt`: a
+   * client that reads late gets the response and the first packets in one chunk.
+   */
+  packetsAfterResponse(responseAt: number): Array<{ at: number; length: number; channel: number; seq: number; rtptime: number; nal: number }> {
+    const packets = [];
+    let at = this.received.indexOf('\r\n\r\n', responseAt) + 4;
+    for (; at + 4 <= this.received.length; at += 4 + this.received.readUInt16BE(at + 2)) {
+      const end = at + 4 + this.received.readUInt16BE(at + 2);
+      if (end > this.received.length) break; // still arriving
+      expect(this.received[at]).toBe(0x24); // '$': nothing but interleaved frames after the response
+      packets.push({ at, length: this.received.readUInt16BE(at + 2), channel: this.received[at + 1]!, seq: this.received.readUInt16BE(at + 6), rtptime: this.received.readUInt32BE(at + 8), nal: this.received[at + 16]! & 0x1f });
+    }
+    return packets;
+  }
+}
+
+/** DESCRIBE and SETUP over TCP interleaved channel 0; returns the session id. */
+async function setupSession(client: RawClient, url: string): Promise<string> {
+  expect(await client.request([`DESCRIBE ${url} RTSP/1.0`, 'CSeq: 1'])).toMatch(/^RTSP\/1\.0 200 OK/);
+  const setup = await client.request([`SETUP ${url}/trackID=0 RTSP/1.0`, 'CSeq: 2', 'Transport: RTP/AVP/TCP;unicast;interleaved=0-1']);
+  const session = /Session: (\w+)/.exec(setup)?.[1];
+  expect(session).toBeDefined();
+  return session!;
+}
+
+function rtpInfo(response: string): { seq: number; rtptime: number } {
+  const m = /RTP-Info: url=[^;]+;seq=(\d+);rtptime=(\d+)/.exec(response);
+  expect(m).not.toBeNull();
+  return { seq: Number(m![1]), rtptime: Number(m![2]) };
+}
+
+/** Sequence numbers follow each other (mod 2^16) and timestamps never go back. */
+function expectGapFree(packets: Array<{ seq: number; rtptime: number }>): void {
+  for (let i = 1; i < packets.length; i++) {
+    expect(packets[i]!.seq).toBe((packets[i - 1]!.seq + 1) & 0xffff);
+    expect(((packets[i]!.rtptime - packets[i - 1]!.rtptime) >>> 0) < 2 ** 31).toBe(true);
   }
 }
 
@@ -121,17 +165,69 @@ describe.skipIf(!hasFfmpeg)('dvr-sim (CP PLUS DVR simulator) with ffmpeg', () =>
       const session = /Session: (\w+)/.exec(setup)?.[1];
       expect(session).toBeDefined();
       expect(await client.request([`PLAY ${url} RTSP/1.0`, 'CSeq: 4', 'Session: nope'])).toMatch(/^RTSP\/1\.0 454/);
-      const play = await client.request([`PLAY ${url} RTSP/1.0`, 'CSeq: 5', `Session: ${session}`]);
-      const seq = Number(/RTP-Info: url=[^;]+;seq=(\d+)/.exec(play)?.[1]);
-      const rtpStart = client.received.length;
-      await until(() => client.received.length > rtpStart + 16, 3000);
-      const frame = client.received.subarray(rtpStart);
-      expect(frame[0]).toBe(0x24); // '$' interleaved, channel 0
-      expect(frame[1]).toBe(0);
-      expect(frame.readUInt16BE(6)).toBe(seq); // the first packet is the one RTP-Info announced
-      expect(frame[16]! & 0x1f).toBe(7); // SPS first: a decoder can start right here
+      const playAt = client.received.length;
+      const announced = rtpInfo(await client.request([`PLAY ${url} RTSP/1.0`, 'CSeq: 5', `Session: ${session}`]));
+      await until(() => client.packetsAfterResponse(playAt).length > 0, 3000);
+      const [first] = client.packetsAfterResponse(playAt);
+      // the first packet is the one RTP-Info announced, and SPS comes first: a decoder can start right here
+      expect(first).toMatchObject({ channel: 0, seq: announced.seq, rtptime: announced.rtptime, nal: 7 });
     } finally {
       client.socket.destroy();
+    }
+    await until(() => sim.stats().playing === 0);
+  });
+
+  it('RTP-Info names the first packet a client reads, even when the client reads late and the simulator stalls between PLAY and the first frame', async () => {
+    const client = new RawClient(sim.port);
+    const url = sim.url(4);
+    try {
+      const session = await setupSession(client, url);
+      const playing = sim.stats().playing;
+      const skipped = sim.stats().skippedFrames;
+      const playAt = client.received.length;
+      client.socket.pause(); // the client is slow: the PLAY response and the first packets arrive together
+      client.send([`PLAY ${url} RTSP/1.0`, 'CSeq: 3', `Session: ${session}`]);
+      // setImmediate runs right after the I/O phase in which the simulator handled PLAY, before its
+      // first frame timer can fire: stall the process there for 25 frame times (as under CPU load)
+      await new Promise<void>((resolve) => {
+        const poll = (): void => {
+          if (sim.stats().playing === playing) return void setImmediate(poll);
+          for (const end = Date.now() + 1000; Date.now() < end; );
+          resolve();
+        };
+        setImmediate(poll);
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      client.socket.resume();
+      await until(() => client.packetsAfterResponse(playAt).length > 200, 10_000);
+      expect(client.received.subarray(playAt).toString('latin1')).toMatch(/^RTSP\/1\.0 200 OK/);
+      expect(sim.stats().skippedFrames).toBeGreaterThan(skipped); // the stall did make the clock skip ahead
+      const packets = client.packetsAfterResponse(playAt);
+      const announced = rtpInfo(client.received.subarray(playAt).toString('latin1'));
+      expect(packets[0]).toMatchObject({ channel: 0, seq: announced.seq, rtptime: announced.rtptime, nal: 7 });
+      expectGapFree(packets);
+    } finally {
+      client.socket.destroy();
+    }
+    await until(() => sim.stats().playing === 0);
+  });
+
+  it('plays each channel from its own point of the clip, so cameras do not show the same moment', async () => {
+    const clients = [1, 5].map(() => new RawClient(sim.port));
+    try {
+      const urls = [sim.url(1, 1), sim.url(5, 1)];
+      const sessions = await Promise.all(clients.map((c, i) => setupSession(c, urls[i]!)));
+      const playAt = clients.map((c) => c.received.length);
+      clients.forEach((c, i) => c.send([`PLAY ${urls[i]} RTSP/1.0`, 'CSeq: 3', `Session: ${sessions[i]}`]));
+      // SPS, PPS, then the IDR slice (its first packet): the picture each channel starts with
+      const firstSlice = (i: number): Buffer | undefined => {
+        const idr = clients[i]!.packetsAfterResponse(playAt[i]!)[2];
+        return idr && clients[i]!.received.subarray(idr.at + 16, idr.at + 4 + idr.length);
+      };
+      await until(() => firstSlice(0) !== undefined && firstSlice(1) !== undefined, 5000);
+      expect(firstSlice(0)!.equals(firstSlice(1)!)).toBe(false);
+    } finally {
+      for (const c of clients) c.socket.destroy();
     }
     await until(() => sim.stats().playing === 0);
   });
@@ -203,5 +299,41 @@ describe.skipIf(!hasFfmpeg)('ensureSample without vtest.avi', () => {
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe.skipIf(!hasFfmpeg)('dvr-sim in its own thread (the demo DVR)', () => {
+  it('keeps sending frames on time while the thread that started it is blocked', async () => {
+    const sample = await ensureSample();
+    const sim = await startDvrSimThread({ port: 0, channels: 2, main: sample.main, sub: sample.sub, logLevel: 'silent' }, createLogger('silent'));
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-dvr-thread-'));
+    try {
+      const ts = join(dir, 'sub.ts');
+      const recording = run('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-timeout', '10000000', '-i', sim.url(1, 1), '-t', '8', '-c', 'copy', '-f', 'mpegts', '-y', ts], 60_000);
+      const started = Date.now();
+      while (((await stat(ts).catch(() => null))?.size ?? 0) === 0 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
+      for (const end = Date.now() + 3000; Date.now() < end; ); // Vigil's thread stalls for 3 s
+      expect((await recording).code).toBe(0);
+      const out = await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', ts]);
+      const pts = out.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => Number.parseFloat(l));
+      expect(pts.length).toBeGreaterThan(150);
+      // in the stalled thread the clock would have dropped the 3 s (a jump in the timestamps)
+      expect(Math.max(...pts.slice(1).map((t, i) => t - pts[i]!))).toBeLessThan(1);
+    } finally {
+      await sim.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects with EADDRINUSE when the port is taken, and stop() closes the port', async () => {
+    const sample = await ensureSample();
+    const first = await startDvrSimThread({ port: 0, channels: 1, main: sample.main, sub: sample.sub, logLevel: 'silent' }, createLogger('silent'));
+    try {
+      await expect(startDvrSimThread({ port: first.port, channels: 1, main: sample.main, sub: sample.sub, logLevel: 'silent' }, createLogger('silent'))).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await first.stop();
+    }
+    const refused = await new Promise<string>((resolve) => connect(first.port, '127.0.0.1').on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? '')).on('connect', () => resolve('connected')));
+    expect(refused).toBe('ECONNREFUSED');
   });
 });

@@ -121,7 +121,7 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
 
   it(`gives ${VIEWERS} concurrent viewers one upstream RTSP session per stream`, async () => {
     // main + sub stream of cam_a
-    expect(sim.stats()).toEqual({ connections: 2, playing: 2 });
+    expect(sim.stats()).toMatchObject({ connections: 2, playing: 2 });
     const seen: Array<{ connections: number; playing: number }> = [];
     const viewer = async () => {
       let bytes = 0;
