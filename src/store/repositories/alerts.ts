@@ -1,6 +1,6 @@
+import { unionBox } from '../../analytics/rules/geometry.ts';
 import type { RuleTrigger, Severity } from '../../analytics/rules/types.ts';
-import { trackSnapshotKey } from '../../analytics/track-events.ts';
-import { TOPICS, type AlertMessage } from '../../core/types.ts';
+import { TOPICS, type AlertMessage, type BBox } from '../../core/types.ts';
 import type { Sql, Store } from '../port.ts';
 import { upsertIn } from './events.ts';
 import { InvalidCursorError } from './types.ts';
@@ -71,9 +71,26 @@ export interface OutboxRow {
   payload: unknown;
 }
 
+/** One of a trigger's objects as it is in the frame that fired. */
+export interface SubjectBox {
+  track_id: number;
+  class: string;
+  confidence: number;
+  bbox: BBox;
+}
+
+/** What a trigger's event shows: the frame that fired (null when it could not be kept) and its objects' boxes in it. */
+export interface TriggerEvidence {
+  snapshotPath: string | null;
+  boxes: SubjectBox[];
+}
+
 export interface AlertRepo {
-  /** idempotent on trigger.key: a replayed trigger returns the first write with created=false */
-  recordTrigger(trigger: RuleTrigger): Promise<{ eventId: number; alertId?: number; created: boolean }>;
+  /**
+   * Idempotent on trigger.key: a replayed trigger returns the first write with created=false. The
+   * event's box is the union of the evidence's boxes (the trigger's box when none is in the frame).
+   */
+  recordTrigger(trigger: RuleTrigger, evidence?: TriggerEvidence): Promise<{ eventId: number; alertId?: number; created: boolean }>;
   ack(id: number, by: string, note?: string): Promise<AlertRow>;
   resolve(id: number, by: string, note?: string): Promise<AlertRow>;
   /** resolves the alert as a false positive and flags its event (metadata.false_positive) for training */
@@ -197,7 +214,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
   }
 
   return {
-    async recordTrigger(t) {
+    async recordTrigger(t, evidence = { snapshotPath: null, boxes: [] }) {
       if (t.testMode) throw new Error(`rule ${t.ruleId} is in test mode: its triggers are not recorded`);
       return store.transaction(async (tx) => {
         // the same per-key lock as the event upsert: concurrent replays of one trigger serialise here
@@ -207,13 +224,13 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
           const alert = await tx.query<{ id: number }>('SELECT id FROM alerts WHERE event_key = $1', [t.key]);
           return { eventId: seen.rows[0].id, alertId: alert.rows[0]?.id, created: false };
         }
-        const snapshotPath = t.trackIds.length ? trackSnapshotKey(t.cameraId, t.trackIds[0]!) : null;
+        const { snapshotPath, boxes } = evidence;
         const eventId = await upsertIn(tx, {
-          eventKey: t.key, cameraId: t.cameraId, eventType: t.ruleType, label: t.label, confidence: t.confidence, bbox: t.bbox,
-          snapshotPath, startTime: t.startedAt, endTime: t.at, severity: t.severity,
+          eventKey: t.key, cameraId: t.cameraId, eventType: t.ruleType, label: t.label, confidence: t.confidence,
+          bbox: boxes.length ? unionBox(boxes.map((b) => b.bbox)) : t.bbox, snapshotPath, startTime: t.startedAt, endTime: t.at, severity: t.severity,
           metadata: {
             rule: { id: t.ruleId, name: t.ruleName, type: t.ruleType }, zone_id: t.zoneId ?? null, track_ids: t.trackIds,
-            night: t.night, title: t.title, alert: t.alert, details: t.details,
+            night: t.night, title: t.title, alert: t.alert, details: t.details, boxes,
           },
         });
         if (!t.alert) return { eventId, created: true };
