@@ -90,7 +90,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alert evidence on the real clip', () 
 
   it('a loitering alert\'s snapshot is the frame it fired on, with the loiterer\'s box drawn where the event says', async () => {
     const alert = await until('a loitering alert', 90_000, async () => {
-      const items = (await json<{ items: Array<{ event_id: number; triggered_at: string; snapshot_url: string | null }> }>('/api/v1/alerts')).items;
+      const items = (await json<{ items: Array<{ id: number; event_id: number; triggered_at: string; snapshot_url: string | null }> }>('/api/v1/alerts')).items;
       return items.find((a) => a.snapshot_url);
     }, 500);
     const event = await json<ApiEvent>(`/api/v1/events/${alert.event_id}`);
@@ -126,6 +126,9 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alert evidence on the real clip', () 
     };
     expect(await onColour(drawn)).toBe(edge.length);
     expect(await onColour(clean)).toBeLessThan(edge.length);
+    // the alert's own picture (what notifications attach) is drawn too
+    const stored = (await running.ctx.store.query<{ snapshot_path: string }>('SELECT snapshot_path FROM alerts WHERE event_id = $1', [event.id])).rows[0]!;
+    expect(await onColour(await running.ctx.objects.get('snapshots', stored.snapshot_path))).toBe(edge.length);
 
     // and the box is on a person: the detector, run again on the clean snapshot, finds one there
     const detection = configSchema.parse({}).detection;

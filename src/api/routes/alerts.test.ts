@@ -22,7 +22,7 @@ describe('alerts API (PGlite)', () => {
   const newAlert = async (o: Parameters<typeof sampleTrigger>[0] = {}) => {
     const startedAt = new Date(Date.parse('2025-01-20T23:00:00Z') + ++n * 1000);
     const t = sampleTrigger({ startedAt, at: new Date(startedAt.getTime() + 300_000), ...o });
-    return (await repos.alerts.recordTrigger(t, { snapshotPath: 'cam_a/rules/7.jpg', boxes: [{ track_id: 7, class: t.label, confidence: t.confidence, bbox: t.bbox }] })).alertId!;
+    return (await repos.alerts.recordTrigger(t, { snapshotPath: 'cam_a/rules/7.jpg', drawnPath: null, boxes: [{ track_id: 7, class: t.label, confidence: t.confidence, bbox: t.bbox }] })).alertId!;
   };
   const post = (url: string, payload?: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
 

@@ -40,7 +40,7 @@ describe('alerts repository (PGlite)', () => {
   it('writes event, alert, change and outbox message together; a replay writes nothing', async () => {
     const t = trigger();
     const boxes = [{ track_id: 7, class: 'person', confidence: 0.8, bbox: [12, 22, 58, 138] as [number, number, number, number] }];
-    const first = await alerts.recordTrigger(t, { snapshotPath: 'cam_a/rules/7.jpg', boxes });
+    const first = await alerts.recordTrigger(t, { snapshotPath: 'cam_a/rules/7.jpg', drawnPath: 'cam_a/rules/7.boxes.jpg', boxes });
     expect(first.created).toBe(true);
     expect(first.alertId).toBeGreaterThan(0);
     const replay = await alerts.recordTrigger({ ...t, at: new Date(t.at.getTime() + 5000) });
@@ -63,7 +63,7 @@ describe('alerts repository (PGlite)', () => {
     expect(out[0]).toMatchObject({ topic: 'alerts.critical', key: 'cam_a' });
     expect(out[0]!.payload).toMatchObject({
       kind: 'new', alert_id: first.alertId, event_id: first.eventId, camera_name: 'Plaza cam', rule_type: 'loitering', severity: 'critical',
-      night: true, snapshot_key: 'cam_a/rules/7.jpg', event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`, at: t.at.toISOString(),
+      night: true, snapshot_key: 'cam_a/rules/7.boxes.jpg', event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`, at: t.at.toISOString(),
     });
   });
 

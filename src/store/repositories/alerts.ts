@@ -81,7 +81,10 @@ export interface SubjectBox {
 
 /** What a trigger's event shows: the frame that fired (null when it could not be kept) and its objects' boxes in it. */
 export interface TriggerEvidence {
+  /** the event's snapshot: the frame as taken */
   snapshotPath: string | null;
+  /** the alert's snapshot (notifications attach it): the frame with the boxes drawn; the event's snapshot when null */
+  drawnPath: string | null;
   boxes: SubjectBox[];
 }
 
@@ -214,7 +217,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
   }
 
   return {
-    async recordTrigger(t, evidence = { snapshotPath: null, boxes: [] }) {
+    async recordTrigger(t, evidence = { snapshotPath: null, drawnPath: null, boxes: [] }) {
       if (t.testMode) throw new Error(`rule ${t.ruleId} is in test mode: its triggers are not recorded`);
       return store.transaction(async (tx) => {
         // the same per-key lock as the event upsert: concurrent replays of one trigger serialise here
@@ -239,7 +242,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
           `INSERT INTO alerts (event_id, event_key, camera_id, title, rule_key, rule_name, rule_type, severity, night, triggered_at,
                                snapshot_path, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING ${COLUMNS}`,
-          [eventId, t.key, t.cameraId, t.title, t.ruleId, t.ruleName, t.ruleType, t.severity, t.night, t.at, snapshotPath, at],
+          [eventId, t.key, t.cameraId, t.title, t.ruleId, t.ruleName, t.ruleType, t.severity, t.night, t.at, evidence.drawnPath ?? snapshotPath, at],
         );
         const alert = rows[0]!;
         await appendChange(tx, alert.id, 'new', at, null, null);
