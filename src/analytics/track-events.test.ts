@@ -13,7 +13,7 @@ const msg = (s: number, detections: DetectionMessage['detections'], snapshot_tra
   ...(snapshot_tracks ? { snapshot_tracks } : {}),
 });
 
-function harness(opts = { rejoinIou: 0.5, rejoinSeconds: 300 }) {
+function harness(opts = { rejoinIou: 0.5, rejoinSeconds: 300, rejoinStillSeconds: 10 }) {
   const upserts: EventInput[] = [];
   const deleted: string[] = [];
   const writer = new TrackEventWriter(
@@ -69,6 +69,7 @@ describe('TrackEventWriter', () => {
     const { writer, upserts, keys } = harness();
     await writer.handle(msg(0, [car(1, [100, 100, 300, 200])], [1]));
     await writer.handle(msg(5, [car(1, [101, 100, 301, 200])]));
+    await writer.handle(msg(12, [car(1, [100, 101, 300, 201])]));
     // the track is lost, and a minute later a new track starts on the same spot (detector jitter)
     await writer.handle(msg(65, [car(2, [104, 98, 305, 203])], [2]));
     await writer.handle(msg(66, [car(2, [104, 98, 305, 203])]));
@@ -77,19 +78,29 @@ describe('TrackEventWriter', () => {
   });
 
   it('a new track elsewhere, of another class, beside a live track or after the window is a new event', async () => {
-    const { writer, keys } = harness({ rejoinIou: 0.5, rejoinSeconds: 300 });
+    const { writer, keys } = harness();
     await writer.handle(msg(0, [car(1, [100, 100, 300, 200])], [1]));
-    await writer.handle(msg(10, [car(2, [600, 100, 800, 200])], [2]));
+    await writer.handle(msg(12, [car(1, [100, 100, 300, 200])]));
+    await writer.handle(msg(14, [car(2, [600, 100, 800, 200])], [2]));
     await writer.handle(msg(20, [{ class: 'truck', confidence: 0.8, bbox: [100, 100, 300, 200], track_id: 3 }], [3]));
     // a second car pulls up beside car 4, which is seen in the same frame: two cars, two events
     await writer.handle(msg(30, [car(4, [900, 100, 1100, 200]), car(5, [905, 100, 1105, 200])], [4, 5]));
-    // car 1 was last seen at 0 s: past the 300 s window its spot is free for a new event
+    // car 1 was last seen at 12 s: past the 300 s window its spot is free for a new event
     await writer.handle(msg(400, [car(6, [100, 100, 300, 200])], [6]));
     expect([...keys()].sort()).toEqual([1, 2, 3, 4, 5, 6].map((id) => trackEventKey(CAM, id)).sort());
   });
 
+  it('the next person through a door where a walker\'s track ended is a new event', async () => {
+    const { writer, keys } = harness();
+    const person = (track_id: number, x: number) => ({ class: 'person', confidence: 0.8, bbox: [x, 100, x + 40, 200] as BBox, track_id });
+    for (let s = 0; s <= 10; s++) await writer.handle(msg(s, [person(1, 400 - s * 30)], s === 0 ? [1] : undefined));
+    // track 1 ended at the door (x = 100); 20 s later someone comes out of it
+    await writer.handle(msg(30, [person(2, 102)], [2]));
+    expect(keys()).toEqual(new Set([trackEventKey(CAM, 1), trackEventKey(CAM, 2)]));
+  });
+
   it('rejoin_seconds 0 never continues an event', async () => {
-    const { writer, keys } = harness({ rejoinIou: 0.5, rejoinSeconds: 0 });
+    const { writer, keys } = harness({ rejoinIou: 0.5, rejoinSeconds: 0, rejoinStillSeconds: 0 });
     await writer.handle(msg(0, [car(1, [100, 100, 300, 200])], [1]));
     await writer.handle(msg(3, [car(2, [100, 100, 300, 200])], [2]));
     expect(keys().size).toBe(2);

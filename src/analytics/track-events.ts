@@ -26,14 +26,19 @@ export interface TrackEventOptions {
   rejoinIou: number;
   /** how long after it was last seen a track's event can be continued (0: never) */
   rejoinSeconds: number;
+  /** only a track that stayed in place this long before it was lost is continued */
+  rejoinStillSeconds: number;
 }
 
-/** A track the writer has seen: the event it feeds and where it was last. */
+/** A track the writer has seen: the event it feeds, where it was last, and since when it has stayed there. */
 interface SeenTrack {
   eventKey: string;
   cls: string;
   bbox: BBox;
   at: number;
+  /** the box it has stayed at (overlapping by rejoinIou), since stillSince */
+  anchor: BBox;
+  stillSince: number;
 }
 
 /** The event's current snapshot: replaced only by a later frame's (a redelivered older record does not undo it). */
@@ -52,9 +57,9 @@ interface EventView {
  *
  * Track restarts: a parked car or a person standing still loses its track whenever the detector
  * misses it for a while, and the new track would be a new event. A new track whose first box
- * overlaps the last box of a track of the same class, seen within rejoinSeconds but not in this
- * frame, continues that track's event instead (kept in memory: after a restart of this role a
- * restarted track starts a new event).
+ * overlaps the last box of a track of the same class that had stayed in place (rejoinStillSeconds),
+ * seen within rejoinSeconds but not in this frame, continues that track's event instead (kept in
+ * memory: after a restart of this role a restarted track starts a new event).
  */
 export class TrackEventWriter {
   private readonly seen = new Set<string>();
@@ -76,8 +81,9 @@ export class TrackEventWriter {
     let written = 0;
     for (const d of msg.detections) {
       if (d.track_id === undefined) continue;
-      const eventKey = tracks.get(d.track_id)?.eventKey ?? this.eventFor(msg.camera_id, d, tracks, inFrame, at.getTime());
-      tracks.set(d.track_id, { eventKey, cls: d.class, bbox: d.bbox, at: at.getTime() });
+      const seen = tracks.get(d.track_id) ?? this.start(msg.camera_id, d, tracks, inFrame, at.getTime());
+      tracks.set(d.track_id, this.moved(seen, d.bbox, at.getTime()));
+      const { eventKey } = seen;
       const view = views.has(d.track_id) ? this.newView(eventKey, trackSnapshotKey(msg.camera_id, d.track_id, msg.timestamp, msg.frame_seq), at.getTime()) : undefined;
       await this.events.upsert({
         eventKey, cameraId: msg.camera_id, eventType: 'detection', label: d.class, confidence: d.confidence,
@@ -104,17 +110,27 @@ export class TrackEventWriter {
     return tracks;
   }
 
-  /** The event a new track feeds: the best-overlapping recent track's (same class, not in this frame), else its own. */
-  private eventFor(cameraId: string, d: Detection, tracks: Map<number, SeenTrack>, inFrame: Set<number | undefined>, now: number): string {
+  /**
+   * A new track: it continues the event of the best-overlapping recent track that had stayed in
+   * place (same class, not in this frame), and how long that one stood there; else it is its own.
+   */
+  private start(cameraId: string, d: Detection, tracks: Map<number, SeenTrack>, inFrame: Set<number | undefined>, now: number): SeenTrack {
     let best: { iou: number; t: SeenTrack; id: number } | undefined;
     for (const [id, t] of tracks) {
       if (inFrame.has(id) || t.cls !== d.class || now - t.at > this.opts.rejoinSeconds * 1000) continue;
+      if (t.at - t.stillSince < this.opts.rejoinStillSeconds * 1000) continue;
       const overlap = iou(t.bbox, d.bbox);
       if (overlap >= this.opts.rejoinIou && (!best || overlap > best.iou)) best = { iou: overlap, t, id };
     }
-    if (!best) return trackEventKey(cameraId, d.track_id!);
-    this.log.debug({ camera_id: cameraId, track_id: d.track_id, continues_track: best.id, iou: Number(best.iou.toFixed(2)) }, 'new track in the place of a recent one: same event');
-    return best.t.eventKey;
+    if (!best) return { eventKey: trackEventKey(cameraId, d.track_id!), cls: d.class, bbox: d.bbox, at: now, anchor: d.bbox, stillSince: now };
+    this.log.debug({ camera_id: cameraId, track_id: d.track_id, continues_track: best.id, iou: Number(best.iou.toFixed(2)) }, 'new track in the place of a still one: same event');
+    return { ...best.t, at: now };
+  }
+
+  /** the track at `bbox` now: still while it overlaps the box it has stayed at */
+  private moved(t: SeenTrack, bbox: BBox, now: number): SeenTrack {
+    const still = iou(t.anchor, bbox) >= this.opts.rejoinIou;
+    return { ...t, bbox, at: now, anchor: still ? t.anchor : bbox, stillSince: still ? t.stillSince : now };
   }
 
   /** the view to store, unless the event already shows a later frame */

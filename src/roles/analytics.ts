@@ -40,7 +40,9 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
   const { config, cameras, source } = ctx.loaded;
   const log = ctx.log.child({ component: 'analytics' });
   const window = rulesWindowRepo(ctx.store);
-  const writer = new TrackEventWriter(ctx.repos.events, ctx.objects, { rejoinIou: config.tracking.rejoin_iou, rejoinSeconds: config.tracking.rejoin_seconds }, log);
+  const writer = new TrackEventWriter(ctx.repos.events, ctx.objects, {
+    rejoinIou: config.tracking.rejoin_iou, rejoinSeconds: config.tracking.rejoin_seconds, rejoinStillSeconds: config.tracking.rejoin_still_seconds,
+  }, log);
 
   const cameraTimezones = Object.fromEntries(cameras.map((c) => [c.id, config.sites.find((s) => s.id === c.siteId)?.timezone ?? 'UTC']));
   const logRuleErrors = (loaded: LoadedRules) => {
