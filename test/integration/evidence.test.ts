@@ -5,34 +5,22 @@
  * the triggering track's detection in that frame, and the detector run again on the snapshot finds
  * a person there. A track event's box is the box in its own snapshot's frame.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { triggerFrameKey } from '../../src/analytics/track-events.ts';
-import { resolveConfig } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/core/log.ts';
 import type { BBox, DetectionMessage } from '../../src/core/types.ts';
-import { ensureSample, samplePlazaPolygon } from '../../src/dvr-sim/sample.ts';
-import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
-import { startRoles, type Running } from '../../src/roles/run.ts';
+import { samplePlazaPolygon } from '../../src/dvr-sim/sample.ts';
+import type { Running } from '../../src/roles/run.ts';
 import { boxColour } from '../../src/vision/draw-boxes.ts';
 import { iou } from '../../src/vision/nms.ts';
 import { createDetectorPool } from '../../src/vision/pool.ts';
+import { clipPipelineMissing, startClipPipeline, type ClipPipeline } from '../fixtures/clip-pipeline.ts';
 import { until } from '../fixtures/until.ts';
-
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-const hasSample = existsSync(path.resolve('.cache/samples/vtest.avi'));
-if (!hasFfmpeg) console.warn('skipping evidence test: ffmpeg not found');
-if (hasFfmpeg && !hasSample) console.warn('skipping evidence test: sample clip .cache/samples/vtest.avi not found (run npm run fetch-sample)');
 
 const log = createLogger('silent');
 const CAMERA = 'cam_plaza';
-const PASSWORD = 'Evidence-9';
 
 interface ApiEvent {
   id: number;
@@ -42,9 +30,8 @@ interface ApiEvent {
   metadata: { track_ids?: number[]; track_id?: number; boxes?: Array<{ track_id: number; class: string; bbox: BBox }> };
 }
 
-describe.skipIf(!hasFfmpeg || !hasSample)('alert evidence on the real clip', () => {
-  let dir: string;
-  let sim: DvrSim;
+describe.skipIf(clipPipelineMissing('evidence test'))('alert evidence on the real clip', () => {
+  let pipeline: ClipPipeline;
   let running: Running;
   let api: string;
   const get = async (p: string) => {
@@ -59,33 +46,22 @@ describe.skipIf(!hasFfmpeg || !hasSample)('alert evidence on the real clip', () 
     (await running.ctx.store.query<{ message: DetectionMessage }>('SELECT message FROM rules_window WHERE camera_id = $1 ORDER BY frame_at', [CAMERA])).rows.map((r) => r.message);
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'vigil-evidence-'));
-    const sample = await ensureSample(undefined, log, { download: false });
-    sim = await startDvrSim({ port: 0, channels: 1, password: PASSWORD, main: sample.main, sub: sample.sub, log });
-    const loaded = resolveConfig({
-      sites: [{ id: 'site', dvrs: [{ id: 'sim', host: '127.0.0.1', port: sim.port }], cameras: [{ id: CAMERA, name: 'Plaza', dvr: 'sim', channel: 1 }] }],
-      storage: { data_dir: dir },
-      detection: { workers: 1 },
-      faces: { enabled: false },
-      api: { port: 0 },
-      rules: {
-        night: { time_factor: 1 },
-        cameras: {
-          [CAMERA]: {
-            zones: { plaza: { name: 'Plaza', polygon: samplePlazaPolygon(960, 1080) } },
-            rules: { plaza_loitering: { type: 'loitering', zone: 'plaza', severity: 'high', params: { seconds: 10 } } },
-          },
+    pipeline = await startClipPipeline({
+      name: 'evidence', channels: 1, password: 'Evidence-9', roles: ['edge', 'inference', 'analytics', 'api'], log,
+      configure: (simPort, dir) => ({
+        sites: [{ id: 'site', dvrs: [{ id: 'sim', host: '127.0.0.1', port: simPort }], cameras: [{ id: CAMERA, dvr: 'sim', channel: 1 }] }],
+        storage: { data_dir: dir }, detection: { workers: 1 }, faces: { enabled: false }, api: { port: 0 },
+        rules: {
+          night: { time_factor: 1 },
+          cameras: { [CAMERA]: { zones: { plaza: { name: 'Plaza', polygon: samplePlazaPolygon(960, 1080) } }, rules: { loiter: { type: 'loitering', zone: 'plaza', params: { seconds: 10 } } } } },
         },
-      },
-    }, 'evidence', { VIGIL_DVR_SIM_PASSWORD: PASSWORD });
-    running = await startRoles(loaded, ['edge', 'inference', 'analytics', 'api'], log);
-    api = running.apiUrl!;
+      }),
+    });
+    ({ running, api } = pipeline);
   }, 120_000);
 
   afterAll(async () => {
-    await running?.stop();
-    await sim?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await pipeline?.stop();
   });
 
   it('a loitering alert\'s snapshot is the frame it fired on, with the loiterer\'s box drawn where the event says', async () => {
