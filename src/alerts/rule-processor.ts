@@ -5,6 +5,7 @@ import { metrics } from '../core/metrics.ts';
 import type { DetectionMessage } from '../core/types.ts';
 import type { AlertRepo } from '../store/repositories/alerts.ts';
 import type { RulesWindowRepo } from '../store/repositories/rules-window.ts';
+import type { TriggerSnapshots } from './trigger-evidence.ts';
 
 /** What the processor needs of the rules engine (RulesEngine in src/analytics/rules/engine.ts). */
 export interface RuleEvaluator {
@@ -33,9 +34,15 @@ export function rulesWindowMs(rules: RuleSet): number {
 
 const frameTime = (m: DetectionMessage): number => new Date(m.timestamp).getTime();
 
+/** A trigger waiting to be written, with the frame it fired on (its evidence). */
+interface PendingTrigger {
+  trigger: RuleTrigger;
+  frame: DetectionMessage;
+}
+
 /**
  * Runs ai.detections through the rules engine and records its triggers (event + alert + outbox in
- * one transaction, idempotent on the trigger key).
+ * one transaction, idempotent on the trigger key), each with the frame it fired on as its snapshot.
  *
  * At-least-once without double evaluation: each camera's last evaluated frame is remembered, so a
  * redelivered frame (its handler failed on a store write) is not evaluated again — only its
@@ -48,12 +55,13 @@ const frameTime = (m: DetectionMessage): number => new Date(m.timestamp).getTime
  */
 export class RuleProcessor {
   private readonly last = new Map<string, { at: number; seq: number }>();
-  private readonly pending = new Map<string, RuleTrigger[]>();
+  private readonly pending = new Map<string, PendingTrigger[]>();
 
   constructor(
     private readonly engine: RuleEvaluator,
     private readonly alerts: Pick<AlertRepo, 'recordTrigger'>,
     private readonly window: Pick<RulesWindowRepo, 'append'>,
+    private readonly snapshots: Pick<TriggerSnapshots, 'capture'>,
     private readonly log: Logger,
     /** called after a new alert was written (nudges the outbox relay) */
     private readonly onAlert: () => void = () => {},
@@ -83,8 +91,8 @@ export class RuleProcessor {
   async flush(cameraId: string): Promise<void> {
     const queue = this.pending.get(cameraId);
     while (queue?.length) {
-      const t = queue[0]!;
-      const r = await this.alerts.recordTrigger(t);
+      const { trigger: t, frame } = queue[0]!;
+      const r = await this.alerts.recordTrigger(t, await this.snapshots.capture(t, frame));
       queue.shift();
       metrics.ruleTriggers.inc({ rule_type: t.ruleType, outcome: r.created ? 'recorded' : 'duplicate' });
       if (r.created) {
@@ -126,7 +134,7 @@ export class RuleProcessor {
       }
       const queue = this.pending.get(t.cameraId) ?? [];
       this.pending.set(t.cameraId, queue);
-      queue.push(t);
+      queue.push({ trigger: t, frame: msg });
     }
   }
 }

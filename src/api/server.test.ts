@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ResolvedCamera } from '../config/load.ts';
 import { Health } from '../core/health.ts';
@@ -22,6 +23,8 @@ const event: EventRow = {
 };
 
 const calls: unknown[] = [];
+const extraEvents = new Map<number, EventRow>();
+const snapshots = new Map<string, Buffer>();
 // In-memory stand-ins isolate the HTTP layer; the real repositories have their own contract suite.
 const repos = {
   cameras: {} as Repositories['cameras'],
@@ -30,7 +33,7 @@ const repos = {
     gaps: async () => [{ camera_id: 'cam_001', start_time: new Date('2025-01-20T10:00:00Z'), end_time: null, cause: 'camera cam_001: DVR unreachable' }],
   } as unknown as Repositories['segments'],
   events: {
-    get: async (id: number) => (id === 7 ? event : null),
+    get: async (id: number) => (id === 7 ? event : extraEvents.get(id) ?? null),
     list: async (f: { cursor?: string }) => {
       calls.push(f);
       if (f.cursor === 'bad') throw new InvalidCursorError('bad');
@@ -38,7 +41,14 @@ const repos = {
     },
   } as unknown as Repositories['events'],
 } as Repositories;
-const objects = { get: async (_b: string, k: string) => { if (k === 'cam_001/1.jpg') return Buffer.from([0xff, 0xd8, 0xff, 0xd9]); throw new NotFoundError(k); } } as unknown as Objects;
+const objects = {
+  get: async (_b: string, k: string) => {
+    if (k === 'cam_001/1.jpg') return Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+    const stored = snapshots.get(k);
+    if (stored) return stored;
+    throw new NotFoundError(k);
+  },
+} as unknown as Objects;
 const store = { ping: async () => true } as unknown as Store;
 const health = new Health();
 const app = buildApi({
@@ -87,8 +97,29 @@ describe('API', () => {
   it('serves snapshots and 404s', async () => {
     const r = await app.inject('/api/v1/events/7/snapshot');
     expect(r.headers['content-type']).toBe('image/jpeg');
+    // a stored picture that cannot be drawn on is still sent, as taken
+    expect(r.rawPayload).toEqual(Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
     expect((await app.inject('/api/v1/events/8')).statusCode).toBe(404);
     expect((await app.inject('/api/v1/events/abc')).statusCode).toBe(400);
+  });
+
+  it('draws the event\'s box on its snapshot unless boxes=0, and rejects other values with a 400', async () => {
+    const clean = await sharp({ create: { width: 200, height: 150, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+    const boxed = { ...event, id: 9, snapshot_path: 'cam_001/9.jpg', bounding_box: [40, 30, 160, 140] as EventRow['bounding_box'] };
+    snapshots.set('cam_001/9.jpg', clean);
+    extraEvents.set(9, boxed);
+    const plain = await app.inject('/api/v1/events/9/snapshot?boxes=0');
+    expect(plain.rawPayload.equals(clean)).toBe(true);
+    const drawn = await app.inject('/api/v1/events/9/snapshot');
+    expect(drawn.headers['content-type']).toBe('image/jpeg');
+    const { data, info } = await sharp(drawn.rawPayload).raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    const [r, g, b] = at(40, 90);
+    expect(r! - Math.max(g!, b!), 'left edge of the box is drawn in the person colour').toBeGreaterThan(100);
+    expect(at(100, 90).every((v) => Math.abs(v - 90) < 15), 'inside the box untouched').toBe(true);
+    const bad = await app.inject('/api/v1/events/9/snapshot?boxes=yes');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/boxes/);
   });
 
   it('probes: startup and ready wait for markStarted', async () => {

@@ -147,7 +147,13 @@ export const configSchema = z.object({
     min_hits: z.number().int().min(1).default(1).describe('detections in consecutive analysed frames before a track is confirmed (gets a track_id and becomes an event); 1: a detection at or above new_track_threshold is an event at once (at 1 fps a second hit costs a second, and measured worse on PETS09: MOTA 0.74 vs 0.70, IDF1 0.66 vs 0.62)'),
     lost_seconds: z.number().positive().default(2).describe('a track unseen for longer than max(lost_seconds, lost_frames analysed-frame intervals) ends; its event is closed'),
     lost_frames: z.number().int().min(1).default(3).describe('see lost_seconds: at 1 fps the default keeps a track through 3 missed frames'),
+    rejoin_iou: z.number().min(0).max(1).default(0.5).describe('a new track whose first box overlaps the last box of a recent track of the same class (not seen in that frame) by at least this IoU continues that track\'s event: a parked car whose track restarts is one event'),
+    rejoin_seconds: z.number().min(0).default(300).describe('see rejoin_iou: how long after it was last seen a track\'s event can be continued; 0: never'),
+    rejoin_still_seconds: z.number().min(0).default(10).describe('see rejoin_iou: only a track that stayed in place (its box overlapping by rejoin_iou) this long before it was lost is continued, so the next person through a door where a walker\'s track ended is a new event'),
   }).strict().prefault({}).describe('ByteTrack-style tracker (Kalman filter in seconds, two-stage association) that turns detections into events'),
+  evidence: z.object({
+    trigger_frame_seconds: z.number().positive().default(120).describe('every analysed frame with a detection is kept this long (snapshots/<camera>/frames/) so a rule that fires on it saves it as its event\'s snapshot; a rule evaluated later than this (analytics that far behind) stores its event without a snapshot'),
+  }).strict().prefault({}).describe('what an event\'s snapshot shows: the frame a rule fired on, with the objects\' boxes'),
   training: z.object({
     auto_capture: z.boolean().default(true).describe('save frames with uncertain detections (and the inference JSON) to training-data/auto/ for review (seed §5.5 source 1)'),
     max_confidence: z.number().min(0).max(1).default(0.6).describe('a frame is uncertain when the detector scored something from detection.uncertain_min up to this (exclusive); seed §5.5: 0.3-0.6'),

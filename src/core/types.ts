@@ -30,6 +30,8 @@ export interface DetectionMessage {
   height: number;
   model: string;
   detections: Detection[];
+  /** tracks whose best view (snapshot) is this frame: their events take this frame's box */
+  snapshot_tracks?: number[];
 }
 
 /** Topic `alerts.critical` (key camera_id), written to the outbox with the alert (issue 5 shared interface). */

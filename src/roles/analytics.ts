@@ -3,6 +3,7 @@ import { EscalationScheduler } from '../alerts/escalation.ts';
 import type { Clock } from '../alerts/clock.ts';
 import { OutboxRelay } from '../alerts/outbox-relay.ts';
 import { RuleProcessor, rulesWindowMs } from '../alerts/rule-processor.ts';
+import { TriggerSnapshots } from '../alerts/trigger-evidence.ts';
 import { RulesEngine } from '../analytics/rules/engine.ts';
 import { formatRuleError, openConfiguredRules, type LoadedRules } from '../analytics/rules/load.ts';
 import type { RuleSet } from '../analytics/rules/schema.ts';
@@ -38,8 +39,10 @@ export interface AnalyticsOptions {
 export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = {}): Promise<RunningRole> {
   const { config, cameras, source } = ctx.loaded;
   const log = ctx.log.child({ component: 'analytics' });
-  const writer = new TrackEventWriter(ctx.repos.events);
   const window = rulesWindowRepo(ctx.store);
+  const writer = new TrackEventWriter(ctx.repos.events, ctx.objects, {
+    rejoinIou: config.tracking.rejoin_iou, rejoinSeconds: config.tracking.rejoin_seconds, rejoinStillSeconds: config.tracking.rejoin_still_seconds,
+  }, log);
 
   const cameraTimezones = Object.fromEntries(cameras.map((c) => [c.id, config.sites.find((s) => s.id === c.siteId)?.timezone ?? 'UTC']));
   const logRuleErrors = (loaded: LoadedRules) => {
@@ -65,7 +68,7 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
   }
 
   const relay = new OutboxRelay(ctx.bus, ctx.repos.alerts, log, { clock: opts.clock, intervalMs: opts.outboxIntervalMs });
-  const processor = new RuleProcessor(engine, ctx.repos.alerts, window, log, () => relay.nudge());
+  const processor = new RuleProcessor(engine, ctx.repos.alerts, window, new TriggerSnapshots(ctx.objects, log), log, () => relay.nudge());
   const escalation = new EscalationScheduler(ctx.repos.alerts, log, {
     afterMinutes: config.alerts.escalate_after_minutes, to: config.alerts.escalate_to,
     checkIntervalMs: config.alerts.escalation_check_seconds * 1000, clock: opts.clock, onEscalated: () => relay.nudge(),

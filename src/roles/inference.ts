@@ -8,6 +8,7 @@ import { BadFrameError } from '../vision/motion/detector.ts';
 import { FrameLane } from '../vision/frame-lane.ts';
 import { DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
 import { TrainingCapture } from '../vision/training-capture.ts';
+import { TriggerFrames } from '../vision/trigger-frames.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const GROUP = 'inference';
@@ -37,18 +38,19 @@ interface CameraPipeline {
 
 /**
  * streams.raw → per camera: frame lane (bounded, oldest dropped) → motion gate → detector pool
- * (round-robin between cameras, frame deadline) → tracker → best snapshot → ai.detections →
- * frame hooks; uncertain frames go to training data. A camera's frames are analysed one at a
- * time in capture order (the analyzer and its tracker are sequential); when they come faster
- * than they are analysed, the oldest waiting ones are dropped so analysis stays near live. The
- * bus commits a frame once its lane takes it: live frames are not replayed after a crash, like
- * frames dropped under load (recording is the durable log). The snapshot is written before the
- * detections are published, so an event never points at a missing one. A frame that cannot be
+ * (round-robin between cameras, frame deadline) → tracker → best snapshot and trigger frame →
+ * ai.detections → frame hooks; uncertain frames go to training data. A camera's frames are
+ * analysed one at a time in capture order (the analyzer and its tracker are sequential); when they
+ * come faster than they are analysed, the oldest waiting ones are dropped so analysis stays near
+ * live. The bus commits a frame once its lane takes it: live frames are not replayed after a
+ * crash, like frames dropped under load (recording is the durable log). The snapshot is written
+ * before the detections are published, so an event never points at a missing one; so is every
+ * frame with detections (TriggerFrames), for the rule that fires on it. A frame that cannot be
  * analysed (corrupt, 0 bytes, stale) is logged with its camera and cause and skipped: the
  * camera's next frame is analysed as usual.
  */
 export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []): Promise<RunningRole> {
-  const { detection, training } = ctx.loaded.config;
+  const { detection, training, evidence } = ctx.loaded.config;
   const log = ctx.log.child({ component: 'inference' });
   const cameras = new Map(ctx.loaded.cameras.filter((c) => c.detect).map((c) => [c.id, c]));
   ctx.health.set('inference', 'starting', 'loading detector');
@@ -59,6 +61,8 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
   });
   log.info({ workers: pool.size, model: detection.model }, 'detector ready');
   const capture = new TrainingCapture(ctx.objects, { ...training, min_confidence: detection.uncertain_min }, log);
+  const triggerFrames = new TriggerFrames(ctx.objects, evidence.trigger_frame_seconds * 1000, log);
+  await triggerFrames.adopt([...cameras.keys()]);
 
   const pipelines = new Map<string, CameraPipeline>();
   const pipelineFor = (camera: ResolvedCamera): CameraPipeline => {
@@ -97,15 +101,19 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     }
   }
 
-  /** Stores the frame as the snapshot of tracks that are new or just got a better view. */
-  async function storeSnapshots(p: CameraPipeline, frame: FrameMessage, analysis: FrameAnalysis): Promise<void> {
+  /** Stores the frame as the snapshot of tracks that are new or just got a better view; returns those tracks. */
+  async function storeSnapshots(p: CameraPipeline, frame: FrameMessage, analysis: FrameAnalysis): Promise<number[]> {
     const improved = new Set(analysis.improved.map((t) => t.trackId));
+    const stored: number[] = [];
     for (const d of analysis.detections) {
       if (d.track_id === undefined || (p.snapshotted.has(d.track_id) && !improved.has(d.track_id))) continue;
-      await ctx.objects.put('snapshots', trackSnapshotKey(frame.camera_id, d.track_id), frame.jpeg, 'image/jpeg');
+      await ctx.objects.put('snapshots', trackSnapshotKey(frame.camera_id, d.track_id, frame.timestamp, frame.seq), frame.jpeg, 'image/jpeg');
       p.snapshotted.add(d.track_id);
+      stored.push(d.track_id);
     }
     for (const t of analysis.ended) p.snapshotted.delete(t.trackId);
+    if (analysis.detections.length) await triggerFrames.keep(frame);
+    return stored;
   }
 
   /** One frame from the camera's lane: analyse, snapshot, publish, training data, hooks. */
@@ -119,10 +127,10 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
       metrics.inferenceDuration.observe({ model: detection.model }, analysis.inferenceMs / 1000);
       for (const d of tracked) metrics.detections.inc({ model: detection.model, class: d.class });
     }
-    await storeSnapshots(pipelineFor(camera), frame, analysis);
+    const snapshots = await storeSnapshots(pipelineFor(camera), frame, analysis);
     const msg: DetectionMessage = {
       camera_id: frame.camera_id, timestamp: frame.timestamp, frame_seq: frame.seq, width: analysis.width, height: analysis.height,
-      model: detection.model, detections: tracked,
+      model: detection.model, detections: tracked, ...(snapshots.length ? { snapshot_tracks: snapshots } : {}),
     };
     await ctx.bus.publish(TOPICS.aiDetections, frame.camera_id, msg);
     metrics.streamLatency.observe({ camera_id: frame.camera_id }, (Date.now() - capturedAt.getTime()) / 1000);

@@ -218,6 +218,15 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
         expect(await repos.events.get(-1)).toBeNull();
       });
 
+      it('a new view replaces box and snapshot together whatever the confidence; a call without one keeps them', async () => {
+        const key = `${run}-view`;
+        const t0 = new Date(Date.now() - 60_000);
+        const id = await repos.events.upsert(event({ eventKey: key, confidence: 0.9, bbox: [1, 2, 3, 4], snapshotPath: 'a.jpg', newView: true, startTime: t0, endTime: t0 }));
+        await repos.events.upsert(event({ eventKey: key, confidence: 0.6, bbox: [10, 20, 30, 40], snapshotPath: 'b.jpg', newView: true, startTime: t0, endTime: t0 }));
+        await repos.events.upsert(event({ eventKey: key, confidence: 0.95, bbox: null, snapshotPath: null, startTime: t0, endTime: new Date(t0.getTime() + 1000) }));
+        expect(await repos.events.get(id)).toMatchObject({ confidence: 0.95, bounding_box: [10, 20, 30, 40], snapshot_path: 'b.jpg' });
+      });
+
       it('pages newest first through every row exactly once', async () => {
         const camera = cam('pages');
         const base = Date.now() - 3_600_000;

@@ -10,6 +10,8 @@ import { Health } from '../../src/core/health.ts';
 import { rootLogger } from '../../src/core/log.ts';
 import { TOPICS, type AlertMessage, type DetectionMessage } from '../../src/core/types.ts';
 import { createDiskObjects } from '../../src/objects/disk.ts';
+import { triggerFrameKey } from '../../src/analytics/track-events.ts';
+import { parseBox } from '../../src/store/repositories/events.ts';
 import { startAnalytics } from '../../src/roles/analytics.ts';
 import type { RoleContext, RunningRole } from '../../src/roles/context.ts';
 import { openStore } from '../../src/store/open.ts';
@@ -43,7 +45,7 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
     return {
       loaded, log: rootLogger.child({ component: 'test' }), health: new Health(), bus, store,
       repos: createRepositories(store, { alerts: { publicUrl: 'http://vigil.test' } }),
-      objects: createDiskObjects(path.join(root, 'objects')),
+      objects,
     } as unknown as RoleContext;
   };
   /** a role on a fresh memory bus (as after a process restart) with a collector on alerts.critical */
@@ -56,8 +58,14 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
     roles.push(role);
     return { bus, got, role };
   };
+  const objects = createDiskObjects(path.join(root, 'objects'));
+  /** each frame as the inference role leaves it: the picture kept for the rules, then its detections */
   const publish = async (bus: Bus, from: number, to: number) => {
-    for (let i = from; i <= to; i++) await bus.publish(TOPICS.aiDetections, 'cam_a', person(i));
+    for (let i = from; i <= to; i++) {
+      const m = person(i);
+      await objects.put('snapshots', triggerFrameKey('cam_a', m.timestamp, m.frame_seq), Buffer.from(`frame ${i}`));
+      await bus.publish(TOPICS.aiDetections, 'cam_a', m);
+    }
   };
   const windowFrames = async (n: number) => (await store.query<{ n: number }>('SELECT count(*)::int AS n FROM rules_window')).rows[0]!.n === n || undefined;
   const alertRows = async () => (await store.query<{ id: number; event_id: number; severity: string }>(
@@ -89,8 +97,14 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
     expect(msg).toMatchObject({ kind: 'new', alert_id: alert!.id, event_id: alert!.event_id, camera_id: 'cam_a', rule_id: 'loiter', rule_type: 'loitering', severity: 'critical' });
     expect(msg.event_url).toBe(`http://vigil.test/api/v1/events/${alert!.event_id}`);
     // the dwell began at frame 0, before the restart
-    const event = (await store.query<{ event_type: string; start_time: Date; snapshot_path: string }>('SELECT event_type, start_time, snapshot_path FROM events WHERE id = $1', [alert!.event_id])).rows[0]!;
-    expect(event).toMatchObject({ event_type: 'loitering', snapshot_path: 'cam_a/tracks/7.jpg' });
+    const event = (await store.query<{ event_type: string; start_time: Date; snapshot_path: string; bounding_box: string; metadata: { boxes: unknown[] } }>(
+      'SELECT event_type, start_time, snapshot_path, bounding_box::text, metadata FROM events WHERE id = $1', [alert!.event_id])).rows[0]!;
+    expect(event.event_type).toBe('loitering');
+    // its snapshot is the frame that fired (frame 10: 10 s into the dwell), its box the person's there
+    expect((await objects.get('snapshots', event.snapshot_path)).toString()).toBe('frame 10');
+    expect(msg.snapshot_key).toBe(event.snapshot_path);
+    expect(parseBox(event.bounding_box)).toEqual(person(10).detections[0]!.bbox);
+    expect(event.metadata.boxes).toEqual([{ track_id: 7, class: 'person', confidence: person(10).detections[0]!.confidence, bbox: person(10).detections[0]!.bbox }]);
     expect(event.start_time.getTime()).toBeLessThanOrEqual(Date.parse(person(0).timestamp) + 2000);
     // the track's own detection event is still written
     expect((await store.query('SELECT 1 FROM events WHERE event_key = $1', ['cam_a:7'])).rows).toHaveLength(1);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { trackSnapshotKey } from '../../src/analytics/track-events.ts';
+import { trackSnapshotKey, triggerFrameKey } from '../../src/analytics/track-events.ts';
 import { createMemoryBus } from '../../src/bus/memory.ts';
 import { resolveConfig } from '../../src/config/load.ts';
 import { Health } from '../../src/core/health.ts';
@@ -123,8 +123,16 @@ describe.skipIf(missing.length > 0)('inference role on vtest frames', () => {
     expect(tracks.size).toBeLessThan(detections.length / 3);
     expect(published.every((m) => m.width === 768 && m.height === 576 && m.model === 'centernet')).toBe(true);
 
-    // every track has its snapshot
-    for (const id of tracks) expect(await ctx.objects.head('snapshots', trackSnapshotKey(CAMERA, id!)).catch(() => null), `snapshot of track ${id}`).not.toBeNull();
+    // every track has its snapshot, stored before the frame that names it was published
+    for (const id of tracks) {
+      const views = published.filter((m) => m.snapshot_tracks?.includes(id!));
+      expect(views.length, `snapshot frames of track ${id}`).toBeGreaterThan(0);
+      for (const m of views) expect(await ctx.objects.head('snapshots', trackSnapshotKey(CAMERA, id!, m.timestamp, m.frame_seq)), `snapshot of track ${id}`).not.toBeNull();
+    }
+    // and every frame with detections is kept for the rule that may fire on it
+    for (const m of published.filter((p) => p.detections.length)) {
+      expect(await ctx.objects.head('snapshots', triggerFrameKey(CAMERA, m.timestamp, m.frame_seq)), `trigger frame ${m.frame_seq}`).not.toBeNull();
+    }
 
     const bad = logLines.filter((l) => l.msg === 'frame not analysed');
     expect(bad.map((l) => [l.camera, l.seq])).toEqual([[CAMERA, 1000], [CAMERA, 1001]]);

@@ -21,7 +21,8 @@ describe('alerts API (PGlite)', () => {
   let n = 0;
   const newAlert = async (o: Parameters<typeof sampleTrigger>[0] = {}) => {
     const startedAt = new Date(Date.parse('2025-01-20T23:00:00Z') + ++n * 1000);
-    return (await repos.alerts.recordTrigger(sampleTrigger({ startedAt, at: new Date(startedAt.getTime() + 300_000), ...o }))).alertId!;
+    const t = sampleTrigger({ startedAt, at: new Date(startedAt.getTime() + 300_000), ...o });
+    return (await repos.alerts.recordTrigger(t, { snapshotPath: 'cam_a/rules/7.jpg', drawnPath: null, boxes: [{ track_id: 7, class: t.label, confidence: t.confidence, bbox: t.bbox }] })).alertId!;
   };
   const post = (url: string, payload?: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
 
@@ -97,7 +98,7 @@ describe('alerts API (PGlite)', () => {
     const body = r.json();
     expect(body).toMatchObject({ status: 'resolved', false_positive: true, training_data_key: `false-positives/cam_a/${id}.json` });
     const saved = JSON.parse((await objects.get('training-data', body.training_data_key)).toString());
-    expect(saved).toMatchObject({ label: 'false_positive', alert_id: id, class: 'person', marked_by: 'joe', note: 'a coat on a chair', snapshot: { bucket: 'snapshots', key: 'cam_a/tracks/7.jpg' } });
+    expect(saved).toMatchObject({ label: 'false_positive', alert_id: id, class: 'person', marked_by: 'joe', note: 'a coat on a chair', snapshot: { bucket: 'snapshots', key: 'cam_a/rules/7.jpg' } });
     const event = await repos.events.get(body.event_id);
     expect(event?.metadata.false_positive).toMatchObject({ by: 'joe' });
     expect((await post(`/api/v1/alerts/${id}/false-positive`, { by: 'joe' })).statusCode).toBe(409);

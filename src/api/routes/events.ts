@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { Logger } from '../../core/log.ts';
 import type { Objects } from '../../objects/port.ts';
 import { NotFoundError } from '../../objects/port.ts';
 import type { EventRow, Repositories } from '../../store/repositories/types.ts';
+import { drawBoxes, type LabelledBox } from '../../vision/draw-boxes.ts';
 import { addRoute, checkTimeOrder, notFound, withCursor } from '../route.ts';
 
 export interface EventRouteDeps {
   repos: Repositories;
   objects: Objects;
+  log: Logger;
 }
 
 export const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -22,6 +25,19 @@ const eventQuery = z.object({
 }).strict();
 
 const eventId = z.object({ id: z.coerce.number().int().positive().describe('event id') }).strict();
+
+const snapshotQuery = z.object({
+  boxes: z.enum(['1', '0']).default('1').describe('1: the event\'s objects framed and labelled with class and score; 0: the picture as taken'),
+}).strict();
+
+const storedBoxes = z.array(z.object({ class: z.string(), confidence: z.number(), bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]) }));
+
+/** The boxes to draw on an event's snapshot: a rule event's objects in the frame that fired, else the event's own box. */
+function boxesOf(e: EventRow): LabelledBox[] {
+  const stored = storedBoxes.safeParse(e.metadata.boxes);
+  if (stored.success && stored.data.length) return stored.data;
+  return e.bounding_box ? [{ bbox: e.bounding_box, class: e.label, confidence: e.confidence }] : [];
+}
 
 function publicEvent(e: EventRow) {
   return {
@@ -64,18 +80,27 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/events/:id/snapshot', tag: 'events', summary: 'Best snapshot (JPEG) of the event', produces: 'image/jpeg',
-    params: eventId, query: z.object({}).strict(),
-    handler: async ({ params, reply }) => {
+    method: 'GET', url: '/api/v1/events/:id/snapshot', tag: 'events', produces: 'image/jpeg',
+    summary: 'Snapshot (JPEG) of the event: a rule event\'s frame that fired, else the track\'s best view; with the event\'s boxes drawn unless boxes=0',
+    params: eventId, query: snapshotQuery,
+    handler: async ({ params, query, reply }) => {
       const e = await load(params.id);
       if (!e.snapshot_path) throw notFound(`event ${e.id} has no snapshot`);
+      let jpeg: Buffer;
       try {
-        const jpeg = await deps.objects.get('snapshots', e.snapshot_path);
-        return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(jpeg);
+        jpeg = await deps.objects.get('snapshots', e.snapshot_path);
       } catch (err) {
         if (err instanceof NotFoundError) throw notFound(`snapshot of event ${e.id} is no longer stored`);
         throw err;
       }
+      if (query.boxes === '1') {
+        // a picture that cannot be drawn on is still evidence: sent as taken
+        jpeg = await drawBoxes(jpeg, boxesOf(e)).catch((err: unknown) => {
+          deps.log.warn({ camera_id: e.camera_id, event_id: e.id, cause: (err as Error).message }, 'boxes not drawn on a snapshot; sent without them');
+          return jpeg;
+        });
+      }
+      return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(jpeg);
     },
   });
 

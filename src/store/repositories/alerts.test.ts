@@ -7,6 +7,7 @@ import type { AlertMessage } from '../../core/types.ts';
 import { openStore } from '../open.ts';
 import type { Store } from '../port.ts';
 import { AlertNotFoundError, alertRepo, IllegalTransitionError, type AlertRepo } from './alerts.ts';
+import { parseBox } from './events.ts';
 import { InvalidCursorError } from './types.ts';
 
 const T0 = new Date('2025-01-20T23:10:00Z');
@@ -38,7 +39,8 @@ describe('alerts repository (PGlite)', () => {
 
   it('writes event, alert, change and outbox message together; a replay writes nothing', async () => {
     const t = trigger();
-    const first = await alerts.recordTrigger(t);
+    const boxes = [{ track_id: 7, class: 'person', confidence: 0.8, bbox: [12, 22, 58, 138] as [number, number, number, number] }];
+    const first = await alerts.recordTrigger(t, { snapshotPath: 'cam_a/rules/7.jpg', drawnPath: 'cam_a/rules/7.boxes.jpg', boxes });
     expect(first.created).toBe(true);
     expect(first.alertId).toBeGreaterThan(0);
     const replay = await alerts.recordTrigger({ ...t, at: new Date(t.at.getTime() + 5000) });
@@ -47,9 +49,11 @@ describe('alerts repository (PGlite)', () => {
     expect(await count('events', 'event_key = $1', [t.key])).toBe(1);
     expect(await count('alerts', 'event_key = $1', [t.key])).toBe(1);
     expect(await count('alert_changes', 'alert_id = $1', [first.alertId])).toBe(1);
-    const ev = (await store.query<{ event_type: string; snapshot_path: string; severity: string; metadata: { rule: { id: string } } }>(
-      'SELECT event_type, snapshot_path, severity, metadata FROM events WHERE id = $1', [first.eventId])).rows[0]!;
-    expect(ev).toMatchObject({ event_type: 'loitering', snapshot_path: 'cam_a/tracks/7.jpg', severity: 'critical', metadata: { rule: { id: 'loiter' } } });
+    const ev = (await store.query<{ event_type: string; snapshot_path: string; severity: string; bounding_box: string; metadata: { rule: { id: string } } }>(
+      'SELECT event_type, snapshot_path, severity, bounding_box::text, metadata FROM events WHERE id = $1', [first.eventId])).rows[0]!;
+    // the event's box is its objects' box in the frame of its snapshot
+    expect(ev).toMatchObject({ event_type: 'loitering', snapshot_path: 'cam_a/rules/7.jpg', severity: 'critical', metadata: { rule: { id: 'loiter' }, boxes } });
+    expect(parseBox(ev.bounding_box)).toEqual([12, 22, 58, 138]);
     // the clip job of migration 004 comes with the event
     expect(await count('event_clip_jobs', 'event_key = $1', [t.key])).toBe(1);
 
@@ -59,7 +63,7 @@ describe('alerts repository (PGlite)', () => {
     expect(out[0]).toMatchObject({ topic: 'alerts.critical', key: 'cam_a' });
     expect(out[0]!.payload).toMatchObject({
       kind: 'new', alert_id: first.alertId, event_id: first.eventId, camera_name: 'Plaza cam', rule_type: 'loitering', severity: 'critical',
-      night: true, snapshot_key: 'cam_a/tracks/7.jpg', event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`, at: t.at.toISOString(),
+      night: true, snapshot_key: 'cam_a/rules/7.boxes.jpg', event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`, at: t.at.toISOString(),
     });
   });
 

@@ -1,6 +1,6 @@
+import { unionBox } from '../../analytics/rules/geometry.ts';
 import type { RuleTrigger, Severity } from '../../analytics/rules/types.ts';
-import { trackSnapshotKey } from '../../analytics/track-events.ts';
-import { TOPICS, type AlertMessage } from '../../core/types.ts';
+import { TOPICS, type AlertMessage, type BBox } from '../../core/types.ts';
 import type { Sql, Store } from '../port.ts';
 import { upsertIn } from './events.ts';
 import { InvalidCursorError } from './types.ts';
@@ -89,6 +89,23 @@ export const SYSTEM_RULE_TYPE = 'system';
 const SYSTEM_ACTOR = 'system';
 const systemKeyPrefix = (conditionKey: string): string => `system:${conditionKey}:`;
 
+/** One of a trigger's objects as it is in the frame that fired. */
+export interface SubjectBox {
+  track_id: number;
+  class: string;
+  confidence: number;
+  bbox: BBox;
+}
+
+/** What a trigger's event shows: the frame that fired (null when it could not be kept) and its objects' boxes in it. */
+export interface TriggerEvidence {
+  /** the event's snapshot: the frame as taken */
+  snapshotPath: string | null;
+  /** the alert's snapshot (notifications attach it): the frame with the boxes drawn; the event's snapshot when null */
+  drawnPath: string | null;
+  boxes: SubjectBox[];
+}
+
 export interface AlertRepo {
   /** a system alert unless one of the same condition is open (deduplicated while it lasts) */
   raiseSystem(c: SystemAlertInput): Promise<{ alertId: number; created: boolean }>;
@@ -96,8 +113,11 @@ export interface AlertRepo {
   clearSystem(conditionKey: string, note: string): Promise<boolean>;
   /** condition keys of the system alerts not resolved yet */
   openSystemConditions(): Promise<string[]>;
-  /** idempotent on trigger.key: a replayed trigger returns the first write with created=false */
-  recordTrigger(trigger: RuleTrigger): Promise<{ eventId: number; alertId?: number; created: boolean }>;
+  /**
+   * Idempotent on trigger.key: a replayed trigger returns the first write with created=false. The
+   * event's box is the union of the evidence's boxes (the trigger's box when none is in the frame).
+   */
+  recordTrigger(trigger: RuleTrigger, evidence?: TriggerEvidence): Promise<{ eventId: number; alertId?: number; created: boolean }>;
   ack(id: number, by: string, note?: string): Promise<AlertRow>;
   resolve(id: number, by: string, note?: string): Promise<AlertRow>;
   /** resolves the alert as a false positive and flags its event (metadata.false_positive) for training */
@@ -273,7 +293,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
       return rows.map((r) => r.condition);
     },
 
-    async recordTrigger(t) {
+    async recordTrigger(t, evidence = { snapshotPath: null, drawnPath: null, boxes: [] }) {
       if (t.testMode) throw new Error(`rule ${t.ruleId} is in test mode: its triggers are not recorded`);
       return store.transaction(async (tx) => {
         // the same per-key lock as the event upsert: concurrent replays of one trigger serialise here
@@ -283,13 +303,13 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
           const alert = await tx.query<{ id: number }>('SELECT id FROM alerts WHERE event_key = $1', [t.key]);
           return { eventId: seen.rows[0].id, alertId: alert.rows[0]?.id, created: false };
         }
-        const snapshotPath = t.trackIds.length ? trackSnapshotKey(t.cameraId, t.trackIds[0]!) : null;
+        const { snapshotPath, boxes } = evidence;
         const eventId = await upsertIn(tx, {
-          eventKey: t.key, cameraId: t.cameraId, eventType: t.ruleType, label: t.label, confidence: t.confidence, bbox: t.bbox,
-          snapshotPath, startTime: t.startedAt, endTime: t.at, severity: t.severity,
+          eventKey: t.key, cameraId: t.cameraId, eventType: t.ruleType, label: t.label, confidence: t.confidence,
+          bbox: boxes.length ? unionBox(boxes.map((b) => b.bbox)) : t.bbox, snapshotPath, startTime: t.startedAt, endTime: t.at, severity: t.severity,
           metadata: {
             rule: { id: t.ruleId, name: t.ruleName, type: t.ruleType }, zone_id: t.zoneId ?? null, track_ids: t.trackIds,
-            night: t.night, title: t.title, alert: t.alert, details: t.details,
+            night: t.night, title: t.title, alert: t.alert, details: t.details, boxes,
           },
         });
         if (!t.alert) return { eventId, created: true };
@@ -298,7 +318,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
           `INSERT INTO alerts (event_id, event_key, camera_id, title, rule_key, rule_name, rule_type, severity, night, triggered_at,
                                snapshot_path, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING ${COLUMNS}`,
-          [eventId, t.key, t.cameraId, t.title, t.ruleId, t.ruleName, t.ruleType, t.severity, t.night, t.at, snapshotPath, at],
+          [eventId, t.key, t.cameraId, t.title, t.ruleId, t.ruleName, t.ruleType, t.severity, t.night, t.at, evidence.drawnPath ?? snapshotPath, at],
         );
         const alert = rows[0]!;
         await appendChange(tx, alert.id, 'new', at, null, null);

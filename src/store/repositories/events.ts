@@ -67,14 +67,17 @@ export async function upsertIn(tx: Sql, e: EventInput): Promise<number> {
     return rows[0]!.id;
   }
   // SET expressions see the old row: the earliest start, the latest end, the best confidence and
-  // the box/snapshot of the most confident call (a better call without a snapshot keeps the old one)
+  // the box/snapshot of a new view, else of the most confident call (a better call without a
+  // snapshot keeps the old one)
   const { rows } = await tx.query<{ id: number }>(
     `UPDATE events SET
        start_time = LEAST(start_time, $3::timestamptz),
        end_time = GREATEST(end_time, $4::timestamptz),
-       bounding_box = CASE WHEN confidence IS NULL OR $5::decimal(4,3) > confidence
+       bounding_box = CASE WHEN $10::boolean THEN $6::box
+                           WHEN confidence IS NULL OR $5::decimal(4,3) > confidence
                            THEN COALESCE($6::box, bounding_box) ELSE bounding_box END,
-       snapshot_path = CASE WHEN confidence IS NULL OR $5::decimal(4,3) > confidence
+       snapshot_path = CASE WHEN $10::boolean THEN $7
+                            WHEN confidence IS NULL OR $5::decimal(4,3) > confidence
                             THEN COALESCE($7, snapshot_path) ELSE snapshot_path END,
        confidence = GREATEST(confidence, $5::decimal(4,3)),
        severity = COALESCE($8, severity),
@@ -82,7 +85,7 @@ export async function upsertIn(tx: Sql, e: EventInput): Promise<number> {
      WHERE id = $1 AND start_time = $2
      RETURNING id`,
     [found.id, found.start_time, e.startTime, e.endTime, e.confidence, boxParam(e.bbox), e.snapshotPath,
-      e.severity ?? null, metadata],
+      e.severity ?? null, metadata, e.newView === true],
   );
   return rows[0]!.id;
 }

@@ -78,6 +78,11 @@ export interface EventInput {
   confidence: number;
   bbox: BBox | null;
   snapshotPath: string | null;
+  /**
+   * bbox and snapshotPath are one newer view of the event (the box in that snapshot): they replace
+   * the stored pair whatever the confidence. Otherwise the most confident call's pair is kept.
+   */
+  newView?: boolean;
   startTime: Date;
   endTime: Date | null;
   severity?: string | null;
