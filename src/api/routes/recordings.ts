@@ -100,8 +100,10 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     handler: async ({ params, query }) => {
       const cam = camera(params.id);
       checkRange(query, MAX_RANGE_HOURS, 'timeline');
-      const [segments, gaps] = await Promise.all([deps.repos.segments.list(cam.id, query.from, query.to), deps.repos.segments.gaps(cam.id, query.from, query.to)]);
-      return { camera_id: cam.id, from: query.from, to: query.to, ...buildTimeline(segments, gaps, query.from, query.to, new Date()) };
+      const [segments, gaps, stats] = await Promise.all([
+        deps.repos.segments.list(cam.id, query.from, query.to), deps.repos.segments.gaps(cam.id, query.from, query.to), deps.repos.segments.stats(cam.id),
+      ]);
+      return { camera_id: cam.id, from: query.from, to: query.to, ...buildTimeline(segments, gaps, query.from, query.to, new Date(), stats.first) };
     },
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GapRow, SegmentRow } from '../../store/repositories/types.ts';
-import { buildTimeline, FILES_MISSING_CAUSE, UNRECORDED_CAUSE } from './timeline.ts';
+import { BEFORE_OLDEST_CAUSE, buildTimeline, FILES_MISSING_CAUSE, UNRECORDED_CAUSE } from './timeline.ts';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 20, 14, 0, 0) + s * 1000);
 let id = 0;
@@ -24,6 +24,11 @@ describe('recording timeline', () => {
       [t(30).toISOString(), t(40).toISOString(), UNRECORDED_CAUSE],
     ]);
     expect(tl.segments).toBe(3);
+  });
+
+  it('names a hole before the oldest segment kept as deleted by retention or before recording', () => {
+    const tl = buildTimeline([seg(100, 110)], [], t(0), t(110), t(110), t(100));
+    expect(tl.gaps.map((g) => g.cause)).toEqual([BEFORE_OLDEST_CAUSE]);
   });
 
   it('does not call the future a gap', () => {

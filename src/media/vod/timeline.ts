@@ -15,6 +15,7 @@ export interface Timeline {
 
 export const UNRECORDED_CAUSE = 'not recorded (no cause stored)';
 export const FILES_MISSING_CAUSE = 'recorded, but the segment files are gone';
+export const BEFORE_OLDEST_CAUSE = 'before the oldest recording kept (deleted by retention, or recording had not started)';
 
 const clip = (s: Span, r: Span): Span | null => {
   const start = new Date(Math.max(s.start.getTime(), r.start.getTime()));
@@ -26,9 +27,10 @@ const overlaps = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
 /**
  * Coverage and gaps of [from, to) for a timeline: segments that still hold video merge into
  * spans; stored gaps keep their cause; any other hole up to `now` is listed with a generic cause.
- * The open segment counts up to `now`.
+ * The open segment counts up to `now`; a hole before `oldestKept` (the camera's oldest segment) is
+ * what retention deleted or what came before recording.
  */
-export function buildTimeline(segments: SegmentRow[], storedGaps: GapRow[], from: Date, to: Date, now: Date): Timeline {
+export function buildTimeline(segments: SegmentRow[], storedGaps: GapRow[], from: Date, to: Date, now: Date, oldestKept: Date | null = null): Timeline {
   const range = { start: from, end: to };
   const recorded = segments.filter((s) => s.status !== 'missing');
   const coverage: Span[] = [];
@@ -52,7 +54,8 @@ export function buildTimeline(segments: SegmentRow[], storedGaps: GapRow[], from
     const hole = clip({ start: cursor, end: span.start }, horizon);
     if (hole && hole.end.getTime() - hole.start.getTime() > CONTIGUOUS_TOLERANCE_MS && !gaps.some((g) => overlaps(g, hole))) {
       const gone = segments.some((s) => s.status === 'missing' && overlaps({ start: s.start_time, end: s.end_time ?? s.start_time }, hole));
-      gaps.push({ ...hole, cause: gone ? FILES_MISSING_CAUSE : UNRECORDED_CAUSE });
+      const beforeOldest = oldestKept !== null && hole.end <= oldestKept;
+      gaps.push({ ...hole, cause: gone ? FILES_MISSING_CAUSE : beforeOldest ? BEFORE_OLDEST_CAUSE : UNRECORDED_CAUSE });
     }
     if (span.end > cursor) cursor = span.end;
   }
