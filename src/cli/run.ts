@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { findConfigFile, loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { dvrsWithoutPassword, findConfigFile, loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { parseCommand, type CommandSpec } from '../core/cli-args.ts';
 import { rootLogger } from '../core/log.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
@@ -37,6 +37,9 @@ export async function main(argv: string[]): Promise<void> {
   } else {
     rootLogger.info({ config: configFile }, 'loading configuration');
     loaded = loadConfigFile(path.resolve(configFile!));
+    if (roles.includes('edge')) {
+      for (const d of dvrsWithoutPassword(loaded)) rootLogger.warn({ dvr_id: d.dvrId }, `dvr ${d.dvrId} has no password: set ${d.variable} or ${d.variable}_FILE (ignore this if the DVR has none)`);
+    }
   }
   rootLogger.level = loaded.config.log.level;
 

@@ -52,11 +52,16 @@ if (mode === 'live') {
 `);
 chmodSync(FAKE, 0o755);
 
+// stall_seconds generous: a loaded machine may take longer than a short stall limit just to start the fake
+const STREAM = { stall_seconds: 20, rtsp_timeout_seconds: 1, backoff_initial_ms: 60_000, backoff_max_ms: 60_000, backoff_jitter: 0, probe_interval_ms: 60_000, jpeg_quality: 4 };
+/** for the tests of the stall watchdog itself */
+const QUICK_STALL = { stream: { ...STREAM, stall_seconds: 0.5 } };
+
 function worker(mode: string, over: Partial<ConstructorParameters<typeof CameraWorker>[0]> = {}) {
   process.env.FAKE_MODE = mode;
   const w = new CameraWorker({
     camera: { id: 'cam_u', name: 'Gate', siteId: 's', stream: 0, url: 'rtsp://admin:pw123@127.0.0.1:1/x', retentionDays: 7, detect: true },
-    stream: { stall_seconds: 0.5, rtsp_timeout_seconds: 1, backoff_initial_ms: 60_000, backoff_max_ms: 60_000, backoff_jitter: 0, probe_interval_ms: 60_000, jpeg_quality: 4 },
+    stream: STREAM,
     segmentSeconds: 2, recordingsDir: path.join(dir, 'rec'), ffmpegPath: FAKE, logger: createLogger('silent'), stopTimeoutMs: 500, ...over,
   });
   const events: Array<[keyof CameraWorkerEvents, unknown]> = [];
@@ -81,16 +86,22 @@ describe('CameraWorker supervision', () => {
     expect(w.status().state).toBe('stopped');
   });
 
-  it('classifies the stderr cause and never shows the password', async () => {
+  it('classifies the stderr cause, names the variable the password comes from, and never shows the password', async () => {
     const { w, backoff } = worker('auth');
     w.start();
     await backoff;
-    expect(w.status().lastError).toBe('camera cam_u (Gate): wrong username/password (RTSP 401 Unauthorized)');
+    expect(w.status().lastError).toBe("camera cam_u (Gate): wrong username/password (RTSP 401 Unauthorized): check the user and password in camera cam_u's url (or VIGIL_CAMERA_CAM_U_URL)");
     await w.stop();
+    const onDvr = worker('auth', { camera: { id: 'cam_u', name: 'Gate', siteId: 's', dvrId: 'dvr1', channel: 1, stream: 0, url: 'rtsp://127.0.0.1:1/user=admin&password=pw123&channel=1&stream=0.sdp?', retentionDays: 7, detect: true } });
+    onDvr.w.start();
+    await onDvr.backoff;
+    expect(onDvr.w.status().lastError).toBe("camera cam_u (Gate): wrong username/password (RTSP 401 Unauthorized): check dvr dvr1's username and password (VIGIL_DVR_DVR1_PASSWORD or VIGIL_DVR_DVR1_PASSWORD_FILE)");
+    expect(onDvr.w.status().lastError).not.toContain('pw123');
+    await onDvr.w.stop();
   });
 
   it('kills a stalled ffmpeg, escalating to SIGKILL, and opens a gap', async () => {
-    const { w, events, backoff } = worker('hang');
+    const { w, events, backoff } = worker('hang', QUICK_STALL);
     w.start();
     await backoff;
     expect(w.status().lastErrorKind).toBe('stalled');
@@ -112,7 +123,7 @@ describe('CameraWorker supervision', () => {
     mkdirSync(path.join(hlsDir, 'nested'), { recursive: true });
     writeFileSync(path.join(hlsDir, '999999_1.ts'), 'stale');
     writeFileSync(path.join(hlsDir, 'nested', 'keep.ts'), 'another worker');
-    const { w, events } = worker('live', { liveOnly: true, live: { hlsDir } });
+    const { w, events } = worker('live', { ...QUICK_STALL, liveOnly: true, live: { hlsDir } });
     const streaming = new Promise<void>((r) => w.on('status', (s) => s.state === 'streaming' && r()));
     w.start();
     await streaming;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.ts';
-import type { ResolvedCamera } from '../config/load.ts';
+import { credentialsHint, type ResolvedCamera } from '../config/load.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
 import { rootLogger, type Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
@@ -189,9 +189,11 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     };
   }
 
-  private describe(f: { cause: string }): string {
+  /** The cause in words an installer can act on; a refused login names the variable to set. */
+  private describe(f: Failure | { kind: 'stopped'; cause: string }): string {
     const name = this.o.camera.name !== this.cameraId ? ` (${this.o.camera.name})` : '';
-    return redact(`camera ${this.cameraId}${name}: ${f.cause}`);
+    const cause = f.kind === 'auth' ? `${f.cause}: ${credentialsHint(this.o.camera)}` : f.cause;
+    return redact(`camera ${this.cameraId}${name}: ${cause}`);
   }
 
   /** A throwing listener must never take recording down with it (principle 1). */
