@@ -16,6 +16,7 @@ import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failu
 import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs } from './ffmpeg-args.ts';
 import { jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';
 import { probeRtsp } from './rtsp-probe.ts';
+import { parseVideoStreamFps } from './stream-info.ts';
 
 export type WorkerState = CameraStatus['state'];
 
@@ -106,6 +107,8 @@ interface Run {
   /** segments announced by ffmpeg and not yet in the segment list, by file name */
   open: Map<string, SegmentOpened>;
   problems: string[];
+  /** ffmpeg dumps its input before its outputs: until then a video stream line is the source's */
+  dumpingInput: boolean;
   stalledSeconds?: number;
   exited: Promise<void>;
   healthyTimer?: NodeJS.Timeout;
@@ -135,6 +138,8 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private currentBackoffMs = 0;
   private lastError: Failure | null = null;
   private bitrateKbps = 0;
+  /** frames per second the source sends, as its stream declares it (last connection) */
+  private sourceFps: number | null = null;
   private gapAnnounced = false;
   private recordingSinceGap = false;
   /** end of the last closed segment: where a gap starts */
@@ -182,8 +187,9 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       currentBackoffMs: this.state === 'backoff' ? this.currentBackoffMs : 0,
       lastError: this.lastError ? this.describe(this.lastError) : null,
       lastErrorKind: this.lastError?.kind ?? null,
-      // keyframes per second over the last 10 s
-      fps: Math.round((this.frameTimes.length / (FPS_WINDOW_MS / 1000)) * 100) / 100,
+      sourceFps: this.sourceFps,
+      // JPEGs handed to analysis per second over the last 10 s (keyframes, or the camera's analysis fps)
+      analysisFps: Math.round((this.frameTimes.length / (FPS_WINDOW_MS / 1000)) * 100) / 100,
       // of the last closed segment
       bitrateKbps: this.bitrateKbps,
     };
@@ -252,7 +258,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     track(child);
     let resolveExited!: () => void;
     const run: Run = {
-      child, startedAt: now, lastProgressAt: now, open: new Map(), problems: [],
+      child, startedAt: now, lastProgressAt: now, open: new Map(), problems: [], dumpingInput: true,
       exited: new Promise((r) => (resolveExited = r)),
       watchdog: setInterval(() => this.checkStall(run), Math.min(1000, this.o.stream.stall_seconds * 250)),
     };
@@ -323,6 +329,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
 
   private onStderr(run: Run, raw: string): void {
     const line = redact(raw.slice(0, 500));
+    if (run.dumpingInput) this.readInputDump(run, line);
     const opening = /\[(segment|hls) @ [^\]]+\] \[info\] Opening '(.+)' for writing/.exec(line);
     if (opening?.[1] === 'hls') {
       // a new live segment (or playlist update): the stream flows even when nothing is recorded
@@ -335,6 +342,15 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       if (run.problems.length > MAX_PROBLEM_LINES) run.problems.shift();
       this.log.debug({ ffmpeg: line }, 'ffmpeg');
     }
+  }
+
+  private readInputDump(run: Run, line: string): void {
+    if (/\] (Output #|Stream mapping:)/.test(line)) {
+      run.dumpingInput = false;
+      return;
+    }
+    const fps = parseVideoStreamFps(line);
+    if (fps !== null) this.sourceFps = fps;
   }
 
   private onSegmentOpened(run: Run, file: string): void {

@@ -37,7 +37,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     ctx.cameraStatus.set(s.cameraId, s);
     const labels = { camera_id: s.cameraId };
     metrics.streamActive.set(labels, s.connected ? 1 : 0);
-    metrics.streamFps.set(labels, s.fps);
+    metrics.streamFps.set(labels, s.analysisFps);
     metrics.streamBitrate.set(labels, s.bitrateKbps);
     const newReconnects = s.reconnects - (reconnectsSeen.get(s.cameraId) ?? 0);
     if (newReconnects > 0) metrics.streamReconnects.inc(labels, newReconnects);
