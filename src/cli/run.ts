@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<void> {
     rootLogger.info({ config: configFile }, 'loading configuration');
     loaded = loadConfigFile(path.resolve(configFile!));
     if (roles.includes('edge')) {
-      for (const d of dvrsWithoutPassword(loaded)) rootLogger.warn({ dvr_id: d.dvrId }, `dvr ${d.dvrId} has no password: set ${d.variable} or ${d.variable}_FILE (ignore this if the DVR has none)`);
+      for (const d of dvrsWithoutPassword(loaded)) rootLogger.warn({ dvr_id: d.dvrId }, d.message);
     }
   }
   rootLogger.level = loaded.config.log.level;

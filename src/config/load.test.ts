@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { redact } from '../core/redact.ts';
 import { ConfigError, credentialsHint, dvrsWithoutPassword, loadConfigFile, resolveConfig } from './load.ts';
 
 const site = (cameras: unknown[], dvrs: unknown[] = [{ id: 'dvr1', host: '192.168.29.200' }]) => ({ sites: [{ id: 'main', dvrs, cameras }] });
@@ -95,8 +96,11 @@ describe('config', () => {
   it('names the variable of each used DVR that has no password, and of a camera whose source answers 401', () => {
     const dvrs = [{ id: 'dvr1', host: 'a' }, { id: 'dvr2', host: 'b' }, { id: 'spare', host: 'c' }];
     const loaded = resolveConfig(site([{ id: 'c1', dvr: 'dvr1', channel: 1 }, { id: 'c2', dvr: 'dvr2', channel: 1 }, { id: 'c9', url: 'rtsp://h/s' }], dvrs), 'v.yaml', { VIGIL_DVR_DVR2_PASSWORD: 'x' });
-    expect(dvrsWithoutPassword(loaded)).toEqual([{ dvrId: 'dvr1', variable: 'VIGIL_DVR_DVR1_PASSWORD' }]);
-    expect(credentialsHint(loaded.cameras[0]!)).toBe("check dvr dvr1's username and password (VIGIL_DVR_DVR1_PASSWORD or VIGIL_DVR_DVR1_PASSWORD_FILE)");
-    expect(credentialsHint(loaded.cameras[2]!)).toBe("check the user and password in camera c9's url (or VIGIL_CAMERA_C9_URL)");
+    const warnings = dvrsWithoutPassword(loaded);
+    expect(warnings).toEqual([{ dvrId: 'dvr1', message: 'dvr dvr1 has no password (set VIGIL_DVR_DVR1_PASSWORD or VIGIL_DVR_DVR1_PASSWORD_FILE; ignore this if the DVR has none)' }]);
+    const hints = [credentialsHint(loaded.cameras[0]!), credentialsHint(loaded.cameras[2]!)];
+    expect(hints).toEqual(["check dvr dvr1's username and password (VIGIL_DVR_DVR1_PASSWORD or VIGIL_DVR_DVR1_PASSWORD_FILE)", "check the user and password in camera c9's url (or VIGIL_CAMERA_C9_URL)"]);
+    // every log line is redacted: the advice must survive it
+    for (const text of [warnings[0]!.message, ...hints]) expect(redact(text)).toBe(text);
   });
 });

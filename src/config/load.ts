@@ -194,11 +194,15 @@ export function resolveConfig(raw: unknown, source: string, env: NodeJS.ProcessE
  * CP PLUS DVRs that cameras use and that have no password, each with the variable that sets
  * one. Some DVRs have none, so this is a warning at start, not an error.
  */
-export function dvrsWithoutPassword(loaded: LoadedConfig): Array<{ dvrId: string; variable: string }> {
+export function dvrsWithoutPassword(loaded: LoadedConfig): Array<{ dvrId: string; message: string }> {
   const used = new Set(loaded.cameras.map((c) => c.dvrId));
   return loaded.config.sites.flatMap((s) => s.dvrs)
     .filter((d) => d.kind === 'cpplus' && d.password === '' && used.has(d.id))
-    .map((d) => ({ dvrId: d.id, variable: dvrPasswordVariable(d.id) }));
+    .map((d) => {
+      const v = dvrPasswordVariable(d.id);
+      // worded so that redaction (which masks "password: x") leaves the advice readable
+      return { dvrId: d.id, message: `dvr ${d.id} has no password (set ${v} or ${v}_FILE; ignore this if the DVR has none)` };
+    });
 }
 
 /** What to check when a camera's source answers 401: the variable its password comes from. */

@@ -29,6 +29,7 @@ describe('log', () => {
     const local = new Date(time);
     const hhmmss = [local.getHours(), local.getMinutes(), local.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
     expect(line).toBe(`[${hhmmss}.045] WARN: camera-worker cam_001: DVR unreachable {"retry_in_ms":2000}\n`);
+    expect(prettyFactory({ ...PRETTY_OPTIONS, colorize: false })(JSON.stringify({ level: 40, time, component: 'camera-worker', camera_id: 'cam_001', msg: 'camera cam_001 (Gate): DVR unreachable' }))).toBe(`[${hhmmss}.045] WARN: camera-worker camera cam_001 (Gate): DVR unreachable\n`);
     // without a component or camera, just the message
     expect(prettyFactory({ ...PRETTY_OPTIONS, colorize: false })(JSON.stringify({ level: 30, time, msg: 'Vigil is running' }))).toBe(`[${hhmmss}.045] INFO: Vigil is running\n`);
   });

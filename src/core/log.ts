@@ -11,7 +11,12 @@ export type { Logger };
  */
 export const PRETTY_OPTIONS: PrettyOptions = {
   translateTime: 'SYS:HH:MM:ss.l',
-  messageFormat: '{if component}{component} {end}{if camera_id}{camera_id}: {end}{msg}',
+  messageFormat: (log, messageKey) => {
+    const msg = String(log[messageKey] ?? '');
+    // a camera worker's causes already start with "camera <id>"
+    const camera = log.camera_id && !msg.startsWith(`camera ${String(log.camera_id)}`) ? `${String(log.camera_id)}: ` : '';
+    return `${log.component ? `${String(log.component)} ` : ''}${camera}${msg}`;
+  },
   ignore: 'pid,hostname,component,camera_id',
   singleLine: true,
 };
