@@ -48,7 +48,7 @@ export class EscalationScheduler {
     for (const a of due) {
       if (await this.alerts.escalate(a.id, now, this.opts.to)) {
         escalated.push(a.id);
-        this.log.warn({ alertId: a.id, camera: a.camera_id, rule: a.rule_id, createdAt: a.created_at }, `critical alert unacknowledged for ${this.opts.afterMinutes} min: escalated to ${this.opts.to}`);
+        this.log.warn({ alertId: a.id, camera_id: a.camera_id, rule: a.rule_id, createdAt: a.created_at }, `critical alert unacknowledged for ${this.opts.afterMinutes} min: escalated to ${this.opts.to}`);
       }
     }
     if (escalated.length) this.opts.onEscalated?.();

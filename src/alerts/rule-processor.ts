@@ -74,7 +74,7 @@ export class RuleProcessor {
 
   async handle(msg: DetectionMessage): Promise<void> {
     if (!Number.isFinite(frameTime(msg))) {
-      this.log.error({ camera: msg.camera_id, frameSeq: msg.frame_seq }, `rules skip a frame with an invalid timestamp ${JSON.stringify(msg.timestamp)}`);
+      this.log.error({ camera_id: msg.camera_id, frameSeq: msg.frame_seq }, `rules skip a frame with an invalid timestamp ${JSON.stringify(msg.timestamp)}`);
       return;
     }
     if (!this.isNew(msg)) {
@@ -97,7 +97,7 @@ export class RuleProcessor {
       metrics.ruleTriggers.inc({ rule_type: t.ruleType, outcome: r.created ? 'recorded' : 'duplicate' });
       if (r.created) {
         metrics.events.inc({ type: t.ruleType, severity: t.severity });
-        this.log.info({ camera: t.cameraId, rule: t.ruleId, eventId: r.eventId, alertId: r.alertId, severity: t.severity }, t.title);
+        this.log.info({ camera_id: t.cameraId, rule: t.ruleId, eventId: r.eventId, alertId: r.alertId, severity: t.severity }, t.title);
         if (r.alertId !== undefined) this.onAlert();
       }
     }
@@ -121,14 +121,14 @@ export class RuleProcessor {
       triggers = this.engine.process(msg);
     } catch (err) {
       // bad input (e.g. an invalid timestamp): this frame is skipped, the camera's rules go on
-      this.log.error({ err, camera: msg.camera_id, frameSeq: msg.frame_seq }, `rules not evaluated on a frame: ${(err as Error).message}`);
+      this.log.error({ err, camera_id: msg.camera_id, frameSeq: msg.frame_seq }, `rules not evaluated on a frame: ${(err as Error).message}`);
       return;
     }
     for (const t of triggers) {
       if (t.testMode) {
         if (!replay) {
           metrics.ruleTriggers.inc({ rule_type: t.ruleType, outcome: 'test_mode' });
-          this.log.info({ camera: t.cameraId, rule: t.ruleId, severity: t.severity, key: t.key }, `test mode (not recorded): ${t.title}`);
+          this.log.info({ camera_id: t.cameraId, rule: t.ruleId, severity: t.severity, key: t.key }, `test mode (not recorded): ${t.title}`);
         }
         continue;
       }

@@ -6,7 +6,7 @@ import { InvalidCursorError } from '../store/repositories/types.ts';
  * Routes are declared with zod schemas for params and query. The same declaration validates
  * requests (unknown query keys → 400 naming them) and generates the OpenAPI document.
  */
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType> {
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z.ZodType = z.ZodType> {
   method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   url: string;
   summary: string;
@@ -23,7 +23,9 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType> {
   maxBodyBytes?: number;
   /** content type of a success response (default application/json) */
   produces?: string;
-  handler: (input: { params: z.infer<P>; query: z.infer<Q>; req: FastifyRequest; reply: FastifyReply }) => Promise<unknown>;
+  /** the JSON a success returns: documented in OpenAPI and checked by the compiler against the handler, not at run time */
+  response?: R;
+  handler: (input: { params: z.infer<P>; query: z.infer<Q>; req: FastifyRequest; reply: FastifyReply }) => Promise<z.input<R>>;
 }
 
 export class HttpError extends Error {
@@ -110,7 +112,7 @@ function refuseUnusableBodies(accepted: readonly string[], maxBytes: number) {
   };
 }
 
-export function addRoute<P extends z.ZodType, Q extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<P, Q>): void {
+export function addRoute<P extends z.ZodType, Q extends z.ZodType, R extends z.ZodType = z.ZodType>(app: FastifyInstance, spec: RouteSpec<P, Q, R>): void {
   const list = routesByApp.get(app) ?? [];
   list.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType>);
   routesByApp.set(app, list);
@@ -150,7 +152,7 @@ export function openApiDocument(app: FastifyInstance): Record<string, unknown> {
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
       ...(r.method === 'GET' ? {} : { requestBody: { required: false, content: Object.fromEntries((r.consumes ?? [JSON_TYPE]).map((t) => [t, {}])) } }),
       responses: {
-        200: { description: 'OK', content: { [r.produces ?? 'application/json']: {} } },
+        200: { description: 'OK', content: { [r.produces ?? 'application/json']: r.response ? { schema: z.toJSONSchema(r.response, { io: 'output', unrepresentable: 'any' }) } : {} } },
         400: { description: 'Invalid input; `message` names the cause' },
         404: { description: 'Not found' },
         ...(r.method === 'GET' ? {} : { 413: { description: 'Body too large' }, 415: { description: 'Body of a type this route does not take' } }),

@@ -53,7 +53,7 @@ const store = { ping: async () => true } as unknown as Store;
 const health = new Health();
 const app = buildApi({
   cameras: [camera], repos, objects, store, health, version: 'test', startedAt: new Date(), log: rootLogger,
-  status: () => ({ state: 'streaming', connected: true, lastFrameAt: null, lastSegmentAt: null, reconnects: 2, currentBackoffMs: 0, lastError: 'DVR said 401 for password=hunter22', fps: 1, bitrateKbps: 2000 }),
+  status: () => ({ state: 'streaming', connected: true, lastFrameAt: null, lastSegmentAt: null, reconnects: 2, currentBackoffMs: 0, lastError: 'DVR said 401 for password=hunter22', sourceFps: 25, analysisFps: 1, bitrateKbps: 2000 }),
 });
 afterAll(() => app.close());
 
@@ -67,7 +67,7 @@ describe('API', () => {
 
   it('camera details carry health and recording state, redacted', async () => {
     const r = await app.inject('/api/v1/cameras/cam_001');
-    expect(r.json()).toMatchObject({ health: { reconnects: 2 }, recording: { state: 'recording', segments: 3, open_gap: { since: '2025-01-20T10:00:00.000Z', cause: 'camera cam_001: DVR unreachable' } } });
+    expect(r.json()).toMatchObject({ health: { reconnects: 2, source_fps: 25, analysis_fps: 1 }, recording: { state: 'recording', segments: 3, open_gap: { since: '2025-01-20T10:00:00.000Z', cause: 'camera cam_001: DVR unreachable' } } });
     expect(r.body).not.toContain('hunter22');
     expect((await app.inject('/api/v1/cameras/nope')).statusCode).toBe(404);
   });
@@ -136,6 +136,9 @@ describe('API', () => {
     const doc = (await app.inject('/api/v1/openapi.json')).json();
     expect(Object.keys(doc.paths)).toContain('/api/v1/events/{id}');
     expect(doc.paths['/api/v1/events'].get.parameters.map((p: { name: string }) => p.name)).toContain('class');
+    const camera = doc.paths['/api/v1/cameras/{id}'].get.responses[200].content['application/json'].schema;
+    expect(camera.properties.health.properties.source_fps.description).toMatch(/frames per second the camera sends/);
+    expect(Object.keys(camera.properties.health.properties)).toEqual(['reconnects', 'current_backoff_ms', 'last_error', 'source_fps', 'analysis_fps', 'bitrate_kbps']);
   });
 
   it('refuses a non-loopback bind unless allowed', () => {

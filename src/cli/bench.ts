@@ -1,18 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { benchAlertLatency } from '../../bench/alert-latency.ts';
-import { benchArchiveSync } from '../../bench/archive-sync.ts';
-import { benchCameraWorkers, benchKeyframeDecode } from '../../bench/camera-workers.ts';
-import { benchCapacity } from '../../bench/capacity.ts';
-import { benchDetector } from '../../bench/detector.ts';
-import { benchFaceSearch } from '../../bench/face-search.ts';
-import { benchFaces } from '../../bench/faces.ts';
-import { benchOnnx } from '../../bench/onnx.ts';
-import { benchRules } from '../../bench/rules.ts';
-import { benchMotion } from '../../bench/motion.ts';
-import { benchLiveLatency } from '../../bench/webrtc-latency.ts';
 import { configSchema } from '../config/schema.ts';
+import { parseCommand, type CommandSpec } from '../core/cli-args.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
 import { spawnDvrSim } from '../dvr-sim/process.ts';
 import { DEFAULT_SAMPLE_DIR, ensureSample } from '../dvr-sim/sample.ts';
@@ -27,22 +16,28 @@ function sampleFrames(h264: string, count: number): Buffer[] {
 
 const list = (s: string) => s.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
-/** `vigil bench`: JSON on stdout; progress on stderr. */
+export const spec = {
+  name: 'bench',
+  summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
+  notes: 'JSON on stdout; progress and logs on stderr.',
+  options: {
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules' },
+    seconds: { type: 'string', default: '20', value: 'N', description: 'seconds per measurement' },
+    channels: { type: 'string', default: '1,8,16', value: 'LIST', description: 'camera counts for workers' },
+    'detector-workers': { type: 'string', default: '1,2', value: 'LIST', description: 'detector pool sizes' },
+    'motion-fps': { type: 'string', default: '1', value: 'N', description: 'frames per second analysed by motion' },
+    'capacity-vtest': { type: 'string', default: '4,8,12,16,24,32', value: 'LIST', description: 'camera counts for capacity on the vtest clip' },
+    'capacity-mixed': { type: 'string', default: '8,16,24,32,48', value: 'LIST', description: 'camera counts for capacity on a mix of busy and quiet cameras' },
+    'face-sizes': { type: 'string', default: '10000,100000', value: 'LIST', description: 'face search: numbers of stored embeddings' },
+    'face-ef': { type: 'string', default: '40,100,200,400', value: 'LIST', description: 'face search: HNSW ef_search values' },
+  },
+} as const satisfies CommandSpec;
+
+/** `vigil bench`: JSON on stdout; progress on stderr. Each part loads its own code, so `--only rules` loads no model. */
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      seconds: { type: 'string', default: '20' },
-      channels: { type: 'string', default: '1,8,16' },
-      'detector-workers': { type: 'string', default: '1,2' },
-      'motion-fps': { type: 'string', default: '1' },
-      'capacity-vtest': { type: 'string', default: '4,8,12,16,24,32' },
-      'capacity-mixed': { type: 'string', default: '8,16,24,32,48' },
-      'face-sizes': { type: 'string', default: '10000,100000' },
-      'face-ef': { type: 'string', default: '40,100,200,400' },
-      only: { type: 'string' },
-    },
-  });
+  const args = parseCommand(spec, argv);
+  if (!args) return;
+  const { values } = args;
   assertFfmpeg();
   const seconds = Number(values.seconds);
   const channels = list(values.channels!);
@@ -56,11 +51,11 @@ export async function main(argv: string[]): Promise<void> {
     try {
       if (want('workers')) {
         console.error(`camera workers vs ffmpeg alone: ${channels.join(', ')} channels, ${seconds} s each`);
-        result.camera_workers = await benchCameraWorkers(sim, channels, seconds);
+        result.camera_workers = await (await import('../../bench/camera-workers.ts')).benchCameraWorkers(sim, channels, seconds);
       }
       if (want('keyframes')) {
         console.error('keyframe-only vs full decode');
-        result.keyframe_vs_full_decode = await benchKeyframeDecode(sim, 1, seconds);
+        result.keyframe_vs_full_decode = await (await import('../../bench/camera-workers.ts')).benchKeyframeDecode(sim, 1, seconds);
       }
     } finally {
       await sim.stop();
@@ -68,48 +63,48 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (want('detector')) {
     console.error('detector pool');
-    result.detector = await benchDetector({ frames: sampleFrames(sample.main, 20), workers: list(values['detector-workers']!) });
+    result.detector = await (await import('../../bench/detector.ts')).benchDetector({ frames: sampleFrames(sample.main, 20), workers: list(values['detector-workers']!) });
   }
   if (want('onnx')) {
     console.error('onnxruntime CPU: batch 1 vs 2 vs 4');
-    result.onnx = await benchOnnx();
+    result.onnx = await (await import('../../bench/onnx.ts')).benchOnnx();
   }
   if (want('archive')) {
     console.error('archive sync throughput');
-    result.archive_sync = await benchArchiveSync({ segments: 200, segmentBytes: 1_250_000 });
+    result.archive_sync = await (await import('../../bench/archive-sync.ts')).benchArchiveSync({ segments: 200, segmentBytes: 1_250_000 });
   }
   if (want('motion')) {
-    if (sample.source === 'vtest') result.motion = await benchMotion({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, fps: Number(values['motion-fps']), staticSeconds: 60 });
+    if (sample.source === 'vtest') result.motion = await (await import('../../bench/motion.ts')).benchMotion({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, fps: Number(values['motion-fps']), staticSeconds: 60 });
     else console.error('skipping motion: the vtest sample clip not found');
   }
   if (want('capacity')) {
     if (sample.source === 'vtest') {
-      result.capacity = await benchCapacity({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, cameras: { vtest: list(values['capacity-vtest']!), mixed: list(values['capacity-mixed']!) }, warmupSeconds: 5, measureSeconds: seconds });
+      result.capacity = await (await import('../../bench/capacity.ts')).benchCapacity({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, cameras: { vtest: list(values['capacity-vtest']!), mixed: list(values['capacity-mixed']!) }, warmupSeconds: 5, measureSeconds: seconds });
     } else console.error('skipping capacity: the vtest sample clip not found');
   }
   if (want('faces')) {
     if (sample.source === 'vtest') {
       console.error('face pipeline per person on vtest person crops');
       const photo = '.cache/faces/images/obama2.jpg';
-      result.faces = await benchFaces({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, photo: existsSync(photo) ? photo : undefined });
+      result.faces = await (await import('../../bench/faces.ts')).benchFaces({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, photo: existsSync(photo) ? photo : undefined });
     } else console.error('skipping faces: the vtest sample clip not found');
   }
   if (want('face-search')) {
     const { dim } = configSchema.parse({}).faces;
     console.error(`face search on PGlite: ${values['face-sizes']} embeddings of ${dim} dimensions`);
-    result.face_search = await benchFaceSearch({ dim, sizes: list(values['face-sizes']!), sightingsPerIdentity: 10, latencyQueries: 200, recallQueries: 100, insertRows: 300, efSearch: list(values['face-ef']!) });
+    result.face_search = await (await import('../../bench/face-search.ts')).benchFaceSearch({ dim, sizes: list(values['face-sizes']!), sightingsPerIdentity: 10, latencyQueries: 200, recallQueries: 100, insertRows: 300, efSearch: list(values['face-ef']!) });
   }
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
-    result.live_latency = await benchLiveLatency();
+    result.live_latency = await (await import('../../bench/webrtc-latency.ts')).benchLiveLatency();
   }
   if (want('alert-latency')) {
     console.error('alert latency: frame capture to WebSocket delivery, one-box shape');
-    result.alert_latency = await benchAlertLatency({ alerts: 30 });
+    result.alert_latency = await (await import('../../bench/alert-latency.ts')).benchAlertLatency({ alerts: 30 });
   }
   if (want('rules')) {
     console.error('rules engine: 50 zones, 20 tracks');
-    result.rules = benchRules({ tracks: 20, frames: 5000 });
+    result.rules = (await import('../../bench/rules.ts')).benchRules({ tracks: 20, frames: 5000 });
   }
   result.rss_mb = Math.round(process.memoryUsage().rss / 1e6);
   console.log(JSON.stringify(result, null, 2));

@@ -1,8 +1,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configJsonSchema, withConfigReference } from '../config/docs.ts';
+import { parseCommand, type CommandSpec } from '../core/cli-args.ts';
+
+export const spec = {
+  name: 'docs',
+  summary: 'Regenerate the README configuration reference from the config schema.',
+  options: {
+    'json-schema': { type: 'boolean', default: false, description: 'print the config\'s JSON Schema instead (for editors and validators)' },
+  },
+} as const satisfies CommandSpec;
 
 export async function main(argv: string[]): Promise<void> {
-  if (argv.includes('--json-schema')) {
+  const args = parseCommand(spec, argv);
+  if (!args) return;
+  const { configJsonSchema, withConfigReference } = await import('../config/docs.ts');
+  if (args.values['json-schema']) {
     console.log(JSON.stringify(configJsonSchema(), null, 2));
     return;
   }

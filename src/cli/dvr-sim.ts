@@ -1,3 +1,8 @@
 import { parseDvrSimArgs, runDvrSim } from '../dvr-sim/cli.ts';
 
-export const main = (argv: string[]): Promise<void> => runDvrSim(parseDvrSimArgs(argv));
+export { spec } from '../dvr-sim/cli.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  const args = parseDvrSimArgs(argv);
+  if (args) await runDvrSim(args);
+}

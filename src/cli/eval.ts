@@ -1,19 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { findConfigFile, loadConfigFile, resolveConfig, type LoadedConfig } from '../config/load.ts';
+import { parseCommand, UsageError, type CommandSpec } from '../core/cli-args.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
 import { GT_FORMATS, type GtFormat } from '../eval/mot-format.ts';
-import { evalDetect, evalTrack } from '../eval/runs.ts';
-
-const USAGE = `usage:
-  vigil eval detect --video FILE|DIR --gt FILE [--gt-format mot15|mot17] [--fps N] [--gt-fps N] [--class person] [--min-height 50] [--config FILE] [--camera ID]
-  vigil eval track  --gt FILE (--video FILE|DIR | --tracks FILE) [--gt-format mot15|mot17] [--fps N] [--gt-fps N] [--class person] [--min-height 0] [--save-tracks FILE] [--config FILE] [--camera ID]
-  vigil eval faces  --pairs CSV --images DIR [--config FILE]
-
-JSON on stdout; progress and logs on stderr. Ground-truth frame n is the n-th decoded frame of the video (or the n-th image of a folder, e.g. img1/).`;
-
-class UsageError extends Error {}
 
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -66,48 +56,62 @@ async function faces(values: Record<string, string | boolean | undefined>): Prom
   return { command: 'faces', ...(await runFaceEval({ pairs, images, model })) };
 }
 
-const OPTIONS = {
-  video: { type: 'string' }, gt: { type: 'string' }, 'gt-format': { type: 'string', default: 'mot15' },
-  fps: { type: 'string' }, 'gt-fps': { type: 'string' }, class: { type: 'string', default: 'person' },
-  'min-height': { type: 'string' }, config: { type: 'string', short: 'c' }, camera: { type: 'string' },
-  tracks: { type: 'string' }, 'save-tracks': { type: 'string' },
-  pairs: { type: 'string' }, images: { type: 'string' },
-} as const;
+export const spec = {
+  name: 'eval',
+  summary: 'Measure accuracy against ground truth (detect, track, faces); prints JSON.',
+  usage: [
+    'detect --video FILE|DIR --gt FILE [options]',
+    'track  --gt FILE (--video FILE|DIR | --tracks FILE) [options]',
+    'faces  --pairs CSV --images DIR [--config FILE]',
+  ],
+  allowPositionals: true,
+  options: {
+    video: { type: 'string', value: 'FILE|DIR', description: 'video file, or a folder of frame images (e.g. MOT img1/)' },
+    gt: { type: 'string', value: 'FILE', description: 'ground truth, MOTChallenge format' },
+    'gt-format': { type: 'string', default: 'mot15', value: GT_FORMATS.join('|'), description: 'ground-truth format' },
+    fps: { type: 'string', value: 'N', description: 'analyse and score only the frames sampled at N per second (1: what keyframe-only cameras see; default: every frame)' },
+    'gt-fps': { type: 'string', value: 'N', description: 'frame rate of the sequence when there is no seqinfo.ini beside gt/ (default: the video header\'s)' },
+    class: { type: 'string', default: 'person', value: 'NAME', description: 'class scored' },
+    'min-height': { type: 'string', value: 'PX', description: 'people shorter than this are not scored (default 50 for detect, 0 for track)' },
+    config: { type: 'string', short: 'c', value: 'FILE', description: 'config whose detection, tracking and motion settings are used (default: $VIGIL_CONFIG, ./vigil.yaml, else the defaults)' },
+    camera: { type: 'string', value: 'ID', description: 'use this camera\'s motion mask from the config' },
+    tracks: { type: 'string', value: 'FILE', description: 'track: score these tracks (MOT format) instead of running the tracker' },
+    'save-tracks': { type: 'string', value: 'FILE', description: 'track: write the tracks in MOT format' },
+    pairs: { type: 'string', value: 'CSV', description: 'faces: verification pairs, CSV with columns file_x,file_y,Decision (Yes/No)' },
+    images: { type: 'string', value: 'DIR', description: 'faces: folder of the pair images' },
+  },
+  notes: 'JSON on stdout; progress and logs on stderr. Ground-truth frame n is the n-th decoded frame of the video (or the n-th image of a folder, e.g. img1/).',
+} as const satisfies CommandSpec;
 
 export async function main(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  try {
-    const { values } = parseArgs({ args: rest, options: OPTIONS, strict: true });
-    let result: unknown;
-    if (sub === 'faces') {
-      result = await faces(values);
-    } else if (sub === 'detect' || sub === 'track') {
-      const format = values['gt-format'] as GtFormat;
-      if (!GT_FORMATS.includes(format)) throw new UsageError(`--gt-format must be one of ${GT_FORMATS.join(', ')}, got "${format}"`);
-      const gt = existing('gt', values.gt);
-      if (!gt) throw new UsageError(`eval ${sub} needs --gt FILE`);
-      const video = existing('video', values.video);
-      const tracks = existing('tracks', values.tracks);
-      if (sub === 'detect' && !video) throw new UsageError('eval detect needs --video FILE');
-      if (sub === 'track' && !video === !tracks) throw new UsageError('eval track needs exactly one of --video FILE or --tracks FILE');
-      if (video) assertFfmpeg();
-      const common = {
-        gt, gtFormat: format, video, cls: values.class!, camera: values.camera,
-        fps: positive('fps', values.fps), gtFps: positive('gt-fps', values['gt-fps']),
-        // people under 50 px are not scored for detection (issue 4 target); tracking is scored the MOTChallenge way
-        minHeight: nonNegative('min-height', values['min-height'] ?? (sub === 'detect' ? '50' : '0')),
-        loaded: configFrom(values.config), onFrame: progress(`eval ${sub}`),
-      };
-      result = sub === 'detect' ? await evalDetect(common) : await evalTrack({ ...common, tracks, saveTracks: values['save-tracks'] });
-    } else {
-      throw new UsageError(sub ? `unknown eval command "${sub}"` : 'missing eval command');
-    }
-    console.log(JSON.stringify(result, null, 2));
-  } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`vigil eval: ${(e as Error).message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    throw e;
+  const args = parseCommand(spec, argv);
+  if (!args) return;
+  const { values, positionals: [sub, ...extra] } = args;
+  if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  let result: unknown;
+  if (sub === 'faces') {
+    result = await faces(values);
+  } else if (sub === 'detect' || sub === 'track') {
+    const format = values['gt-format'] as GtFormat;
+    if (!GT_FORMATS.includes(format)) throw new UsageError(`--gt-format must be one of ${GT_FORMATS.join(', ')}, got "${format}"`);
+    const gt = existing('gt', values.gt);
+    if (!gt) throw new UsageError(`eval ${sub} needs --gt FILE`);
+    const video = existing('video', values.video);
+    const tracks = existing('tracks', values.tracks);
+    if (sub === 'detect' && !video) throw new UsageError('eval detect needs --video FILE');
+    if (sub === 'track' && !video === !tracks) throw new UsageError('eval track needs exactly one of --video FILE or --tracks FILE');
+    if (video) assertFfmpeg();
+    const common = {
+      gt, gtFormat: format, video, cls: values.class, camera: values.camera,
+      fps: positive('fps', values.fps), gtFps: positive('gt-fps', values['gt-fps']),
+      // people under 50 px are not scored for detection (issue 4 target); tracking is scored the MOTChallenge way
+      minHeight: nonNegative('min-height', values['min-height'] ?? (sub === 'detect' ? '50' : '0')),
+      loaded: configFrom(values.config), onFrame: progress(`eval ${sub}`),
+    };
+    const { evalDetect, evalTrack } = await import('../eval/runs.ts');
+    result = sub === 'detect' ? await evalDetect(common) : await evalTrack({ ...common, tracks, saveTracks: values['save-tracks'] });
+  } else {
+    throw new UsageError(sub ? `unknown eval command "${sub}"` : 'missing eval command (detect, track or faces)');
   }
+  console.log(JSON.stringify(result, null, 2));
 }

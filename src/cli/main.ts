@@ -1,33 +1,62 @@
+import { helpText, UsageError, type CommandSpec } from '../core/cli-args.ts';
+
 /**
- * `vigil <command>`: one file per subcommand, loaded on demand so `vigil docs` does not pay for
- * tfjs or PGlite.
+ * `vigil <command>`: one file per subcommand, each exporting its `spec` (options and help) and a
+ * `main` that loads the heavy code (roles, models, PGlite) only when it runs, so `--help` is quick.
  */
-const commands: Record<string, { summary: string; load: () => Promise<{ main: (argv: string[]) => Promise<void> }> }> = {
-  run: { summary: 'run roles (--roles all|edge,inference,analytics,api) from a config file, or the demo', load: () => import('./run.ts') },
-  'dvr-sim': { summary: 'serve a simulated CP PLUS DVR (8 channels of RTSP) from the sample clip', load: () => import('./dvr-sim.ts') },
-  'fetch-sample': { summary: 'fetch the real sample clip (Debian opencv-doc) and pre-encode it', load: () => import('./fetch-sample.ts') },
-  eval: { summary: 'measure accuracy: detect (precision, recall, AP50), track (MOTA, IDF1, …), faces (ROC AUC); prints JSON', load: () => import('./eval.ts') },
-  bench: { summary: 'measure camera workers, keyframe decoding and the detector; prints JSON', load: () => import('./bench.ts') },
-  'vapid-keys': { summary: 'generate a VAPID key pair for Web Push (notifications.push)', load: () => import('./vapid-keys.ts') },
-  docs: { summary: 'regenerate the README configuration reference (--json-schema prints the JSON Schema)', load: () => import('./docs.ts') },
+interface Command {
+  spec: CommandSpec;
+  main: (argv: string[]) => Promise<void>;
+}
+
+const commands: Record<string, () => Promise<Command>> = {
+  run: () => import('./run.ts'),
+  'dvr-sim': () => import('./dvr-sim.ts'),
+  'fetch-sample': () => import('./fetch-sample.ts'),
+  eval: () => import('./eval.ts'),
+  bench: () => import('./bench.ts'),
+  'vapid-keys': () => import('./vapid-keys.ts'),
+  docs: () => import('./docs.ts'),
 };
 
-function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  return ['usage: vigil <command> [options]', '', ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`)].join('\n');
+async function usage(): Promise<string> {
+  const specs = await Promise.all(Object.values(commands).map(async (load) => (await load()).spec));
+  const width = Math.max(...specs.map((s) => s.name.length));
+  return [
+    'usage: vigil <command> [options]',
+    '',
+    'commands:',
+    ...specs.map((s) => `  ${s.name.padEnd(width)}  ${s.summary}`),
+    '',
+    "'vigil <command> --help' shows a command's options.",
+  ].join('\n');
 }
 
 const [name, ...rest] = process.argv.slice(2);
-const command = name ? commands[name] : undefined;
-if (!command) {
-  console.error(name && name !== '--help' && name !== '-h' ? `vigil: unknown command '${name}'\n\n${usage()}` : usage());
-  process.exit(name && name !== '--help' && name !== '-h' ? 2 : 0);
+if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  // `vigil` alone is a mistake (exit 2, on stderr); `vigil --help` is a request (exit 0, on stdout)
+  if (name === undefined) {
+    console.error(await usage());
+    process.exit(2);
+  }
+  console.log(await usage());
+  process.exit(0);
+}
+const load = commands[name];
+if (!load) {
+  console.error(`vigil: unknown command '${name}'\n\n${await usage()}`);
+  process.exit(2);
 }
 // stdout of `vigil eval` and `vigil bench` is their JSON result: logs go to stderr
 if (name === 'eval' || name === 'bench') process.env.VIGIL_LOG_STDERR ??= '1';
+const command = await load();
 try {
-  await (await command.load()).main(rest);
+  await command.main(rest);
 } catch (e) {
+  if (e instanceof UsageError) {
+    console.error(`vigil ${name}: ${e.message}\n\n${helpText(command.spec)}`);
+    process.exit(2);
+  }
   console.error(`vigil ${name}: ${(e as Error).message}`);
   process.exit(1);
 }

@@ -1,22 +1,26 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { findConfigFile, loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { dvrsWithoutPassword, findConfigFile, loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { parseCommand, type CommandSpec } from '../core/cli-args.ts';
 import { rootLogger } from '../core/log.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
-import { startDemo } from '../roles/demo.ts';
-import { parseRoles, startRoles } from '../roles/run.ts';
+import { parseRoles, ROLES } from '../roles/names.ts';
+
+export const spec = {
+  name: 'run',
+  summary: 'Run Vigil (every role, or some) from a config file, or the demo when there is none.',
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', description: 'config file (default: $VIGIL_CONFIG, else ./vigil.yaml when it exists, else the demo)' },
+    roles: { type: 'string', default: 'all', value: 'LIST', description: `roles of this process: all, or a comma-separated list of ${ROLES.join(', ')}` },
+    demo: { type: 'boolean', default: false, description: 'run the demo (DVR simulator on the sample clip) even when a config file exists' },
+    'allow-remote': { type: 'boolean', default: false, description: 'let the API listen on an address other than loopback although it has no authentication (as api.allow_remote: true)' },
+  },
+  notes: 'Secrets come from the environment, never the config file: VIGIL_DVR_<ID>_PASSWORD (or VIGIL_DVR_<ID>_PASSWORD_FILE) for each DVR.',
+} as const satisfies CommandSpec;
 
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      roles: { type: 'string', default: 'all' },
-      demo: { type: 'boolean', default: false },
-      'allow-remote': { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const args = parseCommand(spec, argv);
+  if (!args) return;
+  const { values } = args;
   const roles = parseRoles(values.roles!);
   const configFile = findConfigFile(values.config);
   // the demo runs when asked for, or when there is no config to run
@@ -26,15 +30,21 @@ export async function main(argv: string[]): Promise<void> {
   let loaded: LoadedConfig;
   let stopDemo: () => Promise<void> = async () => {};
   if (demo) {
+    const { startDemo } = await import('../roles/demo.ts');
     const d = await startDemo(rootLogger);
     loaded = d.loaded;
     stopDemo = d.stop;
   } else {
     rootLogger.info({ config: configFile }, 'loading configuration');
     loaded = loadConfigFile(path.resolve(configFile!));
+    if (roles.includes('edge')) {
+      for (const d of dvrsWithoutPassword(loaded)) rootLogger.warn({ dvr_id: d.dvrId }, d.message);
+    }
   }
   rootLogger.level = loaded.config.log.level;
 
+  // loaded here, not at the top: `vigil run --help` needs none of the roles' code
+  const { startRoles } = await import('../roles/run.ts');
   const running = await startRoles(loaded, roles, rootLogger, { allowRemote: values['allow-remote'] });
   rootLogger.info({ roles, cameras: loaded.cameras.length, data_dir: loaded.paths.dataDir }, 'Vigil is running');
   if (running.apiUrl) {

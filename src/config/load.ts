@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { registerSecret, redact } from '../core/redact.ts';
 import { cpPlusUrl } from './cpplus.ts';
-import { configSchema, type Config } from './schema.ts';
+import { cameraSchema, configSchema, dvrSchema, type CameraConfig, type Config, type DvrConfig } from './schema.ts';
 import type { AnalysisRate } from '../media/ffmpeg-args.ts';
 
 export class ConfigError extends Error {
@@ -71,71 +71,147 @@ function valueAt(obj: unknown, p: PropertyKey[]): unknown {
   return cur;
 }
 
-function formatIssues(raw: unknown, issues: z.core.$ZodIssue[], source: string): string {
-  const lines = issues.map((i) => {
-    const key = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
-    const extra = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
-    const got = i.code === 'unrecognized_keys' ? '' : `; got ${describeValue(valueAt(raw, i.path))}`;
-    return `  ${key}: ${i.message}${extra}${got}`;
-  });
-  return `invalid configuration in ${source}:\n${lines.join('\n')}`;
+/** One problem of a config, as `path: what is wrong; got value`. */
+function zodIssueLine(raw: unknown, i: z.core.$ZodIssue): string {
+  const key = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
+  const extra = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
+  const got = i.code === 'unrecognized_keys' ? '' : `; got ${describeValue(valueAt(raw, i.path))}`;
+  return `${key}: ${i.message}${extra}${got}`;
 }
 
-/** Validates a parsed document, applies env secrets, resolves camera URLs and paths. */
-export function resolveConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): LoadedConfig {
-  const parsed = configSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(formatIssues(raw, parsed.error.issues, source));
-  const config = parsed.data;
+/** A site's DVRs and cameras each parsed on its own (undefined where invalid), and the ids the file gives its DVRs. */
+interface SiteParts {
+  id: string;
+  dvrs: (DvrConfig | undefined)[];
+  cameras: (CameraConfig | undefined)[];
+  dvrIds: Set<unknown>;
+}
 
-  const cameraIds = new Set<string>();
+const listAt = (o: unknown, key: string): unknown[] => {
+  const v = o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(v) ? v : [];
+};
+
+/**
+ * The sites as far as they are valid, so that references and secrets are checked even while
+ * another part of the file is wrong: one run lists every problem.
+ */
+function siteParts(raw: unknown): SiteParts[] {
+  return listAt(raw, 'sites').map((site) => ({
+    id: String((site as { id?: unknown } | null)?.id ?? ''),
+    dvrs: listAt(site, 'dvrs').map((d) => dvrSchema.safeParse(d).data),
+    cameras: listAt(site, 'cameras').map((c) => cameraSchema.safeParse(c).data),
+    dvrIds: new Set(listAt(site, 'dvrs').map((d) => (d as { id?: unknown } | null)?.id)),
+  }));
+}
+
+/** VIGIL_DVR_<ID>_PASSWORD: where a DVR's password comes from. */
+export const dvrPasswordVariable = (dvrId: string): string => envKey('DVR', dvrId, 'PASSWORD');
+
+/**
+ * Applies each DVR's secrets from the environment (onto the config, which live views also read)
+ * and builds each camera's URL; problems are added to `issues` instead of stopping at the first.
+ */
+function resolveCameras(sites: SiteParts[], config: Config, env: NodeJS.ProcessEnv, issues: string[]): ResolvedCamera[] {
+  const cameraIds = new Map<string, string>();
   const cameras: ResolvedCamera[] = [];
-  for (const [si, site] of config.sites.entries()) {
-    const dvrs = new Map(site.dvrs.map((d) => [d.id, d]));
+  const secret = (name: string): string | undefined => {
+    try {
+      return secretFromEnv(env, name);
+    } catch (e) {
+      issues.push((e as Error).message);
+      return undefined;
+    }
+  };
+  for (const [si, site] of sites.entries()) {
+    const dvrs = new Map<string, DvrConfig>();
     for (const dvr of site.dvrs) {
-      dvr.username = secretFromEnv(env, envKey('DVR', dvr.id, 'USERNAME')) ?? dvr.username;
-      dvr.password = secretFromEnv(env, envKey('DVR', dvr.id, 'PASSWORD')) ?? dvr.password;
+      if (!dvr) continue;
+      dvr.username = secret(envKey('DVR', dvr.id, 'USERNAME')) ?? dvr.username;
+      dvr.password = secret(dvrPasswordVariable(dvr.id)) ?? dvr.password;
       registerSecret(dvr.password);
+      dvrs.set(dvr.id, dvr);
     }
     for (const [ci, cam] of site.cameras.entries()) {
+      if (!cam) continue;
       const at = `sites[${si}].cameras[${ci}]`;
-      if (cameraIds.has(cam.id)) throw new ConfigError(`invalid configuration in ${source}:\n  ${at}.id: duplicate camera id; got "${cam.id}"`);
-      cameraIds.add(cam.id);
-      let url: string;
+      const first = cameraIds.get(cam.id);
+      if (first) issues.push(`${at}.id: duplicate camera id (also ${first}); got "${cam.id}"`);
+      else cameraIds.set(cam.id, at);
+      let url: string | undefined;
       if (cam.url) {
-        url = secretFromEnv(env, envKey('CAMERA', cam.id, 'URL')) ?? cam.url;
+        url = secret(envKey('CAMERA', cam.id, 'URL')) ?? cam.url;
         try {
-          const u = new URL(url);
-          registerSecret(decodeURIComponent(u.password));
+          registerSecret(decodeURIComponent(new URL(url).password));
         } catch {
-          throw new ConfigError(`invalid configuration in ${source}:\n  ${at}.url: not a valid URL; got ${describeValue(redact(url))}`);
+          issues.push(`${at}.url: not a valid URL; got ${describeValue(redact(url))}`);
         }
       } else {
         const dvr = dvrs.get(cam.dvr!);
-        if (!dvr) throw new ConfigError(`invalid configuration in ${source}:\n  ${at}.dvr: no DVR with this id in sites[${si}].dvrs; got "${cam.dvr}"`);
-        if (dvr.kind !== 'cpplus') throw new ConfigError(`invalid configuration in ${source}:\n  ${at}: DVR "${dvr.id}" is kind rtsp, so the camera needs a url`);
-        url = cpPlusUrl({ host: dvr.host, port: dvr.port, username: dvr.username, password: dvr.password, channel: cam.channel!, stream: cam.stream });
+        // a DVR that is itself invalid has its own line already
+        if (!dvr && !site.dvrIds.has(cam.dvr)) issues.push(`${at}.dvr: no DVR with this id in sites[${si}].dvrs; got "${cam.dvr}"`);
+        else if (dvr?.kind === 'rtsp') issues.push(`${at}: DVR "${dvr.id}" is kind rtsp, so the camera needs a url`);
+        else if (dvr) url = cpPlusUrl({ host: dvr.host, port: dvr.port, username: dvr.username, password: dvr.password, channel: cam.channel!, stream: cam.stream });
       }
-      if (!cam.enabled) continue;
+      if (!cam.enabled || url === undefined) continue;
       cameras.push({
         id: cam.id, name: cam.name ?? cam.id, siteId: site.id, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url,
         location: cam.location, retentionDays: cam.retention_days ?? config.recording.retention_days, detect: cam.detect, analysis: cam.analysis, motionMask: cam.motion_mask,
       });
     }
   }
+  return cameras;
+}
 
-  const dataDir = path.resolve(baseDir, config.storage.data_dir);
-  const under = (p: string | undefined, d: string) => (p ? path.resolve(baseDir, p) : path.join(dataDir, d));
+/**
+ * Validates a parsed document, applies env secrets, resolves camera URLs and paths. A ConfigError
+ * lists every problem found (schema, references, secrets), each with its path.
+ */
+export function resolveConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): LoadedConfig {
+  const parsed = configSchema.safeParse(raw ?? {});
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => zodIssueLine(raw, i));
+  const config = parsed.success ? parsed.data : configSchema.parse({});
+  const sites: SiteParts[] = parsed.success ? config.sites.map((s) => ({ ...s, dvrIds: new Set(s.dvrs.map((d) => d.id)) })) : siteParts(raw);
+  const cameras = resolveCameras(sites, config, env, issues);
   const apiPort = env.VIGIL_API_PORT;
   if (apiPort !== undefined) {
     const n = Number(apiPort);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`VIGIL_API_PORT: must be a port number; got ${describeValue(apiPort)}`);
-    config.api.port = n;
+    if (!Number.isInteger(n) || n < 0 || n > 65535) issues.push(`VIGIL_API_PORT: must be a port number; got ${describeValue(apiPort)}`);
+    else config.api.port = n;
   }
+  if (issues.length) throw new ConfigError(`invalid configuration in ${source} (${issues.length} problem${issues.length > 1 ? 's' : ''}):\n${issues.map((l) => `  ${l}`).join('\n')}`);
   if (env.VIGIL_API_HOST) config.api.host = env.VIGIL_API_HOST;
+
+  const dataDir = path.resolve(baseDir, config.storage.data_dir);
+  const under = (p: string | undefined, d: string) => (p ? path.resolve(baseDir, p) : path.join(dataDir, d));
   return {
     config, cameras, source,
     paths: { dataDir, recordingsDir: under(config.storage.recordings_dir, 'recordings'), objectsDir: under(config.storage.objects_dir, 'objects'), dbDir: under(config.storage.db_dir, 'db') },
   };
+}
+
+/**
+ * CP PLUS DVRs that cameras use and that have no password, each with the variable that sets
+ * one. Some DVRs have none, so this is a warning at start, not an error.
+ */
+export function dvrsWithoutPassword(loaded: LoadedConfig): Array<{ dvrId: string; message: string }> {
+  const used = new Set(loaded.cameras.map((c) => c.dvrId));
+  return loaded.config.sites.flatMap((s) => s.dvrs)
+    .filter((d) => d.kind === 'cpplus' && d.password === '' && used.has(d.id))
+    .map((d) => {
+      const v = dvrPasswordVariable(d.id);
+      // worded so that redaction (which masks "password: x") leaves the advice readable
+      return { dvrId: d.id, message: `dvr ${d.id} has no password (set ${v} or ${v}_FILE; ignore this if the DVR has none)` };
+    });
+}
+
+/** What to check when a camera's source answers 401: the variable its password comes from. */
+export function credentialsHint(camera: ResolvedCamera): string {
+  if (camera.dvrId) {
+    const v = dvrPasswordVariable(camera.dvrId);
+    return `check dvr ${camera.dvrId}'s username and password (${v} or ${v}_FILE)`;
+  }
+  return `check the user and password in camera ${camera.id}'s url (or ${envKey('CAMERA', camera.id, 'URL')})`;
 }
 
 /** The config file a command uses: --config, else $VIGIL_CONFIG, else ./vigil.yaml when it exists; undefined when none. */

@@ -8,7 +8,10 @@ export interface CameraStatus {
   currentBackoffMs: number;
   /** redacted */
   lastError: string | null;
-  fps: number;
+  /** frames per second the source sends (its stream's declared rate); null until first connected */
+  sourceFps: number | null;
+  /** frames per second handed to analysis (keyframes, or the camera's analysis fps) */
+  analysisFps: number;
   bitrateKbps: number;
 }
 

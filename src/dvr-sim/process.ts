@@ -38,7 +38,7 @@ export async function spawnDvrSim(opts: DvrSimProcessOptions = {}): Promise<DvrS
   const password = opts.password ?? '';
   const args = ['--import', 'tsx', CLI, '--port', String(opts.port ?? 0), '--channels', String(opts.channels ?? 8), '--username', username, '--password', password];
   if (opts.cacheDir) args.push('--cache-dir', opts.cacheDir);
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, VIGIL_LOG_LEVEL: 'info', VIGIL_LOG_STDERR: '0' } }); // its port is read from its stdout log
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, VIGIL_LOG_LEVEL: 'info', VIGIL_LOG_STDERR: '0', VIGIL_LOG_FORMAT: 'json' } }); // its port is read from its stdout log
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {

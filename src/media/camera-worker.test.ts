@@ -85,12 +85,18 @@ describe('CameraWorker supervision', () => {
     expect(w.status().state).toBe('stopped');
   });
 
-  it('classifies the stderr cause and never shows the password', async () => {
+  it('classifies the stderr cause, names the variable the password comes from, and never shows the password', async () => {
     const { w, backoff } = worker('auth');
     w.start();
     await backoff;
-    expect(w.status().lastError).toBe('camera cam_u (Gate): wrong username/password (RTSP 401 Unauthorized)');
+    expect(w.status().lastError).toBe("camera cam_u (Gate): wrong username/password (RTSP 401 Unauthorized): check the user and password in camera cam_u's url (or VIGIL_CAMERA_CAM_U_URL)");
     await w.stop();
+    const onDvr = worker('auth', { camera: { id: 'cam_u', name: 'Gate', siteId: 's', dvrId: 'dvr1', channel: 1, stream: 0, url: 'rtsp://127.0.0.1:1/user=admin&password=pw123&channel=1&stream=0.sdp?', retentionDays: 7, detect: true } });
+    onDvr.w.start();
+    await onDvr.backoff;
+    expect(onDvr.w.status().lastError).toBe("camera cam_u (Gate): wrong username/password (RTSP 401 Unauthorized): check dvr dvr1's username and password (VIGIL_DVR_DVR1_PASSWORD or VIGIL_DVR_DVR1_PASSWORD_FILE)");
+    expect(onDvr.w.status().lastError).not.toContain('pw123');
+    await onDvr.w.stop();
   });
 
   it('kills a stalled ffmpeg, escalating to SIGKILL, and opens a gap', async () => {

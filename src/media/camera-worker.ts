@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.ts';
-import type { ResolvedCamera } from '../config/load.ts';
+import { credentialsHint, type ResolvedCamera } from '../config/load.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
 import { eventLoopWatch } from '../core/event-loop.ts';
 import { rootLogger, type Logger } from '../core/log.ts';
@@ -17,6 +17,7 @@ import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failu
 import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, parseSegmentPath, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs } from './ffmpeg-args.ts';
 import { jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';
 import { probeRtsp } from './rtsp-probe.ts';
+import { parseVideoStreamFps } from './stream-info.ts';
 
 export type WorkerState = CameraStatus['state'];
 
@@ -127,7 +128,11 @@ interface Run {
   listedEarly: Map<string, number>;
   /** end of this run's last closed segment: the next one starts there (ffmpeg cuts without holes) */
   lastEnd?: number;
+  /** segment closes in flight: the exit waits for them, so a gap never starts before its last segment ends */
+  closing: Set<Promise<void>>;
   problems: string[];
+  /** ffmpeg dumps its input before its outputs: until then a video stream line is the source's */
+  dumpingInput: boolean;
   stalledSeconds?: number;
   exited: Promise<void>;
   healthyTimer?: NodeJS.Timeout;
@@ -157,10 +162,15 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private currentBackoffMs = 0;
   private lastError: Failure | null = null;
   private bitrateKbps = 0;
+  /** frames per second the source sends, as its stream declares it (last connection) */
+  private sourceFps: number | null = null;
   private gapAnnounced = false;
   private recordingSinceGap = false;
   /** end of the last closed segment: where a gap starts */
   private lastRecordedEnd: number | null = null;
+  /** since when the camera has been failing (null while it streams), and the cause last warned about */
+  private failingSince: number | null = null;
+  private lastWarned: string | null = null;
   /** identifies the current backoff so a probe still in flight from an earlier one does nothing */
   private backoffRound = 0;
 
@@ -205,16 +215,19 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       currentBackoffMs: this.state === 'backoff' ? this.currentBackoffMs : 0,
       lastError: this.lastError ? this.describe(this.lastError) : null,
       lastErrorKind: this.lastError?.kind ?? null,
-      // keyframes per second over the last 10 s
-      fps: Math.round((this.frameTimes.length / (FPS_WINDOW_MS / 1000)) * 100) / 100,
+      sourceFps: this.sourceFps,
+      // JPEGs handed to analysis per second over the last 10 s (keyframes, or the camera's analysis fps)
+      analysisFps: Math.round((this.frameTimes.length / (FPS_WINDOW_MS / 1000)) * 100) / 100,
       // of the last closed segment
       bitrateKbps: this.bitrateKbps,
     };
   }
 
-  private describe(f: { cause: string }): string {
+  /** The cause in words an installer can act on; a refused login names the variable to set. */
+  private describe(f: Failure | { kind: 'stopped'; cause: string }): string {
     const name = this.o.camera.name !== this.cameraId ? ` (${this.o.camera.name})` : '';
-    return redact(`camera ${this.cameraId}${name}: ${f.cause}`);
+    const cause = f.kind === 'auth' ? `${f.cause}: ${credentialsHint(this.o.camera)}` : f.cause;
+    return redact(`camera ${this.cameraId}${name}: ${cause}`);
   }
 
   /** A throwing listener must never take recording down with it (principle 1). */
@@ -273,7 +286,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     track(child);
     let resolveExited!: () => void;
     const run: Run = {
-      child, startedAt: now, lastProgressAt: now, open: new Map(), listedEarly: new Map(), problems: [],
+      child, startedAt: now, lastProgressAt: now, open: new Map(), listedEarly: new Map(), closing: new Set(), problems: [], dumpingInput: true,
       exited: new Promise((r) => (resolveExited = r)),
       watchdog: setInterval(() => this.checkStall(run), Math.min(1000, this.o.stream.stall_seconds * 250)),
     };
@@ -295,7 +308,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     child.stdout!.on('error', () => {}).pipe(new MjpegSplitter()).on('data', (jpeg: Buffer) => this.onFrame(run, jpeg));
     const list = child.stdio[SEGMENT_LIST_FD] as Readable;
     list.on('error', () => {});
-    createInterface({ input: list }).on('line', (line) => void this.onSegmentListed(run, line));
+    createInterface({ input: list }).on('line', (line) => this.inFlight(run, this.onSegmentListed(run, line)));
     child.stderr!.on('error', () => {});
     createInterface({ input: child.stderr! }).on('line', (line) => this.onStderr(run, line));
   }
@@ -325,7 +338,10 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
 
   private markStreaming(run: Run): void {
     if (this.state !== 'starting') return;
-    this.log.info('streaming');
+    if (this.failingSince !== null) this.log.info({ down_seconds: Math.round((Date.now() - this.failingSince) / 1000) }, 'streaming again');
+    else this.log.info('streaming');
+    this.failingSince = null;
+    this.lastWarned = null;
     run.healthyTimer = setTimeout(() => this.backoff.reset(), this.o.healthyAfterMs ?? 10_000);
     this.setState('streaming');
   }
@@ -344,6 +360,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
 
   private onStderr(run: Run, raw: string): void {
     const line = redact(raw.slice(0, 500));
+    if (run.dumpingInput) this.readInputDump(run, line);
     const opening = /\[(segment|hls) @ [^\]]+\] \[info\] Opening '(.+)' for writing/.exec(line);
     if (opening?.[1] === 'hls') {
       // a new live segment (or playlist update): the stream flows even when nothing is recorded
@@ -356,6 +373,15 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       if (run.problems.length > MAX_PROBLEM_LINES) run.problems.shift();
       this.log.debug({ ffmpeg: line }, 'ffmpeg');
     }
+  }
+
+  private readInputDump(run: Run, line: string): void {
+    if (/\] (Output #|Stream mapping:)/.test(line)) {
+      run.dumpingInput = false;
+      return;
+    }
+    const fps = parseVideoStreamFps(line);
+    if (fps !== null) this.sourceFps = fps;
   }
 
   private onSegmentOpened(run: Run, file: string): void {
@@ -377,7 +403,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     } catch (e) {
       this.log.error({ err: e }, 'cannot create the next day directory');
     }
-    if (listedSeconds !== undefined) void this.closeListed(run, seg, listedSeconds);
+    if (listedSeconds !== undefined) this.inFlight(run, this.closeListed(run, seg, listedSeconds));
   }
 
   /** One CSV line of the segment list: name,start,end (stream seconds) of a closed segment. */
@@ -441,6 +467,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     clearInterval(run.watchdog);
     clearTimeout(run.healthyTimer);
     clearTimeout(run.killTimer);
+    await Promise.all(run.closing);
     const leftOpen = [...run.open.values()];
     run.open.clear();
     // 'close' comes after every stdio stream ended, so all listed segments are already closed
@@ -462,13 +489,22 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.fail(gapStart, failure, { code, signal });
   }
 
+  private inFlight(run: Run, close: Promise<void>): void {
+    run.closing.add(close);
+    void close.finally(() => run.closing.delete(close));
+  }
+
   private fail(gapStart: number, failure: Failure, exit?: { code: number | null; signal: string | null }): void {
     this.lastError = failure;
     this.announceGap(gapStart, failure);
     const delay = this.backoff.next();
     this.reconnects += 1;
     this.currentBackoffMs = delay;
-    this.log.warn({ cause: failure.cause, kind: failure.kind, exit, retry_in_ms: delay }, this.describe(failure));
+    // loud once per cause: the same failure retried every few seconds for hours is one warning
+    const repeated = this.failingSince !== null && this.lastWarned === failure.cause;
+    this.failingSince ??= gapStart;
+    this.lastWarned = failure.cause;
+    this.log[repeated ? 'debug' : 'warn']({ cause: failure.cause, kind: failure.kind, exit, retry_in_ms: delay }, this.describe(failure));
     this.setState('backoff');
     this.restartTimer = setTimeout(() => this.spawnRun(), delay);
     // A run that could not reach the DVR has itself seen the source down: the next probe that

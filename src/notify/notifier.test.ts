@@ -192,4 +192,15 @@ describe('notifier (PGlite, memory bus, fake channels, fake clock)', () => {
     await n.dispatcher.runDue();
     expect((await deliveries(m.alert_id))[0]).toMatchObject({ status: 'dead', last_error: 'channel mqtt is not configured' });
   });
+
+  it('says once per rule and severity that an alert has no recipient, then only at debug level', async () => {
+    const lines: Array<{ level: number; msg: string; rule_id: string }> = [];
+    const capture = createLogger('debug', { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const n = new Notifier({ bus, repo, config: notificationsConfig({ recipients: [guard({ min_severity: 'critical' })] }), senders: {}, log: capture, now });
+    for (let i = 0; i < 3; i++) await n.accept(alertMessage({ severity: 'low' }), false);
+    await n.accept(alertMessage({ severity: 'low', rule_id: 'gate-line' }), false);
+    const said = lines.filter((l) => l.msg.includes('no recipient'));
+    expect(said.map((l) => [l.level, l.rule_id])).toEqual([[30, 'plaza-loiter'], [20, 'plaza-loiter'], [20, 'plaza-loiter'], [30, 'gate-line']]);
+    expect(said[0]!.msg).toBe('no recipient for low alerts of rule plaza-loiter: recorded, not notified (notifications.recipients); said once');
+  });
 });

@@ -47,6 +47,8 @@ export class Notifier {
   readonly dispatcher: Dispatcher;
   private sub: Subscription | undefined;
   private readonly now: () => Date;
+  /** rule|kind|severity combinations already logged as having no recipient */
+  private readonly unrouted = new Set<string>();
 
   constructor(private readonly o: NotifierOptions) {
     this.now = o.now ?? (() => new Date());
@@ -82,9 +84,24 @@ export class Notifier {
       this.o.log.info({ alert_id: m.alert_id, channel: d.channel, recipient: d.recipient, rate_key: d.rate_key }, 'notification suppressed by rate limit');
     }
     if (created.length < routes.length) this.o.log.info({ alert_id: m.alert_id, kind: m.kind, already: routes.length - created.length }, 'alert message seen before; its recorded deliveries are not repeated');
-    if (routes.length === 0) this.o.log.info({ alert_id: m.alert_id, kind: m.kind, severity: m.severity }, 'no recipient for this alert');
+    if (routes.length === 0) this.noRecipient(m);
     if (dispatch) this.dispatcher.wake();
     return created;
+  }
+
+  /**
+   * An alert nobody is to be told about is normal (a low-severity rule, a camera no recipient
+   * watches): said once per rule, kind and severity, then only at debug level.
+   */
+  private noRecipient(m: AlertMessage): void {
+    const fields = { alert_id: m.alert_id, camera_id: m.camera_id, rule_id: m.rule_id, kind: m.kind, severity: m.severity };
+    const key = `${m.rule_id}|${m.kind}|${m.severity}`;
+    if (this.unrouted.has(key)) {
+      this.o.log.debug(fields, 'no recipient for this alert');
+      return;
+    }
+    this.unrouted.add(key);
+    this.o.log.info(fields, `no recipient for ${m.kind === 'escalation' ? 'escalations' : `${m.severity} alerts`} of rule ${m.rule_id}: recorded, not notified (notifications.recipients); said once`);
   }
 
   async stop(): Promise<void> {

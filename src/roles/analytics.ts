@@ -80,7 +80,7 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
     const frames = await window.since(new Date(newest.getTime() - windowMs));
     processor.warmUp(frames);
     for (const cam of processor.pendingCameras()) {
-      await processor.flush(cam).catch((err: unknown) => log.warn({ err, camera: cam }, 'rule triggers from the restart replay not written yet; retried with the next frame'));
+      await processor.flush(cam).catch((err: unknown) => log.warn({ err, camera_id: cam }, 'rule triggers from the restart replay not written yet; retried with the next frame'));
     }
     log.info({ frames: frames.length }, 'rule state rebuilt from the rules window');
   }

@@ -19,6 +19,7 @@ const SYSTEM_METRICS_INTERVAL_MS = 10_000;
 export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   const { loaded, repos, bus } = ctx;
   const { config, cameras, paths } = loaded;
+  // loggers of the parts below are children of ctx.log: a child of this one would carry two components
   const log = ctx.log.child({ component: 'edge' });
 
   await reconcile(paths.recordingsDir, repos.segments, cameras.map((c) => c.id), log);
@@ -27,7 +28,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   }
   await bus.ensureTopic(TOPICS.streamsRaw);
 
-  const indexer = new SegmentIndexer(repos.segments, log.child({ component: 'segment-index' }));
+  const indexer = new SegmentIndexer(repos.segments, ctx.log.child({ component: 'segment-index' }));
   const reconnectsSeen = new Map<string, number>();
   // exported as 0 from the start, so a dashboard's rate() sees the first reconnect
   for (const c of cameras) metrics.streamReconnects.inc({ camera_id: c.id }, 0);
@@ -36,7 +37,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     ctx.cameraStatus.set(s.cameraId, s);
     const labels = { camera_id: s.cameraId };
     metrics.streamActive.set(labels, s.connected ? 1 : 0);
-    metrics.streamFps.set(labels, s.fps);
+    metrics.streamFps.set(labels, s.analysisFps);
     metrics.streamBitrate.set(labels, s.bitrateKbps);
     const newReconnects = s.reconnects - (reconnectsSeen.get(s.cameraId) ?? 0);
     if (newReconnects > 0) metrics.streamReconnects.inc(labels, newReconnects);
@@ -54,7 +55,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   for (const p of live.values()) ctx.liveFeeds.set(p.feed);
   const workerBase = { stream: config.stream, segmentSeconds: config.recording.segment_seconds, recordingsDir: paths.recordingsDir };
   const workers = cameras.map((camera) => {
-    const w = new CameraWorker({ ...workerBase, camera, logger: log, live: live.get(camera.id)?.main });
+    const w = new CameraWorker({ ...workerBase, camera, logger: ctx.log, live: live.get(camera.id)?.main });
     indexer.attach(w);
     w.on('status', onStatus);
     w.on('frame', (frame) => {
@@ -65,12 +66,12 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   // grid views: a light copy-only ffmpeg per sub stream; its status is not the camera's (recording is)
   const subWorkers = cameras.flatMap((camera) => {
     const sub = live.get(camera.id)?.sub;
-    return sub ? [new CameraWorker({ ...workerBase, camera: { ...camera, url: sub.url }, liveOnly: true, live: { hlsDir: sub.hlsDir }, logger: log.child({ stream: 'sub' }) })] : [];
+    return sub ? [new CameraWorker({ ...workerBase, camera: { ...camera, url: sub.url }, liveOnly: true, live: { hlsDir: sub.hlsDir }, logger: ctx.log.child({ stream: 'sub' }) })] : [];
   });
 
   const stopRetention = scheduleRetention({
     repo: repos.segments, candidates: archiveRetentionView(repos.archive, config.archive.enabled), recordingsDir: paths.recordingsDir, cameras: cameras.map((c) => ({ id: c.id, retentionDays: c.retentionDays })),
-    defaultRetentionDays: config.recording.retention_days, minFreeBytes: config.recording.min_free_bytes, log: log.child({ component: 'retention' }),
+    defaultRetentionDays: config.recording.retention_days, minFreeBytes: config.recording.min_free_bytes, log: ctx.log.child({ component: 'retention' }),
   }, config.recording.retention_interval_seconds * 1000);
 
   const sampleSystem = async () => {

@@ -11,17 +11,7 @@ import { startFaceStage } from '../vision/faces/hook.ts';
 import { startInference } from './inference.ts';
 import { startNotify } from './notify.ts';
 import { startSystemAlerts } from './system-alerts.ts';
-
-export const ROLES = ['edge', 'inference', 'analytics', 'notify', 'api', 'archive'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function parseRoles(spec: string): Role[] {
-  if (spec === 'all') return [...ROLES];
-  const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !(ROLES as readonly string[]).includes(n));
-  if (unknown.length || !names.length) throw new Error(`--roles: unknown role ${unknown.map((u) => `'${u}'`).join(', ') || "''"} (expected 'all' or a list of ${ROLES.join(', ')})`);
-  return ROLES.filter((r) => names.includes(r));
-}
+import type { Role } from './names.ts';
 
 export interface Running {
   ctx: RoleContext;

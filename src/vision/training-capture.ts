@@ -72,7 +72,7 @@ export class TrainingCapture {
       await this.objects.put('training-data', `${key}.json`, Buffer.from(JSON.stringify(inference, null, 2)), 'application/json');
     } catch (err) {
       metrics.trainingFrames.inc({ camera_id: frame.cameraId, outcome: 'failed' });
-      this.log.warn({ camera: frame.cameraId, key, cause: err instanceof Error ? err.message : String(err) }, 'uncertain frame not saved to training data');
+      this.log.warn({ camera_id: frame.cameraId, key, cause: err instanceof Error ? err.message : String(err) }, 'uncertain frame not saved to training data');
       return false;
     }
     metrics.trainingFrames.inc({ camera_id: frame.cameraId, outcome: 'saved' });

@@ -1,6 +1,7 @@
 /**
  * Per-camera analysis rate against the DVR simulator (GOP 25 at 25 fps): the default keyframe
- * mode yields ~1 JPEG per second, `fps` mode N per second, and the recording is the same copy.
+ * mode yields ~1 JPEG per second, `fps` mode N per second, and the recording is the same copy;
+ * the worker's status reports the source's 25 fps apart from the analysed rate.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -61,6 +62,10 @@ describe.skipIf(!hasFfmpeg)('analysis rate per camera', () => {
     expect(keyRate).toBeLessThan(1.5);
     expect(fpsRate).toBeGreaterThan(3.5);
     expect(fpsRate).toBeLessThan(6);
+    // the status tells the source's rate (its stream says 25 fps) from the rate analysis gets
+    const [keyStatus, fpsStatus] = workers.map((w) => w.status());
+    expect([keyStatus!.sourceFps, fpsStatus!.sourceFps]).toEqual([25, 25]);
+    expect(fpsStatus!.analysisFps).toBeGreaterThan(keyStatus!.analysisFps);
     const f = fps.frames.at(-1)!;
     expect([f.width, f.height, f.jpeg[0], f.jpeg[1]]).toEqual([960, 1080, 0xff, 0xd8]);
 

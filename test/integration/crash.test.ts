@@ -151,7 +151,8 @@ describe.skipIf(!hasFfmpeg)('crash safety (SIGKILL of the process group)', () =>
     expect(cam.connected).toBe(true);
     expect(Date.parse(cam.last_frame_at!)).toBeGreaterThan(restartedAt);
     expect(cam.health).toMatchObject({ reconnects: 0, current_backoff_ms: 0, last_error: null });
-    expect(cam.health.fps).toBeGreaterThan(0);
+    expect(cam.health.analysis_fps).toBeGreaterThan(0);
+    expect(cam.health.source_fps).toBe(25);
     expect(cam.health.bitrate_kbps).toBeGreaterThan(0);
     expect(cam.recording).toMatchObject({ state: 'recording', open_gap: null });
 

@@ -14,7 +14,7 @@ import { until } from '../fixtures/until.ts';
 
 const CAMERA = 'cam_a';
 const streaming: CameraStatus = {
-  state: 'streaming', connected: true, lastFrameAt: null, lastSegmentAt: null, reconnects: 0, currentBackoffMs: 0, lastError: null, fps: 1, bitrateKbps: 900,
+  state: 'streaming', connected: true, lastFrameAt: null, lastSegmentAt: null, reconnects: 0, currentBackoffMs: 0, lastError: null, sourceFps: 25, analysisFps: 1, bitrateKbps: 900,
 };
 
 /** Status and JSON body of a refused WebSocket upgrade. */
@@ -86,7 +86,7 @@ describe('/ws/alerts on the real API and PGlite', () => {
     await until('the camera status', 10_000, () => client.received.find((r) => r.frame.type === 'camera_status'), 20);
     expect(client.received.find((r) => r.frame.type === 'camera_status')!.frame).toEqual({
       type: 'camera_status', camera_id: CAMERA,
-      status: { state: 'streaming', connected: true, fps: 1, bitrate_kbps: 900, reconnects: 0, last_frame_at: null, last_error: null },
+      status: { state: 'streaming', connected: true, source_fps: 25, analysis_fps: 1, bitrate_kbps: 900, reconnects: 0, last_frame_at: null, last_error: null },
     });
   });
 

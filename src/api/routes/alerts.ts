@@ -67,7 +67,7 @@ async function saveFalsePositive(deps: AlertRouteDeps, a: AlertRow): Promise<str
     return falsePositiveKey(a);
   } catch (err) {
     // the database flag (events.metadata.false_positive) stays the record; the export is best effort
-    deps.log.error({ err, alertId: a.id, camera: a.camera_id }, 'false positive recorded, but its training-data file could not be written');
+    deps.log.error({ err, alertId: a.id, camera_id: a.camera_id }, 'false positive recorded, but its training-data file could not be written');
     return null;
   }
 }

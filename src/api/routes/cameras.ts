@@ -16,8 +16,45 @@ export interface CameraRouteDeps {
 const FOREVER = new Date('9999-12-31T00:00:00Z');
 
 const cameraId = z.object({ id: z.string().max(64).describe('camera id') }).strict();
+const time = z.iso.datetime();
 
-function publicCamera(c: ResolvedCamera, status: CameraStatusSource) {
+const publicCameraSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  site_id: z.string(),
+  dvr_id: z.string().nullable(),
+  channel: z.number().int().nullable(),
+  stream: z.union([z.literal(0), z.literal(1)]).describe('0 = main stream, 1 = sub stream'),
+  location: z.string().nullable(),
+  source: z.string().describe('RTSP URL, credentials redacted'),
+  detect: z.boolean(),
+  retention_days: z.number(),
+  status: z.enum(['starting', 'streaming', 'backoff', 'stopped']),
+  connected: z.boolean(),
+  last_frame_at: time.nullable(),
+});
+
+const cameraDetailsSchema = publicCameraSchema.extend({
+  health: z.object({
+    reconnects: z.number().int(),
+    current_backoff_ms: z.number(),
+    last_error: z.string().nullable().describe('why the stream failed last, naming the camera and the cause'),
+    source_fps: z.number().nullable().describe('frames per second the camera sends, as its stream declares it (null until first connected)'),
+    analysis_fps: z.number().describe('frames per second handed to analysis over the last 10 s: ~1 for keyframes only, analysis.fps in fps mode'),
+    bitrate_kbps: z.number().describe('of the last recorded segment'),
+  }),
+  recording: z.object({
+    state: z.enum(['recording', 'not_recording']),
+    last_segment_at: time.nullable(),
+    segments: z.number().int(),
+    bytes: z.number(),
+    first: time.nullable(),
+    last: time.nullable(),
+    open_gap: z.object({ since: time, cause: z.string() }).nullable().describe('why recording is interrupted right now'),
+  }),
+});
+
+function publicCamera(c: ResolvedCamera, status: CameraStatusSource): z.infer<typeof publicCameraSchema> {
   const s = status(c.id);
   return {
     id: c.id,
@@ -47,7 +84,7 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
 
   addRoute(app, {
     method: 'GET', url: '/api/v1/cameras/:id', tag: 'cameras', summary: 'Camera details: stream health and recording state',
-    params: cameraId, query: z.object({}).strict(),
+    params: cameraId, query: z.object({}).strict(), response: cameraDetailsSchema,
     handler: async ({ params }) => {
       const cam = byId.get(params.id);
       if (!cam) throw notFound(`no camera with id '${params.id}'`);
@@ -60,18 +97,19 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
           reconnects: s?.reconnects ?? 0,
           current_backoff_ms: s?.currentBackoffMs ?? 0,
           last_error: s?.lastError ? redact(s.lastError) : null,
-          fps: s?.fps ?? 0,
+          source_fps: s?.sourceFps ?? null,
+          analysis_fps: s?.analysisFps ?? 0,
           bitrate_kbps: s?.bitrateKbps ?? 0,
         },
         recording: {
-          state: s?.state === 'streaming' ? 'recording' : 'not_recording',
+          state: s?.state === 'streaming' ? ('recording' as const) : ('not_recording' as const),
           last_segment_at: s?.lastSegmentAt ?? null,
           segments: rec.segments,
           bytes: rec.bytes,
-          first: rec.first,
-          last: rec.last,
+          first: rec.first?.toISOString() ?? null,
+          last: rec.last?.toISOString() ?? null,
           // why recording is interrupted right now (source lost, Vigil was down), stored with the gap
-          open_gap: openGap ? { since: openGap.start_time, cause: redact(openGap.cause) } : null,
+          open_gap: openGap ? { since: openGap.start_time.toISOString(), cause: redact(openGap.cause) } : null,
         },
       };
     },

@@ -54,7 +54,7 @@ class FakeSocket implements FeedSocket {
 }
 
 const status = (over: Partial<CameraStatus> = {}): CameraStatus => ({
-  state: 'streaming', connected: true, lastFrameAt: null, lastSegmentAt: null, reconnects: 0, currentBackoffMs: 0, lastError: null, fps: 25, bitrateKbps: 2000, ...over,
+  state: 'streaming', connected: true, lastFrameAt: null, lastSegmentAt: null, reconnects: 0, currentBackoffMs: 0, lastError: null, sourceFps: 25, analysisFps: 1, bitrateKbps: 2000, ...over,
 });
 
 function setup(opts: { pageSize?: number; maxBufferedBytes?: number; statuses?: Map<string, CameraStatus> } = {}) {
@@ -189,14 +189,14 @@ describe('AlertFeed', () => {
     const { socket } = await connect();
     expect(socket.frames[1]).toEqual({
       type: 'camera_status', camera_id: 'cam_001',
-      status: { state: 'streaming', connected: true, fps: 25, bitrate_kbps: 2000, reconnects: 0, last_frame_at: null, last_error: null },
+      status: { state: 'streaming', connected: true, source_fps: 25, analysis_fps: 1, bitrate_kbps: 2000, reconnects: 0, last_frame_at: null, last_error: null },
     });
     await feed.tick();
     const before = socket.frames.length;
-    statuses.set('cam_001', status({ fps: 24.6 }));
+    statuses.set('cam_001', status({ analysisFps: 0.9 }));
     await feed.tick();
     expect(socket.frames.length).toBe(before);
-    statuses.set('cam_001', status({ state: 'backoff', connected: false, fps: 0, lastError: 'connection refused' }));
+    statuses.set('cam_001', status({ state: 'backoff', connected: false, analysisFps: 0, lastError: 'connection refused' }));
     statuses.set('cam_002', status({ state: 'starting', connected: false }));
     await feed.tick();
     expect(socket.frames.slice(before)).toMatchObject([

@@ -33,7 +33,8 @@ export type FeedFrame =
 export interface PublicCameraStatus {
   state: CameraStatus['state'];
   connected: boolean;
-  fps: number;
+  source_fps: number | null;
+  analysis_fps: number;
   bitrate_kbps: number;
   reconnects: number;
   last_frame_at: string | null;
@@ -223,6 +224,6 @@ export class AlertFeed {
 function cameraFrame(cameraId: string, s: CameraStatus): FeedFrame {
   return {
     type: 'camera_status', camera_id: cameraId,
-    status: { state: s.state, connected: s.connected, fps: s.fps, bitrate_kbps: s.bitrateKbps, reconnects: s.reconnects, last_frame_at: s.lastFrameAt, last_error: s.lastError },
+    status: { state: s.state, connected: s.connected, source_fps: s.sourceFps, analysis_fps: s.analysisFps, bitrate_kbps: s.bitrateKbps, reconnects: s.reconnects, last_frame_at: s.lastFrameAt, last_error: s.lastError },
   };
 }

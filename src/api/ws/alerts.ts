@@ -49,7 +49,8 @@ const SHUTDOWN_GRACE_MS = 1000;
 export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps): void {
   const opts = deps.alertSocket;
   if (!opts) return;
-  const log = deps.log.child({ component: 'ws-alerts' });
+  // the API's logger: its component is already `api`
+  const log = deps.log;
   const feed = new AlertFeed({
     source: opts.changes, cameraIds: deps.cameras.map((c) => c.id), status: deps.status,
     maxBufferedBytes: opts.maxBufferedBytes, pollMs: opts.pollMs, log,

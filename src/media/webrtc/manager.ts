@@ -53,7 +53,7 @@ export class WebRtcManager {
     if (live.sessions.size >= this.maxViewers) throw new LiveUnavailableError(`camera '${cameraId}' already has ${this.maxViewers} WebRTC viewers (the maximum); use HLS`);
     const profileLevelId = await live.fanout.profileLevelId(this.opts.codecWaitMs ?? 3_000);
     if (!profileLevelId) throw new LiveUnavailableError(`no H.264 video has arrived yet from camera '${cameraId}'; retry shortly`);
-    const log = this.opts.log.child({ camera: cameraId });
+    const log = this.opts.log.child({ camera_id: cameraId });
     let sessionId = '';
     const { session, answer } = await WhepSession.open({
       fanout: live.fanout, offer, profileLevelId, log,
@@ -100,7 +100,7 @@ export class WebRtcManager {
     const start = (async () => {
       // the camera's worker moved to another port: the old fanout and its viewers are stale
       if (existing) this.retire(existing);
-      const fanout = new RtpFanout({ port: source.rtpPort, sdpPath: source.sdpPath, log: this.opts.log.child({ camera: cameraId }) });
+      const fanout = new RtpFanout({ port: source.rtpPort, sdpPath: source.sdpPath, log: this.opts.log.child({ camera_id: cameraId }) });
       await fanout.start();
       const live: CameraLive = { source, fanout, sessions: new Map() };
       this.cameras.set(cameraId, live);
