@@ -21,7 +21,9 @@ export const spec = {
   summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
   notes: 'JSON on stdout; progress and logs on stderr.',
   options: {
-    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules' },
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, recovery' },
+    'recovery-outages': { type: 'string', default: '3,10,120', value: 'LIST', description: 'recovery: DVR outage lengths in seconds' },
+    'recovery-kills': { type: 'string', default: '3', value: 'N', description: 'recovery: kills per outage length' },
     seconds: { type: 'string', default: '20', value: 'N', description: 'seconds per measurement' },
     channels: { type: 'string', default: '1,8,16', value: 'LIST', description: 'camera counts for workers' },
     'detector-workers': { type: 'string', default: '1,2', value: 'LIST', description: 'detector pool sizes' },
@@ -105,6 +107,10 @@ export async function main(argv: string[]): Promise<void> {
   if (want('rules')) {
     console.error('rules engine: 50 zones, 20 tracks');
     result.rules = (await import('../../bench/rules.ts')).benchRules({ tracks: 20, frames: 5000 });
+  }
+  if (want('recovery')) {
+    console.error(`recording recovery after DVR outages of ${values['recovery-outages']} s`);
+    result.recovery = await (await import('../../bench/recovery.ts')).benchRecovery({ channels: 2, outagesSeconds: list(values['recovery-outages']!), killsPerOutage: Number(values['recovery-kills']) });
   }
   result.rss_mb = Math.round(process.memoryUsage().rss / 1e6);
   console.log(JSON.stringify(result, null, 2));
