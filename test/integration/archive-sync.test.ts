@@ -12,18 +12,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { segmentObjectKey } from '../../src/archive/keys.ts';
 import { runArchivePolicy } from '../../src/archive/policy.ts';
-import { archiveRetentionView } from '../../src/archive/retention-view.ts';
 import { SEGMENT_STREAM_PREFIX } from '../../src/archive/segment-sync.ts';
 import { ArchiveSync } from '../../src/archive/sync-loop.ts';
 import { Health } from '../../src/core/health.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { registry } from '../../src/core/metrics.ts';
-import { runRetention } from '../../src/media/retention.ts';
+import { configSchema } from '../../src/config/schema.ts';
 import { createDiskObjects } from '../../src/objects/disk.ts';
 import type { Objects } from '../../src/objects/port.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createRepositories, type Repositories, type SegmentRow } from '../../src/store/repositories/index.ts';
+import { StorageLedger } from '../../src/storage/ledger.ts';
+import { runStorageSweep } from '../../src/storage/sweeper.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping archive sync test: ffmpeg not found');
@@ -152,15 +153,17 @@ describe.skipIf(!hasFfmpeg)('archive sync', () => {
 
     // eight days later everything is past its 7-day retention: only the archived segments go
     const all = [...await rows('cam_a'), ...await rows('cam_b')];
-    const retention = { repo: repos.segments, candidates: archiveRetentionView(repos.archive, true), recordingsDir: recordings,
-      cameras: [{ id: 'cam_a', retentionDays: 7 }, { id: 'cam_b', retentionDays: 7 }], defaultRetentionDays: 7, minFreeBytes: 0,
-      now: () => new Date(base + 8 * DAY), freeBytes: async () => 1e12, log };
+    const sweep = {
+      repos, objects: local, paths: { dataDir: root, recordingsDir: recordings, objectsDir: path.join(root, 'objects'), dbDir: path.join(root, 'db') }, tmpDir: path.join(root, 'tmp'),
+      cameras: [{ id: 'cam_a', retentionDays: 7 }, { id: 'cam_b', retentionDays: 7 }], config: configSchema.parse({ recording: { min_free_bytes: 0 } }),
+      syncStream: SEGMENT_STREAM_PREFIX, ledger: new StorageLedger(), now: () => new Date(base + 8 * DAY), freeBytes: async () => 1e12, log,
+    };
     const unarchived = all.filter((r) => r.id > (r.camera_id === 'cam_a' ? before[0]! : before[1]!).last_id);
     expect(unarchived).toHaveLength(3);
     // a range hold on cam_a's first segment keeps it too
     const holdId = await repos.archive.addHold({ cameraId: 'cam_a', from: new Date(base + 1000), to: new Date(base + 2000), reason: 'incident 7' });
-    const r = await runRetention(retention);
-    expect(r.deleted).toBe(all.length - unarchived.length - 1);
+    const r = await runStorageSweep(sweep);
+    expect(r.deleted).toEqual([{ class: 'recordings', reason: 'age', files: all.length - unarchived.length - 1, bytes: expect.any(Number) }]);
     const left = [...await rows('cam_a'), ...await rows('cam_b')].map((x) => x.path).sort();
     expect(left).toEqual([all[0]!.path, ...unarchived.map((x) => x.path)].sort());
     for (const p of left) expect(existsSync(path.join(recordings, p))).toBe(true);

@@ -1,0 +1,90 @@
+import type { Sql } from '../port.ts';
+import { CANDIDATE, NOT_HELD } from './archive.ts';
+import type { SegmentRow } from './types.ts';
+
+/**
+ * What the storage budget needs from the database: recording segments by retention tier, and the
+ * recordings' usage per camera. A segment's tier comes from the events that need its footage
+ * (event start − pre .. event end + post): "segments are retained while an event or alert refers
+ * to them", so overlapping events share one copy of the footage.
+ */
+export type SegmentTier = 'recordings' | 'evidence' | 'open-alert' | 'newest';
+
+export interface EvidenceScope {
+  /** archive sync cursor prefix when sync is on: later closed rows are flagged unsynced */
+  syncStream: string | null;
+  preSeconds: number;
+  postSeconds: number;
+  /** events starting at or after this are evidence (evidence retention) */
+  evidenceSince: Date;
+  /** segments starting at or after this are the newest recording */
+  newestSince: Date;
+}
+
+/** `unsynced`: a closed segment whose archive copy is not confirmed yet (sync on) */
+export type TieredSegmentRow = SegmentRow & { unsynced: boolean; tier: SegmentTier };
+
+export interface RecordingUsageRow {
+  camera_id: string;
+  bytes: number;
+  /** bytes of segments that ended before the camera's retention cutoff (kept for evidence, holds, the archive) */
+  kept_bytes: number;
+  oldest: Date | null;
+}
+
+export interface StorageRepo {
+  /** segments of a camera (closed, or missing: no file) that ended before `before` and are plain recording: no hold, no evidence */
+  agedRecordings(cameraId: string, before: Date, limit: number, scope: EvidenceScope): Promise<TieredSegmentRow[]>;
+  /** the oldest closed segments of one tier (legal holds left out) */
+  oldestOfTier(tier: SegmentTier, limit: number, scope: EvidenceScope): Promise<TieredSegmentRow[]>;
+  /** per camera: recorded bytes, bytes kept past `cutoffs` (camera → retention cutoff), oldest start */
+  recordingUsage(cutoffs: Map<string, Date>, fallbackCutoff: Date): Promise<RecordingUsageRow[]>;
+  /** snapshot keys of events with an open (new or acknowledged) alert */
+  openAlertSnapshots(): Promise<string[]>;
+}
+
+// An event longer than this (a track followed for more than a day) protects only its last day of
+// footage: the bound lets the planner use the (camera_id, start_time) index instead of every older event.
+const MAX_EVENT_SPAN = "interval '1 day'";
+// $2 pre seconds, $3 post seconds, $4 evidenceSince, $5 newestSince; `c` is the candidate segment
+const OVERLAP = `e.camera_id = c.camera_id
+  AND e.start_time < COALESCE(c.end_time, c.start_time) + make_interval(secs => $2)
+  AND e.start_time > c.start_time - make_interval(secs => $3) - ${MAX_EVENT_SPAN}
+  AND COALESCE(e.end_time, e.start_time) > c.start_time - make_interval(secs => $3)`;
+const OPEN_ALERT = `EXISTS (SELECT 1 FROM alerts a JOIN events e ON e.event_key = a.event_key WHERE a.status IN ('new', 'ack') AND ${OVERLAP})`;
+const EVIDENCE = `EXISTS (SELECT 1 FROM events e WHERE e.start_time >= $4 AND ${OVERLAP})`;
+const TIERED = `SELECT * FROM (SELECT c.*, CASE WHEN c.status = 'missing' THEN 'recordings'
+    WHEN ${OPEN_ALERT} THEN 'open-alert' WHEN c.start_time >= $5 THEN 'newest'
+    WHEN ${EVIDENCE} THEN 'evidence' ELSE 'recordings' END AS tier
+  FROM (${CANDIDATE} WHERE %WHERE% AND ${NOT_HELD}) c) t`;
+
+export function storageRepo(sql: Sql): StorageRepo {
+  const tiered = async (where: string, tail: string, scope: EvidenceScope, extra: unknown[]) =>
+    (await sql.query<TieredSegmentRow>(`${TIERED.replace('%WHERE%', where)} ${tail}`,
+      [scope.syncStream, scope.preSeconds, scope.postSeconds, scope.evidenceSince, scope.newestSince, ...extra])).rows;
+  return {
+    agedRecordings: (cameraId, before, limit, scope) =>
+      tiered(`s.camera_id = $6 AND s.status IN ('closed', 'missing') AND COALESCE(s.end_time, s.start_time) < $7`,
+        `WHERE t.tier = 'recordings' ORDER BY t.start_time, t.id LIMIT $8`, scope, [cameraId, before, limit]),
+    oldestOfTier: (tier, limit, scope) =>
+      tiered(`s.status = 'closed'`, `WHERE t.tier = $6 ORDER BY t.start_time, t.id LIMIT $7`, scope, [tier, limit]),
+    async recordingUsage(cutoffs, fallbackCutoff) {
+      const { rows } = await sql.query<RecordingUsageRow>(
+        `SELECT s.camera_id, sum(s.bytes)::bigint AS bytes,
+           COALESCE(sum(s.bytes) FILTER (WHERE COALESCE(s.end_time, s.start_time) < COALESCE(c.cutoff, $3)), 0)::bigint AS kept_bytes,
+           min(s.start_time) AS oldest
+         FROM recording_segments s LEFT JOIN unnest($1::text[], $2::timestamptz[]) AS c(camera_id, cutoff) ON c.camera_id = s.camera_id
+         WHERE s.status <> 'missing' GROUP BY s.camera_id ORDER BY s.camera_id`,
+        [[...cutoffs.keys()], [...cutoffs.values()], fallbackCutoff],
+      );
+      return rows;
+    },
+    async openAlertSnapshots() {
+      const { rows } = await sql.query<{ key: string }>(
+        `SELECT a.snapshot_path AS key FROM alerts a WHERE a.status IN ('new', 'ack') AND a.snapshot_path IS NOT NULL
+         UNION SELECT e.snapshot_path FROM alerts a JOIN events e ON e.event_key = a.event_key WHERE a.status IN ('new', 'ack') AND e.snapshot_path IS NOT NULL`,
+      );
+      return rows.map((r) => r.key);
+    },
+  };
+}
