@@ -146,7 +146,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     expect(JSON.parse(res.body).message).toBe(`the footage of event ${id} is no longer stored`);
   });
 
-  it('waits for the post-roll, and a job pending across a restart is cut after it', async () => {
+  it('waits for the post-roll, and a job pending across a restart is made available after it', async () => {
     const end = new Date();
     const id = await event('cam_c:live', new Date(end.getTime() - 1000), end);
     const early = scheduler();
