@@ -32,6 +32,11 @@ export interface StorageSweepOptions {
   health?: Health;
   now?: () => Date;
   freeBytes?: (dir: string) => Promise<number>;
+  /**
+   * deleted beyond the budget, so that what is written until the next sweep fits too (the
+   * scheduled sweep passes twice the bytes written per interval at the current rate)
+   */
+  headroomBytes?: number;
   /** segment rows listed per tier and round */
   batchSize?: number;
   maxRounds?: number;
@@ -155,7 +160,7 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
     const inv = await inventory(o, now, batch);
     const configured = o.config.storage.budget_bytes ?? Infinity;
     const budget = Math.min(configured, inv.usedBytes + inv.freeBytes - o.config.recording.min_free_bytes);
-    const plan = planStorage({ now, items: inv.items, overBytes: inv.usedBytes - budget, caps: inv.caps, truncated: inv.truncated });
+    const plan = planStorage({ now, items: inv.items, overBytes: inv.usedBytes - budget + (o.headroomBytes ?? 0), caps: inv.caps, truncated: inv.truncated });
     let freed = 0;
     for (const d of plan) {
       if (!(await remove(o, d, touchedDirs, log))) continue;
@@ -168,7 +173,7 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
       deleted.set(k, sum);
     }
     last = { inv, budget, freed };
-    const stillOver = inv.usedBytes - freed > budget;
+    const stillOver = inv.usedBytes - freed > budget - (o.headroomBytes ?? 0);
     if (freed === 0 && !plan.length) break;
     if (!((stillOver && inv.truncated.size > 0) || inv.agedFull)) break;
   }
@@ -197,7 +202,8 @@ export function scheduleStorageSweep(o: StorageSweepOptions, intervalMs: number)
   let running: Promise<unknown> | null = null;
   let over = false;
   const sweep = () => {
-    running ??= runStorageSweep({ ...o, log })
+    const headroomBytes = 2 * ((o.ledger.writeRatePerDay() ?? 0) * intervalMs) / 86_400_000;
+    running ??= runStorageSweep({ ...o, log, headroomBytes })
       .then((r) => {
         // loud once when the data dir cannot be brought under its budget, once when it can again
         if (r.overBytes > 0 && !over) log.error({ used_bytes: r.usedBytes, budget_bytes: r.budgetBytes }, 'storage over budget and nothing left the sweep may delete');
