@@ -11,6 +11,7 @@ import { benchFaces } from '../../bench/faces.ts';
 import { benchOnnx } from '../../bench/onnx.ts';
 import { benchRules } from '../../bench/rules.ts';
 import { benchMotion } from '../../bench/motion.ts';
+import { benchSoak } from '../../bench/soak.ts';
 import { benchLiveLatency } from '../../bench/webrtc-latency.ts';
 import { configSchema } from '../config/schema.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
@@ -40,6 +41,8 @@ export async function main(argv: string[]): Promise<void> {
       'capacity-mixed': { type: 'string', default: '8,16,24,32,48' },
       'face-sizes': { type: 'string', default: '10000,100000' },
       'face-ef': { type: 'string', default: '40,100,200,400' },
+      'soak-seconds': { type: 'string', default: '600' },
+      'soak-budget-mb': { type: 'string', default: '250' },
       only: { type: 'string' },
     },
   });
@@ -110,6 +113,11 @@ export async function main(argv: string[]): Promise<void> {
   if (want('rules')) {
     console.error('rules engine: 50 zones, 20 tracks');
     result.rules = benchRules({ tracks: 20, frames: 5000 });
+  }
+  // only when asked for: it runs the whole demo for minutes
+  if (only?.includes('soak')) {
+    console.error('soak: the demo with a small storage budget');
+    result.soak = await benchSoak({ seconds: Number(values['soak-seconds']), sampleSeconds: 15, budgetBytes: Number(values['soak-budget-mb']) * 1e6, sweepSeconds: 5 });
   }
   result.rss_mb = Math.round(process.memoryUsage().rss / 1e6);
   console.log(JSON.stringify(result, null, 2));
