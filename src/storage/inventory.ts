@@ -55,9 +55,15 @@ export interface SegmentInventoryOptions {
   scope: EvidenceScope;
   now: number;
   batch: number;
+  /** bytes the budget pass must still free from segments; tiers are listed only while some is left */
+  neededBytes: number;
 }
 
-/** Segments past their camera's retention, and the oldest of each tier; tiers listed only in part are named, agedFull when more aged segments wait. */
+/**
+ * Segments past their camera's retention, then the oldest of each tier in deletion order for as
+ * long as the budget needs more (each tier query walks the index, so tiers the budget will not
+ * reach are not listed). Tiers listed only in part are named; agedFull when more aged segments wait.
+ */
 export async function segmentItems(o: SegmentInventoryOptions): Promise<{ items: StoredItem[]; truncated: Set<Tier>; agedFull: boolean }> {
   const days = new Map(o.cameras.map((c) => [c.id, c.retentionDays]));
   const item = (r: TieredSegmentRow): StoredItem => {
@@ -70,8 +76,20 @@ export async function segmentItems(o: SegmentInventoryOptions): Promise<{ items:
       cameraId: r.camera_id, ...(r.unsynced ? { unsynced: true } : {}),
     };
   };
-  const aged = await Promise.all(o.cameras.map((c) => o.storage.agedRecordings(c.id, new Date(o.now - c.retentionDays * DAY_MS), o.batch, o.scope)));
-  const tiers = await Promise.all(SEGMENT_TIERS.map((t) => o.storage.oldestOfTier(t, o.batch, o.scope)));
-  const truncated = new Set<Tier>(SEGMENT_TIERS.filter((_, i) => tiers[i]!.length >= o.batch));
-  return { items: [...aged.flat(), ...tiers.flat()].map(item), truncated, agedFull: aged.some((a) => a.length >= o.batch) };
+  const aged = (await Promise.all(o.cameras.map((c) => o.storage.agedRecordings(c.id, new Date(o.now - c.retentionDays * DAY_MS), o.batch, o.scope)))).flat();
+  const rows = [...aged];
+  const listed = new Set(aged.map((r) => r.path));
+  let needed = o.neededBytes - aged.reduce((n, r) => n + r.bytes, 0);
+  const truncated = new Set<Tier>();
+  for (const tier of SEGMENT_TIERS) {
+    if (needed <= 0) break;
+    const batch = await o.storage.oldestOfTier(tier, o.batch, o.scope);
+    rows.push(...batch);
+    needed -= batch.filter((r) => !listed.has(r.path)).reduce((n, r) => n + r.bytes, 0);
+    if (batch.length >= o.batch) {
+      truncated.add(tier);
+      break;
+    }
+  }
+  return { items: rows.map(item), truncated, agedFull: aged.length > 0 && o.cameras.some((c) => aged.filter((r) => r.camera_id === c.id).length >= o.batch) };
 }

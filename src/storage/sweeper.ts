@@ -61,9 +61,10 @@ interface Inventory {
   caps: Partial<Record<StorageClass, ClassCap>>;
   usedBytes: number;
   freeBytes: number;
+  budgetBytes: number;
 }
 
-async function inventory(o: StorageSweepOptions, now: number, batch: number): Promise<Inventory> {
+async function inventory(o: StorageSweepOptions, now: number, batch: number, headroomBytes: number): Promise<Inventory> {
   const { storage: cfg, recording, clips } = o.config;
   const openSnapshots = new Set(await o.repos.storage.openAlertSnapshots());
   const evidenceMs = cfg.evidence_days * DAY_MS;
@@ -78,19 +79,23 @@ async function inventory(o: StorageSweepOptions, now: number, batch: number): Pr
 
   const cutoffs = new Map(o.cameras.map((c) => [c.id, new Date(now - c.retentionDays * DAY_MS)]));
   const recordings = await o.repos.storage.recordingUsage(cutoffs, new Date(now - recording.retention_days * DAY_MS));
-  const segments = await segmentItems({
-    storage: o.repos.storage, cameras: o.cameras, defaultRetentionDays: recording.retention_days, now, batch,
-    scope: { syncStream: o.syncStream, preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds, evidenceSince: new Date(now - evidenceMs), newestSince: new Date(now - cfg.newest_recording_minutes * 60_000) },
-  });
-
   // measured, never deleted: the database, live HLS and whatever else lives in the data dir
   const managed = new Set([o.paths.recordingsDir, o.paths.dbDir, o.tmpDir, ...(['snapshots', 'training-data', 'event-clips'] as const).map((b) => path.join(o.paths.objectsDir, b))]);
   const [database, other] = await Promise.all([dirUsage(o.paths.dbDir), dirUsage(o.paths.dataDir, managed)]);
+  const freeBytes = await (o.freeBytes ?? diskFreeBytes)(o.paths.recordingsDir);
+  const objectItems = [...snapshots.items, ...training.items, ...cache.items, ...exportItems];
+  const usedBytes = recordings.reduce((n, r) => n + r.bytes, 0) + snapshots.usage.bytes + training.usage.bytes + cache.usage.bytes + tmp.bytes + database.bytes + other.bytes;
+  const budgetBytes = Math.min(cfg.budget_bytes ?? Infinity, usedBytes + freeBytes - recording.min_free_bytes);
+  const segments = await segmentItems({
+    storage: o.repos.storage, cameras: o.cameras, defaultRetentionDays: recording.retention_days, now, batch,
+    scope: { syncStream: o.syncStream, preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds, evidenceSince: new Date(now - evidenceMs), newestSince: new Date(now - cfg.newest_recording_minutes * 60_000) },
+    neededBytes: usedBytes - budgetBytes + headroomBytes - objectItems.filter((i) => i.tier !== 'open-alert').reduce((n, i) => n + i.bytes, 0),
+  });
 
   const usage = emptyUsage();
   const oldest = (dates: Array<Date | null>): Date | null => dates.reduce<Date | null>((m, d) => (d && (!m || d < m) ? d : m), null);
   usage.recordings = { bytes: recordings.reduce((n, r) => n + r.bytes - r.kept_bytes, 0), files: null, oldest: oldest(recordings.map((r) => r.oldest)) };
-  usage.evidence = { bytes: recordings.reduce((n, r) => n + r.kept_bytes, 0), files: null, oldest: oldest(segments.items.filter((i) => i.class === 'evidence').map((i) => new Date(i.time))) };
+  usage.evidence = { bytes: recordings.reduce((n, r) => n + r.kept_bytes, 0), files: null, oldest: oldest(recordings.map((r) => r.oldest_kept)) };
   usage.snapshots = snapshots.usage;
   usage['training-data'] = training.usage;
   usage['clip-cache'] = cache.usage;
@@ -98,7 +103,7 @@ async function inventory(o: StorageSweepOptions, now: number, batch: number): Pr
   usage.database = { bytes: database.bytes, files: database.files, oldest: null };
   usage.other = { bytes: other.bytes, files: other.files, oldest: null };
   return {
-    items: [...snapshots.items, ...training.items, ...cache.items, ...exportItems, ...segments.items],
+    items: [...objectItems, ...segments.items],
     truncated: segments.truncated,
     agedFull: segments.agedFull,
     usage,
@@ -106,8 +111,9 @@ async function inventory(o: StorageSweepOptions, now: number, batch: number): Pr
       'training-data': { maxBytes: cfg.training_max_bytes, maxFiles: cfg.training_max_files, usedBytes: training.usage.bytes, files: training.usage.files! },
       'clip-cache': { maxBytes: cfg.clip_cache_max_bytes, usedBytes: cache.usage.bytes, files: cache.usage.files! },
     },
-    usedBytes: Object.values(usage).reduce((n, u) => n + u.bytes, 0),
-    freeBytes: await (o.freeBytes ?? diskFreeBytes)(o.paths.recordingsDir),
+    usedBytes,
+    freeBytes,
+    budgetBytes,
   };
 }
 
@@ -157,10 +163,10 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
 
   for (let round = 0; round < (o.maxRounds ?? 20); round++) {
     const now = (o.now?.() ?? new Date()).getTime();
-    const inv = await inventory(o, now, batch);
-    const configured = o.config.storage.budget_bytes ?? Infinity;
-    const budget = Math.min(configured, inv.usedBytes + inv.freeBytes - o.config.recording.min_free_bytes);
-    const plan = planStorage({ now, items: inv.items, overBytes: inv.usedBytes - budget + (o.headroomBytes ?? 0), caps: inv.caps, truncated: inv.truncated });
+    const headroom = o.headroomBytes ?? 0;
+    const inv = await inventory(o, now, batch, headroom);
+    const budget = inv.budgetBytes;
+    const plan = planStorage({ now, items: inv.items, overBytes: inv.usedBytes - budget + headroom, caps: inv.caps, truncated: inv.truncated });
     let freed = 0;
     for (const d of plan) {
       if (!(await remove(o, d, touchedDirs, log))) continue;
@@ -173,7 +179,7 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
       deleted.set(k, sum);
     }
     last = { inv, budget, freed };
-    const stillOver = inv.usedBytes - freed > budget - (o.headroomBytes ?? 0);
+    const stillOver = inv.usedBytes - freed > budget - headroom;
     if (freed === 0 && !plan.length) break;
     if (!((stillOver && inv.truncated.size > 0) || inv.agedFull)) break;
   }

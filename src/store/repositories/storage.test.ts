@@ -80,8 +80,8 @@ describe('storage repository (PGlite)', () => {
   it('measures recordings per camera and what is kept past each camera\'s retention', async () => {
     const usage = await repos.storage.recordingUsage(new Map([['cam_a', t('10:00:15')]]), new Date(t('10:00:00').getTime() - DAY));
     expect(usage).toEqual([
-      { camera_id: 'cam_a', bytes: 500, kept_bytes: 100, oldest: t('10:00:00') },
-      { camera_id: 'cam_b', bytes: 50, kept_bytes: 0, oldest: t('10:00:00') },
+      { camera_id: 'cam_a', bytes: 500, kept_bytes: 100, oldest: t('10:00:10'), oldest_kept: t('10:00:00') },
+      { camera_id: 'cam_b', bytes: 50, kept_bytes: 0, oldest: t('10:00:00'), oldest_kept: null },
     ]);
   });
 });

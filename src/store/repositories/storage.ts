@@ -29,7 +29,10 @@ export interface RecordingUsageRow {
   bytes: number;
   /** bytes of segments that ended before the camera's retention cutoff (kept for evidence, holds, the archive) */
   kept_bytes: number;
+  /** start of the oldest segment within retention */
   oldest: Date | null;
+  /** start of the oldest segment kept past retention */
+  oldest_kept: Date | null;
 }
 
 export interface StorageRepo {
@@ -66,15 +69,18 @@ export function storageRepo(sql: Sql): StorageRepo {
     agedRecordings: (cameraId, before, limit, scope) =>
       tiered(`s.camera_id = $6 AND s.status IN ('closed', 'missing') AND COALESCE(s.end_time, s.start_time) < $7`,
         `WHERE t.tier = 'recordings' ORDER BY t.start_time, t.id LIMIT $8`, scope, [cameraId, before, limit]),
+    // the newest recording is a range of start times: the other tiers need not look at it, nor it at them
     oldestOfTier: (tier, limit, scope) =>
-      tiered(`s.status = 'closed'`, `WHERE t.tier = $6 ORDER BY t.start_time, t.id LIMIT $7`, scope, [tier, limit]),
+      tiered(`s.status = 'closed' AND ${tier === 'newest' || tier === 'open-alert' ? 'true' : 's.start_time < $5'} AND ${tier === 'newest' ? 's.start_time >= $5' : 'true'}`,
+        `WHERE t.tier = $6 ORDER BY t.start_time, t.id LIMIT $7`, scope, [tier, limit]),
     async recordingUsage(cutoffs, fallbackCutoff) {
       const { rows } = await sql.query<RecordingUsageRow>(
-        `SELECT s.camera_id, sum(s.bytes)::bigint AS bytes,
-           COALESCE(sum(s.bytes) FILTER (WHERE COALESCE(s.end_time, s.start_time) < COALESCE(c.cutoff, $3)), 0)::bigint AS kept_bytes,
-           min(s.start_time) AS oldest
-         FROM recording_segments s LEFT JOIN unnest($1::text[], $2::timestamptz[]) AS c(camera_id, cutoff) ON c.camera_id = s.camera_id
-         WHERE s.status <> 'missing' GROUP BY s.camera_id ORDER BY s.camera_id`,
+        `SELECT camera_id, sum(bytes)::bigint AS bytes, COALESCE(sum(bytes) FILTER (WHERE kept), 0)::bigint AS kept_bytes,
+           min(start_time) FILTER (WHERE NOT kept) AS oldest, min(start_time) FILTER (WHERE kept) AS oldest_kept
+         FROM (SELECT s.camera_id, s.bytes, s.start_time, COALESCE(s.end_time, s.start_time) < COALESCE(c.cutoff, $3) AS kept
+           FROM recording_segments s LEFT JOIN unnest($1::text[], $2::timestamptz[]) AS c(camera_id, cutoff) ON c.camera_id = s.camera_id
+           WHERE s.status <> 'missing') r
+         GROUP BY camera_id ORDER BY camera_id`,
         [[...cutoffs.keys()], [...cutoffs.values()], fallbackCutoff],
       );
       return rows;
