@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LoadedConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/core/log.ts';
+import { percentile } from './detector.ts';
 import { startDemo } from '../src/roles/demo.ts';
 import { ROLES, startRoles, type Running } from '../src/roles/run.ts';
 import type { SweepResult } from '../src/storage/ledger.ts';
@@ -70,6 +71,7 @@ export function storagePart(o: SoakOptions): SoakPart {
       return {
         budget_mb: mb(o.budgetBytes),
         sweeps: sweeps.length,
+        sweep_ms: { p50: percentile(sweeps.map((r) => r.durationMs).sort((a, b) => a - b), 50), max: Math.max(0, ...sweeps.map((r) => r.durationMs)) },
         max_used_after_sweep_mb: mb(Math.max(0, ...sweeps.map((r) => r.usedBytes))),
         sweeps_over_budget: over.length,
         budget_never_exceeded: over.length === 0,

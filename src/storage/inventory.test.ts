@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SegmentTier, StorageRepo, TieredSegmentRow } from '../store/repositories/storage.ts';
+import type { FootageSpan, SegmentTier, StorageRepo, TieredSegmentRow } from '../store/repositories/storage.ts';
 import { segmentItems } from './inventory.ts';
 
 const NOW = Date.UTC(2025, 0, 20, 12);
@@ -10,12 +10,14 @@ const row = (tier: SegmentTier, bytes = 100): TieredSegmentRow => {
 };
 
 /** A storage repo holding `perTier` rows of each tier; remembers which tiers were asked for. */
-function fakeRepo(perTier: Record<SegmentTier, TieredSegmentRow[]>, aged: TieredSegmentRow[] = []): StorageRepo & { asked: SegmentTier[] } {
+function fakeRepo(perTier: Record<SegmentTier, TieredSegmentRow[]>, aged: TieredSegmentRow[] = [], spans: FootageSpan[] = []): StorageRepo & { asked: SegmentTier[] } {
   const asked: SegmentTier[] = [];
   return {
     asked,
     agedRecordings: async (_cam, _before, limit) => aged.slice(0, limit),
     oldestOfTier: async (tier, limit) => (asked.push(tier), perTier[tier].slice(0, limit)),
+    openAlertSpans: async () => spans,
+    segmentsIn: async (_spans, limit) => (asked.push('open-alert'), perTier['open-alert'].slice(0, limit)),
     recordingUsage: async () => [],
     openAlertSnapshots: async () => [],
   };
@@ -25,17 +27,28 @@ const base = { cameras: [{ id: 'cam_a', retentionDays: 7 }], defaultRetentionDay
 
 describe('segmentItems', () => {
   it('lists the tiers in deletion order only while the budget needs more', async () => {
-    const repo = fakeRepo({ recordings: [row('recordings'), row('recordings')], evidence: [row('evidence')], 'open-alert': [row('open-alert')], newest: [row('newest')] });
+    const alerted = row('open-alert');
+    const span = { camera_id: 'cam_a', from: alerted.start_time, to: alerted.end_time! };
+    const repo = fakeRepo({ recordings: [row('recordings'), row('recordings')], evidence: [row('evidence')], 'open-alert': [alerted], newest: [row('newest')] }, [], [span]);
     expect((await segmentItems({ ...base, storage: repo, batch: 10, neededBytes: 0 })).items).toEqual([]);
     expect(repo.asked).toEqual([]);
     const some = await segmentItems({ ...base, storage: repo, batch: 10, neededBytes: 250 });
     expect(some.items.map((i) => i.tier)).toEqual(['recordings', 'recordings', 'evidence']);
-    expect(some.items.map((i) => i.class)).toEqual(['recordings', 'recordings', 'evidence']);
+    // within recording retention every segment is of class recordings, whatever its tier
+    expect(some.items.map((i) => i.class)).toEqual(['recordings', 'recordings', 'recordings']);
     repo.asked.length = 0;
     const all = await segmentItems({ ...base, storage: repo, batch: 10, neededBytes: 1e9 });
     expect(repo.asked).toEqual(['recordings', 'evidence', 'open-alert', 'newest']);
     expect(all.items.find((i) => i.tier === 'newest')!.expiresAt).toBeNull();
     expect(all.truncated.size).toBe(0);
+  });
+
+  it('moves footage an open alert needs to the open-alert tier, wherever it was listed', async () => {
+    const old = { ...row('recordings'), tier: 'recordings' as const };
+    const span = { camera_id: 'cam_a', from: new Date(old.start_time.getTime() + 1000), to: new Date(old.start_time.getTime() + 2000) };
+    const repo = fakeRepo({ recordings: [], evidence: [], 'open-alert': [], newest: [] }, [old], [span]);
+    const r = await segmentItems({ ...base, storage: repo, batch: 10, neededBytes: 0 });
+    expect(r.items.map((i) => [i.tier, i.expiresAt])).toEqual([['open-alert', null]]);
   });
 
   it('stops at a tier it could list only in part, and says so', async () => {

@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Objects } from '../objects/port.ts';
-import type { EvidenceScope, SegmentTier, StorageRepo, TieredSegmentRow } from '../store/repositories/storage.ts';
+import type { EvidenceScope, FootageSpan, SegmentTier, StorageRepo, TieredSegmentRow } from '../store/repositories/storage.ts';
 import type { ClassUsage } from './ledger.ts';
 import type { StorageClass, StoredItem, Tier } from './plan.ts';
 
@@ -47,6 +47,9 @@ export async function objectClass(objects: Objects, bucket: Parameters<Objects['
 
 const SEGMENT_TIERS: SegmentTier[] = ['recordings', 'evidence', 'open-alert', 'newest'];
 
+const overlapsAny = (r: TieredSegmentRow, spans: FootageSpan[]): boolean =>
+  spans.some((x) => x.camera_id === r.camera_id && r.start_time < x.to && (r.end_time ?? r.start_time) > x.from);
+
 export interface SegmentInventoryOptions {
   storage: StorageRepo;
   cameras: Array<{ id: string; retentionDays: number }>;
@@ -68,24 +71,29 @@ export async function segmentItems(o: SegmentInventoryOptions): Promise<{ items:
   const days = new Map(o.cameras.map((c) => [c.id, c.retentionDays]));
   const item = (r: TieredSegmentRow): StoredItem => {
     const retention = days.get(r.camera_id);
-    const evidence = r.tier === 'evidence' || r.tier === 'open-alert';
-    const ended = (r.end_time ?? r.start_time).getTime();
+    const expiry = (r.end_time ?? r.start_time).getTime() + (retention ?? o.defaultRetentionDays) * DAY_MS;
     return {
-      class: evidence ? 'evidence' : 'recordings', tier: r.tier, ref: r.path, bytes: r.status === 'closed' ? r.bytes : 0, time: r.start_time.getTime(),
-      expiresAt: evidence || r.tier === 'newest' ? null : ended + (retention ?? o.defaultRetentionDays) * DAY_MS,
+      // as in the usage: evidence is recording kept past its retention
+      class: expiry < o.now ? 'evidence' : 'recordings', tier: r.tier, ref: r.path, bytes: r.status === 'closed' ? r.bytes : 0, time: r.start_time.getTime(),
+      expiresAt: r.tier === 'recordings' ? expiry : null,
       cameraId: r.camera_id, ...(r.unsynced ? { unsynced: true } : {}),
     };
   };
+  // open alerts are few: their footage is found from their spans, not by asking every segment
+  const spans = await o.storage.openAlertSpans(o.scope.preSeconds, o.scope.postSeconds);
+  const reclassify = (r: TieredSegmentRow): TieredSegmentRow => (r.status === 'closed' && overlapsAny(r, spans) ? { ...r, tier: 'open-alert' } : r);
   const aged = (await Promise.all(o.cameras.map((c) => o.storage.agedRecordings(c.id, new Date(o.now - c.retentionDays * DAY_MS), o.batch, o.scope)))).flat();
-  const rows = [...aged];
+  const rows = aged.map(reclassify);
   const listed = new Set(aged.map((r) => r.path));
-  let needed = o.neededBytes - aged.reduce((n, r) => n + r.bytes, 0);
+  let needed = o.neededBytes - rows.filter((r) => r.tier === 'recordings').reduce((n, r) => n + r.bytes, 0);
   const truncated = new Set<Tier>();
   for (const tier of SEGMENT_TIERS) {
     if (needed <= 0) break;
-    const batch = await o.storage.oldestOfTier(tier, o.batch, o.scope);
+    if (tier === 'open-alert' && !spans.length) continue;
+    const batch = tier === 'open-alert' ? await o.storage.segmentsIn(spans, o.batch, o.scope) : (await o.storage.oldestOfTier(tier, o.batch, o.scope)).map(reclassify);
     rows.push(...batch);
-    needed -= batch.filter((r) => !listed.has(r.path)).reduce((n, r) => n + r.bytes, 0);
+    needed -= batch.filter((r) => r.tier === tier && !listed.has(r.path)).reduce((n, r) => n + r.bytes, 0);
+    for (const r of batch) listed.add(r.path);
     if (batch.length >= o.batch) {
       truncated.add(tier);
       break;

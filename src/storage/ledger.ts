@@ -20,6 +20,8 @@ export interface SweepResult {
   deleted: Array<{ class: StorageClass; reason: DeletionReason; files: number; bytes: number }>;
   /** still over the budget after the sweep (nothing left it may delete) */
   overBytes: number;
+  /** how long the sweep took */
+  durationMs: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -69,6 +71,7 @@ export class StorageLedger {
       projected_days_left: rate === null || rate === 0 ? null : Math.round((room / rate) * 100) / 100,
       deletion_order: [...DELETION_ORDER],
       last_sweep_deleted: r.deleted,
+      last_sweep_ms: r.durationMs,
     };
   }
 }
@@ -86,4 +89,5 @@ export interface StorageReport {
   projected_days_left: number | null;
   deletion_order: string[];
   last_sweep_deleted: SweepResult['deleted'];
+  last_sweep_ms: number;
 }

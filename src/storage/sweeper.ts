@@ -155,10 +155,12 @@ async function removeEmptyDirs(dirs: Set<string>, o: StorageSweepOptions, today:
 /** One sweep: rounds of inventory, plan and deletion until nothing more is due; records the result in the ledger. */
 export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResult> {
   const log = o.log ?? rootLogger.child({ component: 'storage' });
+  const started = Date.now();
   const batch = o.batchSize ?? 500;
   const touchedDirs = new Set<string>();
   const deleted = new Map<string, SweepResult['deleted'][number]>();
   let unsynced = 0;
+  let lastResort = 0;
   let last: { inv: Inventory; budget: number; freed: number } | undefined;
 
   for (let round = 0; round < (o.maxRounds ?? 20); round++) {
@@ -172,6 +174,7 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
       if (!(await remove(o, d, touchedDirs, log))) continue;
       freed += d.item.bytes;
       if (d.item.unsynced) unsynced += 1;
+      if (d.item.tier === 'open-alert' || d.item.tier === 'newest') lastResort += 1;
       const k = `${d.item.class}:${d.reason}`;
       const sum = deleted.get(k) ?? { class: d.item.class, reason: d.reason, files: 0, bytes: 0 };
       sum.files += 1;
@@ -190,7 +193,7 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
   for (const d of deleted.values()) usage[d.class].bytes = Math.max(0, usage[d.class].bytes - d.bytes);
   const result: SweepResult = {
     at: o.now?.() ?? new Date(), usage, usedBytes: inv.usedBytes - freed, budgetBytes: budget, configuredBudgetBytes: o.config.storage.budget_bytes ?? null,
-    freeDiskBytes: inv.freeBytes, deleted: [...deleted.values()], overBytes: Math.max(0, inv.usedBytes - freed - budget),
+    freeDiskBytes: inv.freeBytes, deleted: [...deleted.values()], overBytes: Math.max(0, inv.usedBytes - freed - budget), durationMs: Date.now() - started,
   };
   o.ledger.record(result);
   for (const [cls, u] of Object.entries(usage)) metrics.storageUsed.set({ class: cls }, u.bytes);
@@ -199,6 +202,7 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
     log.info({ deleted: Object.fromEntries(result.deleted.map((d) => [`${d.class}/${d.reason}`, { files: d.files, bytes: d.bytes }])), used_bytes: result.usedBytes, budget_bytes: budget }, 'storage sweep deleted old data');
   }
   if (unsynced) log.error({ segments: unsynced }, 'storage budget: deleted footage that was never archived (recording must not stop)');
+  if (lastResort) log.warn({ items: lastResort }, 'storage budget: deleted open alerts\' evidence or the newest recording, nothing else was left (raise storage.budget_bytes or free the disk)');
   return result;
 }
 

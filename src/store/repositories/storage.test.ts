@@ -20,7 +20,7 @@ describe('storage repository (PGlite)', () => {
   const event = (key: string, start: string, end: string) => repos.events.upsert({
     eventKey: key, cameraId: 'cam_a', eventType: 'detection', label: 'person', confidence: 0.9, bbox: null, snapshotPath: `cam_a/tracks/${key}.jpg`, startTime: t(start), endTime: t(end),
   });
-  const tiers = async (s = scope()) => Object.fromEntries(await Promise.all((['recordings', 'evidence', 'open-alert', 'newest'] as const)
+  const tiers = async (s = scope()) => Object.fromEntries(await Promise.all((['recordings', 'evidence', 'newest'] as const)
     .map(async (tier) => [tier, (await repos.storage.oldestOfTier(tier, 10, s)).map((r) => r.path)])));
 
   beforeAll(async () => {
@@ -39,7 +39,7 @@ describe('storage repository (PGlite)', () => {
   it('ranks segments by the events that need their footage (start − pre .. end + post); overlapping events share it', async () => {
     expect(await tiers()).toEqual({
       recordings: [name('cam_a', '10:00:00'), name('cam_b', '10:00:00'), name('cam_a', '10:00:10'), name('cam_a', '10:00:20'), name('cam_a', '10:00:30')],
-      evidence: [], 'open-alert': [], newest: [],
+      evidence: [], newest: [],
     });
     // 10:00:21..10:00:25 with 2 s pre/post needs 10:00:19..10:00:27: the second and third segments
     await event('a1', '10:00:21', '10:00:25');
@@ -52,17 +52,17 @@ describe('storage repository (PGlite)', () => {
     expect(aged.map((r) => [r.path, r.tier])).toEqual([[name('cam_a', '10:00:00'), 'recordings'], [name('cam_a', '10:00:30'), 'recordings']]);
   });
 
-  it('keeps open alerts\' evidence whatever its age, and the newest recording, for last', async () => {
+  it('finds open alerts\' footage from their spans, whatever its age', async () => {
     const { rows } = await store.query<{ id: number }>(`SELECT id FROM events WHERE event_key = 'a1'`);
     await store.query(`INSERT INTO alerts (event_id, event_key, camera_id, severity, status, snapshot_path) VALUES ($1, 'a1', 'cam_a', 'high', 'new', 'cam_a/tracks/a1.jpg')`, [rows[0]!.id]);
+    const spans = await repos.storage.openAlertSpans(2, 2);
+    expect(spans).toEqual([{ camera_id: 'cam_a', from: t('10:00:19'), to: t('10:00:27') }]);
     const s = scope({ evidenceSince: t('11:00:00'), newestSince: t('10:00:30') });
-    expect(await tiers(s)).toEqual({
-      recordings: [name('cam_a', '10:00:00'), name('cam_b', '10:00:00')],
-      evidence: [], 'open-alert': [name('cam_a', '10:00:10'), name('cam_a', '10:00:20')], newest: [name('cam_a', '10:00:30')],
-    });
+    expect((await repos.storage.segmentsIn(spans, 10, s)).map((r) => [r.path, r.tier])).toEqual([[name('cam_a', '10:00:10'), 'open-alert'], [name('cam_a', '10:00:20'), 'open-alert']]);
+    expect((await tiers(s)).newest).toEqual([name('cam_a', '10:00:30')]);
     expect(await repos.storage.openAlertSnapshots()).toEqual(['cam_a/tracks/a1.jpg']);
     await store.query(`UPDATE alerts SET status = 'resolved' WHERE event_key = 'a1'`);
-    expect((await tiers(s))['open-alert']).toEqual([]);
+    expect(await repos.storage.openAlertSpans(2, 2)).toEqual([]);
     expect(await repos.storage.openAlertSnapshots()).toEqual([]);
   });
 

@@ -35,29 +35,40 @@ export interface RecordingUsageRow {
   oldest_kept: Date | null;
 }
 
+/** The recording range an open alert's event needs: from its start − pre to its end + post. */
+export interface FootageSpan {
+  camera_id: string;
+  from: Date;
+  to: Date;
+}
+
 export interface StorageRepo {
   /** segments of a camera (closed, or missing: no file) that ended before `before` and are plain recording: no hold, no evidence */
   agedRecordings(cameraId: string, before: Date, limit: number, scope: EvidenceScope): Promise<TieredSegmentRow[]>;
-  /** the oldest closed segments of one tier (legal holds left out) */
-  oldestOfTier(tier: SegmentTier, limit: number, scope: EvidenceScope): Promise<TieredSegmentRow[]>;
+  /** the oldest closed segments of one tier (legal holds left out); open alerts' footage is the caller's to tell (openAlertSpans) */
+  oldestOfTier(tier: Exclude<SegmentTier, 'open-alert'>, limit: number, scope: EvidenceScope): Promise<TieredSegmentRow[]>;
+  /** the ranges of recording open (new or acknowledged) alerts need */
+  openAlertSpans(preSeconds: number, postSeconds: number): Promise<FootageSpan[]>;
+  /** the oldest closed segments overlapping `spans` (legal holds left out), as tier open-alert */
+  segmentsIn(spans: FootageSpan[], limit: number, scope: EvidenceScope): Promise<TieredSegmentRow[]>;
   /** per camera: recorded bytes, bytes kept past `cutoffs` (camera → retention cutoff), oldest start */
   recordingUsage(cutoffs: Map<string, Date>, fallbackCutoff: Date): Promise<RecordingUsageRow[]>;
   /** snapshot keys of events with an open (new or acknowledged) alert */
   openAlertSnapshots(): Promise<string[]>;
 }
 
-// An event longer than this (a track followed for more than a day) protects only its last day of
-// footage: the bound lets the planner use the (camera_id, start_time) index instead of every older event.
-const MAX_EVENT_SPAN = "interval '1 day'";
+// An event longer than this (a track followed for hours) protects only its last hour of footage:
+// the bound lets each segment's check use the (camera_id, start_time) index over an hour of
+// events instead of every older event of its camera.
+const MAX_EVENT_SPAN = "interval '1 hour'";
+// segments are at most recording.segment_seconds (≤ 60 s) long; a margin for ones cut long
+const MAX_SEGMENT_SPAN = "interval '10 minutes'";
 // $2 pre seconds, $3 post seconds, $4 evidenceSince, $5 newestSince; `c` is the candidate segment
-const OVERLAP = `e.camera_id = c.camera_id
+const EVIDENCE = `EXISTS (SELECT 1 FROM events e WHERE e.camera_id = c.camera_id AND e.start_time >= $4
   AND e.start_time < COALESCE(c.end_time, c.start_time) + make_interval(secs => $2)
   AND e.start_time > c.start_time - make_interval(secs => $3) - ${MAX_EVENT_SPAN}
-  AND COALESCE(e.end_time, e.start_time) > c.start_time - make_interval(secs => $3)`;
-const OPEN_ALERT = `EXISTS (SELECT 1 FROM alerts a JOIN events e ON e.event_key = a.event_key WHERE a.status IN ('new', 'ack') AND ${OVERLAP})`;
-const EVIDENCE = `EXISTS (SELECT 1 FROM events e WHERE e.start_time >= $4 AND ${OVERLAP})`;
-const TIERED = `SELECT * FROM (SELECT c.*, CASE WHEN c.status = 'missing' THEN 'recordings'
-    WHEN ${OPEN_ALERT} THEN 'open-alert' WHEN c.start_time >= $5 THEN 'newest'
+  AND COALESCE(e.end_time, e.start_time) > c.start_time - make_interval(secs => $3))`;
+const TIERED = `SELECT * FROM (SELECT c.*, CASE WHEN c.status = 'missing' THEN 'recordings' WHEN c.start_time >= $5 THEN 'newest'
     WHEN ${EVIDENCE} THEN 'evidence' ELSE 'recordings' END AS tier
   FROM (${CANDIDATE} WHERE %WHERE% AND ${NOT_HELD}) c) t`;
 
@@ -71,8 +82,27 @@ export function storageRepo(sql: Sql): StorageRepo {
         `WHERE t.tier = 'recordings' ORDER BY t.start_time, t.id LIMIT $8`, scope, [cameraId, before, limit]),
     // the newest recording is a range of start times: the other tiers need not look at it, nor it at them
     oldestOfTier: (tier, limit, scope) =>
-      tiered(`s.status = 'closed' AND ${tier === 'newest' || tier === 'open-alert' ? 'true' : 's.start_time < $5'} AND ${tier === 'newest' ? 's.start_time >= $5' : 'true'}`,
+      tiered(`s.status = 'closed' AND ${tier === 'newest' ? 's.start_time >= $5' : 's.start_time < $5'}`,
         `WHERE t.tier = $6 ORDER BY t.start_time, t.id LIMIT $7`, scope, [tier, limit]),
+    async openAlertSpans(preSeconds, postSeconds) {
+      const { rows } = await sql.query<FootageSpan>(
+        `SELECT e.camera_id, e.start_time - make_interval(secs => $1) AS "from", COALESCE(e.end_time, e.start_time) + make_interval(secs => $2) AS "to"
+         FROM alerts a JOIN events e ON e.event_key = a.event_key WHERE a.status IN ('new', 'ack')`,
+        [preSeconds, postSeconds],
+      );
+      return rows;
+    },
+    async segmentsIn(spans, limit, scope) {
+      const { rows } = await sql.query<TieredSegmentRow>(
+        `SELECT DISTINCT c.*, 'open-alert' AS tier
+         FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS oa(camera_id, f, t)
+         JOIN LATERAL (${CANDIDATE} WHERE s.camera_id = oa.camera_id AND s.status = 'closed' AND s.start_time < oa.t
+           AND s.start_time > oa.f - ${MAX_SEGMENT_SPAN} AND COALESCE(s.end_time, s.start_time) > oa.f AND ${NOT_HELD}) c ON true
+         ORDER BY c.start_time, c.id LIMIT $5`,
+        [scope.syncStream, spans.map((x) => x.camera_id), spans.map((x) => x.from), spans.map((x) => x.to), limit],
+      );
+      return rows;
+    },
     async recordingUsage(cutoffs, fallbackCutoff) {
       const { rows } = await sql.query<RecordingUsageRow>(
         `SELECT camera_id, sum(bytes)::bigint AS bytes, COALESCE(sum(bytes) FILTER (WHERE kept), 0)::bigint AS kept_bytes,
