@@ -79,7 +79,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     metrics.diskFree.set(s.bavail * s.bsize);
     metrics.diskTotal.set(s.blocks * s.bsize);
     metrics.memoryUsage.set(100 * (1 - os.freemem() / os.totalmem()));
-    if (s.bavail * s.bsize < config.recording.min_free_bytes) ctx.health.set('disk', 'degraded', 'free disk below recording.min_free_bytes: retention is deleting the oldest footage');
+    if (s.bavail * s.bsize < config.recording.min_free_bytes) ctx.health.set('disk', 'degraded', 'free disk below recording.min_free_bytes: the storage sweep is deleting in priority order (GET /api/v1/system/storage)');
     else ctx.health.set('disk', 'healthy');
   };
   await sampleSystem();

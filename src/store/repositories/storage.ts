@@ -63,27 +63,42 @@ export interface StorageRepo {
 const MAX_EVENT_SPAN = "interval '1 hour'";
 // segments are at most recording.segment_seconds (≤ 60 s) long; a margin for ones cut long
 const MAX_SEGMENT_SPAN = "interval '10 minutes'";
-// $2 pre seconds, $3 post seconds, $4 evidenceSince, $5 newestSince; `c` is the candidate segment
-const EVIDENCE = `EXISTS (SELECT 1 FROM events e WHERE e.camera_id = c.camera_id AND e.start_time >= $4
-  AND e.start_time < COALESCE(c.end_time, c.start_time) + make_interval(secs => $2)
-  AND e.start_time > c.start_time - make_interval(secs => $3) - ${MAX_EVENT_SPAN}
-  AND COALESCE(e.end_time, e.start_time) > c.start_time - make_interval(secs => $3))`;
-const TIERED = `SELECT * FROM (SELECT c.*, CASE WHEN c.status = 'missing' THEN 'recordings' WHEN c.start_time >= $5 THEN 'newest'
-    WHEN ${EVIDENCE} THEN 'evidence' ELSE 'recordings' END AS tier
-  FROM (${CANDIDATE} WHERE %WHERE% AND ${NOT_HELD}) c) t`;
+// `s` is the segment; :name placeholders are bound by bind(). OFFSET 0 keeps the EXISTS a per-row
+// index probe: pulled up into a semi join on camera_id, it compared every segment with every event
+// of its camera (42 s instead of 0.14 s for 40,000 segments and events, measured on PGlite).
+const EVIDENCE = `EXISTS (SELECT 1 FROM events e WHERE e.camera_id = s.camera_id AND e.start_time >= :since
+  AND e.start_time < COALESCE(s.end_time, s.start_time) + make_interval(secs => :pre)
+  AND e.start_time > s.start_time - make_interval(secs => :post) - ${MAX_EVENT_SPAN}
+  AND COALESCE(e.end_time, e.start_time) > s.start_time - make_interval(secs => :post) OFFSET 0)`;
+// Each tier is a predicate on the segment, so a query walks the start_time index oldest first and
+// stops at its limit (a missing row has no footage: always plain recording).
+const TIER_WHERE: Record<Exclude<SegmentTier, 'open-alert'>, string> = {
+  recordings: `s.start_time < :newest AND (s.status = 'missing' OR NOT ${EVIDENCE})`,
+  evidence: `s.start_time < :newest AND s.status = 'closed' AND ${EVIDENCE}`,
+  newest: 's.start_time >= :newest',
+};
+
+/** Numbers the :name placeholders a query uses after $1 (CANDIDATE's sync stream), so every parameter has a use and a type. */
+function bind(text: string, syncStream: string | null, values: Record<string, unknown>): [string, unknown[]] {
+  const params: unknown[] = [syncStream];
+  const index = new Map<string, number>();
+  const bound = text.replace(/(?<!:):([a-z]+)\b/g, (m, name: string) => {
+    if (!(name in values)) return m;
+    if (!index.has(name)) index.set(name, params.push(values[name]));
+    return `$${index.get(name)}`;
+  });
+  return [bound, params];
+}
 
 export function storageRepo(sql: Sql): StorageRepo {
-  const tiered = async (where: string, tail: string, scope: EvidenceScope, extra: unknown[]) =>
-    (await sql.query<TieredSegmentRow>(`${TIERED.replace('%WHERE%', where)} ${tail}`,
-      [scope.syncStream, scope.preSeconds, scope.postSeconds, scope.evidenceSince, scope.newestSince, ...extra])).rows;
+  const tiered = async (tier: Exclude<SegmentTier, 'open-alert'>, where: string, scope: EvidenceScope, values: Record<string, unknown>) =>
+    (await sql.query<TieredSegmentRow>(...bind(`${CANDIDATE.replace('SELECT ', `SELECT '${tier}' AS tier, `)} WHERE ${where} AND ${TIER_WHERE[tier]} AND ${NOT_HELD}
+      ORDER BY s.start_time, s.id LIMIT :limit`, scope.syncStream,
+    { pre: scope.preSeconds, post: scope.postSeconds, since: scope.evidenceSince, newest: scope.newestSince, ...values }))).rows;
   return {
     agedRecordings: (cameraId, before, limit, scope) =>
-      tiered(`s.camera_id = $6 AND s.status IN ('closed', 'missing') AND COALESCE(s.end_time, s.start_time) < $7`,
-        `WHERE t.tier = 'recordings' ORDER BY t.start_time, t.id LIMIT $8`, scope, [cameraId, before, limit]),
-    // the newest recording is a range of start times: the other tiers need not look at it, nor it at them
-    oldestOfTier: (tier, limit, scope) =>
-      tiered(`s.status = 'closed' AND ${tier === 'newest' ? 's.start_time >= $5' : 's.start_time < $5'}`,
-        `WHERE t.tier = $6 ORDER BY t.start_time, t.id LIMIT $7`, scope, [tier, limit]),
+      tiered('recordings', `s.camera_id = :camera AND s.status IN ('closed', 'missing') AND COALESCE(s.end_time, s.start_time) < :before`, scope, { camera: cameraId, before, limit }),
+    oldestOfTier: (tier, limit, scope) => tiered(tier, `s.status = 'closed'`, scope, { limit }),
     async openAlertSpans(preSeconds, postSeconds) {
       const { rows } = await sql.query<FootageSpan>(
         `SELECT e.camera_id, e.start_time - make_interval(secs => $1) AS "from", COALESCE(e.end_time, e.start_time) + make_interval(secs => $2) AS "to"
