@@ -73,8 +73,8 @@ export async function segmentItems(o: SegmentInventoryOptions): Promise<{ items:
     const retention = days.get(r.camera_id);
     const expiry = (r.end_time ?? r.start_time).getTime() + (retention ?? o.defaultRetentionDays) * DAY_MS;
     return {
-      // as in the usage: evidence is recording kept past its retention
-      class: expiry < o.now ? 'evidence' : 'recordings', tier: r.tier, ref: r.path, bytes: r.status === 'closed' ? r.bytes : 0, time: r.start_time.getTime(),
+      // as in the usage: evidence is recording kept past its retention (plain recording past it is aged out)
+      class: r.tier !== 'recordings' && expiry < o.now ? 'evidence' : 'recordings', tier: r.tier, ref: r.path, bytes: r.status === 'closed' ? r.bytes : 0, time: r.start_time.getTime(),
       expiresAt: r.tier === 'recordings' ? expiry : null,
       cameraId: r.camera_id, ...(r.unsynced ? { unsynced: true } : {}),
     };

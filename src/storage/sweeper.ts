@@ -6,6 +6,7 @@ import { rootLogger, type Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { dayDir } from '../media/ffmpeg-args.ts';
 import type { Bucket, Objects } from '../objects/port.ts';
+import type { RecordingUsageRow } from '../store/repositories/storage.ts';
 import type { Repositories } from '../store/repositories/types.ts';
 import { dirUsage, objectClass, segmentItems } from './inventory.ts';
 import { emptyUsage, type StorageLedger, type SweepResult, type Usage } from './ledger.ts';
@@ -93,9 +94,7 @@ async function inventory(o: StorageSweepOptions, now: number, batch: number, hea
   });
 
   const usage = emptyUsage();
-  const oldest = (dates: Array<Date | null>): Date | null => dates.reduce<Date | null>((m, d) => (d && (!m || d < m) ? d : m), null);
-  usage.recordings = { bytes: recordings.reduce((n, r) => n + r.bytes - r.kept_bytes, 0), files: null, oldest: oldest(recordings.map((r) => r.oldest)) };
-  usage.evidence = { bytes: recordings.reduce((n, r) => n + r.kept_bytes, 0), files: null, oldest: oldest(recordings.map((r) => r.oldest_kept)) };
+  Object.assign(usage, recordingClasses(recordings));
   usage.snapshots = snapshots.usage;
   usage['training-data'] = training.usage;
   usage['clip-cache'] = cache.usage;
@@ -114,6 +113,16 @@ async function inventory(o: StorageSweepOptions, now: number, batch: number, hea
     usedBytes,
     freeBytes,
     budgetBytes,
+  };
+}
+
+const oldest = (dates: Array<Date | null>): Date | null => dates.reduce<Date | null>((m, d) => (d && (!m || d < m) ? d : m), null);
+
+/** Recordings within retention, and evidence: recording kept past it (for events, alerts, holds, the archive). */
+function recordingClasses(rows: RecordingUsageRow[]): Pick<Usage, 'recordings' | 'evidence'> {
+  return {
+    recordings: { bytes: rows.reduce((n, r) => n + r.bytes - r.kept_bytes, 0), files: null, oldest: oldest(rows.map((r) => r.oldest)) },
+    evidence: { bytes: rows.reduce((n, r) => n + r.kept_bytes, 0), files: null, oldest: oldest(rows.map((r) => r.oldest_kept)) },
   };
 }
 
@@ -191,6 +200,12 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
   const { inv, budget, freed } = last!;
   const usage = inv.usage;
   for (const d of deleted.values()) usage[d.class].bytes = Math.max(0, usage[d.class].bytes - d.bytes);
+  if ([...deleted.values()].some((d) => d.class === 'recordings' || d.class === 'evidence')) {
+    // a segment past its retention counted as kept in the usage whatever its deletion class: measure the recordings again
+    const now = (o.now?.() ?? new Date()).getTime();
+    const rows = await o.repos.storage.recordingUsage(new Map(o.cameras.map((c) => [c.id, new Date(now - c.retentionDays * DAY_MS)])), new Date(now - o.config.recording.retention_days * DAY_MS));
+    Object.assign(usage, recordingClasses(rows));
+  }
   const result: SweepResult = {
     at: o.now?.() ?? new Date(), usage, usedBytes: inv.usedBytes - freed, budgetBytes: budget, configuredBudgetBytes: o.config.storage.budget_bytes ?? null,
     freeDiskBytes: inv.freeBytes, deleted: [...deleted.values()], overBytes: Math.max(0, inv.usedBytes - freed - budget), durationMs: Date.now() - started,
