@@ -76,6 +76,7 @@ export function storagePart(o: SoakOptions): SoakPart {
         sweeps_over_budget: over.length,
         budget_never_exceeded: over.length === 0,
         recordings_deleted_while_lower_priority_left: inversions.length,
+        sweeps_deleting_last_resort: sweeps.filter((r) => r.lastResortDeleted > 0).length,
         deleted,
         write_mb_per_hour: report?.write_bytes_per_day == null ? null : mb(report.write_bytes_per_day / 24),
         series,
@@ -92,6 +93,8 @@ export async function benchSoak(o: SoakOptions): Promise<Record<string, unknown>
   loaded.config.api.port = 0;
   loaded.config.storage.budget_bytes = o.budgetBytes;
   loaded.config.recording.retention_interval_seconds = o.sweepSeconds;
+  // the budget holds minutes of recording: only the last minute is the newest, deleted last
+  loaded.config.storage.newest_recording_minutes = 1;
   const parts = (o.parts ?? ((opts) => [storagePart(opts)]))(o);
   let running: Running | undefined;
   try {

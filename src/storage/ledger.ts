@@ -22,6 +22,8 @@ export interface SweepResult {
   overBytes: number;
   /** how long the sweep took */
   durationMs: number;
+  /** items of the last tiers (open alerts' evidence, the newest recording) deleted */
+  lastResortDeleted: number;
 }
 
 const DAY_MS = 86_400_000;

@@ -209,6 +209,7 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
   const result: SweepResult = {
     at: o.now?.() ?? new Date(), usage, usedBytes: inv.usedBytes - freed, budgetBytes: budget, configuredBudgetBytes: o.config.storage.budget_bytes ?? null,
     freeDiskBytes: inv.freeBytes, deleted: [...deleted.values()], overBytes: Math.max(0, inv.usedBytes - freed - budget), durationMs: Date.now() - started,
+    lastResortDeleted: lastResort,
   };
   o.ledger.record(result);
   for (const [cls, u] of Object.entries(usage)) metrics.storageUsed.set({ class: cls }, u.bytes);
@@ -217,7 +218,6 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
     log.info({ deleted: Object.fromEntries(result.deleted.map((d) => [`${d.class}/${d.reason}`, { files: d.files, bytes: d.bytes }])), used_bytes: result.usedBytes, budget_bytes: budget }, 'storage sweep deleted old data');
   }
   if (unsynced) log.error({ segments: unsynced }, 'storage budget: deleted footage that was never archived (recording must not stop)');
-  if (lastResort) log.warn({ items: lastResort }, 'storage budget: deleted open alerts\' evidence or the newest recording, nothing else was left (raise storage.budget_bytes or free the disk)');
   return result;
 }
 
@@ -226,6 +226,7 @@ export function scheduleStorageSweep(o: StorageSweepOptions, intervalMs: number)
   const log = o.log ?? rootLogger.child({ component: 'storage' });
   let running: Promise<unknown> | null = null;
   let over = false;
+  let lastResort = false;
   const sweep = () => {
     const headroomBytes = 2 * ((o.ledger.writeRatePerDay() ?? 0) * intervalMs) / 86_400_000;
     running ??= runStorageSweep({ ...o, log, headroomBytes })
@@ -234,6 +235,9 @@ export function scheduleStorageSweep(o: StorageSweepOptions, intervalMs: number)
         if (r.overBytes > 0 && !over) log.error({ used_bytes: r.usedBytes, budget_bytes: r.budgetBytes }, 'storage over budget and nothing left the sweep may delete');
         if (r.overBytes === 0 && over) log.info({ used_bytes: r.usedBytes, budget_bytes: r.budgetBytes }, 'storage within budget again');
         over = r.overBytes > 0;
+        if (r.lastResortDeleted > 0 && !lastResort) log.warn({ items: r.lastResortDeleted, budget_bytes: r.budgetBytes }, 'storage budget: deleting open alerts\' evidence or the newest recording, nothing else is left (raise storage.budget_bytes or free the disk)');
+        if (r.lastResortDeleted === 0 && lastResort) log.info('storage budget: no longer deleting open alerts\' evidence or the newest recording');
+        lastResort = r.lastResortDeleted > 0;
         o.health?.set('storage', over ? 'degraded' : 'healthy', over ? `data dir over its storage budget by ${r.overBytes} bytes` : undefined);
       })
       .catch((err: unknown) => log.error({ err }, 'storage sweep failed'))
