@@ -170,7 +170,7 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
   const deleted = new Map<string, SweepResult['deleted'][number]>();
   let unsynced = 0;
   let lastResort = 0;
-  let last: { inv: Inventory; budget: number; freed: number } | undefined;
+  let last: { inv: Inventory; budget: number; freed: number; gone: Map<StorageClass, number> } | undefined;
 
   for (let round = 0; round < (o.maxRounds ?? 20); round++) {
     const now = (o.now?.() ?? new Date()).getTime();
@@ -179,9 +179,11 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
     const budget = inv.budgetBytes;
     const plan = planStorage({ now, items: inv.items, overBytes: inv.usedBytes - budget + headroom, caps: inv.caps, truncated: inv.truncated });
     let freed = 0;
+    const gone = new Map<StorageClass, number>();
     for (const d of plan) {
       if (!(await remove(o, d, touchedDirs, log))) continue;
       freed += d.item.bytes;
+      gone.set(d.item.class, (gone.get(d.item.class) ?? 0) + d.item.bytes);
       if (d.item.unsynced) unsynced += 1;
       if (d.item.tier === 'open-alert' || d.item.tier === 'newest') lastResort += 1;
       const k = `${d.item.class}:${d.reason}`;
@@ -190,17 +192,18 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
       sum.bytes += d.item.bytes;
       deleted.set(k, sum);
     }
-    last = { inv, budget, freed };
+    last = { inv, budget, freed, gone };
     const stillOver = inv.usedBytes - freed > budget - headroom;
     if (freed === 0 && !plan.length) break;
     if (!((stillOver && inv.truncated.size > 0) || inv.agedFull)) break;
   }
   await removeEmptyDirs(touchedDirs, o, dayDir(o.now?.() ?? new Date()));
 
-  const { inv, budget, freed } = last!;
+  // the last round's inventory already saw the deletions of the rounds before it
+  const { inv, budget, freed, gone } = last!;
   const usage = inv.usage;
-  for (const d of deleted.values()) usage[d.class].bytes = Math.max(0, usage[d.class].bytes - d.bytes);
-  if ([...deleted.values()].some((d) => d.class === 'recordings' || d.class === 'evidence')) {
+  for (const [cls, bytes] of gone) usage[cls].bytes = Math.max(0, usage[cls].bytes - bytes);
+  if (gone.has('recordings') || gone.has('evidence')) {
     // a segment past its retention counted as kept in the usage whatever its deletion class: measure the recordings again
     const now = (o.now?.() ?? new Date()).getTime();
     const rows = await o.repos.storage.recordingUsage(new Map(o.cameras.map((c) => [c.id, new Date(now - c.retentionDays * DAY_MS)])), new Date(now - o.config.recording.retention_days * DAY_MS));
