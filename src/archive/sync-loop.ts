@@ -6,7 +6,7 @@ import { Backoff } from '../media/backoff.ts';
 import type { Objects } from '../objects/port.ts';
 import type { ArchiveRepo } from '../store/repositories/archive.ts';
 import type { SegmentRepo } from '../store/repositories/types.ts';
-import { BucketMirror } from './bucket-mirror.ts';
+import type { ClipArchiver } from './clip-archive.ts';
 import { SEGMENT_STREAM_PREFIX, syncCameraSegments, type SegmentSyncOptions } from './segment-sync.ts';
 
 export interface ArchiveSyncOptions {
@@ -14,10 +14,10 @@ export interface ArchiveSyncOptions {
   segments: SegmentRepo;
   recordingsDir: string;
   cameraIds: string[];
-  /** the local object store (event clips are mirrored from it) */
-  source: Objects;
   /** the archive tier */
   target: Objects;
+  /** uploads event clips (materialised from the recording) */
+  clips: ClipArchiver;
   intervalMs: number;
   retryMaxMs: number;
   health: Health;
@@ -36,12 +36,11 @@ export interface SyncRoundResult {
 
 /**
  * The archive sync (seed §7.3 tier 1 → tier 2): rounds over every camera's segment cursor, then
- * the event-clips mirror, every intervalMs. While the archive is unreachable the round fails,
+ * the event clips, every intervalMs. While the archive is unreachable the round fails,
  * the cursors stay where they are (the lag metrics grow), and it retries with backoff; when the
  * archive returns, the next rounds catch up from the cursors.
  */
 export class ArchiveSync {
-  private readonly clips: BucketMirror;
   private readonly backoff: Backoff;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -50,7 +49,6 @@ export class ArchiveSync {
   private waiting = 0;
 
   constructor(private readonly o: ArchiveSyncOptions) {
-    this.clips = new BucketMirror(o.source, o.target, 'event-clips');
     this.backoff = new Backoff({ initialMs: 1000, maxMs: o.retryMaxMs, jitter: 0.1 });
   }
 
@@ -74,11 +72,12 @@ export class ArchiveSync {
         total.bytes += r.bytes;
         total.more ||= r.more;
       }
-      const clips = await this.clips.run((bytes, uploaded) => {
+      const clips = await this.o.clips.run((bytes, uploaded) => {
         if (uploaded) metrics.archiveUploaded.inc({ bucket: 'event-clips' }, bytes);
       });
       total.uploaded += clips.uploaded;
       total.bytes += clips.bytes;
+      total.more ||= clips.more;
     } finally {
       await this.updateLag();
     }

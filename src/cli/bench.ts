@@ -21,9 +21,11 @@ export const spec = {
   summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
   notes: 'JSON on stdout; progress and logs on stderr.',
   options: {
-    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, recovery' },
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, recovery; soak runs only when named' },
     'recovery-outages': { type: 'string', default: '3,10,120', value: 'LIST', description: 'recovery: DVR outage lengths in seconds' },
     'recovery-kills': { type: 'string', default: '3', value: 'N', description: 'recovery: kills per outage length' },
+    'soak-seconds': { type: 'string', default: '600', value: 'N', description: 'soak (only with --only soak): how long the demo runs' },
+    'soak-budget-mb': { type: 'string', default: '250', value: 'N', description: 'soak: the storage budget of its data dir' },
     seconds: { type: 'string', default: '20', value: 'N', description: 'seconds per measurement' },
     channels: { type: 'string', default: '1,8,16', value: 'LIST', description: 'camera counts for workers' },
     'detector-workers': { type: 'string', default: '1,2', value: 'LIST', description: 'detector pool sizes' },
@@ -111,6 +113,11 @@ export async function main(argv: string[]): Promise<void> {
   if (want('recovery')) {
     console.error(`recording recovery after DVR outages of ${values['recovery-outages']} s`);
     result.recovery = await (await import('../../bench/recovery.ts')).benchRecovery({ channels: 2, outagesSeconds: list(values['recovery-outages']!), killsPerOutage: Number(values['recovery-kills']) });
+  }
+  // only when asked for: it runs the whole demo for minutes
+  if (only?.includes('soak')) {
+    console.error('soak: the demo with a small storage budget');
+    result.soak = await (await import('../../bench/soak.ts')).benchSoak({ seconds: Number(values['soak-seconds']), sampleSeconds: 15, budgetBytes: Number(values['soak-budget-mb']) * 1e6, sweepSeconds: 5 });
   }
   result.rss_mb = Math.round(process.memoryUsage().rss / 1e6);
   console.log(JSON.stringify(result, null, 2));

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
 import { metrics } from '../core/metrics.ts';
 import { runArchivePolicy } from '../archive/policy.ts';
+import { ClipArchiver } from '../archive/clip-archive.ts';
 import { lazyObjects } from '../archive/lazy-objects.ts';
 import { ArchiveSync } from '../archive/sync-loop.ts';
 import { createDiskObjects } from '../objects/disk.ts';
@@ -40,7 +41,7 @@ export async function startArchive(ctx: RoleContext, opts: { target?: Objects } 
   const target = opts.target ?? lazyObjects(() => createDiskObjects(dir));
   const sync = new ArchiveSync({
     archive: repos.archive, segments: repos.segments, recordingsDir: loaded.paths.recordingsDir, cameraIds: loaded.cameras.map((c) => c.id),
-    source: ctx.objects, target, intervalMs: cfg.sync_interval_seconds * 1000, retryMaxMs: cfg.retry_max_seconds * 1000, health: ctx.health, log,
+    target, clips: new ClipArchiver({ clips: repos.clips, materialiser: ctx.clips, source: ctx.objects, target, log, lookbackMs: cfg.keep_days * 86_400_000 }), intervalMs: cfg.sync_interval_seconds * 1000, retryMaxMs: cfg.retry_max_seconds * 1000, health: ctx.health, log,
   });
 
   let policyRun: Promise<unknown> | null = null;

@@ -5,13 +5,16 @@ import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
 import { createMemoryBus } from '../bus/memory.ts';
+import { clipMaterialiser, type ClipMaterialiser } from '../media/clips/materialise.ts';
 import { LiveFeeds } from '../media/live/feeds.ts';
+import { cutTmpDir } from '../media/vod/cut.ts';
 import type { Bus } from '../bus/port.ts';
 import { createDiskObjects } from '../objects/disk.ts';
 import type { Objects } from '../objects/port.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/port.ts';
 import { createRepositories } from '../store/repositories/index.ts';
+import { StorageLedger } from '../storage/ledger.ts';
 import type { FaceStoreOptions } from '../store/repositories/faces.ts';
 import type { Repositories } from '../store/repositories/types.ts';
 import { createFaceEmbedder } from '../vision/faces/embedder.ts';
@@ -31,6 +34,10 @@ export interface RoleContext {
   liveFeeds: LiveFeeds;
   /** the process's one face worker (photo search and the face stage), started on first use */
   faceEmbedder: SharedFaceEmbedder;
+  /** the one way to an event clip's MP4 (download, archive): cut from the recording on demand */
+  clips: ClipMaterialiser;
+  /** the storage sweeps' results (written by the edge role, read by the API) */
+  storage: StorageLedger;
 }
 
 // Frames are ~100 kB each: keep only a short window of them in memory (recording is the durable log).
@@ -50,11 +57,15 @@ export function faceStoreOptions(config: Config): FaceStoreOptions {
 export async function openContext(loaded: LoadedConfig, log: Logger): Promise<RoleContext> {
   for (const dir of Object.values(loaded.paths)) mkdirSync(dir, { recursive: true });
   const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
-  const { faces } = loaded.config;
+  const { faces, clips } = loaded.config;
+  const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), alerts: { publicUrl: apiPublicUrl(loaded.config) } });
+  const objects = createDiskObjects(loaded.paths.objectsDir);
   return {
-    loaded, log, health: new Health(), store, repos: createRepositories(store, { faces: faceStoreOptions(loaded.config), alerts: { publicUrl: apiPublicUrl(loaded.config) } }),
+    loaded, log, health: new Health(), store, repos,
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
-    objects: createDiskObjects(loaded.paths.objectsDir),
+    objects,
+    clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
+    storage: new StorageLedger(),
     cameraStatus: new Map(),
     liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),

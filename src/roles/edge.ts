@@ -1,19 +1,20 @@
 import { statfs } from 'node:fs/promises';
-import { archiveRetentionView } from '../archive/retention-view.ts';
+import { SEGMENT_STREAM_PREFIX } from '../archive/segment-sync.ts';
 import os from 'node:os';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { TOPICS } from '../core/types.ts';
 import { CameraWorker, type WorkerStatus } from '../media/camera-worker.ts';
 import { planLive } from '../media/live/plan.ts';
-import { scheduleRetention } from '../media/retention.ts';
 import { reconcile, SegmentIndexer } from '../media/segment-index.ts';
+import { cutTmpDir } from '../media/vod/cut.ts';
+import { scheduleStorageSweep } from '../storage/sweeper.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const SYSTEM_METRICS_INTERVAL_MS = 10_000;
 
 /**
- * Camera workers, segment index and retention. Recording never waits on anything else: frame
+ * Camera workers, segment index and the storage sweep (retention and budget). Recording never waits on anything else: frame
  * publishing and index writes fail on their own (logged), never back into ffmpeg.
  */
 export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
@@ -69,9 +70,9 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     return sub ? [new CameraWorker({ ...workerBase, camera: { ...camera, url: sub.url }, liveOnly: true, live: { hlsDir: sub.hlsDir }, logger: ctx.log.child({ stream: 'sub' }) })] : [];
   });
 
-  const stopRetention = scheduleRetention({
-    repo: repos.segments, candidates: archiveRetentionView(repos.archive, config.archive.enabled), recordingsDir: paths.recordingsDir, cameras: cameras.map((c) => ({ id: c.id, retentionDays: c.retentionDays })),
-    defaultRetentionDays: config.recording.retention_days, minFreeBytes: config.recording.min_free_bytes, log: ctx.log.child({ component: 'retention' }),
+  const stopSweep = scheduleStorageSweep({
+    repos, objects: ctx.objects, paths, tmpDir: cutTmpDir(paths.dataDir), cameras: cameras.map((c) => ({ id: c.id, retentionDays: c.retentionDays })),
+    config, syncStream: config.archive.enabled ? SEGMENT_STREAM_PREFIX : null, ledger: ctx.storage, health: ctx.health, log: ctx.log.child({ component: 'storage' }),
   }, config.recording.retention_interval_seconds * 1000);
 
   const sampleSystem = async () => {
@@ -79,6 +80,8 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     metrics.diskFree.set(s.bavail * s.bsize);
     metrics.diskTotal.set(s.blocks * s.bsize);
     metrics.memoryUsage.set(100 * (1 - os.freemem() / os.totalmem()));
+    if (s.bavail * s.bsize < config.recording.min_free_bytes) ctx.health.set('disk', 'degraded', 'free disk below recording.min_free_bytes: the storage sweep is deleting in priority order (GET /api/v1/system/storage)');
+    else ctx.health.set('disk', 'healthy');
   };
   await sampleSystem();
   const systemTimer = setInterval(() => void sampleSystem().catch((err: unknown) => log.warn({ err }, 'cannot read disk usage')), SYSTEM_METRICS_INTERVAL_MS);
@@ -94,7 +97,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
       await Promise.all([...workers, ...subWorkers].map((w) => w.stop()));
       for (const c of cameras) ctx.liveFeeds.delete(c.id);
       await indexer.flush();
-      await stopRetention();
+      await stopSweep();
       ctx.health.set('edge', 'stopped');
     },
   };

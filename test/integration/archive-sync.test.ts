@@ -12,18 +12,21 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { segmentObjectKey } from '../../src/archive/keys.ts';
 import { runArchivePolicy } from '../../src/archive/policy.ts';
-import { archiveRetentionView } from '../../src/archive/retention-view.ts';
 import { SEGMENT_STREAM_PREFIX } from '../../src/archive/segment-sync.ts';
+import { ClipArchiver } from '../../src/archive/clip-archive.ts';
 import { ArchiveSync } from '../../src/archive/sync-loop.ts';
 import { Health } from '../../src/core/health.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { registry } from '../../src/core/metrics.ts';
-import { runRetention } from '../../src/media/retention.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import type { ClipMaterialiser } from '../../src/media/clips/materialise.ts';
 import { createDiskObjects } from '../../src/objects/disk.ts';
 import type { Objects } from '../../src/objects/port.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createRepositories, type Repositories, type SegmentRow } from '../../src/store/repositories/index.ts';
+import { StorageLedger } from '../../src/storage/ledger.ts';
+import { runStorageSweep } from '../../src/storage/sweeper.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping archive sync test: ffmpeg not found');
@@ -75,9 +78,14 @@ describe.skipIf(!hasFfmpeg)('archive sync', () => {
     return rel;
   }
   const rows = async (cam: string): Promise<SegmentRow[]> => repos.segments.list(cam, new Date(0), new Date(base + DAY));
+  // clips are cut from the recording on demand (test/integration/event-clips.test.ts); here a stand-in cuts them
+  const materialiser: ClipMaterialiser = {
+    materialise: async (e) => (await local.put('event-clips', e.clip_path, Buffer.from('clip one')), e.clip_path),
+  };
+  const clipArchiver = () => new ClipArchiver({ clips: repos.clips, materialiser, source: local, target: archive.objects, log, lookbackMs: DAY });
   const newSync = () => new ArchiveSync({
     archive: repos.archive, segments: repos.segments, recordingsDir: recordings, cameraIds: ['cam_a', 'cam_b'],
-    source: local, target: archive.objects, intervalMs: 50, retryMaxMs: 200, health: new Health(), log, batchSize: 3,
+    target: archive.objects, clips: clipArchiver(), intervalMs: 50, retryMaxMs: 200, health: new Health(), log, batchSize: 3,
   });
   const syncAll = async (sync: ArchiveSync) => {
     let total = 0;
@@ -105,11 +113,14 @@ describe.skipIf(!hasFfmpeg)('archive sync', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('copies closed segments and clips with identical bytes, moves the cursor, never passes the open segment', async () => {
+  it('copies closed segments and event clips with identical bytes, moves the cursor, never passes the open segment', async () => {
     const a = [await segment('cam_a', 0), await segment('cam_a', 1), await segment('cam_a', 2), await segment('cam_a', 3)];
     const b = [await segment('cam_b', 0)];
     const open = await segment('cam_a', 4, 'open');
-    await local.put('event-clips', 'cam_a/20250120/1.mp4', Buffer.from('clip one'));
+    // an event whose clip became available: the archive materialises and uploads it
+    await repos.events.upsert({ eventKey: 'a1', cameraId: 'cam_a', eventType: 'detection', label: 'person', confidence: 0.9, bbox: null, snapshotPath: null, startTime: new Date(base), endTime: new Date(base + 1000) });
+    const [job] = await repos.clips.claim({ now: new Date(), endedBefore: new Date(), staleBefore: new Date(0), limit: 1 });
+    await repos.clips.complete(job!, 'cam_a/20250120/1.mp4', new Date());
 
     const sync = newSync();
     expect(await syncAll(sync)).toBe(6);
@@ -141,7 +152,7 @@ describe.skipIf(!hasFfmpeg)('archive sync', () => {
     const health = new Health();
     const loop = new ArchiveSync({
       archive: repos.archive, segments: repos.segments, recordingsDir: recordings, cameraIds: ['cam_a', 'cam_b'],
-      source: local, target: archive.objects, intervalMs: 50, retryMaxMs: 100, health, log,
+      target: archive.objects, clips: clipArchiver(), intervalMs: 50, retryMaxMs: 100, health, log,
     });
     loop.start();
     for (let i = 0; i < 100 && health.snapshot().archive?.state !== 'degraded'; i++) await new Promise((r) => setTimeout(r, 50));
@@ -152,15 +163,17 @@ describe.skipIf(!hasFfmpeg)('archive sync', () => {
 
     // eight days later everything is past its 7-day retention: only the archived segments go
     const all = [...await rows('cam_a'), ...await rows('cam_b')];
-    const retention = { repo: repos.segments, candidates: archiveRetentionView(repos.archive, true), recordingsDir: recordings,
-      cameras: [{ id: 'cam_a', retentionDays: 7 }, { id: 'cam_b', retentionDays: 7 }], defaultRetentionDays: 7, minFreeBytes: 0,
-      now: () => new Date(base + 8 * DAY), freeBytes: async () => 1e12, log };
+    const sweep = {
+      repos, objects: local, paths: { dataDir: root, recordingsDir: recordings, objectsDir: path.join(root, 'objects'), dbDir: path.join(root, 'db') }, tmpDir: path.join(root, 'tmp'),
+      cameras: [{ id: 'cam_a', retentionDays: 7 }, { id: 'cam_b', retentionDays: 7 }], config: configSchema.parse({ recording: { min_free_bytes: 0 } }),
+      syncStream: SEGMENT_STREAM_PREFIX, ledger: new StorageLedger(), now: () => new Date(base + 8 * DAY), freeBytes: async () => 1e12, log,
+    };
     const unarchived = all.filter((r) => r.id > (r.camera_id === 'cam_a' ? before[0]! : before[1]!).last_id);
     expect(unarchived).toHaveLength(3);
     // a range hold on cam_a's first segment keeps it too
     const holdId = await repos.archive.addHold({ cameraId: 'cam_a', from: new Date(base + 1000), to: new Date(base + 2000), reason: 'incident 7' });
-    const r = await runRetention(retention);
-    expect(r.deleted).toBe(all.length - unarchived.length - 1);
+    const r = await runStorageSweep(sweep);
+    expect(r.deleted).toEqual([{ class: 'recordings', reason: 'age', files: all.length - unarchived.length - 1, bytes: expect.any(Number) }]);
     const left = [...await rows('cam_a'), ...await rows('cam_b')].map((x) => x.path).sort();
     expect(left).toEqual([all[0]!.path, ...unarchived.map((x) => x.path)].sort());
     for (const p of left) expect(existsSync(path.join(recordings, p))).toBe(true);

@@ -1,8 +1,9 @@
 /**
  * Event clips against real recordings: a camera worker records the simulator into PGlite's
  * segment index; events written through the event repository schedule clip jobs (trigger of
- * migration 004); the scheduler cuts them into the event-clips bucket once the post-roll is
- * recorded — also when it was restarted, on a reopened database, in between.
+ * migration 004); the scheduler makes each clip available once the post-roll is recorded — also
+ * when it was restarted, on a reopened database, in between — and the MP4 is cut from the
+ * segments only when it is downloaded.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { createLogger } from '../../src/core/log.ts';
 import { ensureSample } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
 import { CameraWorker } from '../../src/media/camera-worker.ts';
+import { clipMaterialiser } from '../../src/media/clips/materialise.ts';
 import { ClipScheduler, clipKey } from '../../src/media/clips/scheduler.ts';
 import { reconcile, SegmentIndexer } from '../../src/media/segment-index.ts';
 import { createDiskObjects } from '../../src/objects/disk.ts';
@@ -46,9 +48,14 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
   let repos: Repositories;
   const paths = () => ({ recordings: path.join(dir, 'recordings'), objects: path.join(dir, 'objects'), db: path.join(dir, 'db'), tmp: path.join(dir, 'tmp') });
   const scheduler = (over: Partial<ConstructorParameters<typeof ClipScheduler>[0]> = {}) => new ClipScheduler({
-    repos, objects: createDiskObjects(paths().objects), recordingsDir: paths().recordings, tmpDir: paths().tmp,
+    repos, objects: createDiskObjects(paths().objects), recordingsDir: paths().recordings,
     preSeconds: PRE, postSeconds: POST, segmentSeconds: SEGMENT_SECONDS, log, pollMs: 200, ...over,
   });
+  const api = () => {
+    const objects = createDiskObjects(paths().objects);
+    const clips = clipMaterialiser({ segments: repos.segments, objects, recordingsDir: paths().recordings, tmpDir: paths().tmp, preSeconds: PRE, postSeconds: POST });
+    return buildApi({ cameras: [], repos, objects, clips, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log });
+  };
   const event = (key: string, start: Date, end: Date) => repos.events.upsert({
     eventKey: key, cameraId: 'cam_c', eventType: 'detection', label: 'person', confidence: 0.9, bbox: null, snapshotPath: null, startTime: start, endTime: end,
   });
@@ -79,7 +86,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('cuts a clip over recorded footage that contains the event, pre- and post-roll', async () => {
+  it('makes the clip available without a copy, and cuts it from the segments when downloaded: the event, pre- and post-roll', async () => {
     const first = (await repos.segments.list('cam_c', new Date(0), new Date()))[0]!;
     const start = new Date(first.start_time.getTime() + 4000);
     const end = new Date(start.getTime() + 2000);
@@ -95,13 +102,19 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     expect(row!.clip_path).toBe(clipKey(job!));
     expect(row!.clip_path).toMatch(new RegExp(`^cam_c/\\d{8}/${id}\\.mp4$`));
     expect((await repos.clips.get('cam_c:past'))!.status).toBe('done');
+    // no MP4 exists until someone asks for one
+    const objects = createDiskObjects(paths().objects);
+    expect(await objects.head('event-clips', row!.clip_path!)).toBeNull();
 
-    const api = buildApi({ cameras: [], repos, objects: createDiskObjects(paths().objects), store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log });
-    const one = JSON.parse((await api.inject(`/api/v1/events/${id}`)).body);
+    const server = api();
+    const one = JSON.parse((await server.inject(`/api/v1/events/${id}`)).body);
     expect(one.clip_url).toBe(`/api/v1/events/${id}/clip`);
-    const clip = await api.inject(one.clip_url);
+    const [clip, again] = await Promise.all([server.inject(one.clip_url), server.inject(one.clip_url)]);
     expect([clip.statusCode, clip.headers['content-type']]).toEqual([200, 'video/mp4']);
-    await api.close();
+    expect(again.rawPayload.equals(clip.rawPayload)).toBe(true);
+    await server.close();
+    // cached where the storage budget counts it (the clip cache)
+    expect((await objects.head('event-clips', row!.clip_path!))!.size).toBe(clip.rawPayload.length);
 
     const file = path.join(dir, 'clip.mp4');
     await writeFile(file, clip.rawPayload);
@@ -112,12 +125,28 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     expect(Math.abs(created - (start.getTime() - PRE * 1000))).toBeLessThanOrEqual(1000);
     expect(created + duration * 1000).toBeGreaterThan(end.getTime());
 
-    // a later extension of the event cuts the clip again
+    // a later extension of the event makes the clip again, dropping the cached shorter one
     await event('cam_c:past', start, new Date(end.getTime() + 500));
     expect((await repos.clips.get('cam_c:past'))!.status).toBe('pending');
+    await until('the longer clip available', 30_000, async () => ((await scheduler().runDue()) === 1 ? true : undefined));
+    expect(await objects.head('event-clips', row!.clip_path!)).toBeNull();
   });
 
-  it('waits for the post-roll, and a job pending across a restart is cut after it', async () => {
+  it('answers 404 with the reason when the footage of a clip is no longer stored', async () => {
+    const first = (await repos.segments.list('cam_c', new Date(0), new Date()))[0]!;
+    const id = await event('cam_c:gone', first.start_time, new Date(first.start_time.getTime() + 500));
+    await until('the clip available', 30_000, async () => ((await scheduler().runDue()) >= 1 && (await repos.events.get(id))!.clip_path ? true : undefined));
+    // the storage sweep deleted the footage (as under a full budget)
+    const gone = await repos.segments.list('cam_c', new Date(first.start_time.getTime() - PRE * 1000), new Date(first.start_time.getTime() + 500 + POST * 1000));
+    for (const s of gone) await repos.segments.remove(s.path);
+    const server = api();
+    const res = await server.inject(`/api/v1/events/${id}/clip`);
+    await server.close();
+    expect(res.statusCode).toBe(404);
+    expect(JSON.parse(res.body).message).toBe(`the footage of event ${id} is no longer stored`);
+  });
+
+  it('waits for the post-roll, and a job pending across a restart is made available after it', async () => {
     const end = new Date();
     const id = await event('cam_c:live', new Date(end.getTime() - 1000), end);
     const early = scheduler();
@@ -147,7 +176,8 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
       });
       expect(Date.now()).toBeGreaterThanOrEqual(end.getTime() + (POST + SEGMENT_SECONDS) * 1000);
       expect((await repos.events.get(id))!.clip_path).toBe(done.clip_key);
-      expect(await createDiskObjects(paths().objects).head('event-clips', done.clip_key!)).not.toBeNull();
+      const res = await api().inject(`/api/v1/events/${id}/clip`);
+      expect([res.statusCode, res.headers['content-type']]).toEqual([200, 'video/mp4']);
     } finally {
       await after.stop();
     }

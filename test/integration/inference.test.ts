@@ -11,12 +11,14 @@ import { resolveConfig } from '../../src/config/load.ts';
 import { Health } from '../../src/core/health.ts';
 import { metrics } from '../../src/core/metrics.ts';
 import { TOPICS, type DetectionMessage, type FrameMessage } from '../../src/core/types.ts';
+import type { ClipMaterialiser } from '../../src/media/clips/materialise.ts';
 import { LiveFeeds } from '../../src/media/live/feeds.ts';
 import { createDiskObjects } from '../../src/objects/disk.ts';
 import type { RoleContext, RunningRole } from '../../src/roles/context.ts';
 import { startInference, type AnalysedFrameEvent } from '../../src/roles/inference.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { Repositories } from '../../src/store/repositories/types.ts';
+import { StorageLedger } from '../../src/storage/ledger.ts';
 import { sharedFaceEmbedder } from '../../src/vision/faces/shared-embedder.ts';
 import { until } from '../fixtures/until.ts';
 
@@ -62,6 +64,7 @@ async function startRole(dir: string, detection: Record<string, unknown>): Promi
     store: {} as Store, repos: {} as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
     cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => Promise.reject(new Error('faces are not part of this test'))),
+    clips: {} as ClipMaterialiser, storage: new StorageLedger(),
   };
   const hooked: AnalysedFrameEvent[] = [];
   const published: DetectionMessage[] = [];

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../core/log.ts';
+import { NoFootageError, type ClipMaterialiser } from '../../media/clips/materialise.ts';
 import type { Objects } from '../../objects/port.ts';
 import { NotFoundError } from '../../objects/port.ts';
 import type { EventRow, Repositories } from '../../store/repositories/types.ts';
@@ -11,6 +12,8 @@ export interface EventRouteDeps {
   repos: Repositories;
   objects: Objects;
   log: Logger;
+  /** cuts clips from the recording on demand; without it only clips already cut are served */
+  clips?: ClipMaterialiser;
 }
 
 export const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -105,15 +108,22 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/events/:id/clip', tag: 'events', summary: 'Clip (MP4) of the event with its pre- and post-roll', produces: 'video/mp4',
+    method: 'GET', url: '/api/v1/events/:id/clip', tag: 'events', summary: 'Clip (MP4) of the event with its pre- and post-roll, cut from the recording on first download', produces: 'video/mp4',
     params: eventId, query: z.object({}).strict(),
     handler: async ({ params, reply }) => {
       const e = await load(params.id);
-      if (!e.clip_path) throw notFound(`event ${e.id} has no clip yet (clips are cut once the post-roll is recorded)`);
-      const info = await deps.objects.head('event-clips', e.clip_path);
-      if (!info) throw notFound(`clip of event ${e.id} is no longer stored`);
-      return reply.header('content-type', 'video/mp4').header('content-length', info.size).header('cache-control', 'private, max-age=60')
-        .send(await deps.objects.stream('event-clips', e.clip_path));
+      if (!e.clip_path) throw notFound(`event ${e.id} has no clip yet (a clip is available once the post-roll is recorded)`);
+      const event = { ...e, clip_path: e.clip_path };
+      try {
+        const key = deps.clips ? await deps.clips.materialise(event) : e.clip_path;
+        const info = await deps.objects.head('event-clips', key);
+        if (!info) throw new NoFootageError('not cached');
+        return reply.header('content-type', 'video/mp4').header('content-length', info.size).header('cache-control', 'private, max-age=60')
+          .send(await deps.objects.stream('event-clips', key));
+      } catch (err) {
+        if (err instanceof NoFootageError || err instanceof NotFoundError) throw notFound(`the footage of event ${e.id} is no longer stored`);
+        throw err;
+      }
     },
   });
 }

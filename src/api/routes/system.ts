@@ -3,13 +3,16 @@ import { z } from 'zod';
 import type { Health } from '../../core/health.ts';
 import { registry } from '../../core/metrics.ts';
 import type { Store } from '../../store/port.ts';
-import { addRoute } from '../route.ts';
+import type { StorageLedger } from '../../storage/ledger.ts';
+import { addRoute, HttpError } from '../route.ts';
 
 export interface SystemRouteDeps {
   health: Health;
   store: Store;
   version: string;
   startedAt: Date;
+  /** the storage sweeps of this process's edge role; absent where no edge role runs */
+  storage?: StorageLedger;
 }
 
 const noQuery = z.object({}).strict();
@@ -26,6 +29,17 @@ export function systemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void 
       database: (await deps.store.ping()) ? 'ok' : 'unreachable',
       components: deps.health.snapshot(),
     }),
+  });
+
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/system/storage', tag: 'system',
+    summary: 'Storage budget: usage per class (evidence = recording kept past its retention for events, alerts, legal holds or the archive), the budget, the oldest item kept per class, the write rate and the projected days until the budget is full',
+    query: noQuery,
+    handler: async () => {
+      const report = deps.storage?.report();
+      if (!report) throw new HttpError(503, 'not_swept', deps.storage ? 'the first storage sweep has not finished yet; retry in a few seconds' : 'no edge role runs in this process: storage is swept where the recordings are');
+      return report;
+    },
   });
 
   // Kubernetes probes (seed §8.6): live = the process answers; ready = it can serve (DB reachable,

@@ -1,20 +1,15 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from '../../core/log.ts';
 import type { Objects } from '../../objects/port.ts';
 import type { ClipJobRow } from '../../store/repositories/clips.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { dayDir } from '../ffmpeg-args.ts';
-import { cutMp4 } from '../vod/cut.ts';
-import { segmentFile } from '../vod/segment-file.ts';
+import { clipFootage, noFootage } from './materialise.ts';
 
 export interface ClipSchedulerOptions {
   repos: Pick<Repositories, 'clips' | 'segments'>;
+  /** a clip cached before its event grew is dropped from here */
   objects: Objects;
   recordingsDir: string;
-  /** temp files of clips being cut */
-  tmpDir: string;
   preSeconds: number;
   postSeconds: number;
   /** recording segment length: the post-roll's segment is closed at most this long after it */
@@ -42,10 +37,12 @@ export const clipKey = (job: Pick<ClipJobRow, 'camera_id' | 'event_id' | 'event_
 class NotReady extends Error {}
 
 /**
- * Cuts one clip per event from pre_seconds before it to post_seconds after it, into the
- * event-clips bucket. Jobs live in the database (a trigger on events creates them), so clips
- * scheduled before a restart are cut after it; a job runs only once its post-roll is recorded
- * and its segments closed. Failures retry with exponential backoff, then stay `failed`.
+ * Makes each event's clip available (events.clip_path, hence clip_url) once its footage, from
+ * pre_seconds before it to post_seconds after it, is recorded and its segments closed. No MP4 is
+ * cut here: the clip is that range of the recording (the storage budget keeps those segments for
+ * storage.evidence_days) and is cut on demand (materialise.ts). Jobs live in the database (a
+ * trigger on events creates them), so clips scheduled before a restart are made available after
+ * it. Failures (no footage) retry with exponential backoff, then stay `failed`.
  */
 export class ClipScheduler {
   private timer?: NodeJS.Timeout;
@@ -88,7 +85,7 @@ export class ClipScheduler {
     await this.running;
   }
 
-  /** Runs every due job now; returns how many clips were stored. */
+  /** Runs every due job now; returns how many clips became available. */
   async runDue(): Promise<number> {
     let stored = 0;
     while (!this.abort.signal.aborted) {
@@ -104,9 +101,9 @@ export class ClipScheduler {
   private async run(job: ClipJobRow): Promise<boolean> {
     const { clips } = this.o.repos;
     try {
-      const key = await this.cut(job);
+      const key = await this.ready(job);
       await clips.complete(job, key, new Date(this.now()));
-      this.o.log.info({ camera_id: job.camera_id, event_id: job.event_id, key }, 'event clip stored');
+      this.o.log.debug({ camera_id: job.camera_id, event_id: job.event_id, key }, 'event clip available');
       return true;
     } catch (err) {
       const now = this.now();
@@ -127,28 +124,15 @@ export class ClipScheduler {
     }
   }
 
-  /** Cuts the clip into the event-clips bucket; returns its key. */
-  private async cut(job: ClipJobRow): Promise<string> {
-    const from = new Date(job.event_start.getTime() - this.o.preSeconds * 1000);
-    const to = new Date(job.event_end.getTime() + this.o.postSeconds * 1000);
-    const rows = await this.o.repos.segments.list(job.camera_id, from, to);
+  /** Checks the clip's footage is recorded and drops a clip cached for a shorter span; returns its key. */
+  private async ready(job: ClipJobRow): Promise<string> {
+    const span = { camera_id: job.camera_id, start_time: job.event_start, end_time: job.event_end };
+    const { files, open } = await clipFootage(span, { segments: this.o.repos.segments, recordingsDir: this.o.recordingsDir, preSeconds: this.o.preSeconds, postSeconds: this.o.postSeconds });
     const dueAt = job.event_end.getTime() + this.waitMs;
-    if (rows.some((r) => r.status === 'open') && this.now() < dueAt + OPEN_SEGMENT_PATIENCE_MS) throw new NotReady();
-    const closed = rows.filter((r) => r.status === 'closed' && r.end_time);
-    const files = (await Promise.all(closed.map(async (r) => ({ file: await segmentFile(this.o.recordingsDir, r.path), start: r.start_time, end: r.end_time! }))))
-      .flatMap((f) => (f.file ? [{ ...f, file: f.file }] : []));
-    if (!files.length) throw new Error(`no recordings for ${job.camera_id} between ${from.toISOString()} and ${to.toISOString()}`);
-
-    await mkdir(this.o.tmpDir, { recursive: true });
-    const work = await mkdtemp(path.join(this.o.tmpDir, 'clip-'));
-    try {
-      const out = path.join(work, 'clip.mp4');
-      await cutMp4({ segments: files, from, to, out, signal: this.abort.signal });
-      const key = clipKey(job);
-      await this.o.objects.put('event-clips', key, createReadStream(out), 'video/mp4');
-      return key;
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    if (open.length && this.now() < dueAt + OPEN_SEGMENT_PATIENCE_MS) throw new NotReady();
+    if (!files.length) throw noFootage(span, this.o);
+    const key = clipKey(job);
+    await this.o.objects.delete('event-clips', key);
+    return key;
   }
 }

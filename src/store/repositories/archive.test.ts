@@ -43,26 +43,6 @@ describe('archive repository (PGlite)', () => {
     expect(await repos.archive.cursor('video-segments/cam_b')).toBeNull();
   });
 
-  it('flags unsynced retention candidates only when sync is on, and hides held segments', async () => {
-    const before = t('11:00:00');
-    const synced = await repos.archive.retentionEndedBefore('cam_a', before, 10, 'video-segments/');
-    expect(synced.map((r) => [r.path.slice(15), r.unsynced])).toEqual([['100000_1.ts', false], ['100010_1.ts', false], ['100020_1.ts', false], ['100030_1.ts', true]]);
-    expect((await repos.archive.retentionEndedBefore('cam_a', before, 10, null)).every((r) => !r.unsynced)).toBe(true);
-    expect((await repos.archive.retentionOldest(10, 'video-segments/')).find((r) => r.camera_id === 'cam_b')?.unsynced).toBe(true);
-
-    const range = await repos.archive.addHold({ cameraId: 'cam_a', from: t('10:00:05'), to: t('10:00:12'), reason: 'incident 42' });
-    const object = await repos.archive.addHold({ bucket: 'video-segments', key: 'cam_a/2025/01/20/100030_1.ts', reason: 'incident 43' });
-    expect(await repos.archive.addHold({ bucket: 'video-segments', key: 'cam_a/2025/01/20/100030_1.ts', reason: 'again' })).toBe(object);
-    // the range overlaps the first two segments; the missing row holds no video and stays a candidate
-    expect((await repos.archive.retentionEndedBefore('cam_a', before, 10, null)).map((r) => r.path.slice(15))).toEqual(['100020_1.ts']);
-    expect((await repos.archive.retentionOldest(10, null)).map((r) => r.path)).toEqual(['cam_b/20250120/100000_7.ts']);
-
-    expect(await repos.archive.releaseHold(range)).toBe(true);
-    expect(await repos.archive.releaseHold(range)).toBe(false);
-    expect((await repos.archive.retentionEndedBefore('cam_a', before, 10, null))).toHaveLength(3);
-    await repos.archive.releaseHold(object);
-  });
-
   it('replaces the holds from the config file and leaves the others', async () => {
     const api = await repos.archive.addHold({ cameraId: 'cam_b', from: t('09:00:00'), to: t('09:30:00'), reason: 'operator' });
     await repos.archive.replaceConfigHolds([{ cameraId: 'cam_a', from: t('10:00:00'), to: t('10:01:00'), reason: 'old' }]);

@@ -26,9 +26,6 @@ export type LegalHoldInput =
   | { bucket: string; key: string; reason: string }
   | { cameraId: string; from: Date; to: Date; reason: string };
 
-/** A retention candidate; `unsynced` marks a closed segment whose archive copy is not confirmed yet. */
-export type RetentionCandidateRow = SegmentRow & { unsynced: boolean };
-
 export interface ArchiveRepo {
   cursor(stream: string): Promise<ArchiveCursor | null>;
   /** moves the cursor forward (never back, so a slow concurrent writer cannot undo progress) */
@@ -45,25 +42,19 @@ export interface ArchiveRepo {
   activeHolds(): Promise<LegalHold[]>;
   /** replaces the holds that come from the config file, in one transaction */
   replaceConfigHolds(holds: LegalHoldInput[]): Promise<void>;
-
-  /**
-   * SegmentRepo.endedBefore / oldest for retention, without segments under legal hold; with
-   * `syncStream` (the cursor prefix, sync on) closed rows after the camera's cursor are flagged unsynced.
-   */
-  retentionEndedBefore(cameraId: string, before: Date, limit: number, syncStream: string | null): Promise<RetentionCandidateRow[]>;
-  retentionOldest(limit: number, syncStream: string | null): Promise<RetentionCandidateRow[]>;
 }
 
 // S3-style key of a segment path: cam/YYYYMMDD/x.ts → cam/YYYY/MM/DD/x.ts (see src/archive/keys.ts)
 const SEGMENT_KEY_SQL = String.raw`regexp_replace(s.path, '^([^/]+)/(\d{4})(\d{2})(\d{2})/', '\1/\2/\3/\4/')`;
 
-/** Rows under an active hold: a camera range overlapping the segment, or a hold on its archive object. */
-const NOT_HELD = `(s.status = 'missing' OR NOT EXISTS (
+/** Rows not under an active hold (a camera range overlapping the segment, or a hold on its archive object): storage.ts's retention candidates. */
+export const NOT_HELD = `(s.status = 'missing' OR NOT EXISTS (
   SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
     (h.camera_id = s.camera_id AND h.from_time < COALESCE(s.end_time, s.start_time) AND h.to_time > s.start_time)
     OR (h.bucket = 'video-segments' AND h.object_key = ${SEGMENT_KEY_SQL}))))`;
 
-const CANDIDATE = `SELECT s.id, s.camera_id, s.start_time, s.end_time, s.path, s.bytes, s.status,
+/** Segment rows with `unsynced` ($1: the sync cursor prefix, or null when sync is off). */
+export const CANDIDATE = `SELECT s.id, s.camera_id, s.start_time, s.end_time, s.path, s.bytes, s.status,
   (s.status = 'closed' AND $1::text IS NOT NULL AND s.id > COALESCE(c.last_id, 0)) AS unsynced
   FROM recording_segments s LEFT JOIN archive_cursors c ON c.stream = $1::text || s.camera_id`;
 
@@ -130,22 +121,6 @@ export function archiveRepo(store: Store): ArchiveRepo {
         await tx.query(`DELETE FROM legal_holds WHERE source = 'config'`);
         for (const h of holds) await insertHold(tx, h, 'config');
       });
-    },
-
-    async retentionEndedBefore(cameraId, before, limit, syncStream) {
-      const { rows } = await store.query<RetentionCandidateRow>(
-        `${CANDIDATE} WHERE s.camera_id = $2 AND s.status IN ('closed', 'missing') AND COALESCE(s.end_time, s.start_time) < $3 AND ${NOT_HELD}
-         ORDER BY s.start_time, s.id LIMIT $4`,
-        [syncStream, cameraId, before, limit],
-      );
-      return rows;
-    },
-    async retentionOldest(limit, syncStream) {
-      const { rows } = await store.query<RetentionCandidateRow>(
-        `${CANDIDATE} WHERE s.status = 'closed' AND ${NOT_HELD} ORDER BY s.start_time, s.id LIMIT $2`,
-        [syncStream, limit],
-      );
-      return rows;
     },
   };
 }

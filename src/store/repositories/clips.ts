@@ -29,6 +29,8 @@ export interface ClipRepo {
   /** Gives up on the job (it stays visible with its last error). */
   fail(job: ClipJobRow, error: string, now: Date): Promise<void>;
   get(eventKey: string): Promise<ClipJobRow | null>;
+  /** done jobs last changed at or after `since`, oldest change first (the archive's clip uploads) */
+  doneSince(since: Date, limit: number): Promise<ClipJobRow[]>;
 }
 
 const COLUMNS = 'event_key, event_id, camera_id, event_start, event_end, status, attempts, not_before, last_error, clip_key, updated_at';
@@ -67,6 +69,9 @@ export function clipRepo(store: Store): ClipRepo {
     },
     async get(eventKey) {
       return (await store.query<ClipJobRow>(`SELECT ${COLUMNS} FROM event_clip_jobs WHERE event_key = $1`, [eventKey])).rows[0] ?? null;
+    },
+    async doneSince(since, limit) {
+      return (await store.query<ClipJobRow>(`SELECT ${COLUMNS} FROM event_clip_jobs WHERE status = 'done' AND updated_at >= $1 ORDER BY updated_at, event_key LIMIT $2`, [since, limit])).rows;
     },
   };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_FACE_STORE, faceRepo, type FaceStoreOptions } from './faces.ts'
 import { notificationRepo } from './notifications.ts';
 import { pushSubscriptionRepo } from './push-subscriptions.ts';
 import { segmentRepo } from './segments.ts';
+import { storageRepo } from './storage.ts';
 import type { Repositories } from './types.ts';
 
 export { InvalidCursorError } from './types.ts';
@@ -18,6 +19,7 @@ export type * from './clips.ts';
 export type * from './faces.ts';
 export type * from './notifications.ts';
 export type * from './push-subscriptions.ts';
+export type * from './storage.ts';
 
 /**
  * `faces` comes from the configured embedder (dimension, model) and face_search settings;
@@ -25,7 +27,7 @@ export type * from './push-subscriptions.ts';
  */
 export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions; alerts?: AlertRepoOptions } = {}): Repositories {
   return {
-    cameras: cameraRepo(sql), segments: segmentRepo(sql), events: eventRepo(sql), archive: archiveRepo(sql), clips: clipRepo(sql),
+    cameras: cameraRepo(sql), segments: segmentRepo(sql), events: eventRepo(sql), archive: archiveRepo(sql), clips: clipRepo(sql), storage: storageRepo(sql),
     faces: faceRepo(sql, opts.faces ?? DEFAULT_FACE_STORE), notifications: notificationRepo(sql),
     alerts: alertRepo(sql, opts.alerts ?? { publicUrl: 'http://127.0.0.1:8080' }), pushSubscriptions: pushSubscriptionRepo(sql),
   };

@@ -5,6 +5,7 @@ import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
 import type { NotificationRepo } from './notifications.ts';
 import type { PushSubscriptionRepo } from './push-subscriptions.ts';
+import type { StorageRepo } from './storage.ts';
 
 /** What the roles need from the database. Implementations use parameterised SQL only. */
 
@@ -137,4 +138,5 @@ export interface Repositories {
   notifications: NotificationRepo;
   alerts: AlertRepo;
   pushSubscriptions: PushSubscriptionRepo;
+  storage: StorageRepo;
 }
