@@ -37,6 +37,8 @@ function publicEvent(e: EventRow) {
     snapshot_url: e.snapshot_path ? `/api/v1/events/${e.id}/snapshot` : null,
     clip_url: e.clip_path ? `/api/v1/events/${e.id}/clip` : null,
     metadata: e.metadata,
+    // found later from the recording (live analysis had skipped those frames); start_time is still the capture time
+    late: e.late,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { BBox } from '../../core/types.ts';
 import type { AlertRepo } from './alerts.ts';
+import type { AnalysisRepo } from './analysis.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
@@ -82,6 +83,8 @@ export interface EventInput {
   endTime: Date | null;
   severity?: string | null;
   metadata?: Record<string, unknown>;
+  /** found by catch-up from the recording after live analysis missed it (default false) */
+  late?: boolean;
 }
 
 export interface EventRow {
@@ -99,6 +102,8 @@ export interface EventRow {
   end_time: Date | null;
   severity: string | null;
   metadata: Record<string, unknown>;
+  /** found by catch-up from the recording rather than live (migration 016) */
+  late: boolean;
   created_at: Date;
 }
 
@@ -132,4 +137,5 @@ export interface Repositories {
   notifications: NotificationRepo;
   alerts: AlertRepo;
   pushSubscriptions: PushSubscriptionRepo;
+  analysis: AnalysisRepo;
 }
