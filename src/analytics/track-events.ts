@@ -26,7 +26,7 @@ export class TrackEventWriter {
       await this.events.upsert({
         eventKey, cameraId: msg.camera_id, eventType: 'detection', label: d.class, confidence: d.confidence, bbox: d.bbox,
         snapshotPath: trackSnapshotKey(msg.camera_id, d.track_id), startTime: at, endTime: at,
-        metadata: { track_id: d.track_id, model: msg.model, frame_seq: msg.frame_seq },
+        metadata: { track_id: d.track_id, model: msg.model, frame_seq: msg.frame_seq }, late: msg.late ?? false,
       });
       written++;
       if (!this.seen.has(eventKey)) {

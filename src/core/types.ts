@@ -30,6 +30,11 @@ export interface DetectionMessage {
   height: number;
   model: string;
   detections: Detection[];
+  /**
+   * true: analysed after the fact from the recording (catch-up), not live. timestamp is still the
+   * capture time; frames of one camera's late stream come in capture order, behind its live ones.
+   */
+  late?: boolean;
 }
 
 /** Topic `alerts.critical` (key camera_id), written to the outbox with the alert (issue 5 shared interface). */

@@ -4,6 +4,7 @@ import type { ResolvedCamera } from '../../config/load.ts';
 import type { CameraStatusSource } from '../../core/camera-status.ts';
 import { redact } from '../../core/redact.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
+import { analysisLagSeconds } from '../../vision/catchup/timeline.ts';
 import { addRoute, notFound } from '../route.ts';
 
 export interface CameraRouteDeps {
@@ -14,6 +15,8 @@ export interface CameraRouteDeps {
 
 // PostgreSQL timestamps end in year 294276; this is far enough to reach an open gap
 const FOREVER = new Date('9999-12-31T00:00:00Z');
+
+const latest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a > b ? a : b) : (a ?? b));
 
 const cameraId = z.object({ id: z.string().max(64).describe('camera id') }).strict();
 
@@ -54,6 +57,7 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
       const s = deps.status(cam.id);
       const rec = await deps.repos.segments.stats(cam.id);
       const openGap = (await deps.repos.segments.gaps(cam.id, new Date(), FOREVER)).find((g) => g.end_time === null);
+      const analysis = await deps.repos.analysis.state(cam.id);
       return {
         ...publicCamera(cam, deps.status),
         health: {
@@ -72,6 +76,14 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
           last: rec.last,
           // why recording is interrupted right now (source lost, Vigil was down), stored with the gap
           open_gap: openGap ? { since: openGap.start_time, cause: redact(openGap.cause) } : null,
+        },
+        // the cursor: capture time up to which everything recorded is analysed (catch-up fills what live analysis missed)
+        analysis: {
+          cursor: analysis.cursor,
+          live_until: analysis.liveUntil,
+          lag_seconds: analysisLagSeconds(analysis.cursor, latest(analysis.liveUntil, rec.last)),
+          holes: analysis.holes,
+          unanalysed_seconds: Math.round(analysis.unanalysedSeconds),
         },
       };
     },

@@ -59,3 +59,12 @@ export class AnalysisTimeline {
     return { start: new Date(Math.max(start, t - this.opts.maxHoleMs)), end: at, cause };
   }
 }
+
+/**
+ * analysis_lag_seconds: how far the cursor (oldest unanalysed moment) lies behind `newest`, the
+ * newest video seen or recorded; 0 when nothing is behind or the camera was never analysed.
+ */
+export function analysisLagSeconds(cursor: Date | null, newest: Date | null): number {
+  if (!cursor || !newest) return 0;
+  return Math.max(0, (newest.getTime() - cursor.getTime()) / 1000);
+}
