@@ -199,7 +199,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
       repo: analysis, segments: ctx.repos.segments, recordingsDir: ctx.loaded.paths.recordingsDir, cameras,
       newAnalyzer: (camera) => createCameraAnalyzer(ctx.loaded.config, pool, camera.id, camera.motionMask, 'catchup'),
       deliver: deliverLate, marginMs,
-      settleMs: (ctx.loaded.config.recording.segment_seconds + 10) * 1000,
+      settleMs: (ctx.loaded.config.recording.segment_seconds + 10) * 1000, maxAgeMs: catchupConfig.max_hole_hours * 3600_000,
       extract: { jpegQuality: ctx.loaded.config.stream.jpeg_quality },
       log: log.child({ component: 'catch-up' }),
     })

@@ -154,13 +154,17 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
     const restartIndex = seen.length;
     inference = await startInference(running.ctx);
     const firstLive = await until('live analysis after the restart', 90_000, () => seen.slice(restartIndex).find((s) => !s.msg.late));
+    // the outage as analysis saw it: between the last live frame before and the first after (frames
+    // of the outage still on the bus are stale by then, or dropped for newer ones: part of the hole)
     const from = Date.parse(lastLive.msg.timestamp);
     const to = Date.parse(firstLive.msg.timestamp);
-    expect(to - from).toBeGreaterThanOrEqual(OUTAGE_MS);
+    expect(to - from).toBeGreaterThan(OUTAGE_MS / 2);
 
     // the camera shows the hole while it is worked off, then the cursor catches up with live
-    const behind = await getJson<{ analysis: { lag_seconds: number; holes: number } }>(`/api/v1/cameras/${CAMERA}`);
-    expect(behind.analysis.holes).toBeGreaterThanOrEqual(1);
+    const behind = await until('the outage stored as a hole', 20_000, async () => {
+      const c = await getJson<{ analysis: { lag_seconds: number; holes: number } }>(`/api/v1/cameras/${CAMERA}`);
+      return c.analysis.holes >= 1 ? c : undefined;
+    });
     expect(behind.analysis.lag_seconds).toBeGreaterThan(OUTAGE_MS / 1000 / 2);
     await until('catch-up finished', 400_000, async () => {
       const c = await getJson<{ analysis: { holes: number; cursor: string } }>(`/api/v1/cameras/${CAMERA}`);
@@ -168,15 +172,14 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
     }, 2000);
     expect(await fetch(`${api}/metrics`).then((r) => r.text())).toMatch(new RegExp(`analysis_lag_seconds\\{camera_id="${CAMERA}"\\} \\d`));
 
-    const late = seen.filter((s) => s.msg.late);
-    expect(late.length).toBeGreaterThanOrEqual(OUTAGE_MS / 1000 / 2);
-    // real capture times, inside the outage, in capture order
-    for (const s of late) {
-      expect(Date.parse(s.msg.timestamp)).toBeGreaterThan(from);
-      expect(Date.parse(s.msg.timestamp)).toBeLessThan(to);
-    }
-    const lateTimes = late.map((s) => Date.parse(s.msg.timestamp));
+    // real capture times, in capture order, none before the cursor; on a loaded machine live frames
+    // skipped after the restart become (later) holes too, so the outage's are picked by time
+    const allLate = seen.filter((s) => s.msg.late);
+    const lateTimes = allLate.map((s) => Date.parse(s.msg.timestamp));
     expect(lateTimes).toEqual([...lateTimes].sort((a, b) => a - b));
+    expect(Math.min(...lateTimes)).toBeGreaterThan(from);
+    const late = allLate.filter((s) => Date.parse(s.msg.timestamp) < to);
+    expect(late.length).toBeGreaterThanOrEqual((to - from) / 1000 / 2);
     // live recovered first: analysed live frames arrived while the outage was still being caught up
     expect(firstLive.index).toBeLessThan(late.at(-1)!.index);
     const liveDuringCatchUp = seen.filter((s) => !s.msg.late && s.index > late[0]!.index && s.index < late.at(-1)!.index);
@@ -185,10 +188,7 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
     const events = (await getJson<{ items: PublicEvent[] }>(`/api/v1/events?camera=${CAMERA}&class=person&limit=500`)).items;
     const lateEvents = events.filter((e) => e.late);
     expect(lateEvents.length).toBeGreaterThan(0);
-    for (const e of lateEvents) {
-      expect(Date.parse(e.start_time)).toBeGreaterThan(from);
-      expect(Date.parse(e.start_time)).toBeLessThan(to);
-    }
+    expect(lateEvents.every((e) => Date.parse(e.start_time) > from)).toBe(true);
     expect(events.filter((e) => !e.late && Date.parse(e.start_time) > from && Date.parse(e.start_time) < to)).toEqual([]);
 
     const caughtUp = completeness(late.map((s) => s.msg), lateEvents, from, to);

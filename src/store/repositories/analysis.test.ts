@@ -34,9 +34,11 @@ describe('analysis repository (PGlite)', () => {
     await repos.analysis.addHole('cam_a', t('09:59:30'), t('09:59:40'), 'live frames skipped (queue_full)');
     await repos.analysis.addHole('cam_b', t('09:50:00'), t('09:50:30'), 'live frames skipped (stale)');
     await repos.analysis.addHole('cam_b', t('09:51:00'), t('09:51:00'), 'empty'); // nothing to analyse: not stored
+    await repos.analysis.addHole('cam_b', t('09:50:30'), t('09:50:40'), 'live frames skipped (stale)'); // extends the one before
 
     const oldest = await repos.analysis.oldestHoles();
-    expect(oldest.map((h) => [h.cameraId, h.start])).toEqual([['cam_b', t('09:50:00')], ['cam_a', t('09:58:00')]]);
+    expect(oldest.map((h) => [h.cameraId, h.start, h.end])).toEqual([['cam_b', t('09:50:00'), t('09:50:40')], ['cam_a', t('09:58:00'), t('09:59:00')]]);
+    expect((await repos.analysis.state('cam_b')).holes).toBe(1);
     expect(await repos.analysis.state('cam_a')).toEqual({ liveUntil: t('10:00:05'), cursor: t('09:58:00'), holes: 2, unanalysedSeconds: 70 });
 
     const [, a] = oldest;

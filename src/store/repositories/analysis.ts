@@ -24,6 +24,7 @@ export interface AnalysisRepo {
   liveUntil(cameraId: string): Promise<Date | null>;
   /** moves live_until forward (never back) */
   setLiveUntil(cameraId: string, at: Date): Promise<void>;
+  /** stores a hole; one that starts where another of the camera ends extends it (sustained overload is one hole, not one per frame) */
   addHole(cameraId: string, start: Date, end: Date, cause: string): Promise<void>;
   /** the oldest hole of each camera, oldest first */
   oldestHoles(): Promise<AnalysisHole[]>;
@@ -50,6 +51,8 @@ export function analysisRepo(sql: Sql): AnalysisRepo {
     },
     async addHole(cameraId, start, end, cause) {
       if (end <= start) return;
+      const extended = await sql.query('UPDATE analysis_holes SET end_time = $3 WHERE camera_id = $1 AND end_time = $2 AND end_time < $3', [cameraId, start, end]);
+      if (extended.affectedRows) return;
       await sql.query('INSERT INTO analysis_holes (camera_id, start_time, end_time, cause) VALUES ($1, $2, $3, $4)', [cameraId, start, end, cause]);
     },
     async oldestHoles() {

@@ -79,7 +79,7 @@ describe.skipIf(missing.length > 0)('CatchUp (recorded segments, real ffmpeg)', 
       repo: fakes.repo, segments: { list: fakes.list }, recordingsDir: dir, cameras,
       newAnalyzer: (cam) => recordingAnalyzer(seen, cam.id),
       deliver: async (late) => void delivered.push(late),
-      marginMs: () => 500, settleMs: 0, log: createLogger('silent'), idleMs: 50,
+      marginMs: () => 500, settleMs: 0, maxAgeMs: Date.now() - T0 + 3_600_000, log: createLogger('silent'), idleMs: 50,
     });
     c.start();
     return c;

@@ -33,6 +33,8 @@ export interface CatchUpOptions {
   marginMs(camera: ResolvedCamera): number;
   /** a hole with no recording at all is given up only this long after its end (its segment may not be indexed yet) */
   settleMs: number;
+  /** recording older than this is not caught up (catchup.max_hole_hours) */
+  maxAgeMs: number;
   extract?: Omit<RecordedFramesOptions, 'analysis' | 'signal'>;
   log: Logger;
   /** wait between looks for new holes while there is nothing to do (default 2 s) */
@@ -49,6 +51,9 @@ interface Run {
 }
 
 type StepOutcome = 'progressed' | 'waiting';
+
+// a hole past the age limit is trimmed in steps this large, so the warning is not repeated on every round
+const TRIM_SLACK_MS = 10 * 60_000;
 
 /**
  * Analyses the recorded frames of analysis holes, oldest hole first across all cameras, one
@@ -127,6 +132,11 @@ export class CatchUp {
     if (!camera?.detect) {
       this.o.log.info({ camera_id: hole.cameraId, from: hole.start, to: hole.end }, 'analysis hole of a camera no longer analysed: dropped');
       return this.finish(hole, hole.end);
+    }
+    const oldest = Date.now() - this.o.maxAgeMs;
+    if (hole.start.getTime() < oldest - TRIM_SLACK_MS) {
+      this.o.log.warn({ camera_id: hole.cameraId, from: hole.start, to: new Date(Math.min(oldest, hole.end.getTime())) }, 'unanalysed recording older than catchup.max_hole_hours: not caught up');
+      return this.finish(hole, new Date(Math.min(oldest, hole.end.getTime())));
     }
     const run = this.runFor(camera, hole);
     const segments = await this.o.segments.list(hole.cameraId, hole.start, hole.end);
