@@ -9,7 +9,7 @@ import { FrameLane } from '../vision/frame-lane.ts';
 import { DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
 import { TrainingCapture } from '../vision/training-capture.ts';
 import { CatchUp, type LateFrame } from '../vision/catchup/catch-up.ts';
-import { analysisLagSeconds, AnalysisTimeline } from '../vision/catchup/timeline.ts';
+import { analysisLagSeconds, AnalysisTimeline, logRange } from '../vision/catchup/timeline.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const GROUP = 'inference';
@@ -155,7 +155,8 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     try {
       if (hole && catchupConfig.enabled) {
         await analysis.addHole(camera.id, hole.start, hole.end, hole.cause);
-        log.info({ camera_id: camera.id, from: hole.start, to: hole.end, cause: hole.cause }, 'live analysis missed recorded time: queued for catch-up');
+        // skipped frames are counted in ai_frames_skipped_total and may come every few seconds under overload: debug only
+        log[hole.restart ? 'info' : 'debug']({ camera_id: camera.id, ...logRange(hole.start, hole.end), cause: hole.cause }, 'live analysis missed recorded time: queued for catch-up');
         catchUp?.nudge();
       }
       await analysis.setLiveUntil(camera.id, capturedAt);
@@ -201,7 +202,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
       deliver: deliverLate, marginMs,
       settleMs: (ctx.loaded.config.recording.segment_seconds + 10) * 1000, maxAgeMs: catchupConfig.max_hole_hours * 3600_000,
       extract: { jpegQuality: ctx.loaded.config.stream.jpeg_quality },
-      log: log.child({ component: 'catch-up' }),
+      log: ctx.log.child({ component: 'catch-up' }),
     })
     : undefined;
   catchUp?.start();

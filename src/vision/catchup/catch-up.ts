@@ -6,6 +6,7 @@ import { recordedFrames, type RecordedFrame, type RecordedFramesOptions } from '
 import type { AnalysisHole, AnalysisRepo } from '../../store/repositories/analysis.ts';
 import type { SegmentRepo, SegmentRow } from '../../store/repositories/types.ts';
 import type { CameraAnalyzer, FrameAnalysis } from '../analyzer.ts';
+import { logRange } from './timeline.ts';
 
 /** What catch-up produced for one recorded frame: published by the caller as a late ai.detections message. */
 export interface LateFrame {
@@ -130,12 +131,12 @@ export class CatchUp {
   private async step(hole: AnalysisHole): Promise<StepOutcome> {
     const camera = this.o.cameras.get(hole.cameraId);
     if (!camera?.detect) {
-      this.o.log.info({ camera_id: hole.cameraId, from: hole.start, to: hole.end }, 'analysis hole of a camera no longer analysed: dropped');
+      this.o.log.info({ camera_id: hole.cameraId, ...logRange(hole.start, hole.end) }, 'analysis hole of a camera no longer analysed: dropped');
       return this.finish(hole, hole.end);
     }
     const oldest = Date.now() - this.o.maxAgeMs;
     if (hole.start.getTime() < oldest - TRIM_SLACK_MS) {
-      this.o.log.warn({ camera_id: hole.cameraId, from: hole.start, to: new Date(Math.min(oldest, hole.end.getTime())) }, 'unanalysed recording older than catchup.max_hole_hours: not caught up');
+      this.o.log.warn({ camera_id: hole.cameraId, ...logRange(hole.start, new Date(Math.min(oldest, hole.end.getTime()))) }, 'unanalysed recording older than catchup.max_hole_hours: not caught up');
       return this.finish(hole, new Date(Math.min(oldest, hole.end.getTime())));
     }
     const run = this.runFor(camera, hole);
@@ -143,7 +144,7 @@ export class CatchUp {
     const segment = segments.find((s) => s.status !== 'missing' && !run.segmentsDone.has(s.id));
     if (!segment) {
       if (Date.now() - hole.end.getTime() < this.o.settleMs) return 'waiting';
-      if (segments.length === 0) this.o.log.warn({ camera_id: hole.cameraId, from: hole.start, to: hole.end }, 'no recording left for an analysis hole (recording gap, or deleted by retention): not analysed');
+      if (segments.length === 0) this.o.log.warn({ camera_id: hole.cameraId, ...logRange(hole.start, hole.end) }, 'no recording left for an analysis hole (recording gap, or deleted by retention): not analysed');
       return this.finish(hole, hole.end);
     }
     if (segment.end_time === null) return 'waiting'; // still being recorded
@@ -183,9 +184,10 @@ export class CatchUp {
       } catch (err) {
         if (this.stopped) continue;
         metrics.catchupFrames.inc({ camera_id: camera.id, outcome: 'failed' });
-        this.o.log.warn({ camera_id: camera.id, at: frame.capturedAt, cause: (err as Error).message }, 'recorded frame not analysed');
+        this.o.log.warn({ camera_id: camera.id, at: frame.capturedAt.toISOString(), cause: (err as Error).message }, 'recorded frame not analysed');
       }
     }
+    this.o.log.debug({ camera_id: camera.id, segment: segment.path, frames: frames.length }, 'recorded segment caught up');
     const lastFrame = frames.at(-1)?.capturedAt.getTime() ?? segmentEnd.getTime();
     return Math.max(from - margin, lastFrame);
   }
@@ -201,7 +203,7 @@ export class CatchUp {
     if (current?.holeId === hole.id) return current;
     const run: Run = { holeId: hole.id, analyzer: this.o.newAnalyzer(camera), snapshotted: new Set(), segmentsDone: new Set() };
     this.runs.set(camera.id, run);
-    this.o.log.info({ camera_id: camera.id, from: hole.start, to: hole.end, cause: hole.cause }, 'catch-up of an analysis hole started');
+    this.o.log.info({ camera_id: camera.id, ...logRange(hole.start, hole.end), cause: hole.cause }, 'catch-up of an analysis hole started');
     return run;
   }
 
@@ -209,7 +211,7 @@ export class CatchUp {
     await this.o.repo.advanceHole(hole.id, analysedUntil);
     if (analysedUntil >= hole.end) {
       if (this.runs.get(hole.cameraId)?.holeId === hole.id) this.runs.delete(hole.cameraId);
-      this.o.log.info({ camera_id: hole.cameraId, from: hole.start, to: hole.end }, 'catch-up of an analysis hole finished');
+      this.o.log.info({ camera_id: hole.cameraId, ...logRange(hole.start, hole.end) }, 'catch-up of an analysis hole finished');
     }
     return 'progressed';
   }

@@ -16,16 +16,16 @@ describe('AnalysisTimeline', () => {
     t.analysed(at(0));
     t.missed(at(1), 'queue_full');
     t.missed(at(2), 'stale');
-    expect(t.analysed(at(3))).toEqual({ start: at(0), end: at(3), cause: 'live frames skipped (queue_full)' });
+    expect(t.analysed(at(3))).toEqual({ start: at(0), end: at(3), cause: 'live frames skipped (queue_full)', restart: false });
     // the hole is reported once; the next frames are contiguous again
     expect(t.analysed(at(4))).toBeUndefined();
     t.missed(at(5), 'failed');
-    expect(t.analysed(at(6))).toEqual({ start: at(4), end: at(6), cause: 'live frames skipped (failed)' });
+    expect(t.analysed(at(6))).toEqual({ start: at(4), end: at(6), cause: 'live frames skipped (failed)', restart: false });
   });
 
   it('after a restart, the time since the stored cursor is a hole', () => {
     const t = new AnalysisTimeline({ ...opts, persisted: at(-120) });
-    expect(t.analysed(at(0))).toEqual({ start: at(-120), end: at(0), cause: 'analysis was not running' });
+    expect(t.analysed(at(0))).toEqual({ start: at(-120), end: at(0), cause: 'analysis was not running', restart: true });
     expect(t.analysed(at(1))).toBeUndefined();
   });
 
@@ -38,7 +38,7 @@ describe('AnalysisTimeline', () => {
   it('reaches back before a first skipped frame when nothing was analysed before it', () => {
     const t = new AnalysisTimeline(opts);
     t.missed(at(10), 'stale');
-    expect(t.analysed(at(11))).toEqual({ start: at(9), end: at(11), cause: 'live frames skipped (stale)' });
+    expect(t.analysed(at(11))).toEqual({ start: at(9), end: at(11), cause: 'live frames skipped (stale)', restart: false });
   });
 
   it('limits a hole to the configured age', () => {

@@ -3,7 +3,12 @@ export interface Hole {
   start: Date;
   end: Date;
   cause: string;
+  /** the hole covers time before this process started (analysis was down) */
+  restart: boolean;
 }
+
+/** A capture-time range as log fields (a Date would not survive the log's redaction as a time). */
+export const logRange = (from: Date, to: Date): { from: string; to: string } => ({ from: from.toISOString(), to: to.toISOString() });
 
 export interface TimelineOptions {
   /** live_until stored before this process started (null: the camera was never analysed) */
@@ -56,7 +61,7 @@ export class AnalysisTimeline {
     if (this.last !== undefined && t <= this.last) return undefined;
     this.last = t;
     if (start === undefined || cause === undefined || start >= t) return undefined;
-    return { start: new Date(Math.max(start, t - this.opts.maxHoleMs)), end: at, cause };
+    return { start: new Date(Math.max(start, t - this.opts.maxHoleMs)), end: at, cause, restart: restarted };
   }
 }
 
