@@ -187,7 +187,13 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
     const liveDuringCatchUp = seen.filter((s) => !s.msg.late && s.index > late[0]!.index && s.index < late.at(-1)!.index);
     expect(liveDuringCatchUp.length).toBeGreaterThan(0);
 
-    const events = (await getJson<{ items: PublicEvent[] }>(`/api/v1/events?camera=${CAMERA}&class=person&limit=500`)).items;
+    // every late person track becomes an event (the analytics role may still be writing the last ones)
+    const lateTracks = new Set(late.flatMap((s) => s.msg.detections.filter((d) => d.class === 'person').map((d) => d.track_id)));
+    const events = await until('an event for every late person track', 60_000, async () => {
+      const items = (await getJson<{ items: PublicEvent[] }>(`/api/v1/events?camera=${CAMERA}&class=person&limit=500`)).items;
+      const withEvent = new Set(items.filter((e) => e.late).map((e) => e.metadata.track_id));
+      return [...lateTracks].every((id) => withEvent.has(id)) ? items : undefined;
+    });
     const lateEvents = events.filter((e) => e.late);
     expect(lateEvents.length).toBeGreaterThan(0);
     expect(lateEvents.every((e) => Date.parse(e.start_time) > from)).toBe(true);
