@@ -174,13 +174,12 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
     }, 2000);
     expect(await fetch(`${api}/metrics`).then((r) => r.text())).toMatch(new RegExp(`analysis_lag_seconds\\{camera_id="${CAMERA}"\\} \\d`));
 
-    // real capture times, in capture order, none before the cursor; on a loaded machine live frames
-    // skipped after the restart become (later) holes too, so the outage's are picked by time
+    // real capture times, in capture order (oldest hole first). On a loaded machine live frames skipped
+    // before the outage or after the restart become holes too, so the outage's frames are picked by time.
     const allLate = seen.filter((s) => s.msg.late);
     const lateTimes = allLate.map((s) => Date.parse(s.msg.timestamp));
     expect(lateTimes).toEqual([...lateTimes].sort((a, b) => a - b));
-    expect(Math.min(...lateTimes)).toBeGreaterThan(from);
-    const late = allLate.filter((s) => Date.parse(s.msg.timestamp) < to);
+    const late = allLate.filter((s) => Date.parse(s.msg.timestamp) > from && Date.parse(s.msg.timestamp) < to);
     expect(late.length).toBeGreaterThanOrEqual((to - from) / 1000 / 2);
     // live recovered first: analysed live frames arrived while the outage was still being caught up
     expect(firstLive.index).toBeLessThan(late.at(-1)!.index);
@@ -196,7 +195,7 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
     });
     const lateEvents = events.filter((e) => e.late);
     expect(lateEvents.length).toBeGreaterThan(0);
-    expect(lateEvents.every((e) => Date.parse(e.start_time) > from)).toBe(true);
+    expect(lateEvents.some((e) => Date.parse(e.start_time) > from && Date.parse(e.start_time) < to)).toBe(true);
     expect(events.filter((e) => !e.late && Date.parse(e.start_time) > from && Date.parse(e.start_time) < to)).toEqual([]);
 
     const caughtUp = completeness(late.map((s) => s.msg), lateEvents, from, to);

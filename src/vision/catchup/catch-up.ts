@@ -148,9 +148,8 @@ export class CatchUp {
       return this.finish(hole, hole.end);
     }
     if (segment.end_time === null) return 'waiting'; // still being recorded
-    const analysedUntil = await this.analyseSegment(camera, run, hole, segment, segment.end_time);
-    if (this.stopped) return 'waiting';
-    run.segmentsDone.add(segment.id);
+    const { until: analysedUntil, complete } = await this.analyseSegment(camera, run, hole, segment, segment.end_time);
+    if (complete) run.segmentsDone.add(segment.id);
     const margin = this.o.marginMs(camera);
     // stored as the frame time less the margin, so `t > start + margin` goes on right after it;
     // once no frame before the hole's end can be left, the hole is done
@@ -159,9 +158,11 @@ export class CatchUp {
 
   /**
    * Runs the segment's frames inside the hole through the camera's run. Returns the capture time
-   * (ms) up to which the hole is analysed: the segment's last frame, or its end when it has none.
+   * (ms) up to which the hole is analysed: the segment's last frame, or its end when it has none;
+   * when stopped half-way, the last frame analysed (complete: false), so a restart does not analyse
+   * a frame twice.
    */
-  private async analyseSegment(camera: ResolvedCamera, run: Run, hole: AnalysisHole, segment: SegmentRow, segmentEnd: Date): Promise<number> {
+  private async analyseSegment(camera: ResolvedCamera, run: Run, hole: AnalysisHole, segment: SegmentRow, segmentEnd: Date): Promise<{ until: number; complete: boolean }> {
     const margin = this.o.marginMs(camera);
     const from = hole.start.getTime() + margin;
     const to = hole.end.getTime() - margin;
@@ -171,12 +172,15 @@ export class CatchUp {
         jpegQuality: 4, ...this.o.extract, analysis: camera.analysis, signal: this.abort.signal,
       });
     } catch (err) {
-      if (!this.stopped) this.o.log.warn({ camera_id: camera.id, segment: segment.path, cause: (err as Error).message }, 'recorded segment unreadable: its part of the analysis hole is skipped');
-      return Math.max(from - margin, segmentEnd.getTime());
+      if (this.stopped) return { until: hole.start.getTime(), complete: false };
+      this.o.log.warn({ camera_id: camera.id, segment: segment.path, cause: (err as Error).message }, 'recorded segment unreadable: its part of the analysis hole is skipped');
+      return { until: Math.max(hole.start.getTime(), segmentEnd.getTime()), complete: true };
     }
+    let analysed = hole.start.getTime();
     for (const frame of frames) {
       const t = frame.capturedAt.getTime();
-      if (t <= from || t >= to || this.stopped) continue;
+      if (this.stopped) return { until: analysed, complete: false };
+      if (t <= from || t >= to) continue;
       try {
         const analysis = await run.analyzer.analyze({ jpeg: frame.jpeg, timestamp: frame.capturedAt, seq: t });
         await this.o.deliver({ camera, frame, seq: this.nextSeq(t), analysis, snapshotted: run.snapshotted });
@@ -186,10 +190,11 @@ export class CatchUp {
         metrics.catchupFrames.inc({ camera_id: camera.id, outcome: 'failed' });
         this.o.log.warn({ camera_id: camera.id, at: frame.capturedAt.toISOString(), cause: (err as Error).message }, 'recorded frame not analysed');
       }
+      analysed = t;
     }
     this.o.log.debug({ camera_id: camera.id, segment: segment.path, frames: frames.length }, 'recorded segment caught up');
     const lastFrame = frames.at(-1)?.capturedAt.getTime() ?? segmentEnd.getTime();
-    return Math.max(from - margin, lastFrame);
+    return { until: Math.max(hole.start.getTime(), lastFrame), complete: true };
   }
 
   /** Frame sequence numbers of late frames: the capture time in ms, made strictly increasing. */
