@@ -86,7 +86,12 @@ describe('API', () => {
     const r = await app.inject('/api/v1/events?class=person&camera=cam_001&limit=5');
     expect(r.statusCode).toBe(200);
     expect(calls.at(-1)).toMatchObject({ label: 'person', cameraId: 'cam_001', limit: 5 });
-    expect(r.json().items[0]).toMatchObject({ id: 7, class: 'person', snapshot_url: '/api/v1/events/7/snapshot' });
+    expect(r.json().items[0]).toMatchObject({ id: 7, class: 'person', snapshot_url: '/api/v1/events/7/snapshot', late: false });
+    await app.inject('/api/v1/events?late=true');
+    expect(calls.at(-1)).toMatchObject({ late: true });
+    const bad = await app.inject('/api/v1/events?late=yes');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/late/);
   });
 
   it('serves snapshots and 404s', async () => {

@@ -113,6 +113,7 @@ export function eventRepo(store: Store): EventRepo {
       if (f.label !== undefined) add((ref) => `label = ${ref}`, f.label);
       if (f.from !== undefined) add((ref) => `start_time >= ${ref}`, f.from);
       if (f.to !== undefined) add((ref) => `start_time < ${ref}`, f.to);
+      if (f.late !== undefined) add((ref) => `late = ${ref}`, f.late);
       const { rows } = await store.query<DbEventRow>(
         `SELECT ${COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY start_time DESC, id DESC LIMIT $${params.push(limit + 1)}`,

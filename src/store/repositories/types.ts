@@ -112,6 +112,8 @@ export interface EventFilter {
   label?: string;
   from?: Date;
   to?: Date;
+  /** only events found by catch-up (true) or live (false) */
+  late?: boolean;
   limit: number;
   /** opaque cursor from a previous page */
   cursor?: string;
