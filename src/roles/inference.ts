@@ -198,6 +198,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
   const catchUp = catchupConfig.enabled
     ? new CatchUp({
       repo: analysis, segments: ctx.repos.segments, recordingsDir: ctx.loaded.paths.recordingsDir, cameras,
+      owns: (id) => pipelines.has(id),
       newAnalyzer: (camera) => createCameraAnalyzer(ctx.loaded.config, pool, camera.id, camera.motionMask, 'catchup'),
       deliver: deliverLate, marginMs,
       settleMs: (ctx.loaded.config.recording.segment_seconds + 10) * 1000, maxAgeMs: catchupConfig.max_hole_hours * 3600_000,

@@ -76,7 +76,7 @@ describe.skipIf(missing.length > 0)('CatchUp (recorded segments, real ffmpeg)', 
   function start(fakes: Fakes, seen: Array<{ camera: string; at: number }>, delivered: LateFrame[]): CatchUp {
     const cameras = new Map(['cam', 'cam2'].map((id) => [id, camera(id)]));
     const c = new CatchUp({
-      repo: fakes.repo, segments: { list: fakes.list }, recordingsDir: dir, cameras,
+      repo: fakes.repo, segments: { list: fakes.list }, recordingsDir: dir, cameras, owns: () => true,
       newAnalyzer: (cam) => recordingAnalyzer(seen, cam.id),
       deliver: async (late) => void delivered.push(late),
       marginMs: () => 500, settleMs: 0, maxAgeMs: Date.now() - T0 + 3_600_000, log: createLogger('silent'), idleMs: 50,

@@ -25,6 +25,11 @@ export interface CatchUpOptions {
   recordingsDir: string;
   cameras: ReadonlyMap<string, ResolvedCamera>;
   /**
+   * Whether this process analyses the camera live now (in a fleet, the bus splits cameras between
+   * inference processes): only that process catches up its holes, so none is analysed twice.
+   */
+  owns(cameraId: string): boolean;
+  /**
    * A new analyzer (own motion background, own tracker) whose detector calls go to the pool's
    * catch-up lane. One per run, so live tracking state is never touched by recorded frames.
    */
@@ -134,6 +139,7 @@ export class CatchUp {
       this.o.log.info({ camera_id: hole.cameraId, ...logRange(hole.start, hole.end) }, 'analysis hole of a camera no longer analysed: dropped');
       return this.finish(hole, hole.end);
     }
+    if (!this.o.owns(hole.cameraId)) return 'waiting';
     const oldest = Date.now() - this.o.maxAgeMs;
     if (hole.start.getTime() < oldest - TRIM_SLACK_MS) {
       this.o.log.warn({ camera_id: hole.cameraId, ...logRange(hole.start, new Date(Math.min(oldest, hole.end.getTime()))) }, 'unanalysed recording older than catchup.max_hole_hours: not caught up');
