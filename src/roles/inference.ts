@@ -9,7 +9,7 @@ import { FrameLane } from '../vision/frame-lane.ts';
 import { DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
 import { TrainingCapture } from '../vision/training-capture.ts';
 import { CatchUp, type LateFrame } from '../vision/catchup/catch-up.ts';
-import { analysisLagSeconds, AnalysisTimeline, logRange } from '../vision/catchup/timeline.ts';
+import { analysisLagSeconds, AnalysisTimeline, logRange, type Hole } from '../vision/catchup/timeline.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const GROUP = 'inference';
@@ -39,6 +39,10 @@ interface CameraPipeline {
   timeline: AnalysisTimeline;
   /** capture time of the newest live frame received */
   newest?: Date;
+  /** holes not stored yet (the database failed): stored before the cursor moves again */
+  unsaved: Hole[];
+  /** the last cursor write failed (warned once) */
+  cursorFailing?: boolean;
 }
 
 /** A live frame's analysis, or why there is none (ai_frames_skipped_total reason). */
@@ -99,6 +103,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
         ),
         analyzer: createCameraAnalyzer(ctx.loaded.config, pool, camera.id, camera.motionMask),
         snapshotted: new Set(),
+        unsaved: [],
         timeline: new AnalysisTimeline({ persisted: persisted.get(camera.id) ?? null, marginMs: marginMs(camera), maxHoleMs: catchupConfig.max_hole_hours * 3600_000 }),
       };
       pipelines.set(camera.id, p);
@@ -149,20 +154,30 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     await ctx.bus.publish(TOPICS.aiDetections, frame.camera_id, msg);
   }
 
-  /** Moves the camera's durable cursor and stores the hole before this frame, if live analysis missed one. */
+  /**
+   * Stores the hole before this frame, if live analysis missed one, then moves the camera's
+   * durable cursor. Holes not stored yet (database unavailable) are retried with the next frame
+   * and the cursor stays behind them, so a restart finds them again.
+   */
   async function advance(camera: ResolvedCamera, p: CameraPipeline, capturedAt: Date): Promise<void> {
     const hole = p.timeline.analysed(capturedAt);
+    if (hole && catchupConfig.enabled) {
+      p.unsaved.push(hole);
+      // skipped frames are counted in ai_frames_skipped_total and may come every few seconds under overload: debug only
+      log[hole.restart ? 'info' : 'debug']({ camera_id: camera.id, ...logRange(hole.start, hole.end), cause: hole.cause }, 'live analysis missed recorded time: queued for catch-up');
+    }
     try {
-      if (hole && catchupConfig.enabled) {
-        await analysis.addHole(camera.id, hole.start, hole.end, hole.cause);
-        // skipped frames are counted in ai_frames_skipped_total and may come every few seconds under overload: debug only
-        log[hole.restart ? 'info' : 'debug']({ camera_id: camera.id, ...logRange(hole.start, hole.end), cause: hole.cause }, 'live analysis missed recorded time: queued for catch-up');
+      for (let h = p.unsaved[0]; h; h = p.unsaved[0]) {
+        await analysis.addHole(camera.id, h.start, h.end, h.cause);
+        p.unsaved.shift();
         catchUp?.nudge();
       }
       await analysis.setLiveUntil(camera.id, capturedAt);
+      if (p.cursorFailing) log.info({ camera_id: camera.id }, 'analysis cursor stored again');
+      p.cursorFailing = false;
     } catch (err) {
-      // after a restart the hole is found again from the older cursor
-      log.warn({ camera_id: camera.id, cause: err instanceof Error ? err.message : String(err) }, 'analysis cursor not stored');
+      if (!p.cursorFailing) log.warn({ camera_id: camera.id, cause: err instanceof Error ? err.message : String(err) }, 'analysis cursor not stored (logged once until it is again)');
+      p.cursorFailing = true;
     }
   }
 
