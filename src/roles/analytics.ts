@@ -35,6 +35,11 @@ export interface AnalyticsOptions {
  * longest rule duration + margin) and replayed through a fresh engine on start; the trigger keys
  * make re-fired triggers no-ops (see RuleProcessor). A checkpoint in the database rather than a
  * bus replay, because the one-box memory bus does not survive a restart.
+ *
+ * Late detections (catch-up of recorded frames live analysis skipped) are behind the live ones
+ * in capture time, so they go through rule state of their own: a second engine that sees each
+ * camera's late stream in capture order. Their events and alerts are marked late. That state is
+ * not kept in the rules window: after a restart catch-up starts a new run (new tracks) anyway.
  */
 export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = {}): Promise<RunningRole> {
   const { config, cameras, source } = ctx.loaded;
@@ -57,18 +62,23 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
       onError: (err) => log.error({ err }, `rules file change rejected, previous rules kept: ${err.message}`),
     });
   logRuleErrors(configured);
-  const engine = new RulesEngine(configured.rules, { timezone: config.sites[0]?.timezone ?? 'UTC', cameraTimezones });
+  const engineOptions = { timezone: config.sites[0]?.timezone ?? 'UTC', cameraTimezones };
+  const engine = new RulesEngine(configured.rules, engineOptions);
+  const lateEngine = new RulesEngine(configured.rules, engineOptions);
   let windowMs = rulesWindowMs(configured.rules);
   // hot reload: rules whose definition is unchanged keep their state (RulesEngine.replace)
   function apply(loaded: LoadedRules): void {
     logRuleErrors(loaded);
     engine.replace(loaded.rules);
+    lateEngine.replace(loaded.rules);
     windowMs = rulesWindowMs(loaded.rules);
     log.info({ cameras: Object.keys(loaded.rules.cameras).length }, 'rules reloaded');
   }
 
   const relay = new OutboxRelay(ctx.bus, ctx.repos.alerts, log, { clock: opts.clock, intervalMs: opts.outboxIntervalMs });
-  const processor = new RuleProcessor(engine, ctx.repos.alerts, window, new TriggerSnapshots(ctx.objects, log), log, () => relay.nudge());
+  const triggerSnapshots = new TriggerSnapshots(ctx.objects, log);
+  const processor = new RuleProcessor(engine, ctx.repos.alerts, window, triggerSnapshots, log, () => relay.nudge());
+  const lateProcessor = new RuleProcessor(lateEngine, ctx.repos.alerts, { append: async () => {} }, triggerSnapshots, log, () => relay.nudge(), true);
   const escalation = new EscalationScheduler(ctx.repos.alerts, log, {
     afterMinutes: config.alerts.escalate_after_minutes, to: config.alerts.escalate_to,
     checkIntervalMs: config.alerts.escalation_check_seconds * 1000, clock: opts.clock, onEscalated: () => relay.nudge(),
@@ -93,7 +103,7 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
     topic: TOPICS.aiDetections, group: GROUP,
     handler: async (rec) => {
       // a failed write throws: the bus redelivers this camera's record (DLQ after 5), other partitions go on
-      await processor.handle(rec.value);
+      await (rec.value.late ? lateProcessor : processor).handle(rec.value);
       await writer.handle(rec.value);
     },
   });

@@ -9,6 +9,8 @@ import { FrameLane } from '../vision/frame-lane.ts';
 import { DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
 import { TrainingCapture } from '../vision/training-capture.ts';
 import { TriggerFrames } from '../vision/trigger-frames.ts';
+import { CatchUp, type LateFrame } from '../vision/catchup/catch-up.ts';
+import { analysisLagSeconds, AnalysisTimeline, logRange, type Hole } from '../vision/catchup/timeline.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const GROUP = 'inference';
@@ -34,7 +36,24 @@ interface CameraPipeline {
   analyzer: CameraAnalyzer;
   /** tracks whose current best snapshot is stored */
   snapshotted: Set<number>;
+  /** what live analysis missed, as holes for catch-up */
+  timeline: AnalysisTimeline;
+  /** capture time of the newest live frame received */
+  newest?: Date;
+  /** holes not stored yet (the database failed): stored before the cursor moves again */
+  unsaved: Hole[];
+  /** the last cursor write failed (warned once) */
+  cursorFailing?: boolean;
 }
+
+/** A live frame's analysis, or why there is none (ai_frames_skipped_total reason). */
+type Outcome = { analysis: FrameAnalysis } | { missed: string };
+
+// a camera's analysis lag is published this often
+const LAG_INTERVAL_MS = 5000;
+
+/** Half the interval between a camera's analysed frames (keyframes: GOP ≈ 1 s on DVRs). */
+const marginMs = (camera: ResolvedCamera): number => (camera.analysis?.mode === 'fps' ? 500 / camera.analysis.fps : 500);
 
 /**
  * streams.raw → per camera: frame lane (bounded, oldest dropped) → motion gate → detector pool
@@ -48,6 +67,10 @@ interface CameraPipeline {
  * frame with detections (TriggerFrames), for the rule that fires on it. A frame that cannot be
  * analysed (corrupt, 0 bytes, stale) is logged with its camera and cause and skipped: the
  * camera's next frame is analysed as usual.
+ *
+ * Nothing skipped is lost: the capture-time ranges live analysis missed (frames dropped, the role
+ * down since the stored analysis cursor) are stored as holes, and catch-up analyses them from the
+ * recording when no live frame waits (src/vision/catchup), publishing `late` detections.
  */
 export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []): Promise<RunningRole> {
   const { detection, training, evidence } = ctx.loaded.config;
@@ -63,6 +86,9 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
   const capture = new TrainingCapture(ctx.objects, { ...training, min_confidence: detection.uncertain_min }, log);
   const triggerFrames = new TriggerFrames(ctx.objects, evidence.trigger_frame_seconds * 1000, log);
   await triggerFrames.adopt([...cameras.keys()]);
+  const { catchup: catchupConfig } = ctx.loaded.config;
+  const analysis = ctx.repos.analysis;
+  const persisted = new Map(await Promise.all([...cameras.keys()].map(async (id) => [id, await analysis.liveUntil(id)] as const)));
 
   const pipelines = new Map<string, CameraPipeline>();
   const pipelineFor = (camera: ResolvedCamera): CameraPipeline => {
@@ -74,66 +100,108 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
           (frame) => handleFrame(camera, frame),
           (frame) => {
             metrics.framesSkipped.inc({ camera_id: camera.id, reason: 'queue_full' });
+            pipelineFor(camera).timeline.missed(new Date(frame.timestamp), 'queue_full');
             log.debug({ camera: camera.id, seq: frame.seq }, 'frame dropped: newer frames of the camera waiting');
           },
           (frame, err) => log.error({ camera: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'detections of a frame not delivered'),
         ),
         analyzer: createCameraAnalyzer(ctx.loaded.config, pool, camera.id, camera.motionMask),
         snapshotted: new Set(),
+        unsaved: [],
+        timeline: new AnalysisTimeline({ persisted: persisted.get(camera.id) ?? null, marginMs: marginMs(camera), maxHoleMs: catchupConfig.max_hole_hours * 3600_000 }),
       };
       pipelines.set(camera.id, p);
     }
     return p;
   };
 
-  async function analyse(camera: ResolvedCamera, frame: FrameMessage, capturedAt: Date): Promise<FrameAnalysis | undefined> {
+  async function analyse(camera: ResolvedCamera, frame: FrameMessage, capturedAt: Date): Promise<Outcome> {
     try {
-      return await pipelineFor(camera).analyzer.analyze({ jpeg: frame.jpeg, timestamp: capturedAt, seq: frame.seq });
+      return { analysis: await pipelineFor(camera).analyzer.analyze({ jpeg: frame.jpeg, timestamp: capturedAt, seq: frame.seq }) };
     } catch (err) {
       const cause = err instanceof Error ? err.message : String(err);
       if (err instanceof DroppedFrameError) {
         log.debug({ camera: camera.id, seq: frame.seq, cause }, 'frame dropped'); // counted by the pool
-      } else {
-        metrics.framesSkipped.inc({ camera_id: camera.id, reason: err instanceof BadFrameError ? 'bad_frame' : 'failed' });
-        log.warn({ camera: camera.id, seq: frame.seq, cause }, 'frame not analysed');
+        return { missed: err.reason };
       }
-      return undefined;
+      const reason = err instanceof BadFrameError ? 'bad_frame' : 'failed';
+      metrics.framesSkipped.inc({ camera_id: camera.id, reason });
+      log.warn({ camera: camera.id, seq: frame.seq, cause }, 'frame not analysed');
+      return { missed: reason };
     }
   }
 
   /** Stores the frame as the snapshot of tracks that are new or just got a better view; returns those tracks. */
-  async function storeSnapshots(p: CameraPipeline, frame: FrameMessage, analysis: FrameAnalysis): Promise<number[]> {
+  async function storeSnapshots(snapshotted: Set<number>, frame: Omit<FrameMessage, 'width' | 'height'>, analysis: FrameAnalysis): Promise<number[]> {
     const improved = new Set(analysis.improved.map((t) => t.trackId));
     const stored: number[] = [];
     for (const d of analysis.detections) {
-      if (d.track_id === undefined || (p.snapshotted.has(d.track_id) && !improved.has(d.track_id))) continue;
+      if (d.track_id === undefined || (snapshotted.has(d.track_id) && !improved.has(d.track_id))) continue;
       await ctx.objects.put('snapshots', trackSnapshotKey(frame.camera_id, d.track_id, frame.timestamp, frame.seq), frame.jpeg, 'image/jpeg');
-      p.snapshotted.add(d.track_id);
+      snapshotted.add(d.track_id);
       stored.push(d.track_id);
     }
-    for (const t of analysis.ended) p.snapshotted.delete(t.trackId);
+    for (const t of analysis.ended) snapshotted.delete(t.trackId);
     if (analysis.detections.length) await triggerFrames.keep(frame);
     return stored;
   }
 
-  /** One frame from the camera's lane: analyse, snapshot, publish, training data, hooks. */
-  async function handleFrame(camera: ResolvedCamera, frame: FrameMessage): Promise<void> {
-    const capturedAt = new Date(frame.timestamp);
-    const analysis = await analyse(camera, frame, capturedAt);
-    if (!analysis) return;
+  /** Counts, snapshots and publishes one analysed frame (live, or `late` from catch-up). */
+  async function publish(frame: Omit<FrameMessage, 'width' | 'height'>, analysis: FrameAnalysis, snapshotted: Set<number>, late: boolean): Promise<void> {
     // seed §5.3: every published detection carries its track (events are per track)
     const tracked = analysis.detections;
     if (analysis.ran !== 'none') {
       metrics.inferenceDuration.observe({ model: detection.model }, analysis.inferenceMs / 1000);
       for (const d of tracked) metrics.detections.inc({ model: detection.model, class: d.class });
     }
-    const snapshots = await storeSnapshots(pipelineFor(camera), frame, analysis);
+    const snapshots = await storeSnapshots(snapshotted, frame, analysis);
     const msg: DetectionMessage = {
       camera_id: frame.camera_id, timestamp: frame.timestamp, frame_seq: frame.seq, width: analysis.width, height: analysis.height,
-      model: detection.model, detections: tracked, ...(snapshots.length ? { snapshot_tracks: snapshots } : {}),
+      model: detection.model, detections: tracked, ...(snapshots.length ? { snapshot_tracks: snapshots } : {}), ...(late ? { late: true } : {}),
     };
     await ctx.bus.publish(TOPICS.aiDetections, frame.camera_id, msg);
+  }
+
+  /**
+   * Stores the hole before this frame, if live analysis missed one, then moves the camera's
+   * durable cursor. Holes not stored yet (database unavailable) are retried with the next frame
+   * and the cursor stays behind them, so a restart finds them again.
+   */
+  async function advance(camera: ResolvedCamera, p: CameraPipeline, capturedAt: Date): Promise<void> {
+    const hole = p.timeline.analysed(capturedAt);
+    if (hole && catchupConfig.enabled) {
+      p.unsaved.push(hole);
+      // skipped frames are counted in ai_frames_skipped_total and may come every few seconds under overload: debug only
+      log[hole.restart ? 'info' : 'debug']({ camera_id: camera.id, ...logRange(hole.start, hole.end), cause: hole.cause }, 'live analysis missed recorded time: queued for catch-up');
+    }
+    try {
+      for (let h = p.unsaved[0]; h; h = p.unsaved[0]) {
+        await analysis.addHole(camera.id, h.start, h.end, h.cause);
+        p.unsaved.shift();
+        catchUp?.nudge();
+      }
+      await analysis.setLiveUntil(camera.id, capturedAt);
+      if (p.cursorFailing) log.info({ camera_id: camera.id }, 'analysis cursor stored again');
+      p.cursorFailing = false;
+    } catch (err) {
+      if (!p.cursorFailing) log.warn({ camera_id: camera.id, cause: err instanceof Error ? err.message : String(err) }, 'analysis cursor not stored (logged once until it is again)');
+      p.cursorFailing = true;
+    }
+  }
+
+  /** One frame from the camera's lane: analyse, snapshot, publish, cursor, training data, hooks. */
+  async function handleFrame(camera: ResolvedCamera, frame: FrameMessage): Promise<void> {
+    const capturedAt = new Date(frame.timestamp);
+    const p = pipelineFor(camera);
+    const outcome = await analyse(camera, frame, capturedAt);
+    if ('missed' in outcome) {
+      p.timeline.missed(capturedAt, outcome.missed);
+      return;
+    }
+    const { analysis } = outcome;
+    await publish(frame, analysis, p.snapshotted, false);
     metrics.streamLatency.observe({ camera_id: frame.camera_id }, (Date.now() - capturedAt.getTime()) / 1000);
+    await advance(camera, p, capturedAt);
     if (analysis.ran !== 'none') {
       // the analyzer's uncertain detections (below the class threshold) and reported ones still under max_confidence
       await capture.offer({
@@ -150,6 +218,22 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     }
   }
 
+  const catchUp = catchupConfig.enabled
+    ? new CatchUp({
+      repo: analysis, segments: ctx.repos.segments, recordingsDir: ctx.loaded.paths.recordingsDir, cameras,
+      owns: (id) => pipelines.has(id),
+      newAnalyzer: (camera) => createCameraAnalyzer(ctx.loaded.config, pool, camera.id, camera.motionMask, 'catchup'),
+      deliver: deliverLate, marginMs,
+      settleMs: (ctx.loaded.config.recording.segment_seconds + 10) * 1000, maxAgeMs: catchupConfig.max_hole_hours * 3600_000,
+      extract: { jpegQuality: ctx.loaded.config.stream.jpeg_quality },
+      log: ctx.log.child({ component: 'catch-up' }),
+    })
+    : undefined;
+  catchUp?.start();
+  async function deliverLate(late: LateFrame): Promise<void> {
+    const { camera, frame, seq, analysis: result, snapshotted } = late;
+    await publish({ camera_id: camera.id, timestamp: frame.capturedAt.toISOString(), seq, jpeg: frame.jpeg }, result, snapshotted, true);
+  }
   await ctx.bus.ensureTopic(TOPICS.streamsRaw);
   await ctx.bus.ensureTopic(TOPICS.aiDetections);
   const sub = await ctx.bus.subscribe<FrameMessage>({
@@ -158,18 +242,30 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
       const camera = cameras.get(frame.camera_id);
       if (!camera) return;
       metrics.framesOffered.inc({ camera_id: camera.id });
-      pipelineFor(camera).lane.offer(frame);
+      const p = pipelineFor(camera);
+      p.newest = new Date(frame.timestamp);
+      p.lane.offer(frame);
     },
   });
   const lagTimer = setInterval(() => {
     void ctx.bus.lag(TOPICS.streamsRaw, GROUP).then((lag) => metrics.consumerLag.set({ topic: TOPICS.streamsRaw, group: GROUP }, lag));
   }, 5000);
+  // analysis_lag_seconds: the stored cursor against the newest live frame received
+  const publishLag = async (): Promise<void> => {
+    for (const [id, p] of pipelines) {
+      const state = await analysis.state(id);
+      metrics.analysisLag.set({ camera_id: id }, analysisLagSeconds(state.cursor, p.newest ?? state.liveUntil));
+    }
+  };
+  const analysisLagTimer = setInterval(() => void publishLag().catch((err: unknown) => log.warn({ err }, 'analysis lag not measured')), LAG_INTERVAL_MS);
   ctx.health.set('inference', 'healthy');
   return {
     name: 'inference',
     stop: async () => {
       clearInterval(lagTimer);
+      clearInterval(analysisLagTimer);
       await sub.stop();
+      await catchUp?.stop();
       await Promise.all([...pipelines.values()].map((p) => p.lane.close()));
       await pool.close();
       ctx.health.set('inference', 'stopped');

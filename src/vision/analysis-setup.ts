@@ -27,11 +27,15 @@ export function createAnalysisPool(config: Config, extra: Partial<DetectorPoolOp
   });
 }
 
-/** One camera's analyzer (motion gate → pool → tracker → thresholds), as the inference role and `vigil eval` run it. */
-export function createCameraAnalyzer(config: Config, pool: DetectorPool, cameraId: string, mask?: readonly Polygon[]): CameraAnalyzer {
+/**
+ * One camera's analyzer (motion gate → pool → tracker → thresholds), as the inference role and
+ * `vigil eval` run it. priority 'catchup': its frames use the pool's catch-up lane (recorded
+ * frames analysed after the fact, only when no live frame waits).
+ */
+export function createCameraAnalyzer(config: Config, pool: DetectorPool, cameraId: string, mask?: readonly Polygon[], priority: 'live' | 'catchup' = 'live'): CameraAnalyzer {
   return new CameraAnalyzer({
     cameraId,
-    detect: pool.detect.bind(pool),
+    detect: priority === 'live' ? pool.detect.bind(pool) : (jpeg, opts, frame) => pool.detect(jpeg, opts, { ...frame, priority }),
     motion: config.motion,
     mask,
     tracker: new Tracker(trackerOptions(config.tracking)),

@@ -21,7 +21,7 @@ export interface MotionConfig extends MotionOptions {
 }
 
 /** The detector (pool); the analyzer always tags a frame with its camera and capture time. */
-export type DetectFn = (jpeg: Uint8Array, opts: DetectOptions | undefined, frame: Required<FrameTag>) => Promise<DetectResult>;
+export type DetectFn = (jpeg: Uint8Array, opts: DetectOptions | undefined, frame: Required<Pick<FrameTag, 'cameraId' | 'capturedAt'>>) => Promise<DetectResult>;
 
 export interface CameraAnalyzerOptions {
   cameraId: string;

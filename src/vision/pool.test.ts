@@ -63,6 +63,20 @@ describe('detector pool (stand-in workers)', () => {
     expect(order.slice(0, 3)).toEqual(['busy:1', 'busy:2', 'quiet:q']);
   });
 
+  it('runs catch-up frames only when no live frame waits, and never drops them', async () => {
+    pool = await createDetectorPool({ ...base, workers: 1, maxQueuePerCamera: 1, deadlineMs: 60_000 });
+    const order: string[] = [];
+    const send = (text: string, tag: { cameraId: string; capturedAt?: number; priority?: 'live' | 'catchup' }): Promise<void> =>
+      pool!.detect(bytes(text), undefined, tag).then(() => void order.push(text), () => void order.push(`dropped:${text}`));
+    const hourAgo = Date.now() - 3_600_000;
+    // an hour-old recorded backlog of one camera, more than its live queue would hold
+    const backlog = ['r1', 'r2', 'r3'].map((t) => send(t, { cameraId: 'cam', capturedAt: hourAgo, priority: 'catchup' }));
+    const live = ['L1', 'L2'].map((t, i) => send(t, { cameraId: `live${i}`, capturedAt: Date.now() }));
+    await Promise.all([...backlog, ...live]);
+    // r1 took the idle worker at once; the live frames that came while it ran go before the rest of the backlog
+    expect(order).toEqual(['r1', 'L1', 'L2', 'r2', 'r3']);
+  });
+
   it('drops frames not started within the deadline of their capture', async () => {
     pool = await createDetectorPool({ ...base, workers: 1, deadlineMs: 50 });
     const before = await skipped('cam', 'stale');

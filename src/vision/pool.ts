@@ -32,6 +32,11 @@ export interface DetectorPoolOptions extends DetectionFilter {
 export interface FrameTag {
   cameraId: string;
   capturedAt?: number;
+  /**
+   * 'catchup': a recorded frame analysed after the fact. It runs only when no live frame waits,
+   * is never dropped (neither as stale nor for a full queue) and waits as long as live needs the workers.
+   */
+  priority?: 'live' | 'catchup';
 }
 
 export interface DetectorPool {
@@ -145,13 +150,16 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
 
   const slots: Slot[] = [];
   const waiting = new CameraQueues(Math.max(1, opts.maxQueuePerCamera ?? 2));
+  // catch-up callers feed one frame per camera at a time, so this lane needs no bound of its own
+  const catchup = new CameraQueues(Number.POSITIVE_INFINITY);
+  const queued = (): number => waiting.size + catchup.size;
   const restartTimers = new Set<NodeJS.Timeout>();
   let nextId = 1;
   let closed = false;
   let restartDelay = RESTART_MIN_MS;
   let startup: { pending: number; resolve(): void; reject(err: Error): void } | undefined;
 
-  const depth = (): number => waiting.size + slots.reduce((n, s) => n + s.jobs.length, 0);
+  const depth = (): number => queued() + slots.reduce((n, s) => n + s.jobs.length, 0);
   const reportDepth = (): void => metrics.queueDepth.set({ model: opts.model }, depth());
 
   function drop(job: Job, reason: DropReason, detail: string): void {
@@ -160,7 +168,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
   }
 
   function staleBy(job: Job, now: number): number {
-    if (opts.deadlineMs === undefined || job.frame.capturedAt === undefined) return 0;
+    if (opts.deadlineMs === undefined || job.frame.capturedAt === undefined || job.frame.priority === 'catchup') return 0;
     return now - job.frame.capturedAt - opts.deadlineMs;
   }
 
@@ -169,7 +177,8 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
     const jobs: Job[] = [];
     const now = Date.now();
     while (jobs.length < max) {
-      const job = waiting.shift();
+      // live first: a recorded frame only takes a worker no live frame is waiting for
+      const job = waiting.shift() ?? catchup.shift();
       if (!job) break;
       if (staleBy(job, now) > 0) drop(job, 'stale', `not started within ${opts.deadlineMs} ms of capture`);
       else jobs.push(job);
@@ -179,7 +188,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
 
   function pump(): void {
     for (const slot of slots) {
-      if (waiting.size === 0) break;
+      if (queued() === 0) break;
       if (!slot.ready || slot.jobs.length > 0) continue;
       const jobs = take(slot.batch ? maxBatch : 1);
       if (jobs.length > 0) dispatch(slot, jobs);
@@ -261,7 +270,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
     closed = true;
     for (const t of restartTimers) clearTimeout(t);
     const gone = new Error('detector pool closed');
-    for (const job of waiting.drain()) job.reject(gone);
+    for (const job of [...waiting.drain(), ...catchup.drain()]) job.reject(gone);
     for (const slot of slots) for (const job of finish(slot)) job.reject(gone);
     reportDepth();
     await Promise.all(slots.map((s) => s.worker.terminate()));
@@ -291,7 +300,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
         const job: Job = { jpeg: new Uint8Array(jpeg), opts: detectOpts, frame, resolve, reject };
         const late = staleBy(job, Date.now());
         if (late > 0) return drop(job, 'stale', `${late} ms past the ${opts.deadlineMs} ms deadline on arrival`);
-        const pushedOut = waiting.push(job);
+        const pushedOut = (frame.priority === 'catchup' ? catchup : waiting).push(job);
         if (pushedOut) drop(pushedOut, 'queue_full', 'a newer frame of the camera arrived while its queue was full');
         pump();
       });

@@ -30,7 +30,7 @@ export class TriggerFrames {
   }
 
   /** stores the frame (before its detections are published) and deletes the frames that expired */
-  async keep(frame: FrameMessage): Promise<void> {
+  async keep(frame: Pick<FrameMessage, 'camera_id' | 'timestamp' | 'seq' | 'jpeg'>): Promise<void> {
     const key = triggerFrameKey(frame.camera_id, frame.timestamp, frame.seq);
     await this.objects.put('snapshots', key, frame.jpeg, 'image/jpeg');
     this.queue.push({ key, expires: this.now() + this.keepMs });

@@ -124,4 +124,23 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
     expect(await alertRows()).toHaveLength(1);
     expect(third.got).toHaveLength(0);
   });
+
+  it('evaluates late detections (catch-up) in their own capture order: a dwell an hour before live still fires, marked late', async () => {
+    const { bus, got } = await start();
+    const early = stream('cam_a', '2025-01-20T11:00:00Z');
+    const late = (i: number): DetectionMessage => ({ ...early(i, [{ id: 9, bbox: at(200 + (i % 3), 400) }]), late: true });
+    const windowBefore = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM rules_window');
+    // live rule state is at 12:00 (the test before); these frames are older and would be ignored as replays there
+    for (let i = 0; i <= 14; i++) await bus.publish(TOPICS.aiDetections, 'cam_a', late(i));
+    const rows = await until('the late loitering alert', 15_000, async () => {
+      const r = (await store.query<{ late: boolean; start_time: Date }>(
+        `SELECT e.late, e.start_time FROM alerts a JOIN events e ON e.id = a.event_id WHERE a.rule_key = 'loiter' AND e.start_time < '2025-01-20T12:00:00Z'`)).rows;
+      return r.length ? r : undefined;
+    }, 50);
+    expect(rows).toEqual([{ late: true, start_time: new Date(early(0, []).timestamp) }]);
+    await until('its alerts.critical message', 15_000, () => got.find((m) => m.kind === 'new'), 50);
+    // the track's own event is late too; the live rules window (restart replay) holds no late frame
+    expect((await store.query('SELECT late FROM events WHERE event_key = $1', ['cam_a:9'])).rows).toEqual([{ late: true }]);
+    expect((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM rules_window')).rows).toEqual(windowBefore.rows);
+  });
 });

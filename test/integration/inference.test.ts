@@ -17,6 +17,7 @@ import { createDiskObjects } from '../../src/objects/disk.ts';
 import type { RoleContext, RunningRole } from '../../src/roles/context.ts';
 import { startInference, type AnalysedFrameEvent } from '../../src/roles/inference.ts';
 import type { Store } from '../../src/store/port.ts';
+import type { AnalysisRepo } from '../../src/store/repositories/analysis.ts';
 import type { Repositories } from '../../src/store/repositories/types.ts';
 import { StorageLedger } from '../../src/storage/ledger.ts';
 import { sharedFaceEmbedder } from '../../src/vision/faces/shared-embedder.ts';
@@ -40,6 +41,12 @@ function extractFrames(dir: string): Buffer[] {
   return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().map((f) => readFileSync(path.join(dir, f)));
 }
 
+/** No stored analysis cursor and nothing to catch up: this test is about live analysis. */
+const noCursor: Partial<AnalysisRepo> = {
+  liveUntil: async () => null, setLiveUntil: async () => {}, addHole: async () => {}, oldestHoles: async () => [],
+  state: async () => ({ liveUntil: null, cursor: null, holes: 0, unanalysedSeconds: 0 }),
+};
+
 /** The inference role on a memory bus and disk objects, with everything it emitted. */
 interface Harness {
   ctx: RoleContext;
@@ -61,7 +68,7 @@ async function startRole(dir: string, detection: Record<string, unknown>): Promi
   const sink = new Writable({ write(chunk: Buffer, _enc, done) { logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
   const ctx: RoleContext = {
     loaded, log: pino({ level: 'info', base: undefined }, sink), health: new Health(), bus: createMemoryBus(),
-    store: {} as Store, repos: {} as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
+    store: {} as Store, repos: { analysis: noCursor } as unknown as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
     cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => Promise.reject(new Error('faces are not part of this test'))),
     clips: {} as ClipMaterialiser, storage: new StorageLedger(),

@@ -31,4 +31,6 @@ export interface RuleTrigger {
   /** human-readable one-liner, e.g. "Person loitering in Plaza for 5 min 12 s" */
   title: string;
   details: Record<string, unknown>;
+  /** fired on frames analysed after the fact from the recording (catch-up): its event is marked late */
+  late?: boolean;
 }

@@ -4,6 +4,7 @@ import type { ResolvedCamera } from '../../config/load.ts';
 import type { CameraStatusSource } from '../../core/camera-status.ts';
 import { redact } from '../../core/redact.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
+import { analysisLagSeconds } from '../../vision/catchup/timeline.ts';
 import { addRoute, notFound } from '../route.ts';
 
 export interface CameraRouteDeps {
@@ -14,6 +15,8 @@ export interface CameraRouteDeps {
 
 // PostgreSQL timestamps end in year 294276; this is far enough to reach an open gap
 const FOREVER = new Date('9999-12-31T00:00:00Z');
+
+const latest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a > b ? a : b) : (a ?? b));
 
 const cameraId = z.object({ id: z.string().max(64).describe('camera id') }).strict();
 const time = z.iso.datetime();
@@ -51,6 +54,13 @@ const cameraDetailsSchema = publicCameraSchema.extend({
     first: time.nullable(),
     last: time.nullable(),
     open_gap: z.object({ since: time, cause: z.string() }).nullable().describe('why recording is interrupted right now'),
+  }),
+  analysis: z.object({
+    cursor: time.nullable().describe('capture time up to which everything recorded is analysed (catch-up fills what live analysis missed)'),
+    live_until: time.nullable().describe('capture time of the newest frame live analysis handled'),
+    lag_seconds: z.number().describe('how far the cursor is behind the newest recorded video'),
+    holes: z.number().int().describe('stretches of recording not analysed yet'),
+    unanalysed_seconds: z.number().describe('their total length'),
   }),
 });
 
@@ -91,6 +101,7 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
       const s = deps.status(cam.id);
       const rec = await deps.repos.segments.stats(cam.id);
       const openGap = (await deps.repos.segments.gaps(cam.id, new Date(), FOREVER)).find((g) => g.end_time === null);
+      const analysis = await deps.repos.analysis.state(cam.id);
       return {
         ...publicCamera(cam, deps.status),
         health: {
@@ -110,6 +121,13 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
           last: rec.last?.toISOString() ?? null,
           // why recording is interrupted right now (source lost, Vigil was down), stored with the gap
           open_gap: openGap ? { since: openGap.start_time.toISOString(), cause: redact(openGap.cause) } : null,
+        },
+        analysis: {
+          cursor: analysis.cursor?.toISOString() ?? null,
+          live_until: analysis.liveUntil?.toISOString() ?? null,
+          lag_seconds: analysisLagSeconds(analysis.cursor, latest(analysis.liveUntil, rec.last)),
+          holes: analysis.holes,
+          unanalysed_seconds: Math.round(analysis.unanalysedSeconds),
         },
       };
     },

@@ -23,6 +23,7 @@ const eventQuery = z.object({
   class: z.string().max(32).optional().describe('object class, e.g. person'),
   from: isoTime.optional().describe('events starting at or after this time (ISO 8601)'),
   to: isoTime.optional().describe('events starting before this time (ISO 8601)'),
+  late: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: only events found late, by catch-up from the recording; false: only live ones'),
   limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size (1-500)'),
   cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
 }).strict();
@@ -56,6 +57,8 @@ function publicEvent(e: EventRow) {
     snapshot_url: e.snapshot_path ? `/api/v1/events/${e.id}/snapshot` : null,
     clip_url: e.clip_path ? `/api/v1/events/${e.id}/clip` : null,
     metadata: e.metadata,
+    // found later from the recording (live analysis had skipped those frames); start_time is still the capture time
+    late: e.late,
   };
 }
 
@@ -65,7 +68,7 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
     query: eventQuery,
     handler: async ({ query }) => {
       checkTimeOrder(query);
-      const page = await withCursor(() => deps.repos.events.list({ cameraId: query.camera, label: query.class, from: query.from, to: query.to, limit: query.limit, cursor: query.cursor }));
+      const page = await withCursor(() => deps.repos.events.list({ cameraId: query.camera, label: query.class, from: query.from, to: query.to, late: query.late, limit: query.limit, cursor: query.cursor }));
       return { items: page.items.map(publicEvent), next_cursor: page.nextCursor };
     },
   });

@@ -306,7 +306,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
         const { snapshotPath, boxes } = evidence;
         const eventId = await upsertIn(tx, {
           eventKey: t.key, cameraId: t.cameraId, eventType: t.ruleType, label: t.label, confidence: t.confidence,
-          bbox: boxes.length ? unionBox(boxes.map((b) => b.bbox)) : t.bbox, snapshotPath, startTime: t.startedAt, endTime: t.at, severity: t.severity,
+          bbox: boxes.length ? unionBox(boxes.map((b) => b.bbox)) : t.bbox, snapshotPath, startTime: t.startedAt, endTime: t.at, severity: t.severity, late: t.late,
           metadata: {
             rule: { id: t.ruleId, name: t.ruleName, type: t.ruleType }, zone_id: t.zoneId ?? null, track_ids: t.trackIds,
             night: t.night, title: t.title, alert: t.alert, details: t.details, boxes,

@@ -6,7 +6,7 @@ import { InvalidCursorError, type EventInput, type EventRepo, type EventRow } fr
 export const MAX_EVENT_PAGE = 1000;
 
 const COLUMNS = `id, event_key, camera_id, event_type, label, confidence, bounding_box, snapshot_path, clip_path,
-  start_time, end_time, severity, metadata, created_at`;
+  start_time, end_time, severity, metadata, late, created_at`;
 
 type DbEventRow = Omit<EventRow, 'bounding_box'> & { bounding_box: string | null };
 
@@ -59,10 +59,10 @@ export async function upsertIn(tx: Sql, e: EventInput): Promise<number> {
   if (!found) {
     const { rows } = await tx.query<{ id: number }>(
       `INSERT INTO events (event_key, camera_id, event_type, label, confidence, bounding_box, snapshot_path,
-                           start_time, end_time, severity, metadata)
-       VALUES ($1, $2, $3, $4, $5, $6::box, $7, $8, $9, $10, $11::jsonb) RETURNING id`,
+                           start_time, end_time, severity, metadata, late)
+       VALUES ($1, $2, $3, $4, $5, $6::box, $7, $8, $9, $10, $11::jsonb, $12) RETURNING id`,
       [e.eventKey, e.cameraId, e.eventType, e.label, e.confidence, boxParam(e.bbox), e.snapshotPath,
-        e.startTime, e.endTime, e.severity ?? null, metadata],
+        e.startTime, e.endTime, e.severity ?? null, metadata, e.late ?? false],
     );
     return rows[0]!.id;
   }
@@ -116,6 +116,7 @@ export function eventRepo(store: Store): EventRepo {
       if (f.label !== undefined) add((ref) => `label = ${ref}`, f.label);
       if (f.from !== undefined) add((ref) => `start_time >= ${ref}`, f.from);
       if (f.to !== undefined) add((ref) => `start_time < ${ref}`, f.to);
+      if (f.late !== undefined) add((ref) => `late = ${ref}`, f.late);
       const { rows } = await store.query<DbEventRow>(
         `SELECT ${COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY start_time DESC, id DESC LIMIT $${params.push(limit + 1)}`,

@@ -1,5 +1,6 @@
 import type { Store } from '../port.ts';
 import { alertRepo, type AlertRepoOptions } from './alerts.ts';
+import { analysisRepo } from './analysis.ts';
 import { archiveRepo } from './archive.ts';
 import { cameraRepo } from './cameras.ts';
 import { clipRepo } from './clips.ts';
@@ -14,6 +15,7 @@ import type { Repositories } from './types.ts';
 export { InvalidCursorError } from './types.ts';
 export type * from './types.ts';
 export type * from './alerts.ts';
+export type * from './analysis.ts';
 export type * from './archive.ts';
 export type * from './clips.ts';
 export type * from './faces.ts';
@@ -30,5 +32,6 @@ export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions;
     cameras: cameraRepo(sql), segments: segmentRepo(sql), events: eventRepo(sql), archive: archiveRepo(sql), clips: clipRepo(sql), storage: storageRepo(sql),
     faces: faceRepo(sql, opts.faces ?? DEFAULT_FACE_STORE), notifications: notificationRepo(sql),
     alerts: alertRepo(sql, opts.alerts ?? { publicUrl: 'http://127.0.0.1:8080' }), pushSubscriptions: pushSubscriptionRepo(sql),
+    analysis: analysisRepo(sql),
   };
 }

@@ -1,5 +1,6 @@
 import type { BBox } from '../../core/types.ts';
 import type { AlertRepo } from './alerts.ts';
+import type { AnalysisRepo } from './analysis.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
@@ -88,6 +89,8 @@ export interface EventInput {
   endTime: Date | null;
   severity?: string | null;
   metadata?: Record<string, unknown>;
+  /** found by catch-up from the recording after live analysis missed it (default false) */
+  late?: boolean;
 }
 
 export interface EventRow {
@@ -105,6 +108,8 @@ export interface EventRow {
   end_time: Date | null;
   severity: string | null;
   metadata: Record<string, unknown>;
+  /** found by catch-up from the recording rather than live (migration 010) */
+  late: boolean;
   created_at: Date;
 }
 
@@ -113,6 +118,8 @@ export interface EventFilter {
   label?: string;
   from?: Date;
   to?: Date;
+  /** only events found by catch-up (true) or live (false) */
+  late?: boolean;
   limit: number;
   /** opaque cursor from a previous page */
   cursor?: string;
@@ -139,4 +146,5 @@ export interface Repositories {
   alerts: AlertRepo;
   pushSubscriptions: PushSubscriptionRepo;
   storage: StorageRepo;
+  analysis: AnalysisRepo;
 }
