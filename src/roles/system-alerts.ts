@@ -1,7 +1,15 @@
 import { statfs } from 'node:fs/promises';
 import { SystemAlertMonitor } from '../alerts/system/monitor.ts';
 import { systemSampler } from '../alerts/system/sampler.ts';
+import { analysisLagSeconds, newestOf } from '../vision/catchup/timeline.ts';
 import type { RoleContext, RunningRole } from './context.ts';
+
+async function analysisLag(ctx: RoleContext): Promise<Map<string, number>> {
+  return new Map(await Promise.all(ctx.loaded.cameras.map(async (c) => {
+    const [analysis, recorded] = await Promise.all([ctx.repos.analysis.state(c.id), ctx.repos.segments.stats(c.id)]);
+    return [c.id, analysisLagSeconds(analysis.cursor, newestOf(analysis.liveUntil, recorded.last))] as const;
+  })));
+}
 
 /**
  * System alerts (part of the analytics role, which writes alerts and runs their outbox relay).
@@ -12,14 +20,15 @@ export function startSystemAlerts(ctx: RoleContext, opts: { withEdge: boolean })
   const { config, cameras, paths } = ctx.loaded;
   const s = config.system_alerts;
   const sample = systemSampler({
-    cameras: opts.withEdge ? cameras.map((c) => ({ id: c.id, name: c.name, dvrId: c.dvrId })) : [],
-    cameraStatus: (id) => ctx.cameraStatus.get(id),
+    cameras: cameras.map((c) => ({ id: c.id, name: c.name, dvrId: c.dvrId })),
+    cameraStatus: opts.withEdge ? (id) => ctx.cameraStatus.get(id) : undefined,
     freeBytes: async () => {
       const st = await statfs(paths.recordingsDir);
       return st.bavail * st.bsize;
     },
     failingChannels: config.notifications.enabled ? async () => (await ctx.repos.notifications.summary(new Date())).failing_channels : undefined,
     archiveEnabled: config.archive.enabled,
+    analysisLag: config.detection.enabled && config.catchup.enabled ? () => analysisLag(ctx) : undefined,
   }, {
     offlineAfterMs: config.stream.offline_alert_seconds * 1000,
     minFreeBytes: config.recording.min_free_bytes,

@@ -1,6 +1,6 @@
 import type { Metric } from 'prom-client';
 import type { CameraStatus } from '../../core/camera-status.ts';
-import { metrics, registry } from '../../core/metrics.ts';
+import { metrics } from '../../core/metrics.ts';
 import {
   analysisBehind, archiveLagging, detectorOverload, diskSpace, notificationFailing, videoLoss,
   type CameraRef, type Condition,
@@ -18,11 +18,14 @@ export interface SystemSampleLimits {
 
 export interface SystemSources {
   cameras: readonly CameraRef[];
-  cameraStatus: (cameraId: string) => CameraStatus | undefined;
+  /** the edge role's camera states; undefined where the edge runs in another process (no video-loss alerts here) */
+  cameraStatus?: (cameraId: string) => CameraStatus | undefined;
   freeBytes: () => Promise<number>;
   /** channels whose latest delivery failed; undefined when notifications are off */
   failingChannels?: () => Promise<string[]>;
   archiveEnabled: boolean;
+  /** seconds each camera's analysis is behind its recording (from the durable cursor: right even while inference is down) */
+  analysisLag?: () => Promise<Map<string, number>>;
   now?: () => number;
 }
 
@@ -76,9 +79,12 @@ export function systemSampler(src: SystemSources, limits: SystemSampleLimits): (
 
   return async () => {
     const t = now();
-    for (const c of src.cameras) {
-      if (src.cameraStatus(c.id)?.state === 'streaming') downSince.delete(c.id);
-      else if (!downSince.has(c.id)) downSince.set(c.id, t);
+    const status = src.cameraStatus;
+    if (status) {
+      for (const c of src.cameras) {
+        if (status(c.id)?.state === 'streaming') downSince.delete(c.id);
+        else if (!downSince.has(c.id)) downSince.set(c.id, t);
+      }
     }
     const free = await src.freeBytes();
     disk.add(t, free);
@@ -93,10 +99,10 @@ export function systemSampler(src: SystemSources, limits: SystemSampleLimits): (
     const lastSyncs = [...(await gaugeByCamera(metrics.archiveLastSync)).values()].filter((v) => v > 0);
 
     return [
-      ...videoLoss({ now: t, cameras: src.cameras, downSince, offlineAfterMs: limits.offlineAfterMs }),
+      ...(status ? videoLoss({ now: t, cameras: src.cameras, downSince, offlineAfterMs: limits.offlineAfterMs }) : []),
       ...diskSpace({ freeBytes: free, minFreeBytes: limits.minFreeBytes, bytesPerSecond, horizonMs: limits.diskFullHorizonMs }),
       ...detectorOverload({ offered: offered.delta().value, skipped: skipped.delta().value, windowMs: limits.detectorWindowMs, maxPercent: limits.detectorMaxSkippedPercent }),
-      ...analysisBehind({ lagSeconds: await gaugeByCamera(registry.getSingleMetric('analysis_lag_seconds')), cameras: src.cameras, maxLagSeconds: limits.analysisMaxLagSeconds }),
+      ...(src.analysisLag ? analysisBehind({ lagSeconds: await src.analysisLag(), cameras: src.cameras, maxLagSeconds: limits.analysisMaxLagSeconds }) : []),
       ...(src.archiveEnabled ? archiveLagging({ now: t, lastSyncAt: lastSyncs.length ? Math.min(...lastSyncs) * 1000 : null, pendingSegments: archiveLag, startedAt, maxAgeSeconds: limits.archiveMaxLagSeconds }) : []),
       ...(src.failingChannels ? notificationFailing(await src.failingChannels()) : []),
     ];

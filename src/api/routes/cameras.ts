@@ -4,7 +4,7 @@ import type { ResolvedCamera } from '../../config/load.ts';
 import type { CameraStatusSource } from '../../core/camera-status.ts';
 import { redact } from '../../core/redact.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
-import { analysisLagSeconds } from '../../vision/catchup/timeline.ts';
+import { analysisLagSeconds, newestOf } from '../../vision/catchup/timeline.ts';
 import { addRoute, notFound } from '../route.ts';
 
 export interface CameraRouteDeps {
@@ -15,8 +15,6 @@ export interface CameraRouteDeps {
 
 // PostgreSQL timestamps end in year 294276; this is far enough to reach an open gap
 const FOREVER = new Date('9999-12-31T00:00:00Z');
-
-const latest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a > b ? a : b) : (a ?? b));
 
 const cameraId = z.object({ id: z.string().max(64).describe('camera id') }).strict();
 const time = z.iso.datetime();
@@ -125,7 +123,7 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
         analysis: {
           cursor: analysis.cursor?.toISOString() ?? null,
           live_until: analysis.liveUntil?.toISOString() ?? null,
-          lag_seconds: analysisLagSeconds(analysis.cursor, latest(analysis.liveUntil, rec.last)),
+          lag_seconds: analysisLagSeconds(analysis.cursor, newestOf(analysis.liveUntil, rec.last)),
           holes: analysis.holes,
           unanalysed_seconds: Math.round(analysis.unanalysedSeconds),
         },

@@ -69,6 +69,9 @@ export class AnalysisTimeline {
  * analysis_lag_seconds: how far the cursor (oldest unanalysed moment) lies behind `newest`, the
  * newest video seen or recorded; 0 when nothing is behind or the camera was never analysed.
  */
+/** the later of two times, either of which may be unknown */
+export const newestOf = (a: Date | null, b: Date | null): Date | null => (a && b ? (a > b ? a : b) : (a ?? b));
+
 export function analysisLagSeconds(cursor: Date | null, newest: Date | null): number {
   if (!cursor || !newest) return 0;
   return Math.max(0, (newest.getTime() - cursor.getTime()) / 1000);
