@@ -172,7 +172,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     expect((await idle.json()).message).toMatch(/no live feed/);
 
     const json = await post('cam_001', JSON.stringify({ sdp: offer }), 'application/json');
-    expect(json.status).toBe(400);
+    expect(json.status).toBe(415);
     expect((await json.json()).message).toMatch(/application\/sdp/);
     const garbage = await post('cam_001', 'hello');
     expect(garbage.status).toBe(400);
