@@ -14,9 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server.ts';
 import { Health } from '../../src/core/health.ts';
 import { createLogger } from '../../src/core/log.ts';
-import { ensureSample } from '../../src/dvr-sim/sample.ts';
-import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
-import { CameraWorker } from '../../src/media/camera-worker.ts';
 import { clipMaterialiser } from '../../src/media/clips/materialise.ts';
 import { ClipScheduler, clipKey } from '../../src/media/clips/scheduler.ts';
 import { reconcile, SegmentIndexer } from '../../src/media/segment-index.ts';
@@ -25,6 +22,7 @@ import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createRepositories, type Repositories } from '../../src/store/repositories/index.ts';
 import { ffprobe } from '../fixtures/ffprobe.ts';
+import { recordSample, type SampleRecording } from '../fixtures/sample-recording.ts';
 import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
@@ -40,10 +38,7 @@ const POST = 2;
 
 describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
   let dir = '';
-  let sim: DvrSim;
-  let worker: CameraWorker;
-  let indexer: SegmentIndexer;
-  let detachIndexer = () => {};
+  let recording: SampleRecording;
   let store: Store;
   let repos: Repositories;
   const paths = () => ({ recordings: path.join(dir, 'recordings'), objects: path.join(dir, 'objects'), db: path.join(dir, 'db'), tmp: path.join(dir, 'tmp') });
@@ -63,25 +58,14 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-clips-'));
-    const sample = await ensureSample(undefined, log, { download: false });
-    sim = await startDvrSim({ port: 0, channels: 1, password: '', main: sample.main, sub: sample.sub, log });
     store = await openStore({ kind: 'pglite' }, paths().db, log);
     repos = createRepositories(store);
-    worker = new CameraWorker({
-      camera: { id: 'cam_c', name: 'c', siteId: 's', stream: 0, url: sim.url(1, 0), retentionDays: 7, detect: false },
-      stream: { stall_seconds: 5, rtsp_timeout_seconds: 2, backoff_initial_ms: 300, backoff_max_ms: 2000, backoff_jitter: 0.1, probe_interval_ms: 300, jpeg_quality: 8 },
-      segmentSeconds: SEGMENT_SECONDS, recordingsDir: paths().recordings, logger: log,
-    });
-    indexer = new SegmentIndexer(repos.segments, log);
-    detachIndexer = indexer.attach(worker);
-    worker.start();
+    recording = await recordSample({ cameraId: 'cam_c', recordingsDir: paths().recordings, segments: repos.segments, segmentSeconds: SEGMENT_SECONDS, log });
     await until('recording', 20_000, async () => ((await repos.segments.stats('cam_c')).segments >= 2 ? true : undefined));
   }, 120_000);
 
   afterAll(async () => {
-    await worker?.stop();
-    await indexer?.flush();
-    await sim?.stop();
+    await recording?.stop();
     await store?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -159,13 +143,13 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
 
     // "restart": the database is closed and opened again, the index reconciled with the files
     // written meanwhile (as the edge role does at start), and a new scheduler starts
-    detachIndexer();
-    await indexer.flush();
+    recording.detach();
+    await recording.indexer.flush();
     await store.close();
     store = await openStore({ kind: 'pglite' }, paths().db, log);
     repos = createRepositories(store);
-    indexer = new SegmentIndexer(repos.segments, log);
-    detachIndexer = indexer.attach(worker);
+    recording.indexer = new SegmentIndexer(repos.segments, log);
+    recording.detach = recording.indexer.attach(recording.worker);
     await reconcile(paths().recordings, repos.segments, ['cam_c'], log);
     const after = scheduler();
     after.start();

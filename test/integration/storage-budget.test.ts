@@ -16,10 +16,6 @@ import { configSchema } from '../../src/config/schema.ts';
 import { Health } from '../../src/core/health.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { registry } from '../../src/core/metrics.ts';
-import { ensureSample } from '../../src/dvr-sim/sample.ts';
-import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
-import { CameraWorker } from '../../src/media/camera-worker.ts';
-import { SegmentIndexer } from '../../src/media/segment-index.ts';
 import { createDiskObjects } from '../../src/objects/disk.ts';
 import type { Objects } from '../../src/objects/port.ts';
 import { openStore } from '../../src/store/open.ts';
@@ -28,6 +24,7 @@ import { createRepositories, type Repositories, type SegmentRow } from '../../sr
 import { dirUsage } from '../../src/storage/inventory.ts';
 import { StorageLedger, type SweepResult } from '../../src/storage/ledger.ts';
 import { scheduleStorageSweep } from '../../src/storage/sweeper.ts';
+import { recordSample, type SampleRecording } from '../fixtures/sample-recording.ts';
 import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -50,9 +47,7 @@ class RecordingLedger extends StorageLedger {
 
 describe.skipIf(!hasFfmpeg || !hasSample)('storage budget', () => {
   let dir = '';
-  let sim: DvrSim;
-  let worker: CameraWorker;
-  let indexer: SegmentIndexer;
+  let recording: SampleRecording;
   let store: Store;
   let repos: Repositories;
   let objects: Objects;
@@ -61,26 +56,15 @@ describe.skipIf(!hasFfmpeg || !hasSample)('storage budget', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-storage-'));
-    const sample = await ensureSample(undefined, log, { download: false });
-    sim = await startDvrSim({ port: 0, channels: 1, password: '', main: sample.main, sub: sample.sub, log });
     store = await openStore({ kind: 'pglite' }, paths().dbDir, log);
     repos = createRepositories(store);
     objects = createDiskObjects(paths().objectsDir);
-    worker = new CameraWorker({
-      camera: { id: CAMERA, name: 's', siteId: 's', stream: 0, url: sim.url(1, 0), retentionDays: 7, detect: false },
-      stream: { stall_seconds: 10, rtsp_timeout_seconds: 5, backoff_initial_ms: 300, backoff_max_ms: 2000, backoff_jitter: 0.1, probe_interval_ms: 300, jpeg_quality: 8 },
-      segmentSeconds: SEGMENT_SECONDS, recordingsDir: paths().recordingsDir, logger: log,
-    });
-    indexer = new SegmentIndexer(repos.segments, log);
-    indexer.attach(worker);
-    worker.start();
+    recording = await recordSample({ cameraId: CAMERA, recordingsDir: paths().recordingsDir, segments: repos.segments, segmentSeconds: SEGMENT_SECONDS, log });
     await until('four closed segments', 60_000, async () => ((await closed()).length >= 4 ? true : undefined));
   }, 120_000);
 
   afterAll(async () => {
-    await worker?.stop();
-    await indexer?.flush();
-    await sim?.stop();
+    await recording?.stop();
     await store?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
