@@ -101,9 +101,9 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
           (frame) => {
             metrics.framesSkipped.inc({ camera_id: camera.id, reason: 'queue_full' });
             pipelineFor(camera).timeline.missed(new Date(frame.timestamp), 'queue_full');
-            log.debug({ camera: camera.id, seq: frame.seq }, 'frame dropped: newer frames of the camera waiting');
+            log.debug({ camera_id: camera.id, seq: frame.seq }, 'frame dropped: newer frames of the camera waiting');
           },
-          (frame, err) => log.error({ camera: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'detections of a frame not delivered'),
+          (frame, err) => log.error({ camera_id: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'detections of a frame not delivered'),
         ),
         analyzer: createCameraAnalyzer(ctx.loaded.config, pool, camera.id, camera.motionMask),
         snapshotted: new Set(),
@@ -121,12 +121,12 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     } catch (err) {
       const cause = err instanceof Error ? err.message : String(err);
       if (err instanceof DroppedFrameError) {
-        log.debug({ camera: camera.id, seq: frame.seq, cause }, 'frame dropped'); // counted by the pool
+        log.debug({ camera_id: camera.id, seq: frame.seq, cause }, 'frame dropped'); // counted by the pool
         return { missed: err.reason };
       }
       const reason = err instanceof BadFrameError ? 'bad_frame' : 'failed';
       metrics.framesSkipped.inc({ camera_id: camera.id, reason });
-      log.warn({ camera: camera.id, seq: frame.seq, cause }, 'frame not analysed');
+      log.warn({ camera_id: camera.id, seq: frame.seq, cause }, 'frame not analysed');
       return { missed: reason };
     }
   }
@@ -213,7 +213,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
       try {
         await hook({ cameraId: camera.id, frame, capturedAt, analysis });
       } catch (err) {
-        log.warn({ camera: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'frame hook failed');
+        log.warn({ camera_id: camera.id, seq: frame.seq, cause: err instanceof Error ? err.message : String(err) }, 'frame hook failed');
       }
     }
   }

@@ -145,7 +145,7 @@ describe.skipIf(missing.length > 0)('inference role on vtest frames', () => {
     }
 
     const bad = logLines.filter((l) => l.msg === 'frame not analysed');
-    expect(bad.map((l) => [l.camera, l.seq])).toEqual([[CAMERA, 1000], [CAMERA, 1001]]);
+    expect(bad.map((l) => [l.camera_id, l.seq])).toEqual([[CAMERA, 1000], [CAMERA, 1001]]);
     expect(String(bad[0]!.cause)).toMatch(/decod|image|jpeg|format/i);
     expect(String(bad[1]!.cause)).toMatch(/empty|0 bytes/i);
     expect(await skipped(CAMERA, 'bad_frame')).toBe(skippedBefore + 2);
