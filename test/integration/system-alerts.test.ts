@@ -95,7 +95,8 @@ describe.skipIf(!hasFfmpeg)('system alerts (one box, DVR simulator process)', ()
     expect(String(down.alert.title)).toMatch(/^DVR dvr1: all 2 cameras without video for \d+ s$/);
     // a few more rounds: still one alert, and none per camera of that DVR
     await new Promise((r) => setTimeout(r, 2000));
-    const open = (await systemAlerts()).filter((a) => a.status !== 'resolved');
+    // video alerts only: a nearly full disk on the test machine would add its own
+    const open = (await systemAlerts()).filter((a) => a.status !== 'resolved' && ['system.dvr_down', 'system.video_loss'].includes(String(a.rule_id)));
     expect(open.map((a) => a.rule_id).sort()).toEqual(['system.dvr_down', 'system.video_loss']);
     expect(open.find((a) => a.rule_id === 'system.video_loss')?.camera_id).toBe('cam_office');
     const mail = await until('the DVR-down email', 30_000, () => smtp.received.find((m) => m.mail.subject?.includes('DVR dvr1')));
