@@ -38,7 +38,9 @@ const groupAlive = (pid: number): boolean => {
 /** `cam/YYYYMMDD/x.ts` of every segment file on disk, with its size. */
 function segmentFiles(recordings: string): Map<string, number> {
   const out = spawnSync('find', [recordings, '-name', '*.ts', '-type', 'f']).stdout.toString().trim();
-  return new Map(out ? out.split('\n').map((f) => [path.relative(recordings, f), statSync(f).size] as [string, number]) : []);
+  // a file may go between find and stat: the restarted process deletes the empty segment ffmpeg opened as it was killed
+  const sized = (out ? out.split('\n') : []).map((f) => [path.relative(recordings, f), statSync(f, { throwIfNoEntry: false })?.size] as const);
+  return new Map(sized.filter((e): e is [string, number] => e[1] !== undefined));
 }
 
 function ffprobe(file: string): { ok: boolean; codec?: string; packets?: number; err: string } {
