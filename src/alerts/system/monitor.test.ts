@@ -42,6 +42,8 @@ describe('system alert monitor (PGlite)', () => {
     expect(raised).toMatchObject({ status: 'new', camera_id: 'cam_001', rule_id: 'system.video_loss', rule_name: 'Video loss', severity: 'high', title: videoLoss.title });
     expect(health.snapshot().video).toMatchObject({ state: 'degraded', detail: videoLoss.title });
     expect(health.overall()).toBe('degraded');
+    // no clip is scheduled for a system alert's event: there is no footage of it to cut
+    expect((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM event_clip_jobs')).rows[0]!.n).toBe(0);
     const outbox = await alerts.outboxPending(10);
     expect(outbox.map((o) => (o.payload as AlertMessage).alert_id)).toEqual([raised!.id]);
 
