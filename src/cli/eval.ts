@@ -104,7 +104,7 @@ export async function main(argv: string[]): Promise<void> {
     const common = {
       gt, gtFormat: format, video, cls: values.class, camera: values.camera,
       fps: positive('fps', values.fps), gtFps: positive('gt-fps', values['gt-fps']),
-      // people under 50 px are not scored for detection (issue 4 target); tracking is scored the MOTChallenge way
+      // people under 50 px are not scored for detection (the detection target counts people from 50 px up); tracking is scored the MOTChallenge way
       minHeight: nonNegative('min-height', values['min-height'] ?? (sub === 'detect' ? '50' : '0')),
       loaded: configFrom(values.config), onFrame: progress(`eval ${sub}`),
     };
