@@ -1,18 +1,29 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidCursorError } from '../store/repositories/types.ts';
+import { actorMay, type Actor } from './contract/actor.ts';
+import type { RouteAccess } from './contract/permissions.ts';
+
+/** Resolves who sent a request (null = no credentials); invalid credentials throw a 401 HttpError naming why. */
+export type Authenticate = (req: FastifyRequest) => Promise<Actor | null>;
 
 /**
- * Routes are declared with zod schemas for params and query. The same declaration validates
- * requests (unknown query keys → 400 naming them) and generates the OpenAPI document.
+ * Routes are declared with zod schemas for params, query and body, and the permission a caller
+ * needs. The same declaration authenticates and authorises (deny by default: a route without a
+ * permission is refused at start-up), validates requests (unknown keys → 400 naming them) and
+ * generates the OpenAPI document.
  */
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z.ZodType = z.ZodType> {
-  method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends RouteAccess = RouteAccess> {
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'HEAD';
   url: string;
   summary: string;
   tag: string;
+  /** what the caller must be allowed to do; `public` only for routes that must work before signing in */
+  permission: A;
   params?: P;
   query?: Q;
+  /** the JSON body (routes consuming JSON only); a mismatch is a 400 naming each bad field */
+  body?: B;
   /**
    * Media types of the request body this route reads (default: JSON only). Any other type is
    * refused with 415 before its bytes are read, so a 10 MB photo sent to a JSON route is never
@@ -25,7 +36,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z
   produces?: string;
   /** the JSON a success returns: documented in OpenAPI and checked by the compiler against the handler, not at run time */
   response?: R;
-  handler: (input: { params: z.infer<P>; query: z.infer<Q>; req: FastifyRequest; reply: FastifyReply }) => Promise<z.input<R>>;
+  handler: (input: {
+    params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>;
+    /** the authenticated caller; null only on public routes called without credentials */
+    actor: A extends 'public' ? Actor | null : Actor;
+    req: FastifyRequest; reply: FastifyReply;
+  }) => Promise<z.input<R>>;
 }
 
 export class HttpError extends Error {
@@ -39,6 +55,8 @@ export class HttpError extends Error {
 }
 
 export const notFound = (what: string): HttpError => new HttpError(404, 'not_found', what);
+export const unauthenticated = (why: string): HttpError => new HttpError(401, 'unauthenticated', why);
+export const forbidden = (why: string): HttpError => new HttpError(403, 'forbidden', why);
 export const badRequest = (why: string): HttpError => new HttpError(400, 'bad_request', why);
 
 /** Error messages name what was wrong but stay small whatever was sent (a body can hold millions of keys). */
@@ -86,7 +104,28 @@ export async function withCursor<T>(page: () => Promise<T>): Promise<T> {
   }
 }
 
-const routesByApp = new WeakMap<FastifyInstance, RouteSpec<z.ZodType, z.ZodType>[]>();
+type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType, RouteAccess>;
+const routesByApp = new WeakMap<FastifyInstance, AnyRoute[]>();
+const authenticators = new WeakMap<FastifyInstance, Authenticate>();
+
+/** Installs how requests to `app` are authenticated; must precede the first addRoute. */
+export function useAuthenticator(app: FastifyInstance, authenticate: Authenticate): void {
+  authenticators.set(app, authenticate);
+}
+
+/** Every route registered on `app`, as declared (the OpenAPI document and the route × role test walk them). */
+export const registeredRoutes = (app: FastifyInstance): readonly AnyRoute[] => routesByApp.get(app) ?? [];
+
+async function authorise(app: FastifyInstance, spec: AnyRoute, req: FastifyRequest): Promise<Actor | null> {
+  const authenticate = authenticators.get(app);
+  if (!authenticate) throw new Error(`no authenticator installed before ${spec.method} ${spec.url}`);
+  const actor = await authenticate(req);
+  if (spec.permission === 'public') return actor;
+  if (!actor) throw unauthenticated('sign in first: send a bearer token, the session cookie or an X-API-Key header');
+  if (!actorMay(actor, spec.permission)) throw forbidden(`the ${actor.role} role may not ${spec.permission.replace(':', ' ')}`);
+  if (actor.routes && !actor.routes.includes(`${spec.method} ${spec.url}`)) throw forbidden(`this API key may not call ${spec.method} ${spec.url}`);
+  return actor;
+}
 
 const JSON_TYPE = 'application/json';
 /** A JSON body of any route here is a few fields; 64 KiB leaves room and bounds the parse. */
@@ -112,9 +151,12 @@ function refuseUnusableBodies(accepted: readonly string[], maxBytes: number) {
   };
 }
 
-export function addRoute<P extends z.ZodType, Q extends z.ZodType, R extends z.ZodType = z.ZodType>(app: FastifyInstance, spec: RouteSpec<P, Q, R>): void {
+export function addRoute<P extends z.ZodType, Q extends z.ZodType, R extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends RouteAccess = RouteAccess>(
+  app: FastifyInstance, spec: RouteSpec<P, Q, R, B, A>,
+): void {
+  if (!spec.permission) throw new Error(`${spec.method} ${spec.url} declares no permission; every route must say who may call it`);
   const list = routesByApp.get(app) ?? [];
-  list.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType>);
+  list.push(spec as unknown as AnyRoute);
   routesByApp.set(app, list);
   const maxBytes = spec.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   app.route({
@@ -124,9 +166,11 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType, R extends z.Z
     // a chunked body has no Content-Length to check up front: the parser stops at the same limit
     bodyLimit: maxBytes,
     handler: async (req, reply) => {
+      const actor = await authorise(app, spec as unknown as AnyRoute, req);
       const params = parseInput(spec.params, req.params, 'path');
       const query = parseInput(spec.query, req.query, 'query');
-      return spec.handler({ params, query, req, reply });
+      const body = parseInput(spec.body, req.body, 'body');
+      return spec.handler({ params, query, body, actor: actor as Actor, req, reply });
     },
   });
 }

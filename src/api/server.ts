@@ -16,9 +16,17 @@ import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
-import { addRoute, boundedMessage, HttpError, openApiDocument } from './route.ts';
+import { addRoute, boundedMessage, HttpError, openApiDocument, useAuthenticator, type Authenticate } from './route.ts';
+import type { Actor } from './contract/actor.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & { log: Logger };
+export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
+  log: Logger;
+  /** how a request's caller is found (bearer token, session cookie, API key, signed media URL) */
+  authenticate?: Authenticate;
+};
+
+// Placeholder until sign-in exists: every caller acts as the local administrator (the API binds loopback only).
+const LOCAL_ADMIN: Actor = { kind: 'user', id: 0, name: 'local', role: 'admin', cameras: null, routes: null };
 
 export class UnsafeBindError extends Error {}
 
@@ -52,6 +60,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     deps.log.error({ err, url: req.url }, 'API request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
+  useAuthenticator(app, deps.authenticate ?? (async () => LOCAL_ADMIN));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   cameraRoutes(app, deps);
@@ -67,7 +76,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   pushRoutes(app, deps);
   alertSocketRoutes(app, deps);
   addRoute(app, {
-    method: 'GET', url: '/api/v1/openapi.json', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
+    method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
     handler: async () => openApiDocument(app),
   });
   return app;

@@ -40,7 +40,7 @@ export function playerRoutes(app: FastifyInstance, deps: PlayerRouteDeps): void 
   const known = new Set(deps.cameras.map((c) => c.id));
 
   addRoute(app, {
-    method: 'GET', url: '/player/:cameraId', tag: 'live', summary: 'Player page: live (WebRTC, else HLS) or recorded (VOD) video of one camera', produces: 'text/html',
+    method: 'GET', url: '/player/:cameraId', permission: 'live:watch', tag: 'live', summary: 'Player page: live (WebRTC, else HLS) or recorded (VOD) video of one camera', produces: 'text/html',
     params: z.object({ cameraId: z.string().max(64).describe('camera id') }).strict(), query: playerQuery,
     handler: async ({ params, query, reply }) => {
       if (!known.has(params.cameraId)) throw notFound(`no camera with id '${params.cameraId}'`);
@@ -51,7 +51,7 @@ export function playerRoutes(app: FastifyInstance, deps: PlayerRouteDeps): void 
   });
 
   addRoute(app, {
-    method: 'GET', url: '/assets/:name', tag: 'live', summary: 'Static files of the player page', produces: 'text/javascript',
+    method: 'GET', url: '/assets/:name', permission: 'public', tag: 'live', summary: 'Static files of the player page', produces: 'text/javascript',
     params: z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...string[]]).describe('asset file name') }).strict(), query: z.object({}).strict(),
     handler: async ({ params, reply }) => {
       const asset = ASSETS[params.name]!;

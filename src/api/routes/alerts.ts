@@ -76,7 +76,7 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
   const alerts: AlertRepo = deps.repos.alerts;
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/alerts', tag: 'alerts', summary: 'Query alerts (filtered, newest first, cursor-paginated)',
+    method: 'GET', url: '/api/v1/alerts', permission: 'alerts:read', tag: 'alerts', summary: 'Query alerts (filtered, newest first, cursor-paginated)',
     query: alertQuery,
     handler: async ({ query }) => {
       checkTimeOrder(query);
@@ -86,7 +86,7 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/alerts/:id', tag: 'alerts', summary: 'One alert with its lifecycle (who, when, note)',
+    method: 'GET', url: '/api/v1/alerts/:id', permission: 'alerts:read', tag: 'alerts', summary: 'One alert with its lifecycle (who, when, note)',
     params: alertId, query: z.object({}).strict(),
     handler: async ({ params }) => {
       const a = await alerts.get(params.id);
@@ -96,7 +96,7 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/alerts/:id/ack', tag: 'alerts', summary: 'Acknowledge a new alert (body {"by", "note"?}); 409 unless new',
+    method: 'POST', url: '/api/v1/alerts/:id/ack', permission: 'alerts:act', tag: 'alerts', summary: 'Acknowledge a new alert (body {"by", "note"?}); 409 unless new',
     params: alertId, query: z.object({}).strict(),
     handler: async ({ params, req }) => {
       const body = parseBody(req.body);
@@ -107,7 +107,7 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/alerts/:id/resolve', tag: 'alerts', summary: 'Resolve a new or acknowledged alert (body {"by", "note"?}); 409 when resolved',
+    method: 'POST', url: '/api/v1/alerts/:id/resolve', permission: 'alerts:act', tag: 'alerts', summary: 'Resolve a new or acknowledged alert (body {"by", "note"?}); 409 when resolved',
     params: alertId, query: z.object({}).strict(),
     handler: async ({ params, req }) => {
       const body = parseBody(req.body);
@@ -116,7 +116,7 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/alerts/:id/false-positive', tag: 'alerts',
+    method: 'POST', url: '/api/v1/alerts/:id/false-positive', permission: 'alerts:act', tag: 'alerts',
     summary: 'Resolve as a false positive (body {"by", "note"?}): flags the event and writes training-data/false-positives/<camera>/<alert>.json; 409 when resolved',
     params: alertId, query: z.object({}).strict(),
     handler: async ({ params, req }) => {

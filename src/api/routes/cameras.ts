@@ -85,13 +85,13 @@ export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void 
   const byId = new Map(deps.cameras.map((c) => [c.id, c]));
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/cameras', tag: 'cameras', summary: 'List all cameras with their live state',
+    method: 'GET', url: '/api/v1/cameras', permission: 'cameras:read', tag: 'cameras', summary: 'List all cameras with their live state',
     query: z.object({}).strict(),
     handler: async () => ({ items: deps.cameras.map((c) => publicCamera(c, deps.status)) }),
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/cameras/:id', tag: 'cameras', summary: 'Camera details: stream health and recording state',
+    method: 'GET', url: '/api/v1/cameras/:id', permission: 'cameras:read', tag: 'cameras', summary: 'Camera details: stream health and recording state',
     params: cameraId, query: z.object({}).strict(), response: cameraDetailsSchema,
     handler: async ({ params }) => {
       const cam = byId.get(params.id);

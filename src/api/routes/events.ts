@@ -64,7 +64,7 @@ function publicEvent(e: EventRow) {
 
 export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   addRoute(app, {
-    method: 'GET', url: '/api/v1/events', tag: 'events', summary: 'Query events (filtered, newest first, cursor-paginated)',
+    method: 'GET', url: '/api/v1/events', permission: 'events:read', tag: 'events', summary: 'Query events (filtered, newest first, cursor-paginated)',
     query: eventQuery,
     handler: async ({ query }) => {
       checkTimeOrder(query);
@@ -80,13 +80,13 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   };
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/events/:id', tag: 'events', summary: 'Event details with snapshot link',
+    method: 'GET', url: '/api/v1/events/:id', permission: 'events:read', tag: 'events', summary: 'Event details with snapshot link',
     params: eventId, query: z.object({}).strict(),
     handler: async ({ params }) => publicEvent(await load(params.id)),
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/events/:id/snapshot', tag: 'events', produces: 'image/jpeg',
+    method: 'GET', url: '/api/v1/events/:id/snapshot', permission: 'events:read', tag: 'events', produces: 'image/jpeg',
     summary: 'Snapshot (JPEG) of the event: a rule event\'s frame that fired, else the track\'s best view; with the event\'s boxes drawn unless boxes=0',
     params: eventId, query: snapshotQuery,
     handler: async ({ params, query, reply }) => {
@@ -111,7 +111,7 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/events/:id/clip', tag: 'events', summary: 'Clip (MP4) of the event with its pre- and post-roll, cut from the recording on first download', produces: 'video/mp4',
+    method: 'GET', url: '/api/v1/events/:id/clip', permission: 'events:read', tag: 'events', summary: 'Clip (MP4) of the event with its pre- and post-roll, cut from the recording on first download', produces: 'video/mp4',
     params: eventId, query: z.object({}).strict(),
     handler: async ({ params, reply }) => {
       const e = await load(params.id);

@@ -100,7 +100,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   app.addContentTypeParser([...IMAGE_TYPES, MULTIPART], { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) => done(null, body));
 
   addRoute(app, {
-    method: 'POST', url: SEARCH_URL, tag: 'faces', consumes: [...IMAGE_TYPES, MULTIPART], maxBodyBytes: MAX_UPLOAD_BYTES,
+    method: 'POST', url: SEARCH_URL, permission: 'faces:search', tag: 'faces', consumes: [...IMAGE_TYPES, MULTIPART], maxBodyBytes: MAX_UPLOAD_BYTES,
     summary: 'Search stored faces (everyone seen, named or not) by a photo: body image/jpeg, image/png or multipart/form-data with a file (≤ 10 MB, ≤ 8192 px per side)',
     query: searchQuery,
     handler: async ({ query, req }) => {
@@ -129,7 +129,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: `${SEARCH_URL}/:embeddingId`, tag: 'faces', summary: 'Faces similar to a stored face (itself excluded)',
+    method: 'GET', url: `${SEARCH_URL}/:embeddingId`, permission: 'faces:search', tag: 'faces', summary: 'Faces similar to a stored face (itself excluded)',
     params: z.object({ embeddingId: z.coerce.number().int().positive().describe('embedding_id of a stored face') }).strict(),
     query: searchQuery,
     handler: async ({ params, query }) => {
@@ -145,7 +145,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/faces/identities', tag: 'faces', summary: 'Face identities (people grouped from their faces), most recently seen first',
+    method: 'GET', url: '/api/v1/faces/identities', permission: 'faces:search', tag: 'faces', summary: 'Face identities (people grouped from their faces), most recently seen first',
     query: identityQuery,
     handler: async ({ query }) => {
       const page = await withCursor(() => faces.listIdentities({ limit: query.limit, cursor: query.cursor, named: query.named }));
@@ -154,7 +154,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'PATCH', url: '/api/v1/faces/identities/:id', tag: 'faces', summary: 'Name an identity (body {"name": "…"} or {"name": null}); audited',
+    method: 'PATCH', url: '/api/v1/faces/identities/:id', permission: 'faces:name', tag: 'faces', summary: 'Name an identity (body {"name": "…"} or {"name": null}); audited',
     params: z.object({ id: z.coerce.number().int().positive().describe('identity id') }).strict(),
     query: z.object({}).strict(),
     handler: async ({ params, req }) => {

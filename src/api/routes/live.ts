@@ -67,7 +67,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   };
 
   addRoute(app, {
-    method: 'GET', url: '/live/:cameraId/:file', tag: 'live', summary: 'Live HLS of the main stream: playlist and segments', produces: PLAYLIST_TYPE,
+    method: 'GET', url: '/live/:cameraId/:file', permission: 'live:watch', tag: 'live', summary: 'Live HLS of the main stream: playlist and segments', produces: PLAYLIST_TYPE,
     params: liveFile, query: noQuery,
     handler: async ({ params, reply }) => {
       const dir = feedOf(params.cameraId)?.hlsDir;
@@ -77,7 +77,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/live/:cameraId/sub/:file', tag: 'live', summary: 'Live HLS of the sub stream (grid views)', produces: PLAYLIST_TYPE,
+    method: 'GET', url: '/live/:cameraId/sub/:file', permission: 'live:watch', tag: 'live', summary: 'Live HLS of the sub stream (grid views)', produces: PLAYLIST_TYPE,
     params: liveFile, query: noQuery,
     handler: async ({ params, reply }) => {
       const dir = feedOf(params.cameraId)?.subHlsDir;
@@ -87,7 +87,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/cameras/:id/live', tag: 'cameras', summary: 'URLs of the live view: HLS, sub-stream HLS, WebRTC (WHEP), player page',
+    method: 'GET', url: '/api/v1/cameras/:id/live', permission: 'live:watch', tag: 'cameras', summary: 'URLs of the live view: HLS, sub-stream HLS, WebRTC (WHEP), player page',
     params: z.object({ id: cameraParam }).strict(), query: noQuery,
     handler: async ({ params }) => {
       const feed = feedOf(params.id);

@@ -25,7 +25,7 @@ function publicDlq(q: DlqRow) {
 /** Dead letters with a retry action, and the pending count for the dashboard (issue 5 §3, seed §8.5). */
 export function notificationRoutes(app: FastifyInstance, deps: NotificationRouteDeps): void {
   addRoute(app, {
-    method: 'GET', url: '/api/v1/notifications/dlq', tag: 'notifications', summary: 'Dead-lettered notifications (newest first, paginated)',
+    method: 'GET', url: '/api/v1/notifications/dlq', permission: 'notifications:manage', tag: 'notifications', summary: 'Dead-lettered notifications (newest first, paginated)',
     query: dlqQuery,
     handler: async ({ query }) => {
       const rows = await deps.repos.notifications.listDlq({ status: query.status, before: query.cursor, limit: query.limit + 1 });
@@ -35,7 +35,7 @@ export function notificationRoutes(app: FastifyInstance, deps: NotificationRoute
   });
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/notifications/dlq/:id/retry', tag: 'notifications', summary: 'Re-send a dead-lettered notification now (with a fresh retry budget)',
+    method: 'POST', url: '/api/v1/notifications/dlq/:id/retry', permission: 'notifications:manage', tag: 'notifications', summary: 'Re-send a dead-lettered notification now (with a fresh retry budget)',
     params: dlqId, query: z.object({}).strict(),
     handler: async ({ params, reply }) => {
       const r = await deps.repos.notifications.requeueDlq(params.id, new Date());
@@ -46,7 +46,7 @@ export function notificationRoutes(app: FastifyInstance, deps: NotificationRoute
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/notifications/pending', tag: 'notifications', summary: 'Notifications waiting to be sent, failing channels, rate-limited in the last hour',
+    method: 'GET', url: '/api/v1/notifications/pending', permission: 'notifications:manage', tag: 'notifications', summary: 'Notifications waiting to be sent, failing channels, rate-limited in the last hour',
     query: z.object({}).strict(),
     handler: async () => deps.repos.notifications.summary(new Date()),
   });

@@ -38,7 +38,7 @@ const notConfigured = (): HttpError => new HttpError(404, 'not_configured', 'web
 
 export function pushRoutes(app: FastifyInstance, deps: PushRouteDeps): void {
   addRoute(app, {
-    method: 'GET', url: '/api/v1/push/vapid-public-key', tag: 'notifications', summary: 'VAPID public key (applicationServerKey for PushManager.subscribe)',
+    method: 'GET', url: '/api/v1/push/vapid-public-key', permission: 'notifications:subscribe', tag: 'notifications', summary: 'VAPID public key (applicationServerKey for PushManager.subscribe)',
     query: z.object({}).strict(),
     handler: async () => {
       if (!deps.push) throw notConfigured();
@@ -47,7 +47,7 @@ export function pushRoutes(app: FastifyInstance, deps: PushRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/push/subscriptions', tag: 'notifications', summary: 'Register a browser push subscription for a user (body {user, subscription})',
+    method: 'POST', url: '/api/v1/push/subscriptions', permission: 'notifications:subscribe', tag: 'notifications', summary: 'Register a browser push subscription for a user (body {user, subscription})',
     query: z.object({}).strict(),
     handler: async ({ req, reply }) => {
       if (!deps.push) throw notConfigured();
@@ -61,7 +61,7 @@ export function pushRoutes(app: FastifyInstance, deps: PushRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'DELETE', url: '/api/v1/push/subscriptions', tag: 'notifications', summary: 'Remove a browser push subscription (body {endpoint})',
+    method: 'DELETE', url: '/api/v1/push/subscriptions', permission: 'notifications:subscribe', tag: 'notifications', summary: 'Remove a browser push subscription (body {endpoint})',
     query: z.object({}).strict(),
     handler: async ({ req, reply }) => {
       const body = parseInput(unsubscribeBody, req.body, 'body');

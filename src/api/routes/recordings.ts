@@ -57,7 +57,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
   };
 
   addRoute(app, {
-    method: 'GET', url: '/vod/:cameraId.m3u8', tag: 'recordings', summary: 'HLS VOD playlist of the recording between from and to',
+    method: 'GET', url: '/vod/:cameraId.m3u8', permission: 'recordings:read', tag: 'recordings', summary: 'HLS VOD playlist of the recording between from and to',
     produces: 'application/vnd.apple.mpegurl',
     params: z.object({ cameraId: z.string().max(64).describe('camera id') }).strict(), query: rangeQuery,
     handler: async ({ params, query, reply }) => {
@@ -75,7 +75,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
   });
 
   addRoute(app, {
-    method: 'GET', url: '/vod/:cameraId/seg/:segmentId.ts', tag: 'recordings', summary: 'One recorded segment (MPEG-TS, wall-clock timestamps)',
+    method: 'GET', url: '/vod/:cameraId/seg/:segmentId.ts', permission: 'recordings:read', tag: 'recordings', summary: 'One recorded segment (MPEG-TS, wall-clock timestamps)',
     produces: 'video/mp2t',
     params: z.object({ cameraId: z.string().max(64).describe('camera id'), segmentId: z.coerce.number().int().positive().describe('segment id from the VOD playlist') }).strict(),
     query: z.object({}).strict(),
@@ -95,7 +95,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/cameras/:id/recordings', tag: 'recordings', summary: 'Recording coverage and gaps (with their causes) between from and to',
+    method: 'GET', url: '/api/v1/cameras/:id/recordings', permission: 'recordings:read', tag: 'recordings', summary: 'Recording coverage and gaps (with their causes) between from and to',
     params: cameraParam, query: rangeQuery,
     handler: async ({ params, query }) => {
       const cam = camera(params.id);
@@ -109,7 +109,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
 
   let exporting = 0;
   addRoute(app, {
-    method: 'GET', url: '/api/v1/cameras/:id/export.mp4', tag: 'recordings', summary: `MP4 download of the recording between from and to (copy, at most ${MAX_EXPORT_HOURS} h)`,
+    method: 'GET', url: '/api/v1/cameras/:id/export.mp4', permission: 'recordings:export', tag: 'recordings', summary: `MP4 download of the recording between from and to (copy, at most ${MAX_EXPORT_HOURS} h)`,
     produces: 'video/mp4',
     params: cameraParam, query: rangeQuery,
     handler: async ({ params, query, reply }) => {

@@ -19,7 +19,7 @@ const noQuery = z.object({}).strict();
 
 export function systemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void {
   addRoute(app, {
-    method: 'GET', url: '/api/v1/system/health', tag: 'system', summary: 'System health: every component with its state',
+    method: 'GET', url: '/api/v1/system/health', permission: 'system:read', tag: 'system', summary: 'System health: every component with its state',
     query: noQuery,
     handler: async () => ({
       status: deps.health.overall(),
@@ -32,7 +32,7 @@ export function systemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void 
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/system/storage', tag: 'system',
+    method: 'GET', url: '/api/v1/system/storage', permission: 'system:read', tag: 'system',
     summary: 'Storage budget: usage per class (evidence = recording kept past its retention for events, alerts, legal holds or the archive), the budget, the oldest item kept per class, the write rate and the projected days until the budget is full',
     query: noQuery,
     handler: async () => {
@@ -45,11 +45,11 @@ export function systemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void 
   // Kubernetes probes (seed §8.6): live = the process answers; ready = it can serve (DB reachable,
   // nothing critical); startup = every role has finished starting.
   addRoute(app, {
-    method: 'GET', url: '/health/live', tag: 'probes', summary: 'Liveness probe', query: noQuery,
+    method: 'GET', url: '/health/live', permission: 'public', tag: 'probes', summary: 'Liveness probe', query: noQuery,
     handler: async () => ({ status: 'ok' }),
   });
   addRoute(app, {
-    method: 'GET', url: '/health/ready', tag: 'probes', summary: 'Readiness probe', query: noQuery,
+    method: 'GET', url: '/health/ready', permission: 'public', tag: 'probes', summary: 'Readiness probe', query: noQuery,
     handler: async ({ reply }) => {
       const db = await deps.store.ping();
       const ready = db && deps.health.isStarted() && deps.health.overall() !== 'critical';
@@ -57,11 +57,11 @@ export function systemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void 
     },
   });
   addRoute(app, {
-    method: 'GET', url: '/health/startup', tag: 'probes', summary: 'Startup probe', query: noQuery,
+    method: 'GET', url: '/health/startup', permission: 'public', tag: 'probes', summary: 'Startup probe', query: noQuery,
     handler: async ({ reply }) => reply.code(deps.health.isStarted() ? 200 : 503).send({ status: deps.health.isStarted() ? 'started' : 'starting' }),
   });
   addRoute(app, {
-    method: 'GET', url: '/metrics', tag: 'probes', summary: 'Prometheus metrics', query: noQuery, produces: 'text/plain',
+    method: 'GET', url: '/metrics', permission: 'system:metrics', tag: 'probes', summary: 'Prometheus metrics', query: noQuery, produces: 'text/plain',
     handler: async ({ reply }) => reply.header('content-type', registry.contentType).send(await registry.metrics()),
   });
 }

@@ -37,7 +37,7 @@ export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
   app.addContentTypeParser([SDP, TRICKLE], { parseAs: 'string', bodyLimit: MAX_OFFER_BYTES }, (_req, body, done) => done(null, body));
 
   addRoute(app, {
-    method: 'POST', url: WHEP_URL, tag: 'live', summary: 'WHEP: start a WebRTC live view (body: SDP offer; 201 with the SDP answer and Location)',
+    method: 'POST', url: WHEP_URL, permission: 'live:watch', tag: 'live', summary: 'WHEP: start a WebRTC live view (body: SDP offer; 201 with the SDP answer and Location)',
     params: cameraId, query: z.object({}).strict(), produces: SDP, consumes: [SDP], maxBodyBytes: MAX_OFFER_BYTES,
     handler: async ({ params, req, reply }) => {
       const webrtc = manager(params.id);
@@ -55,7 +55,7 @@ export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'DELETE', url: SESSION_URL, tag: 'live', summary: 'WHEP: stop a WebRTC live view',
+    method: 'DELETE', url: SESSION_URL, permission: 'live:watch', tag: 'live', summary: 'WHEP: stop a WebRTC live view',
     params: sessionParams, query: z.object({}).strict(),
     handler: async ({ params, reply }) => {
       if (!manager(params.id).deleteSession(params.id, params.session)) throw notFound(`no WHEP session '${params.session}' for camera '${params.id}'`);
@@ -64,7 +64,7 @@ export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'PATCH', url: SESSION_URL, tag: 'live', summary: 'WHEP trickle ICE: not supported (the answer carries every candidate)',
+    method: 'PATCH', url: SESSION_URL, permission: 'live:watch', tag: 'live', summary: 'WHEP trickle ICE: not supported (the answer carries every candidate)',
     params: sessionParams, query: z.object({}).strict(), consumes: [TRICKLE], maxBodyBytes: MAX_OFFER_BYTES,
     handler: async ({ reply }) => reply.code(405).header('allow', 'DELETE').send({ error: 'method_not_allowed', message: 'trickle ICE is not supported: send the offer with all candidates' }),
   });

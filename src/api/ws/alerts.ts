@@ -62,7 +62,7 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps): 
 
   // Plain HTTP on the path explains itself, and puts the endpoint and its parameter in the OpenAPI document.
   addRoute(app, {
-    method: 'GET', url: ALERTS_PATH, tag: 'alerts', query: sinceQuery,
+    method: 'GET', url: ALERTS_PATH, permission: 'alerts:read', tag: 'alerts', query: sinceQuery,
     summary: 'WebSocket: hello {seq}, camera_status frames, alert changes after `since` in seq order, then live ones (resume with the last seq seen)',
     handler: async () => { throw new HttpError(426, 'upgrade_required', `${ALERTS_PATH} is a WebSocket endpoint: connect with Upgrade: websocket`); },
   });
