@@ -1,6 +1,7 @@
 import type { Store } from '../port.ts';
 import { alertRepo, type AlertRepoOptions } from './alerts.ts';
 import { analysisRepo } from './analysis.ts';
+import { apiKeyRepo } from './api-keys.ts';
 import { archiveRepo } from './archive.ts';
 import { cameraRepo } from './cameras.ts';
 import { clipRepo } from './clips.ts';
@@ -10,18 +11,21 @@ import { notificationRepo } from './notifications.ts';
 import { pushSubscriptionRepo } from './push-subscriptions.ts';
 import { segmentRepo } from './segments.ts';
 import { storageRepo } from './storage.ts';
+import { userRepo } from './users.ts';
 import type { Repositories } from './types.ts';
 
 export { InvalidCursorError } from './types.ts';
 export type * from './types.ts';
 export type * from './alerts.ts';
 export type * from './analysis.ts';
+export type * from './api-keys.ts';
 export type * from './archive.ts';
 export type * from './clips.ts';
 export type * from './faces.ts';
 export type * from './notifications.ts';
 export type * from './push-subscriptions.ts';
 export type * from './storage.ts';
+export type * from './users.ts';
 
 /**
  * `faces` comes from the configured embedder (dimension, model) and face_search settings;
@@ -33,5 +37,6 @@ export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions;
     faces: faceRepo(sql, opts.faces ?? DEFAULT_FACE_STORE), notifications: notificationRepo(sql),
     alerts: alertRepo(sql, opts.alerts ?? { publicUrl: 'http://127.0.0.1:8080' }), pushSubscriptions: pushSubscriptionRepo(sql),
     analysis: analysisRepo(sql),
+    users: userRepo(sql), apiKeys: apiKeyRepo(sql),
   };
 }

@@ -1,12 +1,14 @@
 import type { BBox } from '../../core/types.ts';
 import type { AlertRepo } from './alerts.ts';
 import type { AnalysisRepo } from './analysis.ts';
+import type { ApiKeyRepo } from './api-keys.ts';
 import type { ArchiveRepo } from './archive.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
 import type { NotificationRepo } from './notifications.ts';
 import type { PushSubscriptionRepo } from './push-subscriptions.ts';
 import type { StorageRepo } from './storage.ts';
+import type { UserRepo } from './users.ts';
 
 /** What the roles need from the database. Implementations use parameterised SQL only. */
 
@@ -147,4 +149,6 @@ export interface Repositories {
   pushSubscriptions: PushSubscriptionRepo;
   storage: StorageRepo;
   analysis: AnalysisRepo;
+  users: UserRepo;
+  apiKeys: ApiKeyRepo;
 }
