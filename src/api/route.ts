@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { ServiceErrorCode } from '../core/service-error.ts';
 import { InvalidCursorError } from '../store/repositories/types.ts';
 import { actorMay, type Actor } from './contract/actor.ts';
-import type { RouteAccess } from './contract/permissions.ts';
+import { roleAllows, type Role, type RouteAccess } from './contract/permissions.ts';
 
 /** Resolves who sent a request (null = no credentials); invalid credentials throw a 401 HttpError naming why. */
 export type Authenticate = (req: FastifyRequest) => Promise<Actor | null>;
@@ -58,6 +59,9 @@ export const notFound = (what: string): HttpError => new HttpError(404, 'not_fou
 export const unauthenticated = (why: string): HttpError => new HttpError(401, 'unauthenticated', why);
 export const forbidden = (why: string): HttpError => new HttpError(403, 'forbidden', why);
 export const badRequest = (why: string): HttpError => new HttpError(400, 'bad_request', why);
+
+/** The status of each reason a service refuses (ServiceError). */
+export const SERVICE_ERROR_STATUS: Readonly<Record<ServiceErrorCode, number>> = { bad_request: 400, forbidden: 403, not_found: 404, conflict: 409 };
 
 /** Error messages name what was wrong but stay small whatever was sent (a body can hold millions of keys). */
 const MAX_LISTED = 5;
@@ -125,6 +129,17 @@ async function authorise(app: FastifyInstance, spec: AnyRoute, req: FastifyReque
   if (!actorMay(actor, spec.permission)) throw forbidden(`the ${actor.role} role may not ${spec.permission.replace(':', ' ')}`);
   if (actor.routes && !actor.routes.includes(`${spec.method} ${spec.url}`)) throw forbidden(`this API key may not call ${spec.method} ${spec.url}`);
   return actor;
+}
+
+/**
+ * Why `route` ("GET /api/v1/events") cannot be granted to a credential of `role`: no route of
+ * `app` has that method and template, or the role may not call it. null when it can.
+ */
+export function routeProblem(app: FastifyInstance, route: string, role: Role): string | null {
+  const spec = registeredRoutes(app).find((r) => `${r.method} ${r.url}` === route);
+  if (!spec) return `no route ${route}`;
+  if (spec.permission !== 'public' && !roleAllows(role, spec.permission)) return `the ${role} role may not call ${route}`;
+  return null;
 }
 
 const JSON_TYPE = 'application/json';

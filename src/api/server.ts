@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
+import { ServiceError } from '../core/service-error.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
 import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
@@ -14,9 +16,10 @@ import { playerRoutes } from './player/serve.ts';
 import { pushRoutes, type PushRouteDeps } from './routes/push.ts';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
+import { userRoutes } from './routes/users.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
-import { addRoute, boundedMessage, HttpError, openApiDocument, useAuthenticator, type Authenticate } from './route.ts';
+import { addRoute, boundedMessage, HttpError, openApiDocument, SERVICE_ERROR_STATUS, useAuthenticator, type Authenticate } from './route.ts';
 import type { Actor } from './contract/actor.ts';
 
 export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
@@ -55,6 +58,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).send({ error: err.code, message: redact(err.message) });
+    if (err instanceof ServiceError) return reply.code(SERVICE_ERROR_STATUS[err.code]).send({ error: err.code, message: redact(err.message) });
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: boundedMessage([redact((err as Error).message)]) });
     deps.log.error({ err, url: req.url }, 'API request failed');
@@ -75,6 +79,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   notificationRoutes(app, deps);
   pushRoutes(app, deps);
   alertSocketRoutes(app, deps);
+  userRoutes(app, deps);
+  apiKeyRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
     handler: async () => openApiDocument(app),
