@@ -22,11 +22,14 @@ const DAY_MS = 86_400_000;
 export type ApiKeyRefusal = 'malformed' | 'unknown' | 'wrong_secret' | 'revoked' | 'expired';
 export type ApiKeyCheck = { actor: Actor; reason?: undefined } | { actor: null; reason: ApiKeyRefusal };
 
+/** why `route` cannot be in a key of `role` (no such route, or the role may not call it), null when it can */
+export type RouteProblem = (route: string, role: Role) => string | null;
+
 export interface ApiKeyServiceDeps {
   keys: ApiKeyRepo;
   knownCameras: () => Promise<readonly string[]>;
-  /** why `route` cannot be in a key of `role` (no such route, or the role may not call it), null when it can; absent = any well-formed route */
-  routeProblem?: (route: string, role: Role) => string | null;
+  /** absent = any well-formed route */
+  routeProblem?: RouteProblem;
   now?: () => Date;
 }
 

@@ -17,6 +17,8 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: () => import('./bench.ts'),
   'vapid-keys': () => import('./vapid-keys.ts'),
   docs: () => import('./docs.ts'),
+  users: () => import('./users.ts'),
+  apikeys: () => import('./apikeys.ts'),
 };
 
 async function usage(): Promise<string> {

@@ -196,6 +196,7 @@ export const configSchema = z.object({
     port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port'),
     allow_remote: z.boolean().default(false).describe('permit a non-loopback bind (there is no authentication yet)'),
     public_url: z.url().optional().describe('absolute base URL of this API in links sent out (alert notifications), e.g. https://vigil.example.com; default http://<host>:<port>'),
+    admin_socket: z.string().min(1).optional().describe('local admin socket of a running Vigil, through which `vigil users …` and `vigil apikeys …` work while it holds the database (a unix socket; its directory is made 0700 and the socket 0600, so only the owner connects). Default <data_dir>/admin/admin.sock; a relative path is under data_dir; at most 107 bytes'),
     ws: z.object({
       max_clients: z.number().int().min(1).default(100).describe('WebSocket clients of /ws/alerts at once; more are refused with 503'),
       allowed_origins: z.array(z.url()).default([]).describe('browser origins (scheme://host:port) allowed to open /ws/alerts besides pages served by this API; browsers do not apply the same-origin policy to WebSockets, so any other page is refused with 403 (clients without an Origin header, i.e. not browsers, are accepted like any HTTP client)'),

@@ -1,11 +1,13 @@
+import { routeProblem } from '../api/route.ts';
 import { startApi } from '../api/server.ts';
+import type { RouteProblem } from '../auth/api-keys.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { WebRtcManager } from '../media/webrtc/manager.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const VERSION = '0.1.0';
 
-export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boolean } = {}): Promise<RunningRole & { url: string }> {
+export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boolean } = {}): Promise<RunningRole & { url: string; routeProblem: RouteProblem }> {
   const { api, live, notifications } = ctx.loaded.config;
   const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => rtpSourceOf(ctx, id), log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
   const { app, url } = await startApi(
@@ -23,7 +25,7 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
     api.host, api.port, api.allow_remote || Boolean(opts.allowRemote),
   );
   ctx.health.set('api', 'healthy');
-  return { name: 'api', url, stop: async () => { await app.close(); webrtc?.stop(); } };
+  return { name: 'api', url, routeProblem: (route, role) => routeProblem(app, route, role), stop: async () => { await app.close(); webrtc?.stop(); } };
 }
 
 function rtpSourceOf(ctx: RoleContext, cameraId: string): { rtpPort: number; sdpPath?: string } | undefined {

@@ -1,6 +1,8 @@
 import type { Clock } from '../alerts/clock.ts';
+import type { RouteProblem } from '../auth/api-keys.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../core/log.ts';
+import { startAdmin } from './admin.ts';
 import { startAnalytics } from './analytics.ts';
 import { startApiRole } from './api.ts';
 import { startArchive } from './archive.ts';
@@ -35,6 +37,7 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
   const ctx = await openContext(loaded, log);
   const started: RunningRole[] = [];
   let apiUrl: string | undefined;
+  let routeProblem: RouteProblem | undefined;
   const stop = async () => {
     for (const r of [...started].reverse()) {
       try {
@@ -61,6 +64,7 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
     if (roles.includes('api')) {
       const api = await startApiRole(ctx, opts);
       apiUrl = api.url;
+      routeProblem = api.routeProblem;
       started.push(api);
     }
     // before the edge: legal holds from the config must be in the database before retention runs
@@ -69,6 +73,9 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
       started.push(await startClips(ctx));
       started.push(await startEdge(ctx));
     }
+    // last, so that API keys made through it are checked against the API's routes; stopped first
+    const admin = await startAdmin(ctx, { routeProblem });
+    if (admin) started.push(admin);
   } catch (e) {
     await stop();
     throw e;
