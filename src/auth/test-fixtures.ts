@@ -8,8 +8,8 @@ export const OPERATOR: Actor = { ...ADMIN, name: 'test-operator', role: 'operato
 
 /** The second factor's columns as sign-in's migration adds them (IF NOT EXISTS: a no-op once it does). */
 export async function addMfaColumns(store: Store): Promise<void> {
-  await store.query(`ALTER TABLE users ADD COLUMN IF NOT EXISTS mfa_secret TEXT,
-    ADD COLUMN IF NOT EXISTS mfa_enabled BOOLEAN NOT NULL DEFAULT false, ADD COLUMN IF NOT EXISTS recovery_codes TEXT[]`);
+  await store.query(`ALTER TABLE users ADD COLUMN IF NOT EXISTS mfa_secret TEXT, ADD COLUMN IF NOT EXISTS mfa_enabled BOOLEAN NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS mfa_last_step BIGINT, ADD COLUMN IF NOT EXISTS recovery_codes TEXT[] NOT NULL DEFAULT '{}'`);
 }
 
 /** matches a ServiceError of this code whose message matches */

@@ -13,11 +13,12 @@ describe('user service (PGlite)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-users-'));
   let store: Store;
   let users: UserService;
+  const changed: Array<[number, string]> = [];
 
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
     await addMfaColumns(store);
-    users = userService({ users: userRepo(store), knownCameras: async () => ['gate', 'yard'] });
+    users = userService({ users: userRepo(store), knownCameras: async () => ['gate', 'yard'], onAccountChanged: async (id, why) => void changed.push([id, why]) });
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -65,8 +66,11 @@ describe('user service (PGlite)', () => {
     const remaining = (await users.list(ADMIN)).filter((u) => u.role === 'admin');
     expect(remaining).toHaveLength(1);
 
-    const changed = await users.update(ADMIN, root1.id, { role: 'admin', cameras: ['yard'], password: 'a new password' });
-    expect(changed).toMatchObject({ role: 'admin', cameras: ['yard'] });
+    changed.length = 0;
+    const updated = await users.update(ADMIN, root1.id, { role: 'admin', cameras: ['yard'], password: 'a new password' });
+    expect(updated).toMatchObject({ role: 'admin', cameras: ['yard'] });
+    // their sessions end: tokens carry the old role and cameras
+    expect(changed).toEqual([[root1.id, expect.stringMatching(/^account changed \(.*role.*\)$/)]]);
     expect((await users.update(ADMIN, root1.id, { cameras: null })).cameras).toBeNull();
     const { rows } = await store.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [root1.id]);
     expect(await verifyPassword(rows[0]!.password_hash, 'a new password')).toBe(true);
@@ -76,10 +80,11 @@ describe('user service (PGlite)', () => {
 
   it('deletes a user; resetting MFA clears the second factor', async () => {
     const u = await users.create(ADMIN, { username: 'carol', password: 'carol-pass-1', role: 'viewer' });
-    await store.query(`UPDATE users SET mfa_secret = 'S3CRET', mfa_enabled = true, recovery_codes = '{a,b}' WHERE id = $1`, [u.id]);
+    await store.query(`UPDATE users SET mfa_secret = 'S3CRET', mfa_enabled = true, mfa_last_step = 7, recovery_codes = '{a,b}' WHERE id = $1`, [u.id]);
     expect(await users.resetMfa(ADMIN, 'Carol')).toMatchObject({ username: 'carol' });
-    const { rows } = await store.query('SELECT mfa_secret, mfa_enabled, recovery_codes FROM users WHERE id = $1', [u.id]);
-    expect(rows[0]).toEqual({ mfa_secret: null, mfa_enabled: false, recovery_codes: null });
+    expect(changed.at(-1)).toEqual([u.id, 'second factor reset']);
+    const { rows } = await store.query('SELECT mfa_secret, mfa_enabled, mfa_last_step, recovery_codes FROM users WHERE id = $1', [u.id]);
+    expect(rows[0]).toEqual({ mfa_secret: null, mfa_enabled: false, mfa_last_step: null, recovery_codes: [] });
     await expect(users.resetMfa(ADMIN, 'nobody')).rejects.toEqual(refused('not_found', /no user named 'nobody'/));
     await users.remove(ADMIN, u.id);
     await expect(users.byUsername(ADMIN, 'carol')).rejects.toEqual(refused('not_found', /carol/));

@@ -13,6 +13,12 @@ export interface UserServiceDeps {
   users: UserRepo;
   /** camera ids an account may be scoped to */
   knownCameras: () => Promise<readonly string[]>;
+  /**
+   * After a user's password, role, cameras, disabled flag or second factor changed: end their
+   * sign-in sessions, whose tokens carry the old role and cameras (and may be held by whoever
+   * the change locks out).
+   */
+  onAccountChanged?: (userId: number, why: string) => Promise<void>;
 }
 
 export interface UserService {
@@ -91,6 +97,7 @@ export function userService(deps: UserServiceDeps): UserService {
         return tx.update(id, { role: patch.role, passwordHash, cameras: patch.cameras, disabled: patch.disabled });
       });
       if (!row) throw noUser(id);
+      await deps.onAccountChanged?.(id, `account changed (${Object.keys(patch).join(', ')})`);
       return toUser(row);
     },
 
@@ -109,6 +116,7 @@ export function userService(deps: UserServiceDeps): UserService {
       const row = await users.byUsername(username.trim().toLowerCase());
       if (!row) throw noUser(username);
       await users.resetMfa(row.id);
+      await deps.onAccountChanged?.(row.id, 'second factor reset');
       return toUser(row);
     },
   };

@@ -24,3 +24,4 @@ CREATE TABLE api_keys (
 -- Sign-in (migration 012) adds these too; IF NOT EXISTS keeps this file correct with or without it.
 ALTER TABLE users ADD COLUMN IF NOT EXISTS cameras TEXT[];
 ALTER TABLE users ADD COLUMN IF NOT EXISTS disabled BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE users ADD COLUMN IF NOT EXISTS updated_at TIMESTAMPTZ NOT NULL DEFAULT now();

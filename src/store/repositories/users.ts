@@ -53,8 +53,8 @@ export interface UserRepo extends UserQueries {
 }
 
 const COLUMNS = 'id, username, role, cameras, disabled, email, phone, created_at';
-// the second factor's columns (added by sign-in's migration): all of them are reset together
-const MFA_RESET = 'mfa_secret = NULL, mfa_enabled = false, recovery_codes = NULL';
+// the second factor's columns (added by sign-in's migration 012): all of them are reset together
+const MFA_RESET = `mfa_secret = NULL, mfa_enabled = false, mfa_last_step = NULL, recovery_codes = '{}'`;
 
 function userQueries(sql: Sql): UserQueries {
   const one = async (text: string, params: unknown[]) => (await sql.query<UserRow>(text, params)).rows[0] ?? null;
@@ -74,7 +74,8 @@ function userQueries(sql: Sql): UserQueries {
          role = COALESCE($2, role),
          password_hash = COALESCE($3, password_hash),
          cameras = CASE WHEN $4::boolean THEN $5::text[] ELSE cameras END,
-         disabled = COALESCE($6, disabled)
+         disabled = COALESCE($6, disabled),
+         updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, p.role ?? null, p.passwordHash ?? null, p.cameras !== undefined, p.cameras ?? null, p.disabled ?? null],
     ),
@@ -86,7 +87,7 @@ function userQueries(sql: Sql): UserQueries {
       return rows.map((r) => r.id);
     },
     async resetMfa(id) {
-      return (await sql.query(`UPDATE users SET ${MFA_RESET} WHERE id = $1 RETURNING id`, [id])).rows.length > 0;
+      return (await sql.query(`UPDATE users SET ${MFA_RESET}, updated_at = now() WHERE id = $1 RETURNING id`, [id])).rows.length > 0;
     },
   };
 }
