@@ -65,6 +65,18 @@ describe('admin socket', () => {
     c.destroy();
   });
 
+  it('keeps a character split between two writes whole', async () => {
+    const c = net.connect(socketPath);
+    const lines = readline.createInterface({ input: c })[Symbol.asyncIterator]();
+    const bytes = Buffer.from('{"id": 9, "command": "test.echo", "params": {"text": "caf\u00e9 \u{1F512}"}}\n');
+    const cut = bytes.indexOf(0xf0) + 2;
+    c.write(bytes.subarray(0, cut));
+    await new Promise((r) => setTimeout(r, 50));
+    c.write(bytes.subarray(cut));
+    expect(JSON.parse((await lines.next()).value as string).result.text).toBe('caf\u00e9 \u{1F512}');
+    c.destroy();
+  });
+
   it('closes a connection that sends an endless line', async () => {
     const c = net.connect(socketPath);
     const closed = new Promise<string>((resolve) => {

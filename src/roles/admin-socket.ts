@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../core/log.ts';
 import { ServiceError, type ServiceErrorCode } from '../core/service-error.ts';
@@ -92,10 +93,12 @@ async function handleLine(line: string, registry: AdminCommands, log: Logger): P
 
 function serve(socket: net.Socket, registry: AdminCommands, log: Logger): void {
   socket.on('error', () => socket.destroy());
+  // a character split between two chunks stays whole
+  const decoder = new StringDecoder('utf8');
   let pending = '';
   let queue = Promise.resolve();
   socket.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
+    pending += decoder.write(chunk);
     if (Buffer.byteLength(pending) > MAX_LINE_BYTES && !pending.includes('\n')) {
       socket.end(`${JSON.stringify({ id: null, ok: false, error: { code: 'bad_request', message: `a request line is longer than ${MAX_LINE_BYTES} bytes` } })}\n`);
       socket.destroy();
