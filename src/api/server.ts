@@ -4,7 +4,10 @@ import { z } from 'zod';
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
+import { auditWriter, guardedAuditWriter, type RecordAudit } from '../audit/record.ts';
+import { useAuditTrail } from './audit-hook.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
 import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
@@ -23,6 +26,8 @@ export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveR
   log: Logger;
   /** how a request's caller is found (bearer token, session cookie, API key, signed media URL) */
   authenticate?: Authenticate;
+  /** where audit rows go (default: audit_log of `store`, failures logged and shown in health) */
+  audit?: RecordAudit;
 };
 
 // Placeholder until sign-in exists: every caller acts as the local administrator (the API binds loopback only).
@@ -61,6 +66,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
   useAuthenticator(app, deps.authenticate ?? (async () => LOCAL_ADMIN));
+  useAuditTrail(app, deps.audit ?? guardedAuditWriter(auditWriter(deps.store), { log: deps.log, health: deps.health }));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   cameraRoutes(app, deps);
@@ -75,6 +81,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   notificationRoutes(app, deps);
   pushRoutes(app, deps);
   alertSocketRoutes(app, deps);
+  auditRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
     handler: async () => openApiDocument(app),
