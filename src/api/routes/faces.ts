@@ -129,7 +129,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: `${SEARCH_URL}/:embeddingId`, permission: 'faces:search', tag: 'faces', summary: 'Faces similar to a stored face (itself excluded)',
+    method: 'GET', url: `${SEARCH_URL}/:embeddingId`, permission: 'faces:search', tag: 'faces', audited: true, summary: 'Faces similar to a stored face (itself excluded)',
     params: z.object({ embeddingId: z.coerce.number().int().positive().describe('embedding_id of a stored face') }).strict(),
     query: searchQuery,
     handler: async ({ params, query }) => {
@@ -145,7 +145,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/faces/identities', permission: 'faces:search', tag: 'faces', summary: 'Face identities (people grouped from their faces), most recently seen first',
+    method: 'GET', url: '/api/v1/faces/identities', permission: 'faces:search', tag: 'faces', audited: true, summary: 'Face identities (people grouped from their faces), most recently seen first',
     query: identityQuery,
     handler: async ({ query }) => {
       const page = await withCursor(() => faces.listIdentities({ limit: query.limit, cursor: query.cursor, named: query.named }));
