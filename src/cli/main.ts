@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: () => import('./bench.ts'),
   'vapid-keys': () => import('./vapid-keys.ts'),
   docs: () => import('./docs.ts'),
+  audit: () => import('./audit.ts'),
 };
 
 async function usage(): Promise<string> {

@@ -17,6 +17,8 @@ export const DEMO_CHANNELS = 8;
 export const DEMO_ANALYSED_CHANNELS = 2;
 const ANALYSED_CHANNELS_REASON = 'each analysed channel costs ~0.6 core and the 8 recorders ~0.3: two fit the 2-core box this demo is sized for, more would overload it';
 const DEMO_SIM_PORT = 8554;
+/** where the demo keeps its recordings and database (relative to the working directory) */
+export const DEMO_DATA_DIR = path.join('var', 'demo');
 
 /**
  * Demo rules on the first two channels — loitering and a crowd in the plaza — so a few alerts a
@@ -70,6 +72,6 @@ export async function startDemo(log: Logger, opts: { dataDir?: string; simPort?:
   log.info({ source: sample.source, url: redact(sim.url(1, 0)) }, `demo: DVR simulator serving ${channels} channels`);
   const analysed = demoAnalysedChannels(channels, opts.analysedChannels);
   log.info({ analysed_channels: analysed, channels }, `demo: analysing channels 1–${analysed} of ${channels} (all ${channels} record and stream live), because ${ANALYSED_CHANNELS_REASON}`);
-  const raw = demoConfig({ simPort: sim.port, channels, analysed, dataDir: opts.dataDir ?? path.join('var', 'demo') });
+  const raw = demoConfig({ simPort: sim.port, channels, analysed, dataDir: opts.dataDir ?? DEMO_DATA_DIR });
   return { loaded: resolveConfig(raw, 'demo'), stop: () => sim.stop() };
 }
