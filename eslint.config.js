@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'web/dist/**', '.cache/**', 'var/**', 'coverage/**'] },
@@ -13,6 +14,7 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**', 'scripts/**', 'src/cli/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  ...layerRules(),
   // tests say why they skip (a missing component) with console.warn
   { files: ['**/*.test.ts', 'test/**'], rules: { 'no-console': ['error', { allow: ['error', 'warn'] }] } },
 );

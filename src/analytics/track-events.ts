@@ -3,7 +3,7 @@ import { metrics } from '../core/metrics.ts';
 import type { BBox, Detection, DetectionMessage } from '../core/types.ts';
 import type { Objects } from '../objects/port.ts';
 import type { EventRepo } from '../store/repositories/types.ts';
-import { iou } from '../vision/nms.ts';
+import { iou } from '../core/geometry.ts';
 
 /** Natural keys shared by the inference role (which writes the snapshots) and the event writers. */
 export const trackEventKey = (cameraId: string, trackId: number): string => `${cameraId}:${trackId}`;

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ServiceErrorCode } from '../core/service-error.ts';
 import { InvalidCursorError } from '../store/repositories/types.ts';
+import { addAuditDetails, auditHooks, noteActor } from './audit-hook.ts';
 import { actorMay, type Actor } from './contract/actor.ts';
 import { roleAllows, type Role, type RouteAccess } from './contract/permissions.ts';
 
@@ -37,6 +38,14 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z
   produces?: string;
   /** the JSON a success returns: documented in OpenAPI and checked by the compiler against the handler, not at run time */
   response?: R;
+  /**
+   * A read that is audited like a state change (face search, exports, clips: privacy-relevant);
+   * with `query`, those query parameters (e.g. an export's from/to) go into the audit row.
+   * Calls of other methods, and every 401/403, are audited whatever this says.
+   */
+  audited?: boolean | { query: readonly (keyof z.infer<Q> & string)[] };
+  /** the action named in audit rows (default "METHOD /url/template") */
+  action?: string;
   handler: (input: {
     params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>;
     /** the authenticated caller; null only on public routes called without credentials */
@@ -124,6 +133,7 @@ async function authorise(app: FastifyInstance, spec: AnyRoute, req: FastifyReque
   const authenticate = authenticators.get(app);
   if (!authenticate) throw new Error(`no authenticator installed before ${spec.method} ${spec.url}`);
   const actor = await authenticate(req);
+  noteActor(req, actor);
   if (spec.permission === 'public') return actor;
   if (!actor) throw unauthenticated('sign in first: send a bearer token, the session cookie or an X-API-Key header');
   if (!actorMay(actor, spec.permission)) throw forbidden(`the ${actor.role} role may not ${spec.permission.replace(':', ' ')}`);
@@ -174,16 +184,21 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType, R extends z.Z
   list.push(spec as unknown as AnyRoute);
   routesByApp.set(app, list);
   const maxBytes = spec.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
+  const audit = auditHooks(app, spec);
+  const auditedQuery = typeof spec.audited === 'object' ? spec.audited.query : [];
   app.route({
     method: spec.method,
     url: spec.url,
     onRequest: refuseUnusableBodies(spec.consumes ?? [JSON_TYPE], maxBytes),
     // a chunked body has no Content-Length to check up front: the parser stops at the same limit
     bodyLimit: maxBytes,
+    onError: audit.onError,
+    onSend: audit.onSend,
     handler: async (req, reply) => {
       const actor = await authorise(app, spec as unknown as AnyRoute, req);
       const params = parseInput(spec.params, req.params, 'path');
       const query = parseInput(spec.query, req.query, 'query');
+      if (auditedQuery.length) addAuditDetails(req, Object.fromEntries(auditedQuery.map((k) => [k, (query as Record<string, unknown>)[k]])));
       const body = parseInput(spec.body, req.body, 'body');
       return spec.handler({ params, query, body, actor: actor as Actor, req, reply });
     },

@@ -7,6 +7,9 @@ import { redact } from '../core/redact.ts';
 import { ServiceError } from '../core/service-error.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditWriter, guardedAuditWriter, type RecordAudit } from '../audit/record.ts';
+import { useAuditTrail } from './audit-hook.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
 import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
@@ -26,6 +29,8 @@ export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveR
   log: Logger;
   /** how a request's caller is found (bearer token, session cookie, API key, signed media URL) */
   authenticate?: Authenticate;
+  /** where audit rows go (default: audit_log of `store`, failures logged and shown in health) */
+  audit?: RecordAudit;
 };
 
 // Placeholder until sign-in exists: every caller acts as the local administrator (the API binds loopback only).
@@ -65,6 +70,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
   useAuthenticator(app, deps.authenticate ?? (async () => LOCAL_ADMIN));
+  useAuditTrail(app, deps.audit ?? guardedAuditWriter(auditWriter(deps.store), { log: deps.log, health: deps.health }));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   cameraRoutes(app, deps);
@@ -81,6 +87,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   alertSocketRoutes(app, deps);
   userRoutes(app, deps);
   apiKeyRoutes(app, deps);
+  auditRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
     handler: async () => openApiDocument(app),

@@ -2,7 +2,7 @@ import type { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
-import { Backoff } from '../media/backoff.ts';
+import { Backoff } from '../core/backoff.ts';
 import type { Objects } from '../objects/port.ts';
 import type { ArchiveRepo } from '../store/repositories/archive.ts';
 import type { SegmentRepo } from '../store/repositories/types.ts';

@@ -1,26 +1,16 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../core/cli-args.ts';
+import { spec as audit } from './audit.ts';
 import { spec as bench } from './bench.ts';
 import { spec as docs } from './docs.ts';
 import { spec as dvrSim } from './dvr-sim.ts';
 import { spec as evalSpec } from './eval.ts';
 import { spec as fetchSample } from './fetch-sample.ts';
 import { spec as run } from './run.ts';
+import { vigil } from './test-helpers.ts';
 import { spec as vapidKeys } from './vapid-keys.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SPECS: CommandSpec[] = [run, dvrSim, fetchSample, evalSpec, bench, vapidKeys, docs];
-
-/** `vigil …` as a user runs it (bin/vigil.js), never killed early: help must not start anything. */
-function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin/vigil.js'), ...args], { cwd: ROOT, timeout: 50_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+const SPECS: CommandSpec[] = [run, dvrSim, fetchSample, evalSpec, bench, vapidKeys, docs, audit];
 
 describe('vigil CLI', () => {
   it('vigil --help lists every command with its summary', async () => {

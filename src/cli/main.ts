@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<Command>> = {
   docs: () => import('./docs.ts'),
   users: () => import('./users.ts'),
   apikeys: () => import('./apikeys.ts'),
+  audit: () => import('./audit.ts'),
 };
 
 async function usage(): Promise<string> {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { registerSecret, redact } from '../core/redact.ts';
 import { cpPlusUrl } from './cpplus.ts';
 import { cameraSchema, configSchema, dvrSchema, type CameraConfig, type Config, type DvrConfig } from './schema.ts';
-import type { AnalysisRate } from '../media/ffmpeg-args.ts';
+import type { AnalysisRate } from '../core/types.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -1,4 +1,6 @@
-/** Plane geometry shared by the motion masks (src/vision) and the rule zones (src/analytics). */
+/** Plane geometry shared by detection (NMS, tracking, motion masks), the rule zones and the evaluation metrics. */
+
+import type { BBox } from './types.ts';
 
 /** A point in source-frame pixels. */
 export type Point = readonly [number, number];
@@ -12,4 +14,15 @@ export function pointInPolygon(p: Point, poly: readonly Point[]): boolean {
     if ((yi > p[1]) !== (yj > p[1]) && p[0] < ((xj - xi) * (p[1] - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
+}
+
+export function area([x1, y1, x2, y2]: BBox): number {
+  return Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+}
+
+/** Intersection over union of two boxes: 1 for identical, 0 for disjoint or empty ones. */
+export function iou(a: BBox, b: BBox): number {
+  const inter = area([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]);
+  const union = area(a) + area(b) - inter;
+  return union > 0 ? inter / union : 0;
 }

@@ -50,4 +50,5 @@ export const metrics = {
   ruleTriggers: new Counter({ name: 'rule_triggers_total', help: 'Rule triggers by rule type and outcome: recorded, duplicate (replay of a recorded trigger), test_mode (logged only)', labelNames: ['rule_type', 'outcome'], registers: [registry] }),
   notifications: new Counter({ name: 'notifications_total', help: 'Notification deliveries by channel and outcome: sent, retry, suppressed (rate limit), dead (dead letter)', labelNames: ['channel', 'outcome'], registers: [registry] }),
   notificationsPending: new Gauge({ name: 'notifications_pending', help: 'Notification deliveries queued or waiting for a retry', registers: [registry] }),
+  auditWriteFailures: new Counter({ name: 'audit_write_failures_total', help: 'Audit rows that could not be written (the call itself was answered)', registers: [registry] }),
 };

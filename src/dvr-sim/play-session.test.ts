@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { AccessUnit, H264Clip } from './h264.ts';
+import type { AccessUnit, H264Clip } from '../media/h264.ts';
 import { PlaySession } from './play-session.ts';
 
 const sps = Buffer.from('674d4020da03c0227e', 'hex');

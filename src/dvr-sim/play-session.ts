@@ -4,7 +4,7 @@
  * copied; nothing is decoded.
  */
 import type { Socket } from 'node:net';
-import type { H264Clip } from './h264.ts';
+import type { H264Clip } from '../media/h264.ts';
 import { H264Packetizer, interleave, RTP_CLOCK_RATE } from './rtp.ts';
 
 // a client that stops reading (SIGSTOPped, stalled network) loses frames instead of growing memory

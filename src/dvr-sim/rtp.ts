@@ -2,7 +2,7 @@
  * RTP packetization of H.264 (RFC 6184, packetization-mode=1): single NAL unit packets and FU-A
  * fragments, plus RTSP interleaved framing (RFC 2326 §10.12) for RTP over the RTSP TCP connection.
  */
-import type { AccessUnit } from './h264.ts';
+import type { AccessUnit } from '../media/h264.ts';
 
 export const RTP_CLOCK_RATE = 90_000;
 export const H264_PAYLOAD_TYPE = 96;

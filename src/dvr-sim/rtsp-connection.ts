@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import type { FrameClock } from './frame-clock.ts';
-import type { H264Clip } from './h264.ts';
+import type { H264Clip } from '../media/h264.ts';
 import { PlaySession } from './play-session.ts';
 import { formatResponse, RtspRequestReader, type RtspRequest } from './rtsp-message.ts';
 import { resolveTarget, type DvrAccount, type StreamIndex } from './rtsp-target.ts';

@@ -1,4 +1,4 @@
-import type { H264Clip } from './h264.ts';
+import type { H264Clip } from '../media/h264.ts';
 import { H264_PAYLOAD_TYPE } from './rtp.ts';
 import { TRACK_CONTROL } from './rtsp-target.ts';
 

@@ -9,7 +9,7 @@ import { cpPlusUrl } from '../config/cpplus.ts';
 import { rootLogger, type Logger } from '../core/log.ts';
 import { registerSecret } from '../core/redact.ts';
 import { FrameClock } from './frame-clock.ts';
-import { parseH264 } from './h264.ts';
+import { parseH264 } from '../media/h264.ts';
 import { latenessLogger } from './lateness-log.ts';
 import { RtspConnection } from './rtsp-connection.ts';
 import type { StreamIndex } from './rtsp-target.ts';

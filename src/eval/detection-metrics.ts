@@ -1,5 +1,5 @@
 import type { BBox } from '../core/types.ts';
-import { iou } from '../vision/nms.ts';
+import { iou } from '../core/geometry.ts';
 import type { GtBox } from './mot-format.ts';
 
 export interface ScoredBox {

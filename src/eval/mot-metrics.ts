@@ -1,6 +1,6 @@
 import type { BBox } from '../core/types.ts';
 import { solveAssignment } from '../vision/assignment.ts';
-import { iou } from '../vision/nms.ts';
+import { iou } from '../core/geometry.ts';
 import type { Frames, GtBox, TrackBox } from './mot-format.ts';
 
 /** CLEAR-MOT and identity metrics, key names as printed by `vigil eval track`. */

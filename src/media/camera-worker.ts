@@ -12,7 +12,7 @@ import { eventLoopWatch } from '../core/event-loop.ts';
 import { rootLogger, type Logger } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
 import type { FrameMessage } from '../core/types.ts';
-import { Backoff } from './backoff.ts';
+import { Backoff } from '../core/backoff.ts';
 import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failure } from './failure.ts';
 import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, parseSegmentPath, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs } from './ffmpeg-args.ts';
 import { jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';

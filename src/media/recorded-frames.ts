@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { redact } from '../core/redact.ts';
-import type { AnalysisRate } from './ffmpeg-args.ts';
+import type { AnalysisRate } from '../core/types.ts';
 import { JpegStreamParser, jpegSize } from './mjpeg-splitter.ts';
 
 /** One frame decoded from a recorded segment, at its capture time on the wall clock. */

@@ -1,7 +1,7 @@
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
-import { backoffDelay } from '../media/backoff.ts';
+import { backoffDelay } from '../core/backoff.ts';
 import type { DeliveryRow, DlqRow, NotificationRepo } from '../store/repositories/notifications.ts';
 
 /** Sends one delivery; throws on failure. An error with `retryable: false` (ChannelError) is not retried. */

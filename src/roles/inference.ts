@@ -4,6 +4,7 @@ import { metrics } from '../core/metrics.ts';
 import { TOPICS, type DetectionMessage, type FrameMessage } from '../core/types.ts';
 import { createAnalysisPool, createCameraAnalyzer } from '../vision/analysis-setup.ts';
 import type { CameraAnalyzer, FrameAnalysis } from '../vision/analyzer.ts';
+import type { FrameHook } from '../vision/frame-hook.ts';
 import { BadFrameError } from '../vision/motion/detector.ts';
 import { FrameLane } from '../vision/frame-lane.ts';
 import { DroppedFrameError, type DetectorPool } from '../vision/pool.ts';
@@ -14,22 +15,6 @@ import { analysisLagSeconds, AnalysisTimeline, logRange, type Hole } from '../vi
 import type { RoleContext, RunningRole } from './context.ts';
 
 const GROUP = 'inference';
-
-/** What a per-frame hook sees: the frame and its analysis, after ai.detections was published. */
-export interface AnalysedFrameEvent {
-  cameraId: string;
-  frame: FrameMessage;
-  capturedAt: Date;
-  analysis: FrameAnalysis;
-}
-
-/**
- * Runs after every analysed frame of every camera, in capture order per camera (e.g. the face
- * pipeline on person tracks: `startInference(ctx, [faceHook])` from run.ts). It is awaited before
- * the camera's next frame, so slow work belongs in the hook's own queue. A hook that throws is
- * logged; the frame still counts as done.
- */
-export type FrameHook = (event: AnalysedFrameEvent) => Promise<void> | void;
 
 interface CameraPipeline {
   lane: FrameLane<FrameMessage>;

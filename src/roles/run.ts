@@ -9,7 +9,7 @@ import { startArchive } from './archive.ts';
 import { startClips } from './clips.ts';
 import { closeContext, openContext, type RoleContext, type RunningRole } from './context.ts';
 import { startEdge } from './edge.ts';
-import { startFaceStage } from '../vision/faces/hook.ts';
+import { startFaceStage } from './face-stage.ts';
 import { startInference } from './inference.ts';
 import { startNotify } from './notify.ts';
 import { startSystemAlerts } from './system-alerts.ts';

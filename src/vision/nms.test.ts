@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../core/types.ts';
-import { iou, nmsPerClass } from './nms.ts';
+import { nmsPerClass } from './nms.ts';
 
 const det = (cls: string, confidence: number, bbox: Detection['bbox']): Detection => ({ class: cls, confidence, bbox });
-
-describe('iou', () => {
-  it('is 1 for identical, 0 for disjoint and 1/3 for half-shifted boxes', () => {
-    expect(iou([0, 0, 10, 10], [0, 0, 10, 10])).toBe(1);
-    expect(iou([0, 0, 10, 10], [20, 20, 30, 30])).toBe(0);
-    expect(iou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(1 / 3, 9);
-    expect(iou([0, 0, 0, 0], [0, 0, 0, 0])).toBe(0);
-  });
-});
 
 describe('nmsPerClass', () => {
   it('merges overlapping boxes of one class into the best scored', () => {

@@ -2,7 +2,7 @@ import { configSchema, type Config } from '../config/schema.ts';
 import type { BBox, Detection } from '../core/types.ts';
 import { solveAssignment } from './assignment.ts';
 import { BoxKalman, DEFAULT_BOX_NOISE, type BoxNoise } from './kalman.ts';
-import { iou } from './nms.ts';
+import { iou } from '../core/geometry.ts';
 
 /**
  * ByteTrack (Zhang et al. 2022) for surveillance cadence: frames at 7 fps, 1 fps keyframes or

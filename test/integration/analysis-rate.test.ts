@@ -14,7 +14,7 @@ import { createLogger } from '../../src/core/log.ts';
 import type { FrameMessage } from '../../src/core/types.ts';
 import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { CameraWorker, type SegmentClosed } from '../../src/media/camera-worker.ts';
-import type { AnalysisRate } from '../../src/media/ffmpeg-args.ts';
+import type { AnalysisRate } from '../../src/core/types.ts';
 import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;

@@ -23,7 +23,7 @@ import { readGroundTruth, type Frames, type GtBox } from '../../src/eval/mot-for
 import type { RunningRole } from '../../src/roles/context.ts';
 import { startInference } from '../../src/roles/inference.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
-import { iou } from '../../src/vision/nms.ts';
+import { iou } from '../../src/core/geometry.ts';
 import { PETS09_GT } from '../fixtures/ground-truth.ts';
 import { until } from '../fixtures/until.ts';
 

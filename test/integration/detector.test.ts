@@ -9,7 +9,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import type { BBox } from '../../src/core/types.ts';
 import { loadCenternet } from '../../src/vision/detectors/centernet.ts';
 import type { Detector } from '../../src/vision/detectors/types.ts';
-import { iou } from '../../src/vision/nms.ts';
+import { iou } from '../../src/core/geometry.ts';
 import { createDetectorPool, type DetectorPool } from '../../src/vision/pool.ts';
 import { PETS09_GT } from '../fixtures/ground-truth.ts';
 

@@ -14,7 +14,7 @@ import type { BBox, DetectionMessage } from '../../src/core/types.ts';
 import { samplePlazaPolygon } from '../../src/dvr-sim/sample.ts';
 import type { Running } from '../../src/roles/run.ts';
 import { boxColour } from '../../src/vision/draw-boxes.ts';
-import { iou } from '../../src/vision/nms.ts';
+import { iou } from '../../src/core/geometry.ts';
 import { createDetectorPool } from '../../src/vision/pool.ts';
 import { clipPipelineMissing, startClipPipeline, type ClipPipeline } from '../fixtures/clip-pipeline.ts';
 import { until } from '../fixtures/until.ts';

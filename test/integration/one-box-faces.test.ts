@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config/load.ts';
 import { rootLogger } from '../../src/core/log.ts';
 import { startApiRole } from '../../src/roles/api.ts';
 import { closeContext, openContext } from '../../src/roles/context.ts';
-import { startFaceStage } from '../../src/vision/faces/hook.ts';
+import { startFaceStage } from '../../src/roles/face-stage.ts';
 import type { FaceEmbedder } from '../../src/vision/faces/types.ts';
 
 // counts face workers started; each would be a ~200 MB model set

@@ -1,6 +1,6 @@
 import type { Frame, Seen } from './frame.ts';
 import { centre, distance } from './geometry.ts';
-import { iou } from '../../vision/nms.ts';
+import { iou } from '../../core/geometry.ts';
 import type { Rule } from './schema.ts';
 import type { RuleSpec } from './trigger.ts';
 import { capitalise, formatDuration, makeTrigger, placeName } from './trigger.ts';

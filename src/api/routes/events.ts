@@ -111,7 +111,7 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/events/:id/clip', permission: 'events:read', tag: 'events', summary: 'Clip (MP4) of the event with its pre- and post-roll, cut from the recording on first download', produces: 'video/mp4',
+    method: 'GET', url: '/api/v1/events/:id/clip', permission: 'events:read', tag: 'events', audited: true, summary: 'Clip (MP4) of the event with its pre- and post-roll, cut from the recording on first download', produces: 'video/mp4',
     params: eventId, query: z.object({}).strict(),
     handler: async ({ params, reply }) => {
       const e = await load(params.id);

@@ -29,6 +29,8 @@ const searchQuery = z.object({
   to: isoTime.optional().describe('only faces seen before this time (ISO 8601)'),
   min_similarity: z.coerce.number().min(-1).max(1).optional().describe('cosine similarity floor (-1..1)'),
 }).strict();
+// what an audit row of a face search keeps: where and when was searched
+const SEARCH_FILTERS = ['camera', 'from', 'to'] as const;
 
 const identityQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).describe('page size (1-500)'),
@@ -100,7 +102,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   app.addContentTypeParser([...IMAGE_TYPES, MULTIPART], { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) => done(null, body));
 
   addRoute(app, {
-    method: 'POST', url: SEARCH_URL, permission: 'faces:search', tag: 'faces', consumes: [...IMAGE_TYPES, MULTIPART], maxBodyBytes: MAX_UPLOAD_BYTES,
+    method: 'POST', url: SEARCH_URL, permission: 'faces:search', tag: 'faces', audited: { query: SEARCH_FILTERS }, consumes: [...IMAGE_TYPES, MULTIPART], maxBodyBytes: MAX_UPLOAD_BYTES,
     summary: 'Search stored faces (everyone seen, named or not) by a photo: body image/jpeg, image/png or multipart/form-data with a file (≤ 10 MB, ≤ 8192 px per side)',
     query: searchQuery,
     handler: async ({ query, req }) => {
@@ -129,7 +131,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: `${SEARCH_URL}/:embeddingId`, permission: 'faces:search', tag: 'faces', summary: 'Faces similar to a stored face (itself excluded)',
+    method: 'GET', url: `${SEARCH_URL}/:embeddingId`, permission: 'faces:search', tag: 'faces', audited: { query: SEARCH_FILTERS }, summary: 'Faces similar to a stored face (itself excluded)',
     params: z.object({ embeddingId: z.coerce.number().int().positive().describe('embedding_id of a stored face') }).strict(),
     query: searchQuery,
     handler: async ({ params, query }) => {
@@ -145,7 +147,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/faces/identities', permission: 'faces:search', tag: 'faces', summary: 'Face identities (people grouped from their faces), most recently seen first',
+    method: 'GET', url: '/api/v1/faces/identities', permission: 'faces:search', tag: 'faces', audited: true, summary: 'Face identities (people grouped from their faces), most recently seen first',
     query: identityQuery,
     handler: async ({ query }) => {
       const page = await withCursor(() => faces.listIdentities({ limit: query.limit, cursor: query.cursor, named: query.named }));

@@ -109,7 +109,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
 
   let exporting = 0;
   addRoute(app, {
-    method: 'GET', url: '/api/v1/cameras/:id/export.mp4', permission: 'recordings:export', tag: 'recordings', summary: `MP4 download of the recording between from and to (copy, at most ${MAX_EXPORT_HOURS} h)`,
+    method: 'GET', url: '/api/v1/cameras/:id/export.mp4', permission: 'recordings:export', tag: 'recordings', audited: { query: ['from', 'to'] }, summary: `MP4 download of the recording between from and to (copy, at most ${MAX_EXPORT_HOURS} h)`,
     produces: 'video/mp4',
     params: cameraParam, query: rangeQuery,
     handler: async ({ params, query, reply }) => {

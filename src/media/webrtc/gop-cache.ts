@@ -3,7 +3,7 @@
  * received, grouped by frame (RTP timestamp). A viewer who joins now gets these at once and can
  * decode from its first packet on.
  */
-import { NAL, nalType } from '../../dvr-sim/h264.ts';
+import { NAL, nalType } from '../h264.ts';
 import { carriesParameterSets, completeNals, parameterSetPacket, startedNalTypes, startsIdr, type RtpInfo } from './h264-rtp.ts';
 
 export interface CachedFrame {

@@ -3,7 +3,7 @@
  * depacketizing: where the payload starts, which NAL units a packet carries or starts, and how to
  * build a STAP-A with the parameter sets.
  */
-import { NAL, nalType } from '../../dvr-sim/h264.ts';
+import { NAL, nalType } from '../h264.ts';
 
 const STAP_A = 24;
 const FU_A = 28;

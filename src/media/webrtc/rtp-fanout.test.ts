@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
-import type { AccessUnit } from '../../dvr-sim/h264.ts';
+import type { AccessUnit } from '../h264.ts';
 import { H264Packetizer } from '../../dvr-sim/rtp.ts';
 import { allocateRtpPorts } from '../live/rtp-ports.ts';
 import { GopCache } from './gop-cache.ts';

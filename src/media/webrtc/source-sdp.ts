@@ -2,7 +2,7 @@
  * What the SDP of the incoming RTP (ffmpeg's `-sdp_file`) says about the H.264 stream: some sources
  * send SPS/PPS only here (sprop-parameter-sets), never in-band.
  */
-import { NAL, nalType } from '../../dvr-sim/h264.ts';
+import { NAL, nalType } from '../h264.ts';
 
 export interface SourceCodec {
   payloadType: number;

@@ -2,7 +2,8 @@ import type { Detection } from '../../core/types.ts';
 import { cocoLabel } from '../coco.ts';
 import { passesFilter, type DetectionFilter } from '../filter.ts';
 import { reportedDetection, toFrameBox, type ModelInput } from '../frame-input.ts';
-import { area, nmsPerClass } from '../nms.ts';
+import { area } from '../../core/geometry.ts';
+import { nmsPerClass } from '../nms.ts';
 
 /** centernet's `tower_0/detections` output is [1, K, 6]: x1, y1, x2, y2 (input pixels), score, class id. */
 export const CENTERNET_ROW = 6;

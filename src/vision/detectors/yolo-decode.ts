@@ -1,7 +1,8 @@
 import type { Detection } from '../../core/types.ts';
 import type { DetectionFilter } from '../filter.ts';
 import { reportedDetection, toFrameBox, type ModelInput } from '../frame-input.ts';
-import { area, nmsPerClass } from '../nms.ts';
+import { area } from '../../core/geometry.ts';
+import { nmsPerClass } from '../nms.ts';
 
 /**
  * Output layouts of single-tensor YOLO detectors:

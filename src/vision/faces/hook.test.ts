@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/schema.ts';
 import { rootLogger } from '../../core/log.ts';
-import type { AnalysedFrameEvent } from '../../roles/inference.ts';
+import type { AnalysedFrameEvent } from '../frame-hook.ts';
 import type { FrameAnalysis } from '../analyzer.ts';
 import { createFaceHook } from './hook.ts';
 import type { FaceEmbedder } from './types.ts';

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.ts';
-import type { RoleContext, RunningRole } from '../../roles/context.ts';
-import type { AnalysedFrameEvent, FrameHook } from '../../roles/inference.ts';
+import type { AnalysedFrameEvent, FrameHook } from '../frame-hook.ts';
 import { FaceTrackCollector, type TrackFaceSink } from './collector.ts';
 import type { FaceEmbedder } from './types.ts';
 
@@ -43,13 +42,4 @@ export function createFaceHook(opts: { config: Config['faces']; embedder: FaceEm
       await Promise.all([...storing, ...[...collectors.values()].map((c) => c.flush())]);
     },
   };
-}
-
-/** The face stage of the inference role: its hook, and a role entry that flushes it on stop (after inference). */
-export async function startFaceStage(ctx: RoleContext): Promise<{ hook: FrameHook; role: RunningRole }> {
-  const config = ctx.loaded.config.faces;
-  // started now (a model that cannot load fails the role's start), shared with the api role
-  const embedder = await ctx.faceEmbedder.get();
-  const faces = createFaceHook({ config, embedder, sink: ctx.repos.faces, log: ctx.log.child({ component: 'faces' }) });
-  return { hook: faces.hook, role: { name: 'faces', stop: faces.close } };
 }

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { BBox } from '../../core/types.ts';
 import { initWasmBackend } from '../detectors/tfjs-wasm.ts';
 import { clampRegion, readImageHeader } from '../frame-input.ts';
-import { area } from '../nms.ts';
+import { area } from '../../core/geometry.ts';
 import { loadDescriptorModel, type DescriptorModel } from './descriptors.ts';
 import { FaceBoxes, type RawFace } from './faceboxes.ts';
 import { frontalness, laplacianVariance, QUALITY_SIDE, qualityScore } from './quality.ts';

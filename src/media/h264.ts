@@ -1,6 +1,7 @@
 /**
  * Reads an Annex-B H.264 elementary stream into access units (one per frame) plus the parameter
- * sets the SDP needs. Enough of H.264 for a byte-copying RTSP server; it never decodes pixels.
+ * sets the SDP needs. Enough of H.264 for servers that copy bytes (the DVR simulator's RTSP,
+ * WebRTC's RTP packetiser); it never decodes pixels.
  */
 
 export const NAL = { SLICE: 1, IDR: 5, SEI: 6, SPS: 7, PPS: 8, AUD: 9 } as const;
