@@ -6,13 +6,16 @@ import { createMemoryBus } from '../bus/memory.ts';
 import type { Bus } from '../bus/port.ts';
 import { rootLogger } from '../core/log.ts';
 import type { AlertMessage } from '../core/types.ts';
+import { createDiskObjects } from '../objects/disk.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/port.ts';
 import { alertRepo, type AlertRepo } from '../store/repositories/alerts.ts';
 import { ManualClock } from './clock.ts';
 import { EscalationScheduler } from './escalation.ts';
 import { OutboxRelay } from './outbox-relay.ts';
-import { sampleTrigger } from './test-fixtures.ts';
+import { alertService } from './service.ts';
+import { operator, sampleTrigger } from './test-fixtures.ts';
+import { eventRepo } from '../store/repositories/events.ts';
 
 const T0 = new Date('2025-01-20T23:00:00Z');
 const log = rootLogger.child({ component: 'test' });
@@ -91,7 +94,7 @@ describe('outbox relay and escalation (PGlite)', () => {
     const critical = await newAlert();
     const acked = await newAlert();
     const high = await newAlert({ severity: 'high' });
-    await alerts.ack(acked, 'maria');
+    await alertService({ alerts, events: eventRepo(store), objects: createDiskObjects(path.join(root, 'objects')), log }).ack(operator('maria'), acked);
     let nudged = 0;
     const esc = new EscalationScheduler(alerts, log, { afterMinutes: 15, to: 'admin', checkIntervalMs: 60_000, clock, onEscalated: () => nudged++ });
     esc.start();

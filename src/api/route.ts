@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { InvalidCursorError } from '../store/repositories/types.ts';
 import { actorMay, type Actor } from './contract/actor.ts';
 import type { RouteAccess } from './contract/permissions.ts';
+import { isStorableText } from './contract/types.ts';
 
 /** Resolves who sent a request (null = no credentials); invalid credentials throw a 401 HttpError naming why. */
 export type Authenticate = (req: FastifyRequest) => Promise<Actor | null>;
@@ -94,16 +94,6 @@ export function checkTimeOrder(q: { from?: Date; to?: Date }): void {
   if (q.from && q.to && q.from > q.to) throw badRequest(`query parameter 'from' (${q.from.toISOString()}) is after 'to' (${q.to.toISOString()})`);
 }
 
-/** Runs a cursor-paginated query: a cursor the repository cannot decode is a 400. */
-export async function withCursor<T>(page: () => Promise<T>): Promise<T> {
-  try {
-    return await page();
-  } catch (e) {
-    if (e instanceof InvalidCursorError) throw badRequest(`query parameter 'cursor' is not a cursor returned by this API`);
-    throw e;
-  }
-}
-
 type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType, RouteAccess>;
 const routesByApp = new WeakMap<FastifyInstance, AnyRoute[]>();
 const authenticators = new WeakMap<FastifyInstance, Authenticate>();
@@ -130,6 +120,38 @@ async function authorise(app: FastifyInstance, spec: AnyRoute, req: FastifyReque
 const JSON_TYPE = 'application/json';
 /** A JSON body of any route here is a few fields; 64 KiB leaves room and bounds the parse. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/**
+ * JSON bodies are parsed here rather than by Fastify's default parser so that a string PostgreSQL
+ * cannot store (an escaped lone surrogate such as "\ud800", or a NUL) is a 400 naming the field,
+ * whatever the route's schema: JSON.parse itself accepts both.
+ */
+export function installJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser(JSON_TYPE);
+  app.addContentTypeParser(JSON_TYPE, { parseAs: 'string' }, (_req, raw, done) => {
+    const text = raw as string;
+    if (!text.trim()) return done(null, undefined);
+    let value: unknown;
+    try {
+      value = JSON.parse(text, (key, v: unknown) => {
+        // prototype poisoning: refused as Fastify's own parser does (no route has such a field)
+        if (key === '__proto__' || key === 'constructor') throw new UnstorableTextError(key, 'is a forbidden key');
+        if (!isStorableText(key) || (typeof v === 'string' && !isStorableText(v))) throw new UnstorableTextError(key, 'holds a NUL byte or an unpaired UTF-16 surrogate');
+        return v;
+      });
+    } catch (e) {
+      if (e instanceof UnstorableTextError) return done(badRequest(`body field '${e.field.slice(0, 64)}' ${e.message}`), undefined);
+      return done(badRequest(`the body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+    return done(null, value);
+  });
+}
+
+class UnstorableTextError extends Error {
+  constructor(readonly field: string, why: string) {
+    super(why);
+  }
+}
 
 export function mediaType(header: string | undefined): string | undefined {
   return header?.split(';')[0]?.trim().toLowerCase() || undefined;

@@ -16,7 +16,8 @@ import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
-import { addRoute, boundedMessage, HttpError, openApiDocument, useAuthenticator, type Authenticate } from './route.ts';
+import { addRoute, installJsonParser, openApiDocument, useAuthenticator, type Authenticate } from './route.ts';
+import { toHttpError } from './errors.ts';
 import type { Actor } from './contract/actor.ts';
 
 export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
@@ -54,12 +55,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof HttpError) return reply.code(err.status).send({ error: err.code, message: redact(err.message) });
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: boundedMessage([redact((err as Error).message)]) });
+    const known = toHttpError(err);
+    if (known) return reply.code(known.status).send({ error: known.code, message: redact(known.message) });
     deps.log.error({ err, url: req.url }, 'API request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
+  installJsonParser(app);
   useAuthenticator(app, deps.authenticate ?? (async () => LOCAL_ADMIN));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 

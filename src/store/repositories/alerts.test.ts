@@ -6,7 +6,9 @@ import { sampleTrigger } from '../../alerts/test-fixtures.ts';
 import type { AlertMessage } from '../../core/types.ts';
 import { openStore } from '../open.ts';
 import type { Store } from '../port.ts';
-import { AlertNotFoundError, alertRepo, IllegalTransitionError, type AlertRepo } from './alerts.ts';
+import { checkTransition, TRANSITIONS, type LifecycleChange } from '../../alerts/lifecycle.ts';
+import { UseCaseError } from '../../core/errors.ts';
+import { alertRepo, type AlertRepo } from './alerts.ts';
 import { parseBox } from './events.ts';
 import { InvalidCursorError } from './types.ts';
 
@@ -33,6 +35,10 @@ describe('alerts repository (PGlite)', () => {
     await store?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
+
+  /** a lifecycle change as the alerts domain makes it */
+  const act = (id: number, change: LifecycleChange, by: string, note?: string) =>
+    alerts.changeStatus(id, { change, to: TRANSITIONS[change].to, by, byUserId: null, note: note ?? null }, (before) => checkTransition(before, change));
 
   const count = async (table: string, where = 'true', params: unknown[] = []) =>
     (await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0]!.n;
@@ -100,17 +106,17 @@ describe('alerts repository (PGlite)', () => {
     const id = alertId!;
     const seq0 = await alerts.latestChangeSeq();
     clock = new Date(T0.getTime() + 60_000);
-    const acked = await alerts.ack(id, 'maria', 'on my way');
-    expect(acked).toMatchObject({ status: 'ack', acked_by: 'maria', ack_note: 'on my way', acked_at: clock });
-    await expect(alerts.ack(id, 'joe')).rejects.toThrow(IllegalTransitionError);
-    const resolved = await alerts.resolve(id, 'maria');
-    expect(resolved).toMatchObject({ status: 'resolved', resolved_by: 'maria', resolve_note: null, false_positive: false });
-    await expect(alerts.resolve(id, 'maria')).rejects.toThrow(/is resolved: cannot resolve/);
-    await expect(alerts.markFalsePositive(id, 'maria')).rejects.toThrow(IllegalTransitionError);
-    await expect(alerts.ack(999_999, 'maria')).rejects.toThrow(AlertNotFoundError);
+    const acked = await act(id, 'ack', 'user:maria', 'on my way');
+    expect(acked).toMatchObject({ status: 'ack', acked_by: 'user:maria', ack_note: 'on my way', acked_at: clock });
+    await expect(act(id, 'ack', 'user:joe')).rejects.toThrow(UseCaseError);
+    const resolved = await act(id, 'resolved', 'api_key:gate-gw');
+    expect(resolved).toMatchObject({ status: 'resolved', resolved_by: 'api_key:gate-gw', resolve_note: null, false_positive: false });
+    await expect(act(id, 'resolved', 'user:maria')).rejects.toThrow(/is resolved: cannot resolve/);
+    await expect(act(id, 'false_positive', 'user:maria')).rejects.toMatchObject({ failure: 'conflict' });
+    expect(await act(999_999, 'ack', 'user:maria')).toBeNull();
 
     const changes = await alerts.changesSince(seq0, 10);
-    expect(changes.map((c) => [c.change, c.by])).toEqual([['ack', 'maria'], ['resolved', 'maria']]);
+    expect(changes.map((c) => [c.change, c.by])).toEqual([['ack', 'user:maria'], ['resolved', 'api_key:gate-gw']]);
     expect(changes[0]!.seq).toBeLessThan(changes[1]!.seq);
     expect(changes[1]!.alert).toMatchObject({ id, status: 'resolved' });
     expect(await alerts.latestChangeSeq()).toBe(changes[1]!.seq);
@@ -119,21 +125,21 @@ describe('alerts repository (PGlite)', () => {
 
   it('false positive: resolves the alert and flags the event for training', async () => {
     const { alertId, eventId } = await alerts.recordTrigger(trigger());
-    const fp = await alerts.markFalsePositive(alertId!, 'joe', 'a shadow');
-    expect(fp).toMatchObject({ status: 'resolved', false_positive: true, resolved_by: 'joe', resolve_note: 'a shadow' });
+    const fp = await act(alertId!, 'false_positive', 'user:joe', 'a shadow');
+    expect(fp).toMatchObject({ status: 'resolved', false_positive: true, resolved_by: 'user:joe', resolve_note: 'a shadow' });
     const meta = (await store.query<{ metadata: { false_positive: { by: string; note: string } } }>('SELECT metadata FROM events WHERE id = $1', [eventId])).rows[0]!.metadata;
-    expect(meta.false_positive).toMatchObject({ by: 'joe', note: 'a shadow', alert_id: alertId });
+    expect(meta.false_positive).toMatchObject({ by: 'user:joe', note: 'a shadow', alert_id: alertId });
   });
 
   it('lists newest first with filters and a cursor', async () => {
     await alerts.recordTrigger(trigger({ cameraId: 'cam_b', severity: 'low', key: 'cam_b:list:1' }));
     await alerts.recordTrigger(trigger({ cameraId: 'cam_b', severity: 'high', key: 'cam_b:list:2' }));
-    const all = await alerts.list({ cameraId: 'cam_b', limit: 1 });
+    const all = await alerts.list({ cameraIds: ['cam_b'], limit: 1 });
     expect(all.items.map((a) => a.severity)).toEqual(['high']);
-    const next = await alerts.list({ cameraId: 'cam_b', limit: 1, cursor: all.nextCursor! });
+    const next = await alerts.list({ cameraIds: ['cam_b'], limit: 1, cursor: all.nextCursor! });
     expect(next.items.map((a) => a.severity)).toEqual(['low']);
     expect(next.nextCursor).toBeNull();
-    expect((await alerts.list({ cameraId: 'cam_b', severity: 'low', limit: 10 })).items).toHaveLength(1);
+    expect((await alerts.list({ cameraIds: ['cam_b'], severity: 'low', limit: 10 })).items).toHaveLength(1);
     expect((await alerts.list({ status: 'resolved', limit: 100 })).items.every((a) => a.status === 'resolved')).toBe(true);
     await expect(alerts.list({ limit: 10, cursor: '!!' })).rejects.toThrow(InvalidCursorError);
   });
