@@ -36,6 +36,10 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z
   produces?: string;
   /** the JSON a success returns: documented in OpenAPI and checked by the compiler against the handler, not at run time */
   response?: R;
+  /** the status of a success when not 200 (documented in OpenAPI; the handler sets it) */
+  status?: 201 | 202 | 204;
+  /** failures this route reports beyond those every route can (400, 401, 403, 404 with path parameters, 413/415 with a body, 429) */
+  errors?: readonly (404 | 405 | 409 | 422 | 426 | 503)[];
   handler: (input: {
     params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>;
     /** the authenticated caller; null only on public routes called without credentials */
@@ -207,23 +211,94 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): 
   }));
 }
 
+/** JSON Schema of a zod schema as it travels: Dates are ISO 8601 strings on the wire. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  return z.toJSONSchema(schema, {
+    io, unrepresentable: 'any',
+    override: (ctx) => {
+      if (ctx.zodSchema instanceof z.ZodDate) Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+    },
+  }) as Record<string, unknown>;
+}
+
+const ERROR_BODY = {
+  type: 'object', required: ['error', 'message'], additionalProperties: false,
+  properties: { error: { type: 'string', description: 'machine-readable code, e.g. not_found' }, message: { type: 'string', description: 'the cause, for people' } },
+};
+const problem = (description: string) => ({ description, content: { [JSON_TYPE]: { schema: { $ref: '#/components/schemas/Error' } } } });
+
+/** Every way a call can fail, by status; a route lists those that apply to it. */
+const FAILURES: Record<number, string> = {
+  400: 'Invalid input: `message` names each bad parameter or field',
+  401: 'No credentials, or credentials that are invalid or expired',
+  403: 'The caller\'s role or API key may not call this route',
+  404: 'No such resource, or one the caller may not see',
+  409: 'The resource\'s state does not allow this change',
+  413: 'Body too large',
+  405: 'Method not supported on this resource (see Allow)',
+  415: 'Body of a type this route does not take',
+  422: 'Well-formed input the route cannot act on',
+  426: 'A WebSocket endpoint called without Upgrade',
+  429: 'Too many requests: retry after the Retry-After header',
+  503: 'Temporarily unavailable: `message` says why',
+};
+
+const SECURITY_SCHEMES = {
+  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'access token from POST /api/v1/auth/login (RS256)' },
+  apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'API key of a machine (edge gateway, integration)' },
+  session: { type: 'apiKey', in: 'cookie', name: 'vigil_session', description: 'the browser session cookie (state changes also need the CSRF header)' },
+};
+const SIGNED_IN = [{ bearer: [] }, { apiKey: [] }, { session: [] }];
+
+function responses(r: AnyRoute): Record<string, unknown> {
+  const success = r.status ?? 200;
+  const produces = r.produces ?? JSON_TYPE;
+  const body = produces === JSON_TYPE ? (r.response ? { schema: jsonSchema(r.response, 'output') } : {}) : { schema: { type: 'string', format: 'binary' } };
+  const statuses = new Set([400, 429, ...(r.errors ?? [])]);
+  if (r.permission !== 'public') [401, 403].forEach((s) => statuses.add(s));
+  if (r.params) statuses.add(404);
+  if (r.method !== 'GET' && r.method !== 'DELETE') [413, 415].forEach((s) => statuses.add(s));
+  return {
+    [success]: success === 204 ? { description: 'Done' } : { description: 'OK', content: { [produces]: body } },
+    ...Object.fromEntries([...statuses].sort().map((s) => [s, problem(FAILURES[s] ?? 'Error')])),
+  };
+}
+
+function requestBody(r: AnyRoute): Record<string, unknown> | undefined {
+  if (r.body) {
+    const schema = jsonSchema(r.body, 'input');
+    return { required: ((schema.required as string[] | undefined) ?? []).length > 0, content: { [JSON_TYPE]: { schema } } };
+  }
+  if (!r.consumes) return undefined;
+  // raw bodies: a photo, an SDP offer
+  return { required: true, content: Object.fromEntries(r.consumes.map((t) => [t, { schema: { type: 'string', ...(t.startsWith('application/') ? {} : { format: 'binary' }) } }])) };
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, unknown>;
+  components: Record<string, unknown>;
+}
+
 /** OpenAPI 3.1 document of every route registered on `app`. */
-export function openApiDocument(app: FastifyInstance): Record<string, unknown> {
+export function openApiDocument(app: FastifyInstance): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routesByApp.get(app) ?? []) {
     const p = (paths[toOpenApiPath(r.url)] ??= {});
+    const body = requestBody(r);
     p[r.method.toLowerCase()] = {
       summary: r.summary,
       tags: [r.tag],
+      'x-permission': r.permission,
+      security: r.permission === 'public' ? [] : SIGNED_IN,
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
-      ...(r.method === 'GET' ? {} : { requestBody: { required: false, content: Object.fromEntries((r.consumes ?? [JSON_TYPE]).map((t) => [t, {}])) } }),
-      responses: {
-        200: { description: 'OK', content: { [r.produces ?? 'application/json']: r.response ? { schema: z.toJSONSchema(r.response, { io: 'output', unrepresentable: 'any' }) } : {} } },
-        400: { description: 'Invalid input; `message` names the cause' },
-        404: { description: 'Not found' },
-        ...(r.method === 'GET' ? {} : { 413: { description: 'Body too large' }, 415: { description: 'Body of a type this route does not take' } }),
-      },
+      ...(body ? { requestBody: body } : {}),
+      responses: responses(r),
     };
   }
-  return { openapi: '3.1.0', info: { title: 'Vigil API', version: '1' }, paths };
+  return {
+    openapi: '3.1.0', info: { title: 'Vigil API', version: '1' }, paths,
+    components: { securitySchemes: SECURITY_SCHEMES, schemas: { Error: ERROR_BODY } },
+  };
 }

@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
@@ -19,6 +18,8 @@ import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
 import { addRoute, installJsonParser, openApiDocument, useAuthenticator, type Authenticate } from './route.ts';
 import { toHttpError } from './errors.ts';
 import type { Actor } from './contract/actor.ts';
+import { openApiSchema } from './contract/system.ts';
+import { noQuery } from './contract/types.ts';
 
 export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
   log: Logger;
@@ -77,7 +78,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   pushRoutes(app, deps);
   alertSocketRoutes(app, deps);
   addRoute(app, {
-    method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
+    method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: noQuery, response: openApiSchema,
     handler: async () => openApiDocument(app),
   });
   return app;

@@ -26,20 +26,20 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
 
   addRoute(app, {
     method: 'POST', url: '/api/v1/alerts/:id/ack', permission: 'alerts:act', tag: 'alerts', summary: 'Acknowledge a new alert as the caller (body {"note"?}); 409 unless new',
-    params: alertParams, query: noQuery, body: alertActionBody, response: alertSchema,
+    params: alertParams, query: noQuery, body: alertActionBody, response: alertSchema, errors: [409],
     handler: async ({ params, body, actor }) => alerts.ack(actor, params.id, body.note),
   });
 
   addRoute(app, {
     method: 'POST', url: '/api/v1/alerts/:id/resolve', permission: 'alerts:act', tag: 'alerts', summary: 'Resolve a new or acknowledged alert as the caller (body {"note"?}); 409 when resolved',
-    params: alertParams, query: noQuery, body: alertActionBody, response: alertSchema,
+    params: alertParams, query: noQuery, body: alertActionBody, response: alertSchema, errors: [409],
     handler: async ({ params, body, actor }) => alerts.resolve(actor, params.id, body.note),
   });
 
   addRoute(app, {
     method: 'POST', url: '/api/v1/alerts/:id/false-positive', permission: 'alerts:act', tag: 'alerts',
     summary: 'Resolve as a false positive as the caller (body {"note"?}): flags the event and writes training-data/false-positives/<camera>/<alert>.json; 409 when resolved',
-    params: alertParams, query: noQuery, body: alertActionBody, response: falsePositiveResponse,
+    params: alertParams, query: noQuery, body: alertActionBody, response: falsePositiveResponse, errors: [409],
     handler: async ({ params, body, actor }) => alerts.falsePositive(actor, params.id, body.note),
   });
 }

@@ -50,7 +50,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
   addRoute(app, {
     method: 'POST', url: SEARCH_URL, permission: 'faces:search', tag: 'faces', consumes: [...IMAGE_TYPES, MULTIPART], maxBodyBytes: MAX_UPLOAD_BYTES,
     summary: 'Search stored faces (everyone seen, named or not) by a photo: body image/jpeg, image/png or multipart/form-data with a file (≤ 10 MB, ≤ 8192 px per side)',
-    query: faceSearchQuery, response: photoSearchResponse,
+    query: faceSearchQuery, response: photoSearchResponse, errors: [422, 503],
     handler: async ({ query, req, actor }) => {
       checkTimeOrder(query);
       const body = req.body as Buffer;
@@ -64,7 +64,7 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
 
   addRoute(app, {
     method: 'GET', url: `${SEARCH_URL}/:embeddingId`, permission: 'faces:search', tag: 'faces', summary: 'Faces similar to a stored face (itself excluded)',
-    params: embeddingParams, query: faceSearchQuery, response: similarResponse,
+    params: embeddingParams, query: faceSearchQuery, response: similarResponse, errors: [409],
     handler: async ({ params, query, actor }) => {
       checkTimeOrder(query);
       return faces.similarTo(actor, params.embeddingId, query);
