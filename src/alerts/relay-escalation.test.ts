@@ -34,7 +34,7 @@ describe('outbox relay and escalation (PGlite)', () => {
 
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
-    alerts = alertRepo(store, { publicUrl: 'http://vigil.test', now: () => clock.now() });
+    alerts = alertRepo(store, { now: () => clock.now() });
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -53,12 +53,14 @@ describe('outbox relay and escalation (PGlite)', () => {
         return { partition: 0, offset: sent.length };
       },
     } as unknown as Bus;
-    const relay = new OutboxRelay(bus, alerts, log, { clock });
+    const relay = new OutboxRelay(bus, alerts, log, { publicUrl: 'http://vigil.test', clock });
     expect(await relay.pass()).toBe(1);
     expect(await alerts.outboxBacklog()).toBe(2);
     expect(await relay.pass()).toBe(0);
     expect(await relay.pass()).toBe(2);
     expect(sent.map((m) => m.alert_id)).toEqual(ids);
+    // published as the alert message, with the absolute link notifications carry
+    expect(sent[0]).toMatchObject({ kind: 'new', camera_id: 'cam_a', event_url: expect.stringMatching(/^http:\/\/vigil\.test\/api\/v1\/events\/\d+$/) });
     expect(await alerts.outboxBacklog()).toBe(0);
     expect(await relay.pass()).toBe(0);
     expect(sent).toHaveLength(3);
@@ -74,7 +76,7 @@ describe('outbox relay and escalation (PGlite)', () => {
       if (down) throw new Error('bus down');
       return realPublish(...args);
     }) as Bus['publish'];
-    const relay = new OutboxRelay(bus, alerts, log, { clock, intervalMs: 1000 });
+    const relay = new OutboxRelay(bus, alerts, log, { publicUrl: 'http://vigil.test', clock, intervalMs: 1000 });
     relay.start();
     const id = await newAlert();
     relay.nudge();

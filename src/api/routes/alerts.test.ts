@@ -39,7 +39,7 @@ describe('alerts API (PGlite)', () => {
 
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
-    repos = createRepositories(store, { alerts: { publicUrl: 'http://vigil.test' } });
+    repos = createRepositories(store);
     app = buildApi({
       cameras: [], repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
       status: () => undefined, authenticate: async (req: FastifyRequest) => actors[String(req.headers['x-test-actor'])] ?? null,

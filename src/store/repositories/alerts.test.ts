@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleTrigger } from '../../alerts/test-fixtures.ts';
-import type { AlertMessage } from '../../core/types.ts';
 import { openStore } from '../open.ts';
 import type { Store } from '../port.ts';
 import { checkTransition, TRANSITIONS, type LifecycleChange } from '../../alerts/lifecycle.ts';
 import { UseCaseError } from '../../core/errors.ts';
-import { alertRepo, type AlertRepo } from './alerts.ts';
+import { alertMessage } from '../../alerts/outbox-message.ts';
+import { alertRepo, type AlertRepo, type OutboxFacts } from './alerts.ts';
 import { parseBox } from './events.ts';
 import { InvalidCursorError } from './types.ts';
 
@@ -29,7 +29,7 @@ describe('alerts repository (PGlite)', () => {
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
     await store.query(`INSERT INTO cameras (id, name, rtsp_url) VALUES ('cam_a', 'Plaza cam', 'rtsp://x')`);
-    alerts = alertRepo(store, { publicUrl: 'http://vigil.local:8080/', now: () => clock });
+    alerts = alertRepo(store, { now: () => clock });
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -63,13 +63,18 @@ describe('alerts repository (PGlite)', () => {
     // the clip job of migration 004 comes with the event
     expect(await count('event_clip_jobs', 'event_key = $1', [t.key])).toBe(1);
 
-    const out = (await store.query<{ topic: string; key: string; payload: AlertMessage }>(
+    const out = (await store.query<{ topic: string; key: string; payload: OutboxFacts }>(
       `SELECT topic, key, payload FROM outbox WHERE payload->>'alert_id' = $1`, [String(first.alertId)])).rows;
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ topic: 'alerts.critical', key: 'cam_a' });
     expect(out[0]!.payload).toMatchObject({
       kind: 'new', alert_id: first.alertId, event_id: first.eventId, camera_name: 'Plaza cam', rule_type: 'loitering', severity: 'critical',
-      night: true, snapshot_key: 'cam_a/rules/7.boxes.jpg', event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`, at: t.at.toISOString(),
+      night: true, snapshot_path: 'cam_a/rules/7.boxes.jpg', triggered_at: t.at.toISOString(),
+    });
+    // the published message, with its link, is the alerts domain's: the row holds the facts
+    expect(alertMessage(out[0]!.payload, 'http://vigil.local:8080/')).toMatchObject({
+      alert_id: first.alertId, camera_name: 'Plaza cam', snapshot_key: 'cam_a/rules/7.boxes.jpg', at: t.at.toISOString(),
+      event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`,
     });
   });
 
@@ -93,7 +98,7 @@ describe('alerts repository (PGlite)', () => {
       })),
     };
     const t = trigger();
-    await expect(alertRepo(failing, { publicUrl: 'http://x' }).recordTrigger(t)).rejects.toThrow('disk full');
+    await expect(alertRepo(failing).recordTrigger(t)).rejects.toThrow('disk full');
     expect(await count('events', 'event_key = $1', [t.key])).toBe(0);
     expect(await count('alerts', 'event_key = $1', [t.key])).toBe(0);
     expect(await count('event_clip_jobs', 'event_key = $1', [t.key])).toBe(0);

@@ -1,5 +1,5 @@
 import { unionBox } from '../../core/geometry.ts';
-import { TOPICS, type AlertMessage, type BBox, type RuleTrigger, type Severity } from '../../core/types.ts';
+import { TOPICS, type BBox, type RuleTrigger, type Severity } from '../../core/types.ts';
 import type { Sql, Store } from '../port.ts';
 import { upsertIn } from './events.ts';
 import { InvalidCursorError } from './types.ts';
@@ -70,6 +70,28 @@ export interface OutboxRow {
   topic: string;
   key: string;
   payload: unknown;
+}
+
+/**
+ * What an outbox row records of a new or escalated alert: the facts as they were in the
+ * transaction. The alerts domain turns them into the published message (src/alerts/outbox-message.ts).
+ */
+export interface OutboxFacts {
+  kind: 'new' | 'escalation';
+  alert_id: number;
+  event_id: number;
+  camera_id: string;
+  camera_name: string | null;
+  rule_id: string;
+  rule_type: string;
+  severity: Severity;
+  night: boolean;
+  title: string;
+  /** ISO 8601 */
+  triggered_at: string;
+  created_at: string;
+  /** objects bucket 'snapshots' key of the alert's picture */
+  snapshot_path: string | null;
 }
 
 /** A condition of the system itself (video loss, disk, detector …) raised as an alert. */
@@ -155,8 +177,6 @@ export interface StatusChange {
 }
 
 export interface AlertRepoOptions {
-  /** absolute base of links in notifications, e.g. http://127.0.0.1:8080 */
-  publicUrl: string;
   /** time source of created_at and lifecycle times (tests advance it) */
   now?: () => Date;
 }
@@ -193,25 +213,23 @@ function decodeAlertCursor(cursor: string): number {
   return id;
 }
 
-export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
+export function alertRepo(store: Store, opts: AlertRepoOptions = {}): AlertRepo {
   const now = opts.now ?? (() => new Date());
-  const base = opts.publicUrl.replace(/\/+$/, '');
 
   async function appendChange(tx: Sql, alertId: number, change: AlertChangeKind, at: Date, by: string | null, note: string | null): Promise<void> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [CHANGE_FEED_LOCK]);
     await tx.query('INSERT INTO alert_changes (alert_id, change, at, actor, note) VALUES ($1, $2, $3, $4, $5)', [alertId, change, at, by, note]);
   }
 
-  async function appendOutbox(tx: Sql, kind: AlertMessage['kind'], a: DbAlert): Promise<void> {
+  async function appendOutbox(tx: Sql, kind: OutboxFacts['kind'], a: DbAlert): Promise<void> {
     const cam = await tx.query<{ name: string }>('SELECT name FROM cameras WHERE id = $1', [a.camera_id]);
-    const msg: AlertMessage = {
-      kind, alert_id: a.id, event_id: a.event_id, camera_id: a.camera_id, camera_name: cam.rows[0]?.name,
+    const facts: OutboxFacts = {
+      kind, alert_id: a.id, event_id: a.event_id, camera_id: a.camera_id, camera_name: cam.rows[0]?.name ?? null,
       rule_id: a.rule_key, rule_type: a.rule_type, severity: a.severity, night: a.night, title: a.title,
-      at: a.triggered_at.toISOString(), created_at: a.created_at.toISOString(),
-      snapshot_key: a.snapshot_path ?? undefined, event_url: `${base}/api/v1/events/${a.event_id}`,
+      triggered_at: a.triggered_at.toISOString(), created_at: a.created_at.toISOString(), snapshot_path: a.snapshot_path,
     };
     await tx.query('INSERT INTO outbox (topic, key, payload, created_at) VALUES ($1, $2, $3::jsonb, $4)',
-      [TOPICS.alertsCritical, a.camera_id, JSON.stringify(msg), now()]);
+      [TOPICS.alertsCritical, a.camera_id, JSON.stringify(facts), now()]);
   }
 
   async function changeStatus(id: number, c: StatusChange, allowed: (before: AlertRow) => void): Promise<AlertRow | null> {
