@@ -137,7 +137,7 @@ async function measure(faces: FaceRepo, qs: Query[], latencyQueries: number) {
   for (let i = 0; i < Math.max(latencyQueries, qs.length); i++) {
     const { q, cameraId, exact, exactOnCamera } = qs[i % qs.length]!;
     const [found, took] = await timed(() => faces.searchSimilar(q, { k: K }));
-    const [foundOnCamera, tookOnCamera] = await timed(() => faces.searchSimilar(q, { k: K, cameraId }));
+    const [foundOnCamera, tookOnCamera] = await timed(() => faces.searchSimilar(q, { k: K, cameraIds: [cameraId] }));
     all.latency.push(took);
     cam.latency.push(tookOnCamera);
     if (i >= qs.length) continue;
@@ -191,7 +191,7 @@ export async function benchFaceSearch(o: FaceSearchBenchOptions): Promise<Record
         const cameraId = `cam_${i % CAMERAS}`;
         const [exact, took] = await timed(() => faces.searchSimilar(q, { k: K, exact: true }));
         exactMs.push(took);
-        qs.push({ q, cameraId, exact, exactOnCamera: await faces.searchSimilar(q, { k: K, cameraId, exact: true }) });
+        qs.push({ q, cameraId, exact, exactOnCamera: await faces.searchSimilar(q, { k: K, cameraIds: [cameraId], exact: true }) });
       }
       const sweep: Record<string, unknown> = {};
       for (const ef of o.efSearch) {

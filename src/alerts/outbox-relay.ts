@@ -3,8 +3,11 @@ import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import type { AlertRepo } from '../store/repositories/alerts.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { alertMessage } from './outbox-message.ts';
 
 export interface OutboxRelayOptions {
+  /** absolute base of the links in alert messages (api.public_url), e.g. http://127.0.0.1:8080 */
+  publicUrl: string;
   /** pause between passes when idle, and after a failed pass */
   intervalMs?: number;
   batch?: number;
@@ -29,7 +32,7 @@ export class OutboxRelay {
     private readonly bus: Bus,
     private readonly alerts: AlertRepo,
     private readonly log: Logger,
-    opts: OutboxRelayOptions = {},
+    private readonly opts: OutboxRelayOptions,
   ) {
     this.intervalMs = opts.intervalMs ?? 1000;
     this.batch = opts.batch ?? 100;
@@ -67,7 +70,7 @@ export class OutboxRelay {
       const rows = await this.alerts.outboxPending(this.batch);
       for (const row of rows) {
         try {
-          await this.bus.publish(row.topic, row.key, row.payload);
+          await this.bus.publish(row.topic, row.key, alertMessage(row.payload, this.opts.publicUrl));
         } catch (err) {
           this.log.warn({ err, outboxId: row.id, topic: row.topic }, 'outbox publish failed; retried next pass');
           await this.updateBacklog();

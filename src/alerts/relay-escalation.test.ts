@@ -6,13 +6,16 @@ import { createMemoryBus } from '../bus/memory.ts';
 import type { Bus } from '../bus/port.ts';
 import { rootLogger } from '../core/log.ts';
 import type { AlertMessage } from '../core/types.ts';
+import { createDiskObjects } from '../objects/disk.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/port.ts';
 import { alertRepo, type AlertRepo } from '../store/repositories/alerts.ts';
 import { ManualClock } from './clock.ts';
 import { EscalationScheduler } from './escalation.ts';
 import { OutboxRelay } from './outbox-relay.ts';
-import { sampleTrigger } from './test-fixtures.ts';
+import { alertService } from './service.ts';
+import { operator, sampleTrigger } from './test-fixtures.ts';
+import { eventRepo } from '../store/repositories/events.ts';
 
 const T0 = new Date('2025-01-20T23:00:00Z');
 const log = rootLogger.child({ component: 'test' });
@@ -31,7 +34,7 @@ describe('outbox relay and escalation (PGlite)', () => {
 
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
-    alerts = alertRepo(store, { publicUrl: 'http://vigil.test', now: () => clock.now() });
+    alerts = alertRepo(store, { now: () => clock.now() });
   }, 60_000);
   afterAll(async () => {
     await store?.close();
@@ -50,12 +53,14 @@ describe('outbox relay and escalation (PGlite)', () => {
         return { partition: 0, offset: sent.length };
       },
     } as unknown as Bus;
-    const relay = new OutboxRelay(bus, alerts, log, { clock });
+    const relay = new OutboxRelay(bus, alerts, log, { publicUrl: 'http://vigil.test', clock });
     expect(await relay.pass()).toBe(1);
     expect(await alerts.outboxBacklog()).toBe(2);
     expect(await relay.pass()).toBe(0);
     expect(await relay.pass()).toBe(2);
     expect(sent.map((m) => m.alert_id)).toEqual(ids);
+    // published as the alert message, with the absolute link notifications carry
+    expect(sent[0]).toMatchObject({ kind: 'new', camera_id: 'cam_a', event_url: expect.stringMatching(/^http:\/\/vigil\.test\/api\/v1\/events\/\d+$/) });
     expect(await alerts.outboxBacklog()).toBe(0);
     expect(await relay.pass()).toBe(0);
     expect(sent).toHaveLength(3);
@@ -71,7 +76,7 @@ describe('outbox relay and escalation (PGlite)', () => {
       if (down) throw new Error('bus down');
       return realPublish(...args);
     }) as Bus['publish'];
-    const relay = new OutboxRelay(bus, alerts, log, { clock, intervalMs: 1000 });
+    const relay = new OutboxRelay(bus, alerts, log, { publicUrl: 'http://vigil.test', clock, intervalMs: 1000 });
     relay.start();
     const id = await newAlert();
     relay.nudge();
@@ -91,7 +96,7 @@ describe('outbox relay and escalation (PGlite)', () => {
     const critical = await newAlert();
     const acked = await newAlert();
     const high = await newAlert({ severity: 'high' });
-    await alerts.ack(acked, 'maria');
+    await alertService({ alerts, events: eventRepo(store), objects: createDiskObjects(path.join(root, 'objects')), log }).ack(operator('maria'), acked);
     let nudged = 0;
     const esc = new EscalationScheduler(alerts, log, { afterMinutes: 15, to: 'admin', checkIntervalMs: 60_000, clock, onEscalated: () => nudged++ });
     esc.start();

@@ -1,3 +1,4 @@
+import type { Caller } from '../core/actor.ts';
 import type { RuleTrigger } from '../analytics/rules/types.ts';
 
 /** A loitering trigger for tests; override what the test is about. */
@@ -11,3 +12,6 @@ export function sampleTrigger(o: Partial<RuleTrigger> = {}): RuleTrigger {
     details: { dwell_seconds: 300 }, ...o,
   };
 }
+
+/** An operator signed in as `name` (no users row: acknowledged_by stays null), seeing every camera. */
+export const operator = (name: string, cameras: readonly string[] | null = null): Caller => ({ kind: 'user', id: 0, name, cameras });

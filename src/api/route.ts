@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ServiceErrorCode } from '../core/service-error.ts';
-import { InvalidCursorError } from '../store/repositories/types.ts';
 import { addAuditDetails, auditHooks, noteActor } from './audit-hook.ts';
 import { actorMay, type Actor } from './contract/actor.ts';
 import { roleAllows, type Role, type RouteAccess } from './contract/permissions.ts';
+import { isStorableText } from './contract/types.ts';
 
 /** Resolves who sent a request (null = no credentials); invalid credentials throw a 401 HttpError naming why. */
 export type Authenticate = (req: FastifyRequest) => Promise<Actor | null>;
@@ -46,6 +45,10 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z
   audited?: boolean | { query: readonly (keyof z.infer<Q> & string)[] };
   /** the action named in audit rows (default "METHOD /url/template") */
   action?: string;
+  /** the status of a success when not 200 (documented in OpenAPI; the handler sets it) */
+  status?: 201 | 202 | 204;
+  /** failures this route reports beyond those every route can (400, 401, 403, 404 with path parameters, 413/415 with a body, 429) */
+  errors?: readonly (404 | 405 | 409 | 422 | 426 | 503)[];
   handler: (input: {
     params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>;
     /** the authenticated caller; null only on public routes called without credentials */
@@ -69,8 +72,6 @@ export const unauthenticated = (why: string): HttpError => new HttpError(401, 'u
 export const forbidden = (why: string): HttpError => new HttpError(403, 'forbidden', why);
 export const badRequest = (why: string): HttpError => new HttpError(400, 'bad_request', why);
 
-/** The status of each reason a service refuses (ServiceError). */
-export const SERVICE_ERROR_STATUS: Readonly<Record<ServiceErrorCode, number>> = { bad_request: 400, forbidden: 403, not_found: 404, conflict: 409 };
 
 /** Error messages name what was wrong but stay small whatever was sent (a body can hold millions of keys). */
 const MAX_LISTED = 5;
@@ -105,16 +106,6 @@ export function parseInput<T extends z.ZodType>(schema: T | undefined, value: un
 /** 400 when a time filter's `from` is after its `to` (either may be absent). */
 export function checkTimeOrder(q: { from?: Date; to?: Date }): void {
   if (q.from && q.to && q.from > q.to) throw badRequest(`query parameter 'from' (${q.from.toISOString()}) is after 'to' (${q.to.toISOString()})`);
-}
-
-/** Runs a cursor-paginated query: a cursor the repository cannot decode is a 400. */
-export async function withCursor<T>(page: () => Promise<T>): Promise<T> {
-  try {
-    return await page();
-  } catch (e) {
-    if (e instanceof InvalidCursorError) throw badRequest(`query parameter 'cursor' is not a cursor returned by this API`);
-    throw e;
-  }
 }
 
 type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType, RouteAccess>;
@@ -155,6 +146,38 @@ export function routeProblem(app: FastifyInstance, route: string, role: Role): s
 const JSON_TYPE = 'application/json';
 /** A JSON body of any route here is a few fields; 64 KiB leaves room and bounds the parse. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/**
+ * JSON bodies are parsed here rather than by Fastify's default parser so that a string PostgreSQL
+ * cannot store (an escaped lone surrogate such as "\ud800", or a NUL) is a 400 naming the field,
+ * whatever the route's schema: JSON.parse itself accepts both.
+ */
+export function installJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser(JSON_TYPE);
+  app.addContentTypeParser(JSON_TYPE, { parseAs: 'string' }, (_req, raw, done) => {
+    const text = raw as string;
+    if (!text.trim()) return done(null, undefined);
+    let value: unknown;
+    try {
+      value = JSON.parse(text, (key, v: unknown) => {
+        // prototype poisoning: refused as Fastify's own parser does (no route has such a field)
+        if (key === '__proto__' || key === 'constructor') throw new UnstorableTextError(key, 'is a forbidden key');
+        if (!isStorableText(key) || (typeof v === 'string' && !isStorableText(v))) throw new UnstorableTextError(key, 'holds a NUL byte or an unpaired UTF-16 surrogate');
+        return v;
+      });
+    } catch (e) {
+      if (e instanceof UnstorableTextError) return done(badRequest(`body field '${e.field.slice(0, 64)}' ${e.message}`), undefined);
+      return done(badRequest(`the body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+    return done(null, value);
+  });
+}
+
+class UnstorableTextError extends Error {
+  constructor(readonly field: string, why: string) {
+    super(why);
+  }
+}
 
 export function mediaType(header: string | undefined): string | undefined {
   return header?.split(';')[0]?.trim().toLowerCase() || undefined;
@@ -215,23 +238,94 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): 
   }));
 }
 
+/** JSON Schema of a zod schema as it travels: Dates are ISO 8601 strings on the wire. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  return z.toJSONSchema(schema, {
+    io, unrepresentable: 'any',
+    override: (ctx) => {
+      if (ctx.zodSchema instanceof z.ZodDate) Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+    },
+  }) as Record<string, unknown>;
+}
+
+const ERROR_BODY = {
+  type: 'object', required: ['error', 'message'], additionalProperties: false,
+  properties: { error: { type: 'string', description: 'machine-readable code, e.g. not_found' }, message: { type: 'string', description: 'the cause, for people' } },
+};
+const problem = (description: string) => ({ description, content: { [JSON_TYPE]: { schema: { $ref: '#/components/schemas/Error' } } } });
+
+/** Every way a call can fail, by status; a route lists those that apply to it. */
+const FAILURES: Record<number, string> = {
+  400: 'Invalid input: `message` names each bad parameter or field',
+  401: 'No credentials, or credentials that are invalid or expired',
+  403: 'The caller\'s role or API key may not call this route',
+  404: 'No such resource, or one the caller may not see',
+  409: 'The resource\'s state does not allow this change',
+  413: 'Body too large',
+  405: 'Method not supported on this resource (see Allow)',
+  415: 'Body of a type this route does not take',
+  422: 'Well-formed input the route cannot act on',
+  426: 'A WebSocket endpoint called without Upgrade',
+  429: 'Too many requests: retry after the Retry-After header',
+  503: 'Temporarily unavailable: `message` says why',
+};
+
+const SECURITY_SCHEMES = {
+  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'access token from POST /api/v1/auth/login (RS256)' },
+  apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'API key of a machine (edge gateway, integration)' },
+  session: { type: 'apiKey', in: 'cookie', name: 'vigil_session', description: 'the browser session cookie (state changes also need the CSRF header)' },
+};
+const SIGNED_IN = [{ bearer: [] }, { apiKey: [] }, { session: [] }];
+
+function responses(r: AnyRoute): Record<string, unknown> {
+  const success = r.status ?? 200;
+  const produces = r.produces ?? JSON_TYPE;
+  const body = produces === JSON_TYPE ? (r.response ? { schema: jsonSchema(r.response, 'output') } : {}) : { schema: { type: 'string', format: 'binary' } };
+  const statuses = new Set([400, 429, ...(r.errors ?? [])]);
+  if (r.permission !== 'public') [401, 403].forEach((s) => statuses.add(s));
+  if (r.params) statuses.add(404);
+  if (r.method !== 'GET' && r.method !== 'DELETE') [413, 415].forEach((s) => statuses.add(s));
+  return {
+    [success]: success === 204 ? { description: 'Done' } : { description: 'OK', content: { [produces]: body } },
+    ...Object.fromEntries([...statuses].sort().map((s) => [s, problem(FAILURES[s] ?? 'Error')])),
+  };
+}
+
+function requestBody(r: AnyRoute): Record<string, unknown> | undefined {
+  if (r.body) {
+    const schema = jsonSchema(r.body, 'input');
+    return { required: ((schema.required as string[] | undefined) ?? []).length > 0, content: { [JSON_TYPE]: { schema } } };
+  }
+  if (!r.consumes) return undefined;
+  // raw bodies: a photo, an SDP offer
+  return { required: true, content: Object.fromEntries(r.consumes.map((t) => [t, { schema: { type: 'string', ...(t.startsWith('application/') ? {} : { format: 'binary' }) } }])) };
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, unknown>;
+  components: Record<string, unknown>;
+}
+
 /** OpenAPI 3.1 document of every route registered on `app`. */
-export function openApiDocument(app: FastifyInstance): Record<string, unknown> {
+export function openApiDocument(app: FastifyInstance): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routesByApp.get(app) ?? []) {
     const p = (paths[toOpenApiPath(r.url)] ??= {});
+    const body = requestBody(r);
     p[r.method.toLowerCase()] = {
       summary: r.summary,
       tags: [r.tag],
+      'x-permission': r.permission,
+      security: r.permission === 'public' ? [] : SIGNED_IN,
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
-      ...(r.method === 'GET' ? {} : { requestBody: { required: false, content: Object.fromEntries((r.consumes ?? [JSON_TYPE]).map((t) => [t, {}])) } }),
-      responses: {
-        200: { description: 'OK', content: { [r.produces ?? 'application/json']: r.response ? { schema: z.toJSONSchema(r.response, { io: 'output', unrepresentable: 'any' }) } : {} } },
-        400: { description: 'Invalid input; `message` names the cause' },
-        404: { description: 'Not found' },
-        ...(r.method === 'GET' ? {} : { 413: { description: 'Body too large' }, 415: { description: 'Body of a type this route does not take' } }),
-      },
+      ...(body ? { requestBody: body } : {}),
+      responses: responses(r),
     };
   }
-  return { openapi: '3.1.0', info: { title: 'Vigil API', version: '1' }, paths };
+  return {
+    openapi: '3.1.0', info: { title: 'Vigil API', version: '1' }, paths,
+    components: { securitySchemes: SECURITY_SCHEMES, schemas: { Error: ERROR_BODY } },
+  };
 }

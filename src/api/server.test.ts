@@ -95,7 +95,7 @@ describe('API', () => {
   it('passes filters to the repository and shapes events', async () => {
     const r = await app.inject('/api/v1/events?class=person&camera=cam_001&limit=5');
     expect(r.statusCode).toBe(200);
-    expect(calls.at(-1)).toMatchObject({ label: 'person', cameraId: 'cam_001', limit: 5 });
+    expect(calls.at(-1)).toMatchObject({ label: 'person', cameraIds: ['cam_001'], limit: 5 });
     expect(r.json().items[0]).toMatchObject({ id: 7, class: 'person', snapshot_url: '/api/v1/events/7/snapshot', late: false });
     await app.inject('/api/v1/events?late=true');
     expect(calls.at(-1)).toMatchObject({ late: true });
@@ -168,7 +168,7 @@ describe('API', () => {
 
   it('names a body with thousands of unknown fields in a bounded message', async () => {
     const fields = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, 1]));
-    const r = await app.inject({ method: 'POST', url: '/api/v1/alerts/1/ack', payload: { by: 'guard', ...fields } });
+    const r = await app.inject({ method: 'POST', url: '/api/v1/alerts/1/ack', payload: { note: 'checked', ...fields } });
     expect(r.statusCode).toBe(400);
     expect(r.json().message).toContain("unknown body fields 'f0', 'f1', 'f2', 'f3', 'f4' and 4995 more");
     expect(r.body.length).toBeLessThan(1200);

@@ -1,10 +1,8 @@
 import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
-import { ServiceError } from '../core/service-error.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditWriter, guardedAuditWriter, type RecordAudit } from '../audit/record.ts';
@@ -22,8 +20,11 @@ import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
-import { addRoute, boundedMessage, HttpError, openApiDocument, SERVICE_ERROR_STATUS, useAuthenticator, type Authenticate } from './route.ts';
+import { addRoute, installJsonParser, openApiDocument, useAuthenticator, type Authenticate } from './route.ts';
+import { toHttpError } from './errors.ts';
 import type { Actor } from './contract/actor.ts';
+import { openApiSchema } from './contract/system.ts';
+import { noQuery } from './contract/types.ts';
 
 export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
   log: Logger;
@@ -62,13 +63,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof HttpError) return reply.code(err.status).send({ error: err.code, message: redact(err.message) });
-    if (err instanceof ServiceError) return reply.code(SERVICE_ERROR_STATUS[err.code]).send({ error: err.code, message: redact(err.message) });
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: boundedMessage([redact((err as Error).message)]) });
+    const known = toHttpError(err);
+    if (known) return reply.code(known.status).send({ error: known.code, message: redact(known.message) });
     deps.log.error({ err, url: req.url }, 'API request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
+  installJsonParser(app);
   useAuthenticator(app, deps.authenticate ?? (async () => LOCAL_ADMIN));
   useAuditTrail(app, deps.audit ?? guardedAuditWriter(auditWriter(deps.store), { log: deps.log, health: deps.health }));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
@@ -89,7 +89,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   apiKeyRoutes(app, deps);
   auditRoutes(app, deps);
   addRoute(app, {
-    method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: z.object({}).strict(),
+    method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: noQuery, response: openApiSchema,
     handler: async () => openApiDocument(app),
   });
   return app;

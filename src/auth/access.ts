@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import { actorLabel, actorMay, type Actor } from '../api/contract/actor.ts';
 import type { Permission } from '../api/contract/permissions.ts';
-import { ServiceError } from '../core/service-error.ts';
+import { UseCaseError } from '../core/errors.ts';
 
 /** A use case's first step: refuse callers whose role lacks the permission. */
 export function requirePermission(actor: Actor, permission: Permission): void {
-  if (!actorMay(actor, permission)) throw new ServiceError('forbidden', `${actorLabel(actor)} (${actor.role}) may not ${permission.replace(':', ' ')}`);
+  if (!actorMay(actor, permission)) throw new UseCaseError('forbidden', `${actorLabel(actor)} (${actor.role}) may not ${permission.replace(':', ' ')}`);
 }
 
 /**
@@ -15,7 +15,7 @@ export function requirePermission(actor: Actor, permission: Permission): void {
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new ServiceError('bad_request', r.error.issues.slice(0, 5).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  throw new UseCaseError('invalid', r.error.issues.slice(0, 5).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
 }
 
 /** 400 naming the camera ids no camera has (a typo would otherwise scope an account to nothing). */
@@ -23,5 +23,5 @@ export async function checkCameras(cameras: readonly string[] | null | undefined
   if (!cameras) return;
   const ids = new Set(await known());
   const unknown = cameras.filter((c) => !ids.has(c));
-  if (unknown.length) throw new ServiceError('bad_request', `cameras: no camera with id ${unknown.slice(0, 5).map((c) => `'${c}'`).join(', ')}${ids.size ? '' : ' (no camera is known yet: start Vigil with its cameras once)'}`);
+  if (unknown.length) throw new UseCaseError('invalid', `cameras: no camera with id ${unknown.slice(0, 5).map((c) => `'${c}'`).join(', ')}${ids.size ? '' : ' (no camera is known yet: start Vigil with its cameras once)'}`);
 }

@@ -76,11 +76,11 @@ describe('API key service (PGlite)', () => {
 
   it('refuses bad input, unknown scopes, duplicate names and non-admins', async () => {
     await expect(keys.create(ADMIN, { name: 'gate-gw', role: 'viewer' })).rejects.toEqual(refused('conflict', /named 'gate-gw' exists/));
-    await expect(keys.create(ADMIN, { name: 'x', role: 'viewer', cameras: ['nope'] })).rejects.toEqual(refused('bad_request', /no camera with id 'nope'/));
-    await expect(keys.create(ADMIN, { name: 'x', role: 'viewer', routes: ['GET /api/v1/users'] })).rejects.toEqual(refused('bad_request', /routes: viewer may not call GET \/api\/v1\/users/));
-    await expect(keys.create(ADMIN, { name: 'x', role: 'viewer', routes: ['events please'] })).rejects.toEqual(refused('bad_request', /routes.0: a route such as/));
-    await expect(keys.create(ADMIN, { name: 'x', role: 'viewer', expires_in_days: 0 })).rejects.toEqual(refused('bad_request', /expires_in_days/));
-    await expect(keys.create(ADMIN, { name: 'bad name!', role: 'viewer' })).rejects.toEqual(refused('bad_request', /name: 1–64 characters/));
+    await expect(keys.create(ADMIN, { name: 'x', role: 'viewer', cameras: ['nope'] })).rejects.toEqual(refused('invalid', /no camera with id 'nope'/));
+    await expect(keys.create(ADMIN, { name: 'x', role: 'viewer', routes: ['GET /api/v1/users'] })).rejects.toEqual(refused('invalid', /routes: viewer may not call GET \/api\/v1\/users/));
+    await expect(keys.create(ADMIN, { name: 'x', role: 'viewer', routes: ['events please'] })).rejects.toEqual(refused('invalid', /routes.0: a route such as/));
+    await expect(keys.create(ADMIN, { name: 'x', role: 'viewer', expires_in_days: 0 })).rejects.toEqual(refused('invalid', /expires_in_days/));
+    await expect(keys.create(ADMIN, { name: 'bad name!', role: 'viewer' })).rejects.toEqual(refused('invalid', /name: 1–64 characters/));
     await expect(keys.create(OPERATOR, { name: 'x', role: 'viewer' })).rejects.toEqual(refused('forbidden', /may not apikeys manage/));
     await expect(keys.list(OPERATOR)).rejects.toEqual(refused('forbidden', /operator/));
     await expect(keys.revoke(ADMIN, 'missing')).rejects.toEqual(refused('not_found', /no API key named 'missing'/));

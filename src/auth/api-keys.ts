@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { actorLabel, type Actor } from '../api/contract/actor.ts';
 import { apiKeyName, createApiKeyBody, type ApiKey, type CreatedApiKey } from '../api/contract/api-keys.ts';
 import type { Role } from '../api/contract/permissions.ts';
-import { ServiceError } from '../core/service-error.ts';
+import { UseCaseError } from '../core/errors.ts';
 import type { ApiKeyRepo, ApiKeyRow } from '../store/repositories/api-keys.ts';
 import { checkCameras, parseWith, requirePermission } from './access.ts';
 
@@ -84,7 +84,7 @@ export function apiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       const body = parseWith(createApiKeyBody, input);
       await checkCameras(body.cameras, deps.knownCameras);
       const problems = (body.routes ?? []).flatMap((r) => deps.routeProblem?.(r, body.role) ?? []);
-      if (problems.length) throw new ServiceError('bad_request', `routes: ${problems.slice(0, 5).join('; ')}`);
+      if (problems.length) throw new UseCaseError('invalid', `routes: ${problems.slice(0, 5).join('; ')}`);
       const prefix = randomBytes(6).toString('hex');
       const key = `vgl_${prefix}_${randomBytes(32).toString('base64url')}`;
       const t = now();
@@ -92,17 +92,17 @@ export function apiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
         name: body.name, prefix, keyHash: sha256(key).toString('hex'), role: body.role, cameras: body.cameras ?? null, routes: body.routes ?? null,
         createdBy: actorLabel(actor), createdAt: t, expiresAt: new Date(t.getTime() + body.expires_in_days * DAY_MS),
       });
-      if (!row) throw new ServiceError('conflict', `an API key named '${body.name}' exists (revoked keys keep their names)`);
+      if (!row) throw new UseCaseError('conflict', `an API key named '${body.name}' exists (revoked keys keep their names)`);
       return { ...toApiKey(row, t), key };
     },
 
     async revoke(actor, idOrName) {
       requirePermission(actor, 'apikeys:manage');
       const found = typeof idOrName === 'number' ? await keys.get(idOrName) : await keys.byName(parseWith(apiKeyName, idOrName));
-      if (!found) throw new ServiceError('not_found', typeof idOrName === 'number' ? `no API key with id ${idOrName}` : `no API key named '${idOrName}'`);
+      if (!found) throw new UseCaseError('not_found', typeof idOrName === 'number' ? `no API key with id ${idOrName}` : `no API key named '${idOrName}'`);
       const t = now();
       const row = await keys.revoke(found.id, t);
-      if (!row) throw new ServiceError('not_found', `no API key with id ${found.id}`);
+      if (!row) throw new UseCaseError('not_found', `no API key with id ${found.id}`);
       return toApiKey(row, t);
     },
 

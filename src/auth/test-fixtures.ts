@@ -1,6 +1,6 @@
 import type { Actor } from '../api/contract/actor.ts';
 import { expect } from 'vitest';
-import type { ServiceError } from '../core/service-error.ts';
+import type { Failure } from '../core/errors.ts';
 import type { Store } from '../store/port.ts';
 
 export const ADMIN: Actor = { kind: 'user', id: 0, name: 'test-admin', role: 'admin', cameras: null, routes: null };
@@ -12,5 +12,5 @@ export async function addMfaColumns(store: Store): Promise<void> {
     ADD COLUMN IF NOT EXISTS mfa_last_step BIGINT, ADD COLUMN IF NOT EXISTS recovery_codes TEXT[] NOT NULL DEFAULT '{}'`);
 }
 
-/** matches a ServiceError of this code whose message matches */
-export const refused = (code: ServiceError['code'], message: RegExp) => expect.objectContaining({ name: 'ServiceError', code, message: expect.stringMatching(message) });
+/** matches a UseCaseError of this failure whose message matches */
+export const refused = (failure: Failure, message: RegExp) => expect.objectContaining({ failure, message: expect.stringMatching(message) });

@@ -37,13 +37,13 @@ describe('user service (PGlite)', () => {
 
   it('refuses bad input with the field and the rule', async () => {
     const bad = (input: unknown) => users.create(ADMIN, input);
-    await expect(bad({ username: 'bob', password: 'short', role: 'viewer' })).rejects.toEqual(refused('bad_request', /password: at least 10/));
-    await expect(bad({ username: 'bobbybobby', password: 'BobbyBobby', role: 'viewer' })).rejects.toEqual(refused('bad_request', /must not be the username/));
-    await expect(bad({ username: 'b\u0000b', password: 'long enough!', role: 'viewer' })).rejects.toEqual(refused('bad_request', /username: 2–32 characters/));
-    await expect(bad({ username: 'bob', password: 'long enough!', role: 'root' })).rejects.toEqual(refused('bad_request', /role/));
-    await expect(bad({ username: 'cli', password: 'long enough!', role: 'admin' })).rejects.toEqual(refused('bad_request', /reserved/));
-    await expect(bad({ username: 'bob', password: 'long enough!', role: 'viewer', cameras: ['gat'] })).rejects.toEqual(refused('bad_request', /no camera with id 'gat'/));
-    await expect(bad({ username: 'bob', password: 'long enough!', role: 'viewer', extra: 1 })).rejects.toEqual(refused('bad_request', /extra/));
+    await expect(bad({ username: 'bob', password: 'short', role: 'viewer' })).rejects.toEqual(refused('invalid', /password: at least 10/));
+    await expect(bad({ username: 'bobbybobby', password: 'BobbyBobby', role: 'viewer' })).rejects.toEqual(refused('invalid', /must not be the username/));
+    await expect(bad({ username: 'b\u0000b', password: 'long enough!', role: 'viewer' })).rejects.toEqual(refused('invalid', /username: 2–32 characters/));
+    await expect(bad({ username: 'bob', password: 'long enough!', role: 'root' })).rejects.toEqual(refused('invalid', /role/));
+    await expect(bad({ username: 'cli', password: 'long enough!', role: 'admin' })).rejects.toEqual(refused('invalid', /reserved/));
+    await expect(bad({ username: 'bob', password: 'long enough!', role: 'viewer', cameras: ['gat'] })).rejects.toEqual(refused('invalid', /no camera with id 'gat'/));
+    await expect(bad({ username: 'bob', password: 'long enough!', role: 'viewer', extra: 1 })).rejects.toEqual(refused('invalid', /extra/));
   });
 
   it('lets only admins manage users', async () => {
@@ -74,7 +74,7 @@ describe('user service (PGlite)', () => {
     expect((await users.update(ADMIN, root1.id, { cameras: null })).cameras).toBeNull();
     const { rows } = await store.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [root1.id]);
     expect(await verifyPassword(rows[0]!.password_hash, 'a new password')).toBe(true);
-    await expect(users.update(ADMIN, root1.id, {})).rejects.toEqual(refused('bad_request', /at least one/));
+    await expect(users.update(ADMIN, root1.id, {})).rejects.toEqual(refused('invalid', /at least one/));
     await expect(users.update(ADMIN, 999_999, { disabled: true })).rejects.toEqual(refused('not_found', /no user with id 999999/));
   });
 

@@ -1,7 +1,7 @@
 import type { Actor } from '../api/contract/actor.ts';
 import type { Role } from '../api/contract/permissions.ts';
 import { createUserBody, updateUserBody, type User } from '../api/contract/users.ts';
-import { ServiceError } from '../core/service-error.ts';
+import { UseCaseError } from '../core/errors.ts';
 import type { UserQueries, UserRepo, UserRow } from '../store/repositories/users.ts';
 import { checkCameras, parseWith, requirePermission } from './access.ts';
 import { hashPassword } from './passwords.ts';
@@ -36,10 +36,10 @@ export const toUser = (r: UserRow): User => ({
 });
 
 function checkPassword(password: string, username: string): void {
-  if (password.trim().toLowerCase() === username) throw new ServiceError('bad_request', 'password: must not be the username');
+  if (password.trim().toLowerCase() === username) throw new UseCaseError('invalid', 'password: must not be the username');
 }
 
-const noUser = (what: string | number) => new ServiceError('not_found', typeof what === 'number' ? `no user with id ${what}` : `no user named '${what}'`);
+const noUser = (what: string | number) => new UseCaseError('not_found', typeof what === 'number' ? `no user with id ${what}` : `no user named '${what}'`);
 
 /**
  * Refuses a change that would leave no admin who can sign in (Vigil then has no one to manage
@@ -50,7 +50,7 @@ async function keepAnAdmin(tx: UserQueries, target: UserRow, losesAdmin: boolean
   if (!losesAdmin) return;
   const admins = await tx.lockActiveAdmins();
   if (admins.length === 1 && admins[0] === target.id) {
-    throw new ServiceError('conflict', `'${target.username}' is the last admin who can sign in; make another user admin first`);
+    throw new UseCaseError('conflict', `'${target.username}' is the last admin who can sign in; make another user admin first`);
   }
 }
 
@@ -72,11 +72,11 @@ export function userService(deps: UserServiceDeps): UserService {
     async create(actor, input) {
       requirePermission(actor, 'users:manage');
       const body = parseWith(createUserBody, input);
-      if (RESERVED_USERNAMES.has(body.username)) throw new ServiceError('bad_request', `username: '${body.username}' is reserved for the system`);
+      if (RESERVED_USERNAMES.has(body.username)) throw new UseCaseError('invalid', `username: '${body.username}' is reserved for the system`);
       checkPassword(body.password, body.username);
       await checkCameras(body.cameras, deps.knownCameras);
       const row = await users.insert({ username: body.username, passwordHash: await hashPassword(body.password), role: body.role, cameras: body.cameras ?? null });
-      if (!row) throw new ServiceError('conflict', `username '${body.username}' is taken`);
+      if (!row) throw new UseCaseError('conflict', `username '${body.username}' is taken`);
       return toUser(row);
     },
 

@@ -26,3 +26,8 @@ export function iou(a: BBox, b: BBox): number {
   const union = area(a) + area(b) - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/** The smallest box holding every box. */
+export function unionBox(boxes: readonly BBox[]): BBox {
+  return [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
+}

@@ -6,7 +6,7 @@ import { createUserBody, username } from '../api/contract/users.ts';
 import { parseWith } from '../auth/access.ts';
 import { apiKeyService, type RouteProblem } from '../auth/api-keys.ts';
 import { userService } from '../auth/users.ts';
-import { ServiceError } from '../core/service-error.ts';
+import { UseCaseError } from '../core/errors.ts';
 import type { Repositories } from '../store/repositories/types.ts';
 
 /**
@@ -35,10 +35,10 @@ export class AdminCommands {
     return [...this.commands.keys()].sort();
   }
 
-  /** Runs a command; an unknown command or bad parameters are a bad_request naming them. */
+  /** Runs a command; an unknown command or bad parameters are 'invalid', naming them. */
   async run(name: string, params: unknown, actor: Actor): Promise<unknown> {
     const command = this.commands.get(name);
-    if (!command) throw new ServiceError('bad_request', `no admin command '${name}' (known: ${this.names().join(', ')})`);
+    if (!command) throw new UseCaseError('invalid', `no admin command '${name}' (known: ${this.names().join(', ')})`);
     return command.run(parseWith(command.params, params ?? {}), actor);
   }
 }

@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import pino from 'pino';
-import { ServiceError } from '../core/service-error.ts';
+import { UseCaseError } from '../core/errors.ts';
 import { AdminCommands } from './admin-commands.ts';
 import { AdminSocketAbsentError, callAdminSocket, startAdminSocket } from './admin-socket.ts';
 import type { RunningRole } from './context.ts';
@@ -17,7 +17,7 @@ describe('admin socket', () => {
   const seen: unknown[] = [];
   const registry = new AdminCommands()
     .add({ name: 'test.echo', params: z.object({ text: z.string() }).strict(), run: async (p, actor) => ({ text: p.text, actor: actor.name, role: actor.role }) })
-    .add({ name: 'test.refuse', params: z.object({}), run: async () => { throw new ServiceError('conflict', 'no can do'); } })
+    .add({ name: 'test.refuse', params: z.object({}), run: async () => { throw new UseCaseError('conflict', 'no can do'); } })
     .add({ name: 'test.crash', params: z.object({ secret: z.string() }), run: async (p) => { seen.push(p); throw new Error(`boom ${p.secret}`); } });
   let running: RunningRole;
   const logLines: Array<Record<string, unknown>> = [];
@@ -42,9 +42,9 @@ describe('admin socket', () => {
 
   it('runs commands as the command-line admin and returns their result or refusal', async () => {
     expect(await callAdminSocket(socketPath, 'test.echo', { text: 'hi' })).toEqual({ text: 'hi', actor: `cli:${os.userInfo().username}`, role: 'admin' });
-    await expect(callAdminSocket(socketPath, 'test.refuse', {})).rejects.toEqual(new ServiceError('conflict', 'no can do'));
-    await expect(callAdminSocket(socketPath, 'test.echo', { text: 1 })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/^text: /) });
-    await expect(callAdminSocket(socketPath, 'nope', {})).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/no admin command 'nope' \(known: test.crash, test.echo, test.refuse\)/) });
+    await expect(callAdminSocket(socketPath, 'test.refuse', {})).rejects.toEqual(new UseCaseError('conflict', 'no can do'));
+    await expect(callAdminSocket(socketPath, 'test.echo', { text: 1 })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/^text: /) });
+    await expect(callAdminSocket(socketPath, 'nope', {})).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/no admin command 'nope' \(known: test.crash, test.echo, test.refuse\)/) });
     // a failure inside a command says only that it failed: its message can hold what was sent
     const crash = callAdminSocket(socketPath, 'test.crash', { secret: 'hunter2' });
     await expect(crash).rejects.toThrow('internal error; see the Vigil log');
@@ -60,8 +60,8 @@ describe('admin socket', () => {
     const next = async () => JSON.parse((await lines.next()).value as string);
     expect(await next()).toEqual({ id: 1, ok: true, result: expect.objectContaining({ text: 'a' }) });
     expect(await next()).toEqual({ id: 2, ok: true, result: expect.objectContaining({ text: 'b' }) });
-    expect(await next()).toEqual({ id: null, ok: false, error: { code: 'bad_request', message: expect.stringMatching(/one JSON request/) } });
-    expect(await next()).toEqual({ id: 3, ok: false, error: { code: 'bad_request', message: "a request names its 'command'" } });
+    expect(await next()).toEqual({ id: null, ok: false, error: { code: 'invalid', message: expect.stringMatching(/one JSON request/) } });
+    expect(await next()).toEqual({ id: 3, ok: false, error: { code: 'invalid', message: "a request names its 'command'" } });
     c.destroy();
   });
 

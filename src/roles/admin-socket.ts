@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Logger } from '../core/log.ts';
-import { ServiceError, type ServiceErrorCode } from '../core/service-error.ts';
+import { UseCaseError, type Failure } from '../core/errors.ts';
 import { cliActor, type AdminCommands } from './admin-commands.ts';
 import type { RunningRole } from './context.ts';
 
@@ -23,7 +23,7 @@ const MAX_SOCKET_PATH_BYTES = 107;
 /** a request is a few fields; a longer line is refused and the connection closed */
 const MAX_LINE_BYTES = 64 * 1024;
 
-export type AdminErrorCode = ServiceErrorCode | 'internal';
+export type AdminErrorCode = Failure | 'internal';
 
 export interface AdminRequest {
   id: number;
@@ -71,19 +71,19 @@ async function handleLine(line: string, registry: AdminCommands, log: Logger): P
   try {
     req = JSON.parse(line) as AdminRequest;
   } catch {
-    return { id: null, ok: false, error: { code: 'bad_request', message: 'each line must be one JSON request {"id", "command", "params"}' } };
+    return { id: null, ok: false, error: { code: 'invalid', message: 'each line must be one JSON request {"id", "command", "params"}' } };
   }
   const id = typeof req?.id === 'number' ? req.id : null;
-  if (typeof req?.command !== 'string') return { id, ok: false, error: { code: 'bad_request', message: "a request names its 'command'" } };
+  if (typeof req?.command !== 'string') return { id, ok: false, error: { code: 'invalid', message: "a request names its 'command'" } };
   const actor = cliActor();
   try {
     const result = await registry.run(req.command, req.params, actor);
     log.info({ command: req.command, actor: actor.name }, 'admin command done');
     return { id, ok: true, result };
   } catch (e) {
-    if (e instanceof ServiceError) {
+    if (e instanceof UseCaseError) {
       log.info({ command: req.command, actor: actor.name, reason: e.message }, 'admin command refused');
-      return { id, ok: false, error: { code: e.code, message: e.message } };
+      return { id, ok: false, error: { code: e.failure, message: e.message } };
     }
     // parameters are never logged: they can hold a password
     log.error({ err: e, command: req.command }, 'admin command failed');
@@ -100,7 +100,7 @@ function serve(socket: net.Socket, registry: AdminCommands, log: Logger): void {
   socket.on('data', (chunk: Buffer) => {
     pending += decoder.write(chunk);
     if (Buffer.byteLength(pending) > MAX_LINE_BYTES && !pending.includes('\n')) {
-      socket.end(`${JSON.stringify({ id: null, ok: false, error: { code: 'bad_request', message: `a request line is longer than ${MAX_LINE_BYTES} bytes` } })}\n`);
+      socket.end(`${JSON.stringify({ id: null, ok: false, error: { code: 'invalid', message: `a request line is longer than ${MAX_LINE_BYTES} bytes` } })}\n`);
       socket.destroy();
       return;
     }
@@ -159,7 +159,7 @@ export class AdminSocketAbsentError extends Error {}
 
 /**
  * Sends one command to a running Vigil's admin socket and returns its result; its refusal is
- * thrown as the ServiceError it was. AdminSocketAbsentError when no Vigil listens there.
+ * thrown as the UseCaseError it was. AdminSocketAbsentError when no Vigil listens there.
  */
 export async function callAdminSocket(socketPath: string, command: string, params: unknown): Promise<unknown> {
   checkPathLength(socketPath);
@@ -177,7 +177,7 @@ export async function callAdminSocket(socketPath: string, command: string, param
       const res = JSON.parse(line) as AdminResponse;
       if (res.ok) return res.result;
       if (res.error.code === 'internal') throw new Error(res.error.message);
-      throw new ServiceError(res.error.code, res.error.message);
+      throw new UseCaseError(res.error.code, res.error.message);
     }
     throw new Error(`the admin socket ${socketPath} closed without an answer`);
   } finally {

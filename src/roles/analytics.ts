@@ -12,7 +12,7 @@ import { metrics } from '../core/metrics.ts';
 import { TOPICS, type DetectionMessage } from '../core/types.ts';
 import { ensureEventPartitions } from '../store/open.ts';
 import { rulesWindowRepo } from '../store/repositories/rules-window.ts';
-import type { RoleContext, RunningRole } from './context.ts';
+import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
 
 const GROUP = 'analytics-events';
 const PARTITION_UPKEEP_MS = 24 * 3600_000;
@@ -75,7 +75,7 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
     log.info({ cameras: Object.keys(loaded.rules.cameras).length }, 'rules reloaded');
   }
 
-  const relay = new OutboxRelay(ctx.bus, ctx.repos.alerts, log, { clock: opts.clock, intervalMs: opts.outboxIntervalMs });
+  const relay = new OutboxRelay(ctx.bus, ctx.repos.alerts, log, { publicUrl: apiPublicUrl(config), clock: opts.clock, intervalMs: opts.outboxIntervalMs });
   const triggerSnapshots = new TriggerSnapshots(ctx.objects, log);
   const processor = new RuleProcessor(engine, ctx.repos.alerts, window, triggerSnapshots, log, () => relay.nudge());
   const lateProcessor = new RuleProcessor(lateEngine, ctx.repos.alerts, { append: async () => {} }, triggerSnapshots, log, () => relay.nudge(), true);

@@ -1,4 +1,5 @@
 import { routeProblem } from '../api/route.ts';
+import { publicAlertChanges } from '../alerts/service.ts';
 import { startApi } from '../api/server.ts';
 import type { RouteProblem } from '../auth/api-keys.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
@@ -18,7 +19,7 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
       push: notifications.push && { publicKey: notifications.push.public_key, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
       alertSocket: {
-        changes: ctx.repos.alerts, maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
+        changes: publicAlertChanges(ctx.repos.alerts), maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,
       },
     },

@@ -58,7 +58,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   for (const dir of Object.values(loaded.paths)) mkdirSync(dir, { recursive: true });
   const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
   const { faces, clips } = loaded.config;
-  const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), alerts: { publicUrl: apiPublicUrl(loaded.config) } });
+  const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
   const objects = createDiskObjects(loaded.paths.objectsDir);
   return {
     loaded, log, health: new Health(), store, repos,

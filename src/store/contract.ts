@@ -121,7 +121,7 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
         expect((await store.query<{ v: string }>('SELECT $1::text AS v', [hostile])).rows).toEqual([{ v: hostile }]);
         await repos.cameras.upsert({ id: cam('evil'), name: hostile, siteId: 's', rtspUrl: 'rtsp://h', location: hostile });
         expect(await repos.cameras.get(cam('evil'))).toMatchObject({ name: hostile, location: hostile });
-        expect((await repos.events.list({ label: hostile, cameraId: hostile, limit: 5 })).items).toEqual([]);
+        expect((await repos.events.list({ label: hostile, cameraIds: [hostile], limit: 5 })).items).toEqual([]);
         expect((await store.query(`SELECT to_regclass('events') IS NOT NULL AS ok`)).rows).toEqual([{ ok: true }]);
       });
 
@@ -238,7 +238,7 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
         const seen: number[] = [];
         let cursor: string | undefined;
         for (let page = 0; page < 10; page++) {
-          const res = await repos.events.list({ cameraId: camera, limit: 3, cursor });
+          const res = await repos.events.list({ cameraIds: [camera], limit: 3, cursor });
           expect(res.items.length).toBeLessThanOrEqual(3);
           seen.push(...res.items.map((e) => e.id));
           if (!res.nextCursor) break;
@@ -256,8 +256,8 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
         await repos.events.upsert(event({ eventKey: `${run}-f2`, cameraId: camera, label: 'car', startTime: new Date(base + 1000) }));
         await repos.events.upsert(event({ eventKey: `${run}-f3`, cameraId: camera, label: 'person', startTime: new Date(base + 2000) }));
         const keys = async (f: Parameters<Repositories['events']['list']>[0]) => (await repos.events.list(f)).items.map((e) => e.event_key);
-        expect(await keys({ cameraId: camera, label: 'person', limit: 10 })).toEqual([`${run}-f3`, `${run}-f1`]);
-        expect(await keys({ cameraId: camera, from: new Date(base + 1000), to: new Date(base + 2000), limit: 10 })).toEqual([`${run}-f2`]);
+        expect(await keys({ cameraIds: [camera], label: 'person', limit: 10 })).toEqual([`${run}-f3`, `${run}-f1`]);
+        expect(await keys({ cameraIds: [camera], from: new Date(base + 1000), to: new Date(base + 2000), limit: 10 })).toEqual([`${run}-f2`]);
       });
 
       it('rejects a malformed cursor', async () => {

@@ -41,10 +41,10 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
   const buses: Bus[] = [];
 
   const context = (bus: Bus): RoleContext => {
-    const loaded = resolveConfig({ storage: { data_dir: root } }, 'test', {}, root);
+    const loaded = resolveConfig({ storage: { data_dir: root }, api: { public_url: 'http://vigil.test' } }, 'test', {}, root);
     return {
       loaded, log: rootLogger.child({ component: 'test' }), health: new Health(), bus, store,
-      repos: createRepositories(store, { alerts: { publicUrl: 'http://vigil.test' } }),
+      repos: createRepositories(store),
       objects,
     } as unknown as RoleContext;
   };

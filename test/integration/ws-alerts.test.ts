@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { sampleTrigger } from '../../src/alerts/test-fixtures.ts';
+import { alertService } from '../../src/alerts/service.ts';
+import { operator, sampleTrigger } from '../../src/alerts/test-fixtures.ts';
 import { resolveConfig } from '../../src/config/load.ts';
 import type { CameraStatus } from '../../src/core/camera-status.ts';
 import { createLogger } from '../../src/core/log.ts';
@@ -49,6 +50,7 @@ describe('/ws/alerts on the real API and PGlite', () => {
     clients.push(c);
     return c;
   };
+  const service = () => alertService({ alerts: ctx.repos.alerts, events: ctx.repos.events, objects: ctx.objects, log: ctx.log });
   const seqsAfter = async (seq: number) => (await ctx.repos.alerts.changesSince(seq, 1000)).map((c) => c.seq);
   const alertSeqs = (c: AlertFeedClient) => c.alerts().map((a) => a.seq);
 
@@ -77,7 +79,7 @@ describe('/ws/alerts on the real API and PGlite', () => {
     ctx.cameraStatus.set(CAMERA, streaming);
     const first = await newAlert();
     await newAlert();
-    await ctx.repos.alerts.ack(first, 'guard', 'on my way');
+    await service().ack(operator('guard'), first, 'on my way');
     await until('3 alert frames', 10_000, () => (client.alerts().length >= 3 ? true : undefined), 20);
 
     expect(client.alerts().map((a) => [a.change, a.alert.id])).toEqual([['new', first], ['new', first + 1], ['ack', first]]);
@@ -99,7 +101,7 @@ describe('/ws/alerts on the real API and PGlite', () => {
 
     const id = await newAlert();
     await newAlert();
-    await ctx.repos.alerts.resolve(id, 'guard', 'nobody there');
+    await service().resolve(operator('guard'), id, 'nobody there');
     const missed = await seqsAfter(lastSeen);
     expect(missed).toHaveLength(3);
 

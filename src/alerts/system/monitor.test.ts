@@ -22,7 +22,7 @@ describe('system alert monitor (PGlite)', () => {
 
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
-    alerts = alertRepo(store, { publicUrl: 'http://127.0.0.1:8080' });
+    alerts = alertRepo(store);
   }, 60_000);
   afterAll(async () => {
     await store?.close();

@@ -2,6 +2,7 @@ import type { Point } from '../../core/geometry.ts';
 import type { BBox } from '../../core/types.ts';
 
 export type { Point };
+export { unionBox } from '../../core/geometry.ts';
 
 /** Where a person stands: presence in a zone is judged by the feet, not the box. */
 export const bottomCentre = (b: BBox): Point => [(b[0] + b[2]) / 2, b[3]];
@@ -36,8 +37,4 @@ export function crossesSegment(p: Point, q: Point, a: Point, b: Point): boolean 
   const dy = b[1] - a[1];
   const along = ((x - a[0]) * dx + (y - a[1]) * dy) / (dx * dx + dy * dy);
   return along >= 0 && along <= 1;
-}
-
-export function unionBox(boxes: readonly BBox[]): BBox {
-  return [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
 }

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ResolvedCamera } from '../../config/load.ts';
-import { addRoute, badRequest, notFound } from '../route.ts';
+import { cameraFor } from '../../core/actor.ts';
+import { cameraId, noQuery, time } from '../contract/types.ts';
+import { addRoute, badRequest } from '../route.ts';
 
 export interface PlayerRouteDeps {
   cameras: ResolvedCamera[];
@@ -27,23 +29,22 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'player.css': { file: here('player.css'), type: 'text/css' },
 };
 
-const isoTime = z.iso.datetime({ offset: true });
 const playerQuery = z.object({
   src: z.enum(['live', 'vod']).default('live').describe('live view, or recorded footage between from and to'),
   stream: z.enum(['main', 'sub']).default('main').describe('live: main stream or the sub stream (grid views)'),
   transport: z.enum(['auto', 'hls']).default('auto').describe('live: auto tries WebRTC first, then HLS'),
-  from: isoTime.optional().describe('vod: start (ISO 8601)'),
-  to: isoTime.optional().describe('vod: end (ISO 8601)'),
+  from: time.optional().describe('vod: start (ISO 8601)'),
+  to: time.optional().describe('vod: end (ISO 8601)'),
 }).strict();
 
 export function playerRoutes(app: FastifyInstance, deps: PlayerRouteDeps): void {
-  const known = new Set(deps.cameras.map((c) => c.id));
+  const known = new Map(deps.cameras.map((c) => [c.id, c]));
 
   addRoute(app, {
     method: 'GET', url: '/player/:cameraId', permission: 'live:watch', tag: 'live', summary: 'Player page: live (WebRTC, else HLS) or recorded (VOD) video of one camera', produces: 'text/html',
-    params: z.object({ cameraId: z.string().max(64).describe('camera id') }).strict(), query: playerQuery,
-    handler: async ({ params, query, reply }) => {
-      if (!known.has(params.cameraId)) throw notFound(`no camera with id '${params.cameraId}'`);
+    params: z.object({ cameraId }).strict(), query: playerQuery,
+    handler: async ({ params, query, actor, reply }) => {
+      cameraFor(actor, known, params.cameraId);
       if (query.src === 'vod' && !(query.from && query.to)) throw badRequest("query parameters 'from' and 'to' are required with src=vod");
       const html = await readFile(here('index.html'));
       return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CSP).header('cache-control', 'no-cache').send(html);
@@ -52,7 +53,7 @@ export function playerRoutes(app: FastifyInstance, deps: PlayerRouteDeps): void 
 
   addRoute(app, {
     method: 'GET', url: '/assets/:name', permission: 'public', tag: 'live', summary: 'Static files of the player page', produces: 'text/javascript',
-    params: z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...string[]]).describe('asset file name') }).strict(), query: z.object({}).strict(),
+    params: z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...string[]]).describe('asset file name') }).strict(), query: noQuery,
     handler: async ({ params, reply }) => {
       const asset = ASSETS[params.name]!;
       return reply.header('content-type', `${asset.type}; charset=utf-8`).header('cache-control', 'no-cache').send(await readFile(asset.file));

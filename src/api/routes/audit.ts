@@ -6,7 +6,7 @@ import { allAudit, listAudit } from '../../audit/list.ts';
 import { verifyAuditChain } from '../../audit/verify.ts';
 import type { Store } from '../../store/port.ts';
 import { auditPage, auditQuery, auditVerifyResult, type AuditEntryResponse } from '../contract/audit.ts';
-import { addRoute, checkTimeOrder, withCursor } from '../route.ts';
+import { addRoute, checkTimeOrder } from '../route.ts';
 
 export interface AuditRouteDeps {
   store: Store;
@@ -33,7 +33,7 @@ export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
         reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="vigil-audit.csv"');
         return reply.send(Readable.from(csvOf(allAudit(deps.store, filter))));
       }
-      const page = await withCursor(() => listAudit(deps.store, { ...filter, limit: query.limit, cursor: query.cursor }));
+      const page = await listAudit(deps.store, { ...filter, limit: query.limit, cursor: query.cursor });
       return { items: page.items, next_cursor: page.nextCursor };
     },
   });

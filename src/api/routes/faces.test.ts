@@ -94,7 +94,7 @@ describe('face search routes', () => {
         quality: 0.7, bbox: [1, 2, 3, 4], event_id: 7, snapshot_url: '/api/v1/events/7/snapshot',
       }],
     });
-    expect(searches.at(-1)).toEqual({ k: 5, cameraId: 'cam_001', from: new Date('2025-01-20T00:00:00Z'), to: new Date('2025-01-21T00:00:00Z'), minSimilarity: 0.5 });
+    expect(searches.at(-1)).toEqual({ k: 5, cameraIds: ['cam_001'], from: new Date('2025-01-20T00:00:00Z'), to: new Date('2025-01-21T00:00:00Z'), minSimilarity: 0.5 });
     expect((await post(await image(64, 'png'), 'image/png')).statusCode).toBe(200);
   });
 
@@ -183,7 +183,7 @@ describe('face search routes', () => {
     for (const bad of [{ name: '' }, { name: 5 }, { nom: 'x' }, {}]) {
       const res = await patch(3, bad);
       expect(res.statusCode, JSON.stringify(bad)).toBe(400);
-      expect(res.json().message).toMatch(/expected \{"name": string \| null\}/);
+      expect(res.json().message).toMatch(/body field '(name|\(body\))'|unknown body field 'nom'/);
     }
     expect((await patch(404, { name: 'x' })).statusCode).toBe(404);
   });

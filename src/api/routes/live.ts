@@ -8,8 +8,11 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ResolvedCamera } from '../../config/load.ts';
+import { cameraFor, type Caller } from '../../core/actor.ts';
 import { HLS_PLAYLIST, isLiveHlsFile } from '../../media/ffmpeg-args.ts';
 import { LiveFeeds, type LiveFeed } from '../../media/live/feeds.ts';
+import { liveUrlsSchema } from '../contract/cameras.ts';
+import { cameraId as cameraParam, noQuery } from '../contract/types.ts';
 import { addRoute, notFound } from '../route.ts';
 
 export interface LiveRouteDeps {
@@ -21,10 +24,8 @@ export interface LiveRouteDeps {
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const SEGMENT_TYPE = 'video/mp2t';
 
-const cameraParam = z.string().max(64).describe('camera id');
 const fileParam = z.string().max(64).refine(isLiveHlsFile, 'not a live HLS file name (index.m3u8 or <tag>_<sequence>.ts)').describe('index.m3u8 or a segment named in it');
 const liveFile = z.object({ cameraId: cameraParam, file: fileParam }).strict();
-const noQuery = z.object({}).strict();
 
 export const liveUrls = (id: string) => ({
   hls: `/live/${encodeURIComponent(id)}/${HLS_PLAYLIST}`,
@@ -60,17 +61,17 @@ async function sendLiveFile(reply: FastifyReply, cameraId: string, dir: string, 
 
 export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   const feeds = deps.liveFeeds ?? new LiveFeeds();
-  const known = new Set(deps.cameras.map((c) => c.id));
-  const feedOf = (id: string): LiveFeed | undefined => {
-    if (!known.has(id)) throw notFound(`no camera with id '${id}'`);
+  const known = new Map(deps.cameras.map((c) => [c.id, c]));
+  const feedOf = (caller: Caller, id: string): LiveFeed | undefined => {
+    cameraFor(caller, known, id);
     return feeds.get(id);
   };
 
   addRoute(app, {
     method: 'GET', url: '/live/:cameraId/:file', permission: 'live:watch', tag: 'live', summary: 'Live HLS of the main stream: playlist and segments', produces: PLAYLIST_TYPE,
     params: liveFile, query: noQuery,
-    handler: async ({ params, reply }) => {
-      const dir = feedOf(params.cameraId)?.hlsDir;
+    handler: async ({ params, actor, reply }) => {
+      const dir = feedOf(actor, params.cameraId)?.hlsDir;
       if (!dir) throw notFound(`camera '${params.cameraId}' has no live HLS (live.hls is off or the edge role runs elsewhere)`);
       return sendLiveFile(reply, params.cameraId, dir, params.file);
     },
@@ -79,8 +80,8 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   addRoute(app, {
     method: 'GET', url: '/live/:cameraId/sub/:file', permission: 'live:watch', tag: 'live', summary: 'Live HLS of the sub stream (grid views)', produces: PLAYLIST_TYPE,
     params: liveFile, query: noQuery,
-    handler: async ({ params, reply }) => {
-      const dir = feedOf(params.cameraId)?.subHlsDir;
+    handler: async ({ params, actor, reply }) => {
+      const dir = feedOf(actor, params.cameraId)?.subHlsDir;
       if (!dir) throw notFound(`camera '${params.cameraId}' has no sub stream configured (substream: true)`);
       return sendLiveFile(reply, params.cameraId, dir, params.file);
     },
@@ -88,9 +89,9 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
 
   addRoute(app, {
     method: 'GET', url: '/api/v1/cameras/:id/live', permission: 'live:watch', tag: 'cameras', summary: 'URLs of the live view: HLS, sub-stream HLS, WebRTC (WHEP), player page',
-    params: z.object({ id: cameraParam }).strict(), query: noQuery,
-    handler: async ({ params }) => {
-      const feed = feedOf(params.id);
+    params: z.object({ id: cameraParam }).strict(), query: noQuery, response: liveUrlsSchema,
+    handler: async ({ params, actor }) => {
+      const feed = feedOf(actor, params.id);
       const urls = liveUrls(params.id);
       return {
         hls: feed?.hlsDir ? urls.hls : null,

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { ResolvedCamera } from '../../config/load.ts';
 import type { Logger } from '../../core/log.ts';
 import { cutMp4 } from '../../media/vod/cut.ts';
@@ -10,9 +9,11 @@ import { vodPlaylist } from '../../media/vod/playlist.ts';
 import { segmentFile } from '../../media/vod/segment-file.ts';
 import { buildTimeline } from '../../media/vod/timeline.ts';
 import { readMediaSpan, TimestampShift, wallClockOffset } from '../../media/vod/ts-timestamps.ts';
+import { cameraFor } from '../../core/actor.ts';
 import type { Repositories, SegmentRow } from '../../store/repositories/types.ts';
+import { cameraParams, rangeQuery, timelineSchema, vodParams, vodSegmentParams } from '../contract/recordings.ts';
+import { noQuery } from '../contract/types.ts';
 import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
-import { isoTime } from './events.ts';
 
 export interface RecordingRouteDeps {
   cameras: ResolvedCamera[];
@@ -27,11 +28,6 @@ const MAX_RANGE_HOURS = 24;
 export const MAX_EXPORT_HOURS = 2;
 export const MAX_CONCURRENT_EXPORTS = 2;
 
-const rangeQuery = z.object({
-  from: isoTime.describe('start of the range (ISO 8601 with offset)'),
-  to: isoTime.describe('end of the range (ISO 8601 with offset), at most 24 h after from'),
-}).strict();
-const cameraParam = z.object({ id: z.string().max(64).describe('camera id') }).strict();
 
 function checkRange(q: { from: Date; to: Date }, maxHours: number, what: string): void {
   if (q.from >= q.to) throw badRequest(`query parameter 'from' (${q.from.toISOString()}) must be before 'to' (${q.to.toISOString()})`);
@@ -44,11 +40,6 @@ const stamp = (t: Date): string => t.toISOString().slice(0, 19).replace(/[-:]/g,
 export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps & { recordings: NonNullable<RecordingRouteDeps['recordings']> }): void {
   const byId = new Map(deps.cameras.map((c) => [c.id, c]));
   const { dir: recordingsDir, tmpDir } = deps.recordings;
-  const camera = (id: string): ResolvedCamera => {
-    const cam = byId.get(id);
-    if (!cam) throw notFound(`no camera with id '${id}'`);
-    return cam;
-  };
   /** Closed segments (the ones a client may fetch) of [from, to); 404 when there are none. */
   const closedSegments = async (cam: ResolvedCamera, from: Date, to: Date): Promise<SegmentRow[]> => {
     const rows = (await deps.repos.segments.list(cam.id, from, to)).filter((s) => s.status === 'closed' && s.end_time);
@@ -59,9 +50,9 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
   addRoute(app, {
     method: 'GET', url: '/vod/:cameraId.m3u8', permission: 'recordings:read', tag: 'recordings', summary: 'HLS VOD playlist of the recording between from and to',
     produces: 'application/vnd.apple.mpegurl',
-    params: z.object({ cameraId: z.string().max(64).describe('camera id') }).strict(), query: rangeQuery,
-    handler: async ({ params, query, reply }) => {
-      const cam = camera(params.cameraId);
+    params: vodParams, query: rangeQuery,
+    handler: async ({ params, query, actor, reply }) => {
+      const cam = cameraFor(actor, byId, params.cameraId);
       checkRange(query, MAX_RANGE_HOURS, 'VOD');
       const segments = await closedSegments(cam, query.from, query.to);
       const gaps = await deps.repos.segments.gaps(cam.id, query.from, query.to);
@@ -77,10 +68,9 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
   addRoute(app, {
     method: 'GET', url: '/vod/:cameraId/seg/:segmentId.ts', permission: 'recordings:read', tag: 'recordings', summary: 'One recorded segment (MPEG-TS, wall-clock timestamps)',
     produces: 'video/mp2t',
-    params: z.object({ cameraId: z.string().max(64).describe('camera id'), segmentId: z.coerce.number().int().positive().describe('segment id from the VOD playlist') }).strict(),
-    query: z.object({}).strict(),
-    handler: async ({ params, reply }) => {
-      const cam = camera(params.cameraId);
+    params: vodSegmentParams, query: noQuery,
+    handler: async ({ params, actor, reply }) => {
+      const cam = cameraFor(actor, byId, params.cameraId);
       const row = await deps.repos.segments.get(params.segmentId);
       // another camera's segment is reported exactly like a missing one
       if (!row || row.camera_id !== cam.id || row.status !== 'closed' || !row.end_time) throw notFound(`no recorded segment ${params.segmentId} for ${cam.id}`);
@@ -96,9 +86,9 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
 
   addRoute(app, {
     method: 'GET', url: '/api/v1/cameras/:id/recordings', permission: 'recordings:read', tag: 'recordings', summary: 'Recording coverage and gaps (with their causes) between from and to',
-    params: cameraParam, query: rangeQuery,
-    handler: async ({ params, query }) => {
-      const cam = camera(params.id);
+    params: cameraParams, query: rangeQuery, response: timelineSchema,
+    handler: async ({ params, query, actor }) => {
+      const cam = cameraFor(actor, byId, params.id);
       checkRange(query, MAX_RANGE_HOURS, 'timeline');
       const [segments, gaps, stats] = await Promise.all([
         deps.repos.segments.list(cam.id, query.from, query.to), deps.repos.segments.gaps(cam.id, query.from, query.to), deps.repos.segments.stats(cam.id),
@@ -111,9 +101,9 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
   addRoute(app, {
     method: 'GET', url: '/api/v1/cameras/:id/export.mp4', permission: 'recordings:export', tag: 'recordings', audited: { query: ['from', 'to'] }, summary: `MP4 download of the recording between from and to (copy, at most ${MAX_EXPORT_HOURS} h)`,
     produces: 'video/mp4',
-    params: cameraParam, query: rangeQuery,
-    handler: async ({ params, query, reply }) => {
-      const cam = camera(params.id);
+    params: cameraParams, query: rangeQuery,
+    handler: async ({ params, query, actor, reply }) => {
+      const cam = cameraFor(actor, byId, params.id);
       checkRange(query, MAX_EXPORT_HOURS, 'export');
       if (exporting >= MAX_CONCURRENT_EXPORTS) throw new HttpError(429, 'too_many_exports', `${exporting} exports are running (limit ${MAX_CONCURRENT_EXPORTS}); retry when one has finished`);
       exporting += 1;

@@ -5,8 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ResolvedCamera } from '../../config/load.ts';
+import { cameraFor, type Caller } from '../../core/actor.ts';
 import { LiveUnavailableError, type WebRtcManager } from '../../media/webrtc/manager.ts';
 import { OfferError } from '../../media/webrtc/offer.ts';
+import { cameraId as cameraIdParam, noQuery } from '../contract/types.ts';
 import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
 
 export interface WhepRouteDeps {
@@ -20,15 +22,15 @@ const TRICKLE = 'application/trickle-ice-sdpfrag';
 const MAX_OFFER_BYTES = 64 * 1024;
 const WHEP_URL = '/api/v1/cameras/:id/whep';
 const SESSION_URL = `${WHEP_URL}/:session`;
-const cameraId = z.object({ id: z.string().max(64).describe('camera id') }).strict();
+const cameraId = z.object({ id: cameraIdParam }).strict();
 const sessionParams = cameraId.extend({ session: z.uuid().describe('WHEP session id (from Location)') }).strict();
 
 const unavailable = (why: string): HttpError => new HttpError(503, 'unavailable', why);
 
 export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
-  const known = new Set(deps.cameras.map((c) => c.id));
-  const manager = (id: string): WebRtcManager => {
-    if (!known.has(id)) throw notFound(`no camera with id '${id}'`);
+  const known = new Map(deps.cameras.map((c) => [c.id, c]));
+  const manager = (caller: Caller, id: string): WebRtcManager => {
+    cameraFor(caller, known, id);
     if (!deps.webrtc) throw unavailable('WebRTC live view is off; use HLS');
     return deps.webrtc;
   };
@@ -38,9 +40,9 @@ export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
 
   addRoute(app, {
     method: 'POST', url: WHEP_URL, permission: 'live:watch', tag: 'live', summary: 'WHEP: start a WebRTC live view (body: SDP offer; 201 with the SDP answer and Location)',
-    params: cameraId, query: z.object({}).strict(), produces: SDP, consumes: [SDP], maxBodyBytes: MAX_OFFER_BYTES,
-    handler: async ({ params, req, reply }) => {
-      const webrtc = manager(params.id);
+    params: cameraId, query: noQuery, produces: SDP, consumes: [SDP], maxBodyBytes: MAX_OFFER_BYTES, status: 201, errors: [503],
+    handler: async ({ params, actor, req, reply }) => {
+      const webrtc = manager(actor, params.id);
       const offer = typeof req.body === 'string' ? req.body : '';
       if (!offer.trim()) throw badRequest('the body must be an SDP offer; it is empty');
       try {
@@ -56,16 +58,16 @@ export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
 
   addRoute(app, {
     method: 'DELETE', url: SESSION_URL, permission: 'live:watch', tag: 'live', summary: 'WHEP: stop a WebRTC live view',
-    params: sessionParams, query: z.object({}).strict(),
-    handler: async ({ params, reply }) => {
-      if (!manager(params.id).deleteSession(params.id, params.session)) throw notFound(`no WHEP session '${params.session}' for camera '${params.id}'`);
+    params: sessionParams, query: noQuery, status: 204, errors: [503],
+    handler: async ({ params, actor, reply }) => {
+      if (!manager(actor, params.id).deleteSession(params.id, params.session)) throw notFound(`no WHEP session '${params.session}' for camera '${params.id}'`);
       return reply.code(204).send();
     },
   });
 
   addRoute(app, {
     method: 'PATCH', url: SESSION_URL, permission: 'live:watch', tag: 'live', summary: 'WHEP trickle ICE: not supported (the answer carries every candidate)',
-    params: sessionParams, query: z.object({}).strict(), consumes: [TRICKLE], maxBodyBytes: MAX_OFFER_BYTES,
+    params: sessionParams, query: noQuery, consumes: [TRICKLE], maxBodyBytes: MAX_OFFER_BYTES, errors: [405],
     handler: async ({ reply }) => reply.code(405).header('allow', 'DELETE').send({ error: 'method_not_allowed', message: 'trickle ICE is not supported: send the offer with all candidates' }),
   });
 }

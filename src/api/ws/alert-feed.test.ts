@@ -16,10 +16,10 @@ class FakeSource implements AlertChangeSource {
     return release;
   }
 
-  add(n: number): void {
+  add(n: number, cameraId = 'cam_001'): void {
     for (let i = 0; i < n; i++) {
       const seq = this.changes.length + 1;
-      this.changes.push({ seq, change: 'new', alert: { id: seq } });
+      this.changes.push({ seq, change: 'new', alert: { id: seq, camera_id: cameraId } });
     }
   }
 
@@ -64,9 +64,9 @@ function setup(opts: { pageSize?: number; maxBufferedBytes?: number; statuses?: 
     source, cameraIds: ['cam_001', 'cam_002'], status: (id) => statuses.get(id), log: rootLogger,
     pageSize: opts.pageSize ?? 3, maxBufferedBytes: opts.maxBufferedBytes ?? 1000,
   });
-  const connect = async (since?: number) => {
+  const connect = async (since?: number, cameras: readonly string[] | null = null) => {
     const socket = new FakeSocket();
-    const detach = feed.attach(socket, await feed.head(), since);
+    const detach = feed.attach(socket, await feed.head(), since, cameras);
     return { socket, detach };
   };
   return { source, statuses, feed, connect };
@@ -84,6 +84,27 @@ describe('AlertFeed', () => {
     expect(socket.frames[1]).toMatchObject({ type: 'alert', seq: 3, change: 'new', alert: { id: 3 } });
     // 8 changes in pages of 3, and the short page that proves it caught up
     expect(source.queries).toBe(3);
+  });
+
+  it('a client scoped to one camera gets only its alerts and status, replayed and live, and resumes past the others', async () => {
+    const statuses = new Map([['cam_001', status()], ['cam_002', status({ state: 'backoff', connected: false })]]);
+    const { source, feed, connect } = setup({ pageSize: 2, statuses });
+    source.add(2, 'cam_001');
+    source.add(2, 'cam_002');
+    const { socket } = await connect(0, ['cam_002']);
+    await vi.waitFor(() => expect(socket.alertSeqs()).toEqual([3, 4]));
+    source.add(1, 'cam_001');
+    source.add(1, 'cam_002');
+    await feed.tick();
+    expect(socket.alertSeqs()).toEqual([3, 4, 6]);
+    const statusFrames = () => socket.frames.filter((f) => f.type === 'camera_status').map((f) => f.camera_id);
+    expect(new Set(statusFrames())).toEqual(new Set(['cam_002']));
+    expect(socket.frames.filter((f) => f.type === 'alert').every((f) => (f.alert as { camera_id: string }).camera_id === 'cam_002')).toBe(true);
+    // the camera it may not see changes state: nothing is sent
+    const before = statusFrames().length;
+    statuses.set('cam_001', status({ state: 'backoff', connected: false, reconnects: 1 }));
+    await feed.tick();
+    expect(statusFrames()).toHaveLength(before);
   });
 
   it('without since a client gets only what is committed after it connected', async () => {

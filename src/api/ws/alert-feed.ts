@@ -5,7 +5,8 @@ import type { Logger } from '../../core/log.ts';
 export interface AlertChange {
   seq: number;
   change: string;
-  alert: unknown;
+  /** the alert as the API returns it; its camera decides who may see the change */
+  alert: { camera_id: string; [field: string]: unknown };
 }
 
 /** The part of the alerts repository the feed reads. */
@@ -26,7 +27,7 @@ export interface FeedSocket {
 
 export type FeedFrame =
   | { type: 'hello'; seq: number }
-  | { type: 'alert'; seq: number; change: string; alert: unknown }
+  | { type: 'alert'; seq: number; change: string; alert: AlertChange['alert'] }
   | { type: 'camera_status'; camera_id: string; status: PublicCameraStatus };
 
 /** What a client sees of a camera: no URL, the error already redacted by the worker. */
@@ -65,6 +66,8 @@ interface Subscriber {
   /** false while its replay runs: live changes reach it through the replay instead */
   live: boolean;
   closed: boolean;
+  /** the cameras whose alerts and status this client may see; null = every camera */
+  cameras: readonly string[] | null;
 }
 
 const REPLAY_WAIT_MS = 50;
@@ -114,18 +117,19 @@ export class AlertFeed {
 
   /**
    * Adds a client that has been told nothing yet. `head` comes from `head()` just before;
-   * with `since` the client first gets every change after it.
+   * with `since` the client first gets every change after it. A client scoped to `cameras` gets
+   * only their alerts and status frames (its seq still advances past the others, so resuming works).
    * Returns the function to call when the socket closes.
    */
-  attach(socket: FeedSocket, head: number, since?: number): () => void {
+  attach(socket: FeedSocket, head: number, since?: number, cameras: readonly string[] | null = null): () => void {
     // While nobody listens the poll sleeps; it restarts at the head rather than replaying the gap to no one.
     if (this.subscribers.size === 0) this.polledSeq = Math.max(this.polledSeq, head);
-    const sub: Subscriber = { socket, cursor: since ?? head, live: since === undefined || since >= this.polledSeq, closed: false };
+    const sub: Subscriber = { socket, cursor: since ?? head, live: since === undefined || since >= this.polledSeq, closed: false, cameras };
     this.subscribers.add(sub);
     this.send(sub, { type: 'hello', seq: head });
     for (const id of this.opts.cameraIds) {
       const s = this.opts.status(id);
-      if (s) this.send(sub, cameraFrame(id, s));
+      if (s && sees(sub, id)) this.send(sub, cameraFrame(id, s));
     }
     if (!sub.live) void this.replay(sub);
     return () => {
@@ -188,7 +192,7 @@ export class AlertFeed {
   private deliver(sub: Subscriber, c: AlertChange): void {
     if (c.seq <= sub.cursor) return;
     sub.cursor = c.seq;
-    this.send(sub, { type: 'alert', seq: c.seq, change: c.change, alert: c.alert });
+    if (sees(sub, c.alert.camera_id)) this.send(sub, { type: 'alert', seq: c.seq, change: c.change, alert: c.alert });
   }
 
   private send(sub: Subscriber, frame: FeedFrame): void {
@@ -216,10 +220,12 @@ export class AlertFeed {
       if (this.cameraSeen.get(id) === key) continue;
       this.cameraSeen.set(id, key);
       const frame = cameraFrame(id, s);
-      for (const sub of this.subscribers) this.send(sub, frame);
+      for (const sub of this.subscribers) if (sees(sub, id)) this.send(sub, frame);
     }
   }
 }
+
+const sees = (sub: Subscriber, cameraId: string): boolean => sub.cameras === null || sub.cameras.includes(cameraId);
 
 function cameraFrame(cameraId: string, s: CameraStatus): FeedFrame {
   return {

@@ -10,7 +10,7 @@ import { buildApi } from '../server.ts';
 import type { AlertChange, AlertChangeSource } from './alert-feed.ts';
 import type { AlertSocketOptions } from './alerts.ts';
 
-const changes: AlertChange[] = [1, 2, 3].map((seq) => ({ seq, change: 'new', alert: { id: seq, title: `alert ${seq}` } }));
+const changes: AlertChange[] = [1, 2, 3].map((seq) => ({ seq, change: 'new', alert: { id: seq, camera_id: 'cam_001', title: `alert ${seq}` } }));
 const source: AlertChangeSource = {
   changesSince: async (seq, limit) => changes.filter((c) => c.seq > seq).slice(0, limit),
   latestChangeSeq: async () => changes.at(-1)?.seq ?? 0,
@@ -64,8 +64,8 @@ describe('/ws/alerts', () => {
     const o = await connect(`${url}/ws/alerts?since=1`, {}, (x) => x.frames.length === 3);
     expect(o.frames).toEqual([
       { type: 'hello', seq: 3 },
-      { type: 'alert', seq: 2, change: 'new', alert: { id: 2, title: 'alert 2' } },
-      { type: 'alert', seq: 3, change: 'new', alert: { id: 3, title: 'alert 3' } },
+      { type: 'alert', seq: 2, change: 'new', alert: { id: 2, camera_id: 'cam_001', title: 'alert 2' } },
+      { type: 'alert', seq: 3, change: 'new', alert: { id: 3, camera_id: 'cam_001', title: 'alert 3' } },
     ]);
   });
 

@@ -8,6 +8,7 @@ import type { Logger } from '../../core/log.ts';
 import { metrics } from '../../core/metrics.ts';
 import { redact } from '../../core/redact.ts';
 import { addRoute, badRequest, HttpError, notFound, parseInput } from '../route.ts';
+import { toHttpError } from '../errors.ts';
 import { AlertFeed, type AlertChangeSource } from './alert-feed.ts';
 
 export const ALERTS_PATH = '/ws/alerts';
@@ -62,7 +63,7 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps): 
 
   // Plain HTTP on the path explains itself, and puts the endpoint and its parameter in the OpenAPI document.
   addRoute(app, {
-    method: 'GET', url: ALERTS_PATH, permission: 'alerts:read', tag: 'alerts', query: sinceQuery,
+    method: 'GET', url: ALERTS_PATH, permission: 'alerts:read', tag: 'alerts', query: sinceQuery, errors: [426, 503],
     summary: 'WebSocket: hello {seq}, camera_status frames, alert changes after `since` in seq order, then live ones (resume with the last seq seen)',
     handler: async () => { throw new HttpError(426, 'upgrade_required', `${ALERTS_PATH} is a WebSocket endpoint: connect with Upgrade: websocket`); },
   });
@@ -122,8 +123,9 @@ function checkOrigin(origin: string | undefined, host: string | undefined, allow
 
 /** An HTTP error response on the raw socket, before any upgrade. */
 function refuse(socket: Duplex, err: unknown, log: Logger): void {
-  const e = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error; see the server log');
-  if (!(err instanceof HttpError)) log.error({ err }, 'WebSocket upgrade failed');
+  const known = toHttpError(err);
+  const e = known ?? new HttpError(500, 'internal', 'internal error; see the server log');
+  if (!known) log.error({ err }, 'WebSocket upgrade failed');
   metrics.apiRequests.inc({ status: String(e.status), path: e.status === 404 ? 'unmatched' : ALERTS_PATH });
   const body = JSON.stringify({ error: e.code, message: redact(e.message) });
   if (!socket.writable) return void socket.destroy();

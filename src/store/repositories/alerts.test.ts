@@ -3,10 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleTrigger } from '../../alerts/test-fixtures.ts';
-import type { AlertMessage } from '../../core/types.ts';
 import { openStore } from '../open.ts';
 import type { Store } from '../port.ts';
-import { AlertNotFoundError, alertRepo, IllegalTransitionError, type AlertRepo } from './alerts.ts';
+import { checkTransition, TRANSITIONS, type LifecycleChange } from '../../alerts/lifecycle.ts';
+import { UseCaseError } from '../../core/errors.ts';
+import { alertMessage } from '../../alerts/outbox-message.ts';
+import { alertRepo, type AlertRepo, type OutboxFacts } from './alerts.ts';
 import { parseBox } from './events.ts';
 import { InvalidCursorError } from './types.ts';
 
@@ -27,12 +29,16 @@ describe('alerts repository (PGlite)', () => {
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
     await store.query(`INSERT INTO cameras (id, name, rtsp_url) VALUES ('cam_a', 'Plaza cam', 'rtsp://x')`);
-    alerts = alertRepo(store, { publicUrl: 'http://vigil.local:8080/', now: () => clock });
+    alerts = alertRepo(store, { now: () => clock });
   }, 60_000);
   afterAll(async () => {
     await store?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
+
+  /** a lifecycle change as the alerts domain makes it */
+  const act = (id: number, change: LifecycleChange, by: string, note?: string) =>
+    alerts.changeStatus(id, { change, to: TRANSITIONS[change].to, by, byUserId: null, note: note ?? null }, (before) => checkTransition(before, change));
 
   const count = async (table: string, where = 'true', params: unknown[] = []) =>
     (await store.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0]!.n;
@@ -57,13 +63,18 @@ describe('alerts repository (PGlite)', () => {
     // the clip job of migration 004 comes with the event
     expect(await count('event_clip_jobs', 'event_key = $1', [t.key])).toBe(1);
 
-    const out = (await store.query<{ topic: string; key: string; payload: AlertMessage }>(
+    const out = (await store.query<{ topic: string; key: string; payload: OutboxFacts }>(
       `SELECT topic, key, payload FROM outbox WHERE payload->>'alert_id' = $1`, [String(first.alertId)])).rows;
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ topic: 'alerts.critical', key: 'cam_a' });
     expect(out[0]!.payload).toMatchObject({
       kind: 'new', alert_id: first.alertId, event_id: first.eventId, camera_name: 'Plaza cam', rule_type: 'loitering', severity: 'critical',
-      night: true, snapshot_key: 'cam_a/rules/7.boxes.jpg', event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`, at: t.at.toISOString(),
+      night: true, snapshot_path: 'cam_a/rules/7.boxes.jpg', triggered_at: t.at.toISOString(),
+    });
+    // the published message, with its link, is the alerts domain's: the row holds the facts
+    expect(alertMessage(out[0]!.payload, 'http://vigil.local:8080/')).toMatchObject({
+      alert_id: first.alertId, camera_name: 'Plaza cam', snapshot_key: 'cam_a/rules/7.boxes.jpg', at: t.at.toISOString(),
+      event_url: `http://vigil.local:8080/api/v1/events/${first.eventId}`,
     });
   });
 
@@ -87,7 +98,7 @@ describe('alerts repository (PGlite)', () => {
       })),
     };
     const t = trigger();
-    await expect(alertRepo(failing, { publicUrl: 'http://x' }).recordTrigger(t)).rejects.toThrow('disk full');
+    await expect(alertRepo(failing).recordTrigger(t)).rejects.toThrow('disk full');
     expect(await count('events', 'event_key = $1', [t.key])).toBe(0);
     expect(await count('alerts', 'event_key = $1', [t.key])).toBe(0);
     expect(await count('event_clip_jobs', 'event_key = $1', [t.key])).toBe(0);
@@ -100,17 +111,17 @@ describe('alerts repository (PGlite)', () => {
     const id = alertId!;
     const seq0 = await alerts.latestChangeSeq();
     clock = new Date(T0.getTime() + 60_000);
-    const acked = await alerts.ack(id, 'maria', 'on my way');
-    expect(acked).toMatchObject({ status: 'ack', acked_by: 'maria', ack_note: 'on my way', acked_at: clock });
-    await expect(alerts.ack(id, 'joe')).rejects.toThrow(IllegalTransitionError);
-    const resolved = await alerts.resolve(id, 'maria');
-    expect(resolved).toMatchObject({ status: 'resolved', resolved_by: 'maria', resolve_note: null, false_positive: false });
-    await expect(alerts.resolve(id, 'maria')).rejects.toThrow(/is resolved: cannot resolve/);
-    await expect(alerts.markFalsePositive(id, 'maria')).rejects.toThrow(IllegalTransitionError);
-    await expect(alerts.ack(999_999, 'maria')).rejects.toThrow(AlertNotFoundError);
+    const acked = await act(id, 'ack', 'user:maria', 'on my way');
+    expect(acked).toMatchObject({ status: 'ack', acked_by: 'user:maria', ack_note: 'on my way', acked_at: clock });
+    await expect(act(id, 'ack', 'user:joe')).rejects.toThrow(UseCaseError);
+    const resolved = await act(id, 'resolved', 'api_key:gate-gw');
+    expect(resolved).toMatchObject({ status: 'resolved', resolved_by: 'api_key:gate-gw', resolve_note: null, false_positive: false });
+    await expect(act(id, 'resolved', 'user:maria')).rejects.toThrow(/is resolved: cannot resolve/);
+    await expect(act(id, 'false_positive', 'user:maria')).rejects.toMatchObject({ failure: 'conflict' });
+    expect(await act(999_999, 'ack', 'user:maria')).toBeNull();
 
     const changes = await alerts.changesSince(seq0, 10);
-    expect(changes.map((c) => [c.change, c.by])).toEqual([['ack', 'maria'], ['resolved', 'maria']]);
+    expect(changes.map((c) => [c.change, c.by])).toEqual([['ack', 'user:maria'], ['resolved', 'api_key:gate-gw']]);
     expect(changes[0]!.seq).toBeLessThan(changes[1]!.seq);
     expect(changes[1]!.alert).toMatchObject({ id, status: 'resolved' });
     expect(await alerts.latestChangeSeq()).toBe(changes[1]!.seq);
@@ -119,21 +130,21 @@ describe('alerts repository (PGlite)', () => {
 
   it('false positive: resolves the alert and flags the event for training', async () => {
     const { alertId, eventId } = await alerts.recordTrigger(trigger());
-    const fp = await alerts.markFalsePositive(alertId!, 'joe', 'a shadow');
-    expect(fp).toMatchObject({ status: 'resolved', false_positive: true, resolved_by: 'joe', resolve_note: 'a shadow' });
+    const fp = await act(alertId!, 'false_positive', 'user:joe', 'a shadow');
+    expect(fp).toMatchObject({ status: 'resolved', false_positive: true, resolved_by: 'user:joe', resolve_note: 'a shadow' });
     const meta = (await store.query<{ metadata: { false_positive: { by: string; note: string } } }>('SELECT metadata FROM events WHERE id = $1', [eventId])).rows[0]!.metadata;
-    expect(meta.false_positive).toMatchObject({ by: 'joe', note: 'a shadow', alert_id: alertId });
+    expect(meta.false_positive).toMatchObject({ by: 'user:joe', note: 'a shadow', alert_id: alertId });
   });
 
   it('lists newest first with filters and a cursor', async () => {
     await alerts.recordTrigger(trigger({ cameraId: 'cam_b', severity: 'low', key: 'cam_b:list:1' }));
     await alerts.recordTrigger(trigger({ cameraId: 'cam_b', severity: 'high', key: 'cam_b:list:2' }));
-    const all = await alerts.list({ cameraId: 'cam_b', limit: 1 });
+    const all = await alerts.list({ cameraIds: ['cam_b'], limit: 1 });
     expect(all.items.map((a) => a.severity)).toEqual(['high']);
-    const next = await alerts.list({ cameraId: 'cam_b', limit: 1, cursor: all.nextCursor! });
+    const next = await alerts.list({ cameraIds: ['cam_b'], limit: 1, cursor: all.nextCursor! });
     expect(next.items.map((a) => a.severity)).toEqual(['low']);
     expect(next.nextCursor).toBeNull();
-    expect((await alerts.list({ cameraId: 'cam_b', severity: 'low', limit: 10 })).items).toHaveLength(1);
+    expect((await alerts.list({ cameraIds: ['cam_b'], severity: 'low', limit: 10 })).items).toHaveLength(1);
     expect((await alerts.list({ status: 'resolved', limit: 100 })).items.every((a) => a.status === 'resolved')).toBe(true);
     await expect(alerts.list({ limit: 10, cursor: '!!' })).rejects.toThrow(InvalidCursorError);
   });

@@ -1,20 +1,19 @@
-import { unionBox } from '../../analytics/rules/geometry.ts';
-import type { RuleTrigger, Severity } from '../../analytics/rules/types.ts';
-import { TOPICS, type AlertMessage, type BBox } from '../../core/types.ts';
+import { unionBox } from '../../core/geometry.ts';
+import { TOPICS, type BBox, type RuleTrigger, type Severity } from '../../core/types.ts';
 import type { Sql, Store } from '../port.ts';
 import { upsertIn } from './events.ts';
 import { InvalidCursorError } from './types.ts';
 
 /**
  * Alerts of the rules engine (migration 007): a trigger's event, alert, change-feed row and outbox
- * message are written in one transaction; lifecycle changes are validated, recorded with who, when
- * and why, and audited.
+ * message are written in one transaction; a lifecycle change is written with who, when and why and
+ * audited, after the alerts domain (src/alerts/lifecycle.ts) has allowed it on the locked row.
  */
 
 export type AlertStatus = 'new' | 'ack' | 'resolved';
 export type AlertChangeKind = 'new' | 'ack' | 'resolved' | 'false_positive' | 'escalated';
 
-/** An alert as the API returns it (also in the change feed of the WebSocket). */
+/** An alert as stored (the alerts domain maps it to what the API returns). */
 export interface AlertRow {
   id: number;
   event_id: number;
@@ -30,6 +29,7 @@ export interface AlertRow {
   triggered_at: Date;
   created_at: Date;
   updated_at: Date;
+  /** who acknowledged it: `user:alice`, `api_key:gate-gw` */
   acked_by: string | null;
   acked_at: Date | null;
   ack_note: string | null;
@@ -39,8 +39,8 @@ export interface AlertRow {
   false_positive: boolean;
   escalated_at: Date | null;
   escalated_to: string | null;
-  event_url: string;
-  snapshot_url: string | null;
+  /** objects bucket 'snapshots' key of the alert's picture */
+  snapshot_path: string | null;
 }
 
 export interface AlertChange {
@@ -56,7 +56,8 @@ export interface AlertChange {
 export interface AlertFilter {
   status?: AlertStatus;
   severity?: Severity;
-  cameraId?: string;
+  /** only alerts of these cameras (undefined = every camera) */
+  cameraIds?: readonly string[];
   /** on triggered_at */
   from?: Date;
   to?: Date;
@@ -69,6 +70,28 @@ export interface OutboxRow {
   topic: string;
   key: string;
   payload: unknown;
+}
+
+/**
+ * What an outbox row records of a new or escalated alert: the facts as they were in the
+ * transaction. The alerts domain turns them into the published message (src/alerts/outbox-message.ts).
+ */
+export interface OutboxFacts {
+  kind: 'new' | 'escalation';
+  alert_id: number;
+  event_id: number;
+  camera_id: string;
+  camera_name: string | null;
+  rule_id: string;
+  rule_type: string;
+  severity: Severity;
+  night: boolean;
+  title: string;
+  /** ISO 8601 */
+  triggered_at: string;
+  created_at: string;
+  /** objects bucket 'snapshots' key of the alert's picture */
+  snapshot_path: string | null;
 }
 
 /** A condition of the system itself (video loss, disk, detector …) raised as an alert. */
@@ -118,10 +141,12 @@ export interface AlertRepo {
    * event's box is the union of the evidence's boxes (the trigger's box when none is in the frame).
    */
   recordTrigger(trigger: RuleTrigger, evidence?: TriggerEvidence): Promise<{ eventId: number; alertId?: number; created: boolean }>;
-  ack(id: number, by: string, note?: string): Promise<AlertRow>;
-  resolve(id: number, by: string, note?: string): Promise<AlertRow>;
-  /** resolves the alert as a false positive and flags its event (metadata.false_positive) for training */
-  markFalsePositive(id: number, by: string, note?: string): Promise<AlertRow>;
+  /**
+   * Writes a lifecycle change once `allowed` (which throws to refuse) has seen the alert locked as
+   * it is; null when there is no such alert. A false positive also flags its event
+   * (metadata.false_positive) for training.
+   */
+  changeStatus(id: number, c: StatusChange, allowed: (before: AlertRow) => void): Promise<AlertRow | null>;
   get(id: number): Promise<AlertRow | null>;
   /** newest first (id desc); throws InvalidCursorError on a bad cursor */
   list(f: AlertFilter): Promise<{ items: AlertRow[]; nextCursor: string | null }>;
@@ -140,13 +165,18 @@ export interface AlertRepo {
   outboxBacklog(): Promise<number>;
 }
 
-export class AlertNotFoundError extends Error {}
-/** A lifecycle change the alert's state does not allow (HTTP 409). */
-export class IllegalTransitionError extends Error {}
+/** A lifecycle change by a person or machine. */
+export interface StatusChange {
+  change: 'ack' | 'resolved' | 'false_positive';
+  to: AlertStatus;
+  /** the actor's label, e.g. `user:alice` */
+  by: string;
+  /** users.id when a signed-in user made the change (alerts.acknowledged_by references users) */
+  byUserId: number | null;
+  note: string | null;
+}
 
 export interface AlertRepoOptions {
-  /** absolute base of links in notifications, e.g. http://127.0.0.1:8080 */
-  publicUrl: string;
   /** time source of created_at and lifecycle times (tests advance it) */
   now?: () => Date;
 }
@@ -156,31 +186,21 @@ const COLUMNS = `id, event_id, camera_id, rule_key, rule_name, rule_type, severi
   escalated_at, escalated_to, snapshot_path`;
 const prefixed = (alias: string) => COLUMNS.split(',').map((c) => `${alias}.${c.trim()}`).join(', ');
 
-type DbAlert = Omit<AlertRow, 'rule_id' | 'event_url' | 'snapshot_url'> & { rule_key: string; snapshot_path: string | null };
+type DbAlert = Omit<AlertRow, 'rule_id'> & { rule_key: string };
 
 function toRow(r: DbAlert): AlertRow {
-  const { rule_key, snapshot_path, ...rest } = r;
-  return {
-    ...rest, rule_id: rule_key,
-    event_url: `/api/v1/events/${r.event_id}`,
-    snapshot_url: snapshot_path ? `/api/v1/events/${r.event_id}/snapshot` : null,
-  };
+  const { rule_key, ...rest } = r;
+  return { ...rest, rule_id: rule_key };
 }
 
 // arbitrary key reserved for writers of alert_changes/outbox: seq and id order = commit order
 const CHANGE_FEED_LOCK = 7262007;
 
-interface Transition {
-  from: AlertStatus[];
-  to: AlertStatus;
-  verb: string;
-  set: string;
-}
-
-const TRANSITIONS: Record<'ack' | 'resolved' | 'false_positive', Transition> = {
-  ack: { from: ['new'], to: 'ack', verb: 'acknowledge', set: 'acked_by = $2, acked_at = $3, ack_note = $4' },
-  resolved: { from: ['new', 'ack'], to: 'resolved', verb: 'resolve', set: 'resolved_by = $2, resolved_at = $3, resolve_note = $4' },
-  false_positive: { from: ['new', 'ack'], to: 'resolved', verb: 'mark as false positive', set: 'resolved_by = $2, resolved_at = $3, resolve_note = $4, false_positive = true' },
+// the columns each change writes; $2 = actor label, $3 = time, $4 = note, $6 = users.id or null
+const SETS: Record<StatusChange['change'], string> = {
+  ack: 'acked_by = $2, acked_at = $3, ack_note = $4, acknowledged_by = (SELECT id FROM users WHERE id = $6)',
+  resolved: 'resolved_by = $2, resolved_at = $3, resolve_note = $4, resolved_by_user = (SELECT id FROM users WHERE id = $6)',
+  false_positive: 'resolved_by = $2, resolved_at = $3, resolve_note = $4, resolved_by_user = (SELECT id FROM users WHERE id = $6), false_positive = true',
 };
 
 export function encodeAlertCursor(id: number): string {
@@ -193,49 +213,43 @@ function decodeAlertCursor(cursor: string): number {
   return id;
 }
 
-export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
+export function alertRepo(store: Store, opts: AlertRepoOptions = {}): AlertRepo {
   const now = opts.now ?? (() => new Date());
-  const base = opts.publicUrl.replace(/\/+$/, '');
 
   async function appendChange(tx: Sql, alertId: number, change: AlertChangeKind, at: Date, by: string | null, note: string | null): Promise<void> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [CHANGE_FEED_LOCK]);
     await tx.query('INSERT INTO alert_changes (alert_id, change, at, actor, note) VALUES ($1, $2, $3, $4, $5)', [alertId, change, at, by, note]);
   }
 
-  async function appendOutbox(tx: Sql, kind: AlertMessage['kind'], a: DbAlert): Promise<void> {
+  async function appendOutbox(tx: Sql, kind: OutboxFacts['kind'], a: DbAlert): Promise<void> {
     const cam = await tx.query<{ name: string }>('SELECT name FROM cameras WHERE id = $1', [a.camera_id]);
-    const msg: AlertMessage = {
-      kind, alert_id: a.id, event_id: a.event_id, camera_id: a.camera_id, camera_name: cam.rows[0]?.name,
+    const facts: OutboxFacts = {
+      kind, alert_id: a.id, event_id: a.event_id, camera_id: a.camera_id, camera_name: cam.rows[0]?.name ?? null,
       rule_id: a.rule_key, rule_type: a.rule_type, severity: a.severity, night: a.night, title: a.title,
-      at: a.triggered_at.toISOString(), created_at: a.created_at.toISOString(),
-      snapshot_key: a.snapshot_path ?? undefined, event_url: `${base}/api/v1/events/${a.event_id}`,
+      triggered_at: a.triggered_at.toISOString(), created_at: a.created_at.toISOString(), snapshot_path: a.snapshot_path,
     };
     await tx.query('INSERT INTO outbox (topic, key, payload, created_at) VALUES ($1, $2, $3::jsonb, $4)',
-      [TOPICS.alertsCritical, a.camera_id, JSON.stringify(msg), now()]);
+      [TOPICS.alertsCritical, a.camera_id, JSON.stringify(facts), now()]);
   }
 
-  async function transition(id: number, change: keyof typeof TRANSITIONS, by: string, note: string | undefined): Promise<AlertRow> {
-    const t = TRANSITIONS[change];
+  async function changeStatus(id: number, c: StatusChange, allowed: (before: AlertRow) => void): Promise<AlertRow | null> {
     return store.transaction(async (tx) => {
       const { rows } = await tx.query<DbAlert>(`SELECT ${COLUMNS} FROM alerts WHERE id = $1 AND event_key IS NOT NULL FOR UPDATE`, [id]);
       const before = rows[0];
-      if (!before) throw new AlertNotFoundError(`no alert with id ${id}`);
-      if (!t.from.includes(before.status)) {
-        const state = before.false_positive ? 'resolved as a false positive' : before.status === 'ack' ? 'acknowledged' : before.status;
-        throw new IllegalTransitionError(`alert ${id} is ${state}: cannot ${t.verb} it (allowed from ${t.from.join(' or ')})`);
-      }
+      if (!before) return null;
+      allowed(toRow(before));
       const at = now();
       const updated = await tx.query<DbAlert>(
-        `UPDATE alerts SET status = $5, ${t.set}, updated_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, by, at, note ?? null, t.to],
+        `UPDATE alerts SET status = $5, ${SETS[c.change]}, updated_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, c.by, at, c.note, c.to, c.byUserId],
       );
-      await appendChange(tx, id, change, at, by, note ?? null);
-      if (change === 'false_positive') {
+      await appendChange(tx, id, c.change, at, c.by, c.note);
+      if (c.change === 'false_positive') {
         await tx.query('UPDATE events SET metadata = metadata || $2::jsonb WHERE id = $1',
-          [before.event_id, JSON.stringify({ false_positive: { by, at: at.toISOString(), note: note ?? null, alert_id: id } })]);
+          [before.event_id, JSON.stringify({ false_positive: { by: c.by, at: at.toISOString(), note: c.note, alert_id: id } })]);
       }
-      await tx.query(`INSERT INTO audit_log (action, resource, details) VALUES ($1, $2, $3::jsonb)`,
-        [`alert.${change}`, `alert/${id}`, JSON.stringify({ by, note: note ?? null, from: before.status, to: t.to })]);
+      await tx.query(`INSERT INTO audit_log (user_id, action, resource, details) VALUES ($1, $2, $3, $4::jsonb)`,
+        [c.byUserId, `alert.${c.change}`, `alert/${id}`, JSON.stringify({ by: c.by, note: c.note, from: before.status, to: c.to })]);
       return toRow(updated.rows[0]!);
     });
   }
@@ -327,9 +341,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
       });
     },
 
-    ack: (id, by, note) => transition(id, 'ack', by, note),
-    resolve: (id, by, note) => transition(id, 'resolved', by, note),
-    markFalsePositive: (id, by, note) => transition(id, 'false_positive', by, note),
+    changeStatus,
 
     async get(id) {
       const { rows } = await store.query<DbAlert>(`SELECT ${COLUMNS} FROM alerts WHERE id = $1 AND event_key IS NOT NULL`, [id]);
@@ -345,7 +357,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions): AlertRepo {
       if (f.cursor !== undefined) add((ref) => `id < ${ref}`, decodeAlertCursor(f.cursor));
       if (f.status !== undefined) add((ref) => `status = ${ref}`, f.status);
       if (f.severity !== undefined) add((ref) => `severity = ${ref}`, f.severity);
-      if (f.cameraId !== undefined) add((ref) => `camera_id = ${ref}`, f.cameraId);
+      if (f.cameraIds !== undefined) add((ref) => `camera_id = ANY(${ref}::text[])`, f.cameraIds);
       if (f.from !== undefined) add((ref) => `triggered_at >= ${ref}`, f.from);
       if (f.to !== undefined) add((ref) => `triggered_at < ${ref}`, f.to);
       const { rows } = await store.query<DbAlert>(

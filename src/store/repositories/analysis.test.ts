@@ -60,7 +60,7 @@ describe('analysis repository (PGlite)', () => {
     const live = await repos.events.upsert({ ...base, eventKey: 'cam_a:live-1' });
     expect((await repos.events.get(late))!.late).toBe(true);
     expect((await repos.events.get(live))!.late).toBe(false);
-    expect((await repos.events.list({ cameraId: 'cam_a', late: true, limit: 10 })).items.map((e) => e.id)).toEqual([late]);
-    expect((await repos.events.list({ cameraId: 'cam_a', late: false, limit: 10 })).items.map((e) => e.id)).toEqual([live]);
+    expect((await repos.events.list({ cameraIds: ['cam_a'], late: true, limit: 10 })).items.map((e) => e.id)).toEqual([late]);
+    expect((await repos.events.list({ cameraIds: ['cam_a'], late: false, limit: 10 })).items.map((e) => e.id)).toEqual([live]);
   });
 });

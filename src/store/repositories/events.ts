@@ -37,7 +37,9 @@ export function decodeCursor(cursor: string): { startTime: Date; id: number } {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && Number.isSafeInteger(v[1])) {
       const startTime = new Date(v[0]);
-      if (!Number.isNaN(startTime.getTime())) return { startTime, id: v[1] as number };
+      // a forged time outside what is stored (year 0000, 10000) would fail the query rather than match nothing
+      const year = startTime.getUTCFullYear();
+      if (year >= 1970 && year <= 9999) return { startTime, id: v[1] as number };
     }
   } catch {
     // falls through to the error below
@@ -112,7 +114,7 @@ export function eventRepo(store: Store): EventRepo {
         const c = decodeCursor(f.cursor);
         add((refs) => `(start_time, id) < (${refs})`, c.startTime, c.id);
       }
-      if (f.cameraId !== undefined) add((ref) => `camera_id = ${ref}`, f.cameraId);
+      if (f.cameraIds !== undefined) add((ref) => `camera_id = ANY(${ref}::text[])`, f.cameraIds);
       if (f.label !== undefined) add((ref) => `label = ${ref}`, f.label);
       if (f.from !== undefined) add((ref) => `start_time >= ${ref}`, f.from);
       if (f.to !== undefined) add((ref) => `start_time < ${ref}`, f.to);

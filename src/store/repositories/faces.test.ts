@@ -78,12 +78,12 @@ describe('face repository (PGlite)', () => {
   it('names an identity, records it in audit_log, and search results carry the name', async () => {
     const carol = randomVector();
     const c = await faces.recordTrackFace(face(near(carol)));
-    const named = await faces.nameIdentity(c.identityId, 'Carol', { ip: '127.0.0.1' });
+    const named = await faces.nameIdentity(c.identityId, 'Carol', { ip: '127.0.0.1', by: 'user:alice' });
     expect(named).toMatchObject({ id: c.identityId, person_name: 'Carol', best_embedding_id: c.embeddingId });
     const audit = await store.query<{ action: string; details: unknown; ip: string }>(
       `SELECT action, details, host(ip_address) AS ip FROM audit_log WHERE resource = $1`, [`face_identities/${c.identityId}`],
     );
-    expect(audit.rows).toEqual([{ action: 'face_identity.name', details: { from: null, to: 'Carol' }, ip: '127.0.0.1' }]);
+    expect(audit.rows).toEqual([{ action: 'face_identity.name', details: { by: 'user:alice', from: null, to: 'Carol' }, ip: '127.0.0.1' }]);
     expect(await faces.nameIdentity(999_999, 'Nobody')).toBeNull();
 
     const [top] = await faces.searchSimilar(near(carol), { k: 1 });
@@ -101,8 +101,8 @@ describe('face repository (PGlite)', () => {
     const ids = async (o: Parameters<FaceRepo['searchSimilar']>[1]) => (await faces.searchSimilar(dave, o)).map((m) => m.embedding_id);
 
     expect((await ids({ k: 3 })).sort()).toEqual([...seen].sort());
-    expect((await ids({ k: 10, cameraId: 'cam_x' })).sort()).toEqual([seen[0], seen[2]].sort());
-    expect(await ids({ k: 10, cameraId: 'cam_x', from: t('11:05:00') })).toEqual([seen[2]]);
+    expect((await ids({ k: 10, cameraIds: ['cam_x'] })).sort()).toEqual([seen[0], seen[2]].sort());
+    expect(await ids({ k: 10, cameraIds: ['cam_x'], from: t('11:05:00') })).toEqual([seen[2]]);
     expect(await ids({ k: 10, from: t('11:05:00'), to: t('11:15:00') })).toEqual([seen[1]]);
     expect((await ids({ k: 10, minSimilarity: 0.95 })).sort()).toEqual([...seen].sort());
     const all = await faces.searchSimilar(dave, { k: 50 });

@@ -43,7 +43,8 @@ export interface RecordedFace {
 
 export interface FaceSearchOptions {
   k: number;
-  cameraId?: string;
+  /** only faces seen by these cameras (undefined = every camera) */
+  cameraIds?: readonly string[];
   from?: Date;
   to?: Date;
   /** cosine similarity floor (-1..1) */
@@ -81,6 +82,8 @@ export interface FaceIdentityRow {
 
 export interface AuditActor {
   userId?: number | null;
+  /** the actor's label, e.g. `user:alice`, `api_key:gate-gw` */
+  by?: string;
   ip?: string | null;
 }
 
@@ -90,11 +93,16 @@ export interface FaceRepo {
   recordTrackFace(f: TrackFaceInput): Promise<RecordedFace>;
   /** nearest stored faces (all identities, named or not), most similar first */
   searchSimilar(embedding: ArrayLike<number>, o: FaceSearchOptions): Promise<FaceMatch[]>;
-  /** faces like a stored one (itself excluded); null when the embedding id is unknown */
-  similarTo(embeddingId: number, o: FaceSearchOptions): Promise<FaceMatch[] | null>;
+  /** faces like a stored one (itself excluded); null when the embedding id is unknown or (with sourceCameras) seen by another camera */
+  similarTo(embeddingId: number, o: FaceSearchOptions, sourceCameras?: readonly string[]): Promise<FaceMatch[] | null>;
   getIdentity(id: number): Promise<FaceIdentityRow | null>;
-  /** most recently seen first; nextCursor null on the last page; throws InvalidCursorError on a bad cursor */
-  listIdentities(o: { limit: number; cursor?: string; named?: boolean }): Promise<{ items: FaceIdentityRow[]; nextCursor: string | null }>;
+  /**
+   * most recently seen first; with cameraIds, only identities with a face seen by one of them;
+   * nextCursor null on the last page; throws InvalidCursorError on a bad cursor
+   */
+  listIdentities(o: { limit: number; cursor?: string; named?: boolean; cameraIds?: readonly string[] }): Promise<{ items: FaceIdentityRow[]; nextCursor: string | null }>;
+  /** whether an identity has a face seen by one of these cameras */
+  identitySeenBy(id: number, cameraIds: readonly string[]): Promise<boolean>;
   /** names (or, with null, un-names) an identity and writes an audit_log row; null when unknown */
   nameIdentity(id: number, name: string | null, actor?: AuditActor): Promise<FaceIdentityRow | null>;
 }
@@ -149,6 +157,9 @@ const EVENT_OF = (face: string) => `LEFT JOIN LATERAL (SELECT ev.id, ev.snapshot
   WHERE ev.event_key = ${face}.event_key ORDER BY ev.start_time LIMIT 1) e ON true`;
 const BEST_FACE = `LEFT JOIN LATERAL (SELECT f.id, e.id AS event_id, e.snapshot_path FROM face_embeddings f ${EVENT_OF('f')}
   WHERE f.identity_id = i.id ORDER BY f.quality DESC, f.id LIMIT 1) b ON true`;
+
+// an identity is visible to a camera-scoped caller through the faces those cameras saw
+const seenBy = (ref: string) => `EXISTS (SELECT 1 FROM face_embeddings s WHERE s.identity_id = i.id AND s.camera_id = ANY(${ref}::text[]))`;
 
 export function faceRepo(store: Store, opts: FaceStoreOptions): FaceRepo {
   const dim = checkDim(opts.dim);
@@ -218,7 +229,7 @@ export function faceRepo(store: Store, opts: FaceStoreOptions): FaceRepo {
     const params: unknown[] = [embedding, model];
     const where = [`dims = ${dim}`, 'model = $2'];
     const add = (fragment: (ref: string) => string, value: unknown) => where.push(fragment(`$${params.push(value)}`));
-    if (o.cameraId !== undefined) add((r) => `camera_id = ${r}`, o.cameraId);
+    if (o.cameraIds !== undefined) add((r) => `camera_id = ANY(${r}::text[])`, o.cameraIds);
     if (o.from !== undefined) add((r) => `seen_at >= ${r}`, o.from);
     if (o.to !== undefined) add((r) => `seen_at < ${r}`, o.to);
     if (excludeId !== undefined) add((r) => `id <> ${r}`, excludeId);
@@ -267,18 +278,23 @@ export function faceRepo(store: Store, opts: FaceStoreOptions): FaceRepo {
       return search(unitVectorText(embedding, dim), o);
     },
 
-    async similarTo(embeddingId, o) {
+    async similarTo(embeddingId, o, sourceCameras) {
       await ready();
-      const { rows } = await store.query<{ embedding: string; dims: number; model: string }>(
-        'SELECT embedding::text AS embedding, dims, model FROM face_embeddings WHERE id = $1', [embeddingId],
+      const { rows } = await store.query<{ embedding: string; dims: number; model: string; camera_id: string }>(
+        'SELECT embedding::text AS embedding, dims, model, camera_id FROM face_embeddings WHERE id = $1', [embeddingId],
       );
       const found = rows[0];
-      if (!found) return null;
+      if (!found || (sourceCameras && !sourceCameras.includes(found.camera_id))) return null;
       if (found.dims !== dim || found.model !== model) throw new FaceDimensionError(`face ${embeddingId} was embedded by ${found.model} (${found.dims}-d); the configured embedder is ${model} (${dim}-d)`);
       return search(found.embedding, o, embeddingId);
     },
 
     getIdentity: (id) => getIdentityIn(store, id),
+
+    async identitySeenBy(id, cameraIds) {
+      const { rows } = await store.query<{ seen: boolean }>(`SELECT ${seenBy('$2')} AS seen FROM face_identities i WHERE i.id = $1`, [id, cameraIds]);
+      return rows[0]?.seen ?? false;
+    },
 
     async listIdentities(o) {
       const params: unknown[] = [];
@@ -288,6 +304,7 @@ export function faceRepo(store: Store, opts: FaceStoreOptions): FaceRepo {
         where.push(`(i.last_seen, i.id) < ($${params.push(c.startTime)}, $${params.push(c.id)})`);
       }
       if (o.named !== undefined) where.push(o.named ? 'i.person_name IS NOT NULL' : 'i.person_name IS NULL');
+      if (o.cameraIds !== undefined) where.push(seenBy(`$${params.push(o.cameraIds)}`));
       const limit = Math.min(Math.max(Math.trunc(o.limit) || 1, 1), MAX_FACE_K);
       const { rows } = await store.query<DbIdentity>(
         `SELECT ${IDENTITY_COLUMNS} FROM face_identities i ${BEST_FACE}
@@ -310,7 +327,7 @@ export function faceRepo(store: Store, opts: FaceStoreOptions): FaceRepo {
       if (!rows[0]) return null;
       await tx.query(
         `INSERT INTO audit_log (user_id, action, resource, details, ip_address) VALUES ($1, 'face_identity.name', $2, $3::jsonb, $4::inet)`,
-        [actor.userId ?? null, `face_identities/${id}`, JSON.stringify({ from: rows[0].old, to: name }), actor.ip ?? null],
+        [actor.userId ?? null, `face_identities/${id}`, JSON.stringify({ by: actor.by ?? null, from: rows[0].old, to: name }), actor.ip ?? null],
       );
       return getIdentityIn(tx, id);
     }),

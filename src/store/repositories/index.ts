@@ -28,14 +28,13 @@ export type * from './storage.ts';
 export type * from './users.ts';
 
 /**
- * `faces` comes from the configured embedder (dimension, model) and face_search settings;
- * `alerts` from api.public_url (links in alert messages).
+ * `faces` comes from the configured embedder (dimension, model) and face_search settings.
  */
 export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions; alerts?: AlertRepoOptions } = {}): Repositories {
   return {
     cameras: cameraRepo(sql), segments: segmentRepo(sql), events: eventRepo(sql), archive: archiveRepo(sql), clips: clipRepo(sql), storage: storageRepo(sql),
     faces: faceRepo(sql, opts.faces ?? DEFAULT_FACE_STORE), notifications: notificationRepo(sql),
-    alerts: alertRepo(sql, opts.alerts ?? { publicUrl: 'http://127.0.0.1:8080' }), pushSubscriptions: pushSubscriptionRepo(sql),
+    alerts: alertRepo(sql, opts.alerts), pushSubscriptions: pushSubscriptionRepo(sql),
     analysis: analysisRepo(sql),
     users: userRepo(sql), apiKeys: apiKeyRepo(sql),
   };

@@ -52,6 +52,8 @@ export interface DlqRow {
   status: DlqStatus;
   created_at: Date;
   retried_at: Date | null;
+  /** who re-sent it: `user:alice`, `api_key:gate-gw` */
+  retried_by: string | null;
 }
 
 export interface PendingSummary {
@@ -80,9 +82,13 @@ export interface NotificationRepo {
   markDead(id: number, error: string, retryable: boolean, now: Date): Promise<{ dlq: DlqRow; created: boolean }>;
   getDlq(id: number): Promise<DlqRow | null>;
   /** newest first; `before` = id cursor */
-  listDlq(f: { status?: DlqStatus; before?: number; limit: number }): Promise<DlqRow[]>;
-  /** an open dead letter → retrying; its delivery is due now with a fresh retry budget */
-  requeueDlq(id: number, now: Date): Promise<RequeueResult>;
+  /** newest first; with cameraIds, only dead letters of those cameras' alerts */
+  listDlq(f: { status?: DlqStatus; before?: number; limit: number; cameraIds?: readonly string[] }): Promise<DlqRow[]>;
+  /**
+   * an open dead letter → retrying, recorded as re-sent by `by`; its delivery is due now with a
+   * fresh retry budget. With cameraIds, a dead letter of another camera's alert is not_found.
+   */
+  requeueDlq(id: number, now: Date, by?: string, cameraIds?: readonly string[]): Promise<RequeueResult>;
   /** open, retryable dead letters of a channel created since `since`, oldest first */
   openDlq(channel: string, since: Date, limit: number): Promise<DlqRow[]>;
   /** channels with open retryable dead letters created since `since` */
@@ -93,7 +99,9 @@ export interface NotificationRepo {
 const DELIVERY_COLUMNS = `id, alert_id, kind, recipient, channel, target, rate_key, status, attempts, next_attempt_at,
   last_error, message, created_at, updated_at, sent_at`;
 const DLQ_COLUMNS = `q.id, q.delivery_id, q.alert_id, q.channel, q.target, d.recipient, d.kind, q.error, q.retryable, q.attempts,
-  q.status, q.created_at, q.retried_at`;
+  q.status, q.created_at, q.retried_at, q.retried_by`;
+// $n: the camera ids a scoped caller may see (NULL = every camera)
+const ofCameras = (ref: string) => `(${ref}::text[] IS NULL OR EXISTS (SELECT 1 FROM alerts a WHERE a.id = q.alert_id AND a.camera_id = ANY(${ref}::text[])))`;
 const DLQ_FROM = 'notification_dlq q JOIN notification_deliveries d ON d.id = q.delivery_id';
 
 type Db<T> = Omit<T, 'id' | 'alert_id' | 'delivery_id'> & { id: number | string; alert_id: number | string; delivery_id?: number | string };
@@ -197,19 +205,20 @@ export function notificationRepo(store: Store): NotificationRepo {
     async listDlq(f) {
       const { rows } = await store.query<Db<DlqRow>>(
         `SELECT ${DLQ_COLUMNS} FROM ${DLQ_FROM}
-         WHERE ($1::text IS NULL OR q.status = $1) AND ($2::bigint IS NULL OR q.id < $2)
+         WHERE ($1::text IS NULL OR q.status = $1) AND ($2::bigint IS NULL OR q.id < $2) AND ${ofCameras('$4')}
          ORDER BY q.id DESC LIMIT $3`,
-        [f.status ?? null, f.before ?? null, f.limit],
+        [f.status ?? null, f.before ?? null, f.limit, f.cameraIds ?? null],
       );
       return rows.map(dlq);
     },
 
-    requeueDlq: (id, now) => store.transaction(async (tx) => {
-      const { rows } = await tx.query<{ delivery_id: number; status: DlqStatus }>('SELECT delivery_id, status FROM notification_dlq WHERE id = $1 FOR UPDATE', [id]);
+    requeueDlq: (id, now, by, cameraIds) => store.transaction(async (tx) => {
+      const { rows } = await tx.query<{ delivery_id: number; status: DlqStatus }>(
+        `SELECT delivery_id, status FROM notification_dlq q WHERE id = $1 AND ${ofCameras('$2')} FOR UPDATE`, [id, cameraIds ?? null]);
       const q = rows[0];
       if (!q) return { ok: false, reason: 'not_found' } as const;
       if (q.status !== 'open') return { ok: false, reason: 'conflict', status: q.status } as const;
-      await tx.query(`UPDATE notification_dlq SET status = 'retrying', retried_at = $2 WHERE id = $1`, [id, now]);
+      await tx.query(`UPDATE notification_dlq SET status = 'retrying', retried_at = $2, retried_by = $3 WHERE id = $1`, [id, now, by ?? null]);
       // a fresh retry budget: the attempts so far are kept on the dead letter
       const { rows: d } = await tx.query<Db<DeliveryRow>>(
         `UPDATE notification_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2, updated_at = $2

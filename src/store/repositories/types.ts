@@ -116,7 +116,8 @@ export interface EventRow {
 }
 
 export interface EventFilter {
-  cameraId?: string;
+  /** only events of these cameras (undefined = every camera) */
+  cameraIds?: readonly string[];
   label?: string;
   from?: Date;
   to?: Date;
