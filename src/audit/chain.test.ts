@@ -89,6 +89,12 @@ describe('audit_log hash chain', () => {
     }
   });
 
+  it('stores a refusal whose reason quotes a NUL or an unpaired surrogate (jsonb refuses both)', async () => {
+    await auditWriter(store)({ actor: null, ip: null, action: 'GET /api/v1/events', resource: '/api/v1/events/nul', outcome: 'failed', status: 400, details: { reason: 'camera a\u0000b, note x\uD800y' } });
+    const { rows } = await store.query(`SELECT details->>'reason' AS reason FROM audit_log WHERE resource = '/api/v1/events/nul'`);
+    expect(rows).toEqual([{ reason: 'camera a\uFFFDb, note x\uFFFDy' }]);
+  });
+
   it('still refuses UPDATE, DELETE and TRUNCATE', async () => {
     const [first] = await ids();
     await expect(store.query(`UPDATE audit_log SET action = 'forged' WHERE id = $1`, [first])).rejects.toThrow(/append-only/);

@@ -23,6 +23,13 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/**
+ * PostgreSQL's jsonb refuses NUL and unpaired surrogates, and a refused request's reason may quote
+ * exactly those (that is why it was refused): they are stored as U+FFFD so the row is still written.
+ */
+const storableText = (_key: string, value: unknown): unknown =>
+  typeof value === 'string' ? value.replace(/\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD') : value;
+
 export type RecordAudit = (entry: AuditEntry) => Promise<void>;
 
 /** Appends rows to audit_log; the database links each into the hash chain (migration 014). */
@@ -36,7 +43,7 @@ export function auditWriter(sql: Sql): RecordAudit {
         kind, e.actor?.name ?? null, kind === 'user' ? e.actor!.id : null, kind === 'api_key' ? e.actor!.id : null,
         // the address as the socket (or a trusted proxy) gave it; anything else is not an address
         e.ip && isIP(e.ip) ? e.ip : null,
-        e.action, e.resource, e.outcome, e.status, JSON.stringify(e.details ?? {}),
+        e.action, e.resource, e.outcome, e.status, JSON.stringify(e.details ?? {}, storableText),
       ],
     );
   };

@@ -43,8 +43,8 @@ describe('admin socket', () => {
   it('runs commands as the command-line admin and returns their result or refusal', async () => {
     expect(await callAdminSocket(socketPath, 'test.echo', { text: 'hi' })).toEqual({ text: 'hi', actor: `cli:${os.userInfo().username}`, role: 'admin' });
     await expect(callAdminSocket(socketPath, 'test.refuse', {})).rejects.toEqual(new UseCaseError('conflict', 'no can do'));
-    await expect(callAdminSocket(socketPath, 'test.echo', { text: 1 })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/^text: /) });
-    await expect(callAdminSocket(socketPath, 'nope', {})).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/no admin command 'nope' \(known: test.crash, test.echo, test.refuse\)/) });
+    await expect(callAdminSocket(socketPath, 'test.echo', { text: 1 })).rejects.toMatchObject({ failure: 'invalid', message: expect.stringMatching(/^text: /) });
+    await expect(callAdminSocket(socketPath, 'nope', {})).rejects.toMatchObject({ failure: 'invalid', message: expect.stringMatching(/no admin command 'nope' \(known: test.crash, test.echo, test.refuse\)/) });
     // a failure inside a command says only that it failed: its message can hold what was sent
     const crash = callAdminSocket(socketPath, 'test.crash', { secret: 'hunter2' });
     await expect(crash).rejects.toThrow('internal error; see the Vigil log');

@@ -41,7 +41,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'DELETE', url: '/api/v1/users/:id', permission: 'users:manage', tag: 'users', summary: 'Delete a user; 204, 409 for the last admin who can sign in',
+    method: 'DELETE', url: '/api/v1/users/:id', permission: 'users:manage', tag: 'users', status: 204, errors: [409], summary: 'Delete a user; 204, 409 for the last admin who can sign in',
     params: userIdParams, query: noQuery,
     handler: async ({ actor, params, reply }) => {
       await users.remove(actor, params.id);
