@@ -119,12 +119,20 @@ export const registeredRoutes = (app: FastifyInstance): readonly AnyRoute[] => r
 async function authorise(app: FastifyInstance, spec: AnyRoute, req: FastifyRequest): Promise<Actor | null> {
   const authenticate = authenticators.get(app);
   if (!authenticate) throw new Error(`no authenticator installed before ${spec.method} ${spec.url}`);
+  // a public route (sign-in itself) must work whatever stale credentials the browser still sends
+  if (spec.permission === 'public') return authenticate(req).catch((e: unknown) => { if (e instanceof HttpError) return null; throw e; });
   const actor = await authenticate(req);
-  if (spec.permission === 'public') return actor;
   if (!actor) throw unauthenticated('sign in first: send a bearer token, the session cookie or an X-API-Key header');
   if (!actorMay(actor, spec.permission)) throw forbidden(`the ${actor.role} role may not ${spec.permission.replace(':', ' ')}`);
   if (actor.routes && !actor.routes.includes(`${spec.method} ${spec.url}`)) throw forbidden(`this API key may not call ${spec.method} ${spec.url}`);
   return actor;
+}
+
+/** `?token=` authenticated the request (a signed media URL): it is not one of the route's parameters */
+function withoutMediaToken(req: FastifyRequest): unknown {
+  if (req.authVia !== 'media_token') return req.query;
+  const { token: _token, ...rest } = req.query as Record<string, unknown>;
+  return rest;
 }
 
 const JSON_TYPE = 'application/json';
@@ -168,7 +176,7 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType, R extends z.Z
     handler: async (req, reply) => {
       const actor = await authorise(app, spec as unknown as AnyRoute, req);
       const params = parseInput(spec.params, req.params, 'path');
-      const query = parseInput(spec.query, req.query, 'query');
+      const query = parseInput(spec.query, withoutMediaToken(req), 'query');
       const body = parseInput(spec.body, req.body, 'body');
       return spec.handler({ params, query, body, actor: actor as Actor, req, reply });
     },

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { fastifyCookie } from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../core/log.ts';
@@ -16,17 +17,18 @@ import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
-import { addRoute, boundedMessage, HttpError, openApiDocument, useAuthenticator, type Authenticate } from './route.ts';
-import type { Actor } from './contract/actor.ts';
+import { addRoute, boundedMessage, HttpError, openApiDocument, useAuthenticator } from './route.ts';
+import { createAuthenticate, type ApiKeyVerifier } from './authenticate.ts';
+import { authRoutes } from './routes/auth.ts';
+import type { AuthStack } from '../auth/open.ts';
 
 export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
   log: Logger;
-  /** how a request's caller is found (bearer token, session cookie, API key, signed media URL) */
-  authenticate?: Authenticate;
+  /** sign-in: every request is authenticated by its bearer token, session cookie or signed media URL */
+  auth: AuthStack;
+  /** X-API-Key, when API keys exist in this process */
+  apiKeys?: ApiKeyVerifier;
 };
-
-// Placeholder until sign-in exists: every caller acts as the local administrator (the API binds loopback only).
-const LOCAL_ADMIN: Actor = { kind: 'user', id: 0, name: 'local', role: 'admin', cameras: null, routes: null };
 
 export class UnsafeBindError extends Error {}
 
@@ -60,9 +62,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     deps.log.error({ err, url: req.url }, 'API request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
-  useAuthenticator(app, deps.authenticate ?? (async () => LOCAL_ADMIN));
+  // cookies are parsed and written by authenticate.ts and the auth routes; the plugin loads the cookie codec
+  void app.register(fastifyCookie, { hook: false });
+  useAuthenticator(app, createAuthenticate({ auth: deps.auth.service, tokens: deps.auth.tokens, apiKeys: deps.apiKeys }));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
+  authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.map((c) => c.id) } });
   cameraRoutes(app, deps);
   eventRoutes(app, deps);
   alertRoutes(app, deps);

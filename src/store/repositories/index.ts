@@ -2,6 +2,7 @@ import type { Store } from '../port.ts';
 import { alertRepo, type AlertRepoOptions } from './alerts.ts';
 import { analysisRepo } from './analysis.ts';
 import { archiveRepo } from './archive.ts';
+import { authUserRepo } from './auth-users.ts';
 import { cameraRepo } from './cameras.ts';
 import { clipRepo } from './clips.ts';
 import { eventRepo } from './events.ts';
@@ -9,6 +10,7 @@ import { DEFAULT_FACE_STORE, faceRepo, type FaceStoreOptions } from './faces.ts'
 import { notificationRepo } from './notifications.ts';
 import { pushSubscriptionRepo } from './push-subscriptions.ts';
 import { segmentRepo } from './segments.ts';
+import { sessionRepo } from './sessions.ts';
 import { storageRepo } from './storage.ts';
 import type { Repositories } from './types.ts';
 
@@ -17,10 +19,12 @@ export type * from './types.ts';
 export type * from './alerts.ts';
 export type * from './analysis.ts';
 export type * from './archive.ts';
+export type * from './auth-users.ts';
 export type * from './clips.ts';
 export type * from './faces.ts';
 export type * from './notifications.ts';
 export type * from './push-subscriptions.ts';
+export type * from './sessions.ts';
 export type * from './storage.ts';
 
 /**
@@ -33,5 +37,6 @@ export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions;
     faces: faceRepo(sql, opts.faces ?? DEFAULT_FACE_STORE), notifications: notificationRepo(sql),
     alerts: alertRepo(sql, opts.alerts ?? { publicUrl: 'http://127.0.0.1:8080' }), pushSubscriptions: pushSubscriptionRepo(sql),
     analysis: analysisRepo(sql),
+    authUsers: authUserRepo(sql), sessions: sessionRepo(sql),
   };
 }

@@ -2,10 +2,12 @@ import type { BBox } from '../../core/types.ts';
 import type { AlertRepo } from './alerts.ts';
 import type { AnalysisRepo } from './analysis.ts';
 import type { ArchiveRepo } from './archive.ts';
+import type { AuthUserRepo } from './auth-users.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
 import type { NotificationRepo } from './notifications.ts';
 import type { PushSubscriptionRepo } from './push-subscriptions.ts';
+import type { SessionRepo } from './sessions.ts';
 import type { StorageRepo } from './storage.ts';
 
 /** What the roles need from the database. Implementations use parameterised SQL only. */
@@ -147,4 +149,6 @@ export interface Repositories {
   pushSubscriptions: PushSubscriptionRepo;
   storage: StorageRepo;
   analysis: AnalysisRepo;
+  authUsers: AuthUserRepo;
+  sessions: SessionRepo;
 }
