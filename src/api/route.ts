@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidCursorError } from '../store/repositories/types.ts';
-import { actorMay, type Actor } from './contract/actor.ts';
+import { actorMay, actorSeesCamera, type Actor } from './contract/actor.ts';
 import type { RouteAccess } from './contract/permissions.ts';
 
 /** Resolves who sent a request (null = no credentials); invalid credentials throw a 401 HttpError naming why. */
@@ -135,6 +135,17 @@ function withoutMediaToken(req: FastifyRequest): unknown {
   return rest;
 }
 
+/**
+ * A route about one camera (`:cameraId`, or `/api/v1/cameras/:id…`) answers an actor scoped to
+ * other cameras as if that camera did not exist: its streams, recordings and exports stay hidden.
+ */
+function refuseOtherCameras(url: string, params: unknown, actor: Actor | null): void {
+  if (!actor?.cameras) return;
+  const p = (params ?? {}) as Record<string, unknown>;
+  const camera = typeof p.cameraId === 'string' ? p.cameraId : url.startsWith('/api/v1/cameras/:id') && typeof p.id === 'string' ? p.id : undefined;
+  if (camera !== undefined && !actorSeesCamera(actor, camera)) throw notFound(`no camera with id '${camera.slice(0, 64)}'`);
+}
+
 const JSON_TYPE = 'application/json';
 /** A JSON body of any route here is a few fields; 64 KiB leaves room and bounds the parse. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -175,6 +186,7 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType, R extends z.Z
     bodyLimit: maxBytes,
     handler: async (req, reply) => {
       const actor = await authorise(app, spec as unknown as AnyRoute, req);
+      refuseOtherCameras(spec.url, req.params, actor);
       const params = parseInput(spec.params, req.params, 'path');
       const query = parseInput(spec.query, withoutMediaToken(req), 'query');
       const body = parseInput(spec.body, req.body, 'body');

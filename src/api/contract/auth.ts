@@ -6,7 +6,8 @@ import { ROLES } from './permissions.ts';
  * No string here may carry a NUL or lone surrogate into SQL, hence the printable-text check.
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const printable = (max: number) => z.string().max(max).refine((s) => !/[\u0000-\u001f\u007f]/.test(s) && !LONE_SURROGATE.test(s), 'must be printable text');
+const isControl = (s: string): boolean => [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+const printable = (max: number) => z.string().max(max).refine((s) => !isControl(s) && !LONE_SURROGATE.test(s), 'must be printable text (no control characters or lone surrogates)');
 
 export const username = printable(64).min(1).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only').describe('account name');
 /** long enough to resist guessing; capped so hashing stays bounded */

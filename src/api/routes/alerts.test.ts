@@ -11,6 +11,7 @@ import type { Store } from '../../store/port.ts';
 import { createRepositories } from '../../store/repositories/index.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { buildApi } from '../server.ts';
+import { TestAuth, type Injector } from '../../../test/fixtures/api-auth.ts';
 
 describe('alerts API (PGlite)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-alerts-api-'));
@@ -18,24 +19,29 @@ describe('alerts API (PGlite)', () => {
   let store: Store;
   let repos: Repositories;
   let app: ReturnType<typeof buildApi>;
+  let auth: TestAuth;
+  let api: Injector;
   let n = 0;
   const newAlert = async (o: Parameters<typeof sampleTrigger>[0] = {}) => {
     const startedAt = new Date(Date.parse('2025-01-20T23:00:00Z') + ++n * 1000);
     const t = sampleTrigger({ startedAt, at: new Date(startedAt.getTime() + 300_000), ...o });
     return (await repos.alerts.recordTrigger(t, { snapshotPath: 'cam_a/rules/7.jpg', drawnPath: null, boxes: [{ track_id: 7, class: t.label, confidence: t.confidence, bbox: t.bbox }] })).alertId!;
   };
-  const post = (url: string, payload?: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+  const post = (url: string, payload?: unknown) => api.inject({ method: 'POST', url, payload: payload as object });
 
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
     repos = createRepositories(store, { alerts: { publicUrl: 'http://vigil.test' } });
+    auth = await TestAuth.open({ repos });
     app = buildApi({
-      cameras: [], repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
+      auth: auth.stack, cameras: [], repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
       status: () => undefined,
     } as unknown as Parameters<typeof buildApi>[0]);
+    api = await auth.as(app, 'operator');
   }, 60_000);
   afterAll(async () => {
     await app?.close();
+    await auth?.close();
     await store?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
@@ -43,17 +49,17 @@ describe('alerts API (PGlite)', () => {
   it('lists newest first with filters and pages', async () => {
     const a = await newAlert({ cameraId: 'cam_x', severity: 'high' });
     const b = await newAlert({ cameraId: 'cam_x', severity: 'critical' });
-    const r = await app.inject('/api/v1/alerts?camera=cam_x&limit=1');
+    const r = await api.inject('/api/v1/alerts?camera=cam_x&limit=1');
     expect(r.statusCode).toBe(200);
     expect(r.json().items.map((x: { id: number }) => x.id)).toEqual([b]);
-    const next = await app.inject(`/api/v1/alerts?camera=cam_x&limit=1&cursor=${r.json().next_cursor}`);
+    const next = await api.inject(`/api/v1/alerts?camera=cam_x&limit=1&cursor=${r.json().next_cursor}`);
     expect(next.json()).toMatchObject({ items: [{ id: a, severity: 'high', status: 'new', rule_id: 'loiter', event_url: expect.stringMatching(/^\/api\/v1\/events\/\d+$/) }], next_cursor: null });
-    expect((await app.inject('/api/v1/alerts?camera=cam_x&severity=high')).json().items).toHaveLength(1);
+    expect((await api.inject('/api/v1/alerts?camera=cam_x&severity=high')).json().items).toHaveLength(1);
   });
 
   it('rejects bad filters with reasons', async () => {
     const bad = async (q: string, why: RegExp) => {
-      const r = await app.inject(`/api/v1/alerts?${q}`);
+      const r = await api.inject(`/api/v1/alerts?${q}`);
       expect(r.statusCode).toBe(400);
       expect(r.json().message).toMatch(why);
     };
@@ -74,9 +80,9 @@ describe('alerts API (PGlite)', () => {
     expect(again.json().message).toMatch(/acknowledged: cannot acknowledge/);
     expect((await post(`/api/v1/alerts/${id}/resolve`, { by: 'maria' })).json()).toMatchObject({ status: 'resolved', resolved_by: 'maria' });
     expect((await post(`/api/v1/alerts/${id}/resolve`, { by: 'maria' })).statusCode).toBe(409);
-    expect((await app.inject(`/api/v1/alerts/${id}`)).json()).toMatchObject({ status: 'resolved', acked_by: 'maria' });
+    expect((await api.inject(`/api/v1/alerts/${id}`)).json()).toMatchObject({ status: 'resolved', acked_by: 'maria' });
     expect((await post('/api/v1/alerts/999999/ack', { by: 'x' })).statusCode).toBe(404);
-    expect((await app.inject('/api/v1/alerts/999999')).statusCode).toBe(404);
+    expect((await api.inject('/api/v1/alerts/999999')).statusCode).toBe(404);
   });
 
   it('rejects a body without `by` or with unknown fields', async () => {
@@ -88,7 +94,7 @@ describe('alerts API (PGlite)', () => {
     expect(extra.statusCode).toBe(400);
     expect(extra.json().message).toMatch(/unknown body field 'user'/);
     expect((await post(`/api/v1/alerts/${id}/ack`)).statusCode).toBe(400);
-    expect((await app.inject(`/api/v1/alerts/${id}`)).json().status).toBe('new');
+    expect((await api.inject(`/api/v1/alerts/${id}`)).json().status).toBe('new');
   });
 
   it('false positive: resolved, event flagged, training-data file written', async () => {
@@ -105,7 +111,7 @@ describe('alerts API (PGlite)', () => {
   });
 
   it('is in the OpenAPI document', async () => {
-    const doc = (await app.inject('/api/v1/openapi.json')).json();
+    const doc = (await api.inject('/api/v1/openapi.json')).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/alerts', '/api/v1/alerts/{id}', '/api/v1/alerts/{id}/ack', '/api/v1/alerts/{id}/resolve', '/api/v1/alerts/{id}/false-positive']));
   });
 });
