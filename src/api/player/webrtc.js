@@ -1,4 +1,4 @@
-/* global RTCPeerConnection, MediaStream, fetch, location */
+/* global RTCPeerConnection, MediaStream, fetch, location, document */
 /**
  * Low-latency live view over WebRTC (WHEP, non-trickle), for the player page. startWebRtc rejects
  * when anything fails (no WebRTC, HTTP error, ICE failure, no picture in time) so that the page can
@@ -6,6 +6,15 @@
  */
 
 const GATHER_TIMEOUT_MS = 3000;
+
+/**
+ * The session cookie authenticates the page's requests; one that changes state must also carry
+ * the CSRF cookie's value in a header, which only a page of this origin can read (double submit).
+ */
+function csrfHeader() {
+  const m = /(?:^|;\s*)vigil_csrf=([^;]+)/.exec(document.cookie);
+  return m ? { 'X-CSRF-Token': decodeURIComponent(m[1]) } : {};
+}
 const FIRST_FRAME_TIMEOUT_MS = 8000;
 
 /**
@@ -20,7 +29,7 @@ export async function startWebRtc(video, whepUrl, opts = {}) {
   let sessionUrl = '';
   const stop = async () => {
     pc.close();
-    if (sessionUrl) await fetch(sessionUrl, { method: 'DELETE' }).catch(() => undefined);
+    if (sessionUrl) await fetch(sessionUrl, { method: 'DELETE', headers: csrfHeader() }).catch(() => undefined);
   };
   try {
     const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
@@ -32,7 +41,7 @@ export async function startWebRtc(video, whepUrl, opts = {}) {
     await pc.setLocalDescription(await pc.createOffer());
     await iceGatheringComplete(pc);
 
-    const response = await fetch(whepUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+    const response = await fetch(whepUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp', ...csrfHeader() }, body: pc.localDescription.sdp });
     if (response.status !== 201) throw new Error(`WHEP ${response.status}: ${await reason(response)}`);
     sessionUrl = new URL(response.headers.get('Location') ?? '', new URL(whepUrl, location.href)).href;
     await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });

@@ -99,7 +99,7 @@ describe('live HLS routes', () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const before = fds();
     const received = await new Promise<number>((resolve, reject) => {
-      const req = httpGet(`${address}/live/cam_a/${BIG}`, { headers: { ...viewer } }, (res) => {
+      const req = httpGet(`${address}/live/cam_a/${BIG}`, { headers: viewer }, (res) => {
         res.once('data', (chunk: Buffer) => {
           req.destroy();
           resolve(chunk.length);
