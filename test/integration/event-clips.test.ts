@@ -154,6 +154,8 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     await store.close();
     store = await openStore({ kind: 'pglite' }, paths().db, log);
     repos = createRepositories(store);
+    await auth.close();
+    auth = await TestAuth.open({ repos });
     recording.indexer = new SegmentIndexer(repos.segments, log);
     recording.detach = recording.indexer.attach(recording.worker);
     await reconcile(paths().recordings, repos.segments, ['cam_c'], log);
