@@ -122,6 +122,26 @@ describe('key rotation', () => {
     }
   }, 60_000);
 
+  it('a key rotated by another process (vigil keys rotate) is picked up by the running one', async () => {
+    const auth = await TestAuth.open();
+    try {
+      const { SigningKeys } = await import('../auth/signing-keys.ts');
+      const path = await import('node:path');
+      const claims = { userId: 1, username: 'u', role: 'viewer' as const, cameras: null, sid: '00000000-0000-4000-8000-000000000000' };
+      const before = await auth.stack.tokens.issue('access', claims);
+      const cli = await SigningKeys.open(path.join(auth.dataDir, 'keys'), 900_000);
+      const rotated = await cli.rotate();
+      const after = await auth.stack.tokens.issue('access', claims);
+      expect(JSON.parse(Buffer.from(after.token.split('.')[0]!, 'base64url').toString()).kid).toBe(rotated);
+      await expect(auth.stack.tokens.verify(before.token, 'access')).resolves.toMatchObject({ username: 'u' });
+      // and a token signed by the other process verifies here
+      const tokensOfCli = new (await import('../auth/tokens.ts')).Tokens(cli, { issuer: 'vigil', audience: 'vigil-api', ttlSeconds: { access: 900, media: 600, mfa_enrol: 900 } });
+      await expect(auth.stack.tokens.verify((await tokensOfCli.issue('access', claims)).token, 'access')).resolves.toMatchObject({ userId: 1 });
+    } finally {
+      await auth.close();
+    }
+  }, 60_000);
+
   it('keys survive a restart, private key files readable by their owner only', async () => {
     const { SigningKeys } = await import('../auth/signing-keys.ts');
     const fs = await import('node:fs');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 
@@ -19,11 +19,16 @@ interface LoadedKey { file: KeyFile; privateKey: CryptoKey; publicKey: CryptoKey
 
 const FILE_PREFIX = 'signing-';
 
-/** Writes a file only its owner may read (private keys, the sealing key). */
+/**
+ * Writes a file only its owner may read (private keys, the sealing key), atomically: another
+ * process reading the keys (a running Vigil while `vigil keys rotate` writes) never sees half a file.
+ */
 export function writeSecretFile(file: string, data: string | Buffer): void {
-  writeFileSync(file, data, { mode: 0o600 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode: 0o600 });
   // the mode of writeFileSync applies only when the file is created
-  chmodSync(file, 0o600);
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
 }
 
 /**
@@ -34,6 +39,8 @@ export function writeSecretFile(file: string, data: string | Buffer): void {
 export class SigningKeys {
   private keys = new Map<string, LoadedKey>();
   private currentKid = '';
+  /** the directory as last read: a key rotated by `vigil keys rotate` (another process) changes it */
+  private dirStamp = 0;
 
   private constructor(private readonly dir: string, private readonly verifyForMs: number) {}
 
@@ -46,7 +53,13 @@ export class SigningKeys {
     return k;
   }
 
+  /** Re-reads the keys when another process (`vigil keys rotate`) changed them; cheap otherwise (one stat). */
+  async refresh(): Promise<void> {
+    if (statSync(this.dir).mtimeMs !== this.dirStamp) await this.load();
+  }
+
   private async load(): Promise<void> {
+    this.dirStamp = statSync(this.dir).mtimeMs;
     const files = readdirSync(this.dir).filter((f) => f.startsWith(FILE_PREFIX) && f.endsWith('.json'));
     const loaded = await Promise.all(files.map(async (f) => this.loadKey(JSON.parse(readFileSync(path.join(this.dir, f), 'utf8')) as KeyFile)));
     this.keys = new Map(loaded.map((k) => [k.file.kid, k]));
@@ -90,6 +103,7 @@ export class SigningKeys {
     this.keys.set(kid, await this.loadKey(file));
     this.currentKid = kid;
     this.prune(now);
+    this.dirStamp = statSync(this.dir).mtimeMs;
     return kid;
   }
 

@@ -49,6 +49,7 @@ export class Tokens {
   }
 
   async issue(use: TokenUse, c: TokenClaims, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+    await this.keys.refresh();
     const { kid, privateKey } = this.keys.current();
     const iat = Math.floor(now.getTime() / 1000);
     const exp = iat + this.o.ttlSeconds[use];
@@ -73,7 +74,8 @@ export class Tokens {
     const embedded = FORBIDDEN_HEADERS.filter((h) => h in header);
     if (embedded.length) throw new TokenError(`token header names its own key (${embedded.join(', ')}); keys come only from this server`);
     if (typeof header.kid !== 'string' || !KID_PATTERN.test(header.kid)) throw new TokenError('token has no valid key id (kid)');
-    const key = this.keys.verificationKey(header.kid, now);
+    // a kid not known yet may be a key rotated by another process since
+    const key = this.keys.verificationKey(header.kid, now) ?? (await this.keys.refresh(), this.keys.verificationKey(header.kid, now));
     if (!key) throw new TokenError('token signed with a key this server does not have (unknown or expired kid)');
     try {
       const { payload } = await jwtVerify(token, key, {
