@@ -222,7 +222,7 @@ export class AuthService {
     if (mode === 'demo') {
       const password = randomBytes(12).toString('base64url');
       await this.d.users.create({ username: 'admin', passwordHash: await hashPassword(password), role: 'admin' });
-      this.d.log.warn(`demo: created the admin account "admin"; its password, shown only this once, is ${password} (sign in: POST ${setupUrl.replace(/\/setup$/, '/login')})`);
+      this.d.log.warn(`demo: created the admin account "admin"; its password, shown only this once, is ${password} (sign in: POST ${setupUrl.replace(/\/setup$/, '/login')}; as an admin it enrols an authenticator app at its first sign-in)`);
       return;
     }
     this.setupToken = newOpaqueToken();

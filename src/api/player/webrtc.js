@@ -1,20 +1,13 @@
-/* global RTCPeerConnection, MediaStream, fetch, location, document */
+/* global RTCPeerConnection, MediaStream, fetch, location */
 /**
  * Low-latency live view over WebRTC (WHEP, non-trickle), for the player page. startWebRtc rejects
  * when anything fails (no WebRTC, HTTP error, ICE failure, no picture in time) so that the page can
  * fall back to HLS; once resolved, `onEnded` fires if the connection fails later.
  */
 
-const GATHER_TIMEOUT_MS = 3000;
+import { csrfHeader } from '/assets/session.js';
 
-/**
- * The session cookie authenticates the page's requests; one that changes state must also carry
- * the CSRF cookie's value in a header, which only a page of this origin can read (double submit).
- */
-function csrfHeader() {
-  const m = /(?:^|;\s*)vigil_csrf=([^;]+)/.exec(document.cookie);
-  return m ? { 'X-CSRF-Token': decodeURIComponent(m[1]) } : {};
-}
+const GATHER_TIMEOUT_MS = 3000;
 const FIRST_FRAME_TIMEOUT_MS = 8000;
 
 /**

@@ -196,6 +196,25 @@ describe('sign-in (PGlite, real tokens)', () => {
 });
 
 describe('first run', () => {
+  it('the demo creates an admin with a random password printed once', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }) as never);
+    const auth = await TestAuth.open({ log });
+    const app = fullTestApi(auth);
+    try {
+      await auth.stack.service.bootstrap('demo', 'http://127.0.0.1:8080/api/v1/auth/setup');
+      await auth.stack.service.bootstrap('demo', 'http://127.0.0.1:8080/api/v1/auth/setup');
+      const printed = lines.filter((l) => l.includes('password, shown only this once'));
+      expect(printed).toHaveLength(1);
+      const password = /is ([A-Za-z0-9_-]{16})/.exec(printed[0]!)?.[1];
+      const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password } });
+      expect(r.json()).toMatchObject({ mfa_enrolment_required: true, user: { username: 'admin', role: 'admin' } });
+    } finally {
+      await app.close();
+      await auth.close();
+    }
+  }, 60_000);
+
   it('prints a one-time setup token that creates the first admin, once', async () => {
     const lines: string[] = [];
     const log = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }) as never);
