@@ -1,13 +1,11 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../core/log.ts';
+import { logLines } from '../../test/fixtures/log-lines.ts';
 import { LoginThrottle, type LoginBurst } from './throttle.ts';
 
 const OPTIONS = { accountFreeFailures: 3, ipFreeFailures: 10, baseDelayMs: 1000, maxDelayMs: 8000, forgetAfterMs: 60_000, burstFailures: 5 };
 
 function setup() {
-  const lines: string[] = [];
-  const log = createLogger('info', new Writable({ write(c, _e, done) { lines.push(String(c)); done(); } }) as never);
+  const { log, lines } = logLines();
   const bursts: LoginBurst[] = [];
   const ended: LoginBurst[] = [];
   const t = new LoginThrottle(OPTIONS, log, { onBurst: (b) => bursts.push(b), onBurstEnd: (b) => ended.push(b) });

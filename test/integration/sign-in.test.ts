@@ -1,19 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.ts';
-import { createLogger } from '../../src/core/log.ts';
 import { startApiRole } from '../../src/roles/api.ts';
 import { closeContext, openContext, type RoleContext, type RunningRole } from '../../src/roles/context.ts';
 import { adminFromSetupCode, createUser } from '../fixtures/api-auth.ts';
+import { logLines } from '../fixtures/log-lines.ts';
 import { until } from '../fixtures/until.ts';
 
 /** The API role as it starts in production: first-run setup code, key files, brute-force alert. */
 describe('sign-in in the API role', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-sign-in-'));
-  const lines: string[] = [];
+  const { log, lines } = logLines();
   let ctx: RoleContext;
   let api: RunningRole & { url: string };
 
@@ -22,7 +21,7 @@ describe('sign-in in the API role', () => {
       storage: { data_dir: root }, api: { port: 0, auth: { login: { burst_failures: 4, account_free_failures: 10 } } }, live: { webrtc: false },
       sites: [{ id: 'main', cameras: [{ id: 'cam_a', url: 'rtsp://127.0.0.1:1/none' }] }],
     }, 'sign-in-test', {}, root);
-    ctx = await openContext(loaded, createLogger('info', new Writable({ write(c, _e, done) { lines.push(String(c)); done(); } }) as never));
+    ctx = await openContext(loaded, log);
     api = await startApiRole(ctx);
   }, 60_000);
 

@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, TestAuth } from '../../../test/fixtures/api-auth.ts';
 import { fullTestApi } from '../../../test/fixtures/auth-test-api.ts';
 import { currentCode } from '../../auth/mfa.ts';
-import { createLogger } from '../../core/log.ts';
+import { logLines } from '../../../test/fixtures/log-lines.ts';
 
 /** Set-Cookie values of a response, by cookie name */
 function cookiesOf(r: LightMyRequestResponse): Map<string, { value: string; raw: string }> {
@@ -21,8 +20,7 @@ function cookiesOf(r: LightMyRequestResponse): Map<string, { value: string; raw:
 const cookieHeader = (r: LightMyRequestResponse): string => [...cookiesOf(r)].map(([n, c]) => `${n}=${c.value}`).join('; ');
 
 describe('sign-in (PGlite, real tokens)', () => {
-  const lines: string[] = [];
-  const log = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }) as never);
+  const { log, lines } = logLines();
   let auth: TestAuth;
   let app: FastifyInstance;
   const login = (body: object, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: body, headers });
@@ -196,45 +194,40 @@ describe('sign-in (PGlite, real tokens)', () => {
 });
 
 describe('first run', () => {
-  it('the demo creates an admin with a random password printed once', async () => {
-    const lines: string[] = [];
-    const log = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }) as never);
+  /** a store without users, its API, and the lines its sign-in logs */
+  async function fresh(test: (o: { auth: TestAuth; app: FastifyInstance; lines: string[] }) => Promise<void>): Promise<void> {
+    const { log, lines } = logLines();
     const auth = await TestAuth.open({ log });
     const app = fullTestApi(auth);
     try {
-      await auth.stack.service.bootstrap('demo', 'http://127.0.0.1:8080/api/v1/auth/setup');
-      await auth.stack.service.bootstrap('demo', 'http://127.0.0.1:8080/api/v1/auth/setup');
-      const printed = lines.filter((l) => l.includes('password, shown only this once'));
-      expect(printed).toHaveLength(1);
-      const password = /is ([A-Za-z0-9_-]{16})/.exec(printed[0]!)?.[1];
-      const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password } });
-      expect(r.json()).toMatchObject({ mfa_enrolment_required: true, user: { username: 'admin', role: 'admin' } });
+      await test({ auth, app, lines });
     } finally {
       await app.close();
       await auth.close();
     }
-  }, 60_000);
+  }
 
-  it('prints a one-time setup token that creates the first admin, once', async () => {
-    const lines: string[] = [];
-    const log = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }) as never);
-    const auth = await TestAuth.open({ log });
-    const app = fullTestApi(auth);
-    try {
-      await auth.stack.service.bootstrap('setup', 'http://127.0.0.1:8080/api/v1/auth/setup');
-      const token = /setup code ([A-Za-z0-9_-]+)/.exec(lines.join(''))?.[1];
-      expect(token).toBeTruthy();
-      const payload = { setup_code: token!, username: 'root', password: 'a long enough password' };
-      expect((await app.inject({ method: 'POST', url: '/api/v1/auth/setup', payload: { ...payload, setup_code: 'x'.repeat(token!.length) } })).statusCode).toBe(401);
-      expect((await app.inject({ method: 'POST', url: '/api/v1/auth/setup', payload: { ...payload, password: 'short' } })).statusCode).toBe(400);
-      const created = await app.inject({ method: 'POST', url: '/api/v1/auth/setup', payload });
-      expect(created.statusCode).toBe(200);
-      expect(created.json()).toMatchObject({ username: 'root', role: 'admin' });
-      expect((await app.inject({ method: 'POST', url: '/api/v1/auth/setup', payload: { ...payload, username: 'root2' } })).statusCode).toBe(401);
-      expect((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'root', password: payload.password } })).json().mfa_enrolment_required).toBe(true);
-    } finally {
-      await app.close();
-      await auth.close();
-    }
-  }, 60_000);
+  it('the demo creates an admin with a random password printed once', () => fresh(async ({ auth, app, lines }) => {
+    await auth.stack.service.bootstrap('demo', 'http://127.0.0.1:8080/api/v1/auth/setup');
+    await auth.stack.service.bootstrap('demo', 'http://127.0.0.1:8080/api/v1/auth/setup');
+    const printed = lines.filter((l) => l.includes('password, shown only this once'));
+    expect(printed).toHaveLength(1);
+    const password = /is ([A-Za-z0-9_-]{16})/.exec(printed[0]!)?.[1];
+    const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password } });
+    expect(r.json()).toMatchObject({ mfa_enrolment_required: true, user: { username: 'admin', role: 'admin' } });
+  }), 60_000);
+
+  it('prints a one-time setup code that creates the first admin, once', () => fresh(async ({ auth, app, lines }) => {
+    await auth.stack.service.bootstrap('setup', 'http://127.0.0.1:8080/api/v1/auth/setup');
+    const token = /setup code ([A-Za-z0-9_-]+)/.exec(lines.join(''))?.[1];
+    expect(token).toBeTruthy();
+    const payload = { setup_code: token!, username: 'root', password: 'a long enough password' };
+    expect((await app.inject({ method: 'POST', url: '/api/v1/auth/setup', payload: { ...payload, setup_code: 'x'.repeat(token!.length) } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/auth/setup', payload: { ...payload, password: 'short' } })).statusCode).toBe(400);
+    const created = await app.inject({ method: 'POST', url: '/api/v1/auth/setup', payload });
+    expect(created.statusCode).toBe(200);
+    expect(created.json()).toMatchObject({ username: 'root', role: 'admin' });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/auth/setup', payload: { ...payload, username: 'root2' } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'root', password: payload.password } })).json().mfa_enrolment_required).toBe(true);
+  }), 60_000);
 });
