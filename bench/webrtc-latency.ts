@@ -13,6 +13,7 @@ import { createLogger } from '../src/core/log.ts';
 import { ensureMarkedSample, FRAME_MARK } from '../src/dvr-sim/marked-sample.ts';
 import { startDvrSim, type DvrSim } from '../src/dvr-sim/server.ts';
 import { startRoles } from '../src/roles/run.ts';
+import { createUser, signInPage } from '../test/fixtures/api-auth.ts';
 
 export interface LatencyResult {
   samples: number;
@@ -106,6 +107,8 @@ export async function benchLiveLatency(opts: LiveLatencyOptions = {}): Promise<{
   });
   try {
     const page = await browser.newPage();
+    // the player page and its media are authenticated by the session cookie of a signed-in viewer
+    await signInPage(page, running.apiUrl!, await createUser(running.ctx.repos, 'viewer'));
     const player = `${running.apiUrl}/player/${CAMERA}`;
     const webrtc = await measure(page, sim, player, 'webrtc', samples);
     const hls = await measure(page, sim, `${player}?transport=hls`, 'hls', samples);

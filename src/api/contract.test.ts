@@ -15,6 +15,8 @@ import type { Repositories } from '../store/repositories/types.ts';
 import type { Actor } from './contract/actor.ts';
 import { registeredRoutes } from './route.ts';
 import { buildApi } from './server.ts';
+import { useAuthenticator } from './route.ts';
+import { TestAuth } from '../../test/fixtures/api-auth.ts';
 
 const cam = (id: string): ResolvedCamera => ({ id, name: id, siteId: 'main', stream: 0, url: `rtsp://127.0.0.1:1/${id}`, retentionDays: 7, detect: true });
 const DIM = 4;
@@ -33,6 +35,7 @@ describe('the API contract on the real routes (PGlite)', () => {
   let store: Store;
   let repos: Repositories;
   let app: ReturnType<typeof buildApi>;
+  let auth: TestAuth | undefined;
   const ids = { eventA: 0, eventB: 0, faceA: 0, faceB: 0, identityA: 0, identityB: 0 };
 
   const call = (who: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: string | object, type = 'application/json') =>
@@ -59,13 +62,15 @@ describe('the API contract on the real routes (PGlite)', () => {
     app = buildApi({
       cameras: [cam('cam_a'), cam('cam_b')], repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
       status: () => undefined, recordings: { dir: path.join(root, 'recordings'), tmpDir: path.join(root, 'tmp') },
-      authenticate: async (req: FastifyRequest) => actors[String(req.headers['x-test-actor'])] ?? null,
+      auth: (auth = await TestAuth.open({ repos })).stack,
     });
+    useAuthenticator(app, async (req: FastifyRequest) => actors[String(req.headers['x-test-actor'])] ?? null);
     await app.ready();
   }, 60_000);
 
   afterAll(async () => {
     await app?.close();
+    await auth?.close();
     await store?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });

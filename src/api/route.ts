@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { addAuditDetails, auditHooks, noteActor } from './audit-hook.ts';
-import { actorMay, type Actor } from './contract/actor.ts';
+import { actorMay, actorSeesCamera, type Actor } from './contract/actor.ts';
 import { roleAllows, type Role, type RouteAccess } from './contract/permissions.ts';
 import { isStorableText } from './contract/types.ts';
 
@@ -123,7 +123,10 @@ export const registeredRoutes = (app: FastifyInstance): readonly AnyRoute[] => r
 async function authorise(app: FastifyInstance, spec: AnyRoute, req: FastifyRequest): Promise<Actor | null> {
   const authenticate = authenticators.get(app);
   if (!authenticate) throw new Error(`no authenticator installed before ${spec.method} ${spec.url}`);
-  const actor = await authenticate(req);
+  // a public route (sign-in itself) must work whatever stale credentials the browser still sends
+  const actor = spec.permission === 'public'
+    ? await authenticate(req).catch((e: unknown) => { if (e instanceof HttpError) return null; throw e; })
+    : await authenticate(req);
   noteActor(req, actor);
   if (spec.permission === 'public') return actor;
   if (!actor) throw unauthenticated('sign in first: send a bearer token, the session cookie or an X-API-Key header');
@@ -141,6 +144,24 @@ export function routeProblem(app: FastifyInstance, route: string, role: Role): s
   if (!spec) return `no route ${route}`;
   if (spec.permission !== 'public' && !roleAllows(role, spec.permission)) return `the ${role} role may not call ${route}`;
   return null;
+}
+
+/** `?token=` authenticated the request (a signed media URL): it is not one of the route's parameters */
+function withoutMediaToken(req: FastifyRequest): unknown {
+  if (req.authVia !== 'media_token') return req.query;
+  const { token: _token, ...rest } = req.query as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * A route about one camera (`:cameraId`, or `/api/v1/cameras/:id…`) answers an actor scoped to
+ * other cameras as if that camera did not exist: its streams, recordings and exports stay hidden.
+ */
+function refuseOtherCameras(url: string, params: unknown, actor: Actor | null): void {
+  if (!actor?.cameras) return;
+  const p = (params ?? {}) as Record<string, unknown>;
+  const camera = typeof p.cameraId === 'string' ? p.cameraId : url.startsWith('/api/v1/cameras/:id') && typeof p.id === 'string' ? p.id : undefined;
+  if (camera !== undefined && !actorSeesCamera(actor, camera)) throw notFound(`no camera with id '${camera.slice(0, 64)}'`);
 }
 
 const JSON_TYPE = 'application/json';
@@ -219,8 +240,9 @@ export function addRoute<P extends z.ZodType, Q extends z.ZodType, R extends z.Z
     onSend: audit.onSend,
     handler: async (req, reply) => {
       const actor = await authorise(app, spec as unknown as AnyRoute, req);
+      refuseOtherCameras(spec.url, req.params, actor);
       const params = parseInput(spec.params, req.params, 'path');
-      const query = parseInput(spec.query, req.query, 'query');
+      const query = parseInput(spec.query, withoutMediaToken(req), 'query');
       if (auditedQuery.length) addAuditDetails(req, Object.fromEntries(auditedQuery.map((k) => [k, (query as Record<string, unknown>)[k]])));
       const body = parseInput(spec.body, req.body, 'body');
       return spec.handler({ params, query, body, actor: actor as Actor, req, reply });

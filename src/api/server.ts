@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { fastifyCookie } from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
@@ -20,22 +21,24 @@ import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
-import { addRoute, installJsonParser, openApiDocument, useAuthenticator, type Authenticate } from './route.ts';
+import { addRoute, installJsonParser, openApiDocument, useAuthenticator } from './route.ts';
 import { toHttpError } from './errors.ts';
-import type { Actor } from './contract/actor.ts';
 import { openApiSchema } from './contract/system.ts';
 import { noQuery } from './contract/types.ts';
+import { createAuthenticate, type ApiKeyVerifier } from './authenticate.ts';
+import { authRoutes } from './routes/auth.ts';
+import type { AuthStack } from '../auth/open.ts';
+import { apiKeyService } from '../auth/api-keys.ts';
 
 export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
   log: Logger;
-  /** how a request's caller is found (bearer token, session cookie, API key, signed media URL) */
-  authenticate?: Authenticate;
+  /** sign-in: every request is authenticated by its bearer token, session cookie or signed media URL */
+  auth: AuthStack;
+  /** X-API-Key, when API keys exist in this process */
+  apiKeys?: ApiKeyVerifier;
   /** where audit rows go (default: audit_log of `store`, failures logged and shown in health) */
   audit?: RecordAudit;
 };
-
-// Placeholder until sign-in exists: every caller acts as the local administrator (the API binds loopback only).
-const LOCAL_ADMIN: Actor = { kind: 'user', id: 0, name: 'local', role: 'admin', cameras: null, routes: null };
 
 export class UnsafeBindError extends Error {}
 
@@ -69,10 +72,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
   installJsonParser(app);
-  useAuthenticator(app, deps.authenticate ?? (async () => LOCAL_ADMIN));
+  // cookies are parsed and written by authenticate.ts and the auth routes; the plugin loads the cookie codec
+  void app.register(fastifyCookie, { hook: false });
+  const apiKeys = deps.apiKeys ?? apiKeyService({ keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.map((c) => c.id) });
+  useAuthenticator(app, createAuthenticate({ auth: deps.auth.service, tokens: deps.auth.tokens, apiKeys }));
   useAuditTrail(app, deps.audit ?? guardedAuditWriter(auditWriter(deps.store), { log: deps.log, health: deps.health }));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
+  authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.map((c) => c.id) } });
   cameraRoutes(app, deps);
   eventRoutes(app, deps);
   alertRoutes(app, deps);

@@ -3,6 +3,7 @@ import type { Role } from '../api/contract/permissions.ts';
 import { createUserBody, updateUserBody, type User } from '../api/contract/users.ts';
 import { UseCaseError } from '../core/errors.ts';
 import type { UserQueries, UserRepo, UserRow } from '../store/repositories/users.ts';
+import type { SessionRepo } from '../store/repositories/sessions.ts';
 import { checkCameras, parseWith, requirePermission } from './access.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -53,6 +54,11 @@ async function keepAnAdmin(tx: UserQueries, target: UserRow, losesAdmin: boolean
     throw new UseCaseError('conflict', `'${target.username}' is the last admin who can sign in; make another user admin first`);
   }
 }
+
+/** A changed account's sessions end: their tokens carry the old role and cameras. */
+export const endSessionsOf = (repos: { sessions: SessionRepo }) => async (userId: number, why: string): Promise<void> => {
+  await repos.sessions.revokeAllOfUser(userId, why, new Date());
+};
 
 export function userService(deps: UserServiceDeps): UserService {
   const { users } = deps;

@@ -21,7 +21,7 @@ export const spec = {
   summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
   notes: 'JSON on stdout; progress and logs on stderr.',
   options: {
-    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, recovery; soak runs only when named' },
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, login, recovery; soak runs only when named' },
     'recovery-outages': { type: 'string', default: '3,10,120', value: 'LIST', description: 'recovery: DVR outage lengths in seconds' },
     'recovery-kills': { type: 'string', default: '3', value: 'N', description: 'recovery: kills per outage length' },
     'soak-seconds': { type: 'string', default: '600', value: 'N', description: 'soak (only with --only soak): how long the demo runs' },
@@ -105,6 +105,10 @@ export async function main(argv: string[]): Promise<void> {
   if (want('alert-latency')) {
     console.error('alert latency: frame capture to WebSocket delivery, one-box shape');
     result.alert_latency = await (await import('../../bench/alert-latency.ts')).benchAlertLatency({ alerts: 30 });
+  }
+  if (want('login')) {
+    console.error('sign-in: POST /api/v1/auth/login over loopback (argon2id)');
+    result.login = await (await import('../../bench/login.ts')).benchLogin({ logins: 100, concurrent: 4 });
   }
   if (want('rules')) {
     console.error('rules engine: 50 zones, 20 tracks');

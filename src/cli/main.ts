@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   eval: () => import('./eval.ts'),
   bench: () => import('./bench.ts'),
   'vapid-keys': () => import('./vapid-keys.ts'),
+  keys: () => import('./keys.ts'),
   docs: () => import('./docs.ts'),
   users: () => import('./users.ts'),
   apikeys: () => import('./apikeys.ts'),

@@ -5,7 +5,7 @@ import { createApiKeyBody } from '../api/contract/api-keys.ts';
 import { createUserBody, username } from '../api/contract/users.ts';
 import { parseWith } from '../auth/access.ts';
 import { apiKeyService, type RouteProblem } from '../auth/api-keys.ts';
-import { userService } from '../auth/users.ts';
+import { endSessionsOf, userService } from '../auth/users.ts';
 import { UseCaseError } from '../core/errors.ts';
 import type { Repositories } from '../store/repositories/types.ts';
 
@@ -64,7 +64,7 @@ const none = z.object({}).strict();
 
 /** users.add, users.list, users.reset-mfa, apikeys.create, apikeys.list, apikeys.revoke */
 export function addAccountCommands(registry: AdminCommands, deps: AccountCommandDeps): AdminCommands {
-  const users = userService({ users: deps.repos.users, knownCameras: deps.knownCameras });
+  const users = userService({ users: deps.repos.users, knownCameras: deps.knownCameras, onAccountChanged: endSessionsOf(deps.repos) });
   const keys = apiKeyService({ keys: deps.repos.apiKeys, knownCameras: deps.knownCameras, routeProblem: deps.routeProblem });
   return registry
     .add({ name: 'users.add', params: createUserBody, run: (p, actor) => users.create(actor, p) })

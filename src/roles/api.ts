@@ -2,18 +2,25 @@ import { routeProblem } from '../api/route.ts';
 import { publicAlertChanges } from '../alerts/service.ts';
 import { startApi } from '../api/server.ts';
 import type { RouteProblem } from '../auth/api-keys.ts';
+import { SYSTEM_SUBJECT } from '../alerts/system/conditions.ts';
+import { openAuth } from '../auth/open.ts';
+import type { LoginBurst } from '../auth/throttle.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { WebRtcManager } from '../media/webrtc/manager.ts';
-import type { RoleContext, RunningRole } from './context.ts';
+import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
 
 const VERSION = '0.1.0';
 
 export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boolean } = {}): Promise<RunningRole & { url: string; routeProblem: RouteProblem }> {
   const { api, live, notifications } = ctx.loaded.config;
+  const auth = await openAuth({
+    repos: ctx.repos, dataDir: ctx.loaded.paths.dataDir, config: api.auth, log: ctx.log.child({ component: 'auth' }),
+    onBurst: (b) => void raiseLoginBurst(ctx, b), onBurstEnd: (b) => void clearLoginBurst(ctx, b),
+  });
   const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => rtpSourceOf(ctx, id), log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
   const { app, url } = await startApi(
     {
-      cameras: ctx.loaded.cameras, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
+      auth, cameras: ctx.loaded.cameras, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
       liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
@@ -25,6 +32,7 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
     },
     api.host, api.port, api.allow_remote || Boolean(opts.allowRemote),
   );
+  await auth.service.bootstrap(ctx.loaded.source === 'demo' ? 'demo' : 'setup', `${apiPublicUrl(ctx.loaded.config)}/api/v1/auth/setup`);
   ctx.health.set('api', 'healthy');
   return { name: 'api', url, routeProblem: (route, role) => routeProblem(app, route, role), stop: async () => { await app.close(); webrtc?.stop(); } };
 }
@@ -32,4 +40,18 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
 function rtpSourceOf(ctx: RoleContext, cameraId: string): { rtpPort: number; sdpPath?: string } | undefined {
   const feed = ctx.liveFeeds.get(cameraId);
   return feed?.rtpPort ? { rtpPort: feed.rtpPort, sdpPath: feed.sdpPath ?? undefined } : undefined;
+}
+
+/** A burst of failed logins is a system alert (one per account or address while it lasts). */
+async function raiseLoginBurst(ctx: RoleContext, b: LoginBurst): Promise<void> {
+  const title = `${b.failures} failed logins ${b.username ? `for account ${b.username}` : `from ${b.ip}`}: someone may be guessing passwords`;
+  await ctx.repos.alerts.raiseSystem({
+    conditionKey: `login_burst:${b.key}`, kind: 'login_burst', kindName: 'Failed logins burst', cameraId: SYSTEM_SUBJECT, severity: 'high',
+    title, details: { username: b.username ?? null, ip: b.ip ?? null, failures: b.failures }, at: new Date(),
+  }).catch((err: unknown) => ctx.log.warn({ err }, 'failed logins burst not raised as an alert'));
+}
+
+async function clearLoginBurst(ctx: RoleContext, b: LoginBurst): Promise<void> {
+  await ctx.repos.alerts.clearSystem(`login_burst:${b.key}`, `cleared: failed logins stopped after ${b.failures}`)
+    .catch((err: unknown) => ctx.log.warn({ err }, 'failed logins burst alert not cleared'));
 }

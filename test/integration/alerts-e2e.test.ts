@@ -22,6 +22,7 @@ import { ensureSample, samplePlazaPolygon } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
 import { ROLES } from '../../src/roles/names.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
+import { authHeaders, type AuthHeaders } from '../fixtures/api-auth.ts';
 import { AlertFeedClient } from '../fixtures/alert-feed.ts';
 import { hasMosquitto, startMosquitto, type Mosquitto } from '../fixtures/mosquitto.ts';
 import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp.ts';
@@ -108,8 +109,10 @@ describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on th
   const feeds: AlertFeedClient[] = [];
   /** alerts raised while SMTP was down */
   const missedWhileDown: number[] = [];
+  /** an admin: acts on alerts and reads the metrics */
+  let admin: AuthHeaders;
   const json = async (p: string, init?: RequestInit) => {
-    const r = await fetch(`${api}${p}`, init);
+    const r = await fetch(`${api}${p}`, { ...init, headers: { ...admin, ...(init?.headers as Record<string, string> | undefined) } });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
   const allAlerts = async () => (await json('/api/v1/alerts?limit=100')).body.items as Array<Record<string, unknown>>;
@@ -168,6 +171,7 @@ describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on th
     Object.assign(process.env, CHANNEL_SECRETS);
     running = await startRoles(loaded, [...ROLES], log, { clock });
     api = running.apiUrl!;
+    admin = await authHeaders(api, running.ctx.repos, 'admin');
     feed = await AlertFeedClient.connect(api);
     feeds.push(feed);
   }, 120_000);
@@ -290,7 +294,7 @@ describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on th
       const p = (await json('/api/v1/notifications/pending')).body;
       return Number(p.suppressed_last_hour) >= 1 ? p : undefined;
     });
-    const metrics = await (await fetch(`${api}/metrics`)).text();
+    const metrics = await (await fetch(`${api}/metrics`, { headers: admin })).text();
     expect(metrics).toMatch(/notifications_total\{channel="sms",outcome="sent"\} 1\n/);
     expect(metrics).toMatch(/notifications_total\{channel="sms",outcome="suppressed"\} [1-9]/);
   });

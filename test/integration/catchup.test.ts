@@ -23,6 +23,7 @@ import { readGroundTruth, type Frames, type GtBox } from '../../src/eval/mot-for
 import type { RunningRole } from '../../src/roles/context.ts';
 import { startInference } from '../../src/roles/inference.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
+import { authHeaders, type AuthHeaders } from '../fixtures/api-auth.ts';
 import { iou } from '../../src/core/geometry.ts';
 import { PETS09_GT } from '../fixtures/ground-truth.ts';
 import { until } from '../fixtures/until.ts';
@@ -64,7 +65,9 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
   let api: string;
   const seen: Seen[] = [];
   const gt: Frames<GtBox> = existsSync(PETS09_GT) ? readGroundTruth(PETS09_GT, 'mot15') : new Map();
-  const getJson = async <T>(p: string): Promise<T> => (await (await fetch(`${api}${p}`)).json()) as T;
+  /** an admin: reads the metrics too */
+  let admin: AuthHeaders;
+  const getJson = async <T>(p: string): Promise<T> => (await (await fetch(`${api}${p}`, { headers: admin })).json()) as T;
 
   /** The 1-based ground-truth frame the channel showed at wall time `at`. */
   const gtFrameAt = (at: number): number => {
@@ -123,6 +126,7 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
     }, 'catchup-test', { VIGIL_DVR_SIM_PASSWORD: 'Catch-Up-4' });
     running = await startRoles(loaded, ['edge', 'analytics', 'api'], log);
     api = running.apiUrl!;
+    admin = await authHeaders(api, running.ctx.repos, 'admin');
     await running.ctx.bus.ensureTopic(TOPICS.aiDetections);
     await running.ctx.bus.subscribe<DetectionMessage>({
       topic: TOPICS.aiDetections, group: 'catchup-test-observer', start: 'latest',
@@ -172,7 +176,7 @@ describe.skipIf(missing.length > 0)('catch-up after an inference outage', () => 
       // later holes (live frames skipped on a loaded machine after the restart) may still be open
       return Date.parse(c.analysis.cursor) >= to ? c : undefined;
     }, 2000);
-    expect(await fetch(`${api}/metrics`).then((r) => r.text())).toMatch(new RegExp(`analysis_lag_seconds\\{camera_id="${CAMERA}"\\} \\d`));
+    expect(await fetch(`${api}/metrics`, { headers: admin }).then((r) => r.text())).toMatch(new RegExp(`analysis_lag_seconds\\{camera_id="${CAMERA}"\\} \\d`));
 
     // real capture times, in capture order (oldest hole first). On a loaded machine live frames skipped
     // before the outage or after the restart become holes too, so the outage's frames are picked by time.

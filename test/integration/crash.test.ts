@@ -18,6 +18,7 @@ import { createRepositories, type SegmentRow } from '../../src/store/repositorie
 import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { freePort } from '../fixtures/free-port.ts';
 import { until } from '../fixtures/until.ts';
+import { adminFromSetupCode, type AuthHeaders } from '../fixtures/api-auth.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping crash test: ffmpeg/ffprobe not found');
@@ -71,8 +72,10 @@ describe.skipIf(!hasFfmpeg)('crash safety (SIGKILL of the process group)', () =>
     children.push(child);
     return { child, logFile };
   }
+  /** the first admin, created with the setup code the restarted Vigil prints */
+  let admin: AuthHeaders | undefined;
   const api = async (p: string) => {
-    const r = await fetch(`http://127.0.0.1:${apiPort}${p}`).catch(() => null);
+    const r = await fetch(`http://127.0.0.1:${apiPort}${p}`, { headers: admin }).catch(() => null);
     return r && r.ok ? r.text() : undefined;
   };
   const perCamera = (files: Map<string, number>, cam: string) => [...files.keys()].filter((f) => f.startsWith(`${cam}/`)).sort();
@@ -138,6 +141,7 @@ describe.skipIf(!hasFfmpeg)('crash safety (SIGKILL of the process group)', () =>
     const restartedAt = Date.now();
     const { child, logFile } = startVigil();
     await until('the API', 60_000, () => api('/health/live'));
+    admin = await adminFromSetupCode(`http://127.0.0.1:${apiPort}`, () => readFileSync(logFile, 'utf8'));
     expect(readFileSync(logFile, 'utf8')).toMatch(/taking over stale database lock/);
     expect(readFileSync(lockPathFor(dbDir), 'utf8').trim()).toBe(String(child.pid));
 

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server.ts';
+import { TestAuth } from '../fixtures/api-auth.ts';
 import { Health } from '../../src/core/health.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { clipMaterialiser } from '../../src/media/clips/materialise.ts';
@@ -41,15 +42,18 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
   let recording: SampleRecording;
   let store: Store;
   let repos: Repositories;
+  let auth: TestAuth;
   const paths = () => ({ recordings: path.join(dir, 'recordings'), objects: path.join(dir, 'objects'), db: path.join(dir, 'db'), tmp: path.join(dir, 'tmp') });
   const scheduler = (over: Partial<ConstructorParameters<typeof ClipScheduler>[0]> = {}) => new ClipScheduler({
     repos, objects: createDiskObjects(paths().objects), recordingsDir: paths().recordings,
     preSeconds: PRE, postSeconds: POST, segmentSeconds: SEGMENT_SECONDS, log, pollMs: 200, ...over,
   });
-  const api = () => {
+  /** the API as a signed-in viewer */
+  const api = async () => {
     const objects = createDiskObjects(paths().objects);
     const clips = clipMaterialiser({ segments: repos.segments, objects, recordingsDir: paths().recordings, tmpDir: paths().tmp, preSeconds: PRE, postSeconds: POST });
-    return buildApi({ cameras: [], repos, objects, clips, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log });
+    const app = buildApi({ auth: auth.stack, cameras: [], repos, objects, clips, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log });
+    return { inject: (await auth.as(app, 'viewer')).inject, close: () => app.close() };
   };
   const event = (key: string, start: Date, end: Date) => repos.events.upsert({
     eventKey: key, cameraId: 'cam_c', eventType: 'detection', label: 'person', confidence: 0.9, bbox: null, snapshotPath: null, startTime: start, endTime: end,
@@ -60,12 +64,14 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-clips-'));
     store = await openStore({ kind: 'pglite' }, paths().db, log);
     repos = createRepositories(store);
+    auth = await TestAuth.open({ repos });
     recording = await recordSample({ cameraId: 'cam_c', recordingsDir: paths().recordings, segments: repos.segments, segmentSeconds: SEGMENT_SECONDS, log });
     await until('recording', 20_000, async () => ((await repos.segments.stats('cam_c')).segments >= 2 ? true : undefined));
   }, 120_000);
 
   afterAll(async () => {
     await recording?.stop();
+    await auth?.close();
     await store?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -90,7 +96,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     const objects = createDiskObjects(paths().objects);
     expect(await objects.head('event-clips', row!.clip_path!)).toBeNull();
 
-    const server = api();
+    const server = await api();
     const one = JSON.parse((await server.inject(`/api/v1/events/${id}`)).body);
     expect(one.clip_url).toBe(`/api/v1/events/${id}/clip`);
     const [clip, again] = await Promise.all([server.inject(one.clip_url), server.inject(one.clip_url)]);
@@ -123,7 +129,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     // the storage sweep deleted the footage (as under a full budget)
     const gone = await repos.segments.list('cam_c', new Date(first.start_time.getTime() - PRE * 1000), new Date(first.start_time.getTime() + 500 + POST * 1000));
     for (const s of gone) await repos.segments.remove(s.path);
-    const server = api();
+    const server = await api();
     const res = await server.inject(`/api/v1/events/${id}/clip`);
     await server.close();
     expect(res.statusCode).toBe(404);
@@ -148,6 +154,8 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
     await store.close();
     store = await openStore({ kind: 'pglite' }, paths().db, log);
     repos = createRepositories(store);
+    await auth.close();
+    auth = await TestAuth.open({ repos });
     recording.indexer = new SegmentIndexer(repos.segments, log);
     recording.detach = recording.indexer.attach(recording.worker);
     await reconcile(paths().recordings, repos.segments, ['cam_c'], log);
@@ -160,7 +168,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
       });
       expect(Date.now()).toBeGreaterThanOrEqual(end.getTime() + (POST + SEGMENT_SECONDS) * 1000);
       expect((await repos.events.get(id))!.clip_path).toBe(done.clip_key);
-      const res = await api().inject(`/api/v1/events/${id}/clip`);
+      const res = await (await api()).inject(`/api/v1/events/${id}/clip`);
       expect([res.statusCode, res.headers['content-type']]).toEqual([200, 'video/mp4']);
     } finally {
       await after.stop();

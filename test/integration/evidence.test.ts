@@ -35,7 +35,7 @@ describe.skipIf(clipPipelineMissing('evidence test'))('alert evidence on the rea
   let running: Running;
   let api: string;
   const get = async (p: string) => {
-    const r = await fetch(`${api}${p}`);
+    const r = await fetch(`${api}${p}`, { headers: pipeline.headers });
     expect(r.status, p).toBe(200);
     return r;
   };

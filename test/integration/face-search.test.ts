@@ -5,6 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server.ts';
+import { TestAuth, type Injector } from '../fixtures/api-auth.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { Health } from '../../src/core/health.ts';
 import { rootLogger } from '../../src/core/log.ts';
@@ -28,6 +29,8 @@ describe.skipIf(!havePhotos)('face search: stored track faces found by photo (re
   let repos: Repositories;
   let embedder: FaceEmbedder;
   let app: ReturnType<typeof buildApi>;
+  let auth: TestAuth;
+  let api: Injector;
   const recorded = new Map<string, RecordedFace>();
 
   beforeAll(async () => {
@@ -46,19 +49,22 @@ describe.skipIf(!havePhotos)('face search: stored track faces found by photo (re
         embedding: face.embedding, quality: face.quality.score, bbox: face.box,
       }));
     }
+    auth = await TestAuth.open({ repos });
     app = buildApi({
-      cameras: [], repos, objects: {} as Objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
+      auth: auth.stack, cameras: [], repos, objects: {} as Objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
       status: () => undefined, faceEmbedder: async () => embedder,
     });
+    api = await auth.as(app, 'operator');
   }, 120_000);
   afterAll(async () => {
     await app?.close();
+    await auth?.close();
     await embedder?.close();
     await store?.close();
     rmSync(root, { recursive: true, force: true });
   });
 
-  const search = async (file: string, query = '') => app.inject({
+  const search = async (file: string, query = '') => api.inject({
     method: 'POST', url: `/api/v1/search/faces${query}`, headers: { 'content-type': 'image/jpeg' }, payload: await readFile(`${IMAGES}/${file}`),
   });
 
@@ -82,19 +88,19 @@ describe.skipIf(!havePhotos)('face search: stored track faces found by photo (re
 
   it('names the identity; later searches carry the name', async () => {
     const { identityId } = recorded.get('obama.jpg')!;
-    const named = await app.inject({ method: 'PATCH', url: `/api/v1/faces/identities/${identityId}`, payload: { name: 'Barack Obama' } });
+    const named = await api.inject({ method: 'PATCH', url: `/api/v1/faces/identities/${identityId}`, payload: { name: 'Barack Obama' } });
     expect(named.json()).toMatchObject({ id: identityId, name: 'Barack Obama', occurrence_count: 2 });
     expect((await search('obama3.jpg', '?k=1')).json().matches[0].identity_name).toBe('Barack Obama');
   });
 
   it('finds faces like a stored face by its embedding id', async () => {
-    const res = await app.inject({ url: `/api/v1/search/faces/${recorded.get('obama.jpg')!.embeddingId}?k=1` });
+    const res = await api.inject({ url: `/api/v1/search/faces/${recorded.get('obama.jpg')!.embeddingId}?k=1` });
     expect(res.json().matches[0].embedding_id).toBe(recorded.get('obama2.jpg')!.embeddingId);
   });
 
   it('answers 422 naming the cause for a photo without a face', async () => {
     const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#7a7a7a' } }).jpeg().toBuffer();
-    const res = await app.inject({ method: 'POST', url: '/api/v1/search/faces', headers: { 'content-type': 'image/jpeg' }, payload: blank });
+    const res = await api.inject({ method: 'POST', url: '/api/v1/search/faces', headers: { 'content-type': 'image/jpeg' }, payload: blank });
     expect(res.statusCode).toBe(422);
     expect(res.json().message).toMatch(/^no face found/);
   });

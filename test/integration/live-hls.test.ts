@@ -14,6 +14,7 @@ import { createLogger } from '../../src/core/log.ts';
 import { ensureSample } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
+import { createUser, mediaToken, signInOverHttp, signInPage, type AuthHeaders, type Credentials } from '../fixtures/api-auth.ts';
 import { hasChromium, isFrameBlank, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -50,7 +51,11 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
   let running: Running;
   let api: string;
   let playlist: string;
-  const get = (p: string) => fetch(`${api}${p}`);
+  let credentials: Credentials;
+  let viewerHeaders: AuthHeaders;
+  /** signed URLs: ffprobe sends no headers */
+  let token: string;
+  const get = (p: string) => fetch(`${api}${p}`, { headers: viewerHeaders });
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-live-'));
@@ -65,6 +70,9 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
     }, 'live-test', { VIGIL_DVR_SIM_PASSWORD: PASSWORD });
     running = await startRoles(loaded, ['edge', 'api'], log);
     api = running.apiUrl!;
+    credentials = await createUser(running.ctx.repos, 'viewer');
+    viewerHeaders = { authorization: (await signInOverHttp(api, credentials)).authorization };
+    token = await mediaToken(api, viewerHeaders, 'cam_a');
     playlist = await until('a live playlist with 3 segments', 30_000, async () => {
       const r = await get('/live/cam_a/index.m3u8');
       const text = await r.text();
@@ -87,13 +95,13 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
     expect(playlist).not.toContain('#EXT-X-ENDLIST');
     const segments = segmentsOf(playlist);
     for (const s of segments) expect(s).toMatch(/^\d{6}_\d+\.ts$/);
-    expect(await ffprobe(`${api}/live/cam_a/${segments.at(-1)}`)).toEqual({ codec_name: 'h264', width: 960, height: 1080 });
+    expect(await ffprobe(`${api}/live/cam_a/${segments.at(-1)}?token=${token}`)).toEqual({ codec_name: 'h264', width: 960, height: 1080 });
 
     const sub = await until('the sub-stream playlist', 20_000, async () => {
       const text = await (await get('/live/cam_a/sub/index.m3u8')).text();
       return segmentsOf(text).length >= 1 ? segmentsOf(text) : undefined;
     });
-    expect(await ffprobe(`${api}/live/cam_a/sub/${sub.at(-1)}`)).toEqual({ codec_name: 'h264', width: 480, height: 270 });
+    expect(await ffprobe(`${api}/live/cam_a/sub/${sub.at(-1)}?token=${token}`)).toEqual({ codec_name: 'h264', width: 480, height: 270 });
 
     expect(await (await get('/api/v1/cameras/cam_a/live')).json()).toEqual({
       hls: '/live/cam_a/index.m3u8', hls_sub: '/live/cam_a/sub/index.m3u8', webrtc: { whep: '/api/v1/cameras/cam_a/whep' }, player: '/player/cam_a',
@@ -147,6 +155,9 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
     let browser: Browser;
     beforeAll(async () => {
       browser = await launchBrowser();
+      const page = await browser.page();
+      await signInPage(page, api, credentials);
+      await page.close();
     }, 30_000);
     afterAll(async () => browser?.close());
 

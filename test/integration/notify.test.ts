@@ -11,6 +11,7 @@ import { alertMessage } from '../../src/notify/test-helpers.ts';
 import { startApiRole } from '../../src/roles/api.ts';
 import { closeContext, openContext, type RoleContext, type RunningRole } from '../../src/roles/context.ts';
 import { startNotify } from '../../src/roles/notify.ts';
+import { authHeaders, type AuthHeaders } from '../fixtures/api-auth.ts';
 
 /** A channel double implementing the channel interface: records sends, fails while `down`. */
 function fakeChannel(kind: ChannelKind) {
@@ -37,12 +38,14 @@ describe('notify role with the API (PGlite, memory bus, fake channels, real time
   let roles: RunningRole[] = [];
   let api = '';
   const dlqMessages: NotificationDlqMessage[] = [];
+  /** an operator: reads and retries notifications */
+  let operator: AuthHeaders;
   const get = async (p: string) => {
-    const r = await fetch(`${api}${p}`);
+    const r = await fetch(`${api}${p}`, { headers: operator });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
   const post = async (p: string) => {
-    const r = await fetch(`${api}${p}`, { method: 'POST' });
+    const r = await fetch(`${api}${p}`, { method: 'POST', headers: operator });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
 
@@ -70,6 +73,7 @@ describe('notify role with the API (PGlite, memory bus, fake channels, real time
     const apiRole = await startApiRole(ctx);
     roles.push(apiRole);
     api = apiRole.url;
+    operator = await authHeaders(api, ctx.repos, 'operator');
   }, 60_000);
 
   afterAll(async () => {

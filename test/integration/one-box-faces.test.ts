@@ -9,6 +9,7 @@ import { startApiRole } from '../../src/roles/api.ts';
 import { closeContext, openContext } from '../../src/roles/context.ts';
 import { startFaceStage } from '../../src/roles/face-stage.ts';
 import type { FaceEmbedder } from '../../src/vision/faces/types.ts';
+import { authHeaders } from '../fixtures/api-auth.ts';
 
 // counts face workers started; each would be a ~200 MB model set
 const embedders = vi.hoisted(() => ({ created: 0, closed: 0 }));
@@ -37,9 +38,10 @@ describe('one box: the api role and the inference face stage share one face embe
     try {
       const faces = await startFaceStage(ctx);
       const api = await startApiRole(ctx);
+      const operator = await authHeaders(api.url, ctx.repos, 'operator');
       const photo = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).jpeg().toBuffer();
       for (let i = 0; i < 2; i++) {
-        const res = await fetch(`${api.url}/api/v1/search/faces?k=5`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: photo });
+        const res = await fetch(`${api.url}/api/v1/search/faces?k=5`, { method: 'POST', headers: { ...operator, 'content-type': 'image/jpeg' }, body: photo });
         expect(res.status).toBe(200);
       }
       expect(embedders.created).toBe(1);

@@ -22,7 +22,7 @@ describe.skipIf(clipPipelineMissing('pipeline test'))('one-box pipeline', () => 
   let running: Running;
   let api: string;
   const get = async (p: string) => {
-    const r = await fetch(`${api}${p}`);
+    const r = await fetch(`${api}${p}`, { headers: pipeline.headers });
     return { status: r.status, body: await r.text(), type: r.headers.get('content-type') };
   };
 

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server.ts';
+import { TestAuth } from '../fixtures/api-auth.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { Health } from '../../src/core/health.ts';
 import { createLogger } from '../../src/core/log.ts';
@@ -124,9 +125,11 @@ describe.skipIf(!hasFfmpeg || !hasSample)('storage budget', () => {
     expect(onDisk.bytes).toBeLessThanOrEqual(budget - fixed + 2 * segmentBytes);
     expect(await registry.metrics()).toMatch(/storage_deleted_bytes_total\{class="training-data",reason="budget"\} [1-9]/);
 
-    const api = buildApi({ cameras: [], repos, objects, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log, storage: ledger });
-    const report = JSON.parse((await api.inject('/api/v1/system/storage')).body);
-    await api.close();
+    const auth = await TestAuth.open({ repos });
+    const app = buildApi({ auth: auth.stack, cameras: [], repos, objects, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log, storage: ledger });
+    const report = JSON.parse((await (await auth.as(app, 'viewer')).inject('/api/v1/system/storage')).body);
+    await app.close();
+    await auth.close();
     expect(report).toMatchObject({ budget_bytes: budget, configured_budget_bytes: budget, over_budget_bytes: 0 });
     expect(report.classes.recordings.bytes).toBeGreaterThan(0);
     expect(Date.parse(report.classes.recordings.oldest)).toBe(alerted!.start_time.getTime());

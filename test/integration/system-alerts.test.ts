@@ -13,6 +13,7 @@ import { resolveConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
+import { authHeaders, type AuthHeaders } from '../fixtures/api-auth.ts';
 import { AlertFeedClient } from '../fixtures/alert-feed.ts';
 import { freePort } from '../fixtures/free-port.ts';
 import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp.ts';
@@ -30,10 +31,11 @@ describe.skipIf(!hasFfmpeg)('system alerts (one box, DVR simulator process)', ()
   let smtp: SmtpFixture;
   let running: Running;
   let api = '';
+  let viewer: AuthHeaders;
   let feed: AlertFeedClient;
 
-  const health = async () => (await (await fetch(`${api}/api/v1/system/health`)).json()) as { status: string; components: Record<string, { state: string; detail?: string }> };
-  const systemAlerts = async () => ((await (await fetch(`${api}/api/v1/alerts?limit=100`)).json()) as { items: Array<Record<string, unknown>> }).items.filter((a) => a.rule_type === 'system');
+  const health = async () => (await (await fetch(`${api}/api/v1/system/health`, { headers: viewer })).json()) as { status: string; components: Record<string, { state: string; detail?: string }> };
+  const systemAlerts = async () => ((await (await fetch(`${api}/api/v1/alerts?limit=100`, { headers: viewer })).json()) as { items: Array<Record<string, unknown>> }).items.filter((a) => a.rule_type === 'system');
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-system-alerts-'));
@@ -62,6 +64,7 @@ describe.skipIf(!hasFfmpeg)('system alerts (one box, DVR simulator process)', ()
     }, 'system-alerts');
     running = await startRoles(loaded, ['edge', 'analytics', 'notify', 'api'], log);
     api = running.apiUrl!;
+    viewer = await authHeaders(api, running.ctx.repos, 'viewer');
     feed = await AlertFeedClient.connect(api);
   }, 120_000);
 
@@ -85,7 +88,7 @@ describe.skipIf(!hasFfmpeg)('system alerts (one box, DVR simulator process)', ()
 
   it('the DVR killed: one alert for the DVR, not one per camera, pushed and emailed; resolved when it returns', async () => {
     await until('both DVR cameras streaming', 30_000, async () => {
-      const cams = ((await (await fetch(`${api}/api/v1/cameras`)).json()) as { items: Array<{ id: string; connected: boolean }> }).items;
+      const cams = ((await (await fetch(`${api}/api/v1/cameras`, { headers: viewer })).json()) as { items: Array<{ id: string; connected: boolean }> }).items;
       return cams.filter((c) => c.id !== 'cam_office' && c.connected).length === 2 ? true : undefined;
     });
     const port = dvr.port;

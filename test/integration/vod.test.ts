@@ -15,6 +15,7 @@ import { createLogger } from '../../src/core/log.ts';
 import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { PTS_WRAP, TICKS_PER_SECOND } from '../../src/media/vod/ts-timestamps.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
+import { createUser, mediaToken, signInOverHttp, signInPage, type AuthHeaders, type Credentials } from '../fixtures/api-auth.ts';
 import { hasChromium, isFrameBlank, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
 import { until } from '../fixtures/until.ts';
 
@@ -44,7 +45,12 @@ describe.skipIf(!hasFfmpeg || !hasSample)('recorded playback (VOD), timeline and
   let outage: { start: number; end: number };
   const t0 = new Date();
   const range = () => `from=${encodeURIComponent(new Date(t0.getTime() - 60_000).toISOString())}&to=${encodeURIComponent(new Date().toISOString())}`;
-  const get = (p: string) => fetch(`${api}${p}`);
+  /** an operator (exports need it); the browser signs in with the same account */
+  let credentials: Credentials;
+  let operator: AuthHeaders;
+  /** signed URLs: ffprobe sends no headers */
+  let token = '';
+  const get = (p: string) => fetch(`${api}${p}`, { headers: operator });
   const json = async <T>(p: string): Promise<T> => (await (await get(p)).json()) as T;
   const segmentCount = async () => (await json<Timeline>(`/api/v1/cameras/cam_v/recordings?${range()}`)).segments;
 
@@ -64,6 +70,9 @@ describe.skipIf(!hasFfmpeg || !hasSample)('recorded playback (VOD), timeline and
     }, 'vod-test');
     running = await startRoles(loaded, ['edge', 'api'], log);
     api = running.apiUrl!;
+    credentials = await createUser(running.ctx.repos, 'operator');
+    operator = { authorization: (await signInOverHttp(api, credentials)).authorization };
+    token = await mediaToken(api, operator, 'cam_v');
     await until('4 recorded segments', 30_000, async () => ((await segmentCount()) >= 4 ? true : undefined));
     // the outage: the DVR dies, stays away ~4 s, comes back on the same port
     const port = dvr.port;
@@ -123,7 +132,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('recorded playback (VOD), timeline and
     expect(i).toBeGreaterThan(0);
     const [a, b] = [lines[i]!, lines[i + 2]!];
     const probe = async (u: string) => {
-      const out = JSON.parse(await ffprobe(['-show_entries', 'packet=pts_time:stream=codec_name,width,height', '-select_streams', 'v:0', '-of', 'json', `${api}${u}`])) as { packets: Array<{ pts_time: string }>; streams: Array<{ codec_name: string; width: number; height: number }> };
+      const out = JSON.parse(await ffprobe(['-show_entries', 'packet=pts_time:stream=codec_name,width,height', '-select_streams', 'v:0', '-of', 'json', `${api}${u}${u.includes('?') ? '&' : '?'}token=${token}`])) as { packets: Array<{ pts_time: string }>; streams: Array<{ codec_name: string; width: number; height: number }> };
       const pts = out.packets.map((p) => Number(p.pts_time));
       return { start: pts[0]!, end: pts.at(-1)! + 0.04, stream: out.streams[0] };
     };
@@ -168,11 +177,11 @@ describe.skipIf(!hasFfmpeg || !hasSample)('recorded playback (VOD), timeline and
 
     // gone at once (while ffmpeg cuts), and gone after the first bytes (while the file streams)
     const early = new AbortController();
-    const p1 = fetch(`${api}/api/v1/cameras/cam_v/export.mp4?${q}`, { signal: early.signal }).catch(() => null);
+    const p1 = fetch(`${api}/api/v1/cameras/cam_v/export.mp4?${q}`, { signal: early.signal, headers: operator }).catch(() => null);
     setTimeout(() => early.abort(), 20);
     await p1;
     const late = new AbortController();
-    const r = await fetch(`${api}/api/v1/cameras/cam_v/export.mp4?${q}`, { signal: late.signal });
+    const r = await fetch(`${api}/api/v1/cameras/cam_v/export.mp4?${q}`, { signal: late.signal, headers: operator });
     await r.body!.getReader().read();
     late.abort();
     const tmp = path.join(dir, 'tmp');
@@ -189,7 +198,8 @@ describe.skipIf(!hasFfmpeg || !hasSample)('recorded playback (VOD), timeline and
     it('hls.js plays the VOD: time advances, the picture is not blank, the wall clock is known', async () => {
       browser = await launchBrowser();
       const page = await browser.page();
-      await page.goto(`${api}/health/live`);
+      // the session cookie authenticates hls.js's playlist and segment requests
+      await signInPage(page, api, credentials);
       await page.setContent('<video muted playsinline style="width:480px;height:540px"></video>');
       await page.addScriptTag({ path: HLS_JS });
       await page.evaluate((src) => {

@@ -23,6 +23,7 @@ import type { Store } from '../../src/store/port.ts';
 import type { Repositories } from '../../src/store/repositories/types.ts';
 import { CHROMIUM, hasChromium, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
 import { until } from '../fixtures/until.ts';
+import { createUser, signInApp, signInPage, TestAuth, type AuthHeaders } from '../fixtures/api-auth.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping WebRTC test: ffmpeg not found');
@@ -49,6 +50,9 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
   let app: FastifyInstance;
   let api: string;
   let browser: Browser;
+  let auth: TestAuth;
+  /** a viewer's bearer header (the browser signs in with the same account and uses the cookie) */
+  let viewer: AuthHeaders;
   const whep = (id: string) => `${api}/api/v1/cameras/${id}/whep`;
 
   /** a page on the API's origin with the player module loaded as window.player */
@@ -83,20 +87,27 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     ffmpeg = rtpFfmpeg(sim.url(1), rtpPort, sdpPath);
     manager = new WebRtcManager({ rtpSource: (id) => (id === 'cam_001' ? { rtpPort, sdpPath } : undefined), maxViewersPerCamera: 2, log });
     await manager.warm('cam_001');
+    auth = await TestAuth.open();
     app = buildApi({
-      cameras: [camera('cam_001'), camera('cam_idle')], webrtc: manager, log,
+      auth: auth.stack, cameras: [camera('cam_001'), camera('cam_idle')], webrtc: manager, log,
       repos: {} as Repositories, objects: {} as Objects, store: {} as Store, health: new Health(),
       status: () => undefined, version: 'test', startedAt: new Date(),
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const credentials = await createUser(auth.repos, 'viewer');
+    viewer = { authorization: (await signInApp(app, credentials)).authorization };
     browser = await launchBrowser();
+    const page = await browser.page();
+    await signInPage(page, api, credentials);
+    await page.close();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    await auth?.close();
     manager?.stop();
     ffmpeg?.kill('SIGKILL');
     await sim?.stop();
@@ -126,14 +137,14 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     expect(manager.stats('cam_001')!.upstream.packets).toBeGreaterThan(100);
 
     // a third viewer is over this test's limit of 2
-    const full = await fetch(whep('cam_001'), { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: await offerFrom(pages[0]!) });
+    const full = await fetch(whep('cam_001'), { method: 'POST', headers: { ...viewer, 'content-type': 'application/sdp' }, body: await offerFrom(pages[0]!) });
     expect(full.status).toBe(503);
     expect((await full.json()).message).toMatch(/maximum/);
 
     // DELETE (what the player's stop() sends) tears the session down
     await pages[0]!.evaluate(() => (window as unknown as { viewer: { stop: () => Promise<void> } }).viewer.stop());
     await until('the session to go', 5_000, () => (manager.stats('cam_001')!.viewers === 1 ? true : undefined));
-    expect((await fetch(`${api}${new URL(sessions[0]!).pathname}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(`${api}${new URL(sessions[0]!).pathname}`, { method: 'DELETE', headers: viewer })).status).toBe(404);
     await Promise.all(pages.map((p) => p.close()));
     await until('closed pages to leave', 15_000, () => (manager.stats('cam_001')!.viewers === 0 ? true : undefined));
   }, 45_000);
@@ -145,7 +156,9 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
       pc.addTransceiver('audio', { direction: 'recvonly' });
       pc.addTransceiver('video', { direction: 'recvonly' });
       await pc.setLocalDescription(await pc.createOffer());
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+      // the page's session cookie authenticates it; a POST also sends the CSRF cookie's value
+      const csrf = /vigil_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '';
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp', 'x-csrf-token': csrf }, body: pc.localDescription!.sdp });
       const sdp = await r.text();
       // Chromium accepts the answer: its video section matches what it offered
       if (r.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp });
@@ -155,7 +168,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     expect(status, answer).toBe(201);
     expect(answer).toMatch(/a=fmtp:\d+ .*profile-level-id=4d4020/i);
     expect(answer).toMatch(/m=audio 9 /);
-    expect((await fetch(`${api}${location}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${api}${location}`, { method: 'DELETE', headers: viewer })).status).toBe(204);
     await page.close();
   });
 
@@ -163,7 +176,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     const page = await playerPage();
     const offer = await offerFrom(page);
     await page.close();
-    const post = (id: string, body: string, type = 'application/sdp') => fetch(whep(id), { method: 'POST', headers: { 'content-type': type }, body });
+    const post = (id: string, body: string, type = 'application/sdp') => fetch(whep(id), { method: 'POST', headers: { ...viewer, 'content-type': type }, body });
 
     const unknown = await post('nope', offer);
     expect(unknown.status).toBe(404);
@@ -184,8 +197,8 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     expect((await vp8Only.json()).message).toMatch(/main profile/);
 
     const session = `${whep('cam_001')}/00000000-0000-4000-8000-000000000000`;
-    expect((await fetch(session, { method: 'PATCH', headers: { 'content-type': 'application/trickle-ice-sdpfrag' }, body: 'a=x' })).status).toBe(405);
-    expect((await fetch(session, { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(session, { method: 'PATCH', headers: { ...viewer, 'content-type': 'application/trickle-ice-sdpfrag' }, body: 'a=x' })).status).toBe(405);
+    expect((await fetch(session, { method: 'DELETE', headers: viewer })).status).toBe(404);
   });
 });
 

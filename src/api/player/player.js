@@ -3,6 +3,7 @@
 // Live tries WebRTC (webrtc.js) first and falls back to HLS when it rejects; VOD is HLS only.
 // The page state is on <body data-transport data-state data-webrtc-error> for tests and embedding dashboards.
 // hls.min.js (a deferred script before this module) has run by now: deferred and module scripts run in order
+import { keepSignedIn } from '/assets/session.js';
 import { startWebRtc } from '/assets/webrtc.js';
 
 const video = document.getElementById('video');
@@ -81,4 +82,5 @@ async function main() {
   playHls(hlsSource(), live);
 }
 
+keepSignedIn();
 main().catch((e) => show('failed', e?.message ?? String(e)));

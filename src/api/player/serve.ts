@@ -26,6 +26,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'hls.min.js': { file: createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'), type: 'text/javascript' },
   'player.js': { file: here('player.js'), type: 'text/javascript' },
   'webrtc.js': { file: here('webrtc.js'), type: 'text/javascript' },
+  'session.js': { file: here('session.js'), type: 'text/javascript' },
   'player.css': { file: here('player.css'), type: 'text/css' },
 };
 

@@ -5,6 +5,8 @@
  * fall back to HLS; once resolved, `onEnded` fires if the connection fails later.
  */
 
+import { csrfHeader } from '/assets/session.js';
+
 const GATHER_TIMEOUT_MS = 3000;
 const FIRST_FRAME_TIMEOUT_MS = 8000;
 
@@ -20,7 +22,7 @@ export async function startWebRtc(video, whepUrl, opts = {}) {
   let sessionUrl = '';
   const stop = async () => {
     pc.close();
-    if (sessionUrl) await fetch(sessionUrl, { method: 'DELETE' }).catch(() => undefined);
+    if (sessionUrl) await fetch(sessionUrl, { method: 'DELETE', headers: csrfHeader() }).catch(() => undefined);
   };
   try {
     const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
@@ -32,7 +34,7 @@ export async function startWebRtc(video, whepUrl, opts = {}) {
     await pc.setLocalDescription(await pc.createOffer());
     await iceGatheringComplete(pc);
 
-    const response = await fetch(whepUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+    const response = await fetch(whepUrl, { method: 'POST', headers: { 'Content-Type': 'application/sdp', ...csrfHeader() }, body: pc.localDescription.sdp });
     if (response.status !== 201) throw new Error(`WHEP ${response.status}: ${await reason(response)}`);
     sessionUrl = new URL(response.headers.get('Location') ?? '', new URL(whepUrl, location.href)).href;
     await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });

@@ -13,6 +13,8 @@ import { createRepositories } from '../../store/repositories/index.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import type { Actor } from '../contract/actor.ts';
 import { buildApi } from '../server.ts';
+import { TestAuth } from '../../../test/fixtures/api-auth.ts';
+import { useAuthenticator } from '../route.ts';
 
 describe('alerts API (PGlite)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-alerts-api-'));
@@ -20,6 +22,7 @@ describe('alerts API (PGlite)', () => {
   let store: Store;
   let repos: Repositories;
   let app: ReturnType<typeof buildApi>;
+  let auth: TestAuth;
   let n = 0;
   const newAlert = async (o: Parameters<typeof sampleTrigger>[0] = {}) => {
     const startedAt = new Date(Date.parse('2025-01-20T23:00:00Z') + ++n * 1000);
@@ -40,13 +43,16 @@ describe('alerts API (PGlite)', () => {
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
     repos = createRepositories(store);
+    auth = await TestAuth.open({ repos });
     app = buildApi({
       cameras: [], repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
-      status: () => undefined, authenticate: async (req: FastifyRequest) => actors[String(req.headers['x-test-actor'])] ?? null,
+      status: () => undefined, auth: auth.stack,
     } as unknown as Parameters<typeof buildApi>[0]);
+    useAuthenticator(app, async (req: FastifyRequest) => actors[String(req.headers['x-test-actor'])] ?? null);
   }, 60_000);
   afterAll(async () => {
     await app?.close();
+    await auth?.close();
     await store?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });

@@ -12,7 +12,8 @@ import type { Store } from '../../store/port.ts';
 import { createRepositories } from '../../store/repositories/index.ts';
 import type { Actor } from '../contract/actor.ts';
 import type { Role } from '../contract/permissions.ts';
-import { addRoute, unauthenticated, type Authenticate } from '../route.ts';
+import { addRoute, unauthenticated, useAuthenticator, type Authenticate } from '../route.ts';
+import { TestAuth } from '../../../test/fixtures/api-auth.ts';
 import { buildApi, type ApiDeps } from '../server.ts';
 
 const actorOf = (role: Role, name: string): Actor => ({ kind: 'user', id: { admin: 1, operator: 2, viewer: 3 }[role], name, role, cameras: null, routes: null });
@@ -31,13 +32,15 @@ describe('audit trail of the API (PGlite)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-audit-api-'));
   let store: Store;
   let app: ReturnType<typeof buildApi>;
+  let auth: TestAuth;
 
   const deps = (extra: Partial<ApiDeps> = {}): ApiDeps => ({
     cameras: [], repos: createRepositories(store), objects: createDiskObjects(path.join(root, 'objects')), store, health: new Health(),
-    version: 'test', startedAt: new Date(), log: rootLogger, status: () => undefined, authenticate, ...extra,
+    version: 'test', startedAt: new Date(), log: rootLogger, status: () => undefined, auth: auth.stack, ...extra,
   });
   // a state-changing route of the test's own, so the trail is tested apart from any one feature's body
   const withTestRoute = (a: ReturnType<typeof buildApi>) => {
+    useAuthenticator(a, authenticate);
     addRoute(a, {
       method: 'POST', url: '/api/v1/test/things/:id', permission: 'alerts:act', tag: 'test', summary: 'test',
       params: z.object({ id: z.string() }).strict(), body: z.object({ secret: z.string() }).strict(),
@@ -58,10 +61,12 @@ describe('audit trail of the API (PGlite)', () => {
 
   beforeAll(async () => {
     store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    auth = await TestAuth.open({ repos: createRepositories(store) });
     app = withTestRoute(buildApi(deps()));
   }, 60_000);
   afterAll(async () => {
     await app?.close();
+    await auth?.close();
     await store?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });

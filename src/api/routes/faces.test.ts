@@ -9,6 +9,7 @@ import { FaceDimensionError, type FaceIdentityRow, type FaceMatch, type FaceRepo
 import type { Repositories } from '../../store/repositories/types.ts';
 import { NoFaceError, type FaceEmbedder } from '../../vision/faces/types.ts';
 import { buildApi } from '../server.ts';
+import { TestAuth, type Injector } from '../../../test/fixtures/api-auth.ts';
 import { MAX_UPLOAD_BYTES, multipartFile } from './faces.ts';
 
 const match: FaceMatch = {
@@ -45,9 +46,11 @@ const embedder: FaceEmbedder = {
   close: async () => {},
 };
 
+const auth = await TestAuth.open();
+
 function build(withEmbedder: boolean) {
   return buildApi({
-    cameras: [], repos: { faces } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
+    auth: auth.stack, cameras: [], repos: { faces } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
     health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger, status: () => undefined,
     faceEmbedder: withEmbedder ? async () => embedder : undefined,
   });
@@ -75,14 +78,19 @@ const image = (width: number, format: 'jpeg' | 'png' | 'gif' = 'jpeg') =>
 
 describe('face search routes', () => {
   const app = build(true);
+  let api: Injector;
   let jpeg: Buffer;
   beforeAll(async () => {
     jpeg = await image(64);
+    api = await auth.as(app, 'operator');
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+    await auth.close();
+  });
 
   const post = (payload: Buffer | string, contentType?: string, query = '') =>
-    app.inject({ method: 'POST', url: `/api/v1/search/faces${query}`, payload, headers: contentType ? { 'content-type': contentType } : {} });
+    api.inject({ method: 'POST', url: `/api/v1/search/faces${query}`, payload, headers: contentType ? { 'content-type': contentType } : {} });
 
   it('searches by a JPEG or PNG photo and returns matches with event and snapshot links', async () => {
     const res = await post(jpeg, 'image/jpeg', '?k=5&camera=cam_001&from=2025-01-20T00:00:00Z&to=2025-01-21T00:00:00Z&min_similarity=0.5');
@@ -149,33 +157,33 @@ describe('face search routes', () => {
       expect(res.statusCode, q).toBe(400);
     }
     expect((await post(jpeg, 'image/jpeg', '?colour=red')).json().message).toMatch(/unknown query parameter 'colour'/);
-    expect((await app.inject({ url: '/api/v1/search/faces/11?k=1000' })).statusCode).toBe(400);
+    expect((await api.inject({ url: '/api/v1/search/faces/11?k=1000' })).statusCode).toBe(400);
   });
 
   it('finds faces like a stored one; unknown id → 404, another embedder → 409', async () => {
-    const res = await app.inject({ url: '/api/v1/search/faces/11?k=3' });
+    const res = await api.inject({ url: '/api/v1/search/faces/11?k=3' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ embedding_id: 11, matches: [{ embedding_id: 12, event_id: null, snapshot_url: null }] });
     expect(searches.at(-1)).toMatchObject({ k: 3 });
-    const unknown = await app.inject({ url: '/api/v1/search/faces/12345' });
+    const unknown = await api.inject({ url: '/api/v1/search/faces/12345' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().message).toBe('no face with embedding id 12345');
-    expect((await app.inject({ url: '/api/v1/search/faces/abc' })).statusCode).toBe(400);
-    const other = await app.inject({ url: '/api/v1/search/faces/99' });
+    expect((await api.inject({ url: '/api/v1/search/faces/abc' })).statusCode).toBe(400);
+    const other = await api.inject({ url: '/api/v1/search/faces/99' });
     expect(other.statusCode).toBe(409);
     expect(other.json().message).toMatch(/face-api \(128-d\)/);
   });
 
   it('lists and names identities', async () => {
-    const list = await app.inject({ url: '/api/v1/faces/identities?named=false&limit=10' });
+    const list = await api.inject({ url: '/api/v1/faces/identities?named=false&limit=10' });
     expect(list.statusCode).toBe(200);
     expect(list.json()).toEqual({
       items: [{ id: 3, name: null, first_seen: '2025-01-20T09:00:00.000Z', last_seen: '2025-01-20T10:00:00.000Z', occurrence_count: 4, best_embedding_id: 11, snapshot_url: '/api/v1/events/7/snapshot' }],
       next_cursor: null,
     });
-    expect((await app.inject({ url: '/api/v1/faces/identities?named=maybe' })).statusCode).toBe(400);
+    expect((await api.inject({ url: '/api/v1/faces/identities?named=maybe' })).statusCode).toBe(400);
 
-    const patch = (id: number, payload: unknown) => app.inject({ method: 'PATCH', url: `/api/v1/faces/identities/${id}`, payload: payload as object });
+    const patch = (id: number, payload: unknown) => api.inject({ method: 'PATCH', url: `/api/v1/faces/identities/${id}`, payload: payload as object });
     const named = await patch(3, { name: '  Ann Lee ' });
     expect(named.statusCode).toBe(200);
     expect(named.json()).toMatchObject({ id: 3, name: 'Ann Lee' });
@@ -189,13 +197,13 @@ describe('face search routes', () => {
   });
 
   it('documents the face routes in OpenAPI', async () => {
-    const paths = Object.keys((await app.inject({ url: '/api/v1/openapi.json' })).json().paths);
+    const paths = Object.keys((await api.inject({ url: '/api/v1/openapi.json' })).json().paths);
     expect(paths).toEqual(expect.arrayContaining(['/api/v1/search/faces', '/api/v1/search/faces/{embeddingId}', '/api/v1/faces/identities', '/api/v1/faces/identities/{id}']));
   });
 
   it('answers 503 naming the cause when face analysis is off', async () => {
     const off = build(false);
-    const res = await off.inject({ method: 'POST', url: '/api/v1/search/faces', payload: jpeg, headers: { 'content-type': 'image/jpeg' } });
+    const res = await (await auth.as(off, 'operator')).inject({ method: 'POST', url: '/api/v1/search/faces', payload: jpeg, headers: { 'content-type': 'image/jpeg' } });
     expect(res.statusCode).toBe(503);
     expect(res.json().message).toMatch(/face analysis is off/);
     await off.close();

@@ -12,6 +12,7 @@ import type { Objects } from '../../objects/port.ts';
 import type { Store } from '../../store/port.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { buildApi } from '../server.ts';
+import { injectAs, TestAuth } from '../../../test/fixtures/api-auth.ts';
 
 const cam = (id: string): ResolvedCamera => ({ id, name: id, siteId: 's', stream: 0, url: 'rtsp://127.0.0.1/x', retentionDays: 7, detect: true });
 const SEGMENT = '000042_1796086248.ts';
@@ -20,10 +21,13 @@ const fds = () => readdirSync('/proc/self/fd').length;
 
 let dir: string;
 const feeds = new LiveFeeds();
+const auth = await TestAuth.open();
 const app = buildApi({
-  cameras: [cam('cam_a'), cam('cam_idle')], liveFeeds: feeds, repos: {} as Repositories, objects: {} as Objects, store: {} as Store,
+  auth: auth.stack, cameras: [cam('cam_a'), cam('cam_idle')], liveFeeds: feeds, repos: {} as Repositories, objects: {} as Objects, store: {} as Store,
   health: new Health(), version: 'test', startedAt: new Date(), log: createLogger('silent'), status: () => undefined,
 });
+const viewer = await auth.headers(app, 'viewer');
+const api = injectAs(app, viewer);
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'vigil-live-routes-'));
@@ -39,32 +43,33 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
+  await auth.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('live HLS routes', () => {
   it('serves the playlist uncached and segments as MPEG-TS', async () => {
-    const pl = await app.inject('/live/cam_a/index.m3u8');
+    const pl = await api.inject('/live/cam_a/index.m3u8');
     expect(pl.statusCode).toBe(200);
     expect(pl.headers['content-type']).toBe('application/vnd.apple.mpegurl');
     expect(pl.headers['cache-control']).toBe('no-cache');
     expect(pl.body).toContain(SEGMENT);
-    const seg = await app.inject(`/live/cam_a/${SEGMENT}`);
+    const seg = await api.inject(`/live/cam_a/${SEGMENT}`);
     expect(seg.statusCode).toBe(200);
     expect(seg.headers['content-type']).toBe('video/mp2t');
     expect(seg.headers['content-length']).toBe('1880');
     expect(seg.rawPayload.length).toBe(1880);
-    expect((await app.inject('/live/cam_a/sub/index.m3u8')).statusCode).toBe(200);
+    expect((await api.inject('/live/cam_a/sub/index.m3u8')).statusCode).toBe(200);
   });
 
   it('refuses names ffmpeg does not write with 400, naming the cause', async () => {
     for (const url of ['/live/cam_a/..%2F..%2Fetc%2Fpasswd', '/live/cam_a/..%2Fsecret.ts', '/live/cam_a/x.ts', '/live/cam_a/index.m3u8.tmp', '/live/cam_a/sub/..%2Findex.m3u8']) {
-      const r = await app.inject(url);
+      const r = await api.inject(url);
       expect(r.statusCode, url).toBe(400);
       expect(r.json().message, url).toMatch(/not a live HLS file name/);
     }
-    for (const url of ['/live/cam_a/../secret.ts', '/live/cam_a/%2e%2e', '/live/cam_a/%2e%2e/secret.ts']) expect((await app.inject(url)).statusCode, url).toBeGreaterThanOrEqual(400);
-    expect((await app.inject('/live/cam_a/index.m3u8?x=1')).statusCode).toBe(400);
+    for (const url of ['/live/cam_a/../secret.ts', '/live/cam_a/%2e%2e', '/live/cam_a/%2e%2e/secret.ts']) expect((await api.inject(url)).statusCode, url).toBeGreaterThanOrEqual(400);
+    expect((await api.inject('/live/cam_a/index.m3u8?x=1')).statusCode).toBe(400);
   });
 
   it('answers 404 with the reason for unknown cameras, idle cameras, missing segments and absent sub streams', async () => {
@@ -76,25 +81,25 @@ describe('live HLS routes', () => {
       ['/live/cam_idle/sub/index.m3u8', /no sub stream configured/],
     ];
     for (const [url, reason] of cases) {
-      const r = await app.inject(url);
+      const r = await api.inject(url);
       expect(r.statusCode, url).toBe(404);
       expect(r.json().message, url).toMatch(reason);
     }
   });
 
   it('lists the live URLs of a camera', async () => {
-    expect((await app.inject('/api/v1/cameras/cam_a/live')).json()).toEqual({
+    expect((await api.inject('/api/v1/cameras/cam_a/live')).json()).toEqual({
       hls: '/live/cam_a/index.m3u8', hls_sub: '/live/cam_a/sub/index.m3u8', webrtc: { whep: '/api/v1/cameras/cam_a/whep' }, player: '/player/cam_a',
     });
-    expect((await app.inject('/api/v1/cameras/cam_idle/live')).json()).toEqual({ hls: '/live/cam_idle/index.m3u8', hls_sub: null, webrtc: null, player: '/player/cam_idle' });
-    expect((await app.inject('/api/v1/cameras/nope/live')).statusCode).toBe(404);
+    expect((await api.inject('/api/v1/cameras/cam_idle/live')).json()).toEqual({ hls: '/live/cam_idle/index.m3u8', hls_sub: null, webrtc: null, player: '/player/cam_idle' });
+    expect((await api.inject('/api/v1/cameras/nope/live')).statusCode).toBe(404);
   });
 
   it('releases the file when a client disconnects mid-download', async () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const before = fds();
     const received = await new Promise<number>((resolve, reject) => {
-      const req = httpGet(`${address}/live/cam_a/${BIG}`, (res) => {
+      const req = httpGet(`${address}/live/cam_a/${BIG}`, { headers: viewer }, (res) => {
         res.once('data', (chunk: Buffer) => {
           req.destroy();
           resolve(chunk.length);
@@ -112,7 +117,7 @@ describe('live HLS routes', () => {
 
 describe('player page', () => {
   it('serves the page with a same-origin Content-Security-Policy', async () => {
-    const r = await app.inject('/player/cam_a');
+    const r = await api.inject('/player/cam_a');
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/html/);
     const csp = String(r.headers['content-security-policy']);
@@ -121,23 +126,23 @@ describe('player page', () => {
     expect(csp).not.toMatch(/unsafe|\*|https?:/);
     expect(r.body).toContain('<video');
     expect(r.body).toContain('/assets/hls.min.js');
-    expect((await app.inject('/player/cam_a?src=vod&from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z')).statusCode).toBe(200);
+    expect((await api.inject('/player/cam_a?src=vod&from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z')).statusCode).toBe(200);
   });
 
   it('refuses unknown cameras and bad parameters', async () => {
-    expect((await app.inject('/player/nope')).statusCode).toBe(404);
-    expect((await app.inject('/player/cam_a?src=vod')).json().message).toMatch(/'from' and 'to' are required/);
-    expect((await app.inject('/player/cam_a?src=http://evil.example/x.m3u8')).statusCode).toBe(400);
-    expect((await app.inject('/player/cam_a?autoplay=1')).json().message).toMatch(/unknown query parameter 'autoplay'/);
+    expect((await api.inject('/player/nope')).statusCode).toBe(404);
+    expect((await api.inject('/player/cam_a?src=vod')).json().message).toMatch(/'from' and 'to' are required/);
+    expect((await api.inject('/player/cam_a?src=http://evil.example/x.m3u8')).statusCode).toBe(400);
+    expect((await api.inject('/player/cam_a?autoplay=1')).json().message).toMatch(/unknown query parameter 'autoplay'/);
   });
 
   it('serves hls.js and the player scripts, nothing else', async () => {
-    const hls = await app.inject('/assets/hls.min.js');
+    const hls = await api.inject('/assets/hls.min.js');
     expect(hls.statusCode).toBe(200);
     expect(hls.headers['content-type']).toMatch(/^text\/javascript/);
     expect(hls.body.length).toBeGreaterThan(100_000);
-    for (const name of ['player.js', 'webrtc.js', 'player.css']) expect((await app.inject(`/assets/${name}`)).statusCode, name).toBe(200);
-    expect((await app.inject('/assets/serve.ts')).statusCode).toBe(400);
-    expect((await app.inject('/assets/..%2F..%2Fpackage.json')).statusCode).toBe(400);
+    for (const name of ['player.js', 'webrtc.js', 'player.css']) expect((await api.inject(`/assets/${name}`)).statusCode, name).toBe(200);
+    expect((await api.inject('/assets/serve.ts')).statusCode).toBe(400);
+    expect((await api.inject('/assets/..%2F..%2Fpackage.json')).statusCode).toBe(400);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Health } from '../../core/health.ts';
 import { rootLogger } from '../../core/log.ts';
 import type { Objects } from '../../objects/port.ts';
@@ -6,21 +6,25 @@ import type { Store } from '../../store/port.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { browserPushKeys, memoryPushSubscriptions } from '../../../test/fixtures/push-subscriptions.ts';
 import { buildApi } from '../server.ts';
+import { TestAuth } from '../../../test/fixtures/api-auth.ts';
 
-function build(push?: { publicKey: string; users: string[] }) {
+const auth = await TestAuth.open();
+afterAll(() => auth.close());
+
+async function build(push?: { publicKey: string; users: string[] }) {
   const pushSubscriptions = memoryPushSubscriptions();
   const app = buildApi({
-    cameras: [], repos: { pushSubscriptions } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
+    auth: auth.stack, cameras: [], repos: { pushSubscriptions } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
     health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger, status: () => undefined, push,
   });
-  return { app, rows: pushSubscriptions.rows };
+  return { app: await auth.as(app, 'viewer'), rows: pushSubscriptions.rows };
 }
 
 describe('push routes', () => {
   const endpoint = 'https://fcm.googleapis.com/fcm/send/abc123';
 
   it('serves the VAPID public key and stores, replaces and removes a subscription', async () => {
-    const { app, rows } = build({ publicKey: 'BPublicKey', users: ['guard'] });
+    const { app, rows } = await build({ publicKey: 'BPublicKey', users: ['guard'] });
     expect((await app.inject({ method: 'GET', url: '/api/v1/push/vapid-public-key' })).json()).toEqual({ public_key: 'BPublicKey' });
     const keys = browserPushKeys();
     const created = await app.inject({ method: 'POST', url: '/api/v1/push/subscriptions', headers: { 'user-agent': 'Firefox/130' }, payload: { user: 'guard', subscription: { endpoint, expirationTime: null, keys } } });
@@ -36,7 +40,7 @@ describe('push routes', () => {
   });
 
   it('refuses bad subscriptions with the reason, and unknown users', async () => {
-    const { app, rows } = build({ publicKey: 'BPublicKey', users: ['guard'] });
+    const { app, rows } = await build({ publicKey: 'BPublicKey', users: ['guard'] });
     const post = (payload: unknown) => app.inject({ method: 'POST', url: '/api/v1/push/subscriptions', payload: payload as object });
     const keys = browserPushKeys();
     const cases: Array<[unknown, string]> = [
@@ -55,7 +59,7 @@ describe('push routes', () => {
   });
 
   it('answers 404 naming the missing configuration when web push is not configured', async () => {
-    const { app } = build();
+    const { app } = await build();
     const res = await app.inject({ method: 'GET', url: '/api/v1/push/vapid-public-key' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: 'not_configured', message: 'web push is not configured (notifications.push)' });

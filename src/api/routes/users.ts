@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { userService } from '../../auth/users.ts';
+import { endSessionsOf, userService } from '../../auth/users.ts';
 import type { ResolvedCamera } from '../../config/load.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { createUserBody, updateUserBody, user, userIdParams, userList } from '../contract/users.ts';
@@ -13,7 +13,7 @@ export interface UserRouteDeps {
 
 /** Accounts of people, for admins: parse, call the user service, return what it returns. */
 export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
-  const users = userService({ users: deps.repos.users, knownCameras: async () => deps.cameras.map((c) => c.id) });
+  const users = userService({ users: deps.repos.users, knownCameras: async () => deps.cameras.map((c) => c.id), onAccountChanged: endSessionsOf(deps.repos) });
   const noQuery = z.object({}).strict();
 
   addRoute(app, {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TestAuth } from '../../../test/fixtures/api-auth.ts';
 import WebSocket from 'ws';
 import { Health } from '../../core/health.ts';
 import { rootLogger } from '../../core/log.ts';
@@ -24,9 +25,12 @@ afterEach(async () => {
   app = undefined;
 });
 
+const auth = await TestAuth.open();
+afterAll(() => auth.close());
+
 async function serve(over: Partial<AlertSocketOptions> = {}): Promise<string> {
   app = buildApi({
-    cameras: [], repos: {} as Repositories, objects: {} as Objects, store: {} as Store, health: new Health(),
+    auth: auth.stack, cameras: [], repos: {} as Repositories, objects: {} as Objects, store: {} as Store, health: new Health(),
     status: () => undefined, version: 'test', startedAt: new Date(), log: rootLogger,
     alertSocket: { changes: source, maxClients: 10, allowedOrigins: ['https://console.example'], maxBufferedBytes: 1 << 20, heartbeatMs: 30_000, pollMs: 50, ...over },
   });
@@ -103,7 +107,7 @@ describe('/ws/alerts', () => {
 
   it('plain HTTP on the path answers 426; another WebSocket path 404', async () => {
     const url = await serve();
-    const r = await app!.inject('/ws/alerts');
+    const r = await (await auth.as(app!, 'viewer')).inject('/ws/alerts');
     expect(r.statusCode).toBe(426);
     const other = await connect(`${url}/ws/nothing`);
     expect(other.status).toBe(404);

@@ -3,6 +3,7 @@ import { alertRepo, type AlertRepoOptions } from './alerts.ts';
 import { analysisRepo } from './analysis.ts';
 import { apiKeyRepo } from './api-keys.ts';
 import { archiveRepo } from './archive.ts';
+import { authUserRepo } from './auth-users.ts';
 import { cameraRepo } from './cameras.ts';
 import { clipRepo } from './clips.ts';
 import { eventRepo } from './events.ts';
@@ -10,6 +11,7 @@ import { DEFAULT_FACE_STORE, faceRepo, type FaceStoreOptions } from './faces.ts'
 import { notificationRepo } from './notifications.ts';
 import { pushSubscriptionRepo } from './push-subscriptions.ts';
 import { segmentRepo } from './segments.ts';
+import { sessionRepo } from './sessions.ts';
 import { storageRepo } from './storage.ts';
 import { userRepo } from './users.ts';
 import type { Repositories } from './types.ts';
@@ -20,10 +22,12 @@ export type * from './alerts.ts';
 export type * from './analysis.ts';
 export type * from './api-keys.ts';
 export type * from './archive.ts';
+export type * from './auth-users.ts';
 export type * from './clips.ts';
 export type * from './faces.ts';
 export type * from './notifications.ts';
 export type * from './push-subscriptions.ts';
+export type * from './sessions.ts';
 export type * from './storage.ts';
 export type * from './users.ts';
 
@@ -37,5 +41,6 @@ export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions;
     alerts: alertRepo(sql, opts.alerts), pushSubscriptions: pushSubscriptionRepo(sql),
     analysis: analysisRepo(sql),
     users: userRepo(sql), apiKeys: apiKeyRepo(sql),
+    authUsers: authUserRepo(sql), sessions: sessionRepo(sql),
   };
 }

@@ -3,10 +3,12 @@ import type { AlertRepo } from './alerts.ts';
 import type { AnalysisRepo } from './analysis.ts';
 import type { ApiKeyRepo } from './api-keys.ts';
 import type { ArchiveRepo } from './archive.ts';
+import type { AuthUserRepo } from './auth-users.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
 import type { NotificationRepo } from './notifications.ts';
 import type { PushSubscriptionRepo } from './push-subscriptions.ts';
+import type { SessionRepo } from './sessions.ts';
 import type { StorageRepo } from './storage.ts';
 import type { UserRepo } from './users.ts';
 
@@ -152,4 +154,6 @@ export interface Repositories {
   analysis: AnalysisRepo;
   users: UserRepo;
   apiKeys: ApiKeyRepo;
+  authUsers: AuthUserRepo;
+  sessions: SessionRepo;
 }
