@@ -152,9 +152,18 @@ describe('API', () => {
   });
 
   it('refuses a non-loopback bind unless allowed', () => {
-    expect(() => assertSafeBind('0.0.0.0', false)).toThrow(/no authentication/);
-    expect(() => assertSafeBind('0.0.0.0', true)).not.toThrow();
-    expect(() => assertSafeBind('127.0.0.1', false)).not.toThrow();
+    const open = { authenticated: false, allowRemote: false, tls: false, trustedProxies: false };
+    expect(() => assertSafeBind('0.0.0.0', open)).toThrow(/sign-in is not configured/);
+    expect(() => assertSafeBind('0.0.0.0', { ...open, allowRemote: true })).not.toThrow();
+    expect(() => assertSafeBind('127.0.0.1', open)).not.toThrow();
+    // with sign-in any address is allowed; plain HTTP beyond loopback is warned about once
+    const warnings: unknown[] = [];
+    const log = { warn: (...a: unknown[]) => warnings.push(a) } as unknown as typeof rootLogger;
+    expect(() => assertSafeBind('0.0.0.0', { ...open, authenticated: true }, log)).not.toThrow();
+    expect(warnings).toHaveLength(1);
+    assertSafeBind('0.0.0.0', { ...open, authenticated: true, tls: true }, log);
+    assertSafeBind('0.0.0.0', { ...open, authenticated: true, trustedProxies: true }, log);
+    expect(warnings).toHaveLength(1);
   });
 
   it('refuses a body a route does not take before reading it, with a short reason', async () => {

@@ -1,4 +1,4 @@
-import { startApi } from '../api/server.ts';
+import { apiSecurity, startApi } from '../api/server.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { WebRtcManager } from '../media/webrtc/manager.ts';
 import type { RoleContext, RunningRole } from './context.ts';
@@ -15,6 +15,7 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
       liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
       push: notifications.push && { publicKey: notifications.push.public_key, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
+      security: apiSecurity(api),
       alertSocket: {
         changes: ctx.repos.alerts, maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,
