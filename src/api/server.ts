@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -23,7 +22,7 @@ import { addRoute, boundedMessage, HttpError, openApiDocument, useAuthenticator,
 import type { Actor } from './contract/actor.ts';
 import { assertSameOrigin, changesState } from './csrf.ts';
 import { helmetOptions } from './security/headers.ts';
-import { allowedHostnames, HostPolicy } from './security/hosts.ts';
+import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
 import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
 import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
@@ -75,13 +74,6 @@ const localAdmin = (hosts: HostPolicy): Authenticate => async (req: FastifyReque
 };
 
 export class UnsafeBindError extends Error {}
-
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
-  return false;
-}
 
 export interface BindSafety {
   /** sign-in is configured (otherwise every caller is the local admin) */

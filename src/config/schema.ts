@@ -207,6 +207,7 @@ export const configSchema = z.object({
       login_per_minute: z.number().int().min(1).default(10).describe('POST /api/v1/auth/login a minute per client address'),
       face_search_per_minute: z.number().int().min(1).default(20).describe('face searches a minute per caller (API key, else address)'),
       media_per_minute: z.number().int().min(1).default(6000).describe('live/VOD HLS playlists and segments and player assets a minute per caller: a live grid of 16 cameras fetches ~2000 a minute, so 6000 leaves room for three grids behind one address; /health/* probes are never limited'),
+      exempt_loopback: z.boolean().default(true).describe('clients on this box itself (127.0.0.1, ::1) are not held to per_ip/per_api_key/media limits (local scripts, a local dashboard); sign-in and face search are limited for them too. Behind a proxy on this box, list it in trusted_proxies, or every client looks local'),
     }).strict().prefault({}).describe('request rate limits; over a limit the answer is 429 with Retry-After and {"error":"rate_limited"}'),
     public_url: z.url().optional().describe('absolute base URL of this API in links sent out (alert notifications), e.g. https://vigil.example.com; default http://<host>:<port>'),
     ws: z.object({

@@ -16,6 +16,15 @@ import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../route.ts';
 
 const ALWAYS = ['localhost'];
+
+/** A loopback name or address (also IPv4-mapped, as req.ip shows an IPv4 client of a dual-stack socket). */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^::ffff:/i, '');
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1';
+  return false;
+}
 const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '']);
 
 /** Lower-case host name of a Host header value (`name:port`, `[v6]:port`), or undefined when it is not one. */

@@ -12,11 +12,14 @@
  * The caller is the X-API-Key (by its hash: the key itself is never kept) when one is sent — a
  * gateway behind one address gets the larger key budget — else the client IP (req.ip, the real
  * client when api.trusted_proxies names the proxy). A made-up key gets its own bucket, but every
- * request with it is refused by sign-in.
+ * request with it is refused by sign-in. Clients on this box itself (loopback) may be exempt from
+ * the API and media limits, which are about clients on the network; sign-in and face search are
+ * limited for them too.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../route.ts';
+import { isLoopback } from './hosts.ts';
 
 export interface RateLimitConfig {
   per_ip_per_minute: number;
@@ -24,6 +27,7 @@ export interface RateLimitConfig {
   login_per_minute: number;
   face_search_per_minute: number;
   media_per_minute: number;
+  exempt_loopback: boolean;
 }
 
 export const LOGIN_ROUTE = 'POST /api/v1/auth/login';
@@ -66,7 +70,11 @@ export function rateLimitOptions(c: RateLimitConfig) {
   return {
     timeWindow: WINDOW_MS,
     cache: CACHE_SIZE,
-    allowList: (req: FastifyRequest) => pathOf(req).startsWith(PROBE_PREFIX),
+    allowList: (req: FastifyRequest) => {
+      if (pathOf(req).startsWith(PROBE_PREFIX)) return true;
+      const bucket = bucketOf(req);
+      return c.exempt_loopback && (bucket === 'api' || bucket === 'media') && isLoopback(req.ip);
+    },
     keyGenerator: (req: FastifyRequest) => {
       const bucket = bucketOf(req);
       return `${bucket}|${callerOf(req, bucket)}`;

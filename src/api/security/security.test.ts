@@ -115,13 +115,14 @@ describe('API security', () => {
   it('limits requests per client address, per API key, tighter for sign-in; probes never', async () => {
     const security = apiSecurity(apiConfig({ rate_limit: { per_ip_per_minute: 5, per_api_key_per_minute: 8, login_per_minute: 2, media_per_minute: 20 } }));
     const a = build(security);
+    // a client on the network; 10.0.0.x are others
     const statuses = async (n: number, opts: InjectOptions) => {
       const out: number[] = [];
-      for (let i = 0; i < n; i++) out.push((await a.inject(opts)).statusCode);
+      for (let i = 0; i < n; i++) out.push((await a.inject({ remoteAddress: '192.0.2.1', ...opts })).statusCode);
       return out;
     };
     expect(await statuses(6, { url: '/api/v1/openapi.json' })).toEqual([200, 200, 200, 200, 200, 429]);
-    const limited = await a.inject({ url: '/api/v1/openapi.json' });
+    const limited = await a.inject({ url: '/api/v1/openapi.json', remoteAddress: '192.0.2.1' });
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringContaining('at most 5 a minute') });
@@ -135,10 +136,13 @@ describe('API security', () => {
     expect(await statuses(21, { url: '/live/cam/index.m3u8', remoteAddress: '10.0.0.8' })).toEqual([...Array(20).fill(404), 429]);
     // sign-in: by address, whatever key is sent
     expect(await statuses(3, { method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.0.0.9', headers: { 'x-api-key': 'k2' } })).toEqual([404, 404, 429]);
+    // this box itself: exempt from the API limit, not from sign-in's
+    expect(await statuses(7, { url: '/api/v1/openapi.json', remoteAddress: '127.0.0.1' })).toEqual(Array(7).fill(200));
+    expect(await statuses(3, { method: 'POST', url: '/api/v1/auth/login', remoteAddress: '::ffff:127.0.0.1' })).toEqual([404, 404, 429]);
   });
 
   it('behind a trusted proxy, limits count the real client', async () => {
-    const a = build(apiSecurity(apiConfig({ trusted_proxies: ['10.0.0.0/24'], rate_limit: { per_ip_per_minute: 2 } })));
+    const a = build(apiSecurity(apiConfig({ trusted_proxies: ['10.0.0.0/24'], rate_limit: { per_ip_per_minute: 2, exempt_loopback: false } })));
     const via = (client: string) => a.inject({ url: '/api/v1/openapi.json', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': client } });
     expect([(await via('203.0.113.1')).statusCode, (await via('203.0.113.1')).statusCode, (await via('203.0.113.1')).statusCode]).toEqual([200, 200, 429]);
     expect((await via('203.0.113.2')).statusCode).toBe(200);
