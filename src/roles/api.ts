@@ -14,7 +14,7 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
       liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
-      push: notifications.push && { publicKey: notifications.push.public_key, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
+      push: notifications.push && { publicKey: notifications.push.public_key, allowedHosts: notifications.push.allowed_hosts, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
       security: apiSecurity(api),
       alertSocket: {
         changes: ctx.repos.alerts, maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DlqRow, Repositories } from '../../store/repositories/index.ts';
+import type { Actor } from '../contract/actor.ts';
 import { addRoute, HttpError, notFound } from '../route.ts';
 
 export interface NotificationRouteDeps {
@@ -15,10 +16,21 @@ const dlqQuery = z.object({
 
 const dlqId = z.object({ id: z.coerce.number().int().positive().describe('dead letter id') }).strict();
 
-function publicDlq(q: DlqRow) {
+/**
+ * A delivery error as a non-admin sees it. Raw errors name hosts, ports and connection failures
+ * (ECONNREFUSED 10.0.0.5:5432): shown to anyone who can register a target, the list would be a
+ * port scanner. Only the HTTP status a service answered is kept; admins see the whole error.
+ */
+export function genericDeliveryError(channel: string, error: string): string {
+  const status = /\bHTTP (\d{3})\b/.exec(error)?.[1];
+  return status ? `the ${channel} service answered HTTP ${status}` : `the ${channel} channel could not deliver (an administrator sees the cause)`;
+}
+
+function publicDlq(q: DlqRow, actor: Actor) {
   return {
     id: q.id, delivery_id: q.delivery_id, alert_id: q.alert_id, kind: q.kind, recipient: q.recipient, channel: q.channel, target: q.target,
-    error: q.error, retryable: q.retryable, attempts: q.attempts, status: q.status, created_at: q.created_at, retried_at: q.retried_at,
+    error: actor.role === 'admin' ? q.error : genericDeliveryError(q.channel, q.error),
+    retryable: q.retryable, attempts: q.attempts, status: q.status, created_at: q.created_at, retried_at: q.retried_at,
   };
 }
 
@@ -27,10 +39,10 @@ export function notificationRoutes(app: FastifyInstance, deps: NotificationRoute
   addRoute(app, {
     method: 'GET', url: '/api/v1/notifications/dlq', permission: 'notifications:manage', tag: 'notifications', summary: 'Dead-lettered notifications (newest first, paginated)',
     query: dlqQuery,
-    handler: async ({ query }) => {
+    handler: async ({ query, actor }) => {
       const rows = await deps.repos.notifications.listDlq({ status: query.status, before: query.cursor, limit: query.limit + 1 });
       const items = rows.slice(0, query.limit);
-      return { items: items.map(publicDlq), next_cursor: rows.length > query.limit ? String(items.at(-1)!.id) : null };
+      return { items: items.map((q) => publicDlq(q, actor)), next_cursor: rows.length > query.limit ? String(items.at(-1)!.id) : null };
     },
   });
 

@@ -5,13 +5,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { pushEndpointProblem } from '../../notify/channels/push-endpoint.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { addRoute, badRequest, HttpError, notFound, parseInput } from '../route.ts';
 
 export interface PushRouteDeps {
   repos: Repositories;
   /** absent when notifications.push is not configured */
-  push?: { publicKey: string; /** recipients with the push channel */ users: string[] };
+  push?: { publicKey: string; /** recipients with the push channel */ users: string[]; /** notifications.push.allowed_hosts */ allowedHosts: readonly string[] };
 }
 
 const base64url = (bytes: number, what: string) => z.string().regex(/^[A-Za-z0-9_-]+=*$/, `${what} must be base64url`)
@@ -53,6 +54,8 @@ export function pushRoutes(app: FastifyInstance, deps: PushRouteDeps): void {
       if (!deps.push) throw notConfigured();
       const body = parseInput(subscribeBody, req.body, 'body');
       if (!deps.push.users.includes(body.user)) throw badRequest(`body parameter 'user': no recipient "${body.user}" with the push channel in notifications.recipients`);
+      const refused = pushEndpointProblem(body.subscription.endpoint, deps.push.allowedHosts);
+      if (refused) throw badRequest(`body field 'subscription.endpoint': ${refused}`);
       const row = await deps.repos.pushSubscriptions.upsert({
         user: body.user, endpoint: body.subscription.endpoint, keys: body.subscription.keys, userAgent: req.headers['user-agent']?.slice(0, 300),
       }, new Date());
