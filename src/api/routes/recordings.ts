@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ResolvedCamera } from '../../config/load.ts';
@@ -12,6 +13,7 @@ import { buildTimeline } from '../../media/vod/timeline.ts';
 import { readMediaSpan, TimestampShift, wallClockOffset } from '../../media/vod/ts-timestamps.ts';
 import type { Repositories, SegmentRow } from '../../store/repositories/types.ts';
 import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
+import { stallGuard } from '../security/stall-guard.ts';
 import { isoTime } from './events.ts';
 
 export interface RecordingRouteDeps {
@@ -26,6 +28,8 @@ const MAX_RANGE_HOURS = 24;
 /** An export is cut into a temp file first (for +faststart): this bounds its size and time. */
 export const MAX_EXPORT_HOURS = 2;
 export const MAX_CONCURRENT_EXPORTS = 2;
+/** A download that sends nothing this long (the client stopped reading) is cut, freeing its slot. */
+const EXPORT_STALL_MS = 30_000;
 
 const rangeQuery = z.object({
   from: isoTime.describe('start of the range (ISO 8601 with offset)'),
@@ -112,7 +116,9 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     method: 'GET', url: '/api/v1/cameras/:id/export.mp4', permission: 'recordings:export', tag: 'recordings', summary: `MP4 download of the recording between from and to (copy, at most ${MAX_EXPORT_HOURS} h)`,
     produces: 'video/mp4',
     params: cameraParam, query: rangeQuery,
-    handler: async ({ params, query, reply }) => {
+    handler: async ({ params, query, req, reply }) => {
+      // Fastify answers HEAD with the GET handler: here that would cut a whole export to send no body
+      if (req.method === 'HEAD') return reply.code(405).header('allow', 'GET').send();
       const cam = camera(params.id);
       checkRange(query, MAX_EXPORT_HOURS, 'export');
       if (exporting >= MAX_CONCURRENT_EXPORTS) throw new HttpError(429, 'too_many_exports', `${exporting} exports are running (limit ${MAX_CONCURRENT_EXPORTS}); retry when one has finished`);
@@ -140,8 +146,14 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
         if (!present.length) throw notFound(`the recordings of ${cam.id} between ${query.from.toISOString()} and ${query.to.toISOString()} are no longer on disk`);
         await cutMp4({ segments: present, from: query.from, to: query.to, out, signal: gone.signal });
         const size = (await stat(out)).size;
-        const body = createReadStream(out);
-        body.once('close', release);
+        const file = createReadStream(out);
+        file.once('close', release);
+        // a client that stops reading would hold the export slot and the temp file for ever
+        const body = stallGuard(EXPORT_STALL_MS, () => {
+          deps.log.info({ camera_id: cam.id }, 'export download cut: the client stopped reading');
+          reply.raw.destroy();
+        });
+        pipeline(file, body).catch(() => { /* the client went away or stalled: logged above, release() ran */ });
         const name = `${cam.id}_${stamp(query.from)}_${stamp(query.to)}.mp4`;
         return reply.header('content-type', 'video/mp4').header('content-length', size)
           .header('content-disposition', `attachment; filename="${name}"`).send(body);
