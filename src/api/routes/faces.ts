@@ -106,7 +106,8 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
     handler: async ({ query, req }) => {
       const options = searchOptions(query);
       if (!deps.faceEmbedder) throw unavailable('face analysis is off (faces.enabled: false): searching by photo needs the face embedder');
-      const body = req.body as Buffer;
+      const body = req.body;
+      if (!Buffer.isBuffer(body)) throw badRequest('the body must be a photo: image/jpeg, image/png, or multipart/form-data with a file');
       const type = mediaType(req.headers['content-type'])!;
       const image = type === MULTIPART ? multipartFile(body, req.headers['content-type']!) : body;
       await checkImage(image);
