@@ -129,7 +129,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (err instanceof HttpError) return reply.code(err.status).send({ error: err.code, message: redact(err.message) });
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: boundedMessage([redact((err as Error).message)]) });
-    deps.log.error({ err, url: req.url }, 'API request failed');
+    deps.log.error({ err, url: req.url, ip: req.ip }, 'API request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
   useAuthenticator(app, deps.authenticate ?? localAdmin(security.hosts));

@@ -12,7 +12,7 @@ export const spec = {
     config: { type: 'string', short: 'c', value: 'FILE', description: 'config file (default: $VIGIL_CONFIG, else ./vigil.yaml when it exists, else the demo)' },
     roles: { type: 'string', default: 'all', value: 'LIST', description: `roles of this process: all, or a comma-separated list of ${ROLES.join(', ')}` },
     demo: { type: 'boolean', default: false, description: 'run the demo (DVR simulator on the sample clip) even when a config file exists' },
-    'allow-remote': { type: 'boolean', default: false, description: 'let the API listen on an address other than loopback although it has no authentication (as api.allow_remote: true)' },
+    'allow-remote': { type: 'boolean', default: false, description: 'let the API listen on an address other than loopback although sign-in is not configured (as api.allow_remote: true)' },
   },
   notes: 'Secrets come from the environment, never the config file: VIGIL_DVR_<ID>_PASSWORD (or VIGIL_DVR_<ID>_PASSWORD_FILE) for each DVR.',
 } as const satisfies CommandSpec;
