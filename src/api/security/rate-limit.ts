@@ -31,7 +31,8 @@ export interface RateLimitConfig {
 }
 
 export const LOGIN_ROUTE = 'POST /api/v1/auth/login';
-const FACE_SEARCH_ROUTE = 'POST /api/v1/search/faces';
+/** by photo, and by a stored face */
+const FACE_SEARCH_ROUTES = new Set(['POST /api/v1/search/faces', 'GET /api/v1/search/faces/:embeddingId']);
 const MEDIA_PREFIXES = ['/live/', '/vod/', '/assets/'];
 const PROBE_PREFIX = '/health/';
 export const WINDOW_MS = 60_000;
@@ -47,7 +48,7 @@ function bucketOf(req: FastifyRequest): Bucket {
   const path = pathOf(req);
   const route = `${req.method} ${path}`;
   if (route === LOGIN_ROUTE) return 'login';
-  if (route === FACE_SEARCH_ROUTE) return 'face_search';
+  if (FACE_SEARCH_ROUTES.has(route)) return 'face_search';
   if (MEDIA_PREFIXES.some((p) => path.startsWith(p))) return 'media';
   return 'api';
 }
