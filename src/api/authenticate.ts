@@ -3,7 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/service.ts';
 import { TokenError, type Tokens, type TokenUse, type VerifiedToken } from '../auth/tokens.ts';
 import type { Actor } from './contract/actor.ts';
-import { forbidden, unauthenticated, type Authenticate } from './route.ts';
+import { unauthenticated, type Authenticate } from './route.ts';
+import { assertSameSiteRequest, changesState } from './csrf.ts';
+import type { HostPolicy } from './security/hosts.ts';
 
 /** How a request proved who sent it: CSRF checks apply to cookies, audit rows name it. */
 export type AuthVia = 'bearer' | 'cookie' | 'api_key' | 'media_token';
@@ -22,26 +24,9 @@ export interface ApiKeyVerifier {
 
 export const ACCESS_COOKIE = 'vigil_access';
 export const REFRESH_COOKIE = 'vigil_refresh';
-export const CSRF_COOKIE = 'vigil_csrf';
-export const CSRF_HEADER = 'x-csrf-token';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const requestCookies = (req: FastifyRequest): Record<string, string | undefined> => fastifyCookie.parse(req.headers.cookie ?? '');
-
-/**
- * A cookie rides along with any request the browser makes, including one a hostile page starts:
- * a state change authenticated by cookie must also carry the CSRF cookie's value in a header
- * (double submit), which only a page of this origin can read.
- */
-export function requireCsrfToken(req: FastifyRequest): void {
-  if (SAFE_METHODS.has(req.method)) return;
-  const cookie = requestCookies(req)[CSRF_COOKIE];
-  const header = req.headers[CSRF_HEADER];
-  if (!cookie || typeof header !== 'string' || header !== cookie) {
-    throw forbidden(`a request authenticated by cookie that changes state must send the ${CSRF_COOKIE} cookie's value in the X-CSRF-Token header`);
-  }
-}
 
 const actorOf = (t: VerifiedToken): Actor => ({
   kind: 'user', id: t.userId, name: t.username, role: t.role, cameras: t.cameras, routes: null, sessionId: t.sid, expiresAt: t.expiresAt,
@@ -55,7 +40,7 @@ const pathOf = (req: FastifyRequest): string => req.url.split('?')[0]!;
  * players: `<video>`, hls.js, the player page). Credentials that are present but invalid are a
  * 401 with the reason; none at all is null (the route decides).
  */
-export function createAuthenticate(d: { auth: AuthService; tokens: Tokens; apiKeys?: ApiKeyVerifier }): Authenticate {
+export function createAuthenticate(d: { auth: AuthService; tokens: Tokens; apiKeys?: ApiKeyVerifier; hosts: HostPolicy }): Authenticate {
   const fromToken = async (token: string, use: TokenUse): Promise<VerifiedToken> => {
     let t: VerifiedToken;
     try {
@@ -88,7 +73,7 @@ export function createAuthenticate(d: { auth: AuthService; tokens: Tokens; apiKe
     if (typeof mediaToken === 'string') {
       const t = await fromToken(mediaToken, 'media');
       const path = pathOf(req);
-      if (!SAFE_METHODS.has(req.method) || !t.paths?.some((p) => path.startsWith(p))) throw unauthenticated('this media token does not open this URL');
+      if (changesState(req) || !t.paths?.some((p) => path.startsWith(p))) throw unauthenticated('this media token does not open this URL');
       req.authVia = 'media_token';
       return actorOf(t);
     }
@@ -96,7 +81,7 @@ export function createAuthenticate(d: { auth: AuthService; tokens: Tokens; apiKe
     if (cookie !== undefined) {
       const actor = actorOf(await fromToken(cookie, 'access'));
       req.authVia = 'cookie';
-      requireCsrfToken(req);
+      assertSameSiteRequest(req, d.hosts);
       return actor;
     }
     return null;

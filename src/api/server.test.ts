@@ -9,7 +9,7 @@ import type { Objects } from '../objects/port.ts';
 import { NotFoundError } from '../objects/port.ts';
 import type { Store } from '../store/port.ts';
 import { InvalidCursorError, type EventRow, type Repositories } from '../store/repositories/types.ts';
-import { assertSafeBind, buildApi } from './server.ts';
+import { warnIfPlainHttpBeyondLoopback, buildApi } from './server.ts';
 
 const camera: ResolvedCamera = {
   id: 'cam_001', name: 'Gate', siteId: 'main', dvrId: 'dvr1', channel: 1, stream: 0, retentionDays: 7, detect: true,
@@ -157,10 +157,16 @@ describe('API', () => {
     expect(Object.keys(camera.properties.health.properties)).toEqual(['reconnects', 'current_backoff_ms', 'last_error', 'source_fps', 'analysis_fps', 'bitrate_kbps']);
   });
 
-  it('refuses a non-loopback bind unless allowed', () => {
-    expect(() => assertSafeBind('0.0.0.0', false)).toThrow(/no authentication/);
-    expect(() => assertSafeBind('0.0.0.0', true)).not.toThrow();
-    expect(() => assertSafeBind('127.0.0.1', false)).not.toThrow();
+  it('binds any address (every caller signs in), warning once about plain HTTP beyond loopback', () => {
+    const warnings: unknown[] = [];
+    const log = { warn: (...a: unknown[]) => warnings.push(a) } as unknown as typeof rootLogger;
+    const plain = { tls: false, trustedProxies: false };
+    warnIfPlainHttpBeyondLoopback('127.0.0.1', plain, log);
+    warnIfPlainHttpBeyondLoopback('0.0.0.0', { ...plain, tls: true }, log);
+    warnIfPlainHttpBeyondLoopback('0.0.0.0', { ...plain, trustedProxies: true }, log);
+    expect(warnings).toHaveLength(0);
+    warnIfPlainHttpBeyondLoopback('0.0.0.0', plain, log);
+    expect(warnings).toHaveLength(1);
   });
 
   it('refuses a body a route does not take before reading it, with a short reason', async () => {

@@ -1,5 +1,7 @@
-import { isIP } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { fastifyCookie } from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
@@ -29,6 +31,10 @@ import { createAuthenticate, type ApiKeyVerifier } from './authenticate.ts';
 import { authRoutes } from './routes/auth.ts';
 import type { AuthStack } from '../auth/open.ts';
 import { apiKeyService } from '../auth/api-keys.ts';
+import { helmetOptions } from './security/headers.ts';
+import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
+import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
+import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
 export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
   log: Logger;
@@ -38,26 +44,69 @@ export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveR
   apiKeys?: ApiKeyVerifier;
   /** where audit rows go (default: audit_log of `store`, failures logged and shown in health) */
   audit?: RecordAudit;
+  security?: ApiSecurity;
 };
 
-export class UnsafeBindError extends Error {}
-
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
-  return false;
+/** What makes the API safe to open to a network (from api.*; see apiSecurity). */
+export interface ApiSecurity {
+  /** host names and origins that are ours (DNS rebinding, CSRF, /ws/alerts) */
+  hosts: HostPolicy;
+  /** absent: no rate limits (unit tests) */
+  rateLimit?: RateLimitConfig;
+  /** proxies whose X-Forwarded-For is believed (api.trusted_proxies) */
+  trustedProxies: readonly string[];
+  /** absent: plain HTTP */
+  tls?: TlsFiles;
 }
 
-/** There is no authentication yet: binding beyond loopback must be asked for explicitly. */
-export function assertSafeBind(host: string, allowRemote: boolean): void {
-  if (!isLoopback(host) && !allowRemote) {
-    throw new UnsafeBindError(`refusing to listen on ${host}: the API has no authentication yet; bind 127.0.0.1, or set api.allow_remote: true (--allow-remote) to accept the risk`);
-  }
+export interface ApiSecurityConfig {
+  host: string;
+  hostnames: readonly string[];
+  public_url?: string;
+  trusted_proxies: readonly string[];
+  tls?: TlsFiles;
+  rate_limit: RateLimitConfig;
+}
+
+export function apiSecurity(c: ApiSecurityConfig): ApiSecurity {
+  const extraOrigins = new Set(c.public_url ? [new URL(c.public_url).origin] : []);
+  return {
+    hosts: new HostPolicy(allowedHostnames({ host: c.host, hostnames: c.hostnames, publicUrl: c.public_url }), extraOrigins),
+    rateLimit: c.rate_limit, trustedProxies: c.trusted_proxies, tls: c.tls,
+  };
+}
+
+const LOOPBACK_ONLY: ApiSecurity = { hosts: new HostPolicy(allowedHostnames({ host: '127.0.0.1', hostnames: [] })), trustedProxies: [] };
+
+/**
+ * Every caller signs in, so any address may be bound; without TLS and without a proxy in front,
+ * passwords and tokens would cross the network in clear, which is said once at start.
+ */
+export function warnIfPlainHttpBeyondLoopback(host: string, safety: { tls: boolean; trustedProxies: boolean }, log?: Logger): void {
+  if (isLoopback(host) || safety.tls || safety.trustedProxies) return;
+  log?.warn({ host }, 'the API listens beyond loopback over plain HTTP: passwords and tokens cross the network in clear; set api.tls, or put a TLS proxy in front and list it in api.trusted_proxies');
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 200 } });
+  const security = deps.security ?? LOOPBACK_ONLY;
+  const tlsPair = security.tls && loadTlsPair(security.tls);
+  const app = Fastify({
+    logger: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 200 },
+    // req.ip is the client, not the proxy, only when the proxy is one we know
+    trustProxy: security.trustedProxies.length ? [...security.trustedProxies] : false,
+    ...(tlsPair && { https: tlsPair }),
+  }) as unknown as FastifyInstance;
+  app.register(helmet, helmetOptions(Boolean(security.tls)));
+  app.register(rateLimit, { global: false });
+  // after helmet's hook, so a refused request still gets the security headers
+  app.after(() => {
+    app.addHook('onRequest', security.hosts.hook);
+    if (security.rateLimit) app.addHook('onRequest', app.rateLimit(rateLimitOptions(security.rateLimit)));
+  });
+  if (security.tls) {
+    const stop = reloadTlsOnChange(app.server as unknown as TlsServer, security.tls, deps.log);
+    app.addHook('onClose', async () => stop());
+  }
 
   app.addHook('onResponse', async (req, reply) => {
     const path = req.routeOptions.url ?? 'unmatched';
@@ -68,18 +117,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setErrorHandler((err, req, reply) => {
     const known = toHttpError(err);
     if (known) return reply.code(known.status).send({ error: known.code, message: redact(known.message) });
-    deps.log.error({ err, url: req.url }, 'API request failed');
+    deps.log.error({ err, url: req.url, ip: req.ip }, 'API request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
   installJsonParser(app);
   // cookies are parsed and written by authenticate.ts and the auth routes; the plugin loads the cookie codec
   void app.register(fastifyCookie, { hook: false });
   const apiKeys = deps.apiKeys ?? apiKeyService({ keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.map((c) => c.id) });
-  useAuthenticator(app, createAuthenticate({ auth: deps.auth.service, tokens: deps.auth.tokens, apiKeys }));
+  useAuthenticator(app, createAuthenticate({ auth: deps.auth.service, tokens: deps.auth.tokens, apiKeys, hosts: security.hosts }));
   useAuditTrail(app, deps.audit ?? guardedAuditWriter(auditWriter(deps.store), { log: deps.log, health: deps.health }));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
-  authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.map((c) => c.id) } });
+  authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.map((c) => c.id) }, hosts: security.hosts });
   cameraRoutes(app, deps);
   eventRoutes(app, deps);
   alertRoutes(app, deps);
@@ -91,7 +140,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   faceRoutes(app, deps);
   notificationRoutes(app, deps);
   pushRoutes(app, deps);
-  alertSocketRoutes(app, deps);
+  alertSocketRoutes(app, deps, security.hosts);
   userRoutes(app, deps);
   apiKeyRoutes(app, deps);
   auditRoutes(app, deps);
@@ -102,11 +151,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   return app;
 }
 
-export async function startApi(deps: ApiDeps, host: string, port: number, allowRemote: boolean): Promise<{ app: FastifyInstance; url: string }> {
-  assertSafeBind(host, allowRemote);
+export async function startApi(deps: ApiDeps, host: string, port: number): Promise<{ app: FastifyInstance; url: string }> {
+  const security = deps.security ?? LOOPBACK_ONLY;
+  warnIfPlainHttpBeyondLoopback(host, { tls: Boolean(security.tls), trustedProxies: security.trustedProxies.length > 0 }, deps.log);
   const app = buildApi(deps);
   await app.listen({ host, port });
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}` };
+  return { app, url: `${security.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}` };
 }

@@ -12,7 +12,6 @@ export const spec = {
     config: { type: 'string', short: 'c', value: 'FILE', description: 'config file (default: $VIGIL_CONFIG, else ./vigil.yaml when it exists, else the demo)' },
     roles: { type: 'string', default: 'all', value: 'LIST', description: `roles of this process: all, or a comma-separated list of ${ROLES.join(', ')}` },
     demo: { type: 'boolean', default: false, description: 'run the demo (DVR simulator on the sample clip) even when a config file exists' },
-    'allow-remote': { type: 'boolean', default: false, description: 'let the API listen on an address other than loopback although it has no authentication (as api.allow_remote: true)' },
   },
   notes: 'Secrets come from the environment, never the config file: VIGIL_DVR_<ID>_PASSWORD (or VIGIL_DVR_<ID>_PASSWORD_FILE) for each DVR.',
 } as const satisfies CommandSpec;
@@ -45,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
 
   // loaded here, not at the top: `vigil run --help` needs none of the roles' code
   const { startRoles } = await import('../roles/run.ts');
-  const running = await startRoles(loaded, roles, rootLogger, { allowRemote: values['allow-remote'] });
+  const running = await startRoles(loaded, roles, rootLogger);
   rootLogger.info({ roles, cameras: loaded.cameras.length, data_dir: loaded.paths.dataDir }, 'Vigil is running');
   if (running.apiUrl) {
     rootLogger.info(`person events: ${running.apiUrl}/api/v1/events?class=person · cameras: ${running.apiUrl}/api/v1/cameras · health: ${running.apiUrl}/api/v1/system/health`);

@@ -5,7 +5,7 @@ import { configJsonSchema, configReferenceMarkdown, withConfigReference } from '
 describe('generated config docs', () => {
   it('documents every section with descriptions', () => {
     const md = configReferenceMarkdown();
-    for (const key of ['sites[].dvrs[].password', 'recording.retention_days', 'stream.stall_seconds', 'detection.thresholds', 'api.allow_remote']) {
+    for (const key of ['sites[].dvrs[].password', 'recording.retention_days', 'stream.stall_seconds', 'detection.thresholds', 'api.trusted_proxies']) {
       expect(md).toContain(`\`${key}\``);
     }
     expect(md.split('\n').filter((l) => l.endsWith('|  |'))).toEqual([]);

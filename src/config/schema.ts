@@ -192,9 +192,22 @@ export const configSchema = z.object({
     post_seconds: z.number().min(0).max(300).default(5).describe('seconds of video kept after an event in its clip (the clip is cut once they are recorded)'),
   }).strict().default({ pre_seconds: 5, post_seconds: 5 }).describe('event clips: the recording range an event needs, kept as segments (storage.evidence_days) and cut into an MP4 only when downloaded or archived'),
   api: z.object({
-    host: z.string().default('127.0.0.1').describe('bind address; non-loopback needs allow_remote until auth exists'),
+    host: z.string().default('127.0.0.1').describe('bind address; every caller signs in, so any address may be bound (a non-loopback one without tls or trusted_proxies is warned about: passwords would cross the network in clear)'),
     port: z.number().int().min(0).max(65535).default(8080).describe('HTTP port'),
-    allow_remote: z.boolean().default(false).describe('permit a non-loopback bind (there is no authentication yet)'),
+    hostnames: z.array(z.string().min(1).max(253)).default([]).describe('host names this API answers to (the Host header) besides localhost, the bind address and public_url\'s host, e.g. vigil.site.lan; a request naming any other host is refused with 421, so a web page cannot reach the API through DNS rebinding. IP addresses are always accepted (a rebinding page cannot make the browser send one)'),
+    trusted_proxies: z.array(z.string().min(1)).default([]).describe('reverse proxies in front of the API (IPs or CIDRs, e.g. 10.0.0.5 or 10.0.0.0/24): their X-Forwarded-For/-Proto/-Host are believed, so logs, rate limits and audit see the real client address; from anyone else those headers are ignored'),
+    tls: z.object({
+      cert_file: z.string().min(1).describe('PEM certificate chain'),
+      key_file: z.string().min(1).describe('PEM private key'),
+    }).strict().optional().describe('serve HTTPS with this certificate; the files are watched and a renewed certificate is used without a restart'),
+    rate_limit: z.object({
+      per_ip_per_minute: z.number().int().min(1).default(100).describe('requests a minute per client address (API routes)'),
+      per_api_key_per_minute: z.number().int().min(1).default(1000).describe('requests a minute per X-API-Key (API routes; a gateway forwards many users from one address)'),
+      login_per_minute: z.number().int().min(1).default(10).describe('POST /api/v1/auth/login a minute per client address'),
+      face_search_per_minute: z.number().int().min(1).default(20).describe('face searches a minute per caller (API key, else address)'),
+      media_per_minute: z.number().int().min(1).default(6000).describe('live/VOD HLS playlists and segments and player assets a minute per caller: a live grid of 16 cameras fetches ~2000 a minute, so 6000 leaves room for three grids behind one address; /health/* probes are never limited'),
+      exempt_loopback: z.boolean().default(true).describe('clients on this box itself (127.0.0.1, ::1) are not held to per_ip/per_api_key/media limits (local scripts, a local dashboard); sign-in and face search are limited for them too. Behind a proxy on this box, list it in trusted_proxies, or every client looks local'),
+    }).strict().prefault({}).describe('request rate limits; over a limit the answer is 429 with Retry-After and {"error":"rate_limited"}'),
     public_url: z.url().optional().describe('absolute base URL of this API in links sent out (alert notifications), e.g. https://vigil.example.com; default http://<host>:<port>'),
     admin_socket: z.string().min(1).optional().describe('local admin socket of a running Vigil, through which `vigil users …` and `vigil apikeys …` work while it holds the database (a unix socket; its directory is made 0700 and the socket 0600, so only the owner connects). Default <data_dir>/admin/admin.sock; a relative path is under data_dir; at most 107 bytes'),
     ws: z.object({

@@ -11,6 +11,8 @@ export interface Caller {
   name: string;
   /** camera ids this caller may see; null = every camera */
   cameras: readonly string[] | null;
+  /** a person's or key's role; absent for the system */
+  role?: 'admin' | 'operator' | 'viewer';
 }
 
 export const callerSeesCamera = (c: Caller, cameraId: string): boolean => c.cameras === null || c.cameras.includes(cameraId);

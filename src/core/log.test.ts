@@ -21,6 +21,11 @@ describe('log', () => {
     expect(out.lines[0]!.match(/"component"/g)).toHaveLength(1);
     expect(JSON.parse(out.lines[0]!)).toMatchObject({ level: 40, component: 'camera-worker', camera_id: 'cam_001', retry_in_ms: 2000 });
     expect(out.lines[0]).not.toContain('Zebra99');
+    // ffmpeg's argv as the camera worker logs it at debug: the DVR password is in its input URL
+    const debug = createLogger('debug', out.stream);
+    debug.debug({ args: ['-rtsp_transport', 'tcp', '-i', 'rtsp://10.0.0.5:554/user=admin&password=Unregistered42&channel=1&stream=0.sdp?'] }, 'starting ffmpeg');
+    expect(out.lines[1]).toContain('password=***');
+    expect(out.lines[1]).not.toContain('Unregistered42');
   });
 
   it('terminal: local time, level, component and camera first, the other fields on the same line', () => {

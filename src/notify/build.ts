@@ -68,7 +68,7 @@ export function buildChannels(loaded: LoadedConfig, deps: ChannelDeps, env: Node
   if (n.push && vapidKey) {
     channels.push(createPushChannel({
       subject: n.push.subject, publicKey: n.push.public_key, privateKey: vapidKey,
-      subscriptions: deps.pushSubscriptions, timeoutMs: CHANNEL_TIMEOUT_MS, log: deps.log,
+      subscriptions: deps.pushSubscriptions, timeoutMs: CHANNEL_TIMEOUT_MS, log: deps.log, allowedHosts: n.push.allowed_hosts,
     }));
   }
   if (n.mqtt) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../analytics/rules/types.ts';
+import { PUSH_SERVICE_HOSTS } from './channels/push-endpoint.ts';
 
 /**
  * The `notifications` section of the configuration (referenced from src/config/schema.ts).
@@ -53,6 +54,7 @@ export const notificationsSchema = z.object({
   push: z.object({
     subject: z.string().min(1).describe('VAPID subject (mailto: or https: URL)'),
     public_key: z.string().min(1).describe('VAPID public key; the private key from VIGIL_VAPID_PRIVATE_KEY or VIGIL_VAPID_PRIVATE_KEY_FILE'),
+    allowed_hosts: z.array(z.string().min(1)).default([...PUSH_SERVICE_HOSTS]).describe('push services a subscription\'s endpoint may name (host names; *.example.com for any sub-domain): Vigil sends to the endpoint, so any other host, IP addresses, plain http and other ports are refused, and Vigil cannot be made to probe its own network'),
   }).strict().optional().describe('Web Push (VAPID) to the subscriptions stored per user'),
   mqtt: z.object({
     url: z.string().regex(/^mqtts?:\/\//, 'must start with mqtt:// or mqtts://').describe('broker; password from VIGIL_MQTT_PASSWORD or VIGIL_MQTT_PASSWORD_FILE'),

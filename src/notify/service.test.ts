@@ -27,4 +27,18 @@ describe('notification service', () => {
     await service.listDlq(gate, { limit: 5, cursor: '42' });
     expect(calls.at(-1)).toMatchObject(['list', { before: 42 }]);
   });
+
+  it('shows non-admins a generic reason, never a raw network error (a port scanner otherwise); admins see the cause', async () => {
+    const row = (id: number, channel: string, error: string) => ({
+      id, delivery_id: id, alert_id: 1, kind: 'alert', recipient: 'guard', channel, target: 'guard', error, retryable: true, attempts: 4,
+      status: 'open', created_at: now, retried_at: null, retried_by: null,
+    });
+    const rows = [row(2, 'push', 'push: push service 10.0.0.5 unreachable: connect ECONNREFUSED 10.0.0.5:5432'), row(1, 'webhook', 'webhook ops answered HTTP 503')];
+    const listing = notificationService({ listDlq: async () => rows } as unknown as NotificationRepo);
+    const operator = await listing.listDlq({ kind: 'user', id: 1, name: 'op', role: 'operator', cameras: null }, { limit: 5 });
+    expect(operator.items.map((i) => i.error)).toEqual(['the push channel could not deliver (an administrator sees the cause)', 'the webhook service answered HTTP 503']);
+    expect(JSON.stringify(operator)).not.toMatch(/10\.0\.0\.5|ECONNREFUSED|5432/);
+    const admin = await listing.listDlq({ kind: 'user', id: 2, name: 'boss', role: 'admin', cameras: null }, { limit: 5 });
+    expect(admin.items[0]!.error).toContain('ECONNREFUSED 10.0.0.5:5432');
+  });
 });

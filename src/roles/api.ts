@@ -1,6 +1,6 @@
 import { routeProblem } from '../api/route.ts';
 import { publicAlertChanges } from '../alerts/service.ts';
-import { startApi } from '../api/server.ts';
+import { apiSecurity, startApi } from '../api/server.ts';
 import type { RouteProblem } from '../auth/api-keys.ts';
 import { SYSTEM_SUBJECT } from '../alerts/system/conditions.ts';
 import { openAuth } from '../auth/open.ts';
@@ -11,7 +11,7 @@ import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
 
 const VERSION = '0.1.0';
 
-export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boolean } = {}): Promise<RunningRole & { url: string; routeProblem: RouteProblem }> {
+export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { url: string; routeProblem: RouteProblem }> {
   const { api, live, notifications } = ctx.loaded.config;
   const auth = await openAuth({
     repos: ctx.repos, dataDir: ctx.loaded.paths.dataDir, config: api.auth, log: ctx.log.child({ component: 'auth' }),
@@ -24,13 +24,14 @@ export async function startApiRole(ctx: RoleContext, opts: { allowRemote?: boole
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
       liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
-      push: notifications.push && { publicKey: notifications.push.public_key, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
+      push: notifications.push && { publicKey: notifications.push.public_key, allowedHosts: notifications.push.allowed_hosts, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
+      security: apiSecurity(api),
       alertSocket: {
         changes: publicAlertChanges(ctx.repos.alerts), maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,
       },
     },
-    api.host, api.port, api.allow_remote || Boolean(opts.allowRemote),
+    api.host, api.port,
   );
   await auth.service.bootstrap(ctx.loaded.source === 'demo' ? 'demo' : 'setup', `${apiPublicUrl(ctx.loaded.config)}/api/v1/auth/setup`);
   ctx.health.set('api', 'healthy');

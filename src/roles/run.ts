@@ -23,7 +23,6 @@ export interface Running {
 }
 
 export interface StartOptions {
-  allowRemote?: boolean;
   /** time source of alert escalation and the outbox relay (tests advance it) */
   clock?: Clock;
 }
@@ -62,7 +61,7 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
       started.push(await startInference(ctx, faces ? [faces.hook] : []));
     }
     if (roles.includes('api')) {
-      const api = await startApiRole(ctx, opts);
+      const api = await startApiRole(ctx);
       apiUrl = api.url;
       routeProblem = api.routeProblem;
       started.push(api);

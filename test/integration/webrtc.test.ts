@@ -98,7 +98,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     api = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     const credentials = await createUser(auth.repos, 'viewer');
     viewer = { authorization: (await signInApp(app, credentials)).authorization };
-    browser = await launchBrowser();
+    browser = await launchBrowser({ bypassCSP: true });
     const page = await browser.page();
     await signInPage(page, api, credentials);
     await page.close();
@@ -200,6 +200,31 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     expect((await fetch(session, { method: 'PATCH', headers: { ...viewer, 'content-type': 'application/trickle-ice-sdpfrag' }, body: 'a=x' })).status).toBe(405);
     expect((await fetch(session, { method: 'DELETE', headers: viewer })).status).toBe(404);
   });
+
+  it('frees the viewer slots of failed negotiations, of DELETE and of sessions that never connect', async () => {
+    const page = await playerPage();
+    const offer = await offerFrom(page);
+    await page.close();
+    const post = (body: string) => fetch(whep('cam_001'), { method: 'POST', headers: { 'content-type': 'application/sdp' }, body });
+    // without ICE credentials and fingerprint the connection fails while the answer is made
+    const failing = offer.split('\r\n').filter((l) => !/^a=(ice-ufrag|ice-pwd|fingerprint|setup|candidate):/.test(l)).join('\r\n');
+    for (let i = 0; i < 5; i++) {
+      const r = await post(failing);
+      expect(r.status).toBe(400);
+      expect((await r.json()).message).toMatch(/could not be negotiated|rejected/);
+    }
+    expect(manager.stats('cam_001')?.viewers).toBe(0);
+    // the page that made this offer is gone: these sessions never connect
+    const first = await post(offer);
+    const second = await post(offer);
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect((await post(offer)).status).toBe(503);
+    expect((await fetch(new URL(first.headers.get('location')!, api), { method: 'DELETE' })).status).toBe(204);
+    expect(manager.stats('cam_001')?.viewers).toBe(1);
+    // the other one expires by itself
+    await until('the never-connected session expired', 40_000, () => (manager.stats('cam_001')?.viewers === 0 ? true : undefined));
+    expect((await post(offer)).status).toBe(201);
+  }, 60_000);
 });
 
 /** A recvonly H.264 offer as Chromium makes it (with its host candidates). */

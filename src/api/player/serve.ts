@@ -1,6 +1,6 @@
 /**
- * The player page (/player/:cameraId) and its static assets. Everything comes from this origin and
- * the Content-Security-Policy says so; blob: is the MediaSource URL hls.js gives the <video> (and its worker).
+ * The player page (/player/:cameraId) and its static assets. Everything comes from this origin, no
+ * inline script: the API-wide Content-Security-Policy (../security/headers.ts) covers the page.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -15,11 +15,6 @@ import { addRoute, badRequest } from '../route.ts';
 export interface PlayerRouteDeps {
   cameras: ResolvedCamera[];
 }
-
-const CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "media-src 'self' blob:",
-  "worker-src 'self' blob:", "connect-src 'self'", "frame-ancestors 'self'", "base-uri 'none'", "form-action 'none'",
-].join('; ');
 
 const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 const ASSETS: Record<string, { file: string; type: string }> = {
@@ -48,7 +43,7 @@ export function playerRoutes(app: FastifyInstance, deps: PlayerRouteDeps): void 
       cameraFor(actor, known, params.cameraId);
       if (query.src === 'vod' && !(query.from && query.to)) throw badRequest("query parameters 'from' and 'to' are required with src=vod");
       const html = await readFile(here('index.html'));
-      return reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CSP).header('cache-control', 'no-cache').send(html);
+      return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
     },
   });
 

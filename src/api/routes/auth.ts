@@ -6,7 +6,9 @@ import { AuthError, claimsOf, type AuthService, type IssuedTokens, type RequestI
 import { TokenError, type Tokens } from '../../auth/tokens.ts';
 import type { SigningKeys } from '../../auth/signing-keys.ts';
 import type { AuthUserRow } from '../../store/repositories/auth-users.ts';
-import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, requestCookies, requireCsrfToken } from '../authenticate.ts';
+import { ACCESS_COOKIE, REFRESH_COOKIE, requestCookies } from '../authenticate.ts';
+import { assertSameSiteRequest, CSRF_COOKIE } from '../csrf.ts';
+import type { HostPolicy } from '../security/hosts.ts';
 import {
   codeBody, confirmResponse, enrolResponse, jwksResponse, loginBody, loginResponse, mediaTokenBody, mediaTokenResponse, meResponse,
   sessionList, sessionParams, setupBody, tokenResponse, userView,
@@ -16,6 +18,8 @@ import { addRoute, badRequest, forbidden, HttpError, notFound, unauthenticated }
 
 export interface AuthRouteDeps {
   auth: { service: AuthService; tokens: Tokens; keys: SigningKeys; cookieSecure: boolean; cameraIds: () => readonly string[] };
+  /** our host names: the refresh and logout cookies are only honoured from our own pages */
+  hosts: HostPolicy;
 }
 
 export const AUTH_PATH = '/api/v1/auth';
@@ -101,7 +105,7 @@ export function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
     handler: async ({ req, reply }) => {
       const refresh = requestCookies(req)[REFRESH_COOKIE];
       if (!refresh) throw unauthenticated(`no ${REFRESH_COOKIE} cookie: sign in`);
-      requireCsrfToken(req);
+      assertSameSiteRequest(req, deps.hosts);
       const r = await call(reply, () => service.refresh(refresh, requestInfo(req)));
       return signedIn(reply, r.user, r);
     },

@@ -56,7 +56,8 @@ export function faceRoutes(app: FastifyInstance, deps: FaceRouteDeps): void {
     query: faceSearchQuery, response: photoSearchResponse, errors: [422, 503],
     handler: async ({ query, req, actor }) => {
       checkTimeOrder(query);
-      const body = req.body as Buffer;
+      const body = req.body;
+      if (!Buffer.isBuffer(body)) throw badRequest('the body must be a photo: image/jpeg, image/png, or multipart/form-data with a file');
       const type = mediaType(req.headers['content-type'])!;
       const image = type === MULTIPART ? multipartFile(body, req.headers['content-type']!) : body;
       await checkImage(image);

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,19 @@ describe('live HLS routes', () => {
     expect(seg.headers['content-length']).toBe('1880');
     expect(seg.rawPayload.length).toBe(1880);
     expect((await api.inject('/live/cam_a/sub/index.m3u8')).statusCode).toBe(200);
+  });
+
+  it('does not follow symlinks placed in the live dir', async () => {
+    await symlink(path.join(dir, 'secret.ts'), path.join(dir, 'cam_a', '000001_1.ts'));
+    const r = await app.inject('/live/cam_a/000001_1.ts');
+    expect(r.statusCode).toBe(404);
+    expect(r.body).not.toContain('outside');
+    await mkdir(path.join(dir, 'cam_idle'));
+    await symlink(path.join(dir, 'secret.ts'), path.join(dir, 'cam_idle', 'index.m3u8'));
+    const playlist = await app.inject('/live/cam_idle/index.m3u8');
+    expect(playlist.statusCode).toBe(404);
+    expect(playlist.body).not.toContain('outside');
+    await rm(path.join(dir, 'cam_idle'), { recursive: true });
   });
 
   it('refuses names ffmpeg does not write with 400, naming the cause', async () => {

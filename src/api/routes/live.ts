@@ -3,7 +3,8 @@
  * served as files. Every viewer reads the same files, so 20 viewers cost one upstream RTSP session;
  * segments are streamed from an open file, so a viewer who leaves mid-download costs nothing.
  */
-import { open, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -34,7 +35,12 @@ export const liveUrls = (id: string) => ({
   player: `/player/${encodeURIComponent(id)}`,
 });
 
-const isMissing = (e: unknown): boolean => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
+// ELOOP: the name is a symlink (O_NOFOLLOW)
+const isMissing = (e: unknown): boolean => ['ENOENT', 'ENOTDIR', 'ELOOP'].includes((e as NodeJS.ErrnoException).code ?? '');
+
+// ffmpeg writes regular files; a symlink (or anything else) placed in the live dir is not served,
+// so the live dir cannot become a way to read other files
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** `file` passed isLiveHlsFile (no separators, no dots but the extension), so the path stays inside `dir`. */
 async function sendLiveFile(reply: FastifyReply, cameraId: string, dir: string, file: string): Promise<FastifyReply> {
@@ -42,20 +48,19 @@ async function sendLiveFile(reply: FastifyReply, cameraId: string, dir: string, 
   const gone = () => notFound(file === HLS_PLAYLIST
     ? `camera '${cameraId}' is not streaming live right now (no playlist yet)`
     : `segment '${file}' of camera '${cameraId}' is not in the live window any more`);
-  if (file === HLS_PLAYLIST) {
-    // small, and replaced by rename: one read sees a whole playlist
-    const text = await readFile(full).catch((e: unknown) => { throw isMissing(e) ? gone() : e; });
-    return reply.header('content-type', PLAYLIST_TYPE).header('cache-control', 'no-cache').send(text);
-  }
-  const fh = await open(full).catch((e: unknown) => { throw isMissing(e) ? gone() : e; });
+  const fh = await open(full, NO_FOLLOW).catch((e: unknown) => { throw isMissing(e) ? gone() : e; });
+  let streaming = false;
   try {
-    const { size } = await fh.stat();
+    const stat = await fh.stat();
+    if (!stat.isFile()) throw notFound(`'${file}' of camera '${cameraId}' is not a live HLS file`);
+    // small, and replaced by rename: one read sees a whole playlist
+    if (file === HLS_PLAYLIST) return reply.header('content-type', PLAYLIST_TYPE).header('cache-control', 'no-cache').send(await fh.readFile());
+    streaming = true;
     // the open handle keeps the data even when ffmpeg deletes the segment meanwhile; Fastify destroys
     // the stream (closing the handle) when the client goes away
-    return reply.header('content-type', SEGMENT_TYPE).header('content-length', size).header('cache-control', 'public, max-age=60').send(fh.createReadStream());
-  } catch (e) {
-    await fh.close();
-    throw e;
+    return reply.header('content-type', SEGMENT_TYPE).header('content-length', stat.size).header('cache-control', 'public, max-age=60').send(fh.createReadStream());
+  } finally {
+    if (!streaming) await fh.close();
   }
 }
 

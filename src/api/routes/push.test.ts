@@ -5,13 +5,15 @@ import type { Objects } from '../../objects/port.ts';
 import type { Store } from '../../store/port.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { browserPushKeys, memoryPushSubscriptions } from '../../../test/fixtures/push-subscriptions.ts';
+import { PUSH_SERVICE_HOSTS } from '../../notify/channels/push-endpoint.ts';
 import { buildApi } from '../server.ts';
 import { TestAuth } from '../../../test/fixtures/api-auth.ts';
 
 const auth = await TestAuth.open();
 afterAll(() => auth.close());
 
-async function build(push?: { publicKey: string; users: string[] }) {
+async function build(config?: { publicKey: string; users: string[] }) {
+  const push = config && { ...config, allowedHosts: PUSH_SERVICE_HOSTS };
   const pushSubscriptions = memoryPushSubscriptions();
   const app = buildApi({
     auth: auth.stack, cameras: [], repos: { pushSubscriptions } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
@@ -49,6 +51,10 @@ describe('push routes', () => {
       [{ user: 'guard', subscription: { endpoint, keys: { ...keys, auth: 'not base64!' } } }, 'keys.auth must be base64url'],
       [{ user: 'guard', subscription: { endpoint } }, "body field 'subscription.keys'"],
       [{ user: 'mallory', subscription: { endpoint, keys } }, 'no recipient "mallory" with the push channel'],
+      // a subscription is a URL Vigil will POST to: only the browsers' push services (no SSRF)
+      [{ user: 'guard', subscription: { endpoint: 'https://127.0.0.1:5432/x', keys } }, 'default https port'],
+      [{ user: 'guard', subscription: { endpoint: 'https://169.254.169.254/latest', keys } }, 'not an IP address'],
+      [{ user: 'guard', subscription: { endpoint: 'https://intranet.corp.example/x', keys } }, 'intranet.corp.example is not a known push service'],
     ];
     for (const [payload, reason] of cases) {
       const res = await post(payload);

@@ -4,6 +4,7 @@
  * the push channel); alerts for that user are then pushed to it (src/notify/channels/push.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import { pushEndpointProblem } from '../../notify/channels/push-endpoint.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { subscribeBody, subscriptionResponse, unsubscribeBody, vapidKeySchema } from '../contract/notifications.ts';
 import { noQuery } from '../contract/types.ts';
@@ -12,7 +13,7 @@ import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
 export interface PushRouteDeps {
   repos: Repositories;
   /** absent when notifications.push is not configured */
-  push?: { publicKey: string; /** recipients with the push channel */ users: string[] };
+  push?: { publicKey: string; /** recipients with the push channel */ users: string[]; /** notifications.push.allowed_hosts */ allowedHosts: readonly string[] };
 }
 
 const notConfigured = (): HttpError => new HttpError(404, 'not_configured', 'web push is not configured (notifications.push)');
@@ -33,6 +34,8 @@ export function pushRoutes(app: FastifyInstance, deps: PushRouteDeps): void {
     handler: async ({ body, req, reply }) => {
       if (!deps.push) throw notConfigured();
       if (!deps.push.users.includes(body.user)) throw badRequest(`body parameter 'user': no recipient "${body.user}" with the push channel in notifications.recipients`);
+      const refused = pushEndpointProblem(body.subscription.endpoint, deps.push.allowedHosts);
+      if (refused) throw badRequest(`body field 'subscription.endpoint': ${refused}`);
       const row = await deps.repos.pushSubscriptions.upsert({
         user: body.user, endpoint: body.subscription.endpoint, keys: body.subscription.keys, userAgent: req.headers['user-agent']?.slice(0, 300),
       }, new Date());

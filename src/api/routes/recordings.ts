@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedCamera } from '../../config/load.ts';
 import type { Logger } from '../../core/log.ts';
@@ -14,6 +15,7 @@ import type { Repositories, SegmentRow } from '../../store/repositories/types.ts
 import { cameraParams, rangeQuery, timelineSchema, vodParams, vodSegmentParams } from '../contract/recordings.ts';
 import { noQuery } from '../contract/types.ts';
 import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
+import { stallGuard } from '../security/stall-guard.ts';
 
 export interface RecordingRouteDeps {
   cameras: ResolvedCamera[];
@@ -27,6 +29,8 @@ const MAX_RANGE_HOURS = 24;
 /** An export is cut into a temp file first (for +faststart): this bounds its size and time. */
 export const MAX_EXPORT_HOURS = 2;
 export const MAX_CONCURRENT_EXPORTS = 2;
+/** A download that sends nothing this long (the client stopped reading) is cut, freeing its slot. */
+const EXPORT_STALL_MS = 30_000;
 
 
 function checkRange(q: { from: Date; to: Date }, maxHours: number, what: string): void {
@@ -102,7 +106,9 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     method: 'GET', url: '/api/v1/cameras/:id/export.mp4', permission: 'recordings:export', tag: 'recordings', audited: { query: ['from', 'to'] }, summary: `MP4 download of the recording between from and to (copy, at most ${MAX_EXPORT_HOURS} h)`,
     produces: 'video/mp4',
     params: cameraParams, query: rangeQuery,
-    handler: async ({ params, query, actor, reply }) => {
+    handler: async ({ params, query, actor, req, reply }) => {
+      // Fastify answers HEAD with the GET handler: here that would cut a whole export to send no body
+      if (req.method === 'HEAD') return reply.code(405).header('allow', 'GET').send();
       const cam = cameraFor(actor, byId, params.id);
       checkRange(query, MAX_EXPORT_HOURS, 'export');
       if (exporting >= MAX_CONCURRENT_EXPORTS) throw new HttpError(429, 'too_many_exports', `${exporting} exports are running (limit ${MAX_CONCURRENT_EXPORTS}); retry when one has finished`);
@@ -130,8 +136,14 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
         if (!present.length) throw notFound(`the recordings of ${cam.id} between ${query.from.toISOString()} and ${query.to.toISOString()} are no longer on disk`);
         await cutMp4({ segments: present, from: query.from, to: query.to, out, signal: gone.signal });
         const size = (await stat(out)).size;
-        const body = createReadStream(out);
-        body.once('close', release);
+        const file = createReadStream(out);
+        file.once('close', release);
+        // a client that stops reading would hold the export slot and the temp file for ever
+        const body = stallGuard(EXPORT_STALL_MS, () => {
+          deps.log.info({ camera_id: cam.id }, 'export download cut: the client stopped reading');
+          reply.raw.destroy();
+        });
+        pipeline(file, body).catch(() => { /* the client went away or stalled: logged above, release() ran */ });
         const name = `${cam.id}_${stamp(query.from)}_${stamp(query.to)}.mp4`;
         return reply.header('content-type', 'video/mp4').header('content-length', size)
           .header('content-disposition', `attachment; filename="${name}"`).send(body);

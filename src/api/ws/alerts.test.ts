@@ -97,6 +97,17 @@ describe('/ws/alerts', () => {
     expect(JSON.parse(evil.body ?? '{}').message).toContain('origin https://evil.example may not open /ws/alerts');
   });
 
+  it('refuses a page on a rebinding domain although its Origin matches the Host it sends', async () => {
+    const url = await serve();
+    const port = new URL(url).port;
+    const rebound = await connect(`${url}/ws/alerts`, { headers: { host: `rebind.evil.example:${port}` }, origin: `http://rebind.evil.example:${port}` });
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body ?? '{}').message).toContain("does not answer to the host name 'rebind.evil.example'");
+    // by name when configured: localhost is ours
+    const named = await connect(`${url}/ws/alerts`, { headers: { host: `localhost:${port}` }, origin: `http://localhost:${port}` }, (x) => x.frames.length > 0);
+    expect(named.frames[0]).toMatchObject({ type: 'hello' });
+  });
+
   it('refuses clients beyond max_clients with 503', async () => {
     const url = await serve({ maxClients: 1 });
     await connect(`${url}/ws/alerts`, {}, (x) => x.frames.length > 0);

@@ -9,6 +9,7 @@ import { metrics } from '../../core/metrics.ts';
 import { redact } from '../../core/redact.ts';
 import { addRoute, badRequest, HttpError, notFound, parseInput } from '../route.ts';
 import { toHttpError } from '../errors.ts';
+import type { HostPolicy } from '../security/hosts.ts';
 import { AlertFeed, type AlertChangeSource } from './alert-feed.ts';
 
 export const ALERTS_PATH = '/ws/alerts';
@@ -44,10 +45,11 @@ const SHUTDOWN_GRACE_MS = 1000;
  * of each camera, the replay of alert changes after `since`, then live `{type:'alert', seq, change, alert}`
  * and camera status changes. Bad requests are refused before the upgrade with the API's JSON errors.
  * Browsers do not apply the same-origin policy to WebSockets, so a page from another origin is refused
- * (403) unless listed: with no authentication yet, that is what keeps a web page the operator happens
- * to open from reading the alerts of a loopback-bound API.
+ * (403) unless listed, and so is a Host that is not ours (DNS rebinding: the page's own origin then
+ * matches the Host it sends, so comparing the two proves nothing): the browser sends the session
+ * cookie with the upgrade, and this keeps a web page the operator happens to open from reading alerts.
  */
-export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps): void {
+export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps, hosts: HostPolicy): void {
   const opts = deps.alertSocket;
   if (!opts) return;
   // the API's logger: its component is already `api`
@@ -71,7 +73,8 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps): 
   const accept = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== ALERTS_PATH) throw notFound(`no WebSocket endpoint ${url.pathname}`);
-    checkOrigin(req.headers.origin, req.headers.host, allowedOrigins);
+    hosts.assertHost(req.headers.host);
+    checkOrigin(req.headers.origin, req.headers.host, hosts, allowedOrigins);
     const { since } = parseInput(sinceQuery, Object.fromEntries(url.searchParams), 'query');
     if (feed.size + upgrading >= opts.maxClients) throw new HttpError(503, 'too_many_clients', `${opts.maxClients} WebSocket clients already connected (api.ws.max_clients); retry later`);
     upgrading++;
@@ -109,16 +112,18 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps): 
   });
 }
 
-function checkOrigin(origin: string | undefined, host: string | undefined, allowed: ReadonlySet<string>): void {
+function checkOrigin(origin: string | undefined, host: string | undefined, hosts: HostPolicy, allowed: ReadonlySet<string>): void {
   if (origin === undefined) return; // not a browser: the same trust as any HTTP client of the API
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed && (parsed.host === host || allowed.has(parsed.origin))) return;
+  if (hosts.isOurOrigin(origin, host) || allowed.has(originOf(origin))) return;
   throw new HttpError(403, 'forbidden_origin', `origin ${origin} may not open ${ALERTS_PATH}: only pages served by this API or origins listed in api.ws.allowed_origins`);
+}
+
+function originOf(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin;
+  }
 }
 
 /** An HTTP error response on the raw socket, before any upgrade. */

@@ -4,6 +4,7 @@
  */
 import type { RTCPeerConnectionConfig } from 'werift';
 import type { Logger } from '../../core/log.ts';
+import { OfferError } from './offer.ts';
 import { RtpFanout } from './rtp-fanout.ts';
 import { WhepSession } from './whep-session.ts';
 
@@ -36,6 +37,8 @@ interface CameraLive {
   source: LiveRtpSource;
   fanout: RtpFanout;
   sessions: Map<string, WhepSession>;
+  /** offers being negotiated: they hold a viewer slot too, so concurrent offers cannot exceed the maximum */
+  negotiating: number;
 }
 
 export class WebRtcManager {
@@ -50,25 +53,34 @@ export class WebRtcManager {
   /** Starts a viewer session: returns its id and the SDP answer. Throws LiveUnavailableError or OfferError. */
   async createSession(cameraId: string, offer: string): Promise<{ sessionId: string; answer: string }> {
     const live = await this.live(cameraId);
-    if (live.sessions.size >= this.maxViewers) throw new LiveUnavailableError(`camera '${cameraId}' already has ${this.maxViewers} WebRTC viewers (the maximum); use HLS`);
-    const profileLevelId = await live.fanout.profileLevelId(this.opts.codecWaitMs ?? 3_000);
-    if (!profileLevelId) throw new LiveUnavailableError(`no H.264 video has arrived yet from camera '${cameraId}'; retry shortly`);
-    const log = this.opts.log.child({ camera_id: cameraId });
-    let sessionId = '';
-    const { session, answer } = await WhepSession.open({
-      fanout: live.fanout, offer, profileLevelId, log,
-      peer: { ...LOOPBACK_ONLY, ...this.opts.peer },
-      onClose: () => live.sessions.delete(sessionId),
-    });
-    sessionId = session.id;
-    live.sessions.set(sessionId, session);
-    return { sessionId, answer };
+    if (live.sessions.size + live.negotiating >= this.maxViewers) throw new LiveUnavailableError(`camera '${cameraId}' already has ${this.maxViewers} WebRTC viewers (the maximum); use HLS`);
+    live.negotiating += 1;
+    try {
+      const profileLevelId = await live.fanout.profileLevelId(this.opts.codecWaitMs ?? 3_000);
+      if (!profileLevelId) throw new LiveUnavailableError(`no H.264 video has arrived yet from camera '${cameraId}'; retry shortly`);
+      const log = this.opts.log.child({ camera_id: cameraId });
+      const { session, answer } = await WhepSession.open({
+        fanout: live.fanout, offer, profileLevelId, log,
+        peer: { ...LOOPBACK_ONLY, ...this.opts.peer },
+        onClose: (s) => live.sessions.delete(s.id),
+      });
+      // ICE/DTLS can fail while the answer is made (an offer without ice-ufrag, ice-pwd or fingerprint):
+      // such a session is over already and must not take a slot
+      if (session.isClosed) throw new OfferError('the offer could not be negotiated: the connection failed at once (does it carry ice-ufrag, ice-pwd and a fingerprint?)');
+      live.sessions.set(session.id, session);
+      return { sessionId: session.id, answer };
+    } finally {
+      live.negotiating -= 1;
+    }
   }
 
   /** false when there is no such session (already gone) */
   deleteSession(cameraId: string, sessionId: string): boolean {
-    const session = this.cameras.get(cameraId)?.sessions.get(sessionId);
+    const sessions = this.cameras.get(cameraId)?.sessions;
+    const session = sessions?.get(sessionId);
     session?.close();
+    // whatever state the session was in, DELETE frees its slot
+    sessions?.delete(sessionId);
     return session !== undefined;
   }
 
@@ -102,7 +114,7 @@ export class WebRtcManager {
       if (existing) this.retire(existing);
       const fanout = new RtpFanout({ port: source.rtpPort, sdpPath: source.sdpPath, log: this.opts.log.child({ camera_id: cameraId }) });
       await fanout.start();
-      const live: CameraLive = { source, fanout, sessions: new Map() };
+      const live: CameraLive = { source, fanout, sessions: new Map(), negotiating: 0 };
       this.cameras.set(cameraId, live);
       return live;
     })();

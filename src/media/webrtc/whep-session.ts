@@ -16,8 +16,8 @@ export interface WhepSessionOptions {
   /** ICE settings (merged over the defaults of the manager) */
   peer: RTCPeerConnectionConfig;
   log: Logger;
-  /** called once when the session ends, whoever ended it */
-  onClose: () => void;
+  /** called once when the session ends, whoever ended it (possibly during negotiation, before open returns) */
+  onClose: (session: WhepSession) => void;
 }
 
 // RFC 5104 FIR's feedback message type (werift parses it but does not export the class)
@@ -91,6 +91,11 @@ export class WhepSession {
     return answer;
   }
 
+  /** true once ended (an offer without usable ICE/DTLS parameters fails during negotiation already) */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -98,7 +103,7 @@ export class WhepSession {
     clearInterval(this.watchdog);
     this.viewer?.close();
     this.viewer = undefined;
-    this.opts.onClose();
+    this.opts.onClose(this);
     this.pc.close().catch((err: unknown) => this.opts.log.warn({ err, session: this.id }, 'closing a WebRTC peer failed'));
   }
 

@@ -3,6 +3,7 @@ import webpush from 'web-push';
 import type { Logger } from '../../core/log.ts';
 import type { PushSubscriptionRepo, PushSubscriptionRow } from '../../store/repositories/push-subscriptions.ts';
 import { hostOf, isRetryableStatus } from './http.ts';
+import { pushEndpointProblem } from './push-endpoint.ts';
 import { ChannelError, expectTarget, type Channel, type Notification, type Target } from './types.ts';
 
 export interface PushOptions {
@@ -18,6 +19,8 @@ export interface PushOptions {
   ttlSeconds?: number;
   /** TLS agent for the push-service requests (a private CA; tests) */
   agent?: Agent;
+  /** push-service hosts endpoints may name (subscriptions stored before the check existed are skipped); absent: any (tests) */
+  allowedHosts?: readonly string[];
 }
 
 /** What the service worker receives (JSON, encrypted by web-push) and shows as a notification. */
@@ -53,6 +56,8 @@ export function createPushChannel(o: PushOptions): Channel {
   async function sendOne(sub: PushSubscriptionRow, payload: string, urgency: 'high' | 'normal'): Promise<ChannelError | undefined> {
     // the endpoint's path is a capability: only its host goes into messages
     const where = `push service ${hostOf(sub.endpoint) ?? 'with an invalid endpoint URL'}`;
+    const refused = o.allowedHosts && pushEndpointProblem(sub.endpoint, o.allowedHosts);
+    if (refused) return new ChannelError('push', `subscription ${sub.id} not sent: ${refused}`, false);
     try {
       await webpush.sendNotification({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, { ...options, urgency });
       return undefined;
