@@ -21,6 +21,7 @@ import { ensureSample, samplePlazaPolygon } from '../src/dvr-sim/sample.ts';
 import { startDvrSim } from '../src/dvr-sim/server.ts';
 import { ROLES } from '../src/roles/names.ts';
 import { startRoles } from '../src/roles/run.ts';
+import { authHeaders } from '../test/fixtures/api-auth.ts';
 import { AlertFeedClient } from '../test/fixtures/alert-feed.ts';
 import { until } from '../test/fixtures/until.ts';
 import { percentile } from './detector.ts';
@@ -100,7 +101,7 @@ export async function benchAlertLatency(opts: AlertLatencyOptions = {}): Promise
       topic: TOPICS.aiDetections, group: 'bench-alert-latency', start: 'earliest',
       handler: async (rec) => void captures.push(Date.parse(rec.value.timestamp)),
     });
-    feed = await AlertFeedClient.connect(running.apiUrl!);
+    feed = await AlertFeedClient.connect(running.apiUrl!, await authHeaders(running.apiUrl!, running.ctx.repos, 'viewer'));
     console.error(`alert latency: waiting for ${wanted} alerts on /ws/alerts`);
     const client = feed;
     const news = await until(`${wanted} alerts on /ws/alerts`, opts.timeoutMs ?? 180_000, () => {

@@ -1,8 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { addAuditDetails, auditHooks, noteActor } from './audit-hook.ts';
 import { actorMay, actorSeesCamera, type Actor } from './contract/actor.ts';
-import { roleAllows, type Role, type RouteAccess } from './contract/permissions.ts';
+import { roleAllows, type Permission, type Role, type RouteAccess } from './contract/permissions.ts';
 import { isStorableText } from './contract/types.ts';
 
 /** Resolves who sent a request (null = no credentials); invalid credentials throw a 401 HttpError naming why. */
@@ -120,7 +121,18 @@ export function useAuthenticator(app: FastifyInstance, authenticate: Authenticat
 /** Every route registered on `app`, as declared (the OpenAPI document and the route × role test walk them). */
 export const registeredRoutes = (app: FastifyInstance): readonly AnyRoute[] => routesByApp.get(app) ?? [];
 
-async function authorise(app: FastifyInstance, spec: AnyRoute, req: FastifyRequest): Promise<Actor | null> {
+/**
+ * Who sent a WebSocket upgrade (not a route of the app): the same credentials (bearer token, API
+ * key, session cookie with the CSRF rules, media token) and the same permission check as a route
+ * at `url` would apply.
+ */
+export async function authoriseUpgrade(app: FastifyInstance, permission: Permission, url: string, req: IncomingMessage): Promise<Actor> {
+  const query = Object.fromEntries(new URL(req.url ?? '/', 'http://upgrade').searchParams);
+  const asRequest = { headers: req.headers, method: 'GET', url: req.url ?? url, query, ip: req.socket.remoteAddress ?? '' } as unknown as FastifyRequest;
+  return (await authorise(app, { permission, method: 'GET', url } as AnyRoute, asRequest))!;
+}
+
+async function authorise(app: FastifyInstance, spec: Pick<AnyRoute, 'permission' | 'method' | 'url'>, req: FastifyRequest): Promise<Actor | null> {
   const authenticate = authenticators.get(app);
   if (!authenticate) throw new Error(`no authenticator installed before ${spec.method} ${spec.url}`);
   // a public route (sign-in itself) must work whatever stale credentials the browser still sends

@@ -29,6 +29,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
       alertSocket: {
         changes: publicAlertChanges(ctx.repos.alerts), maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,
+        recheckMs: Math.max(1, api.auth.session_check_seconds) * 1000,
       },
     },
     api.host, api.port,

@@ -172,7 +172,7 @@ describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on th
     running = await startRoles(loaded, [...ROLES], log, { clock });
     api = running.apiUrl!;
     admin = await authHeaders(api, running.ctx.repos, 'admin');
-    feed = await AlertFeedClient.connect(api);
+    feed = await AlertFeedClient.connect(api, admin);
     feeds.push(feed);
   }, 120_000);
 
@@ -241,7 +241,7 @@ describe.skipIf(!hasFfmpeg || !hasSample || !hasBroker)('alerts end to end on th
       const fresh = (await alertsListed()).filter((a) => !seen.has(a.id));
       return fresh.length >= 2 ? fresh : undefined;
     }, 500);
-    const resumed = await AlertFeedClient.connect(api, since);
+    const resumed = await AlertFeedClient.connect(api, admin, since);
     feeds.push(resumed);
     const replayed = await until('the missed alerts replayed', 10_000, () => {
       const ids = new Set(resumed.alerts().filter((a) => a.change === 'new').map((a) => a.alert.id));

@@ -65,7 +65,7 @@ describe.skipIf(!hasFfmpeg)('system alerts (one box, DVR simulator process)', ()
     running = await startRoles(loaded, ['edge', 'analytics', 'notify', 'api'], log);
     api = running.apiUrl!;
     viewer = await authHeaders(api, running.ctx.repos, 'viewer');
-    feed = await AlertFeedClient.connect(api);
+    feed = await AlertFeedClient.connect(api, viewer);
   }, 120_000);
 
   afterAll(async () => {

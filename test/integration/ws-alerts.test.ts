@@ -11,6 +11,7 @@ import { createLogger } from '../../src/core/log.ts';
 import { startApiRole } from '../../src/roles/api.ts';
 import { closeContext, openContext, type RoleContext } from '../../src/roles/context.ts';
 import { AlertFeedClient } from '../fixtures/alert-feed.ts';
+import { authHeaders, createUser, signInOverHttp, type AuthHeaders } from '../fixtures/api-auth.ts';
 import { until } from '../fixtures/until.ts';
 
 const CAMERA = 'cam_a';
@@ -19,9 +20,9 @@ const streaming: CameraStatus = {
 };
 
 /** Status and JSON body of a refused WebSocket upgrade. */
-function refusal(url: string): Promise<{ status: number; body: { error?: string; message?: string } }> {
+function refusal(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: { error?: string; message?: string } }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers });
     ws.on('open', () => { ws.terminate(); reject(new Error(`${url} was accepted`)); });
     ws.on('error', () => {});
     ws.on('unexpected-response', (_req, res) => {
@@ -38,6 +39,7 @@ describe('/ws/alerts on the real API and PGlite', () => {
   let api: { url: string; stop(): Promise<void> } | undefined;
   const clients: AlertFeedClient[] = [];
   let n = 0;
+  let viewer: AuthHeaders;
 
   /** one new alert through the repository, as the analytics role writes it */
   const newAlert = async () => {
@@ -46,7 +48,7 @@ describe('/ws/alerts on the real API and PGlite', () => {
     return r.alertId!;
   };
   const connect = async (since?: number) => {
-    const c = await AlertFeedClient.connect(api!.url, since);
+    const c = await AlertFeedClient.connect(api!.url, viewer, since);
     clients.push(c);
     return c;
   };
@@ -62,6 +64,7 @@ describe('/ws/alerts on the real API and PGlite', () => {
     ctx = await openContext(loaded, createLogger('silent'));
     await ctx.repos.cameras.upsert({ id: CAMERA, name: 'Plaza', siteId: 'main', dvrChannel: null, rtspUrl: 'rtsp://127.0.0.1:1/none', location: null, status: 'starting' });
     api = await startApiRole(ctx);
+    viewer = await authHeaders(api.url, ctx.repos, 'viewer');
   }, 60_000);
 
   afterAll(async () => {
@@ -133,10 +136,41 @@ describe('/ws/alerts on the real API and PGlite', () => {
 
   it('a bad or future since is refused before the upgrade with the reason', async () => {
     const ws = api!.url.replace(/^http/, 'ws');
-    const bad = await refusal(`${ws}/ws/alerts?since=yesterday`);
+    const bad = await refusal(`${ws}/ws/alerts?since=yesterday`, viewer);
     expect(bad).toEqual({ status: 400, body: { error: 'bad_request', message: expect.stringContaining("query parameter 'since'") } });
     const latest = await ctx.repos.alerts.latestChangeSeq();
-    const ahead = await refusal(`${ws}/ws/alerts?since=${latest + 100}`);
+    const ahead = await refusal(`${ws}/ws/alerts?since=${latest + 100}`, viewer);
     expect(ahead).toEqual({ status: 400, body: { error: 'bad_request', message: `since ${latest + 100} is ahead of the latest alert change (${latest}): reconnect without since` } });
+  });
+
+  it('authenticates before any message: no or a bad credential is refused before the upgrade', async () => {
+    const ws = api!.url.replace(/^http/, 'ws');
+    expect(await refusal(`${ws}/ws/alerts`)).toEqual({ status: 401, body: { error: 'unauthenticated', message: expect.stringMatching(/sign in first/) } });
+    expect((await refusal(`${ws}/ws/alerts`, { authorization: 'Bearer not.a.token' })).status).toBe(401);
+    expect((await refusal(`${ws}/ws/alerts`, { 'x-api-key': 'vgl_000000000000_nope' })).status).toBe(401);
+  });
+
+  it('a viewer of other cameras gets no alert or status of this one', async () => {
+    const elsewhere = await AlertFeedClient.connect(api!.url, await authHeaders(api!.url, ctx.repos, 'viewer', { cameras: ['cam_gate'] }));
+    clients.push(elsewhere);
+    const everywhere = await connect();
+    const id = await newAlert();
+    ctx.cameraStatus.set(CAMERA, { ...streaming, reconnects: 7 });
+    await until('the alert on the unscoped socket', 10_000, () => (everywhere.alerts().some((a) => a.alert.id === id) ? true : undefined), 20);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(elsewhere.alerts()).toEqual([]);
+    expect(elsewhere.received.filter((r) => r.frame.type === 'camera_status')).toEqual([]);
+  });
+
+  it('closes the socket when its session is revoked (4001), so a signed-out operator stops receiving alerts', async () => {
+    const credentials = await createUser(ctx.repos, 'viewer');
+    const headers = await signInOverHttp(api!.url, credentials);
+    const ws = new WebSocket(`${api!.url.replace(/^http/, 'ws')}/ws/alerts`, { headers: { authorization: headers.authorization } });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    const user = await ctx.repos.authUsers.byName(credentials.username);
+    await ctx.repos.sessions.revokeAllOfUser(user!.id, 'test: signed out everywhere', new Date());
+    const outcome = await Promise.race([closed, new Promise<undefined>((r) => setTimeout(r, 30_000))]);
+    expect(outcome).toEqual({ code: 4001, reason: expect.stringMatching(/credentials no longer accepted/) });
   });
 });

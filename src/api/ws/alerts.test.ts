@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TestAuth } from '../../../test/fixtures/api-auth.ts';
+import { createUser, signInOverHttp, TestAuth } from '../../../test/fixtures/api-auth.ts';
 import WebSocket from 'ws';
 import { Health } from '../../core/health.ts';
 import { rootLogger } from '../../core/log.ts';
@@ -36,14 +36,20 @@ async function serve(over: Partial<AlertSocketOptions> = {}): Promise<string> {
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
-  return `ws://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  bearer = { authorization: (await signInOverHttp(`http://127.0.0.1:${port}`, await viewer)).authorization };
+  return `ws://127.0.0.1:${port}`;
 }
+
+const viewer = createUser(auth.repos, 'viewer');
+/** a signed-in viewer's header, sent by connect() unless a test says otherwise */
+let bearer: Record<string, string> = {};
 
 interface Outcome { frames: Record<string, unknown>[]; status?: number; body?: string; close?: { code: number; reason: string } }
 
 /** Connects and collects what happens until `done` holds (or the socket is refused/closed). */
 function connect(url: string, opts: WebSocket.ClientOptions = {}, done: (o: Outcome) => boolean = () => false): Promise<Outcome> & { ws: WebSocket } {
-  const ws = new WebSocket(url, opts);
+  const ws = new WebSocket(url, { ...opts, headers: { ...bearer, ...opts.headers } });
   sockets.push(ws);
   const o: Outcome = { frames: [] };
   const p = new Promise<Outcome>((resolve, reject) => {

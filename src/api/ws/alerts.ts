@@ -7,7 +7,8 @@ import type { CameraStatusSource } from '../../core/camera-status.ts';
 import type { Logger } from '../../core/log.ts';
 import { metrics } from '../../core/metrics.ts';
 import { redact } from '../../core/redact.ts';
-import { addRoute, badRequest, HttpError, notFound, parseInput } from '../route.ts';
+import { addRoute, authoriseUpgrade, badRequest, HttpError, notFound, parseInput } from '../route.ts';
+import type { Actor } from '../contract/actor.ts';
 import { toHttpError } from '../errors.ts';
 import type { HostPolicy } from '../security/hosts.ts';
 import { AlertFeed, type AlertChangeSource } from './alert-feed.ts';
@@ -22,6 +23,8 @@ export interface AlertSocketOptions {
   maxBufferedBytes: number;
   heartbeatMs: number;
   pollMs?: number;
+  /** how often a connected client's credentials are checked again (a revoked session, a revoked API key) */
+  recheckMs?: number;
 }
 
 export interface AlertSocketDeps {
@@ -75,6 +78,8 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps, h
     if (url.pathname !== ALERTS_PATH) throw notFound(`no WebSocket endpoint ${url.pathname}`);
     hosts.assertHost(req.headers.host);
     checkOrigin(req.headers.origin, req.headers.host, hosts, allowedOrigins);
+    // before any message: a client learns nothing, not even the head seq, without credentials
+    const actor = await authoriseUpgrade(app, 'alerts:read', ALERTS_PATH, req);
     const { since } = parseInput(sinceQuery, Object.fromEntries(url.searchParams), 'query');
     if (feed.size + upgrading >= opts.maxClients) throw new HttpError(503, 'too_many_clients', `${opts.maxClients} WebSocket clients already connected (api.ws.max_clients); retry later`);
     upgrading++;
@@ -91,7 +96,8 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps, h
     wss.handleUpgrade(req, socket, head, (ws) => {
       metrics.apiRequests.inc({ status: '101', path: ALERTS_PATH });
       ws.on('error', (err) => log.debug({ err }, 'WebSocket client error'));
-      ws.on('close', feed.attach(ws, latest, since));
+      ws.on('close', feed.attach(ws, latest, since, actor.cameras));
+      ws.on('close', dropWhenCredentialsEnd(ws, actor, () => authoriseUpgrade(app, 'alerts:read', ALERTS_PATH, req), opts.recheckMs ?? DEFAULT_RECHECK_MS));
       feed.start();
       heartbeat.watch(ws);
     });
@@ -110,6 +116,30 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps, h
     await closedWithin(wss, SHUTDOWN_GRACE_MS);
     wss.close();
   });
+}
+
+const DEFAULT_RECHECK_MS = 10_000;
+/** RFC 6455 leaves 4000-4999 to applications: the client should sign in again, then reconnect with `since` */
+export const CLOSE_CREDENTIALS_ENDED = 4001;
+
+/**
+ * A socket outlives the token it opened with: it is closed when that token expires, and when the
+ * credentials stop being accepted (session revoked, user disabled, API key revoked), checked every
+ * `recheckMs`. Returns what stops the watch when the socket closes.
+ */
+function dropWhenCredentialsEnd(ws: WebSocket, actor: Actor, reauthorise: () => Promise<unknown>, recheckMs: number): () => void {
+  const close = (why: string) => ws.close(CLOSE_CREDENTIALS_ENDED, why);
+  const expiry = actor.expiresAt && setTimeout(() => close('token expired: sign in again and reconnect'), Math.max(0, actor.expiresAt.getTime() - Date.now()));
+  const recheck = setInterval(() => {
+    reauthorise().catch((err: unknown) => {
+      // only a refusal ends the socket; a store that is briefly unreachable does not
+      if (err instanceof HttpError && (err.status === 401 || err.status === 403)) close(`credentials no longer accepted: ${err.message}`.slice(0, 120));
+    });
+  }, recheckMs);
+  return () => {
+    clearTimeout(expiry || undefined);
+    clearInterval(recheck);
+  };
 }
 
 function checkOrigin(origin: string | undefined, host: string | undefined, hosts: HostPolicy, allowed: ReadonlySet<string>): void {
