@@ -9,6 +9,7 @@
  * credentials. Each run's request and 5xx counts are printed, and written to
  * <tmp>/vigil-api-fuzz-<role>.json with the failures.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { generateVapidKeys } from '../../src/notify/channels/push.ts';
 import { freePort } from '../fixtures/free-port.ts';
 import { until } from '../fixtures/until.ts';
+import { adminFromSetupCode, signInOverHttp } from '../fixtures/api-auth.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const REQUIREMENTS = path.join(import.meta.dirname, 'api-fuzz.requirements.txt');
@@ -31,8 +33,13 @@ if (!hasSchemathesis) {
 }
 if (!hasFfmpeg) console.warn('skipping API fuzz: ffmpeg not found');
 
-/** role → headers sent with every request of that role's run */
-const ROLES: Record<string, Record<string, string>> = process.env.VIGIL_FUZZ_ROLES ? JSON.parse(process.env.VIGIL_FUZZ_ROLES) as Record<string, Record<string, string>> : { anonymous: {} };
+/**
+ * role → headers sent with every request of that role's run: given in VIGIL_FUZZ_ROLES, or signed in
+ * here (the first admin from the setup code, then an operator and a viewer it creates). The admin
+ * runs last: its fuzz may change or delete the other accounts.
+ */
+const GIVEN_ROLES = process.env.VIGIL_FUZZ_ROLES ? JSON.parse(process.env.VIGIL_FUZZ_ROLES) as Record<string, Record<string, string>> : undefined;
+const ROLES: Record<string, Record<string, string>> = GIVEN_ROLES ?? { anonymous: {}, viewer: {}, operator: {}, admin: {} };
 const EXAMPLES = Number(process.env.VIGIL_FUZZ_EXAMPLES ?? 8);
 
 interface Outcome { requests: number; serverErrors: { method: string; path: string; status: number }[]; failures: string[] }
@@ -163,13 +170,25 @@ describe.skipIf(!hasSchemathesis || !hasFfmpeg)('API fuzz (schemathesis over the
     });
     closeSync(log);
     await until('the API', 90_000, async () => ((await fetch(`${api}/health/live`).catch(() => null))?.ok ? true : undefined), 500);
+    if (!GIVEN_ROLES) await signInEveryRole();
     // some recorded video, so recording, VOD and export routes have something to serve
     await until('a recorded segment', 60_000, async () => {
-      const r = await fetch(`${api}/api/v1/cameras/cam_001`).catch(() => null);
+      const r = await fetch(`${api}/api/v1/cameras/cam_001`, { headers: ROLES.viewer }).catch(() => null);
       const body = r?.ok ? (await r.json()) as { recording?: { segments?: number } } : undefined;
       return (body?.recording?.segments ?? 0) > 1 ? true : undefined;
     }, 1000);
   }, 180_000);
+
+  async function signInEveryRole(): Promise<void> {
+    const admin = await until('the setup code in the log', 30_000, async () => adminFromSetupCode(api, () => readFileSync(path.join(dir, 'vigil.log'), 'utf8')).catch(() => undefined), 500);
+    ROLES.admin = admin;
+    for (const role of ['operator', 'viewer'] as const) {
+      const c = { username: `fuzz-${role}`, password: randomBytes(12).toString('base64url') };
+      const r = await fetch(`${api}/api/v1/users`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ ...c, role }) });
+      if (r.status !== 201) throw new Error(`creating the ${role}: HTTP ${r.status} ${await r.text()}`);
+      ROLES[role] = { authorization: (await signInOverHttp(api, c)).authorization };
+    }
+  }
 
   afterAll(async () => {
     if (vigil?.pid) {
