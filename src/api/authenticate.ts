@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/service.ts';
 import { TokenError, type Tokens, type TokenUse, type VerifiedToken } from '../auth/tokens.ts';
 import type { Actor } from './contract/actor.ts';
+import { ACCESS_COOKIE } from './contract/auth.ts';
 import { unauthenticated, type Authenticate } from './route.ts';
 import { assertSameSiteRequest, changesState } from './csrf.ts';
 import type { HostPolicy } from './security/hosts.ts';
@@ -22,7 +23,6 @@ export interface ApiKeyVerifier {
   verify(key: string, ip: string): Promise<Actor | null>;
 }
 
-export const ACCESS_COOKIE = 'vigil_access';
 export const REFRESH_COOKIE = 'vigil_refresh';
 
 

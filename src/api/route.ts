@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { addAuditDetails, auditHooks, noteActor } from './audit-hook.ts';
 import { actorMay, actorSeesCamera, type Actor } from './contract/actor.ts';
+import { ACCESS_COOKIE } from './contract/auth.ts';
 import { roleAllows, type Permission, type Role, type RouteAccess } from './contract/permissions.ts';
 import { isStorableText } from './contract/types.ts';
 
@@ -307,7 +308,7 @@ const FAILURES: Record<number, string> = {
 const SECURITY_SCHEMES = {
   bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'access token from POST /api/v1/auth/login (RS256)' },
   apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'API key of a machine (edge gateway, integration)' },
-  session: { type: 'apiKey', in: 'cookie', name: 'vigil_session', description: 'the browser session cookie (state changes also need the CSRF header)' },
+  session: { type: 'apiKey', in: 'cookie', name: ACCESS_COOKIE, description: 'the browser session cookie (state changes also need the CSRF header)' },
 };
 const SIGNED_IN = [{ bearer: [] }, { apiKey: [] }, { session: [] }];
 

@@ -4,6 +4,9 @@ import { text } from './types.ts';
 import { password as newPassword, username } from './users.ts';
 
 /** Sign-in requests and responses. Dependency-free (zod only): the web dashboard imports it. */
+
+/** the cookie holding the access token, for same-origin players (`<video>`, hls.js) that send no header */
+export const ACCESS_COOKIE = 'vigil_access';
 const printable = (max: number) => text(max).refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must be printable text (no control characters)');
 
 const password = printable(256).min(1).describe('the account password');

@@ -6,7 +6,8 @@ import { AuthError, claimsOf, type AuthService, type IssuedTokens, type RequestI
 import { TokenError, type Tokens } from '../../auth/tokens.ts';
 import type { SigningKeys } from '../../auth/signing-keys.ts';
 import type { AuthUserRow } from '../../store/repositories/auth-users.ts';
-import { ACCESS_COOKIE, REFRESH_COOKIE, requestCookies } from '../authenticate.ts';
+import { REFRESH_COOKIE, requestCookies } from '../authenticate.ts';
+import { ACCESS_COOKIE } from '../contract/auth.ts';
 import { assertSameSiteRequest, CSRF_COOKIE } from '../csrf.ts';
 import type { HostPolicy } from '../security/hosts.ts';
 import {
