@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { auditWriter } from '../audit/record.ts';
 import { findConfigFile, loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { UsageError } from '../core/cli-args.ts';
 import { addAccountCommands, AdminCommands, cliActor } from '../roles/admin-commands.ts';
@@ -34,7 +35,7 @@ async function runHere(loaded: LoadedConfig, command: string, params: unknown): 
   const store = await openStore(loaded.config.store, loaded.paths.dbDir);
   try {
     const repos = createRepositories(store);
-    const registry = addAccountCommands(new AdminCommands(), { repos, knownCameras: async () => loaded.cameras.map((c) => c.id) });
+    const registry = addAccountCommands(new AdminCommands(auditWriter(store)), { repos, knownCameras: async () => loaded.cameras.map((c) => c.id) });
     return await registry.run(command, params, cliActor());
   } finally {
     await store.close();

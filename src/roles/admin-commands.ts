@@ -6,6 +6,8 @@ import { createUserBody, username } from '../api/contract/users.ts';
 import { parseWith } from '../auth/access.ts';
 import { apiKeyService, type RouteProblem } from '../auth/api-keys.ts';
 import { endSessionsOf, userService } from '../auth/users.ts';
+import type { AuditOutcome } from '../api/contract/audit.ts';
+import type { RecordAudit } from '../audit/record.ts';
 import { UseCaseError } from '../core/errors.ts';
 import type { Repositories } from '../store/repositories/types.ts';
 
@@ -25,6 +27,9 @@ export interface AdminCommand<P extends z.ZodType = z.ZodType> {
 export class AdminCommands {
   private readonly commands = new Map<string, AdminCommand>();
 
+  /** `audit`: where each command's row goes (every state change is audited, from the command line too) */
+  constructor(private readonly audit?: RecordAudit) {}
+
   add<P extends z.ZodType>(command: AdminCommand<P>): this {
     if (this.commands.has(command.name)) throw new Error(`admin command '${command.name}' is registered twice`);
     this.commands.set(command.name, command as unknown as AdminCommand);
@@ -39,7 +44,17 @@ export class AdminCommands {
   async run(name: string, params: unknown, actor: Actor): Promise<unknown> {
     const command = this.commands.get(name);
     if (!command) throw new UseCaseError('invalid', `no admin command '${name}' (known: ${this.names().join(', ')})`);
-    return command.run(parseWith(command.params, params ?? {}), actor);
+    const record = (outcome: AuditOutcome, reason?: string) =>
+      this.audit?.({ actor, ip: null, action: `cli ${name}`, resource: `cli/${name}`, outcome, status: null, details: reason ? { reason } : {} });
+    try {
+      const result = await command.run(parseWith(command.params, params ?? {}), actor);
+      await record('ok');
+      return result;
+    } catch (e) {
+      // parameters are never recorded: they can hold a password
+      await record(e instanceof UseCaseError ? (e.failure === 'forbidden' ? 'denied' : 'failed') : 'error', e instanceof Error ? e.message : undefined);
+      throw e;
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { RouteProblem } from '../auth/api-keys.ts';
+import { auditWriter, guardedAuditWriter } from '../audit/record.ts';
 import { addAccountCommands, AdminCommands } from './admin-commands.ts';
 import { adminSocketPath, startAdminSocket } from './admin-socket.ts';
 import type { RoleContext, RunningRole } from './context.ts';
@@ -10,7 +11,7 @@ import type { RoleContext, RunningRole } from './context.ts';
  */
 export async function startAdmin(ctx: RoleContext, opts: { routeProblem?: RouteProblem } = {}): Promise<RunningRole | undefined> {
   const log = ctx.log.child({ component: 'admin-socket' });
-  const registry = addAccountCommands(new AdminCommands(), {
+  const registry = addAccountCommands(new AdminCommands(guardedAuditWriter(auditWriter(ctx.store), { log, health: ctx.health })), {
     repos: ctx.repos, knownCameras: async () => ctx.loaded.cameras.map((c) => c.id), routeProblem: opts.routeProblem,
   });
   const socketPath = adminSocketPath(ctx.loaded);

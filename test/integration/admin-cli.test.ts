@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyService } from '../../src/auth/api-keys.ts';
@@ -136,6 +136,13 @@ describe('vigil users / apikeys from the command line', () => {
       expect(await service.check(keys.gate!, '127.0.0.1')).toEqual({ actor: null, reason: 'revoked' });
       expect(await service.verify(keys.admin!, '127.0.0.1')).toMatchObject({ kind: 'api_key', name: 'ops-script', role: 'admin', cameras: null });
       expect((await repos.users.byUsername('bob'))?.cameras).toEqual(['yard']);
+      // every command is in the audit trail, stopped or running, with the account that ran it and never a parameter
+      const audit = (await store.query<{ action: string; actor_name: string; outcome: string; details: string }>(
+        `SELECT action, actor_name, outcome, details::text AS details FROM audit_log WHERE action LIKE 'cli %' ORDER BY id`,
+      )).rows;
+      expect(audit.map((r) => r.action)).toEqual(expect.arrayContaining(['cli users.add', 'cli apikeys.create', 'cli apikeys.revoke']));
+      expect(new Set(audit.map((r) => r.actor_name))).toEqual(new Set([`cli:${os.userInfo().username}`]));
+      expect(audit.map((r) => r.details).join()).not.toMatch(/alice password 1|bob password 22|short|vgl_/);
     } finally {
       await store.close();
     }

@@ -205,7 +205,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     const page = await playerPage();
     const offer = await offerFrom(page);
     await page.close();
-    const post = (body: string) => fetch(whep('cam_001'), { method: 'POST', headers: { 'content-type': 'application/sdp' }, body });
+    const post = (body: string) => fetch(whep('cam_001'), { method: 'POST', headers: { ...viewer, 'content-type': 'application/sdp' }, body });
     // without ICE credentials and fingerprint the connection fails while the answer is made
     const failing = offer.split('\r\n').filter((l) => !/^a=(ice-ufrag|ice-pwd|fingerprint|setup|candidate):/.test(l)).join('\r\n');
     for (let i = 0; i < 5; i++) {
@@ -219,7 +219,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     const second = await post(offer);
     expect([first.status, second.status]).toEqual([201, 201]);
     expect((await post(offer)).status).toBe(503);
-    expect((await fetch(new URL(first.headers.get('location')!, api), { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(new URL(first.headers.get('location')!, api), { method: 'DELETE', headers: viewer })).status).toBe(204);
     expect(manager.stats('cam_001')?.viewers).toBe(1);
     // the other one expires by itself
     await until('the never-connected session expired', 40_000, () => (manager.stats('cam_001')?.viewers === 0 ? true : undefined));

@@ -113,7 +113,7 @@ export function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'POST', url: `${AUTH_PATH}/logout`, permission: 'self:manage', tag: 'auth', query: noQuery,
+    method: 'POST', url: `${AUTH_PATH}/logout`, permission: 'self:manage', tag: 'auth', status: 204, query: noQuery,
     summary: 'Sign out: ends this session (its refresh and access tokens) and clears the cookies',
     handler: async ({ actor, reply }) => {
       if (!actor.sessionId) throw badRequest('this credential has no session to end (API keys are revoked by an admin)');
@@ -147,7 +147,7 @@ export function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'DELETE', url: `${AUTH_PATH}/sessions/:id`, permission: 'self:manage', tag: 'auth', params: sessionParams, query: noQuery,
+    method: 'DELETE', url: `${AUTH_PATH}/sessions/:id`, permission: 'self:manage', tag: 'auth', status: 204, params: sessionParams, query: noQuery,
     summary: 'Ends one of the caller\'s sessions (e.g. a lost phone)',
     handler: async ({ actor, params, reply }) => {
       if (!(await service.revokeOwn(ownUser(actor), params.id))) throw notFound(`no active session ${params.id} of yours`);
@@ -179,7 +179,7 @@ export function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'POST', url: `${AUTH_PATH}/mfa/disable`, permission: 'self:manage', tag: 'auth', query: noQuery, body: codeBody,
+    method: 'POST', url: `${AUTH_PATH}/mfa/disable`, permission: 'self:manage', tag: 'auth', status: 204, query: noQuery, body: codeBody,
     summary: 'Turns MFA off (not for admins) with a current code or a recovery code',
     handler: async ({ actor, body, reply }) => {
       await call(reply, () => service.disableMfa(ownUser(actor), body.code));

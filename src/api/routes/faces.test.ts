@@ -147,7 +147,7 @@ describe('face search routes', () => {
       expect(res.json().message).toMatch(reason);
     }
     // no body at all (nor a content type): a 400, not a crash
-    const bodiless = await app.inject({ method: 'POST', url: '/api/v1/search/faces' });
+    const bodiless = await api.inject({ method: 'POST', url: '/api/v1/search/faces' });
     expect([bodiless.statusCode, bodiless.json().message]).toEqual([400, expect.stringMatching(/the body must be a photo/)]);
     const noFace = await post(await image(16), 'image/jpeg');
     expect(noFace.statusCode).toBe(422);

@@ -64,12 +64,12 @@ describe('live HLS routes', () => {
 
   it('does not follow symlinks placed in the live dir', async () => {
     await symlink(path.join(dir, 'secret.ts'), path.join(dir, 'cam_a', '000001_1.ts'));
-    const r = await app.inject('/live/cam_a/000001_1.ts');
+    const r = await api.inject('/live/cam_a/000001_1.ts');
     expect(r.statusCode).toBe(404);
     expect(r.body).not.toContain('outside');
     await mkdir(path.join(dir, 'cam_idle'));
     await symlink(path.join(dir, 'secret.ts'), path.join(dir, 'cam_idle', 'index.m3u8'));
-    const playlist = await app.inject('/live/cam_idle/index.m3u8');
+    const playlist = await api.inject('/live/cam_idle/index.m3u8');
     expect(playlist.statusCode).toBe(404);
     expect(playlist.body).not.toContain('outside');
     await rm(path.join(dir, 'cam_idle'), { recursive: true });
