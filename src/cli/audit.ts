@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { parseCommand, UsageError, type CommandSpec } from '../core/cli-args.ts';
-import { adminTarget, TARGET_OPTIONS } from './target.ts';
+import { ADMIN_OPTIONS, loadAdminConfig } from './admin.ts';
 
 export const spec = {
   name: 'audit',
   summary: 'Check the audit trail: `vigil audit verify` walks its hash chain and names the first row changed or removed.',
   usage: ['verify [--config FILE | --demo]'],
   allowPositionals: true,
-  options: TARGET_OPTIONS,
+  options: ADMIN_OPTIONS,
   notes: [
     'Prints the result as JSON (rows checked, ok, first_broken_id, reason, and the newest row\'s id and hash: keep',
     'those elsewhere to detect rows later removed from the end) and exits 1 when the chain is broken.',
@@ -21,7 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   const [sub, ...extra] = args.positionals;
   if (sub !== 'verify') throw new UsageError(sub === undefined ? 'name a subcommand: verify' : `unknown subcommand '${sub}'`);
   if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
-  const loaded = await adminTarget(args.values);
+  const loaded = await loadAdminConfig(args.values);
   const { dbDir } = loaded.paths;
   // opening an empty dir would create a database and report an empty, intact trail
   if (!fs.existsSync(dbDir)) throw new Error(`no database at ${dbDir} (${loaded.source}): has Vigil run with this configuration?`);

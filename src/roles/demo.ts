@@ -18,7 +18,7 @@ export const DEMO_ANALYSED_CHANNELS = 2;
 const ANALYSED_CHANNELS_REASON = 'each analysed channel costs ~0.6 core and the 8 recorders ~0.3: two fit the 2-core box this demo is sized for, more would overload it';
 const DEMO_SIM_PORT = 8554;
 /** where the demo keeps its recordings and database (relative to the working directory) */
-export const DEMO_DATA_DIR = path.join('var', 'demo');
+const DEMO_DATA_DIR = path.join('var', 'demo');
 
 /**
  * Demo rules on the first two channels — loitering and a crowd in the plaza — so a few alerts a
