@@ -83,7 +83,7 @@ export const TOPIC_PARTITIONS: Record<string, number> = {
 
 /**
  * Which frames become JPEGs for analysis. `keyframes` (default): the decoder skips every other
- * frame (`-skip_frame nokey`), ~1 fps when GOP = frame rate, 2.2 CPU-s per stream-minute (DESIGN §4).
+ * frame (`-skip_frame nokey`), ~1 fps when GOP = frame rate, 2.2 CPU-s per stream-minute (measured on the 2-core box this product is sized for).
  * `fps`: every frame is decoded and `fps=N` keeps N per second, for cameras where something
  * crosses the view in ~2 s and would be missed at 1 fps. Measured on the 960x1080 25 fps sample
  * (decode + JPEG, CPU-s per stream-minute): keyframes 1.1, fps 1 2.5, fps 5 3.8; inference N times more.
