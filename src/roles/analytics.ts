@@ -16,6 +16,7 @@ import { ensureEventPartitions } from '../store/open.ts';
 import { configKeyString, type ConfigKey } from '../store/repositories/config-objects.ts';
 import { rulesWindowRepo } from '../store/repositories/rules-window.ts';
 import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
+import { rulesEngineOptions } from './rules-runtime.ts';
 
 const GROUP = 'analytics-events';
 const PARTITION_UPKEEP_MS = 24 * 3600_000;
@@ -57,7 +58,6 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
     rejoinIou: config.tracking.rejoin_iou, rejoinSeconds: config.tracking.rejoin_seconds, rejoinStillSeconds: config.tracking.rejoin_still_seconds,
   }, log);
 
-  const cameraTimezones = Object.fromEntries(cameras.map((c) => [c.id, config.sites.find((s) => s.id === c.siteId)?.timezone ?? 'UTC']));
   const logRuleErrors = (errors: readonly RuleError[]) => {
     // a broken rule is left out with its reason; the other rules run
     for (const e of errors) log.error({ path: e.path }, `rule not loaded: ${formatRuleError(e)}`);
@@ -86,7 +86,7 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
     return r.rules;
   };
   const initial = current();
-  const engineOptions = { timezone: config.sites[0]?.timezone ?? 'UTC', cameraTimezones };
+  const engineOptions = rulesEngineOptions(ctx.loaded);
   const engine = new RulesEngine(initial, engineOptions);
   const lateEngine = new RulesEngine(initial, engineOptions);
   let windowMs = rulesWindowMs(initial);

@@ -8,6 +8,7 @@ import type { LoginBurst } from '../auth/throttle.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { WebRtcManager } from '../media/webrtc/manager.ts';
 import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
+import { currentRuleSettings, rulesEngineOptions } from './rules-runtime.ts';
 
 const VERSION = '0.1.0';
 
@@ -26,6 +27,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
       push: notifications.push && { publicKey: notifications.push.public_key, allowedHosts: notifications.push.allowed_hosts, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
       security: apiSecurity(api),
+      configuration: { settings: ctx.settings, store: ctx.store, rules: { settings: () => currentRuleSettings(ctx.loaded), engine: rulesEngineOptions(ctx.loaded) } },
       alertSocket: {
         changes: publicAlertChanges(ctx.repos.alerts), maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,

@@ -127,6 +127,12 @@ export class ConfigService {
     return written;
   }
 
+  /** Refuses a caller who may not change the configuration of `camera`, or a camera that does not exist. */
+  async checkCamera(caller: Caller, camera: string): Promise<void> {
+    this.require(caller, 'config:write');
+    await this.checkVisibleCamera(caller, camera);
+  }
+
   private stored(key: ConfigKey, r: ConfigWriteResult, expectedVersion: number | undefined): ConfigObject {
     if (!r.ok) throw this.versionConflict(key, r.current, expectedVersion);
     this.emit({ ...key, version: r.row.version, definition: r.row.definition, by: r.row.updated_by });
@@ -160,7 +166,11 @@ export class ConfigService {
       if (key.scope !== '') throw invalid(`${key.kind} objects have no scope`);
       return;
     }
-    if (!callerSeesCamera(caller, key.scope) || !(await this.deps.knownCameras()).includes(key.scope)) throw notFound(`no camera with id '${key.scope}'`);
+    await this.checkVisibleCamera(caller, key.scope);
+  }
+
+  private async checkVisibleCamera(caller: Caller, camera: string): Promise<void> {
+    if (!callerSeesCamera(caller, camera) || !(await this.deps.knownCameras()).includes(camera)) throw notFound(`no camera with id '${camera}'`);
   }
 
   private async existing(caller: Caller, key: ConfigKey): Promise<ConfigObjectRow> {
