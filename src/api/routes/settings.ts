@@ -51,7 +51,7 @@ function cameraObjectRoutes(app: FastifyInstance, settings: ConfigService, o: Ob
     handler: async ({ actor, params }) => toCameraObject(await settings.get(actor, key(params))),
   });
   addRoute(app, {
-    method: 'PUT', url: `${base}/:cameraId/:id`, permission: 'config:write', tag: 'settings', errors: [409],
+    method: 'PUT', url: `${base}/:cameraId/:id`, permission: 'config:manage', tag: 'settings', errors: [409],
     summary: `Create or replace a ${o.kind} (body {"definition", "version"}); applied at once (rules on the next analysed frame); returns its new version; 409 when another version was stored since the one sent, 400 naming what is wrong with the definition`,
     params: cameraObjectParams, query: noQuery, body: o.body, response: o.item,
     handler: async ({ actor, params, body, req }) => {
@@ -61,7 +61,7 @@ function cameraObjectRoutes(app: FastifyInstance, settings: ConfigService, o: Ob
     },
   });
   addRoute(app, {
-    method: 'DELETE', url: `${base}/:cameraId/:id`, permission: 'config:write', tag: 'settings', status: 204, errors: [409],
+    method: 'DELETE', url: `${base}/:cameraId/:id`, permission: 'config:manage', tag: 'settings', status: 204, errors: [409],
     summary: `Delete a ${o.kind} (?version= to refuse when it changed since); 409 when a rule still uses it`,
     params: cameraObjectParams, query: deleteObjectQuery,
     handler: async ({ actor, params, query, reply }) => {
@@ -80,7 +80,7 @@ export function settingsRoutes(app: FastifyInstance, deps: SettingsRouteDeps): v
 
   const frames = rulesWindowRepo(store);
   addRoute(app, {
-    method: 'POST', url: '/api/v1/rules/dry-run', permission: 'config:write', tag: 'settings',
+    method: 'POST', url: '/api/v1/rules/dry-run', permission: 'config:manage', tag: 'settings',
     summary: 'How often a drafted rule would have fired: the camera\'s stored detections of the last hours (default 24) replayed through it, with the zones and lines as drafted; nothing is saved',
     query: noQuery, body: dryRunBody, response: dryRunResult,
     handler: async ({ actor, body }) => dryRunRule({ config: settings, frames, ruleSettings: rules.settings, engine: rules.engine }, actor, body),
@@ -88,7 +88,7 @@ export function settingsRoutes(app: FastifyInstance, deps: SettingsRouteDeps): v
 
   const sections = [rulesSection(rules.settings), ...(deps.configuration.exportSections ?? [])];
   addRoute(app, {
-    method: 'GET', url: '/api/v1/config/export', permission: 'config:write', tag: 'settings', produces: 'application/yaml', audited: true,
+    method: 'GET', url: '/api/v1/config/export', permission: 'config:manage', tag: 'settings', produces: 'application/yaml', audited: true,
     summary: 'The configuration as it is now (YAML edits and changes made through the API), as a config file',
     query: noQuery,
     handler: async ({ actor, reply }) => reply.type('application/yaml; charset=utf-8').send(await exportYaml(settings, actor, sections)),
