@@ -75,6 +75,16 @@ describe('rule edited through the API, applied on the next frame', () => {
     analytics = await startAnalytics(ctx, { outboxIntervalMs: 200 });
     expect((await call('GET', `/api/v1/rules/${CAMERA}/stay`)).body).toMatchObject({ version: 2, definition: { params: { seconds: 10 } } });
   }, 120_000);
+
+  it('serves the camera\'s newest frame as its snapshot (503 before the first)', async () => {
+    const snapshot = () => fetch(`${api!.url}/api/v1/cameras/${CAMERA}/snapshot.jpg`, { headers: admin });
+    const before = await snapshot();
+    expect([before.status, ((await before.json()) as { error: string }).error]).toEqual([503, 'no_frame']);
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
+    await ctx.bus.publish(TOPICS.streamsRaw, CAMERA, { camera_id: CAMERA, timestamp: new Date().toISOString(), seq: 1, width: 960, height: 1080, jpeg });
+    const r = await until('the snapshot', 30_000, async () => { const s = await snapshot(); return s.status === 200 ? s : undefined; });
+    expect([r.headers.get('content-type'), Buffer.from(await r.arrayBuffer())]).toEqual(['image/jpeg', jpeg]);
+  }, 60_000);
 });
 
 describe('rules file edited while running', () => {
