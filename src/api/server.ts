@@ -20,6 +20,7 @@ import { playerRoutes } from './player/serve.ts';
 import { pushRoutes, type PushRouteDeps } from './routes/push.ts';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
+import { timelineRoutes } from './routes/timeline.ts';
 import { userRoutes } from './routes/users.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
@@ -136,6 +137,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   liveRoutes(app, deps);
   playerRoutes(app, deps);
   if (deps.recordings) recordingRoutes(app, { ...deps, recordings: deps.recordings });
+  timelineRoutes(app, deps);
   whepRoutes(app, deps);
   faceRoutes(app, deps);
   notificationRoutes(app, deps);

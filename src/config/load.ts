@@ -19,6 +19,8 @@ export interface ResolvedCamera {
   id: string;
   name: string;
   siteId: string;
+  /** IANA zone of its site (timeline days, wall clocks); UTC when absent */
+  timezone?: string;
   dvrId?: string;
   channel?: number;
   stream: 0 | 1;
@@ -155,7 +157,7 @@ function resolveCameras(sites: SiteParts[], config: Config, env: NodeJS.ProcessE
       }
       if (!cam.enabled || url === undefined) continue;
       cameras.push({
-        id: cam.id, name: cam.name ?? cam.id, siteId: site.id, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url,
+        id: cam.id, name: cam.name ?? cam.id, siteId: site.id, timezone: config.sites.find((s) => s.id === site.id)?.timezone, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url,
         location: cam.location, retentionDays: cam.retention_days ?? config.recording.retention_days, detect: cam.detect, analysis: cam.analysis, motionMask: cam.motion_mask,
       });
     }
