@@ -6,6 +6,11 @@ export const rangeQuery = z.object({
   to: time.describe('end of the range (ISO 8601 with offset), at most 24 h after from'),
 }).strict();
 
+/** An export is cut into a temp file first (for +faststart): this bounds its size and time. */
+export const MAX_EXPORT_HOURS = 2;
+/** A VOD playlist covers at most this much (a day's worth of segments is still a small playlist). */
+export const MAX_VOD_HOURS = 24;
+
 export const cameraParams = z.object({ id: cameraId }).strict();
 export const vodParams = z.object({ cameraId }).strict();
 export const vodSegmentParams = z.object({
@@ -19,8 +24,9 @@ const span = z.object({ start: timeOut, end: timeOut });
  * Why a stretch was not recorded, grouped for a timeline's legend (the cause text says it in full):
  * the camera sent no video while its DVR answered; the DVR (or camera) did not answer; it refused
  * the credentials or the channel; the disk could not be written; Vigil was not recording; the
- * footage was deleted (retention, storage budget, or before the oldest recording kept); the
- * recording is indexed but its files are gone; no cause was stored.
+ * storage sweep deleted the footage (retention, storage budget); the recording is indexed but its
+ * files are gone; no cause was stored (also before the oldest recording kept: deleted before the
+ * sweep recorded deletions, or before recording started).
  */
 export const GAP_KINDS = ['camera_offline', 'dvr_unreachable', 'refused', 'disk', 'recorder_down', 'deleted', 'files_missing', 'unknown'] as const;
 export type GapKind = (typeof GAP_KINDS)[number];

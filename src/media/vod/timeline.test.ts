@@ -26,9 +26,9 @@ describe('recording timeline', () => {
     expect(tl.segments).toBe(3);
   });
 
-  it('names a hole before the oldest segment kept as deleted by retention or before recording', () => {
+  it('names a hole before the oldest segment kept as deleted by retention or before recording, of no known kind (the sweep records what it deletes)', () => {
     const tl = buildTimeline([seg(100, 110)], [], t(0), t(110), t(110), t(100));
-    expect(tl.gaps.map((g) => [g.cause, g.kind])).toEqual([[BEFORE_OLDEST_CAUSE, 'deleted']]);
+    expect(tl.gaps.map((g) => [g.cause, g.kind])).toEqual([[BEFORE_OLDEST_CAUSE, 'unknown']]);
   });
 
   it('groups stored gaps by the kind of failure, the sweep or the stop that caused them', () => {

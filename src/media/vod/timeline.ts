@@ -69,7 +69,7 @@ export function buildTimeline(segments: SegmentRow[], storedGaps: GapRow[], from
       const gone = segments.some((s) => s.status === 'missing' && overlaps({ start: s.start_time, end: s.end_time ?? s.start_time }, hole));
       const beforeOldest = oldestKept !== null && hole.end <= oldestKept;
       gaps.push(gone ? { ...hole, cause: FILES_MISSING_CAUSE, kind: 'files_missing' }
-        : beforeOldest ? { ...hole, cause: BEFORE_OLDEST_CAUSE, kind: 'deleted' }
+        : beforeOldest ? { ...hole, cause: BEFORE_OLDEST_CAUSE, kind: 'unknown' }
           : { ...hole, cause: UNRECORDED_CAUSE, kind: 'unknown' });
     }
     if (span.end > cursor) cursor = span.end;
