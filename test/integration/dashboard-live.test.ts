@@ -6,6 +6,7 @@ import { hasChromium, launchBrowser, type Browser } from '../fixtures/browser.ts
 import { seriousA11yViolations, signInThroughForm, startOneBox, type OneBox } from '../fixtures/dashboard.ts';
 import { ffprobe } from '../fixtures/ffprobe.ts';
 import { until } from '../fixtures/until.ts';
+import { sampleTrigger } from '../../src/alerts/test-fixtures.ts';
 
 const skip = hasChromium() ? false : 'needs Debian chromium (/usr/bin/chromium)';
 const SCREENSHOTS = path.resolve('docs/screenshots');
@@ -38,6 +39,8 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
   let box: OneBox;
   let browser: Browser;
   let page: Page;
+  /** when the test alert on cam_001 fired */
+  let alertAt: Date;
 
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
@@ -69,6 +72,16 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
     expect(later.map((f) => f.camera)).toEqual(['cam_001', 'cam_002', 'cam_003', 'cam_004']);
     expect(await page.locator('article[data-camera]').first().getAttribute('data-transport')).toMatch(/webrtc|hls/);
     await expect.poll(() => page.getByText('Recording').count(), { timeout: 30_000 }).toBe(4);
+
+    // an open alert shows on its camera's tile, and leads to the alert
+    alertAt = new Date(Date.now() - 20_000);
+    const alert = sampleTrigger({ cameraId: 'cam_001', key: `live-test:${alertAt.getTime()}`, at: alertAt, startedAt: new Date(alertAt.getTime() - 10_000), title: 'Person loitering at the gate for 10 s' });
+    await box.running.ctx.repos.alerts.recordTrigger(alert);
+    const overlay = page.locator('article[data-camera="cam_001"]').getByRole('link', { name: /Person loitering at the gate/ });
+    await overlay.waitFor({ timeout: 30_000 });
+    expect(await overlay.getAttribute('href')).toMatch(/^\/alerts\/\d+$/);
+    expect(await page.locator('article[data-camera="cam_002"]').getByRole('link', { name: /Person loitering/ }).count()).toBe(0);
+
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'live-grid.png') });
   }, 180_000);
@@ -119,6 +132,13 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
     }, 500);
     expect(await page.getByRole('status').filter({ hasText: 'showing' }).count()).toBe(1);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'timeline.png') });
+
+    // the alert is on the day, and its button plays from a moment before it
+    await page.getByRole('button', { name: /Play alert Person loitering at the gate/ }).click();
+    await until('the recording around the alert', 60_000, async () => {
+      const showing = Date.parse((await page.locator('video[aria-label="Recording of Channel 1"]').getAttribute('data-showing')) ?? '');
+      return showing >= alertAt.getTime() - 6000 && showing <= alertAt.getTime() + 20_000 ? showing : undefined;
+    }, 500);
 
     await page.getByRole('slider', { name: 'Export to' }).fill(String(from + 6));
     await page.getByText(/\(6 s\)/).waitFor();

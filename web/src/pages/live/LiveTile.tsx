@@ -53,7 +53,8 @@ export function LiveTile({ camera, alerts }: { camera: Camera; alerts: Alert[] }
   return (
     <article ref={tile} className={css.tile} aria-labelledby={`tile-${camera.id}`} data-camera={camera.id} data-phase={live.phase} data-transport={live.transport ?? ''}>
       <Link to={`/live/${encodeURIComponent(camera.id)}`} className={css.open} aria-label={`${camera.name}: open full screen`}>
-        <video ref={video} className={css.video} muted playsInline aria-label={`Live video of ${camera.name}`} />
+        {/* the newest frame stands in while the stream connects or the tile is paused */}
+        <video ref={video} className={css.video} muted playsInline poster={`/api/v1/cameras/${encodeURIComponent(camera.id)}/snapshot.jpg`} aria-label={`Live video of ${camera.name}`} />
       </Link>
       <header className={css.caption}>
         <h2 id={`tile-${camera.id}`} className={css.name}>{camera.name}</h2>
