@@ -157,4 +157,24 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
       await rm(file, { force: true });
     }
   }, 240_000);
+
+  it('a viewer limited to one camera sees only its tile and its timeline, without the export', async () => {
+    const own = await launchBrowser();
+    try {
+      const viewerPage = await own.page();
+      await signInThroughForm(viewerPage, box.url, await box.user('viewer', { cameras: ['cam_003'] }));
+      await viewerPage.goto(`${box.url}/live`);
+      await viewerPage.getByRole('link', { name: 'Channel 3: open full screen' }).waitFor();
+      expect(await viewerPage.locator('article[data-camera]').count()).toBe(1);
+      await viewerPage.goto(`${box.url}/timeline/cam_003`);
+      await viewerPage.getByTestId('coverage-summary').waitFor();
+      expect(await viewerPage.getByRole('slider', { name: /Playhead/ }).count()).toBe(1);
+      expect(await viewerPage.getByRole('link', { name: 'Export MP4' }).count()).toBe(0);
+      expect(await viewerPage.getByRole('slider', { name: 'Export from' }).count()).toBe(0);
+      await viewerPage.goto(`${box.url}/timeline/cam_001`);
+      await viewerPage.getByText('No camera “cam_001” is visible to you.').waitFor();
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
 });
