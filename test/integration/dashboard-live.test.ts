@@ -123,7 +123,7 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
     }, 3000);
     expect(await seriousA11yViolations(page)).toEqual([]);
 
-    const scrub = page.getByRole('slider', { name: /Playhead/ });
+    const scrub = page.getByRole('slider', { name: 'Playhead over the day' });
     const from = Number(await page.getByRole('slider', { name: 'Export from' }).inputValue());
     await scrub.fill(String(from + 2));
     await until('the recording playing', 60_000, async () => {
@@ -168,7 +168,7 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
       expect(await viewerPage.locator('article[data-camera]').count()).toBe(1);
       await viewerPage.goto(`${box.url}/timeline/cam_003`);
       await viewerPage.getByTestId('coverage-summary').waitFor();
-      expect(await viewerPage.getByRole('slider', { name: /Playhead/ }).count()).toBe(1);
+      expect(await viewerPage.getByRole('slider', { name: 'Playhead over the day' }).count()).toBe(1);
       expect(await viewerPage.getByRole('link', { name: 'Export MP4' }).count()).toBe(0);
       expect(await viewerPage.getByRole('slider', { name: 'Export from' }).count()).toBe(0);
       await viewerPage.goto(`${box.url}/timeline/cam_001`);

@@ -8,14 +8,12 @@ import { api } from '../../api/client.ts';
 import { useCan } from '../../auth/session.tsx';
 import { formatDate, formatTime } from '../../lib/time.ts';
 import { usePageTitle } from '../../lib/title.ts';
-import { DayBar } from './DayBar.tsx';
-import { type TimelineDay, GAP_LABELS, recordedFrom, secondsOf, shiftDate } from './day.ts';
+import { DayBar, PRE_ROLL_MS } from './DayBar.tsx';
+import { type TimelineDay, type View, GAP_LABELS, hourAround, recordedFrom, secondsOf, shiftDate } from './day.ts';
 import { ExportRange } from './ExportRange.tsx';
 import css from './Timeline.module.css';
 import { type Seek, VodPlayer } from './VodPlayer.tsx';
 
-/** events and alerts start a few seconds before they were seen: the approach is part of the story */
-const PRE_ROLL_MS = 5000;
 const DEFAULT_EXPORT_S = 60;
 
 function Legend({ day }: { day: TimelineDay }) {
@@ -103,6 +101,7 @@ export default function TimelinePage() {
   const [seek, setSeek] = useState<Seek | null>(null);
   const [playhead, setPlayhead] = useState<Date | null>(null);
   const [range, setRange] = useState<[number, number] | null>(null);
+  const [focus, setFocus] = useState<View | null>(null);
   const d = day.data;
 
   // a new camera or day starts with nothing playing and a minute of its first recording selected
@@ -110,8 +109,16 @@ export default function TimelinePage() {
     setSeek(null);
     setPlayhead(null);
     setRange(null);
+    setFocus(null);
   }, [cameraId, date]);
   const first = d?.coverage[0];
+  // the hour around what plays (at first: the first recording), for a finer scrub than the whole
+  // day; it stays put while the playhead is inside, so the bar does not slide under the pointer
+  const focusAt = playhead?.getTime() ?? (first ? new Date(first.start).getTime() : null);
+  useEffect(() => {
+    if (!d || focusAt === null) return;
+    if (!focus || focusAt < focus.from.getTime() || focusAt > focus.to.getTime()) setFocus(hourAround(d, new Date(focusAt)));
+  }, [d, focusAt, focus]);
   const exportRange = useMemo<[number, number] | null>(() => {
     if (range) return range;
     if (!d || !first) return null;
@@ -119,6 +126,7 @@ export default function TimelinePage() {
     return [start, Math.min(start + DEFAULT_EXPORT_S, secondsOf(d, first.end))];
   }, [range, d, first]);
 
+  const barRange = canExport ? exportRange ?? undefined : undefined;
   const seekTo = (at: Date) => {
     if (!d) return;
     const from = recordedFrom(d, at) ?? at;
@@ -160,7 +168,13 @@ export default function TimelinePage() {
             {d.coverage.length === 0 ? 'Nothing recorded on this day.' : `${d.coverage.length} recorded stretch${d.coverage.length === 1 ? '' : 'es'}, ${d.gaps.length} gap${d.gaps.length === 1 ? '' : 's'}, ${d.events.length} events, ${d.alerts.length} alerts`} · times in {d.timezone}
           </p>
           <Legend day={d} />
-          <DayBar day={d} playhead={playhead} onSeek={seekTo} range={canExport ? exportRange ?? undefined : undefined} />
+          <DayBar day={d} view={{ from: new Date(d.from), to: new Date(d.to) }} label="Playhead over the day" playhead={playhead} onSeek={seekTo} range={barRange} />
+          {d && focus && (
+            <>
+              <h2 className={css.zoomTitle}>{formatTime(focus.from, d.timezone)}–{formatTime(focus.to, d.timezone)}</h2>
+              <DayBar day={d} view={focus} label="Playhead within the hour" playhead={playhead} onSeek={seekTo} range={barRange} />
+            </>
+          )}
           <VodPlayer cameraId={cameraId} cameraName={camera.name} seek={seek} until={new Date(d.to).getTime()} timezone={d.timezone} onPlayhead={setPlayhead} onEnd={playOnFrom} />
           {canExport && exportRange && <ExportRange day={d} cameraId={cameraId} range={exportRange} onRange={setRange} playhead={playhead} />}
           <Marks day={d} onSeek={seekTo} />

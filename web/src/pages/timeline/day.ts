@@ -17,10 +17,21 @@ export const GAP_LABELS: Record<GapKind, string> = {
 
 const ms = (t: Date | string): number => new Date(t).getTime();
 
-/** Where an instant sits on the day's bar, 0–100 %. */
-export function percentOf(day: Pick<TimelineDay, 'from' | 'to'>, t: Date | string): number {
-  const from = ms(day.from);
-  return Math.min(100, Math.max(0, ((ms(t) - from) / (ms(day.to) - from)) * 100));
+/** The stretch a bar shows: the whole day, or an hour of it. */
+export interface View { from: Date; to: Date }
+
+const HOUR_MS = 3600_000;
+
+/** The hour around `at`, kept inside the day. */
+export function hourAround(day: Pick<TimelineDay, 'from' | 'to'>, at: Date): View {
+  const from = Math.max(ms(day.from), Math.min(at.getTime() - HOUR_MS / 2, ms(day.to) - HOUR_MS));
+  return { from: new Date(from), to: new Date(Math.min(ms(day.to), from + HOUR_MS)) };
+}
+
+/** Where an instant sits on a bar showing from–to, 0–100 %. */
+export function percentOf(view: { from: Date | string; to: Date | string }, t: Date | string): number {
+  const from = ms(view.from);
+  return Math.min(100, Math.max(0, ((ms(t) - from) / (ms(view.to) - from)) * 100));
 }
 
 /** Seconds since the day's start (the bars' value) and back. */
