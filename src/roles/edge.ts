@@ -60,7 +60,6 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     indexer.attach(w);
     w.on('status', onStatus);
     w.on('frame', (frame) => {
-      ctx.liveFeeds.setFrame(frame.camera_id, { jpeg: frame.jpeg, at: new Date(frame.timestamp) });
       bus.publish(TOPICS.streamsRaw, frame.camera_id, frame).catch((err: unknown) => log.warn({ err, camera_id: frame.camera_id }, 'frame not published'));
     });
     return w;

@@ -108,22 +108,6 @@ describe('live HLS routes', () => {
     expect((await api.inject('/api/v1/cameras/nope/live')).statusCode).toBe(404);
   });
 
-  it('serves the newest frame of a camera as a JPEG with its capture time, and says why there is none', async () => {
-    const none = await api.inject('/api/v1/cameras/cam_idle/snapshot.jpg');
-    expect(none.statusCode).toBe(404);
-    expect(none.json().message).toMatch(/camera 'cam_idle' has sent no frame/);
-    const jpeg = (n: number) => Buffer.from([0xff, 0xd8, 0xff, 0xe0, n, 0xff, 0xd9]);
-    feeds.setFrame('cam_a', { jpeg: jpeg(1), at: new Date('2026-01-20T10:00:00Z') });
-    feeds.setFrame('cam_a', { jpeg: jpeg(2), at: new Date('2026-01-20T10:00:01Z') });
-    const r = await api.inject('/api/v1/cameras/cam_a/snapshot.jpg');
-    expect(r.statusCode).toBe(200);
-    expect(r.headers['content-type']).toBe('image/jpeg');
-    expect(r.headers['cache-control']).toBe('no-store');
-    expect(r.headers['x-frame-time']).toBe('2026-01-20T10:00:01.000Z');
-    expect(r.rawPayload).toEqual(jpeg(2));
-    expect((await api.inject('/api/v1/cameras/nope/snapshot.jpg')).statusCode).toBe(404);
-  });
-
   it('releases the file when a client disconnects mid-download', async () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const before = fds();

@@ -93,19 +93,6 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/cameras/:id/snapshot.jpg', permission: 'live:watch', tag: 'cameras', produces: 'image/jpeg',
-    summary: 'The newest frame the camera sent (JPEG, source resolution, as analysis sees it); Last-Modified is its capture time',
-    params: z.object({ id: cameraParam }).strict(), query: noQuery,
-    handler: async ({ params, actor, reply }) => {
-      cameraFor(actor, known, params.id);
-      const frame = feeds.frame(params.id);
-      if (!frame) throw notFound(`camera '${params.id}' has sent no frame since Vigil started (offline, or the edge role runs elsewhere)`);
-      return reply.header('content-type', 'image/jpeg').header('cache-control', 'no-store')
-        .header('last-modified', frame.at.toUTCString()).header('x-frame-time', frame.at.toISOString()).send(frame.jpeg);
-    },
-  });
-
-  addRoute(app, {
     method: 'GET', url: '/api/v1/cameras/:id/live', permission: 'live:watch', tag: 'cameras', summary: 'URLs of the live view: HLS, sub-stream HLS, WebRTC (WHEP), player page',
     params: z.object({ id: cameraParam }).strict(), query: noQuery, response: liveUrlsSchema,
     handler: async ({ params, actor }) => {

@@ -13,16 +13,8 @@ export interface LiveFeed {
   sdpPath: string | null;
 }
 
-/** The newest JPEG a camera's recorder decoded (the frames analysis gets), for a still of what it sees now. */
-export interface LatestFrame {
-  jpeg: Buffer;
-  /** capture time */
-  at: Date;
-}
-
 export class LiveFeeds {
   private readonly feeds = new Map<string, LiveFeed>();
-  private readonly frames = new Map<string, LatestFrame>();
 
   set(feed: LiveFeed): void {
     this.feeds.set(feed.cameraId, feed);
@@ -34,16 +26,6 @@ export class LiveFeeds {
 
   delete(cameraId: string): void {
     this.feeds.delete(cameraId);
-    this.frames.delete(cameraId);
-  }
-
-  /** Keeps only the newest: one JPEG per camera in memory. */
-  setFrame(cameraId: string, frame: LatestFrame): void {
-    this.frames.set(cameraId, frame);
-  }
-
-  frame(cameraId: string): LatestFrame | undefined {
-    return this.frames.get(cameraId);
   }
 
   list(): LiveFeed[] {
