@@ -65,7 +65,8 @@ function Marks({ day, onSeek }: { day: TimelineDay; onSeek: (at: Date) => void }
       <section aria-labelledby="tl-gaps">
         <h2 id="tl-gaps">Gaps ({day.gaps.length})</h2>
         {day.gaps.length === 0 ? <p className={css.muted}>No gap in the recording.</p> : (
-          <ul className={css.list}>
+          // focusable: a long list scrolls, and a keyboard must be able to scroll it
+          <ul className={css.list} tabIndex={0} aria-labelledby="tl-gaps">
             {day.gaps.map((g) => (
               <li key={String(g.start)}>
                 <span>{formatTime(g.start, tz)}–{formatTime(g.end, tz)}</span>
