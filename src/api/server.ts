@@ -23,6 +23,7 @@ import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts
 import { cameraSnapshotRoutes, type CameraSnapshotDeps } from './routes/camera-snapshot.ts';
 import { settingsRoutes, type SettingsRouteDeps } from './routes/settings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
+import { timelineRoutes } from './routes/timeline.ts';
 import { userRoutes } from './routes/users.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
@@ -145,6 +146,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   liveRoutes(app, deps);
   playerRoutes(app, deps);
   if (deps.recordings) recordingRoutes(app, { ...deps, recordings: deps.recordings });
+  timelineRoutes(app, deps);
   whepRoutes(app, deps);
   faceRoutes(app, deps);
   notificationRoutes(app, deps);

@@ -52,6 +52,8 @@ export interface GapRow {
   start_time: Date;
   end_time: Date | null;
   cause: string;
+  /** why, in one word: a recorder failure kind, 'stopped', 'deleted' (by the storage sweep); null on old rows */
+  kind: string | null;
 }
 
 export interface SegmentRepo {
@@ -67,8 +69,13 @@ export interface SegmentRepo {
   /** open segments (after a crash these are reconciled with the files) */
   open(cameraId?: string): Promise<SegmentRow[]>;
   remove(path: string): Promise<void>;
+  /**
+   * removes a segment the storage sweep deleted and records its span as a closed 'deleted' gap with
+   * this cause, grown into the deletion gap it touches (deletions go oldest first: one row per run)
+   */
+  removeDeleted(path: string, cause: string): Promise<void>;
   /** opens a gap (source lost) — idempotent while the gap stays open */
-  openGap(cameraId: string, start: Date, cause: string): Promise<void>;
+  openGap(cameraId: string, start: Date, cause: string, kind: string): Promise<void>;
   /** closes the open gap of a camera, if any */
   closeGap(cameraId: string, end: Date): Promise<void>;
   gaps(cameraId: string, from: Date, to: Date): Promise<GapRow[]>;
