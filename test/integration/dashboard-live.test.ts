@@ -3,36 +3,13 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchBrowser, type Browser } from '../fixtures/browser.ts';
-import { seriousA11yViolations, signInThroughForm, startOneBox, type OneBox } from '../fixtures/dashboard.ts';
+import { seriousA11yViolations, signInThroughForm, startOneBox, tileFrames, type OneBox } from '../fixtures/dashboard.ts';
 import { ffprobe } from '../fixtures/ffprobe.ts';
 import { until } from '../fixtures/until.ts';
 import { sampleTrigger } from '../../src/alerts/test-fixtures.ts';
 
 const skip = hasChromium() ? false : 'needs Debian chromium (/usr/bin/chromium)';
 const SCREENSHOTS = path.resolve('docs/screenshots');
-
-interface TileFrame { camera: string; currentTime: number; stdev: number }
-
-/** Each playing video's position and how much its current frame varies (a blank frame: ~0). */
-function tileFrames(page: Page, selector: string): Promise<TileFrame[]> {
-  return page.$$eval(selector, (videos) => videos.map((v) => {
-    const video = v as HTMLVideoElement;
-    const canvas = document.createElement('canvas');
-    canvas.width = 64;
-    canvas.height = 36;
-    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-    let stdev = 0;
-    if (video.videoWidth > 0) {
-      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
-      const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      const lum: number[] = [];
-      for (let i = 0; i < px.length; i += 4) lum.push(0.299 * px[i]! + 0.587 * px[i + 1]! + 0.114 * px[i + 2]!);
-      const mean = lum.reduce((a, b) => a + b, 0) / lum.length;
-      stdev = Math.sqrt(lum.reduce((a, b) => a + (b - mean) ** 2, 0) / lum.length);
-    }
-    return { camera: video.closest('[data-camera]')?.getAttribute('data-camera') ?? '', currentTime: video.currentTime, stdev };
-  }));
-}
 
 /** The live grid and a camera's timeline against the real one box (DVR simulator, recording, WebRTC and HLS). */
 describe.skipIf(skip)('dashboard: live grid and timeline', () => {
