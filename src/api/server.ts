@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { analyticsRoutes, type AnalyticsRouteDeps } from './routes/analytics.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditWriter, guardedAuditWriter, type RecordAudit } from '../audit/record.ts';
 import { useAuditTrail } from './audit-hook.ts';
@@ -36,7 +37,7 @@ import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
 import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
 import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
+export type ApiDeps = CameraRouteDeps & AnalyticsRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
   log: Logger;
   /** sign-in: every request is authenticated by its bearer token, session cookie or signed media URL */
   auth: AuthStack;
@@ -144,6 +145,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   userRoutes(app, deps);
   apiKeyRoutes(app, deps);
   auditRoutes(app, deps);
+  analyticsRoutes(app, deps);
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: noQuery, response: openApiSchema,
     handler: async () => openApiDocument(app),

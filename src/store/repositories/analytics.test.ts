@@ -73,6 +73,12 @@ describe('analytics repository (PGlite)', () => {
     expect(rules.map((r) => r.count)).toEqual([1]);
   });
 
+  it('tells when a site-local day starts and ends, also across a clock change', async () => {
+    expect(await analytics.dayBounds('2025-01-21', TZ)).toEqual({ from: at('2025-01-20T18:30:00Z'), to: at('2025-01-21T18:30:00Z') });
+    // Berlin's clocks went forward on 30 March 2025: that day had 23 hours
+    expect(await analytics.dayBounds('2025-03-30', 'Europe/Berlin')).toEqual({ from: at('2025-03-29T23:00:00Z'), to: at('2025-03-30T22:00:00Z') });
+  });
+
   it('lists every local bucket of a range, empty ones included', async () => {
     const hours = await analytics.buckets({ from: at('2025-01-20T17:00:00Z'), to: at('2025-01-20T20:00:00Z'), bucket: 'hour', tz: TZ });
     expect(hours).toEqual(['16:30', '17:30', '18:30', '19:30'].map((h) => at(`2025-01-20T${h}:00Z`)));

@@ -91,6 +91,8 @@ export interface GapRowSummary {
 }
 
 export interface AnalyticsRepo {
+  /** the instants the site-local calendar day `date` (YYYY-MM-DD) starts and ends */
+  dayBounds(date: string, tz: string): Promise<{ from: Date; to: Date }>;
   /** events per bucket start (an instant), camera and class; empty buckets are absent */
   eventCounts(f: EventCountFilter): Promise<EventCountRow[]>;
   /** the bucket starts of [from, to) in the site's zone, in order */
@@ -135,6 +137,12 @@ const timing = (r: TimingDbRow, name: string): TimingStat => ({
 
 export function analyticsRepo(sql: Sql): AnalyticsRepo {
   return {
+    async dayBounds(date, tz) {
+      const { rows } = await sql.query<{ from: Date; to: Date }>(
+        'SELECT $1::date::timestamp AT TIME ZONE $2 AS "from", ($1::date + 1)::timestamp AT TIME ZONE $2 AS "to"', [date, tz]);
+      return rows[0]!;
+    },
+
     async eventCounts(f) {
       const { rows } = await sql.query<EventCountRow>(
         `SELECT date_trunc($4, start_time AT TIME ZONE $5) AT TIME ZONE $5 AS bucket, camera_id, label, count(*)::int AS count
