@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { formatSeconds } from '../../api/contract/analytics.ts';
 import { hourLabel } from './daily-csv.ts';
 import type { DailyReport } from './service.ts';
 
@@ -9,14 +10,6 @@ import type { DailyReport } from './service.ts';
  */
 const MARGIN = 50;
 const ACCENT = '#2563eb';
-
-/** 95 → "1 min 35 s"; null (nothing measured) → "–" */
-export function formatSeconds(s: number | null | undefined): string {
-  if (s === null || s === undefined) return '–';
-  const total = Math.round(s);
-  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), sec = total % 60;
-  return [h && `${h} h`, m && `${m} min`, (sec || total === 0) && `${sec} s`].filter(Boolean).join(' ');
-}
 
 const siteTime = (t: Date | string, timezone: string): string =>
   new Intl.DateTimeFormat('en-GB', { timeZone: timezone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(t));

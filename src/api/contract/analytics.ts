@@ -8,6 +8,14 @@ import { cameraId, text, time, timeOut } from './types.ts';
  */
 export const MAX_RANGE_DAYS = { hour: 31, day: 366, heatmap: 31, alerts: 92 } as const;
 
+/** A duration as people read it (reports, the dashboard): 95 → "1 min 35 s"; null (nothing measured) → "–" */
+export function formatSeconds(s: number | null | undefined): string {
+  if (s === null || s === undefined) return '–';
+  const total = Math.round(s);
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), sec = total % 60;
+  return [h && `${h} h`, m && `${m} min`, (sec || total === 0) && `${sec} s`].filter(Boolean).join(' ');
+}
+
 const from = time.describe('start of the range, inclusive (ISO 8601)');
 const to = time.describe('end of the range, exclusive (ISO 8601)');
 

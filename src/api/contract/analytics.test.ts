@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSeconds } from './daily-pdf.ts';
+import { formatSeconds } from './analytics.ts';
 
 describe('formatSeconds', () => {
   it('reads as hours, minutes and seconds, leaving out the zero parts', () => {
