@@ -1,3 +1,4 @@
+import { hourLabel } from '../../api/contract/analytics.ts';
 import { csvLine } from '../../core/csv.ts';
 import type { DailyReport } from './service.ts';
 
@@ -8,8 +9,6 @@ import type { DailyReport } from './service.ts';
 const HEADER = ['section', 'camera_id', 'subject', 'measure', 'value'];
 
 type Cell = string | number | null;
-
-export const hourLabel = (h: number): string => `${String(h).padStart(2, '0')}:00`;
 
 export function dailyReportCsv(r: DailyReport): string {
   const rows: Cell[][] = [

@@ -1,6 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { formatSeconds } from '../../api/contract/analytics.ts';
-import { hourLabel } from './daily-csv.ts';
+import { formatSeconds, hourLabel } from '../../api/contract/analytics.ts';
 import type { DailyReport } from './service.ts';
 
 /**

@@ -16,6 +16,9 @@ export function formatSeconds(s: number | null | undefined): string {
   return [h && `${h} h`, m && `${m} min`, (sec || total === 0) && `${sec} s`].filter(Boolean).join(' ');
 }
 
+/** A local hour of day as a clock reads: 7 → "07:00" */
+export const hourLabel = (h: number): string => `${String(h).padStart(2, '0')}:00`;
+
 const from = time.describe('start of the range, inclusive (ISO 8601)');
 const to = time.describe('end of the range, exclusive (ISO 8601)');
 
