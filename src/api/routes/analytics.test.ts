@@ -138,6 +138,11 @@ describe('analytics and reports API (PGlite)', () => {
     expect(pdf.rawPayload.length).toBeGreaterThan(1000);
   });
 
+  it('documents the CSV and PDF downloads beside the JSON', async () => {
+    const doc = (await get('/api/v1/openapi.json')).json();
+    expect(Object.keys(doc.paths['/api/v1/reports/daily'].get.responses['200'].content)).toEqual(['application/json', 'text/csv; charset=utf-8', 'application/pdf']);
+  });
+
   it('asks for credentials', async () => {
     expect((await get('/api/v1/reports/daily?date=2025-01-21', 'nobody')).statusCode).toBe(401);
   });

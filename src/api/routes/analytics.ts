@@ -63,7 +63,7 @@ export function analyticsRoutes(app: FastifyInstance, deps: AnalyticsRouteDeps):
   addRoute(app, {
     method: 'GET', url: '/api/v1/reports/daily', permission: 'events:read', tag: 'analytics',
     summary: 'The daily activity report of a site-local day: events per camera and class, busiest hours, alerts per severity and status, response times, recording coverage; JSON, or a CSV or PDF download (format= or Accept)',
-    query: dailyReportQuery, response: dailyReportSchema,
+    query: dailyReportQuery, response: dailyReportSchema, alsoProduces: Object.values(MEDIA_TYPES),
     handler: async ({ query, actor, req, reply }) => {
       const report = await reports.daily(actor, query.date);
       const format = reportFormat(query.format, req);
