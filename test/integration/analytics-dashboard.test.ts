@@ -125,6 +125,37 @@ describe.skipIf(skip)('analytics and admin pages', () => {
     await shot(page, 'settings-users');
   }, 120_000);
 
+  it('creates and revokes an API key, shows the account\'s sessions and second factor, and the system health', async () => {
+    const { store } = box.running.ctx;
+    await page.goto(`${box.url}/settings/apikeys`);
+    await page.getByLabel('Name').fill('gate-gateway');
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-api-key').textContent())!;
+    expect(key).toMatch(/^vgl_/);
+    // the key works, with its role
+    expect((await fetch(`${box.url}/api/v1/cameras`, { headers: { 'x-api-key': key } })).status).toBe(200);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await shot(page, 'settings-apikeys');
+    await page.getByRole('button', { name: 'Revoke gate-gateway' }).click();
+    await expect.poll(async () => (await fetch(`${box.url}/api/v1/cameras`, { headers: { 'x-api-key': key } })).status).toBe(401);
+    expect((await store.query<{ revoked: boolean }>("SELECT revoked_at IS NOT NULL AS revoked FROM api_keys WHERE name = 'gate-gateway'")).rows[0]?.revoked).toBe(true);
+
+    await page.goto(`${box.url}/account`);
+    await page.getByRole('heading', { name: 'My sessions' }).waitFor();
+    await page.getByRole('cell', { name: 'this browser' }).waitFor();
+    await page.getByText('On: you sign in with a code from your authenticator app.').waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await page.goto(`${box.url}/settings/system`);
+    await page.getByTestId('health-status').waitFor();
+    expect(['healthy', 'degraded', 'critical']).toContain(await page.getByTestId('health-status').textContent());
+    await page.getByRole('row', { name: /^api\b/ }).first().waitFor();
+    await page.getByRole('heading', { name: 'Storage' }).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await shot(page, 'settings-system');
+  }, 120_000);
+
   it('a viewer scoped to one camera sees the analytics of that camera only', async () => {
     const own = await launchBrowser();
     const viewerPage = await own.page();
