@@ -112,10 +112,14 @@ export const alertResponseSchema = z.object({
   truncated: z.boolean().describe('more alerts matched than `limit` listed'),
 });
 
+const FIRST_DAY = '1970-01-02';
+const LAST_DAY = '9999-12-30';
+
 export const REPORT_FORMATS = ['json', 'csv', 'pdf'] as const;
 
 export const dailyReportQuery = z.object({
-  date: z.iso.date().describe('the site-local day, YYYY-MM-DD'),
+  // the days whose every instant the API can state (see MIN_TIME, MAX_TIME): ISO dates compare as text
+  date: z.iso.date().refine((d) => d >= FIRST_DAY && d <= LAST_DAY, `must be a day from ${FIRST_DAY} to ${LAST_DAY}`).describe('the site-local day, YYYY-MM-DD'),
   format: z.enum(REPORT_FORMATS).optional().describe('json, csv or pdf (default: from the Accept header, else json); csv and pdf are sent as a download'),
 }).strict();
 

@@ -138,6 +138,17 @@ describe('analytics and reports API (PGlite)', () => {
     expect(pdf.rawPayload.length).toBeGreaterThan(1000);
   });
 
+  it('answers for any calendar day it can state, never a 5xx', async () => {
+    expect((await get('/api/v1/reports/daily?date=0001-01-01')).json().message).toMatch(/'date': must be a day from 1970-01-02 to 9999-12-30/);
+    expect((await get('/api/v1/reports/daily?date=9999-12-31')).statusCode).toBe(400);
+    for (const date of ['1970-01-02', '9999-12-30', '2024-02-29']) {
+      for (const format of ['json', 'csv', 'pdf']) {
+        const r = await get(`/api/v1/reports/daily?date=${date}&format=${format}`);
+        expect([date, format, r.statusCode]).toEqual([date, format, 200]);
+      }
+    }
+  });
+
   it('documents the CSV and PDF downloads beside the JSON', async () => {
     const doc = (await get('/api/v1/openapi.json')).json();
     expect(Object.keys(doc.paths['/api/v1/reports/daily'].get.responses['200'].content)).toEqual(['application/json', 'text/csv; charset=utf-8', 'application/pdf']);
