@@ -22,6 +22,8 @@ export interface ReportServiceDeps {
   timezone: string;
   /** the configured cameras, for names and for cameras that recorded nothing */
   cameras: () => readonly { id: string; name: string }[];
+  /** the size of a camera's newest live frame, when this process sees its frames (a still of it is served) */
+  liveFrame?: (cameraId: string) => { width: number; height: number } | undefined;
   now?: () => Date;
 }
 
@@ -110,7 +112,9 @@ export function reportService(deps: ReportServiceDeps) {
       if (!callerSeesCamera(caller, q.camera)) throw notFound(`no camera with id '${q.camera}'`);
       const s = { from: q.from, to: q.to, cameraId: q.camera };
       const snapshot = await deps.analytics.newestSnapshot(q.camera, q.to);
-      const frame = (snapshot && await pictureSize(q.camera, snapshot.snapshot_path)) ?? await deps.analytics.boxExtent(s);
+      const live = deps.liveFrame?.(q.camera);
+      // boxes are in source-frame pixels: the live frame's size, else the size of a stored picture, else as far as boxes reach
+      const frame = (live && { width: live.width, height: live.height }) ?? (snapshot && await pictureSize(q.camera, snapshot.snapshot_path)) ?? await deps.analytics.boxExtent(s);
       const cells = Array.from({ length: q.rows }, () => new Array<number>(q.cols).fill(0));
       if (frame) {
         for (const c of await deps.analytics.footPoints({ ...s, label: q.class, ...frame, cols: q.cols, rows: q.rows })) cells[c.row]![c.col] = c.count;
@@ -120,6 +124,7 @@ export function reportService(deps: ReportServiceDeps) {
         camera_id: q.camera, class: q.class, from: q.from, to: q.to, frame, cols: q.cols, rows: q.rows, cells,
         max: Math.max(0, ...flat), total: flat.reduce((a, b) => a + b, 0),
         snapshot_url: snapshot ? `/api/v1/events/${snapshot.id}/snapshot?boxes=0` : null,
+        live_snapshot_url: live ? `/api/v1/cameras/${encodeURIComponent(q.camera)}/snapshot.jpg` : null,
       };
     },
 

@@ -65,6 +65,7 @@ export const heatmapSchema = z.object({
   max: z.number().int(),
   total: z.number().int(),
   snapshot_url: z.string().nullable().describe('a recent picture of the camera (its newest event snapshot, without boxes) to draw the grid over'),
+  live_snapshot_url: z.string().nullable().describe('what the camera sees now (its newest live frame), when it is streaming: a better picture to draw over'),
 });
 
 export const alertResponseQuery = z.object({

@@ -22,7 +22,10 @@ describe('analytics and reports API (PGlite)', () => {
 
   beforeAll(async () => {
     const cameras = [{ id: 'cam_a', name: 'Gate' }, { id: 'cam_b', name: 'Yard' }] as ResolvedCamera[];
-    api = await openActorApi(actors, { cameras, timezone: 'Asia/Kolkata' });
+    // cam_b streams 1280 × 720 now
+    const live = { jpeg: await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#202020' } }).jpeg().toBuffer(), at: new Date(), width: 1280, height: 720 };
+    const latestFrames = { get: (id: string) => (id === 'cam_b' ? live : undefined), stop: async () => undefined };
+    api = await openActorApi(actors, { cameras, timezone: 'Asia/Kolkata', latestFrames });
     // cam_a's frame is 640 × 360: a snapshot of that size tells the heat map so
     await api.objects.put('snapshots', 'cam_a/tracks/1.jpg', await sharp({ create: { width: 640, height: 360, channels: 3, background: '#404040' } }).jpeg().toBuffer());
     await person('cam_a', '2025-01-21T03:00:00Z', [0, 0, 40, 350], 'cam_a/tracks/1.jpg');
@@ -90,6 +93,16 @@ describe('analytics and reports API (PGlite)', () => {
     expect(map.cells[10][30]).toBe(1);
     const snapshot = await get(map.snapshot_url);
     expect(snapshot.headers['content-type']).toBe('image/jpeg');
+    expect(map.live_snapshot_url).toBeNull();
+  });
+
+  it('lays the heat map over the live frame of a streaming camera', async () => {
+    const map = (await get(`/api/v1/analytics/heatmap?camera=cam_b&${DAY}`)).json();
+    // feet at (15, 20) of 1280 × 720
+    expect(map).toMatchObject({ frame: { width: 1280, height: 720 }, total: 1, live_snapshot_url: '/api/v1/cameras/cam_b/snapshot.jpg', snapshot_url: null });
+    expect(map.cells[0][0]).toBe(1);
+    const still = await get(map.live_snapshot_url);
+    expect([still.statusCode, still.headers['content-type']]).toEqual([200, 'image/jpeg']);
   });
 
   it('reports alert response times and lists the alerts', async () => {

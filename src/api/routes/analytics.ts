@@ -4,6 +4,7 @@ import { dailyReportPdf } from '../../analytics/reports/daily-pdf.ts';
 import { reportService, type DailyReport } from '../../analytics/reports/service.ts';
 import type { ResolvedCamera } from '../../config/load.ts';
 import type { Logger } from '../../core/log.ts';
+import type { LatestFrames } from '../../media/live/latest-frames.ts';
 import type { Objects } from '../../objects/port.ts';
 import type { Store } from '../../store/port.ts';
 import { analyticsRepo } from '../../store/repositories/analytics.ts';
@@ -19,6 +20,8 @@ export interface AnalyticsRouteDeps {
   cameras: ResolvedCamera[];
   /** the site's IANA time zone: days and hours of analytics and reports are its (default UTC) */
   timezone?: string;
+  /** cameras' newest live frames, where this process follows them */
+  latestFrames?: LatestFrames;
 }
 
 type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -37,6 +40,7 @@ export function analyticsRoutes(app: FastifyInstance, deps: AnalyticsRouteDeps):
   const reports = reportService({
     analytics: analyticsRepo(deps.store), objects: deps.objects, log: deps.log, timezone: deps.timezone ?? 'UTC',
     cameras: () => deps.cameras.map((c) => ({ id: c.id, name: c.name })),
+    liveFrame: (id) => deps.latestFrames?.get(id),
   });
 
   addRoute(app, {

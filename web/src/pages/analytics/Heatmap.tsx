@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { heatmapSchema } from '@contract/analytics.ts';
 import { api, errorText } from '../../api/client.ts';
 import { SelectField } from '../../components/SelectField.tsx';
@@ -12,12 +13,21 @@ interface Props {
   onCamera: (id: string) => void;
 }
 
+/** What the camera sees now when it streams, else its newest event snapshot; a still that fails to load gives way to the next. */
+function CameraPicture({ cameraId, urls }: { cameraId: string; urls: readonly (string | null)[] }) {
+  const candidates = urls.filter((u): u is string => u !== null);
+  const [failed, setFailed] = useState(0);
+  const src = candidates[failed];
+  if (!src) return <div className={css.heatBlank} />;
+  return <img src={src} alt={`Picture of camera ${cameraId}`} className={css.heatImage} onError={() => setFailed((n) => n + 1)} />;
+}
+
 /** how strongly a cell is coloured: the busiest cell is nearly opaque, an empty one clear */
 const alpha = (count: number, max: number): number => (count && max ? 0.15 + 0.65 * (count / max) : 0);
 
 /**
  * Where people stood on one camera: the foot point of each tracked person on a grid, drawn over
- * a recent picture of the camera (its newest event snapshot, without boxes).
+ * a picture of the camera: what it sees now, else its newest event snapshot without boxes.
  */
 export function Heatmap({ from, to, camera, cameras, onCamera }: Props) {
   const q = useQuery({
@@ -44,7 +54,7 @@ export function Heatmap({ from, to, camera, cameras, onCamera }: Props) {
       {d?.frame && (
         <figure className={css.heatmap} data-testid="heatmap">
           <div className={css.heatFrame} style={{ aspectRatio: `${d.frame.width} / ${d.frame.height}` }}>
-            {d.snapshot_url ? <img src={d.snapshot_url} alt={`Recent picture of camera ${d.camera_id}`} className={css.heatImage} /> : <div className={css.heatBlank} />}
+            <CameraPicture key={d.camera_id} cameraId={d.camera_id} urls={[d.live_snapshot_url, d.snapshot_url]} />
             <svg viewBox={`0 0 ${d.cols} ${d.rows}`} preserveAspectRatio="none" className={css.heatGrid} role="img" aria-label={`Heat map: ${summary}`}>
               {d.cells.flatMap((row, r) => row.map((count, c) => (count > 0
                 ? <rect key={`${r}-${c}`} x={c} y={r} width={1} height={1} fill="#ff5c2a" fillOpacity={alpha(count, d.max)}><title>{`${count} people`}</title></rect>
