@@ -61,9 +61,11 @@ describe.skipIf(skip)('analytics and admin pages', () => {
 
     const heat = page.getByTestId('heatmap');
     await heat.locator('img').waitFor();
-    await expect.poll(() => heat.locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 30_000 }).toBe(640);
+    // the camera's live still (it streams), drawn in full
+    await expect.poll(() => heat.locator('img').evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await heat.locator('img').getAttribute('src')).toBe('/api/v1/cameras/cam_003/snapshot.jpg');
     expect(await heat.locator('rect').count()).toBe(1);
-    expect(await heat.getByRole('img', { name: /Heat map: 3 people seen on cam_003; most often in the lower left/ }).count()).toBe(1);
+    expect(await heat.getByRole('img', { name: /Heat map: 3 people seen on cam_003; most often in the \w+ left of the picture/ }).count()).toBe(1);
 
     const times = page.getByTestId('response-times');
     await times.waitFor();
