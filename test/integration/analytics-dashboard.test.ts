@@ -75,6 +75,9 @@ describe.skipIf(skip)('analytics and admin pages', () => {
     await page.getByTestId('daily-report').waitFor();
     expect(await seriousA11yViolations(page)).toEqual([]);
     await shot(page, 'analytics');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'analytics-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // the table view of the chart is the same numbers, for those who do not read charts
     await page.getByLabel('Show as table').check();
