@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { analyticsRoutes, type AnalyticsRouteDeps } from './routes/analytics.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditWriter, guardedAuditWriter, type RecordAudit } from '../audit/record.ts';
 import { useAuditTrail } from './audit-hook.ts';
@@ -40,7 +41,7 @@ import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
 import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
 import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & Partial<SettingsRouteDeps> & Partial<Pick<CameraSnapshotDeps, 'latestFrames'>> & {
+export type ApiDeps = CameraRouteDeps & AnalyticsRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & Partial<SettingsRouteDeps> & Partial<Pick<CameraSnapshotDeps, 'latestFrames'>> & {
   log: Logger;
   /** sign-in: every request is authenticated by its bearer token, session cookie or signed media URL */
   auth: AuthStack;
@@ -155,6 +156,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   userRoutes(app, deps);
   apiKeyRoutes(app, deps);
   auditRoutes(app, deps);
+  analyticsRoutes(app, deps);
   if (deps.configuration) settingsRoutes(app, { configuration: deps.configuration });
   if (deps.latestFrames) cameraSnapshotRoutes(app, { cameras: deps.cameras, latestFrames: deps.latestFrames });
   addRoute(app, {
