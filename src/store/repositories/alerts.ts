@@ -53,6 +53,8 @@ export interface AlertChange {
   alert: AlertRow;
 }
 
+export type AlertHistoryEntry = Omit<AlertChange, 'alert'>;
+
 export interface AlertFilter {
   status?: AlertStatus;
   severity?: Severity;
@@ -152,6 +154,8 @@ export interface AlertRepo {
   list(f: AlertFilter): Promise<{ items: AlertRow[]; nextCursor: string | null }>;
   /** changes with seq > `seq`, ascending */
   changesSince(seq: number, limit: number): Promise<AlertChange[]>;
+  /** the changes of one alert, oldest first: who did what, when and why */
+  history(id: number): Promise<AlertHistoryEntry[]>;
   /** max seq of the change feed, 0 when empty */
   latestChangeSeq(): Promise<number>;
   /** unacknowledged critical alerts created at least `afterMinutes` before `now`, not escalated yet */
@@ -374,6 +378,12 @@ export function alertRepo(store: Store, opts: AlertRepoOptions = {}): AlertRepo 
         [seq, Math.max(1, Math.trunc(limit))],
       );
       return rows.map(({ seq: s, change, at, actor, note, ...a }) => ({ seq: s, change, at, by: actor, note, alert: toRow(a as DbAlert) }));
+    },
+
+    async history(id) {
+      const { rows } = await store.query<AlertHistoryEntry>(
+        'SELECT seq, change, at, actor AS by, note FROM alert_changes WHERE alert_id = $1 ORDER BY seq', [id]);
+      return rows;
     },
 
     async latestChangeSeq() {
