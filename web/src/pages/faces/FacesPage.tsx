@@ -51,7 +51,7 @@ function NameIdentity({ group, onNamed }: { group: Group; onNamed: (name: string
         <Label>Name of person #{group.identityId}</Label>
         <Input />
       </TextField>
-      <Button type="submit" className="btn" isDisabled={save.isPending}>{name.trim() ? 'Save name' : 'Remove name'}</Button>
+      <Button type="submit" className="btn" isDisabled={save.isPending || name.trim() === (group.name ?? '')}>{name.trim() || !group.name ? 'Save name' : 'Remove name'}</Button>
       {save.isError && <Text slot="errorMessage" className={css.error}>{errorText(save.error)}</Text>}
     </Form>
   );
@@ -66,7 +66,7 @@ function Results({ matches, cameraName, tz }: { matches: Match[]; cameraName: (i
       {groupByIdentity(matches).map((g) => {
         const name = names.has(g.identityId) ? names.get(g.identityId)! : g.name;
         return (
-          <section key={g.identityId} className={css.group} aria-label={name ?? `Unnamed person #${g.identityId}`} data-testid="face-group">
+          <section key={g.identityId} className={css.group} aria-label={name ?? `Unnamed person #${g.identityId}`} data-testid="face-group" data-identity-id={g.identityId}>
             <h2>{name ?? `Unnamed person #${g.identityId}`} <span className={css.muted}>best {Math.round(g.best * 100)}% · {g.matches.length} sighting{g.matches.length > 1 ? 's' : ''}</span></h2>
             {canName && <NameIdentity group={{ ...g, name }} onNamed={(n) => setNames(new Map(names).set(g.identityId, n))} />}
             <ul className={css.matches}>
