@@ -19,6 +19,8 @@ export interface ResolvedCamera {
   id: string;
   name: string;
   siteId: string;
+  /** the site's IANA time zone (schedules, day boundaries, times shown to people) */
+  timezone?: string;
   dvrId?: string;
   channel?: number;
   stream: 0 | 1;
@@ -82,6 +84,7 @@ function zodIssueLine(raw: unknown, i: z.core.$ZodIssue): string {
 /** A site's DVRs and cameras each parsed on its own (undefined where invalid), and the ids the file gives its DVRs. */
 interface SiteParts {
   id: string;
+  timezone: string;
   dvrs: (DvrConfig | undefined)[];
   cameras: (CameraConfig | undefined)[];
   dvrIds: Set<unknown>;
@@ -99,6 +102,7 @@ const listAt = (o: unknown, key: string): unknown[] => {
 function siteParts(raw: unknown): SiteParts[] {
   return listAt(raw, 'sites').map((site) => ({
     id: String((site as { id?: unknown } | null)?.id ?? ''),
+    timezone: String((site as { timezone?: unknown } | null)?.timezone ?? 'UTC'),
     dvrs: listAt(site, 'dvrs').map((d) => dvrSchema.safeParse(d).data),
     cameras: listAt(site, 'cameras').map((c) => cameraSchema.safeParse(c).data),
     dvrIds: new Set(listAt(site, 'dvrs').map((d) => (d as { id?: unknown } | null)?.id)),
@@ -155,7 +159,7 @@ function resolveCameras(sites: SiteParts[], config: Config, env: NodeJS.ProcessE
       }
       if (!cam.enabled || url === undefined) continue;
       cameras.push({
-        id: cam.id, name: cam.name ?? cam.id, siteId: site.id, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url,
+        id: cam.id, name: cam.name ?? cam.id, siteId: site.id, timezone: site.timezone, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url,
         location: cam.location, retentionDays: cam.retention_days ?? config.recording.retention_days, detect: cam.detect, analysis: cam.analysis, motionMask: cam.motion_mask,
       });
     }
