@@ -147,6 +147,21 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     await page.close();
   }, 180_000);
 
+  it('the push service worker is served at /sw.js for the whole app and takes control of its pages', async () => {
+    const r = await fetch(`${api.url}/sw.js`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('service-worker-allowed')).toBe('/');
+    expect(r.headers.get('content-type')).toMatch(/javascript/);
+    const page = await signedIn(operator);
+    await page.goto(`${api.url}/alerts`);
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.register('/sw.js', { scope: '/' })).scope);
+    expect(scope).toBe(`${api.url}/`);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(`${api.url}/sw.js`);
+    await page.close();
+  }, 120_000);
+
   it('a viewer sees the alert but no action, and its keys do nothing', async () => {
     const id = await newAlert('Person loitering at the dock');
     const page = await signedIn(await createUser(ctx.repos, 'viewer'));

@@ -70,15 +70,6 @@ export function AlertDetail({ id, tz, cameraName, note, setNote, backTo, act, on
         <dt>Escalation</dt><dd>{escalation(a, tz)}</dd>
       </dl>
 
-      {a.snapshot_url && e?.snapshot_url
-        ? <EvidenceImage src={`${e.snapshot_url}?boxes=0`} alt={`Snapshot of ${cameraName(a.camera_id)} when ${a.title}`} boxes={boxes.map((b) => ({ bbox: b.bbox, label: `${b.class} ${Math.round(b.confidence * 100)}%` }))} />
-        : <p className={css.muted}>No snapshot for this alert.</p>}
-
-      {e?.clip_url && (showClip
-        // the clip is cut from the recording on first play (and its download audited): only when asked
-        ? <video className={css.clip} src={e.clip_url} controls autoPlay muted playsInline aria-label="Clip of the alert" data-testid="alert-clip" />
-        : <button type="button" className="btn" onClick={() => setShowClip(true)}>Play clip</button>)}
-
       {canAct && a.status !== 'resolved' && (
         <section aria-label="Act on this alert" className={css.actions}>
           <TextField value={note} onChange={setNote} className="field">
@@ -96,6 +87,15 @@ export function AlertDetail({ id, tz, cameraName, note, setNote, backTo, act, on
           {act.isError && <p role="alert" className={css.error}>{errorText(act.error)}</p>}
         </section>
       )}
+
+      {a.snapshot_url && e?.snapshot_url
+        ? <EvidenceImage src={`${e.snapshot_url}?boxes=0`} alt={`Snapshot of ${cameraName(a.camera_id)} when ${a.title}`} boxes={boxes.map((b) => ({ bbox: b.bbox, label: `${b.class} ${Math.round(b.confidence * 100)}%` }))} />
+        : <p className={css.muted}>No snapshot for this alert.</p>}
+
+      {e?.clip_url && (showClip
+        // the clip is cut from the recording on first play (and its download audited): only when asked
+        ? <video className={css.clip} src={e.clip_url} controls autoPlay muted playsInline aria-label="Clip of the alert" data-testid="alert-clip" />
+        : <button type="button" className="btn" onClick={() => setShowClip(true)}>Play clip</button>)}
 
       <h3>Who did what</h3>
       <ol className={css.history} data-testid="alert-history">
