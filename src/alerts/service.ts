@@ -25,6 +25,7 @@ export interface AlertQuery {
   status?: AlertStatus;
   severity?: Severity;
   camera?: string;
+  rule?: string;
   from?: Date;
   to?: Date;
   limit: number;
@@ -76,7 +77,7 @@ export function alertService(deps: AlertServiceDeps) {
     async list(caller: Caller, q: AlertQuery): Promise<{ items: PublicAlert[]; next_cursor: string | null }> {
       const cameraIds = visibleCameras(caller, q.camera);
       if (cameraIds?.length === 0) return { items: [], next_cursor: null };
-      const page = await alerts.list({ status: q.status, severity: q.severity, cameraIds, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor });
+      const page = await alerts.list({ status: q.status, severity: q.severity, ruleId: q.rule, cameraIds, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor });
       return { items: page.items.map(publicAlert), next_cursor: page.nextCursor };
     },
 

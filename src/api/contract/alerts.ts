@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cameraId, id, page, pageQuery, requiredText, time, timeOut } from './types.ts';
+import { cameraId, id, page, pageQuery, requiredText, text, time, timeOut } from './types.ts';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const ALERT_STATUSES = ['new', 'ack', 'resolved'] as const;
@@ -8,6 +8,7 @@ export const alertQuery = z.object({
   status: z.enum(ALERT_STATUSES).optional().describe('new (unacknowledged), ack, resolved'),
   severity: z.enum(SEVERITIES).optional().describe('low, medium, high, critical'),
   camera: cameraId.optional(),
+  rule: text(64).optional().describe('only alerts of this rule id'),
   from: time.optional().describe('alerts triggered at or after this time (ISO 8601)'),
   to: time.optional().describe('alerts triggered before this time (ISO 8601)'),
   ...pageQuery,

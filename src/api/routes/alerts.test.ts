@@ -66,6 +66,8 @@ describe('alerts API (PGlite)', () => {
     const next = await get(`/api/v1/alerts?camera=cam_x&limit=1&cursor=${r.json().next_cursor}`);
     expect(next.json()).toMatchObject({ items: [{ id: a, severity: 'high', status: 'new', rule_id: 'loiter', event_url: expect.stringMatching(/^\/api\/v1\/events\/\d+$/) }], next_cursor: null });
     expect((await get('/api/v1/alerts?camera=cam_x&severity=high')).json().items).toHaveLength(1);
+    const other = await newAlert({ cameraId: 'cam_x', ruleId: 'crowd' });
+    expect((await get('/api/v1/alerts?camera=cam_x&rule=crowd')).json().items.map((x: { id: number }) => x.id)).toEqual([other]);
   });
 
   it('rejects bad filters with reasons', async () => {

@@ -58,6 +58,8 @@ export type AlertHistoryEntry = Omit<AlertChange, 'alert'>;
 export interface AlertFilter {
   status?: AlertStatus;
   severity?: Severity;
+  /** the rule's id (rule_key) */
+  ruleId?: string;
   /** only alerts of these cameras (undefined = every camera) */
   cameraIds?: readonly string[];
   /** on triggered_at */
@@ -361,6 +363,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions = {}): AlertRepo 
       if (f.cursor !== undefined) add((ref) => `id < ${ref}`, decodeAlertCursor(f.cursor));
       if (f.status !== undefined) add((ref) => `status = ${ref}`, f.status);
       if (f.severity !== undefined) add((ref) => `severity = ${ref}`, f.severity);
+      if (f.ruleId !== undefined) add((ref) => `rule_key = ${ref}`, f.ruleId);
       if (f.cameraIds !== undefined) add((ref) => `camera_id = ANY(${ref}::text[])`, f.cameraIds);
       if (f.from !== undefined) add((ref) => `triggered_at >= ${ref}`, f.from);
       if (f.to !== undefined) add((ref) => `triggered_at < ${ref}`, f.to);

@@ -22,7 +22,8 @@ import { alarmEnabled, beep, disableAlarm, enableAlarm, notify, resumeAlarmOnGes
 import { useAlertFeed, type AlertFrame } from './useAlertFeed.ts';
 import css from './AlertsPage.module.css';
 
-const FILTERS = ['status', 'severity', 'camera'] as const;
+// rule and from/to have no control here, but a link with them (from a rule's settings, a report) filters the inbox
+const FILTERS = ['status', 'severity', 'camera', 'rule', 'from', 'to'] as const;
 
 /** typing a note or choosing a filter is not a shortcut */
 const isTyping = (t: EventTarget | null): boolean =>

@@ -9,7 +9,7 @@ import { eventPage } from '@contract/events.ts';
 import { useSiteTimezone } from '../../api/cameras.ts';
 import { errorText } from '../../api/client.ts';
 import { useCursorList } from '../../api/cursor-list.ts';
-import { formatDateTime } from '../../lib/time.ts';
+import { formatDateTime, siteTimeToInstant } from '../../lib/time.ts';
 import { usePageTitle } from '../../lib/title.ts';
 import { CameraFilter, useCameraName, useUrlFilters } from '../../components/UrlFilters.tsx';
 import { EventDetail } from './EventDetail.tsx';
@@ -17,8 +17,6 @@ import css from './EventsPage.module.css';
 
 const CLASSES = ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'];
 
-/** a datetime-local value (the browser's clock) as the API's ISO 8601 instant */
-const instant = (local: string | null): string | undefined => (local ? new Date(local).toISOString() : undefined);
 
 /** Calls `onVisible` whenever the returned element scrolls into view. */
 function useSentinel(onVisible: () => void) {
@@ -44,7 +42,8 @@ export default function EventsPage() {
   const cameraName = useCameraName();
   const query = {
     camera: search.get('camera') ?? undefined, class: search.get('class') ?? undefined, zone: search.get('zone') ?? undefined,
-    from: instant(search.get('from')), to: instant(search.get('to')),
+    // the range is typed on the site's clock, as every time on the page is shown
+    from: siteTimeToInstant(search.get('from') ?? '', tz)?.toISOString(), to: siteTimeToInstant(search.get('to') ?? '', tz)?.toISOString(),
   };
 
   const { list, items } = useCursorList('/api/v1/events', query, eventPage);
@@ -64,10 +63,10 @@ export default function EventsPage() {
               {CLASSES.map((c) => <option key={c} value={c}>{c}</option>)}
             </select>
           </label>
-          <label>From
+          <label>From (site time)
             <input type="datetime-local" value={search.get('from') ?? ''} onChange={(e) => setFilter('from', e.target.value)} />
           </label>
-          <label>To
+          <label>To (site time)
             <input type="datetime-local" value={search.get('to') ?? ''} onChange={(e) => setFilter('to', e.target.value)} />
           </label>
           <label>Zone
