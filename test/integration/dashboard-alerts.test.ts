@@ -13,6 +13,7 @@ import { startApiRole } from '../../src/roles/api.ts';
 import { closeContext, openContext, type RoleContext } from '../../src/roles/context.ts';
 import { trackEventKey } from '../../src/analytics/track-events.ts';
 import { createUser, type Credentials } from '../fixtures/api-auth.ts';
+import { freePort } from '../fixtures/free-port.ts';
 import { hasChromium, launchBrowser, type Browser } from '../fixtures/browser.ts';
 import { seriousA11yViolations, signInThroughForm } from '../fixtures/dashboard.ts';
 import { until } from '../fixtures/until.ts';
@@ -59,7 +60,8 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
 
   beforeAll(async () => {
     const loaded = resolveConfig({
-      storage: { data_dir: root }, api: { port: 0 }, live: { webrtc: false },
+      // a fixed port: the API restarts in a test and the open page must find it again
+      storage: { data_dir: root }, api: { port: await freePort() }, live: { webrtc: false },
       sites: [{ id: 'main', cameras: [{ id: CAMERA, name: 'Plaza', url: 'rtsp://127.0.0.1:1/none' }] }],
     }, 'dashboard-alerts-test', {}, root);
     ctx = await openContext(loaded, createLogger('silent'));
@@ -144,6 +146,26 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await detail.getByRole('link', { name: 'All alerts' }).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/alerts-phone.png` });
+    await page.close();
+  }, 180_000);
+
+  it('after the API restarts, the inbox reconnects and resumes: alerts raised meanwhile arrive, with their notification', async () => {
+    const page = await signedIn(operator);
+    await page.goto(`${api.url}/alerts`);
+    await page.getByTestId('feed-state').getByText('Live').waitFor();
+    // the choice is remembered by the browser: on already when an earlier test turned it on
+    const enable = page.getByRole('button', { name: 'Enable alert sound & notifications' });
+    if (await enable.isVisible()) await enable.click();
+    await page.getByRole('button', { name: 'Turn off alert sound & notifications' }).waitFor();
+    await api.stop();
+    await page.getByTestId('feed-state').getByText(/Reconnecting… \(last update \d\d:\d\d:\d\d\)/).waitFor({ timeout: 30_000 });
+    const missed = [await newAlert('Raised while the API was down'), await newAlert('Also raised while the API was down')];
+    api = await startApiRole(ctx);
+    await page.getByTestId('feed-state').getByText('Live').waitFor({ timeout: 60_000 });
+    // nothing reloads the list but the replayed changes: their arrival is the resume with since
+    for (const id of missed) await page.locator(`[data-alert-id="${id}"]`).waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => (window as unknown as { shown: string[] }).shown)).toEqual(
+      expect.arrayContaining(['Critical: Raised while the API was down', 'Critical: Also raised while the API was down']));
     await page.close();
   }, 180_000);
 

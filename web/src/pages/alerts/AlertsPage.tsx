@@ -110,7 +110,7 @@ export default function AlertsPage() {
         <div className={css.toolbar}>
           <h1 id="inbox-title">Alerts</h1>
           <span className={css.feed} data-state={feed.state} role="status" data-testid="feed-state">
-            {feed.state === 'live' ? 'Live' : feed.state === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+            {feed.state === 'live' ? 'Live' : feed.state === 'connecting' ? 'Connecting…' : `Reconnecting…${feed.lastUpdate ? ` (last update ${formatTime(feed.lastUpdate, tz)})` : ''}`}
           </span>
           <AlarmToggle />
         </div>

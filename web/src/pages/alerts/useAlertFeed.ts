@@ -21,10 +21,13 @@ export function feedUrl(since: number | null): string {
   return `${scheme}://${location.host}/ws/alerts${since === null ? '' : `?since=${since}`}`;
 }
 
-/** Calls `onAlert` for every alert change (replayed ones first after a reconnect); returns the connection state. */
-export function useAlertFeed(onAlert: (f: AlertFrame) => void): { state: FeedState; since: Date | null } {
+/**
+ * Calls `onAlert` for every alert change (replayed ones first after a reconnect); returns the
+ * connection state and when the feed last spoke (shown while it is reconnecting).
+ */
+export function useAlertFeed(onAlert: (f: AlertFrame) => void): { state: FeedState; lastUpdate: Date | null } {
   const [state, setState] = useState<FeedState>('connecting');
-  const [since, setSince] = useState<Date | null>(null);
+  const [lastUpdate, setLastUpdate] = useState<Date | null>(null);
   const handler = useRef(onAlert);
   handler.current = onAlert;
 
@@ -41,11 +44,11 @@ export function useAlertFeed(onAlert: (f: AlertFrame) => void): { state: FeedSta
         const parsed = alertFeedFrame.safeParse(JSON.parse(String(m.data)));
         if (!parsed.success) return;
         const frame = parsed.data;
+        setLastUpdate(new Date());
         if (frame.type === 'hello') {
           delay = FIRST_RETRY_MS;
           lastSeq ??= frame.seq;
           setState('live');
-          setSince(new Date());
         } else if (frame.type === 'alert') {
           lastSeq = Math.max(lastSeq ?? 0, frame.seq);
           handler.current(frame);
@@ -67,5 +70,5 @@ export function useAlertFeed(onAlert: (f: AlertFrame) => void): { state: FeedSta
       socket?.close(1000, 'page left');
     };
   }, []);
-  return { state, since };
+  return { state, lastUpdate };
 }
