@@ -146,6 +146,10 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await detail.getByRole('link', { name: 'All alerts' }).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/alerts-phone.png` });
+    await detail.getByRole('link', { name: 'All alerts' }).click();
+    await page.locator(`[data-alert-id="${id}"]`).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SCREENSHOTS}/alerts-phone-list.png` });
     await page.close();
   }, 180_000);
 
