@@ -20,6 +20,8 @@ import { playerRoutes } from './player/serve.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { pushRoutes, type PushRouteDeps } from './routes/push.ts';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
+import { cameraSnapshotRoutes, type CameraSnapshotDeps } from './routes/camera-snapshot.ts';
+import { settingsRoutes, type SettingsRouteDeps } from './routes/settings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
@@ -37,7 +39,7 @@ import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
 import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
 import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
+export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & Partial<SettingsRouteDeps> & Partial<Pick<CameraSnapshotDeps, 'latestFrames'>> & {
   log: Logger;
   /** sign-in: every request is authenticated by its bearer token, session cookie or signed media URL */
   auth: AuthStack;
@@ -151,6 +153,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   userRoutes(app, deps);
   apiKeyRoutes(app, deps);
   auditRoutes(app, deps);
+  if (deps.configuration) settingsRoutes(app, { configuration: deps.configuration });
+  if (deps.latestFrames) cameraSnapshotRoutes(app, { cameras: deps.cameras, latestFrames: deps.latestFrames });
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: noQuery, response: openApiSchema,
     handler: async () => openApiDocument(app),

@@ -5,9 +5,11 @@ import type { RouteProblem } from '../auth/api-keys.ts';
 import { SYSTEM_SUBJECT } from '../alerts/system/conditions.ts';
 import { openAuth } from '../auth/open.ts';
 import type { LoginBurst } from '../auth/throttle.ts';
+import { followLatestFrames } from '../media/live/latest-frames.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { WebRtcManager } from '../media/webrtc/manager.ts';
 import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
+import { currentRuleSettings, rulesEngineOptions } from './rules-runtime.ts';
 
 const VERSION = '0.1.0';
 
@@ -18,6 +20,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
     onBurst: (b) => void raiseLoginBurst(ctx, b), onBurstEnd: (b) => void clearLoginBurst(ctx, b),
   });
   const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => rtpSourceOf(ctx, id), log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
+  const latestFrames = await followLatestFrames(ctx.bus);
   const { app, url } = await startApi(
     {
       auth, cameras: ctx.loaded.cameras, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
@@ -26,6 +29,8 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
       push: notifications.push && { publicKey: notifications.push.public_key, allowedHosts: notifications.push.allowed_hosts, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
       security: apiSecurity(api),
+      latestFrames,
+      configuration: { settings: ctx.settings, store: ctx.store, rules: { settings: () => currentRuleSettings(ctx.loaded), engine: rulesEngineOptions(ctx.loaded) } },
       alertSocket: {
         changes: publicAlertChanges(ctx.repos.alerts), maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,
@@ -36,7 +41,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
   );
   await auth.service.bootstrap(ctx.loaded.source === 'demo' ? 'demo' : 'setup', `${apiPublicUrl(ctx.loaded.config)}/api/v1/auth/setup`);
   ctx.health.set('api', 'healthy');
-  return { name: 'api', url, routeProblem: (route, role) => routeProblem(app, route, role), stop: async () => { await app.close(); webrtc?.stop(); } };
+  return { name: 'api', url, routeProblem: (route, role) => routeProblem(app, route, role), stop: async () => { await app.close(); webrtc?.stop(); await latestFrames.stop(); } };
 }
 
 function rtpSourceOf(ctx: RoleContext, cameraId: string): { rtpPort: number; sdpPath?: string } | undefined {

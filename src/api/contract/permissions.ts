@@ -3,7 +3,7 @@
  * declares one permission and a role grants a fixed set. A viewer reads (cameras, live, events,
  * alerts, recordings, VOD); an operator also acts on alerts, exports footage, searches and names
  * faces and retries notifications; an admin may do everything, including users, keys, audit and the configuration
- * (cameras, DVRs, zones, rules, recipients, retention).
+ * (cameras, DVRs, zones, rules, recipients, retention), which every role may read for its cameras.
  *
  * Dependency-free (zod only) so the web dashboard imports the same file to decide which buttons
  * a user sees.
@@ -13,7 +13,7 @@ export type Role = (typeof ROLES)[number];
 
 const VIEWER = [
   'cameras:read', 'live:watch', 'events:read', 'alerts:read', 'recordings:read', 'system:read',
-  'notifications:subscribe', 'self:manage',
+  'notifications:subscribe', 'self:manage', 'config:read',
 ] as const;
 const OPERATOR = [...VIEWER, 'alerts:act', 'recordings:export', 'faces:search', 'faces:name', 'notifications:manage'] as const;
 const ADMIN = [...OPERATOR, 'users:manage', 'apikeys:manage', 'audit:read', 'system:metrics', 'config:manage'] as const;

@@ -10,10 +10,25 @@ export interface RulesWindowRepo {
   append(msg: DetectionMessage): Promise<void>;
   /** every stored message at or after `since`, per camera in capture order */
   since(since: Date): Promise<DetectionMessage[]>;
+  /**
+   * One camera's messages with frame_at in [from, to) in capture order, at most `limit`, after the
+   * frame `after` (the `at`/`seq` of the previous page's last): a day of frames is read page by page.
+   */
+  cameraFrames(cameraId: string, from: Date, to: Date, after: WindowPosition | null, limit: number): Promise<WindowFrame[]>;
   /** the newest stored frame time, null when empty */
   newest(): Promise<Date | null>;
   /** deletes messages older than `before`; returns how many */
   prune(before: Date): Promise<number>;
+}
+
+/** Where a stored frame sits in its camera's order. */
+export interface WindowPosition {
+  at: Date;
+  seq: number;
+}
+
+export interface WindowFrame extends WindowPosition {
+  message: DetectionMessage;
 }
 
 export function rulesWindowRepo(store: Store): RulesWindowRepo {
@@ -29,6 +44,14 @@ export function rulesWindowRepo(store: Store): RulesWindowRepo {
       const { rows } = await store.query<{ message: DetectionMessage }>(
         'SELECT message FROM rules_window WHERE frame_at >= $1 ORDER BY camera_id, frame_at, frame_seq', [since]);
       return rows.map((r) => r.message);
+    },
+    async cameraFrames(cameraId, from, to, after, limit) {
+      const { rows } = await store.query<{ at: Date; seq: string; message: DetectionMessage }>(
+        `SELECT frame_at AS at, frame_seq AS seq, message FROM rules_window
+         WHERE camera_id = $1 AND frame_at >= $2 AND frame_at < $3 AND ($4::timestamptz IS NULL OR (frame_at, frame_seq) > ($4, $5))
+         ORDER BY frame_at, frame_seq LIMIT $6`,
+        [cameraId, from, to, after?.at ?? null, after?.seq ?? 0, limit]);
+      return rows.map((r) => ({ at: r.at, seq: Number(r.seq), message: r.message }));
     },
     async newest() {
       const { rows } = await store.query<{ at: Date | null }>('SELECT max(frame_at) AS at FROM rules_window');

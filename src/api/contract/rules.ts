@@ -1,0 +1,102 @@
+/**
+ * Zones, lines and rules of a camera as the rules YAML (docs/rules.md), the configuration API and
+ * the settings pages define them: one definition for the server's validation and the dashboard's
+ * forms. Dependency-free (zod only).
+ */
+import { z } from 'zod';
+import { SEVERITIES } from './alerts.ts';
+
+export const ruleId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, "_" or "-", at most 64');
+
+const point = z.tuple([z.number().min(0), z.number().min(0)]);
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (00:00-23:59)');
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+const classes = z.array(z.string().min(1)).min(1, 'needs at least one class');
+
+export const windowSchema = z.object({
+  from: hhmm.describe('local start time (site timezone)'),
+  to: hhmm.describe('local end time; before `from` means the window crosses midnight'),
+  days: z.array(z.enum(WEEKDAYS)).min(1).optional().describe('days the window starts on (default every day)'),
+}).strict();
+export type TimeWindow = z.infer<typeof windowSchema>;
+
+export const scheduleSchema = z.union([z.enum(['always', 'night', 'day']), z.array(windowSchema).min(1, 'needs at least one window')]);
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const nightSchema = z.object({
+  from: hhmm.default('22:00').describe('night starts (site local time)'),
+  to: hhmm.default('06:00').describe('night ends (site local time)'),
+  time_factor: z.number().positive().max(1).default(0.5).describe('at night loitering, crowd and abandoned-object durations are multiplied by this (more sensitive)'),
+}).strict();
+export type NightConfig = z.infer<typeof nightSchema>;
+
+export const ZONE_WEIGHTS = { low: -1, normal: 0, high: 1 } as const;
+
+export const zoneSchema = z.object({
+  name: z.string().min(1).optional().describe('display name (default: the id)'),
+  polygon: z.array(point).min(3, 'needs ≥ 3 points').describe('[x, y] points in source pixels'),
+  classes: classes.default(['person']).describe('object classes this zone is about'),
+  inertia: z.number().int().min(1).max(100).default(2).describe('consecutive analysed frames inside (outside) before a track counts as entered (left)'),
+  weight: z.enum(['low', 'normal', 'high']).default('normal').describe('zone importance, one severity step down or up'),
+}).strict();
+export type Zone = z.infer<typeof zoneSchema>;
+
+export const lineSchema = z.object({
+  name: z.string().min(1).optional().describe('display name (default: the id)'),
+  points: z.tuple([point, point]).refine(([a, b]) => a[0] !== b[0] || a[1] !== b[1], 'the two points must differ').describe('[[x1, y1], [x2, y2]]: side a is on the left walking from point 1 to point 2 on the image, side b on the right'),
+  direction: z.enum(['a_to_b', 'b_to_a', 'both']).default('both').describe('which crossings count'),
+  classes: classes.default(['person']).describe('object classes this line is about'),
+  margin: z.number().min(0).default(5).describe('dead band in pixels either side of the line (a box jittering on the line does not cross)'),
+  weight: z.enum(['low', 'normal', 'high']).default('normal').describe('importance, one severity step down or up, as for zones'),
+}).strict();
+export type Line = z.infer<typeof lineSchema>;
+
+const base = {
+  name: z.string().min(1).optional().describe('display name (default: the id)'),
+  classes: classes.optional().describe('object classes (default: the zone\'s or line\'s)'),
+  severity: z.enum(SEVERITIES).optional().describe('fixed severity instead of the computed one'),
+  alert: z.boolean().default(true).describe('a trigger raises an alert (false: an event only)'),
+  test_mode: z.boolean().default(false).describe('evaluate and log only: nothing written, no alert'),
+  schedule: scheduleSchema.default('always').describe('when the rule is active: always, night, day, or a list of windows'),
+};
+const zoneRef = { zone: ruleId.describe('id of a zone of this camera') };
+const seconds = (def: number, what: string) => z.number().min(0).default(def).describe(what);
+
+export const ruleSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('zone_enter'), ...base, ...zoneRef, params: z.object({}).strict().prefault({}) }).strict(),
+  z.object({ type: z.literal('zone_exit'), ...base, ...zoneRef, params: z.object({}).strict().prefault({}) }).strict(),
+  z.object({
+    type: z.literal('zone_presence'), ...base, ...zoneRef,
+    params: z.object({
+      min_seconds: seconds(0, 'time in the zone before it counts'),
+      alert_at_night: z.boolean().default(true).describe('at night a presence is an alert even when `alert` is false'),
+    }).strict().prefault({}),
+  }).strict(),
+  z.object({
+    type: z.literal('line_cross'), ...base, line: ruleId.describe('id of a line of this camera'),
+    params: z.object({}).strict().prefault({}),
+  }).strict(),
+  z.object({
+    type: z.literal('loitering'), ...base, ...zoneRef,
+    params: z.object({ seconds: seconds(300, 'one track in the zone this long') }).strict().prefault({}),
+  }).strict(),
+  z.object({
+    type: z.literal('crowd'), ...base, ...zoneRef,
+    params: z.object({
+      max_people: z.number().int().min(1).default(5).describe('a crowd is more than this many'),
+      seconds: seconds(10, 'for this long'),
+      hysteresis: z.number().int().min(1).default(1).describe('a forming or standing crowd is broken only at max_people - hysteresis people or fewer (a count oscillating around max_people neither breaks nor re-fires it)'),
+      clear_seconds: seconds(30, 'the count stays low this long before the rule re-arms'),
+    }).strict().prefault({}),
+  }).strict(),
+  z.object({
+    type: z.literal('abandoned_object'), ...base, zone: ruleId.optional().describe('zone id (default: the whole view)'),
+    params: z.object({
+      objects: classes.default(['backpack', 'handbag', 'suitcase']).describe('object classes that can be abandoned'),
+      seconds: seconds(60, 'stationary this long after the owner left'),
+      stationary_iou: z.number().min(0).max(1).default(0.6).describe('IoU with its first position at or above which the object has not moved'),
+      owner_distance: z.number().positive().default(200).describe('pixels between object centre and the owner\'s feet within which the owner is still with it'),
+    }).strict().prefault({}),
+  }).strict(),
+]);
+export type Rule = z.infer<typeof ruleSchema>;

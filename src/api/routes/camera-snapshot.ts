@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { ResolvedCamera } from '../../config/load.ts';
+import { cameraFor } from '../../core/actor.ts';
+import { unavailable } from '../../core/errors.ts';
+import type { LatestFrames } from '../../media/live/latest-frames.ts';
+import { cameraParams } from '../contract/cameras.ts';
+import { noQuery } from '../contract/types.ts';
+import { addRoute } from '../route.ts';
+
+export interface CameraSnapshotDeps {
+  cameras: ResolvedCamera[];
+  latestFrames: LatestFrames;
+}
+
+/** A still of what a camera sees now, at its source resolution (zones are drawn on it in those pixels). */
+export function cameraSnapshotRoutes(app: FastifyInstance, deps: CameraSnapshotDeps): void {
+  const byId = new Map(deps.cameras.map((c) => [c.id, c]));
+  addRoute(app, {
+    method: 'GET', url: '/api/v1/cameras/:id/snapshot.jpg', permission: 'cameras:read', tag: 'cameras', produces: 'image/jpeg', errors: [503],
+    summary: 'The camera\'s newest analysed frame (JPEG, source resolution; X-Frame-Time says when it was captured); 503 while the camera has sent none',
+    params: cameraParams, query: noQuery,
+    handler: async ({ params, actor, reply }) => {
+      const cam = cameraFor(actor, byId, params.id);
+      const frame = deps.latestFrames.get(cam.id);
+      if (!frame) throw unavailable(`camera ${cam.id} has sent no frame since Vigil started (offline, or still connecting)`, 'no_frame');
+      return reply.header('content-type', 'image/jpeg').header('cache-control', 'no-store').header('x-frame-time', frame.at.toISOString()).send(frame.jpeg);
+    },
+  });
+}
