@@ -131,7 +131,11 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     expect(await alertStatus(id)).toBe('ack');
 
     await detail.getByTestId('alert-note').fill('guard sent, person left');
-    await detail.getByRole('heading', { name: /Person loitering/ }).click();
+    // typed in the note, r is a letter; Esc leaves the note and r resolves with it
+    await page.keyboard.press('r');
+    expect(await detail.getByTestId('alert-note').inputValue()).toBe('guard sent, person leftr');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Escape');
     await page.keyboard.press('r');
     await page.locator('[data-testid="alert-detail"][data-status="resolved"]').waitFor();
     expect(await ctx.repos.alerts.get(id)).toMatchObject({ status: 'resolved', resolved_by: `user:${operator.username}`, resolve_note: 'guard sent, person left' });

@@ -74,7 +74,8 @@ export function AlertDetail({ id, tz, cameraName, note, setNote, backTo, act, on
         <section aria-label="Act on this alert" className={css.actions}>
           <TextField value={note} onChange={setNote} className="field">
             <Label>Note (optional)</Label>
-            <TextArea rows={2} maxLength={2000} data-testid="alert-note" />
+            {/* Esc leaves the note, so the next key acts on the alert with it */}
+            <TextArea rows={2} maxLength={2000} data-testid="alert-note" onKeyDown={(e) => { if (e.key === 'Escape') e.currentTarget.blur(); }} />
           </TextField>
           <div className={css.buttons}>
             {ACTIONS.filter((x) => x.from.includes(a.status)).map((x) => (

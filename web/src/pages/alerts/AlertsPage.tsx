@@ -129,7 +129,7 @@ export default function AlertsPage() {
           </label>
           <CameraFilter value={filters.camera ?? ''} onChange={(v) => setFilter('camera', v)} />
         </div>
-        {canAct && <p className={css.hint}>Keys: <kbd>j</kbd>/<kbd>k</kbd> move, {ACTIONS.map((x) => <span key={x.key}><kbd>{x.key}</kbd> {x.label.toLowerCase()} </span>)}</p>}
+        {canAct && <p className={css.hint}>Keys: <kbd>j</kbd>/<kbd>k</kbd> move, {ACTIONS.map((x) => <span key={x.key}><kbd>{x.key}</kbd> {x.label.toLowerCase()}, </span>)}<kbd>Esc</kbd> leaves the note</p>}
         {list.isError && <p role="alert">{errorText(list.error)}</p>}
         {list.isSuccess && items.length === 0 && <p className={css.muted}>No alerts{search.toString() ? ' match these filters' : ''}.</p>}
         <ul className={css.list} aria-label="Alerts, newest first" data-testid="alert-list">
