@@ -102,7 +102,12 @@ export interface EventInput {
   metadata?: Record<string, unknown>;
   /** found by catch-up from the recording after live analysis missed it (default false) */
   late?: boolean;
+  /** a point of the object's path to append to metadata.track (at most MAX_TRACK_POINTS are kept) */
+  trackPoint?: TrackPoint;
 }
+
+/** Where a tracked object was: capture time (ms since the epoch) and its box centre in source-frame pixels. */
+export type TrackPoint = [atMs: number, x: number, y: number];
 
 export interface EventRow {
   id: number;
@@ -122,6 +127,8 @@ export interface EventRow {
   /** found by catch-up from the recording rather than live (migration 010) */
   late: boolean;
   created_at: Date;
+  /** the stored face of the event's track (face_embeddings.id), null when none was kept */
+  face_embedding_id: number | null;
 }
 
 export interface EventFilter {
@@ -132,6 +139,8 @@ export interface EventFilter {
   to?: Date;
   /** only events found by catch-up (true) or live (false) */
   late?: boolean;
+  /** only events of this zone (metadata.zone_id of rule events) */
+  zoneId?: string;
   limit: number;
   /** opaque cursor from a previous page */
   cursor?: string;
