@@ -15,7 +15,7 @@ import { trackEventKey } from '../../src/analytics/track-events.ts';
 import { createUser, type Credentials } from '../fixtures/api-auth.ts';
 import { freePort } from '../fixtures/free-port.ts';
 import { hasChromium, launchBrowser, type Browser } from '../fixtures/browser.ts';
-import { seriousA11yViolations, signInThroughForm } from '../fixtures/dashboard.ts';
+import { recordAlarms, saveScreenshot, seriousA11yViolations, signInThroughForm } from '../fixtures/dashboard.ts';
 import { until } from '../fixtures/until.ts';
 
 const skip = hasChromium() ? false : 'needs Debian chromium (/usr/bin/chromium)';
@@ -23,7 +23,6 @@ const CAMERA = 'cam_a';
 // real photos: the face library's own sample sheet (a row of portraits along its top edge)
 const SAMPLE_SHEET = 'node_modules/@vladmandic/human/assets/samples.jpg';
 const PORTRAITS = { suit: { left: 328, width: 208 }, blonde: { left: 165, width: 144 } };
-const SCREENSHOTS = 'docs/screenshots';
 // a frame of the sample footage (a campus path) with a person walking at this box
 const WALKER: [number, number, number, number] = [612, 262, 656, 372];
 
@@ -70,7 +69,6 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     operator = await createUser(ctx.repos, 'operator');
     browser = await launchBrowser();
     frame = await cameraFrame();
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
 
   afterAll(async () => {
@@ -83,20 +81,7 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
   /** a signed-in page whose Notification and AudioContext calls are recorded */
   const signedIn = async (who: Credentials): Promise<Page> => {
     const page = await browser.page();
-    await page.context().grantPermissions(['notifications'], { origin: api.url });
-    await page.addInitScript(() => {
-      const w = window as unknown as { shown: string[]; beeps: number; Notification: unknown; AudioContext: { prototype: { createOscillator: () => unknown } } };
-      w.shown = [];
-      w.beeps = 0;
-      w.Notification = class {
-        static permission = 'granted';
-        static requestPermission = async () => 'granted';
-        onclick: unknown = null;
-        constructor(title: string) { w.shown.push(title); }
-      };
-      const osc = w.AudioContext.prototype.createOscillator;
-      w.AudioContext.prototype.createOscillator = function (this: unknown) { w.beeps++; return osc.call(this); };
-    });
+    await recordAlarms(page, api.url);
     await signInThroughForm(page, api.url, who);
     return page;
   };
@@ -107,14 +92,14 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     await page.getByTestId('feed-state').getByText('Live').waitFor();
     await page.getByRole('button', { name: 'Enable alert sound & notifications' }).click();
     await page.getByRole('button', { name: 'Turn off alert sound & notifications' }).waitFor();
-    const beepsBefore = await page.evaluate(() => (window as unknown as { beeps: number }).beeps);
+    const beepsBefore = await page.evaluate(() => (window as unknown as { alarms: { beeps: number } }).alarms.beeps);
 
     const id = await newAlert('Person loitering at the gate');
     const item = page.locator(`[data-alert-id="${id}"]`);
     await item.waitFor({ timeout: 30_000 });
     await until('the notification of the new critical alert', 30_000, async () =>
-      ((await page.evaluate(() => (window as unknown as { shown: string[] }).shown)).includes('Critical: Person loitering at the gate') ? true : undefined));
-    expect(await page.evaluate(() => (window as unknown as { beeps: number }).beeps)).toBeGreaterThan(beepsBefore);
+      ((await page.evaluate(() => (window as unknown as { alarms: { shown: string[] } }).alarms.shown)).includes('Critical: Person loitering at the gate') ? true : undefined));
+    expect(await page.evaluate(() => (window as unknown as { alarms: { beeps: number } }).alarms.beeps)).toBeGreaterThan(beepsBefore);
 
     // j opens the newest alert; its snapshot shows the subject's box from the API's coordinates
     await page.keyboard.press('j');
@@ -124,7 +109,7 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     await detail.getByTestId('evidence-overlay').locator('rect').waitFor();
     expect(await detail.getByTestId('evidence-overlay').locator('rect').getAttribute('width')).toBe(String(WALKER[2] - WALKER[0]));
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SCREENSHOTS}/alerts-desktop.png` });
+    await saveScreenshot(page, 'alerts-desktop');
 
     await page.keyboard.press('a');
     await page.locator('[data-testid="alert-detail"][data-status="ack"]').waitFor();
@@ -149,11 +134,11 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     // the phone layout: the alert alone, with the way back to the list
     await page.setViewportSize({ width: 390, height: 844 });
     await detail.getByRole('link', { name: 'All alerts' }).waitFor();
-    await page.screenshot({ path: `${SCREENSHOTS}/alerts-phone.png` });
+    await saveScreenshot(page, 'alerts-phone');
     await detail.getByRole('link', { name: 'All alerts' }).click();
     await page.locator(`[data-alert-id="${id}"]`).waitFor();
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SCREENSHOTS}/alerts-phone-list.png` });
+    await saveScreenshot(page, 'alerts-phone-list');
     await page.close();
   }, 180_000);
 
@@ -172,7 +157,7 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     await page.getByTestId('feed-state').getByText('Live').waitFor({ timeout: 60_000 });
     // nothing reloads the list but the replayed changes: their arrival is the resume with since
     for (const id of missed) await page.locator(`[data-alert-id="${id}"]`).waitFor({ timeout: 30_000 });
-    expect(await page.evaluate(() => (window as unknown as { shown: string[] }).shown)).toEqual(
+    expect(await page.evaluate(() => (window as unknown as { alarms: { shown: string[] } }).alarms.shown)).toEqual(
       expect.arrayContaining(['Critical: Raised while the API was down', 'Critical: Also raised while the API was down']));
     await page.close();
   }, 180_000);
@@ -232,7 +217,7 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     expect(Number((await best.getByTestId('similarity').first().innerText()).replace('%', ''))).toBeGreaterThanOrEqual(99);
     await best.getByTestId('evidence-overlay').locator('rect').waitFor();
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SCREENSHOTS}/faces-desktop.png`, fullPage: true });
+    await saveScreenshot(page, 'faces-desktop', { fullPage: true });
 
     // an operator names the person; the name is stored on the identity
     const identityId = Number((await best.getAttribute('data-identity-id'))!);
@@ -284,7 +269,7 @@ describe.skipIf(skip)('dashboard: alerts inbox, face search', () => {
     await detail.getByTestId('evidence-overlay').locator('polyline').waitFor();
     expect((await detail.getByTestId('evidence-overlay').locator('polyline').getAttribute('points'))!.split(' ')).toHaveLength(5);
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SCREENSHOTS}/events-desktop.png` });
+    await saveScreenshot(page, 'events-desktop');
     await page.reload();
     await detail.getByTestId('evidence-overlay').locator('polyline').waitFor();
     await page.close();

@@ -1,15 +1,15 @@
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchBrowser, type Browser } from '../fixtures/browser.ts';
-import { seriousA11yViolations, signInThroughForm, startOneBox, tileFrames, type OneBox } from '../fixtures/dashboard.ts';
+import { saveScreenshot, seriousA11yViolations, signInThroughForm, startOneBox, tileFrames, type OneBox } from '../fixtures/dashboard.ts';
 import { ffprobe } from '../fixtures/ffprobe.ts';
 import { until } from '../fixtures/until.ts';
 import { sampleTrigger } from '../../src/alerts/test-fixtures.ts';
 
 const skip = hasChromium() ? false : 'needs Debian chromium (/usr/bin/chromium)';
-const SCREENSHOTS = path.resolve('docs/screenshots');
 
 /** The live grid and a camera's timeline against the real one box (DVR simulator, recording, WebRTC and HLS). */
 describe.skipIf(skip)('dashboard: live grid and timeline', () => {
@@ -20,7 +20,6 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
   let alertAt: Date;
 
   beforeAll(async () => {
-    await mkdir(SCREENSHOTS, { recursive: true });
     box = await startOneBox({ channels: 4 });
     browser = await launchBrowser();
     page = await browser.page();
@@ -60,7 +59,7 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
     expect(await page.locator('article[data-camera="cam_002"]').getByRole('link', { name: /Person loitering/ }).count()).toBe(0);
 
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'live-grid.png') });
+    await saveScreenshot(page, 'live-grid');
   }, 180_000);
 
   it('stops an off-screen tile and opens one camera alone with Enter; the single view fits a phone', async () => {
@@ -85,7 +84,7 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
       const [f] = await tileFrames(page, single);
       return f && f.currentTime > before.currentTime + 0.5 ? f : undefined;
     }, 500);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'live-camera-phone.png') });
+    await saveScreenshot(page, 'live-camera-phone');
   }, 120_000);
 
   it('shows the day\'s recording on the timeline, plays it, and exports a range as an MP4', async () => {
@@ -108,7 +107,7 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
       return f && f.currentTime > 0 && f.stdev > 4 ? f : undefined;
     }, 500);
     expect(await page.getByRole('status').filter({ hasText: 'showing' }).count()).toBe(1);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'timeline.png') });
+    await saveScreenshot(page, 'timeline');
 
     // the alert is on the day, and its button plays from a moment before it
     await page.getByRole('button', { name: /Play alert Person loitering at the gate/ }).click();
@@ -121,7 +120,7 @@ describe.skipIf(skip)('dashboard: live grid and timeline', () => {
     await page.getByText(/\(6 s\)/).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export MP4' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^cam_001_.*\.mp4$/);
-    const file = path.join(SCREENSHOTS, '..', 'export-test.mp4');
+    const file = path.join(tmpdir(), `vigil-export-${process.pid}.mp4`);
     await download.saveAs(file);
     try {
       expect((await stat(file)).size).toBeGreaterThan(10_000);
