@@ -9,7 +9,7 @@ import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import type { Severity } from '../core/types.ts';
 import type { Objects } from '../objects/port.ts';
-import type { AlertRepo, AlertRow, AlertStatus } from '../store/repositories/alerts.ts';
+import type { AlertHistoryEntry, AlertRepo, AlertRow, AlertStatus } from '../store/repositories/alerts.ts';
 import type { EventRepo } from '../store/repositories/types.ts';
 import { checkTransition, TRANSITIONS, type LifecycleChange } from './lifecycle.ts';
 import { publicAlert, publicChange, type PublicAlert } from './public.ts';
@@ -25,6 +25,7 @@ export interface AlertQuery {
   status?: AlertStatus;
   severity?: Severity;
   camera?: string;
+  rule?: string;
   from?: Date;
   to?: Date;
   limit: number;
@@ -76,14 +77,15 @@ export function alertService(deps: AlertServiceDeps) {
     async list(caller: Caller, q: AlertQuery): Promise<{ items: PublicAlert[]; next_cursor: string | null }> {
       const cameraIds = visibleCameras(caller, q.camera);
       if (cameraIds?.length === 0) return { items: [], next_cursor: null };
-      const page = await alerts.list({ status: q.status, severity: q.severity, cameraIds, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor });
+      const page = await alerts.list({ status: q.status, severity: q.severity, ruleId: q.rule, cameraIds, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor });
       return { items: page.items.map(publicAlert), next_cursor: page.nextCursor };
     },
 
-    async get(caller: Caller, id: number): Promise<PublicAlert> {
+    /** the alert with its history: who did what, when and why */
+    async get(caller: Caller, id: number): Promise<PublicAlert & { history: AlertHistoryEntry[] }> {
       const a = await alerts.get(id);
       if (!a || !callerSeesCamera(caller, a.camera_id)) throw missing(id);
-      return publicAlert(a);
+      return { ...publicAlert(a), history: await alerts.history(id) };
     },
 
     async ack(caller: Caller, id: number, note?: string): Promise<PublicAlert> {

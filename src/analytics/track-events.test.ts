@@ -57,6 +57,12 @@ describe('TrackEventWriter', () => {
     expect(upserts.at(-1)).toMatchObject({ bbox: null, snapshotPath: null, newView: false });
   });
 
+  it('keeps a point of the path a second: the box centre of the first frame of each second', async () => {
+    const { writer, upserts } = harness();
+    for (const s of [0, 0.4, 0.8, 1.2, 2.2]) await writer.handle(msg(s, [car(7, [s * 10, 0, s * 10 + 10, 20])]));
+    expect(upserts.map((u) => u.trackPoint)).toEqual([[T0, 5, 10], undefined, undefined, [T0 + 1200, 17, 10], [T0 + 2200, 27, 10]]);
+  });
+
   it('a replayed message produces the same key (idempotent upsert downstream)', async () => {
     const { writer, keys } = harness();
     const m = msg(1, [{ class: 'person', confidence: 0.9, bbox: [1, 2, 3, 4], track_id: 7 }]);

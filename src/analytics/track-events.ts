@@ -39,7 +39,12 @@ interface SeenTrack {
   /** the box it has stayed at (overlapping by rejoinIou), since stillSince */
   anchor: BBox;
   stillSince: number;
+  /** when a point of its path was last kept */
+  pointAt: number;
 }
+
+/** A track's path keeps a point a second: enough to draw where it went, a small row for a long track. */
+const TRACK_POINT_MS = 1000;
 
 /** The event's current snapshot: replaced only by a later frame's (a redelivered older record does not undo it). */
 interface EventView {
@@ -82,13 +87,15 @@ export class TrackEventWriter {
     for (const d of msg.detections) {
       if (d.track_id === undefined) continue;
       const seen = tracks.get(d.track_id) ?? this.start(msg.camera_id, d, tracks, inFrame, at.getTime());
-      tracks.set(d.track_id, this.moved(seen, d.bbox, at.getTime()));
+      const point = at.getTime() - seen.pointAt >= TRACK_POINT_MS;
+      tracks.set(d.track_id, { ...this.moved(seen, d.bbox, at.getTime()), pointAt: point ? at.getTime() : seen.pointAt });
       const { eventKey } = seen;
       const view = views.has(d.track_id) ? this.newView(eventKey, trackSnapshotKey(msg.camera_id, d.track_id, msg.timestamp, msg.frame_seq), at.getTime()) : undefined;
       await this.events.upsert({
         eventKey, cameraId: msg.camera_id, eventType: 'detection', label: d.class, confidence: d.confidence,
         bbox: view ? d.bbox : null, snapshotPath: view?.path ?? null, newView: view !== undefined, startTime: at, endTime: at,
         metadata: { track_id: d.track_id, model: msg.model, frame_seq: msg.frame_seq }, late: msg.late ?? false,
+        trackPoint: point ? [at.getTime(), Math.round((d.bbox[0] + d.bbox[2]) / 2), Math.round((d.bbox[1] + d.bbox[3]) / 2)] : undefined,
       });
       if (view) await this.replaced(msg.camera_id, eventKey, view);
       written++;
@@ -122,7 +129,7 @@ export class TrackEventWriter {
       const overlap = iou(t.bbox, d.bbox);
       if (overlap >= this.opts.rejoinIou && (!best || overlap > best.iou)) best = { iou: overlap, t, id };
     }
-    if (!best) return { eventKey: trackEventKey(cameraId, d.track_id!), cls: d.class, bbox: d.bbox, at: now, anchor: d.bbox, stillSince: now };
+    if (!best) return { eventKey: trackEventKey(cameraId, d.track_id!), cls: d.class, bbox: d.bbox, at: now, anchor: d.bbox, stillSince: now, pointAt: -Infinity };
     this.log.debug({ camera_id: cameraId, track_id: d.track_id, continues_track: best.id, iou: Number(best.iou.toFixed(2)) }, 'new track in the place of a still one: same event');
     return { ...best.t, at: now };
   }

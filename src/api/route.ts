@@ -37,6 +37,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z
   maxBodyBytes?: number;
   /** content type of a success response (default application/json) */
   produces?: string;
+  /** other content types a success may have, picked by the request (a report as CSV or PDF): documented as binary downloads */
+  alsoProduces?: readonly string[];
   /** the JSON a success returns: documented in OpenAPI and checked by the compiler against the handler, not at run time */
   response?: R;
   /**
@@ -321,7 +323,10 @@ function responses(r: AnyRoute): Record<string, unknown> {
   if (r.params) statuses.add(404);
   if (r.method !== 'GET' && r.method !== 'DELETE') [413, 415].forEach((s) => statuses.add(s));
   return {
-    [success]: success === 204 ? { description: 'Done' } : { description: 'OK', content: { [produces]: body } },
+    [success]: success === 204 ? { description: 'Done' } : {
+      description: 'OK',
+      content: { [produces]: body, ...Object.fromEntries((r.alsoProduces ?? []).map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) },
+    },
     ...Object.fromEntries([...statuses].sort().map((s) => [s, problem(FAILURES[s] ?? 'Error')])),
   };
 }

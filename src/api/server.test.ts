@@ -20,7 +20,7 @@ registerSecret('hunter22');
 const event: EventRow = {
   id: 7, event_key: 'cam_001:1', camera_id: 'cam_001', event_type: 'detection', label: 'person', confidence: 0.91,
   bounding_box: [1, 2, 3, 4], snapshot_path: 'cam_001/1.jpg', clip_path: null, start_time: new Date('2026-01-01T00:00:00Z'), end_time: null,
-  severity: null, metadata: {}, late: false, created_at: new Date(),
+  severity: null, metadata: {}, late: false, created_at: new Date(), face_embedding_id: null,
 };
 
 const calls: unknown[] = [];

@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { analyticsRoutes, type AnalyticsRouteDeps } from './routes/analytics.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditWriter, guardedAuditWriter, type RecordAudit } from '../audit/record.ts';
 import { useAuditTrail } from './audit-hook.ts';
@@ -23,6 +24,7 @@ import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts
 import { cameraSnapshotRoutes, type CameraSnapshotDeps } from './routes/camera-snapshot.ts';
 import { settingsRoutes, type SettingsRouteDeps } from './routes/settings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
+import { timelineRoutes } from './routes/timeline.ts';
 import { userRoutes } from './routes/users.ts';
 import { whepRoutes, type WhepRouteDeps } from './routes/whep.ts';
 import { alertSocketRoutes, type AlertSocketDeps } from './ws/alerts.ts';
@@ -39,7 +41,7 @@ import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
 import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
 import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & Partial<SettingsRouteDeps> & Partial<Pick<CameraSnapshotDeps, 'latestFrames'>> & {
+export type ApiDeps = CameraRouteDeps & AnalyticsRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & Partial<SettingsRouteDeps> & Partial<Pick<CameraSnapshotDeps, 'latestFrames'>> & {
   log: Logger;
   /** sign-in: every request is authenticated by its bearer token, session cookie or signed media URL */
   auth: AuthStack;
@@ -145,6 +147,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   liveRoutes(app, deps);
   playerRoutes(app, deps);
   if (deps.recordings) recordingRoutes(app, { ...deps, recordings: deps.recordings });
+  timelineRoutes(app, deps);
   whepRoutes(app, deps);
   faceRoutes(app, deps);
   notificationRoutes(app, deps);
@@ -153,6 +156,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   userRoutes(app, deps);
   apiKeyRoutes(app, deps);
   auditRoutes(app, deps);
+  analyticsRoutes(app, deps);
   if (deps.configuration) settingsRoutes(app, { configuration: deps.configuration });
   if (deps.latestFrames) cameraSnapshotRoutes(app, { cameras: deps.cameras, latestFrames: deps.latestFrames });
   addRoute(app, {

@@ -27,7 +27,7 @@ describe('user service (PGlite)', () => {
 
   it('creates a user with an argon2id hash it never returns, lower-casing the username', async () => {
     const u = await users.create(ADMIN, { username: ' Alice ', password: 'correct horse', role: 'operator', cameras: ['gate'] });
-    expect(u).toEqual({ id: expect.any(Number), username: 'alice', role: 'operator', cameras: ['gate'], disabled: false, created_at: expect.any(String) });
+    expect(u).toEqual({ id: expect.any(Number), username: 'alice', role: 'operator', cameras: ['gate'], disabled: false, mfa_enabled: false, created_at: expect.any(String) });
     expect(JSON.stringify(await users.list(ADMIN))).not.toMatch(/argon2|password/);
     const { rows } = await store.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [u.id]);
     expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$/);
@@ -81,7 +81,7 @@ describe('user service (PGlite)', () => {
   it('deletes a user; resetting MFA clears the second factor', async () => {
     const u = await users.create(ADMIN, { username: 'carol', password: 'carol-pass-1', role: 'viewer' });
     await store.query(`UPDATE users SET mfa_secret = 'S3CRET', mfa_enabled = true, mfa_last_step = 7, recovery_codes = '{a,b}' WHERE id = $1`, [u.id]);
-    expect(await users.resetMfa(ADMIN, 'Carol')).toMatchObject({ username: 'carol' });
+    expect(await users.resetMfa(ADMIN, 'Carol')).toMatchObject({ username: 'carol', mfa_enabled: false });
     expect(changed.at(-1)).toEqual([u.id, 'second factor reset']);
     const { rows } = await store.query('SELECT mfa_secret, mfa_enabled, mfa_last_step, recovery_codes FROM users WHERE id = $1', [u.id]);
     expect(rows[0]).toEqual({ mfa_secret: null, mfa_enabled: false, mfa_last_step: null, recovery_codes: [] });

@@ -28,12 +28,12 @@ export interface UserService {
   create(actor: Actor, input: unknown): Promise<User>;
   update(actor: Actor, id: number, patch: unknown): Promise<User>;
   remove(actor: Actor, id: number): Promise<void>;
-  /** forgets the user's second factor, so they enrol again at the next sign-in (a lost phone) */
-  resetMfa(actor: Actor, username: string): Promise<User>;
+  /** forgets the user's second factor (by username or id), so they enrol again at the next sign-in (a lost phone) */
+  resetMfa(actor: Actor, who: string | number): Promise<User>;
 }
 
 export const toUser = (r: UserRow): User => ({
-  id: r.id, username: r.username, role: r.role as Role, cameras: r.cameras, disabled: r.disabled, created_at: r.created_at.toISOString(),
+  id: r.id, username: r.username, role: r.role as Role, cameras: r.cameras, disabled: r.disabled, mfa_enabled: r.mfa_enabled, created_at: r.created_at.toISOString(),
 });
 
 function checkPassword(password: string, username: string): void {
@@ -117,13 +117,13 @@ export function userService(deps: UserServiceDeps): UserService {
       });
     },
 
-    async resetMfa(actor, username) {
+    async resetMfa(actor, who) {
       requirePermission(actor, 'users:manage');
-      const row = await users.byUsername(username.trim().toLowerCase());
-      if (!row) throw noUser(username);
+      const row = typeof who === 'number' ? await users.get(who) : await users.byUsername(who.trim().toLowerCase());
+      if (!row) throw noUser(who);
       await users.resetMfa(row.id);
       await deps.onAccountChanged?.(row.id, 'second factor reset');
-      return toUser(row);
+      return toUser({ ...row, mfa_enabled: false });
     },
   };
 }

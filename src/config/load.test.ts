@@ -14,6 +14,13 @@ describe('config', () => {
     expect(c.config.recording.segment_seconds).toBe(10);
     expect(c.paths.recordingsDir).toBe('/srv/var/recordings');
     expect(c.config.api).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(c.cameras[0]!.timezone).toBe('UTC');
+  });
+
+  it('gives each camera its site\'s time zone and refuses a zone that does not exist', () => {
+    const zoned = { sites: [{ ...site([{ id: 'c1', dvr: 'dvr1', channel: 1 }]).sites[0], timezone: 'Asia/Kolkata' }] };
+    expect(resolveConfig(zoned, 't').cameras[0]!.timezone).toBe('Asia/Kolkata');
+    expect(() => resolveConfig({ sites: [{ ...zoned.sites[0], timezone: 'Mars/Olympus' }] }, 't')).toThrow(/sites\[0\]\.timezone: is not an IANA time zone/);
   });
 
   it('takes secrets from VIGIL_ env and _FILE, never from the YAML alone', () => {

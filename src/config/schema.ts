@@ -6,6 +6,16 @@ import { rulesConfigSchema } from '../analytics/rules/schema.ts';
  * The configuration schema: the single source for validation, the README reference
  * (`vigil docs`) and the JSON Schema (`vigil docs --json-schema`). Every field has a description.
  */
+/** A zone name Intl knows (it throws RangeError for any other). */
+const isTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const id = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32');
 
 export const dvrSchema = z.object({
@@ -43,7 +53,7 @@ export const cameraSchema = z.object({
 export const siteSchema = z.object({
   id: id.describe('site id'),
   name: z.string().optional().describe('display name'),
-  timezone: z.string().default('UTC').describe('IANA time zone for schedules'),
+  timezone: z.string().default('UTC').refine(isTimeZone, 'is not an IANA time zone (e.g. Asia/Kolkata)').describe('IANA time zone for schedules, timeline days and the dashboard\'s clock'),
   dvrs: z.array(dvrSchema).default([]).describe('DVRs/NVRs at this site'),
   cameras: z.array(cameraSchema).default([]).describe('cameras at this site'),
 }).strict();

@@ -26,20 +26,33 @@ export interface EventQuery {
   from?: Date;
   to?: Date;
   late?: boolean;
+  zone?: string;
   limit: number;
   cursor?: string;
 }
 
-const storedBoxes = z.array(z.object({ class: z.string(), confidence: z.number(), bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]) }));
+const box = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+const storedBoxes = z.array(z.object({ track_id: z.number().int().optional(), class: z.string(), confidence: z.number(), bbox: box }));
+const storedTrack = z.array(z.tuple([z.number(), z.number(), z.number()]));
 
 /** The boxes to draw on an event's snapshot: a rule event's objects in the frame that fired, else the event's own box. */
 function boxesOf(e: EventRow): LabelledBox[] {
-  const stored = storedBoxes.safeParse(e.metadata.boxes);
-  if (stored.success && stored.data.length) return stored.data;
+  const stored = subjectBoxes(e);
+  if (stored.length) return stored;
   return e.bounding_box ? [{ bbox: e.bounding_box, class: e.label, confidence: e.confidence }] : [];
 }
 
+/** a rule event's objects in the frame that fired (metadata.boxes), none for a track's event */
+const subjectBoxes = (e: EventRow) => storedBoxes.catch([]).parse(e.metadata.boxes ?? []);
+
+/** the sampled path of a track's event (metadata.track), in time order: a late catch-up may have appended older points */
+const trackOf = (e: EventRow) => storedTrack.catch([]).parse(e.metadata.track ?? [])
+  .map(([at, x, y]) => ({ at: new Date(at), x, y }))
+  .sort((a, b) => a.at.getTime() - b.at.getTime());
+
 export function publicEvent(e: EventRow) {
+  // the path is returned once, typed, as `track`
+  const { track: _path, ...metadata } = e.metadata;
   return {
     id: e.id,
     camera_id: e.camera_id,
@@ -52,9 +65,13 @@ export function publicEvent(e: EventRow) {
     severity: e.severity,
     snapshot_url: e.snapshot_path ? `/api/v1/events/${e.id}/snapshot` : null,
     clip_url: e.clip_path ? `/api/v1/events/${e.id}/clip` : null,
-    metadata: e.metadata,
+    metadata,
     // found later from the recording (live analysis had skipped those frames); start_time is still the capture time
     late: e.late,
+    zone_id: typeof e.metadata.zone_id === 'string' ? e.metadata.zone_id : null,
+    boxes: subjectBoxes(e),
+    track: trackOf(e),
+    face_embedding_id: e.face_embedding_id,
   };
 }
 export type PublicEvent = ReturnType<typeof publicEvent>;
@@ -73,7 +90,7 @@ export function eventService(deps: EventServiceDeps) {
     async list(caller: Caller, q: EventQuery): Promise<{ items: PublicEvent[]; next_cursor: string | null }> {
       const cameraIds = visibleCameras(caller, q.camera);
       if (cameraIds?.length === 0) return { items: [], next_cursor: null };
-      const page = await deps.events.list({ cameraIds, label: q.class, from: q.from, to: q.to, late: q.late, limit: q.limit, cursor: q.cursor });
+      const page = await deps.events.list({ cameraIds, label: q.class, from: q.from, to: q.to, late: q.late, zoneId: q.zone, limit: q.limit, cursor: q.cursor });
       return { items: page.items.map(publicEvent), next_cursor: page.nextCursor };
     },
 

@@ -25,7 +25,7 @@ describe('SegmentIndexer', () => {
     worker.emit('gap', { cameraId: 'cam_1', start: t('10:00:10'), cause: 'camera cam_1: DVR unreachable (connection refused)', kind: 'unreachable' });
     await indexer.flush();
     expect([...repo.rows.values()]).toMatchObject([{ path: a.path, status: 'closed', bytes: 1000, end_time: t('10:00:10') }]);
-    expect(repo.gapRows).toEqual([{ camera_id: 'cam_1', start_time: t('10:00:10'), end_time: null, cause: 'camera cam_1: DVR unreachable (connection refused)' }]);
+    expect(repo.gapRows).toEqual([{ camera_id: 'cam_1', start_time: t('10:00:10'), end_time: null, cause: 'camera cam_1: DVR unreachable (connection refused)', kind: 'unreachable' }]);
 
     worker.emit('gapEnd', { cameraId: 'cam_1', end: t('10:01:00') });
     await indexer.flush();
@@ -88,7 +88,7 @@ describe('reconcile', () => {
     expect(repo.rows.get('cam_gone/20250120/100000_1.ts')).toMatchObject({ status: 'closed', end_time: t('10:00:04'), bytes: 376 });
     expect(repo.rows.get('cam_1/20250119/230000_1.ts')!.status).toBe('missing');
     expect(existsSync(path.join(dir, 'cam_1/20250120/100020_2.ts'))).toBe(false);
-    expect(repo.gapRows).toMatchObject([{ camera_id: 'cam_1', start_time: t('10:00:17'), end_time: null }]);
+    expect(repo.gapRows).toMatchObject([{ camera_id: 'cam_1', start_time: t('10:00:17'), end_time: null, kind: 'stopped' }]);
 
     // a second run finds nothing to do
     expect(await reconcile(dir, repo, ['cam_1'])).toEqual({ indexed: 0, closed: 0, missing: 0, removedEmpty: 0, trimmed: 0 });

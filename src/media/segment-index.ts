@@ -25,7 +25,7 @@ export class SegmentIndexer {
       segment: (s) => this.enqueue(s.cameraId, 'close segment', () =>
         this.repo.upsert({ cameraId: s.cameraId, path: s.path, startTime: s.startTime, endTime: s.endTime, bytes: s.bytes, status: 'closed' })),
       segmentDiscarded: (s) => this.enqueue(s.cameraId, 'remove empty segment', () => this.repo.remove(s.path)),
-      gap: (g) => this.enqueue(g.cameraId, 'open gap', () => this.repo.openGap(g.cameraId, g.start, g.cause)),
+      gap: (g) => this.enqueue(g.cameraId, 'open gap', () => this.repo.openGap(g.cameraId, g.start, g.cause, g.kind)),
       gapEnd: (g) => this.enqueue(g.cameraId, 'close gap', () => this.repo.closeGap(g.cameraId, g.end)),
     };
     const entries = Object.entries(handlers) as Array<[keyof CameraWorkerEvents, (...a: unknown[]) => void]>;
@@ -141,7 +141,7 @@ export async function reconcile(recordingsDir: string, repo: SegmentRepo, camera
       if (parsed) await fromFile(rel, parsed.start, 'indexed');
     }
     // only a configured camera gets its downtime gap: its worker's first segment closes it
-    if (lastEnd > 0 && cameraIds.includes(cameraId)) await repo.openGap(cameraId, new Date(lastEnd), 'recorder not running (Vigil stopped or crashed)');
+    if (lastEnd > 0 && cameraIds.includes(cameraId)) await repo.openGap(cameraId, new Date(lastEnd), 'recorder not running (Vigil stopped or crashed)', 'stopped');
   }
   if (report.indexed + report.closed + report.missing + report.removedEmpty + report.trimmed > 0) log.info(report, 'segment index reconciled with the recordings on disk');
   return report;

@@ -43,8 +43,19 @@ export class FakeSegmentRepo implements SegmentRepo {
     this.rows.delete(path);
   }
 
-  async openGap(cameraId: string, start: Date, cause: string): Promise<void> {
-    if (!this.gapRows.some((g) => g.camera_id === cameraId && g.end_time === null)) this.gapRows.push({ camera_id: cameraId, start_time: start, end_time: null, cause });
+  async removeDeleted(path: string, cause: string): Promise<void> {
+    const row = this.rows.get(path);
+    if (!row) return;
+    this.rows.delete(path);
+    const end = row.end_time ?? row.start_time;
+    const run = this.gapRows.find((g) => g.camera_id === row.camera_id && g.kind === 'deleted' && g.cause === cause && g.end_time !== null
+      && g.end_time.getTime() >= row.start_time.getTime() - 2000 && g.end_time <= end);
+    if (run) run.end_time = end;
+    else this.gapRows.push({ camera_id: row.camera_id, start_time: row.start_time, end_time: end, cause, kind: 'deleted' });
+  }
+
+  async openGap(cameraId: string, start: Date, cause: string, kind: string): Promise<void> {
+    if (!this.gapRows.some((g) => g.camera_id === cameraId && g.end_time === null)) this.gapRows.push({ camera_id: cameraId, start_time: start, end_time: null, cause, kind });
   }
 
   async closeGap(cameraId: string, end: Date): Promise<void> {

@@ -47,6 +47,12 @@ const HOUR_MS = 3600_000;
 const DAY_MS = 86_400_000;
 /** an export or clip being cut is younger than this: only older temp files are leftovers of a crash */
 const TMP_GRACE_MS = HOUR_MS;
+/** What a timeline says about the footage a sweep deleted (the gap it leaves). */
+const DELETION_CAUSES: Record<PlannedDeletion['reason'], string> = {
+  age: 'deleted by retention (older than the camera\'s retention_days)',
+  cap: 'deleted by the storage sweep (class size cap)',
+  budget: 'deleted by the storage sweep to stay within the storage budget (disk full)',
+};
 const BUCKET_OF: Partial<Record<StorageClass, Bucket>> = { snapshots: 'snapshots', 'training-data': 'training-data', 'clip-cache': 'event-clips' };
 
 export async function diskFreeBytes(dir: string): Promise<number> {
@@ -139,7 +145,7 @@ async function remove(o: StorageSweepOptions, d: PlannedDeletion, touchedDirs: S
     } else {
       const file = path.join(o.paths.recordingsDir, item.ref);
       await unlink(file).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
-      await o.repos.segments.remove(item.ref);
+      await o.repos.segments.removeDeleted(item.ref, DELETION_CAUSES[d.reason]);
       touchedDirs.add(path.dirname(file));
       metrics.segmentsDeleted.inc({ camera_id: item.cameraId, reason: d.reason });
     }

@@ -298,14 +298,26 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
 
       it('keeps one open gap per camera and closes it', async () => {
         const camera = cam('gap');
-        await repos.segments.openGap(camera, t(0), 'source lost');
-        await repos.segments.openGap(camera, t(5), 'source lost again');
-        expect(await repos.segments.gaps(camera, t(0), t(60))).toEqual([{ camera_id: camera, start_time: t(0), end_time: null, cause: 'source lost' }]);
+        await repos.segments.openGap(camera, t(0), 'source lost', 'unreachable');
+        await repos.segments.openGap(camera, t(5), 'source lost again', 'stalled');
+        expect(await repos.segments.gaps(camera, t(0), t(60))).toEqual([{ camera_id: camera, start_time: t(0), end_time: null, cause: 'source lost', kind: 'unreachable' }]);
         await repos.segments.closeGap(camera, t(30));
-        await repos.segments.openGap(camera, t(40), 'timeout');
+        await repos.segments.openGap(camera, t(40), 'timeout', 'unreachable');
         const gaps = await repos.segments.gaps(camera, t(0), t(60));
         expect(gaps.map((g) => [g.start_time, g.end_time, g.cause])).toEqual([[t(0), t(30), 'source lost'], [t(40), null, 'timeout']]);
         expect((await repos.segments.gaps(camera, t(31), t(39)))).toEqual([]);
+      });
+
+      it('records the footage the sweep deleted as one deletion gap per run, and keeps runs of other causes apart', async () => {
+        const camera = cam('deleted');
+        const p = (i: number) => `${camera}/20250120/deleted_${i}.ts`;
+        for (const i of [0, 1, 2, 4]) await repos.segments.upsert({ cameraId: camera, path: p(i), startTime: t(i * 10), endTime: t(i * 10 + 10), bytes: 10, status: 'closed' });
+        for (const i of [0, 1, 2]) await repos.segments.removeDeleted(p(i), 'by retention');
+        await repos.segments.removeDeleted(p(4), 'by budget');
+        await repos.segments.removeDeleted(p(9), 'by retention'); // not indexed: nothing to record
+        expect(await repos.segments.list(camera, t(0), t(60))).toEqual([]);
+        const gaps = await repos.segments.gaps(camera, t(0), t(60));
+        expect(gaps.map((g) => [g.start_time, g.end_time, g.cause, g.kind])).toEqual([[t(0), t(30), 'by retention', 'deleted'], [t(40), t(50), 'by budget', 'deleted']]);
       });
     });
   });

@@ -118,6 +118,10 @@ describe.skipIf(!hasFfmpeg || !hasSample)('storage budget', () => {
     const left = new Set((await closed()).map((s) => s.path));
     expect(left.has(alerted!.path)).toBe(true);
     expect(left.has(evidence!.path)).toBe(true);
+    // what the sweep deleted is a gap with its cause on the timeline, not an unexplained hole
+    const deletions = (await repos.segments.gaps(CAMERA, new Date(0), new Date(Date.now() + 60_000))).filter((g) => g.kind === 'deleted');
+    expect(deletions.length).toBeGreaterThan(0);
+    for (const g of deletions) expect(g.cause).toMatch(/storage budget/);
     expect([...await collect(objects, 'snapshots')]).toEqual([`${CAMERA}/tracks/alerted.jpg`]);
     expect([...await collect(objects, 'training-data')]).toEqual([]);
     // the files are gone from disk, not only from the index

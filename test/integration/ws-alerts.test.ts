@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { alertService } from '../../src/alerts/service.ts';
+import { alertFeedFrame } from '../../src/api/contract/alerts.ts';
 import { operator, sampleTrigger } from '../../src/alerts/test-fixtures.ts';
 import { resolveConfig } from '../../src/config/load.ts';
 import type { CameraStatus } from '../../src/core/camera-status.ts';
@@ -93,6 +94,8 @@ describe('/ws/alerts on the real API and PGlite', () => {
       type: 'camera_status', camera_id: CAMERA,
       status: { state: 'streaming', connected: true, source_fps: 25, analysis_fps: 1, bitrate_kbps: 900, reconnects: 0, last_frame_at: null, last_error: null },
     });
+    // the dashboard parses every frame with the contract's schema
+    for (const { frame } of client.received) expect(alertFeedFrame.safeParse(frame).error).toBeUndefined();
   });
 
   it('after a dropped connection, reconnecting with since delivers exactly the changes missed, then live ones', async () => {

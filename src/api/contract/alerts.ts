@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cameraId, id, page, pageQuery, requiredText, time, timeOut } from './types.ts';
+import { cameraId, id, page, pageQuery, requiredText, text, time, timeOut } from './types.ts';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const ALERT_STATUSES = ['new', 'ack', 'resolved'] as const;
@@ -8,6 +8,7 @@ export const alertQuery = z.object({
   status: z.enum(ALERT_STATUSES).optional().describe('new (unacknowledged), ack, resolved'),
   severity: z.enum(SEVERITIES).optional().describe('low, medium, high, critical'),
   camera: cameraId.optional(),
+  rule: text(64).optional().describe('only alerts of this rule id'),
   from: time.optional().describe('alerts triggered at or after this time (ISO 8601)'),
   to: time.optional().describe('alerts triggered before this time (ISO 8601)'),
   ...pageQuery,
@@ -50,6 +51,30 @@ export const alertSchema = z.object({
 });
 
 export const alertPage = page(alertSchema);
+
+export const alertHistoryEntry = z.object({
+  seq: z.number().int().describe('position in the change feed (/ws/alerts)'),
+  change: z.enum(['new', 'ack', 'resolved', 'false_positive', 'escalated']),
+  at: timeOut,
+  by: actor,
+  note: z.string().nullable(),
+});
+
+/** One alert with who did what to it, oldest change first. */
+export const alertDetailSchema = alertSchema.extend({ history: z.array(alertHistoryEntry) });
 export const falsePositiveResponse = alertSchema.extend({
   training_data_key: z.string().nullable().describe('training-data object written for the detector\'s retraining; null when it could not be written'),
 });
+
+/** What /ws/alerts sends: `hello` first (the feed's head), then camera states and alert changes in seq order. */
+export const alertFeedFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), seq: z.number().int().describe('the last change committed; a client resumes with since=<the last seq it saw>') }),
+  z.object({ type: z.literal('alert'), seq: z.number().int(), change: alertHistoryEntry.shape.change, alert: alertSchema }),
+  z.object({
+    type: z.literal('camera_status'), camera_id: z.string(),
+    status: z.object({
+      state: z.string(), connected: z.boolean(), source_fps: z.number().nullable(), analysis_fps: z.number(), bitrate_kbps: z.number(),
+      reconnects: z.number().int(), last_frame_at: z.string().nullable(), last_error: z.string().nullable(),
+    }),
+  }),
+]);

@@ -47,6 +47,7 @@ export const user = z.object({
   role,
   cameras: z.array(z.string()).nullable().describe('null = every camera'),
   disabled: z.boolean(),
+  mfa_enabled: z.boolean().describe('signs in with an authenticator code'),
   created_at: z.iso.datetime(),
 });
 

@@ -66,6 +66,8 @@ describe('alerts API (PGlite)', () => {
     const next = await get(`/api/v1/alerts?camera=cam_x&limit=1&cursor=${r.json().next_cursor}`);
     expect(next.json()).toMatchObject({ items: [{ id: a, severity: 'high', status: 'new', rule_id: 'loiter', event_url: expect.stringMatching(/^\/api\/v1\/events\/\d+$/) }], next_cursor: null });
     expect((await get('/api/v1/alerts?camera=cam_x&severity=high')).json().items).toHaveLength(1);
+    const other = await newAlert({ cameraId: 'cam_x', ruleId: 'crowd' });
+    expect((await get('/api/v1/alerts?camera=cam_x&rule=crowd')).json().items.map((x: { id: number }) => x.id)).toEqual([other]);
   });
 
   it('rejects bad filters with reasons', async () => {
@@ -92,7 +94,12 @@ describe('alerts API (PGlite)', () => {
     // an API key's action is attributable to the key
     expect((await post(`/api/v1/alerts/${id}/resolve`, {}, 'gateway')).json()).toMatchObject({ status: 'resolved', resolved_by: 'api_key:gate-gw' });
     expect((await post(`/api/v1/alerts/${id}/resolve`)).statusCode).toBe(409);
-    expect((await get(`/api/v1/alerts/${id}`)).json()).toMatchObject({ status: 'resolved', acked_by: 'user:maria' });
+    const detail = (await get(`/api/v1/alerts/${id}`)).json();
+    expect(detail).toMatchObject({ status: 'resolved', acked_by: 'user:maria' });
+    // who did what, oldest first, as the detail page shows it
+    expect(detail.history.map((h: { change: string; by: string | null; note: string | null }) => [h.change, h.by, h.note])).toEqual([
+      ['new', null, null], ['ack', 'user:maria', 'checking camera'], ['resolved', 'api_key:gate-gw', null],
+    ]);
     const audit = (await store.query<{ action: string; details: { by: string } }>(`SELECT action, details FROM audit_log WHERE resource = $1 ORDER BY id`, [`alert/${id}`])).rows;
     expect(audit.map((r) => [r.action, r.details.by])).toEqual([['alert.ack', 'user:maria'], ['alert.resolved', 'api_key:gate-gw']]);
     expect((await post('/api/v1/alerts/999999/ack')).statusCode).toBe(404);

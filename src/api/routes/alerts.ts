@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { alertService, type AlertServiceDeps } from '../../alerts/service.ts';
-import { alertActionBody, alertPage, alertParams, alertQuery, alertSchema, falsePositiveResponse } from '../contract/alerts.ts';
+import { alertActionBody, alertDetailSchema, alertPage, alertParams, alertQuery, alertSchema, falsePositiveResponse } from '../contract/alerts.ts';
 import { noQuery } from '../contract/types.ts';
 import { addRoute, checkTimeOrder } from '../route.ts';
 
@@ -19,8 +19,8 @@ export function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/alerts/:id', permission: 'alerts:read', tag: 'alerts', summary: 'One alert with its lifecycle (who, when, note)',
-    params: alertParams, query: noQuery, response: alertSchema,
+    method: 'GET', url: '/api/v1/alerts/:id', permission: 'alerts:read', tag: 'alerts', summary: 'One alert with its lifecycle and history: every change with who, when and note',
+    params: alertParams, query: noQuery, response: alertDetailSchema,
     handler: async ({ params, actor }) => alerts.get(actor, params.id),
   });
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { csvLine } from '../../audit/csv.ts';
+import { csvLine } from '../../core/csv.ts';
 import { allAudit, listAudit } from '../../audit/list.ts';
 import { verifyAuditChain } from '../../audit/verify.ts';
 import type { Store } from '../../store/port.ts';

@@ -12,7 +12,7 @@ import { buildTimeline } from '../../media/vod/timeline.ts';
 import { readMediaSpan, TimestampShift, wallClockOffset } from '../../media/vod/ts-timestamps.ts';
 import { cameraFor } from '../../core/actor.ts';
 import type { Repositories, SegmentRow } from '../../store/repositories/types.ts';
-import { cameraParams, rangeQuery, timelineSchema, vodParams, vodSegmentParams } from '../contract/recordings.ts';
+import { cameraParams, MAX_EXPORT_HOURS, MAX_VOD_HOURS, rangeQuery, timelineSchema, vodParams, vodSegmentParams } from '../contract/recordings.ts';
 import { noQuery } from '../contract/types.ts';
 import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
 import { stallGuard } from '../security/stall-guard.ts';
@@ -25,9 +25,6 @@ export interface RecordingRouteDeps {
   recordings?: { dir: string; tmpDir: string };
 }
 
-const MAX_RANGE_HOURS = 24;
-/** An export is cut into a temp file first (for +faststart): this bounds its size and time. */
-export const MAX_EXPORT_HOURS = 2;
 export const MAX_CONCURRENT_EXPORTS = 2;
 /** A download that sends nothing this long (the client stopped reading) is cut, freeing its slot. */
 const EXPORT_STALL_MS = 30_000;
@@ -57,7 +54,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     params: vodParams, query: rangeQuery,
     handler: async ({ params, query, actor, reply }) => {
       const cam = cameraFor(actor, byId, params.cameraId);
-      checkRange(query, MAX_RANGE_HOURS, 'VOD');
+      checkRange(query, MAX_VOD_HOURS, 'VOD');
       const segments = await closedSegments(cam, query.from, query.to);
       const gaps = await deps.repos.segments.gaps(cam.id, query.from, query.to);
       const body = vodPlaylist(
@@ -93,7 +90,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     params: cameraParams, query: rangeQuery, response: timelineSchema,
     handler: async ({ params, query, actor }) => {
       const cam = cameraFor(actor, byId, params.id);
-      checkRange(query, MAX_RANGE_HOURS, 'timeline');
+      checkRange(query, MAX_VOD_HOURS, 'timeline');
       const [segments, gaps, stats] = await Promise.all([
         deps.repos.segments.list(cam.id, query.from, query.to), deps.repos.segments.gaps(cam.id, query.from, query.to), deps.repos.segments.stats(cam.id),
       ]);

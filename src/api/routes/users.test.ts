@@ -48,6 +48,20 @@ describe('user routes', () => {
     expect((await call('PATCH', '/api/v1/users/999999', { role: 'viewer' })).statusCode).toBe(404);
   });
 
+  it('resets a user\'s second factor by id', async () => {
+    const u = (await call('POST', '/api/v1/users', { username: 'lostphone', password: 'night shift 42', role: 'operator' })).json();
+    expect(u.mfa_enabled).toBe(false);
+    await api.store.query("UPDATE users SET mfa_enabled = true, mfa_secret = 'JBSWY3DPEHPK3PXP' WHERE id = $1", [u.id]);
+    expect((await call('GET', '/api/v1/users')).json().items.find((x: { id: number }) => x.id === u.id).mfa_enabled).toBe(true);
+    const r = await call('POST', `/api/v1/users/${u.id}/mfa/reset`);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ username: 'lostphone', mfa_enabled: false });
+    const { rows } = await api.store.query<{ mfa_enabled: boolean; mfa_secret: string | null }>('SELECT mfa_enabled, mfa_secret FROM users WHERE id = $1', [u.id]);
+    expect(rows[0]).toEqual({ mfa_enabled: false, mfa_secret: null });
+    expect((await call('POST', '/api/v1/users/999999/mfa/reset')).statusCode).toBe(404);
+    expect((await call('POST', `/api/v1/users/${u.id}/mfa/reset`, undefined, 'operator')).statusCode).toBe(403);
+  });
+
   it('is for admins only', async () => {
     for (const role of ['operator', 'viewer']) {
       expect((await call('GET', '/api/v1/users', undefined, role)).statusCode).toBe(403);

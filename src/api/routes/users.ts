@@ -41,6 +41,13 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   });
 
   addRoute(app, {
+    method: 'POST', url: '/api/v1/users/:id/mfa/reset', permission: 'users:manage', tag: 'users',
+    summary: 'Forget a user\'s second factor (a lost phone): they enrol an authenticator again at the next sign-in; their sessions end',
+    params: userIdParams, query: noQuery, response: user,
+    handler: async ({ actor, params }) => users.resetMfa(actor, params.id),
+  });
+
+  addRoute(app, {
     method: 'DELETE', url: '/api/v1/users/:id', permission: 'users:manage', tag: 'users', status: 204, errors: [409], summary: 'Delete a user; 204, 409 for the last admin who can sign in',
     params: userIdParams, query: noQuery,
     handler: async ({ actor, params, reply }) => {

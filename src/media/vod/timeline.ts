@@ -1,4 +1,6 @@
+import type { GapKind } from '../../api/contract/recordings.ts';
 import type { GapRow, SegmentRow } from '../../store/repositories/types.ts';
+import type { FailureKind } from '../failure.ts';
 import { CONTIGUOUS_TOLERANCE_MS } from './playlist.ts';
 
 export interface Span {
@@ -8,7 +10,7 @@ export interface Span {
 
 export interface Timeline {
   coverage: Span[];
-  gaps: Array<Span & { cause: string }>;
+  gaps: Array<Span & { cause: string; kind: GapKind }>;
   segments: number;
   bytes: number;
 }
@@ -16,6 +18,17 @@ export interface Timeline {
 export const UNRECORDED_CAUSE = 'not recorded (no cause stored)';
 export const FILES_MISSING_CAUSE = 'recorded, but the segment files are gone';
 export const BEFORE_OLDEST_CAUSE = 'before the oldest recording kept (deleted by retention, or recording had not started)';
+
+/** The kind a recorder failure (or the sweep, or a stop) stored with a gap, as a timeline groups it. */
+const STORED_KINDS: Record<FailureKind | 'stopped' | 'deleted', GapKind> = {
+  stalled: 'camera_offline', ended: 'camera_offline', corrupt: 'camera_offline',
+  unreachable: 'dvr_unreachable',
+  auth: 'refused', not_found: 'refused',
+  storage: 'disk',
+  crashed: 'recorder_down', stopped: 'recorder_down',
+  deleted: 'deleted',
+};
+export const gapKind = (stored: string | null): GapKind => STORED_KINDS[stored as keyof typeof STORED_KINDS] ?? 'unknown';
 
 const clip = (s: Span, r: Span): Span | null => {
   const start = new Date(Math.max(s.start.getTime(), r.start.getTime()));
@@ -46,7 +59,7 @@ export function buildTimeline(segments: SegmentRow[], storedGaps: GapRow[], from
   const gaps: Timeline['gaps'] = [];
   for (const g of storedGaps) {
     const span = clip({ start: g.start_time, end: g.end_time ?? now }, range);
-    if (span) gaps.push({ ...span, cause: g.cause });
+    if (span) gaps.push({ ...span, cause: g.cause, kind: gapKind(g.kind) });
   }
   const horizon = { start: from, end: new Date(Math.min(to.getTime(), now.getTime())) };
   let cursor = from;
@@ -55,7 +68,9 @@ export function buildTimeline(segments: SegmentRow[], storedGaps: GapRow[], from
     if (hole && hole.end.getTime() - hole.start.getTime() > CONTIGUOUS_TOLERANCE_MS && !gaps.some((g) => overlaps(g, hole))) {
       const gone = segments.some((s) => s.status === 'missing' && overlaps({ start: s.start_time, end: s.end_time ?? s.start_time }, hole));
       const beforeOldest = oldestKept !== null && hole.end <= oldestKept;
-      gaps.push({ ...hole, cause: gone ? FILES_MISSING_CAUSE : beforeOldest ? BEFORE_OLDEST_CAUSE : UNRECORDED_CAUSE });
+      gaps.push(gone ? { ...hole, cause: FILES_MISSING_CAUSE, kind: 'files_missing' }
+        : beforeOldest ? { ...hole, cause: BEFORE_OLDEST_CAUSE, kind: 'unknown' }
+          : { ...hole, cause: UNRECORDED_CAUSE, kind: 'unknown' });
     }
     if (span.end > cursor) cursor = span.end;
   }

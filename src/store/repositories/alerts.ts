@@ -53,9 +53,13 @@ export interface AlertChange {
   alert: AlertRow;
 }
 
+export type AlertHistoryEntry = Omit<AlertChange, 'alert'>;
+
 export interface AlertFilter {
   status?: AlertStatus;
   severity?: Severity;
+  /** the rule's id (rule_key) */
+  ruleId?: string;
   /** only alerts of these cameras (undefined = every camera) */
   cameraIds?: readonly string[];
   /** on triggered_at */
@@ -152,6 +156,8 @@ export interface AlertRepo {
   list(f: AlertFilter): Promise<{ items: AlertRow[]; nextCursor: string | null }>;
   /** changes with seq > `seq`, ascending */
   changesSince(seq: number, limit: number): Promise<AlertChange[]>;
+  /** the changes of one alert, oldest first: who did what, when and why */
+  history(id: number): Promise<AlertHistoryEntry[]>;
   /** max seq of the change feed, 0 when empty */
   latestChangeSeq(): Promise<number>;
   /** unacknowledged critical alerts created at least `afterMinutes` before `now`, not escalated yet */
@@ -357,6 +363,7 @@ export function alertRepo(store: Store, opts: AlertRepoOptions = {}): AlertRepo 
       if (f.cursor !== undefined) add((ref) => `id < ${ref}`, decodeAlertCursor(f.cursor));
       if (f.status !== undefined) add((ref) => `status = ${ref}`, f.status);
       if (f.severity !== undefined) add((ref) => `severity = ${ref}`, f.severity);
+      if (f.ruleId !== undefined) add((ref) => `rule_key = ${ref}`, f.ruleId);
       if (f.cameraIds !== undefined) add((ref) => `camera_id = ANY(${ref}::text[])`, f.cameraIds);
       if (f.from !== undefined) add((ref) => `triggered_at >= ${ref}`, f.from);
       if (f.to !== undefined) add((ref) => `triggered_at < ${ref}`, f.to);
@@ -374,6 +381,12 @@ export function alertRepo(store: Store, opts: AlertRepoOptions = {}): AlertRepo 
         [seq, Math.max(1, Math.trunc(limit))],
       );
       return rows.map(({ seq: s, change, at, actor, note, ...a }) => ({ seq: s, change, at, by: actor, note, alert: toRow(a as DbAlert) }));
+    },
+
+    async history(id) {
+      const { rows } = await store.query<AlertHistoryEntry>(
+        'SELECT seq, change, at, actor AS by, note FROM alert_changes WHERE alert_id = $1 ORDER BY seq', [id]);
+      return rows;
     },
 
     async latestChangeSeq() {

@@ -5,8 +5,16 @@ import { InvalidCursorError, type EventInput, type EventRepo, type EventRow } fr
 /** Largest page a caller may ask for; larger limits are clamped. */
 export const MAX_EVENT_PAGE = 1000;
 
+/**
+ * The path kept of a track (metadata.track): its first points, one a second as the writer samples
+ * them, so a 10-minute track is drawn whole and a parked car's day-long track stays a small row.
+ */
+export const MAX_TRACK_POINTS = 600;
+
+// face_embeddings.event_key is UNIQUE: one index probe per row
 const COLUMNS = `id, event_key, camera_id, event_type, label, confidence, bounding_box, snapshot_path, clip_path,
-  start_time, end_time, severity, metadata, late, created_at`;
+  start_time, end_time, severity, metadata, late, created_at,
+  (SELECT f.id FROM face_embeddings f WHERE f.event_key = events.event_key) AS face_embedding_id`;
 
 type DbEventRow = Omit<EventRow, 'bounding_box'> & { bounding_box: string | null };
 
@@ -56,8 +64,8 @@ export async function upsertIn(tx: Sql, e: EventInput): Promise<number> {
     'SELECT id, start_time FROM events WHERE event_key = $1 ORDER BY start_time LIMIT 1 FOR UPDATE',
     [e.eventKey],
   );
-  const metadata = JSON.stringify(e.metadata ?? {});
   const found = existing.rows[0];
+  const metadata = JSON.stringify(!found && e.trackPoint ? { ...e.metadata, track: [e.trackPoint] } : e.metadata ?? {});
   if (!found) {
     const { rows } = await tx.query<{ id: number }>(
       `INSERT INTO events (event_key, camera_id, event_type, label, confidence, bounding_box, snapshot_path,
@@ -83,11 +91,13 @@ export async function upsertIn(tx: Sql, e: EventInput): Promise<number> {
                             THEN COALESCE($7, snapshot_path) ELSE snapshot_path END,
        confidence = GREATEST(confidence, $5::decimal(4,3)),
        severity = COALESCE($8, severity),
-       metadata = metadata || $9::jsonb
+       metadata = CASE WHEN $11::jsonb IS NULL OR jsonb_array_length(COALESCE(metadata->'track', '[]')) >= $12
+                       THEN metadata || $9::jsonb
+                       ELSE metadata || $9::jsonb || jsonb_build_object('track', COALESCE(metadata->'track', '[]') || $11::jsonb) END
      WHERE id = $1 AND start_time = $2
      RETURNING id`,
     [found.id, found.start_time, e.startTime, e.endTime, e.confidence, boxParam(e.bbox), e.snapshotPath,
-      e.severity ?? null, metadata, e.newView === true],
+      e.severity ?? null, metadata, e.newView === true, e.trackPoint ? JSON.stringify([e.trackPoint]) : null, MAX_TRACK_POINTS],
   );
   return rows[0]!.id;
 }
@@ -119,6 +129,7 @@ export function eventRepo(store: Store): EventRepo {
       if (f.from !== undefined) add((ref) => `start_time >= ${ref}`, f.from);
       if (f.to !== undefined) add((ref) => `start_time < ${ref}`, f.to);
       if (f.late !== undefined) add((ref) => `late = ${ref}`, f.late);
+      if (f.zoneId !== undefined) add((ref) => `metadata->>'zone_id' = ${ref}`, f.zoneId);
       const { rows } = await store.query<DbEventRow>(
         `SELECT ${COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY start_time DESC, id DESC LIMIT $${params.push(limit + 1)}`,

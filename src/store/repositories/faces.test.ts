@@ -126,9 +126,11 @@ describe('face repository (PGlite)', () => {
       eventKey: f.eventKey, cameraId: f.cameraId, eventType: 'detection', label: 'person', confidence: 0.9, bbox: null,
       snapshotPath: 'cam_a/snap.jpg', startTime: t('09:59:00'), endTime: null,
     });
-    await faces.recordTrackFace(f);
+    const { embeddingId } = await faces.recordTrackFace(f);
     const [top] = await faces.searchSimilar(f.embedding as number[], { k: 1 });
     expect(top).toMatchObject({ event_id: eventId, snapshot_path: 'cam_a/snap.jpg' });
+    // the event names its face: "find this face" starts from an event
+    expect((await createRepositories(store).events.get(eventId))?.face_embedding_id).toBe(embeddingId);
   });
 
   it('refuses embeddings of another dimension with a named error', async () => {

@@ -34,11 +34,29 @@ export function segmentRepo(sql: Sql): SegmentRepo {
     async remove(path) {
       await sql.query('DELETE FROM recording_segments WHERE path = $1', [path]);
     },
-    async openGap(cameraId, start, cause) {
+    async removeDeleted(path, cause) {
+      // one statement: the row and its gap go together. Segments ffmpeg cut back to back are a
+      // second apart at most, so a deletion gap ending that close before the segment grows.
       await sql.query(
-        `INSERT INTO recording_gaps (camera_id, start_time, cause) VALUES ($1, $2, $3)
+        `WITH gone AS (
+           DELETE FROM recording_segments WHERE path = $1
+           RETURNING camera_id, start_time, COALESCE(end_time, start_time) AS end_time
+         ), grown AS (
+           UPDATE recording_gaps g SET end_time = GREATEST(g.end_time, gone.end_time) FROM gone
+           WHERE g.camera_id = gone.camera_id AND g.kind = 'deleted' AND g.cause = $2
+             AND g.end_time >= gone.start_time - interval '2 seconds' AND g.end_time <= gone.end_time
+           RETURNING g.id
+         )
+         INSERT INTO recording_gaps (camera_id, start_time, end_time, cause, kind)
+         SELECT camera_id, start_time, end_time, $2, 'deleted' FROM gone WHERE NOT EXISTS (SELECT 1 FROM grown)`,
+        [path, cause],
+      );
+    },
+    async openGap(cameraId, start, cause, kind) {
+      await sql.query(
+        `INSERT INTO recording_gaps (camera_id, start_time, cause, kind) VALUES ($1, $2, $3, $4)
          ON CONFLICT (camera_id) WHERE end_time IS NULL DO NOTHING`,
-        [cameraId, start, cause],
+        [cameraId, start, cause, kind],
       );
     },
     async closeGap(cameraId, end) {
@@ -50,7 +68,7 @@ export function segmentRepo(sql: Sql): SegmentRepo {
     },
     async gaps(cameraId, from, to) {
       const { rows } = await sql.query<GapRow>(
-        `SELECT camera_id, start_time, end_time, cause FROM recording_gaps
+        `SELECT camera_id, start_time, end_time, cause, kind FROM recording_gaps
          WHERE camera_id = $1 AND start_time < $3 AND (end_time > $2 OR end_time IS NULL)
          ORDER BY start_time, id`,
         [cameraId, from, to],

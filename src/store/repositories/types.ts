@@ -52,6 +52,8 @@ export interface GapRow {
   start_time: Date;
   end_time: Date | null;
   cause: string;
+  /** why, in one word: a recorder failure kind, 'stopped', 'deleted' (by the storage sweep); null on old rows */
+  kind: string | null;
 }
 
 export interface SegmentRepo {
@@ -67,8 +69,13 @@ export interface SegmentRepo {
   /** open segments (after a crash these are reconciled with the files) */
   open(cameraId?: string): Promise<SegmentRow[]>;
   remove(path: string): Promise<void>;
+  /**
+   * removes a segment the storage sweep deleted and records its span as a closed 'deleted' gap with
+   * this cause, grown into the deletion gap it touches (deletions go oldest first: one row per run)
+   */
+  removeDeleted(path: string, cause: string): Promise<void>;
   /** opens a gap (source lost) — idempotent while the gap stays open */
-  openGap(cameraId: string, start: Date, cause: string): Promise<void>;
+  openGap(cameraId: string, start: Date, cause: string, kind: string): Promise<void>;
   /** closes the open gap of a camera, if any */
   closeGap(cameraId: string, end: Date): Promise<void>;
   gaps(cameraId: string, from: Date, to: Date): Promise<GapRow[]>;
@@ -95,7 +102,12 @@ export interface EventInput {
   metadata?: Record<string, unknown>;
   /** found by catch-up from the recording after live analysis missed it (default false) */
   late?: boolean;
+  /** a point of the object's path to append to metadata.track (at most MAX_TRACK_POINTS are kept) */
+  trackPoint?: TrackPoint;
 }
+
+/** Where a tracked object was: capture time (ms since the epoch) and its box centre in source-frame pixels. */
+export type TrackPoint = [atMs: number, x: number, y: number];
 
 export interface EventRow {
   id: number;
@@ -115,6 +127,8 @@ export interface EventRow {
   /** found by catch-up from the recording rather than live (migration 010) */
   late: boolean;
   created_at: Date;
+  /** the stored face of the event's track (face_embeddings.id), null when none was kept */
+  face_embedding_id: number | null;
 }
 
 export interface EventFilter {
@@ -125,6 +139,8 @@ export interface EventFilter {
   to?: Date;
   /** only events found by catch-up (true) or live (false) */
   late?: boolean;
+  /** only events of this zone (metadata.zone_id of rule events) */
+  zoneId?: string;
   limit: number;
   /** opaque cursor from a previous page */
   cursor?: string;

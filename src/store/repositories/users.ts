@@ -8,6 +8,8 @@ export interface UserRow {
   /** camera ids the user may see; null = every camera */
   cameras: string[] | null;
   disabled: boolean;
+  /** two-factor sign-in is on (migration 012) */
+  mfa_enabled: boolean;
   email: string | null;
   phone: string | null;
   created_at: Date;
@@ -52,7 +54,7 @@ export interface UserRepo extends UserQueries {
   transaction<R>(fn: (tx: UserQueries) => Promise<R>): Promise<R>;
 }
 
-const COLUMNS = 'id, username, role, cameras, disabled, email, phone, created_at';
+const COLUMNS = 'id, username, role, cameras, disabled, mfa_enabled, email, phone, created_at';
 // the second factor's columns (added by sign-in's migration 012): all of them are reset together
 const MFA_RESET = `mfa_secret = NULL, mfa_enabled = false, mfa_last_step = NULL, recovery_codes = '{}'`;
 

@@ -32,3 +32,20 @@ export function ago(t: Date | string | number, now = Date.now()): string {
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   return `${Math.round(s / 3600)} h ago`;
 }
+
+/** Milliseconds the zone's wall clock is ahead of UTC at instant `t`. */
+function zoneOffset(t: number, timeZone: string): number {
+  const p = Object.fromEntries(formatter(timeZone, 'datetime').formatToParts(t).map((x) => [x.type, Number(x.value)]));
+  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(t / 1000) * 1000;
+}
+
+/**
+ * A time typed as the site's wall clock (a datetime-local value, `YYYY-MM-DDTHH:mm`) as the instant
+ * it is there; undefined for an incomplete value. The offset is taken at the guessed instant and
+ * again at the corrected one, which settles it on either side of a DST change.
+ */
+export function siteTimeToInstant(local: string, timeZone: string): Date | undefined {
+  const asUtc = Date.parse(`${local}Z`);
+  if (Number.isNaN(asUtc)) return undefined;
+  return new Date(asUtc - zoneOffset(asUtc - zoneOffset(asUtc, timeZone), timeZone));
+}

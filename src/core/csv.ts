@@ -1,8 +1,8 @@
 /**
- * CSV (RFC 4180) for the audit download. A cell that a spreadsheet would read as a formula
- * (starting with = + - @, or a tab or carriage return that some strip before checking) gets a
- * leading apostrophe, so an action or resource chosen by a caller cannot run in the auditor's
- * spreadsheet (OWASP "CSV injection").
+ * CSV (RFC 4180) for downloads: the audit trail, the daily report. A cell that a spreadsheet
+ * would read as a formula (starting with = + - @, or a tab or carriage return that some strip
+ * before checking) gets a leading apostrophe, so text chosen by a caller (an action, a camera
+ * name) cannot run in the reader's spreadsheet (OWASP "CSV injection").
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
