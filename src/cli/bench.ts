@@ -21,7 +21,7 @@ export const spec = {
   summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
   notes: 'JSON on stdout; progress and logs on stderr.',
   options: {
-    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, login, recovery; soak runs only when named' },
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery; soak runs only when named' },
     'recovery-outages': { type: 'string', default: '3,10,120', value: 'LIST', description: 'recovery: DVR outage lengths in seconds' },
     'recovery-kills': { type: 'string', default: '3', value: 'N', description: 'recovery: kills per outage length' },
     'soak-seconds': { type: 'string', default: '600', value: 'N', description: 'soak (only with --only soak): how long the demo runs' },
@@ -114,6 +114,11 @@ export async function main(argv: string[]): Promise<void> {
     console.error('rules engine: 50 zones, 20 tracks');
     result.rules = (await import('../../bench/rules.ts')).benchRules({ tracks: 20, frames: 5000 });
   }
+  if (want('dry-run')) {
+    console.error('rule dry run: a day of one camera at 1 fps');
+    result.dry_run = await (await import('../../bench/dry-run.ts')).benchDryRun({ frames: 86_400 });
+  }
+
   if (want('recovery')) {
     console.error(`recording recovery after DVR outages of ${values['recovery-outages']} s`);
     result.recovery = await (await import('../../bench/recovery.ts')).benchRecovery({ channels: 2, outagesSeconds: list(values['recovery-outages']!), killsPerOutage: Number(values['recovery-kills']) });

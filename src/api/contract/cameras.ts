@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { cameraId } from './types.ts';
 
 export const cameraParams = z.object({ id: cameraId }).strict();
+/** `t` is not read: a page changes it to get a new picture rather than the one its browser holds. */
+export const cameraSnapshotQuery = z.object({ t: z.string().max(32).optional().describe('any value; a new one asks for a new picture past caches') }).strict();
 
 const isoTime = z.iso.datetime();
 

@@ -3,8 +3,7 @@ import type { ResolvedCamera } from '../../config/load.ts';
 import { cameraFor } from '../../core/actor.ts';
 import { unavailable } from '../../core/errors.ts';
 import type { LatestFrames } from '../../media/live/latest-frames.ts';
-import { cameraParams } from '../contract/cameras.ts';
-import { noQuery } from '../contract/types.ts';
+import { cameraParams, cameraSnapshotQuery } from '../contract/cameras.ts';
 import { addRoute } from '../route.ts';
 
 export interface CameraSnapshotDeps {
@@ -18,7 +17,7 @@ export function cameraSnapshotRoutes(app: FastifyInstance, deps: CameraSnapshotD
   addRoute(app, {
     method: 'GET', url: '/api/v1/cameras/:id/snapshot.jpg', permission: 'cameras:read', tag: 'cameras', produces: 'image/jpeg', errors: [503],
     summary: 'The camera\'s newest analysed frame (JPEG, source resolution; X-Frame-Time says when it was captured); 503 while the camera has sent none',
-    params: cameraParams, query: noQuery,
+    params: cameraParams, query: cameraSnapshotQuery,
     handler: async ({ params, actor, reply }) => {
       const cam = cameraFor(actor, byId, params.id);
       const frame = deps.latestFrames.get(cam.id);
