@@ -1,10 +1,8 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchBrowser, type Browser } from '../fixtures/browser.ts';
-import { seriousA11yViolations, signInThroughForm, startOneBox, type OneBox } from '../fixtures/dashboard.ts';
+import { saveScreenshot, seriousA11yViolations, signInThroughForm, startOneBox, type OneBox } from '../fixtures/dashboard.ts';
 
 const skip = hasChromium() ? false : 'needs Debian chromium (/usr/bin/chromium)';
-const SHOTS = process.env.VIGIL_SCREENSHOTS_DIR;
 
 /**
  * The settings pages against the real one box: an admin draws a zone on what a camera sees now,
@@ -45,7 +43,7 @@ describe.skipIf(skip)('settings: zones and rules in the browser', () => {
     expect(x1).toBeGreaterThan(0);
     await page.getByLabel('Point 1 x').fill(String(x1 + 1));
     expect(await seriousA11yViolations(page)).toEqual([]);
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'settings-zones.png') });
+    await saveScreenshot(page, 'settings-zones');
     await page.getByRole('button', { name: 'Save zone' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved zone gate_area (version 1)' }).waitFor();
 
@@ -60,7 +58,7 @@ describe.skipIf(skip)('settings: zones and rules in the browser', () => {
     await result.waitFor({ timeout: 60_000 });
     expect(await result.textContent()).toMatch(/Would have fired \d+ times? in the last 24 hours \(\d+ analysed frames replayed/);
     expect(await seriousA11yViolations(page)).toEqual([]);
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'settings-rules.png') });
+    await saveScreenshot(page, 'settings-rules');
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved rule loiter_gate (version 1)' }).waitFor();
     await page.getByRole('button', { name: 'Edit rule loiter_gate' }).waitFor();
