@@ -123,12 +123,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   installJsonParser(app);
   // cookies are parsed and written by authenticate.ts and the auth routes; the plugin loads the cookie codec
   void app.register(fastifyCookie, { hook: false });
-  const apiKeys = deps.apiKeys ?? apiKeyService({ keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.map((c) => c.id) });
+  const apiKeys = deps.apiKeys ?? apiKeyService({ keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.ids() });
   useAuthenticator(app, createAuthenticate({ auth: deps.auth.service, tokens: deps.auth.tokens, apiKeys, hosts: security.hosts }));
   useAuditTrail(app, deps.audit ?? guardedAuditWriter(auditWriter(deps.store), { log: deps.log, health: deps.health }));
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
-  authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.map((c) => c.id) }, hosts: security.hosts });
+  authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.ids() }, hosts: security.hosts });
   cameraRoutes(app, deps);
   eventRoutes(app, deps);
   alertRoutes(app, deps);

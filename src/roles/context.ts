@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.ts';
+import { LiveCameras } from '../config/live-cameras.ts';
 import type { Config } from '../config/schema.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
@@ -29,6 +30,8 @@ export interface RoleContext {
   store: Store;
   repos: Repositories;
   objects: Objects;
+  /** the cameras run now (the config file's at start; added, edited and removed at run time): read it, never keep a copy */
+  cameras: LiveCameras;
   cameraStatus: Map<string, CameraStatus>;
   /** where each camera's live HLS and RTP are (filled by the edge role) */
   liveFeeds: LiveFeeds;
@@ -66,6 +69,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
     objects,
     clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
     storage: new StorageLedger(),
+    cameras: new LiveCameras(loaded.cameras),
     cameraStatus: new Map(),
     liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),
