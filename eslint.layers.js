@@ -19,7 +19,7 @@ const LAYERS = [
   // domains, lowest first
   ['media', 'analytics', 'audit'],
   ['vision', 'notify', 'auth'],
-  ['alerts', 'archive', 'storage', 'events'],
+  ['alerts', 'archive', 'storage', 'events', 'settings'],
   ['dvr-sim', 'eval'],
   ['api'],
   ['roles'],

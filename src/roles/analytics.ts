@@ -5,18 +5,22 @@ import { OutboxRelay } from '../alerts/outbox-relay.ts';
 import { RuleProcessor, rulesWindowMs } from '../alerts/rule-processor.ts';
 import { TriggerSnapshots } from '../alerts/trigger-evidence.ts';
 import { RulesEngine } from '../analytics/rules/engine.ts';
-import { formatRuleError, openConfiguredRules, type LoadedRules } from '../analytics/rules/load.ts';
+import { formatRuleError, openConfiguredRules, type LoadedRules, type RuleError } from '../analytics/rules/load.ts';
 import type { RuleSet } from '../analytics/rules/schema.ts';
 import { TrackEventWriter } from '../analytics/track-events.ts';
 import { metrics } from '../core/metrics.ts';
 import { TOPICS, type DetectionMessage } from '../core/types.ts';
+import type { Caller } from '../core/actor.ts';
+import { RULE_OBJECT_KINDS, ruleSetEntries, ruleSetOf, type RuleSetSettings } from '../settings/rules.ts';
 import { ensureEventPartitions } from '../store/open.ts';
+import { configKeyString, type ConfigKey } from '../store/repositories/config-objects.ts';
 import { rulesWindowRepo } from '../store/repositories/rules-window.ts';
 import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
 
 const GROUP = 'analytics-events';
 const PARTITION_UPKEEP_MS = 24 * 3600_000;
 const WINDOW_PRUNE_MS = 60_000;
+const ANALYTICS: Caller = { kind: 'system', id: 0, name: 'analytics', cameras: null };
 
 export interface AnalyticsOptions {
   /** rules instead of the config's `rules` section (tests); no file watching then */
@@ -30,6 +34,10 @@ export interface AnalyticsOptions {
  * Consumes ai.detections: one event per track (TrackEventWriter), and the rules engine whose
  * triggers become events and alerts (with their outbox message, one transaction each). Runs the
  * outbox relay (→ alerts.critical) and the escalation scheduler of the alerts it writes.
+ *
+ * The engine runs the zones, lines and rules of the configuration store: the YAML's (inline and the
+ * rules file, also on every edit of the file) are applied to the store first, and every change
+ * stored through the API replaces the engine's rule set as it is stored.
  *
  * Rule state after a restart: every frame is kept in the rules window (table rules_window, the
  * longest rule duration + margin) and replayed through a fresh engine on start; the trigger keys
@@ -50,30 +58,54 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
   }, log);
 
   const cameraTimezones = Object.fromEntries(cameras.map((c) => [c.id, config.sites.find((s) => s.id === c.siteId)?.timezone ?? 'UTC']));
-  const logRuleErrors = (loaded: LoadedRules) => {
+  const logRuleErrors = (errors: readonly RuleError[]) => {
     // a broken rule is left out with its reason; the other rules run
-    for (const e of loaded.errors) log.error({ path: e.path }, `rule not loaded: ${formatRuleError(e)}`);
+    for (const e of errors) log.error({ path: e.path }, `rule not loaded: ${formatRuleError(e)}`);
+  };
+  // The YAML's zones, lines and rules go into the configuration store (an entry unchanged since
+  // the last start keeps any edit made through the API); the engine runs what the store holds.
+  const applyFile = async (loaded: LoadedRules) => {
+    logRuleErrors(loaded.errors);
+    ruleSettings = { night: loaded.rules.night, track_expiry_seconds: loaded.rules.track_expiry_seconds };
+    await ctx.settings.applyFile(ruleSetEntries(loaded.rules));
   };
   const configured = opts.rules
     ? { rules: opts.rules, errors: [], close: () => {} }
     : openConfiguredRules(config.rules, {
       configDir: path.dirname(path.resolve(source)), cameras: cameras.map((c) => c.id),
-      onChange: (loaded) => apply(loaded),
+      onChange: (loaded) => void applyFile(loaded).then(() => apply('rules file changed'), (err: unknown) => log.error({ err }, `rules file change not stored, previous rules kept: ${(err as Error).message}`)),
       onError: (err) => log.error({ err }, `rules file change rejected, previous rules kept: ${err.message}`),
     });
-  logRuleErrors(configured);
+  let ruleSettings: RuleSetSettings = { night: configured.rules.night, track_expiry_seconds: configured.rules.track_expiry_seconds };
+  await applyFile(configured);
+  const stored = new Map<string, ConfigKey & { definition: unknown }>();
+  for (const kind of RULE_OBJECT_KINDS) for (const o of await ctx.settings.list(ANALYTICS, kind)) stored.set(configKeyString(o), o);
+  const current = () => {
+    const r = ruleSetOf([...stored.values()], ruleSettings);
+    logRuleErrors(r.errors);
+    return r.rules;
+  };
+  const initial = current();
   const engineOptions = { timezone: config.sites[0]?.timezone ?? 'UTC', cameraTimezones };
-  const engine = new RulesEngine(configured.rules, engineOptions);
-  const lateEngine = new RulesEngine(configured.rules, engineOptions);
-  let windowMs = rulesWindowMs(configured.rules);
+  const engine = new RulesEngine(initial, engineOptions);
+  const lateEngine = new RulesEngine(initial, engineOptions);
+  let windowMs = rulesWindowMs(initial);
+  const keepMs = () => Math.max(windowMs, config.rules.dry_run_hours * 3600_000);
   // hot reload: rules whose definition is unchanged keep their state (RulesEngine.replace)
-  function apply(loaded: LoadedRules): void {
-    logRuleErrors(loaded);
-    engine.replace(loaded.rules);
-    lateEngine.replace(loaded.rules);
-    windowMs = rulesWindowMs(loaded.rules);
-    log.info({ cameras: Object.keys(loaded.rules.cameras).length }, 'rules reloaded');
+  function apply(why: string): void {
+    const rules = current();
+    engine.replace(rules);
+    lateEngine.replace(rules);
+    windowMs = rulesWindowMs(rules);
+    log.info({ cameras: Object.keys(rules.cameras).length }, `rules reloaded: ${why}`);
   }
+  // a change stored through the API applies before its call returns, so from the next frame on
+  const unsubscribe = ctx.settings.onChange((c) => {
+    if (!(RULE_OBJECT_KINDS as readonly string[]).includes(c.kind)) return;
+    if (c.definition === null) stored.delete(configKeyString(c));
+    else stored.set(configKeyString(c), c);
+    apply(`${c.kind} ${c.id} of camera ${c.scope} ${c.definition === null ? 'deleted' : `changed to version ${c.version}`} by ${c.by}`);
+  });
 
   const relay = new OutboxRelay(ctx.bus, ctx.repos.alerts, log, { publicUrl: apiPublicUrl(config), clock: opts.clock, intervalMs: opts.outboxIntervalMs });
   const triggerSnapshots = new TriggerSnapshots(ctx.objects, log);
@@ -112,7 +144,7 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
   }, 5000);
   const pruneTimer = setInterval(() => {
     void window.newest()
-      .then((at) => (at ? window.prune(new Date(at.getTime() - windowMs)) : 0))
+      .then((at) => (at ? window.prune(new Date(at.getTime() - keepMs())) : 0))
       .catch((err: unknown) => log.warn({ err }, 'rules window prune failed'));
   }, WINDOW_PRUNE_MS);
   // Monthly event partitions ahead of time; rows never fail without them (default partition).
@@ -125,6 +157,7 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
       clearInterval(pruneTimer);
       clearInterval(upkeep);
       configured.close();
+      unsubscribe();
       await sub.stop();
       await escalation.stop();
       // last pass: alerts written by the final frames leave before the bus closes

@@ -16,6 +16,8 @@ import { openStore } from '../store/open.ts';
 import type { Store } from '../store/port.ts';
 import { createRepositories } from '../store/repositories/index.ts';
 import { StorageLedger } from '../storage/ledger.ts';
+import { openSettings } from '../settings/open.ts';
+import type { ConfigService } from '../settings/service.ts';
 import type { FaceStoreOptions } from '../store/repositories/faces.ts';
 import type { Repositories } from '../store/repositories/types.ts';
 import { createFaceEmbedder } from '../vision/faces/embedder.ts';
@@ -41,6 +43,8 @@ export interface RoleContext {
   clips: ClipMaterialiser;
   /** the storage sweeps' results (written by the edge role, read by the API) */
   storage: StorageLedger;
+  /** the live configuration (zones, lines, rules…): edited through the API, seeded from the YAML; roles apply its changes */
+  settings: ConfigService;
 }
 
 // Frames are ~100 kB each: keep only a short window of them in memory (recording is the durable log).
@@ -63,13 +67,15 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   const { faces, clips } = loaded.config;
   const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
   const objects = createDiskObjects(loaded.paths.objectsDir);
+  const cameras = new LiveCameras(loaded.cameras);
   return {
     loaded, log, health: new Health(), store, repos,
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
     objects,
     clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
     storage: new StorageLedger(),
-    cameras: new LiveCameras(loaded.cameras),
+    cameras,
+    settings: openSettings(store, async () => cameras.ids()),
     cameraStatus: new Map(),
     liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),

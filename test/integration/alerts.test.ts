@@ -14,6 +14,7 @@ import { triggerFrameKey } from '../../src/analytics/track-events.ts';
 import { parseBox } from '../../src/store/repositories/events.ts';
 import { startAnalytics } from '../../src/roles/analytics.ts';
 import type { RoleContext, RunningRole } from '../../src/roles/context.ts';
+import { openSettings } from '../../src/settings/open.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/port.ts';
 import { createRepositories } from '../../src/store/repositories/index.ts';
@@ -45,7 +46,7 @@ describe('analytics role: rules → events, alerts, outbox → alerts.critical (
     return {
       loaded, log: rootLogger.child({ component: 'test' }), health: new Health(), bus, store,
       repos: createRepositories(store),
-      objects,
+      objects, settings: openSettings(store, async () => []),
     } as unknown as RoleContext;
   };
   /** a role on a fresh memory bus (as after a process restart) with a collector on alerts.critical */

@@ -21,6 +21,7 @@ import type { AnalysedFrameEvent } from '../../src/vision/frame-hook.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { AnalysisRepo } from '../../src/store/repositories/analysis.ts';
 import type { Repositories } from '../../src/store/repositories/types.ts';
+import type { ConfigService } from '../../src/settings/service.ts';
 import { StorageLedger } from '../../src/storage/ledger.ts';
 import { sharedFaceEmbedder } from '../../src/vision/faces/shared-embedder.ts';
 import { until } from '../fixtures/until.ts';
@@ -73,7 +74,7 @@ async function startRole(dir: string, detection: Record<string, unknown>): Promi
     store: {} as Store, repos: { analysis: noCursor } as unknown as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
     cameras: new LiveCameras(loaded.cameras), cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => Promise.reject(new Error('faces are not part of this test'))),
-    clips: {} as ClipMaterialiser, storage: new StorageLedger(),
+    clips: {} as ClipMaterialiser, storage: new StorageLedger(), settings: {} as ConfigService,
   };
   const hooked: AnalysedFrameEvent[] = [];
   const published: DetectionMessage[] = [];

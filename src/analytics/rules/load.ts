@@ -155,7 +155,7 @@ export interface ConfiguredRules extends LoadedRules, RulesWatcher {}
  * when `reload` is set. onChange gets every successful reload; onError every rejected one.
  */
 export function openConfiguredRules(config: RulesConfig, o: { configDir: string; cameras?: readonly string[]; onChange: (loaded: LoadedRules) => void; onError: (err: Error) => void }): ConfiguredRules {
-  const { file, reload, ...inline } = config;
+  const { file, reload, dry_run_hours: _dryRunHours, ...inline } = config;
   const base: RuleSet = inline;
   if (!file) return { rules: base, errors: [], close: () => {} };
   const abs = path.resolve(o.configDir, file);

@@ -134,6 +134,7 @@ export type RuleSet = z.infer<typeof ruleSetSchema>;
 export const rulesConfigSchema = z.object({
   file: z.string().min(1).optional().describe('rules YAML file (docs/rules.md); relative to the config file\'s directory'),
   reload: z.boolean().default(true).describe('watch the rules file and apply edits without a restart (a malformed edit keeps the previous rules)'),
+  dry_run_hours: z.number().min(0).max(168).default(24).describe('hours of analysed frames kept in the rules window so that a rule can be dry-run against them before it is saved (the settings page\'s "Dry run"); 0 keeps only what a restart needs'),
   ...ruleSetFields,
 }).strict();
 export type RulesConfig = z.infer<typeof rulesConfigSchema>;

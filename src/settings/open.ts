@@ -1,0 +1,8 @@
+import type { Store } from '../store/port.ts';
+import { configObjectRepo } from '../store/repositories/config-objects.ts';
+import { DEFAULT_KINDS } from './kinds.ts';
+import { ConfigService } from './service.ts';
+
+/** The configuration store of a database, for objects of cameras `knownCameras` lists. */
+export const openSettings = (store: Store, knownCameras: () => Promise<readonly string[]>): ConfigService =>
+  new ConfigService({ repo: configObjectRepo(store), kinds: DEFAULT_KINDS, knownCameras });
