@@ -12,6 +12,7 @@ import { auditWriter, guardedAuditWriter, type RecordAudit } from '../audit/reco
 import { useAuditTrail } from './audit-hook.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
+import { cameraSettingsRoutes, type CameraSettingsRouteDeps } from './routes/camera-settings.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
 import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
 import { liveRoutes, type LiveRouteDeps } from './routes/live.ts';
@@ -36,7 +37,7 @@ import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
 import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
 import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
-export type ApiDeps = CameraRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
+export type ApiDeps = CameraRouteDeps & CameraSettingsRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & {
   log: Logger;
   /** sign-in: every request is authenticated by its bearer token, session cookie or signed media URL */
   auth: AuthStack;
@@ -130,6 +131,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.ids() }, hosts: security.hosts });
   cameraRoutes(app, deps);
+  cameraSettingsRoutes(app, deps);
   eventRoutes(app, deps);
   alertRoutes(app, deps);
   systemRoutes(app, deps);

@@ -17,6 +17,8 @@ import type { Store } from '../store/port.ts';
 import { createRepositories } from '../store/repositories/index.ts';
 import { StorageLedger } from '../storage/ledger.ts';
 import { openSettings } from '../settings/open.ts';
+import { openCameraSettings } from './camera-settings.ts';
+import type { CameraAdmin } from '../settings/camera-admin.ts';
 import type { ConfigService } from '../settings/service.ts';
 import type { FaceStoreOptions } from '../store/repositories/faces.ts';
 import type { Repositories } from '../store/repositories/types.ts';
@@ -43,6 +45,8 @@ export interface RoleContext {
   clips: ClipMaterialiser;
   /** the storage sweeps' results (written by the edge role, read by the API) */
   storage: StorageLedger;
+  /** add, edit, remove cameras and DVRs (the live camera list follows) */
+  cameraAdmin: CameraAdmin;
   /** the live configuration (zones, lines, rules…): edited through the API, seeded from the YAML; roles apply its changes */
   settings: ConfigService;
 }
@@ -68,6 +72,9 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
   const objects = createDiskObjects(loaded.paths.objectsDir);
   const cameras = new LiveCameras(loaded.cameras);
+  const settings = openSettings(store, async () => cameras.ids());
+  const cameraStatus = new Map<string, CameraStatus>();
+  const cameraSettings = await openCameraSettings({ loaded, settings, cameras, status: (id) => cameraStatus.get(id), log: log.child({ component: 'cameras' }) });
   return {
     loaded, log, health: new Health(), store, repos,
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
@@ -75,8 +82,9 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
     clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
     storage: new StorageLedger(),
     cameras,
-    settings: openSettings(store, async () => cameras.ids()),
-    cameraStatus: new Map(),
+    settings,
+    cameraAdmin: cameraSettings.admin,
+    cameraStatus,
     liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),
   };

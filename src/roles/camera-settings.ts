@@ -1,0 +1,32 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { keysDir } from '../auth/open.ts';
+import { SecretBox } from '../auth/sealed.ts';
+import type { LiveCameras } from '../config/live-cameras.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { CameraStatus } from '../core/camera-status.ts';
+import type { Logger } from '../core/log.ts';
+import { cameraAdmin, type CameraAdmin } from '../settings/camera-admin.ts';
+import { CameraSync, filePasswords } from '../settings/cameras.ts';
+import type { ConfigService } from '../settings/service.ts';
+
+/**
+ * Cameras and DVRs from the configuration store: the config file's sites applied, the live camera
+ * list filled from the store before any role starts, and the actions that change them.
+ */
+export async function openCameraSettings(o: {
+  loaded: LoadedConfig; settings: ConfigService; cameras: LiveCameras; status: (id: string) => CameraStatus | undefined; log: Logger;
+}): Promise<{ admin: CameraAdmin; sync: CameraSync }> {
+  const { config } = o.loaded;
+  // its own key: the sealed DVR passwords and the sealed TOTP secrets do not share one
+  mkdirSync(keysDir(o.loaded.paths.dataDir), { recursive: true, mode: 0o700 });
+  const box = SecretBox.open(path.join(keysDir(o.loaded.paths.dataDir), 'dvr-seal.key'));
+  const sync = new CameraSync({
+    settings: o.settings, cameras: o.cameras, config, log: o.log,
+    secrets: { box, env: process.env, filePasswords: filePasswords(config) },
+    defaultRetentionDays: () => config.recording.retention_days,
+  });
+  await sync.start();
+  const admin = cameraAdmin({ settings: o.settings, sync, box, defaultSite: config.sites[0]?.id ?? 'main', status: o.status });
+  return { admin, sync };
+}
