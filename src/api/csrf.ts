@@ -22,8 +22,9 @@ import type { FastifyRequest } from 'fastify';
 import { forbidden } from './route.ts';
 import type { HostPolicy } from './security/hosts.ts';
 
-export const CSRF_COOKIE = 'vigil_csrf';
-export const CSRF_HEADER = 'x-csrf-token';
+import { CSRF_COOKIE, CSRF_HEADER } from './contract/auth.ts';
+
+export { CSRF_COOKIE, CSRF_HEADER };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

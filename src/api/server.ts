@@ -18,6 +18,7 @@ import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
 import { liveRoutes, type LiveRouteDeps } from './routes/live.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { playerRoutes } from './player/serve.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import { pushRoutes, type PushRouteDeps } from './routes/push.ts';
 import { recordingRoutes, type RecordingRouteDeps } from './routes/recordings.ts';
 import { systemRoutes, type SystemRouteDeps } from './routes/system.ts';
@@ -46,6 +47,8 @@ export type ApiDeps = CameraRouteDeps & CameraSettingsRouteDeps & EventRouteDeps
   /** where audit rows go (default: audit_log of `store`, failures logged and shown in health) */
   audit?: RecordAudit;
   security?: ApiSecurity;
+  /** the built dashboard (default web/dist of this checkout) */
+  dashboardDir?: string;
 };
 
 /** What makes the API safe to open to a network (from api.*; see apiSecurity). */
@@ -127,7 +130,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const apiKeys = deps.apiKeys ?? apiKeyService({ keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.ids() });
   useAuthenticator(app, createAuthenticate({ auth: deps.auth.service, tokens: deps.auth.tokens, apiKeys, hosts: security.hosts }));
   useAuditTrail(app, deps.audit ?? guardedAuditWriter(auditWriter(deps.store), { log: deps.log, health: deps.health }));
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  const dashboard = dashboardRoutes(app, deps.dashboardDir);
+  app.setNotFoundHandler(async (req, reply) => {
+    if (await dashboard.servePage(req, reply)) return reply;
+    return reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
 
   authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.ids() }, hosts: security.hosts });
   cameraRoutes(app, deps);

@@ -19,6 +19,8 @@ export interface ResolvedCamera {
   id: string;
   name: string;
   siteId: string;
+  /** the site's IANA time zone (schedules, day boundaries, times shown to people) */
+  timezone?: string;
   dvrId?: string;
   channel?: number;
   stream: 0 | 1;
@@ -84,6 +86,7 @@ function zodIssueLine(raw: unknown, i: z.core.$ZodIssue): string {
 /** A site's DVRs and cameras each parsed on its own (undefined where invalid), and the ids the file gives its DVRs. */
 interface SiteParts {
   id: string;
+  timezone: string;
   dvrs: (DvrConfig | undefined)[];
   cameras: (CameraConfig | undefined)[];
   dvrIds: Set<unknown>;
@@ -101,6 +104,7 @@ const listAt = (o: unknown, key: string): unknown[] => {
 function siteParts(raw: unknown): SiteParts[] {
   return listAt(raw, 'sites').map((site) => ({
     id: String((site as { id?: unknown } | null)?.id ?? ''),
+    timezone: String((site as { timezone?: unknown } | null)?.timezone ?? 'UTC'),
     dvrs: listAt(site, 'dvrs').map((d) => dvrSchema.safeParse(d).data),
     cameras: listAt(site, 'cameras').map((c) => cameraSchema.safeParse(c).data),
     dvrIds: new Set(listAt(site, 'dvrs').map((d) => (d as { id?: unknown } | null)?.id)),
@@ -156,7 +160,7 @@ function resolveCameras(sites: SiteParts[], config: Config, env: NodeJS.ProcessE
         else if (dvr) url = cpPlusUrl({ ...dvr, channel: cam.channel!, stream: cam.stream });
       }
       if (!cam.enabled || url === undefined) continue;
-      cameras.push(resolvedCamera(cam, site.id, url, dvr, config.recording.retention_days));
+      cameras.push(resolvedCamera(cam, site, url, dvr, config.recording.retention_days));
     }
   }
   return cameras;
@@ -167,10 +171,10 @@ function resolveCameras(sites: SiteParts[], config: Config, env: NodeJS.ProcessE
  * CP PLUS DVR (`dvr`, whose secrets are already applied). Used for the config file and for cameras
  * added or edited at run time alike.
  */
-export function resolvedCamera(cam: CameraConfig, siteId: string, url: string, dvr: DvrConfig | undefined, defaultRetentionDays: number): ResolvedCamera {
+export function resolvedCamera(cam: CameraConfig, site: { id: string; timezone: string }, url: string, dvr: DvrConfig | undefined, defaultRetentionDays: number): ResolvedCamera {
   const substreamUrl = cam.substream && dvr && cam.channel ? cpPlusUrl({ ...dvr, channel: cam.channel, stream: 1 }) : undefined;
   return {
-    id: cam.id, name: cam.name ?? cam.id, siteId, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url, ...(substreamUrl ? { substreamUrl } : {}),
+    id: cam.id, name: cam.name ?? cam.id, siteId: site.id, timezone: site.timezone, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url, ...(substreamUrl ? { substreamUrl } : {}),
     location: cam.location, retentionDays: cam.retention_days ?? defaultRetentionDays, detect: cam.detect, analysis: cam.analysis, motionMask: cam.motion_mask,
   };
 }

@@ -24,7 +24,7 @@ export async function openCameraSettings(o: {
   const sync = new CameraSync({
     settings: o.settings, cameras: o.cameras, config, log: o.log,
     secrets: { box, env: process.env, filePasswords: filePasswords(config) },
-    defaultRetentionDays: () => config.recording.retention_days,
+    site: { retentionDays: () => config.recording.retention_days, timezone: (id) => config.sites.find((s) => s.id === id)?.timezone ?? 'UTC' },
   });
   await sync.start();
   const admin = cameraAdmin({ settings: o.settings, sync, box, defaultSite: config.sites[0]?.id ?? 'main', status: o.status });

@@ -34,7 +34,7 @@ const cameraKey = (id: string) => ({ kind: 'camera' as const, scope: '', id });
 
 function requireAdmin(caller: Caller): void {
   if (caller.kind === 'system') return;
-  if (!caller.role || !roleAllows(caller.role, 'config:write')) throw new UseCaseError('forbidden', `${callerLabel(caller)} may not change cameras or DVRs`);
+  if (!caller.role || !roleAllows(caller.role, 'config:manage')) throw new UseCaseError('forbidden', `${callerLabel(caller)} may not change cameras or DVRs`);
 }
 
 const dvrViewOf = (o: ConfigObject): DvrView => {

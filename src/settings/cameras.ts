@@ -92,11 +92,18 @@ function cameraUrl(cam: StoredCamera, s: CameraSecrets): string {
   return u.toString();
 }
 
+/** What a camera takes from its site unless it sets its own. */
+export interface SiteDefaults {
+  retentionDays: () => number;
+  /** IANA time zone of the site (schedules, the times shown) */
+  timezone: (siteId: string) => string;
+}
+
 /** What cannot run of the stored cameras, and why (logged by the caller, naming the camera). */
 export interface CameraProblem { camera_id: string; cause: string }
 
 /** The enabled cameras of the stored objects, as workers run them. */
-export function resolveStoredCameras(objects: readonly ConfigObject[], s: CameraSecrets, defaultRetentionDays: number): { cameras: ResolvedCamera[]; problems: CameraProblem[] } {
+export function resolveStoredCameras(objects: readonly ConfigObject[], s: CameraSecrets, site: SiteDefaults): { cameras: ResolvedCamera[]; problems: CameraProblem[] } {
   const dvrs = new Map(objects.filter((o) => o.kind === 'dvr').map((o) => [o.id, o.definition as StoredDvr]));
   const cameras: ResolvedCamera[] = [];
   const problems: CameraProblem[] = [];
@@ -110,7 +117,7 @@ export function resolveStoredCameras(objects: readonly ConfigObject[], s: Camera
       const dvr = stored ? { ...stored, password: dvrPassword(stored, s) } : undefined;
       registerSecret(dvr?.password);
       const url = dvr && cam.channel ? cpPlusUrl({ ...dvr, channel: cam.channel, stream: cam.stream }) : cameraUrl(cam, s);
-      cameras.push(resolvedCamera(cam, cam.site, url, dvr, defaultRetentionDays));
+      cameras.push(resolvedCamera(cam, { id: cam.site, timezone: site.timezone(cam.site) }, url, dvr, site.retentionDays()));
     } catch (err) {
       problems.push({ camera_id: cam.id, cause: (err as Error).message });
     }
@@ -126,7 +133,7 @@ export interface CameraSyncOptions {
   cameras: LiveCameras;
   secrets: CameraSecrets;
   config: Config;
-  defaultRetentionDays: () => number;
+  site: SiteDefaults;
   log: Logger;
 }
 
@@ -159,7 +166,7 @@ export class CameraSync {
 
   private async rebuild(): Promise<void> {
     const objects = [...await this.o.settings.list(CAMERAS, 'dvr'), ...await this.o.settings.list(CAMERAS, 'camera')];
-    const { cameras, problems } = resolveStoredCameras(objects, this.o.secrets, this.o.defaultRetentionDays());
+    const { cameras, problems } = resolveStoredCameras(objects, this.o.secrets, this.o.site);
     // loud once when a camera cannot run, once when it can again
     const now = new Set(problems.map((p) => p.camera_id));
     for (const p of problems) if (!this.failing.has(p.camera_id)) this.o.log.error(p, 'camera not started: its settings cannot be used');

@@ -85,7 +85,7 @@ export class ConfigService {
    */
   async put(caller: Caller, key: ConfigKey, definition: unknown, expectedVersion?: number): Promise<ConfigObject> {
     const spec = this.spec(key.kind);
-    this.require(caller, 'config:write');
+    this.require(caller, 'config:manage');
     await this.checkScope(caller, spec, key);
     const parsed = parseDefinition(spec, key, definition);
     const problem = await spec.check?.(parsed, key, this.deps.repo);
@@ -97,7 +97,7 @@ export class ConfigService {
   /** Deletes an object no other object refers to (a zone a rule uses stays until the rule goes). */
   async remove(caller: Caller, key: ConfigKey, expectedVersion?: number): Promise<void> {
     const spec = this.spec(key.kind);
-    this.require(caller, 'config:write');
+    this.require(caller, 'config:manage');
     await this.existing(caller, key);
     const users = (await spec.dependents?.(key, this.deps.repo)) ?? [];
     if (users.length) throw conflict(`${describeKey(key)} is used by ${users.join(', ')}: change or delete them first`, 'in_use');

@@ -33,7 +33,7 @@ describe.skipIf(!hasFfmpeg)('cameras applied at run time', () => {
   const dvr = () => dvrSchema.parse({ id: 'sim', host: '127.0.0.1', port: sim.port, password: PASSWORD });
   const simCamera = (id: string, channel: number, extra: object = {}) => {
     const cam = cameraSchema.parse({ id, dvr: 'sim', channel, ...extra });
-    return resolvedCamera(cam, 'site', cpPlusUrl({ ...dvr(), channel, stream: 0 }), dvr(), 7);
+    return resolvedCamera(cam, { id: 'site', timezone: 'UTC' }, cpPlusUrl({ ...dvr(), channel, stream: 0 }), dvr(), 7);
   };
   const listed = async () => {
     const r = await fetch(`${running.apiUrl}/api/v1/cameras`, { headers });

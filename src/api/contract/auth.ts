@@ -7,6 +7,9 @@ import { password as newPassword, username } from './users.ts';
 
 /** the cookie holding the access token, for same-origin players (`<video>`, hls.js) that send no header */
 export const ACCESS_COOKIE = 'vigil_access';
+/** the page sends this cookie's value back in the CSRF header with every state change made with the session cookie */
+export const CSRF_COOKIE = 'vigil_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
 const printable = (max: number) => text(max).refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), 'must be printable text (no control characters)');
 
 const password = printable(256).min(1).describe('the account password');

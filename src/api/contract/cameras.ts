@@ -9,6 +9,7 @@ export const publicCameraSchema = z.object({
   id: z.string(),
   name: z.string(),
   site_id: z.string(),
+  timezone: z.string().describe('the site\'s IANA time zone: times shown to people are in it'),
   dvr_id: z.string().nullable(),
   channel: z.number().int().nullable(),
   stream: z.union([z.literal(0), z.literal(1)]).describe('0 = main stream, 1 = sub stream'),

@@ -2,8 +2,8 @@
  * Who may do what. Roles follow the reference architecture (admin, operator, viewer); each route
  * declares one permission and a role grants a fixed set. A viewer reads (cameras, live, events,
  * alerts, recordings, VOD); an operator also acts on alerts, exports footage, searches and names
- * faces and retries notifications; an admin may do everything, including users, keys, audit and
- * the configuration (cameras, zones, lines, rules), which every role may read for its cameras.
+ * faces and retries notifications; an admin may do everything, including users, keys, audit and the configuration
+ * (cameras, DVRs, zones, rules, recipients, retention), which every role may read for its cameras.
  *
  * Dependency-free (zod only) so the web dashboard imports the same file to decide which buttons
  * a user sees.
@@ -16,7 +16,7 @@ const VIEWER = [
   'notifications:subscribe', 'self:manage', 'config:read',
 ] as const;
 const OPERATOR = [...VIEWER, 'alerts:act', 'recordings:export', 'faces:search', 'faces:name', 'notifications:manage'] as const;
-const ADMIN = [...OPERATOR, 'users:manage', 'apikeys:manage', 'audit:read', 'system:metrics', 'config:write'] as const;
+const ADMIN = [...OPERATOR, 'users:manage', 'apikeys:manage', 'audit:read', 'system:metrics', 'config:manage'] as const;
 
 export type Permission = (typeof ADMIN)[number];
 export const PERMISSIONS: readonly Permission[] = ADMIN;

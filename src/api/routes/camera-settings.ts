@@ -17,20 +17,20 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
   if (!admin) return;
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/dvrs/test', permission: 'config:write', tag: 'settings',
+    method: 'POST', url: '/api/v1/dvrs/test', permission: 'config:manage', tag: 'settings',
     summary: 'Test a CP PLUS DVR\'s connection (body {host, port, username, password, channels?}): each channel\'s codec and resolution, or why it cannot be recorded; the password is used for this test only',
     query: noQuery, body: dvrTestBody, response: dvrTestResult,
     handler: async ({ actor, body }) => admin.testDvr(actor, body),
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/dvrs', permission: 'config:write', tag: 'settings', summary: 'The DVRs, with their versions (never a password)',
+    method: 'GET', url: '/api/v1/dvrs', permission: 'config:manage', tag: 'settings', summary: 'The DVRs, with their versions (never a password)',
     query: noQuery, response: dvrList,
     handler: async ({ actor }) => ({ items: await admin.listDvrs(actor) }),
   });
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/dvrs', permission: 'config:write', tag: 'settings', status: 201, errors: [409],
+    method: 'POST', url: '/api/v1/dvrs', permission: 'config:manage', tag: 'settings', status: 201, errors: [409],
     summary: 'Add a DVR (the password is stored sealed and never returned); 409 when the id is taken',
     query: noQuery, body: createDvrBody, response: dvrView,
     handler: async ({ actor, body, reply }) => {
@@ -40,14 +40,14 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
   });
 
   addRoute(app, {
-    method: 'PATCH', url: '/api/v1/dvrs/:id', permission: 'config:write', tag: 'settings', errors: [409],
+    method: 'PATCH', url: '/api/v1/dvrs/:id', permission: 'config:manage', tag: 'settings', errors: [409],
     summary: 'Change a DVR\'s address or credentials (its cameras reconnect); 409 when another version was stored since `version`',
     params: dvrParams, query: noQuery, body: updateDvrBody, response: dvrView,
     handler: async ({ actor, params, body }) => admin.updateDvr(actor, params.id, body),
   });
 
   addRoute(app, {
-    method: 'DELETE', url: '/api/v1/dvrs/:id', permission: 'config:write', tag: 'settings', status: 204, errors: [409],
+    method: 'DELETE', url: '/api/v1/dvrs/:id', permission: 'config:manage', tag: 'settings', status: 204, errors: [409],
     summary: 'Remove a DVR; 409 while cameras use it',
     params: dvrParams, query: versionQuery,
     handler: async ({ actor, params, query, reply }) => {
@@ -57,7 +57,7 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
   });
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/dvrs/:id/cameras', permission: 'config:write', tag: 'settings', status: 201, errors: [409],
+    method: 'POST', url: '/api/v1/dvrs/:id/cameras', permission: 'config:manage', tag: 'settings', status: 201, errors: [409],
     summary: 'Add channels of a DVR as cameras <dvr>_ch<N> (after a connection test); they start recording at once',
     params: dvrParams, query: noQuery, body: addCamerasBody, response: cameraSettingList,
     handler: async ({ actor, params, body, reply }) => {
@@ -73,7 +73,7 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
   });
 
   addRoute(app, {
-    method: 'POST', url: '/api/v1/cameras', permission: 'config:write', tag: 'settings', status: 201, errors: [409],
+    method: 'POST', url: '/api/v1/cameras', permission: 'config:manage', tag: 'settings', status: 201, errors: [409],
     summary: 'Add a camera (a DVR and channel, or an RTSP URL); it starts recording at once; 409 when the id is taken',
     query: noQuery, body: createCameraBody, response: cameraSettingView,
     handler: async ({ actor, body, reply }) => {
@@ -83,14 +83,14 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
   });
 
   addRoute(app, {
-    method: 'PATCH', url: '/api/v1/cameras/:id', permission: 'config:write', tag: 'settings', errors: [409],
+    method: 'PATCH', url: '/api/v1/cameras/:id', permission: 'config:manage', tag: 'settings', errors: [409],
     summary: 'Change a camera (it restarts with the new settings; enabled false stops it); 409 when another version was stored since `version`',
     params: cameraParams, query: noQuery, body: updateCameraBody, response: cameraSettingView,
     handler: async ({ actor, params, body }) => admin.updateCamera(actor, params.id, body),
   });
 
   addRoute(app, {
-    method: 'DELETE', url: '/api/v1/cameras/:id', permission: 'config:write', tag: 'settings', status: 204, errors: [409],
+    method: 'DELETE', url: '/api/v1/cameras/:id', permission: 'config:manage', tag: 'settings', status: 204, errors: [409],
     summary: 'Remove a camera: it stops recording (its recordings stay until retention deletes them)',
     params: cameraParams, query: versionQuery,
     handler: async ({ actor, params, query, reply }) => {

@@ -26,6 +26,7 @@ function publicCamera(c: ResolvedCamera, status: CameraStatusSource): z.infer<ty
     id: c.id,
     name: c.name,
     site_id: c.siteId,
+    timezone: c.timezone ?? 'UTC',
     dvr_id: c.dvrId ?? null,
     channel: c.channel ?? null,
     stream: c.stream,

@@ -1,0 +1,5 @@
+import { Placeholder } from '../../layout/Placeholder.tsx';
+
+export default function AnalyticsPage() {
+  return <Placeholder title="Analytics" />;
+}
