@@ -17,7 +17,7 @@ export type Authenticate = (req: FastifyRequest) => Promise<Actor | null>;
  * generates the OpenAPI document.
  */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, R extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends RouteAccess = RouteAccess> {
-  method: 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'HEAD';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
   url: string;
   summary: string;
   tag: string;

@@ -8,25 +8,28 @@ import type { CameraStatus } from '../core/camera-status.ts';
 import type { Logger } from '../core/log.ts';
 import { cameraAdmin, type CameraAdmin } from '../settings/camera-admin.ts';
 import { CameraSync, filePasswords } from '../settings/cameras.ts';
+import { LiveStoragePolicy, storageAdmin, type StorageAdmin } from '../settings/retention.ts';
 import type { ConfigService } from '../settings/service.ts';
 
 /**
- * Cameras and DVRs from the configuration store: the config file's sites applied, the live camera
- * list filled from the store before any role starts, and the actions that change them.
+ * Cameras, DVRs and the storage policy from the configuration store: the config file's applied,
+ * the live camera list and policy filled from the store before any role starts, and the actions
+ * that change them.
  */
 export async function openCameraSettings(o: {
   loaded: LoadedConfig; settings: ConfigService; cameras: LiveCameras; status: (id: string) => CameraStatus | undefined; log: Logger;
-}): Promise<{ admin: CameraAdmin; sync: CameraSync }> {
+}): Promise<{ admin: CameraAdmin; storageAdmin: StorageAdmin; storagePolicy: LiveStoragePolicy }> {
   const { config } = o.loaded;
   // its own key: the sealed DVR passwords and the sealed TOTP secrets do not share one
   mkdirSync(keysDir(o.loaded.paths.dataDir), { recursive: true, mode: 0o700 });
   const box = SecretBox.open(path.join(keysDir(o.loaded.paths.dataDir), 'dvr-seal.key'));
+  const storagePolicy = new LiveStoragePolicy(config);
   const sync = new CameraSync({
-    settings: o.settings, cameras: o.cameras, config, log: o.log,
+    settings: o.settings, storage: storagePolicy, cameras: o.cameras, config, log: o.log,
     secrets: { box, env: process.env, filePasswords: filePasswords(config) },
-    site: { retentionDays: () => config.recording.retention_days, timezone: (id) => config.sites.find((s) => s.id === id)?.timezone ?? 'UTC' },
+    site: { retentionDays: () => storagePolicy.retentionDays(), timezone: (id) => config.sites.find((s) => s.id === id)?.timezone ?? 'UTC' },
   });
   await sync.start();
   const admin = cameraAdmin({ settings: o.settings, sync, box, defaultSite: config.sites[0]?.id ?? 'main', status: o.status });
-  return { admin, sync };
+  return { admin, storageAdmin: storageAdmin({ settings: o.settings, applied: () => sync.reload() }), storagePolicy };
 }

@@ -19,6 +19,7 @@ import { StorageLedger } from '../storage/ledger.ts';
 import { openSettings } from '../settings/open.ts';
 import { openCameraSettings } from './camera-settings.ts';
 import type { CameraAdmin } from '../settings/camera-admin.ts';
+import type { LiveStoragePolicy, StorageAdmin } from '../settings/retention.ts';
 import type { ConfigService } from '../settings/service.ts';
 import type { FaceStoreOptions } from '../store/repositories/faces.ts';
 import type { Repositories } from '../store/repositories/types.ts';
@@ -47,6 +48,10 @@ export interface RoleContext {
   storage: StorageLedger;
   /** add, edit, remove cameras and DVRs (the live camera list follows) */
   cameraAdmin: CameraAdmin;
+  /** read and change retention and the storage budget */
+  storageAdmin: StorageAdmin;
+  /** the retention and budget in force (the storage sweep reads it at every run) */
+  storagePolicy: LiveStoragePolicy;
   /** the live configuration (zones, lines, rules…): edited through the API, seeded from the YAML; roles apply its changes */
   settings: ConfigService;
 }
@@ -84,6 +89,8 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
     cameras,
     settings,
     cameraAdmin: cameraSettings.admin,
+    storageAdmin: cameraSettings.storageAdmin,
+    storagePolicy: cameraSettings.storagePolicy,
     cameraStatus,
     liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),

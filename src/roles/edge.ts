@@ -122,7 +122,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
 
   const stopSweep = scheduleStorageSweep({
     repos, objects: ctx.objects, paths, tmpDir: cutTmpDir(paths.dataDir), cameras: () => ctx.cameras.list().map((c) => ({ id: c.id, retentionDays: c.retentionDays })),
-    config, syncStream: config.archive.enabled ? SEGMENT_STREAM_PREFIX : null, ledger: ctx.storage, health: ctx.health, log: ctx.log.child({ component: 'storage' }),
+    config: () => ctx.storagePolicy.sweepConfig(), syncStream: config.archive.enabled ? SEGMENT_STREAM_PREFIX : null, ledger: ctx.storage, health: ctx.health, log: ctx.log.child({ component: 'storage' }),
   }, config.recording.retention_interval_seconds * 1000);
 
   const sampleSystem = async () => {

@@ -19,6 +19,7 @@ import { registerSecret } from '../core/redact.ts';
 import type { ConfigKey } from '../store/repositories/config-objects.ts';
 import { fileEntry, type FileEntry } from './file.ts';
 import type { KindRegistry } from './kinds.ts';
+import { storageFileEntries, type LiveStoragePolicy, type StoragePolicy } from './retention.ts';
 import type { ConfigObject, ConfigService } from './service.ts';
 
 const siteId = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32').describe('the site the object belongs to');
@@ -130,6 +131,8 @@ const CAMERAS: Caller = { kind: 'system', id: 0, name: 'cameras', cameras: null 
 
 export interface CameraSyncOptions {
   settings: ConfigService;
+  /** the retention and budget in force, kept in step with the store too */
+  storage: LiveStoragePolicy;
   cameras: LiveCameras;
   secrets: CameraSecrets;
   config: Config;
@@ -137,7 +140,7 @@ export interface CameraSyncOptions {
   log: Logger;
 }
 
-/** Keeps the live camera list equal to what the store holds. */
+/** Keeps the live camera list, and the storage policy, equal to what the store holds. */
 export class CameraSync {
   private chain: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
@@ -147,7 +150,7 @@ export class CameraSync {
 
   /** Applies the config file's sites, fills the list, and follows every change stored from now on. */
   async start(): Promise<void> {
-    await this.o.settings.applyFile(cameraFileEntries(this.o.config));
+    await this.o.settings.applyFile([...cameraFileEntries(this.o.config), ...storageFileEntries(this.o.config)]);
     await this.reload();
     this.unsubscribe = this.o.settings.onChange((c) => {
       if (c.kind === 'camera' || c.kind === 'dvr' || c.kind === 'retention') void this.reload();
@@ -165,6 +168,8 @@ export class CameraSync {
   }
 
   private async rebuild(): Promise<void> {
+    const [policy] = await this.o.settings.list(CAMERAS, 'retention');
+    if (policy) this.o.storage.set(policy.definition as StoragePolicy);
     const objects = [...await this.o.settings.list(CAMERAS, 'dvr'), ...await this.o.settings.list(CAMERAS, 'camera')];
     const { cameras, problems } = resolveStoredCameras(objects, this.o.secrets, this.o.site);
     // loud once when a camera cannot run, once when it can again

@@ -35,7 +35,7 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
     const loaded = resolveConfig({
       sites: [{ id: 'site', dvrs: [{ id: 'filedvr', host: '127.0.0.1', port: fileSim.port }], cameras: [{ id: 'cam_a', dvr: 'filedvr', channel: 1 }] }],
       storage: { data_dir: dir },
-      recording: { segment_seconds: 2 },
+      recording: { segment_seconds: 2, retention_interval_seconds: 2 },
       detection: { enabled: false },
       api: { port: 0 },
     }, 'settings-test', { VIGIL_DVR_FILEDVR_PASSWORD: FILE_PASSWORD });
@@ -120,12 +120,28 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
     expect(actions).toEqual(expect.arrayContaining(['POST /api/v1/dvrs', 'POST /api/v1/dvrs/:id/cameras', 'PATCH /api/v1/cameras/:id']));
   });
 
+  it('changes retention and the storage budget, applied by the next sweep', async () => {
+    const before = await call('GET', '/api/v1/settings/storage', undefined, viewer);
+    expect(before.json).toMatchObject({ retention_days: 7, budget_bytes: null, evidence_days: 30, updated_by: 'system:config-file' });
+    const body = { retention_days: 3, budget_bytes: 50_000_000_000, evidence_days: 10, version: before.json.version };
+    expect((await call('PUT', '/api/v1/settings/storage', body, viewer)).status).toBe(403);
+    expect((await call('PUT', '/api/v1/settings/storage', { ...body, retention_days: 0 })).status).toBe(400);
+    const put = await call('PUT', '/api/v1/settings/storage', body);
+    expect(put.status).toBe(200);
+    expect(put.json).toMatchObject({ retention_days: 3, budget_bytes: 50_000_000_000, version: before.json.version + 1 });
+    expect((await call('PUT', '/api/v1/settings/storage', body)).status).toBe(409);
+    // cameras without a retention of their own follow the site's
+    expect(running.ctx.cameras.get('cam_a')?.retentionDays).toBe(3);
+    await until('a sweep with the new budget', 30_000, async () => ((await call('GET', '/api/v1/system/storage')).json?.configured_budget_bytes === 50_000_000_000 ? true : undefined));
+  }, 60_000);
+
   it('keeps API edits across a restart with an unchanged config file', async () => {
     await running.stop();
     await start();
     const cams = (await call('GET', '/api/v1/settings/cameras')).json.items as Array<{ id: string; enabled: boolean; name: string }>;
     expect(cams.map((c) => c.id)).toEqual(['apidvr_ch2', 'apidvr_ch3', 'cam_a']);
     expect(cams.find((c) => c.id === 'apidvr_ch3')).toMatchObject({ enabled: false, name: 'Loading bay' });
+    expect((await call('GET', '/api/v1/settings/storage')).json).toMatchObject({ retention_days: 3, budget_bytes: 50_000_000_000 });
     const before = await segments('apidvr_ch2');
     await until('apidvr_ch2 recording again after the restart', 60_000, async () => ((await segments('apidvr_ch2')) > before ? true : undefined));
   }, 120_000);

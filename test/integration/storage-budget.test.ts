@@ -96,7 +96,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('storage budget', () => {
     const ledger = new RecordingLedger();
     const stop = scheduleStorageSweep({
       repos, objects, paths: paths(), tmpDir: path.join(dir, 'tmp'), cameras: () => [{ id: CAMERA, retentionDays: 7 }],
-      config, syncStream: null, ledger, log,
+      config: () => config, syncStream: null, ledger, log,
     }, 500);
     try {
       // long enough for the recording to outgrow the budget several times over

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CameraAdmin } from '../../settings/camera-admin.ts';
+import type { StorageAdmin } from '../../settings/retention.ts';
+import { putStorageSettingsBody, storageSettingsView } from '../contract/storage-settings.ts';
 import { addCamerasBody, cameraSettingList, cameraSettingView, createCameraBody, updateCameraBody } from '../contract/camera-settings.ts';
 import { cameraParams } from '../contract/cameras.ts';
 import { createDvrBody, dvrList, dvrParams, dvrTestBody, dvrTestResult, dvrView, updateDvrBody, versionQuery } from '../contract/dvrs.ts';
@@ -9,10 +11,25 @@ import { addRoute } from '../route.ts';
 export interface CameraSettingsRouteDeps {
   /** absent: cameras and DVRs are not editable in this process */
   cameraAdmin?: CameraAdmin;
+  storageAdmin?: StorageAdmin;
 }
 
-/** DVRs and cameras, for admins: test a DVR, add it, pick its channels, edit or remove cameras. Each change applies at once. */
+/** DVRs, cameras and the storage policy, for admins: test a DVR, add it, pick its channels, edit or remove cameras, set retention and the budget. Each change applies at once. */
 export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsRouteDeps): void {
+  const storage = deps.storageAdmin;
+  if (storage) {
+    addRoute(app, {
+      method: 'GET', url: '/api/v1/settings/storage', permission: 'config:read', tag: 'settings', summary: 'Retention and the storage budget in force, with their version',
+      query: noQuery, response: storageSettingsView,
+      handler: async ({ actor }) => storage.get(actor),
+    });
+    addRoute(app, {
+      method: 'PUT', url: '/api/v1/settings/storage', permission: 'config:manage', tag: 'settings', errors: [409],
+      summary: 'Change retention and the storage budget; the storage sweep applies them from its next run (no restart); 409 when another version was stored since `version`',
+      query: noQuery, body: putStorageSettingsBody, response: storageSettingsView,
+      handler: async ({ actor, body }) => storage.put(actor, body),
+    });
+  }
   const admin = deps.cameraAdmin;
   if (!admin) return;
 
