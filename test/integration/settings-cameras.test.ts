@@ -84,4 +84,20 @@ describe.skipIf(skip)('settings: cameras', () => {
     expect(await page.content()).not.toContain(PASSWORD);
     await page.close();
   }, 240_000);
+
+  it('sets retention and the storage budget, and shows what is stored', async () => {
+    const page = await browser.page();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await signInThroughForm(page, box.url, await box.user('admin'));
+    await page.goto(`${box.url}/settings/storage`);
+    await page.getByText(/used of a .* budget/).waitFor({ timeout: 90_000 });
+    await page.getByLabel('Retention days').fill('5');
+    await page.getByLabel(/Storage budget/).fill('40');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect(box.running.ctx.storagePolicy.sweepConfig()).toMatchObject({ recording: { retention_days: 5 }, storage: { budget_bytes: 40_000_000_000 } });
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'settings-storage.png'), fullPage: true });
+    await page.close();
+  }, 180_000);
 });
