@@ -20,7 +20,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
   const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => rtpSourceOf(ctx, id), log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
   const { app, url } = await startApi(
     {
-      auth, cameras: ctx.cameras, cameraAdmin: ctx.cameraAdmin, storageAdmin: ctx.storageAdmin, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
+      auth, cameras: ctx.cameras, cameraAdmin: ctx.cameraAdmin, storageAdmin: ctx.storageAdmin, recipientAdmin: ctx.recipientAdmin, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
       liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,

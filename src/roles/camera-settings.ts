@@ -8,6 +8,7 @@ import type { CameraStatus } from '../core/camera-status.ts';
 import type { Logger } from '../core/log.ts';
 import { cameraAdmin, type CameraAdmin } from '../settings/camera-admin.ts';
 import { CameraSync, filePasswords } from '../settings/cameras.ts';
+import { recipientAdmin, recipientFileEntries, type RecipientAdmin } from '../settings/recipients.ts';
 import { LiveStoragePolicy, storageAdmin, type StorageAdmin } from '../settings/retention.ts';
 import type { ConfigService } from '../settings/service.ts';
 
@@ -18,7 +19,7 @@ import type { ConfigService } from '../settings/service.ts';
  */
 export async function openCameraSettings(o: {
   loaded: LoadedConfig; settings: ConfigService; cameras: LiveCameras; status: (id: string) => CameraStatus | undefined; log: Logger;
-}): Promise<{ admin: CameraAdmin; storageAdmin: StorageAdmin; storagePolicy: LiveStoragePolicy }> {
+}): Promise<{ admin: CameraAdmin; storageAdmin: StorageAdmin; storagePolicy: LiveStoragePolicy; recipientAdmin: RecipientAdmin }> {
   const { config } = o.loaded;
   // its own key: the sealed DVR passwords and the sealed TOTP secrets do not share one
   mkdirSync(keysDir(o.loaded.paths.dataDir), { recursive: true, mode: 0o700 });
@@ -30,6 +31,7 @@ export async function openCameraSettings(o: {
     site: { retentionDays: () => storagePolicy.retentionDays(), timezone: (id) => config.sites.find((s) => s.id === id)?.timezone ?? 'UTC' },
   });
   await sync.start();
+  await o.settings.applyFile(recipientFileEntries(config));
   const admin = cameraAdmin({ settings: o.settings, sync, box, defaultSite: config.sites[0]?.id ?? 'main', status: o.status });
-  return { admin, storageAdmin: storageAdmin({ settings: o.settings, applied: () => sync.reload() }), storagePolicy };
+  return { admin, storageAdmin: storageAdmin({ settings: o.settings, applied: () => sync.reload() }), storagePolicy, recipientAdmin: recipientAdmin(o.settings) };
 }

@@ -19,6 +19,7 @@ import { StorageLedger } from '../storage/ledger.ts';
 import { openSettings } from '../settings/open.ts';
 import { openCameraSettings } from './camera-settings.ts';
 import type { CameraAdmin } from '../settings/camera-admin.ts';
+import type { RecipientAdmin } from '../settings/recipients.ts';
 import type { LiveStoragePolicy, StorageAdmin } from '../settings/retention.ts';
 import type { ConfigService } from '../settings/service.ts';
 import type { FaceStoreOptions } from '../store/repositories/faces.ts';
@@ -52,6 +53,8 @@ export interface RoleContext {
   storageAdmin: StorageAdmin;
   /** the retention and budget in force (the storage sweep reads it at every run) */
   storagePolicy: LiveStoragePolicy;
+  /** read and change notification recipients */
+  recipientAdmin: RecipientAdmin;
   /** the live configuration (zones, lines, rules…): edited through the API, seeded from the YAML; roles apply its changes */
   settings: ConfigService;
 }
@@ -91,6 +94,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
     cameraAdmin: cameraSettings.admin,
     storageAdmin: cameraSettings.storageAdmin,
     storagePolicy: cameraSettings.storagePolicy,
+    recipientAdmin: cameraSettings.recipientAdmin,
     cameraStatus,
     liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),

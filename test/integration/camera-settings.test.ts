@@ -135,6 +135,21 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
     await until('a sweep with the new budget', 30_000, async () => ((await call('GET', '/api/v1/system/storage')).json?.configured_budget_bytes === 50_000_000_000 ? true : undefined));
   }, 60_000);
 
+  it('adds, edits and removes notification recipients', async () => {
+    const definition = { name: 'night_guard', channels: ['email'], email: 'guard@example.com', min_severity: 'critical' };
+    const created = await call('PUT', '/api/v1/notifications/recipients/night_guard', { definition, version: 0 });
+    expect(created.status).toBe(200);
+    expect(created.json).toMatchObject({ ...definition, admin: false, cameras: [], version: 1 });
+    expect((await call('PUT', '/api/v1/notifications/recipients/night_guard', { definition, version: 0 })).status).toBe(409);
+    expect((await call('PUT', '/api/v1/notifications/recipients/night_guard', { definition: { ...definition, channels: ['sms'] } })).json.message).toMatch(/phone/);
+    expect((await call('PUT', '/api/v1/notifications/recipients/other', { definition })).status).toBe(400);
+    expect((await call('PUT', '/api/v1/notifications/recipients/night_guard', { definition }, viewer)).status).toBe(403);
+    const listed = await call('GET', '/api/v1/notifications/recipients');
+    expect(listed.json.items.map((r: { name: string }) => r.name)).toEqual(['night_guard']);
+    expect((await call('DELETE', '/api/v1/notifications/recipients/night_guard?version=1')).status).toBe(204);
+    expect((await call('GET', '/api/v1/notifications/recipients')).json.items).toEqual([]);
+  });
+
   it('keeps API edits across a restart with an unchanged config file', async () => {
     await running.stop();
     await start();

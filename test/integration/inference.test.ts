@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { trackSnapshotKey, triggerFrameKey } from '../../src/analytics/track-events.ts';
 import { createMemoryBus } from '../../src/bus/memory.ts';
 import type { CameraAdmin } from '../../src/settings/camera-admin.ts';
+import type { RecipientAdmin } from '../../src/settings/recipients.ts';
 import type { LiveStoragePolicy, StorageAdmin } from '../../src/settings/retention.ts';
 import { LiveCameras } from '../../src/config/live-cameras.ts';
 import { resolveConfig } from '../../src/config/load.ts';
@@ -76,7 +77,7 @@ async function startRole(dir: string, detection: Record<string, unknown>): Promi
     store: {} as Store, repos: { analysis: noCursor } as unknown as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
     cameras: new LiveCameras(loaded.cameras), cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => Promise.reject(new Error('faces are not part of this test'))),
-    clips: {} as ClipMaterialiser, storage: new StorageLedger(), settings: {} as ConfigService, cameraAdmin: {} as CameraAdmin, storageAdmin: {} as StorageAdmin, storagePolicy: {} as LiveStoragePolicy,
+    clips: {} as ClipMaterialiser, storage: new StorageLedger(), settings: {} as ConfigService, cameraAdmin: {} as CameraAdmin, storageAdmin: {} as StorageAdmin, storagePolicy: {} as LiveStoragePolicy, recipientAdmin: {} as RecipientAdmin,
   };
   const hooked: AnalysedFrameEvent[] = [];
   const published: DetectionMessage[] = [];

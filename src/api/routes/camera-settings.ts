@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import type { Actor } from '../contract/actor.ts';
 import type { CameraAdmin } from '../../settings/camera-admin.ts';
+import type { RecipientAdmin } from '../../settings/recipients.ts';
 import type { StorageAdmin } from '../../settings/retention.ts';
+import { putRecipientBody, recipientList, recipientParams, recipientView } from '../contract/recipients.ts';
 import { putStorageSettingsBody, storageSettingsView } from '../contract/storage-settings.ts';
 import { addCamerasBody, cameraSettingList, cameraSettingView, createCameraBody, updateCameraBody } from '../contract/camera-settings.ts';
 import { cameraParams } from '../contract/cameras.ts';
@@ -12,6 +16,7 @@ export interface CameraSettingsRouteDeps {
   /** absent: cameras and DVRs are not editable in this process */
   cameraAdmin?: CameraAdmin;
   storageAdmin?: StorageAdmin;
+  recipientAdmin?: RecipientAdmin;
 }
 
 /** DVRs, cameras and the storage policy, for admins: test a DVR, add it, pick its channels, edit or remove cameras, set retention and the budget. Each change applies at once. */
@@ -29,6 +34,21 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
       query: noQuery, body: putStorageSettingsBody, response: storageSettingsView,
       handler: async ({ actor, body }) => storage.put(actor, body),
     });
+  }
+  const recipients = deps.recipientAdmin;
+  if (recipients) {
+    addRoute(app, {
+      method: 'GET', url: '/api/v1/notifications/recipients', permission: 'notifications:manage', tag: 'notifications', summary: 'Who is notified, on which channels, from which severity, with their versions',
+      query: noQuery, response: recipientList,
+      handler: async ({ actor }) => ({ items: await recipients.list(actor) }),
+    });
+    addRoute(app, {
+      method: 'PUT', url: '/api/v1/notifications/recipients/:name', permission: 'config:manage', tag: 'notifications', errors: [409],
+      summary: 'Add or replace a recipient; notified from the next alert on (no restart); 409 when another version was stored since `version`',
+      params: recipientParams, query: noQuery, body: putRecipientBody, response: recipientView,
+      handler: async ({ actor, params, body }) => recipients.put(actor, params.name, body.definition, body.version),
+    });
+    removeRoute(app, '/api/v1/notifications/recipients/:name', 'notifications', 'Remove a recipient', recipientParams, (actor, p, version) => recipients.remove(actor, p.name, version));
   }
   const admin = deps.cameraAdmin;
   if (!admin) return;
@@ -63,15 +83,7 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
     handler: async ({ actor, params, body }) => admin.updateDvr(actor, params.id, body),
   });
 
-  addRoute(app, {
-    method: 'DELETE', url: '/api/v1/dvrs/:id', permission: 'config:manage', tag: 'settings', status: 204, errors: [409],
-    summary: 'Remove a DVR; 409 while cameras use it',
-    params: dvrParams, query: versionQuery,
-    handler: async ({ actor, params, query, reply }) => {
-      await admin.removeDvr(actor, params.id, query.version);
-      return reply.code(204).send();
-    },
-  });
+  removeRoute(app, '/api/v1/dvrs/:id', 'settings', 'Remove a DVR; 409 while cameras use it', dvrParams, (actor, p, version) => admin.removeDvr(actor, p.id, version));
 
   addRoute(app, {
     method: 'POST', url: '/api/v1/dvrs/:id/cameras', permission: 'config:manage', tag: 'settings', status: 201, errors: [409],
@@ -106,12 +118,15 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
     handler: async ({ actor, params, body }) => admin.updateCamera(actor, params.id, body),
   });
 
+  removeRoute(app, '/api/v1/cameras/:id', 'settings', 'Remove a camera: it stops recording (its recordings stay until retention deletes them)', cameraParams, (actor, p, version) => admin.removeCamera(actor, p.id, version));
+}
+
+/** An admin's DELETE of a versioned configuration object: 204, 409 when another version was stored since `?version=`. */
+function removeRoute<P extends z.ZodType>(app: FastifyInstance, url: string, tag: string, summary: string, params: P, remove: (actor: Actor, params: z.infer<P>, version: number | undefined) => Promise<void>): void {
   addRoute(app, {
-    method: 'DELETE', url: '/api/v1/cameras/:id', permission: 'config:manage', tag: 'settings', status: 204, errors: [409],
-    summary: 'Remove a camera: it stops recording (its recordings stay until retention deletes them)',
-    params: cameraParams, query: versionQuery,
-    handler: async ({ actor, params, query, reply }) => {
-      await admin.removeCamera(actor, params.id, query.version);
+    method: 'DELETE', url, permission: 'config:manage', tag, status: 204, errors: [409], summary, params, query: versionQuery,
+    handler: async ({ actor, params: p, query, reply }) => {
+      await remove(actor, p, query.version);
       return reply.code(204).send();
     },
   });
