@@ -180,3 +180,26 @@ export class CameraSync {
     this.o.cameras.replace(cameras);
   }
 }
+
+/**
+ * The `sites` section of the exported configuration: each site of the config file (name, time
+ * zone) with the DVRs and cameras the store holds now, in the config file's shape. Passwords are
+ * not exported: the file takes them from VIGIL_DVR_<ID>_PASSWORD (or _FILE) on the target.
+ */
+export const sitesSection = (config: Pick<Config, 'sites'>) => ({
+  kinds: ['dvr', 'camera'] as const,
+  build(objects: readonly (ConfigKey & { definition: unknown })[]): { sites: unknown[] } {
+    const ids = [...new Set([...config.sites.map((s) => s.id), ...objects.map((o) => (o.definition as { site: string }).site)])];
+    const of = <T extends { site: string }>(kind: string, site: string) => objects.filter((o) => o.kind === kind && (o.definition as T).site === site).map((o) => o.definition as T);
+    return {
+      sites: ids.map((id) => {
+        const file = config.sites.find((s) => s.id === id);
+        return {
+          id, ...(file?.name ? { name: file.name } : {}), timezone: file?.timezone ?? 'UTC',
+          dvrs: of<StoredDvr>('dvr', id).map(({ site: _, password_sealed: __, ...d }) => d),
+          cameras: of<StoredCamera>('camera', id).map(({ site: _, password_sealed: __, ...c }) => c),
+        };
+      }),
+    };
+  },
+});
