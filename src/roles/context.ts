@@ -82,7 +82,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   const cameras = new LiveCameras(loaded.cameras);
   const settings = openSettings(store, async () => cameras.ids());
   const cameraStatus = new Map<string, CameraStatus>();
-  const cameraSettings = await openCameraSettings({ loaded, settings, cameras, status: (id) => cameraStatus.get(id), log: log.child({ component: 'cameras' }) });
+  const cameraSettings = await openCameraSettings({ loaded, settings, cameras, pushSubscriptions: repos.pushSubscriptions, status: (id) => cameraStatus.get(id), log: log.child({ component: 'cameras' }) });
   return {
     loaded, log, health: new Health(), store, repos,
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),

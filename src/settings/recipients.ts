@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.ts';
 import { callerLabel, type Caller } from '../core/actor.ts';
 import { UseCaseError } from '../core/errors.ts';
 import { recipientSchema, type RecipientConfig } from '../notify/config.ts';
+import type { TestSendResult } from '../notify/test-send.ts';
 import { fileEntry, type FileEntry } from './file.ts';
 import type { KindRegistry } from './kinds.ts';
 import type { ConfigObject, ConfigService } from './service.ts';
@@ -60,8 +61,11 @@ function requireAdmin(caller: Caller): void {
   if (caller.kind !== 'system' && (!caller.role || !roleAllows(caller.role, 'config:manage'))) throw new UseCaseError('forbidden', `${callerLabel(caller)} may not change notification recipients`);
 }
 
-/** List, add or replace, and remove recipients (admins change them). */
-export function recipientAdmin(settings: ConfigService) {
+/** Sends the test message to a recipient's channels (the notify channels, built for the test). */
+export type SendTest = (recipient: RecipientConfig, by: string) => Promise<TestSendResult[]>;
+
+/** List, add or replace, remove and test recipients (admins change and test them). */
+export function recipientAdmin(settings: ConfigService, sendTest: SendTest) {
   return {
     async list(caller: Caller): Promise<View[]> {
       return (await settings.list(caller, 'recipient')).map(viewOf);
@@ -73,6 +77,10 @@ export function recipientAdmin(settings: ConfigService) {
     async remove(caller: Caller, name: string, version: number | undefined): Promise<void> {
       requireAdmin(caller);
       await settings.remove(caller, key(name), version);
+    },
+    async test(caller: Caller, name: string): Promise<TestSendResult[]> {
+      requireAdmin(caller);
+      return sendTest((await settings.get(caller, key(name))).definition as RecipientConfig, callerLabel(caller));
     },
   };
 }

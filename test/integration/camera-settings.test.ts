@@ -5,6 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +32,16 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
   let running: Running;
   let admin: AuthHeaders;
   let viewer: AuthHeaders;
+  let hookPort = 0;
+  const hooked: string[] = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      hooked.push(body);
+      res.writeHead(204).end();
+    });
+  });
 
   const start = async () => {
     const loaded = resolveConfig({
@@ -38,6 +50,7 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
       recording: { segment_seconds: 2, retention_interval_seconds: 2 },
       detection: { enabled: false },
       api: { port: 0 },
+      notifications: { webhooks: [{ id: 'hook', url: `http://127.0.0.1:${hookPort}/vigil` }] },
     }, 'settings-test', { VIGIL_DVR_FILEDVR_PASSWORD: FILE_PASSWORD });
     running = await startRoles(loaded, ['edge', 'api'], log);
     admin = await authHeaders(running.apiUrl!, running.ctx.repos, 'admin');
@@ -52,6 +65,9 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-camset-'));
+    process.env.VIGIL_WEBHOOK_HOOK_SECRET = 'hook-signing-key';
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    hookPort = (hook.address() as AddressInfo).port;
     const sample = await ensureSample(undefined, log, { download: false });
     fileSim = await startDvrSim({ port: 0, channels: 1, password: FILE_PASSWORD, main: sample.main, sub: sample.sub, log });
     apiSim = await startDvrSim({ port: 0, channels: 4, password: API_PASSWORD, main: sample.main, sub: sample.sub, log });
@@ -62,6 +78,8 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
     await running?.stop();
     await fileSim?.stop();
     await apiSim?.stop();
+    hook.close();
+    delete process.env.VIGIL_WEBHOOK_HOOK_SECRET;
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -144,6 +162,14 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
     expect((await call('PUT', '/api/v1/notifications/recipients/night_guard', { definition: { ...definition, channels: ['sms'] } })).json.message).toMatch(/phone/);
     expect((await call('PUT', '/api/v1/notifications/recipients/other', { definition })).status).toBe(400);
     expect((await call('PUT', '/api/v1/notifications/recipients/night_guard', { definition }, viewer)).status).toBe(403);
+    const tested = await call('POST', '/api/v1/notifications/test', { recipient: 'night_guard' });
+    expect(tested.json.results).toEqual([{ channel: 'email', target: 'guard@example.com', ok: false, error: expect.stringMatching(/email channel is not configured/) }]);
+    await call('PUT', '/api/v1/notifications/recipients/hooked', { definition: { name: 'hooked', channels: ['webhook'], webhooks: ['hook'] } });
+    const sent = await call('POST', '/api/v1/notifications/test', { recipient: 'hooked' });
+    expect(sent.json.results).toEqual([{ channel: 'webhook', target: 'hook', ok: true, error: null }]);
+    expect(hooked.at(-1)).toMatch(/Test notification from Vigil, sent by user:/);
+    expect((await call('POST', '/api/v1/notifications/test', { recipient: 'nobody' })).status).toBe(404);
+    expect((await call('DELETE', '/api/v1/notifications/recipients/hooked')).status).toBe(204);
     const listed = await call('GET', '/api/v1/notifications/recipients');
     expect(listed.json.items.map((r: { name: string }) => r.name)).toEqual(['night_guard']);
     expect((await call('DELETE', '/api/v1/notifications/recipients/night_guard?version=1')).status).toBe(204);

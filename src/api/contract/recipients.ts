@@ -30,3 +30,11 @@ export const recipientView = recipientDefinition.extend({
   version: z.number().int(), updated_at: timeOut, updated_by: z.string(),
 });
 export const recipientList = z.object({ items: z.array(recipientView) });
+
+export const notificationTestBody = z.object({ recipient: name.describe('the recipient whose channels get the test message') }).strict();
+
+export const notificationTestResult = z.object({
+  results: z.array(z.object({
+    channel: z.string(), target: z.string().describe('address, phone, endpoint id or push user'), ok: z.boolean(), error: z.string().nullable().describe('why the channel refused or failed'),
+  })),
+});

@@ -4,7 +4,7 @@ import type { Actor } from '../contract/actor.ts';
 import type { CameraAdmin } from '../../settings/camera-admin.ts';
 import type { RecipientAdmin } from '../../settings/recipients.ts';
 import type { StorageAdmin } from '../../settings/retention.ts';
-import { putRecipientBody, recipientList, recipientParams, recipientView } from '../contract/recipients.ts';
+import { notificationTestBody, notificationTestResult, putRecipientBody, recipientList, recipientParams, recipientView } from '../contract/recipients.ts';
 import { putStorageSettingsBody, storageSettingsView } from '../contract/storage-settings.ts';
 import { addCamerasBody, cameraSettingList, cameraSettingView, createCameraBody, updateCameraBody } from '../contract/camera-settings.ts';
 import { cameraParams } from '../contract/cameras.ts';
@@ -47,6 +47,12 @@ export function cameraSettingsRoutes(app: FastifyInstance, deps: CameraSettingsR
       summary: 'Add or replace a recipient; notified from the next alert on (no restart); 409 when another version was stored since `version`',
       params: recipientParams, query: noQuery, body: putRecipientBody, response: recipientView,
       handler: async ({ actor, params, body }) => recipients.put(actor, params.name, body.definition, body.version),
+    });
+    addRoute(app, {
+      method: 'POST', url: '/api/v1/notifications/test', permission: 'config:manage', tag: 'notifications',
+      summary: 'Send a test message to a recipient through each of its channels, now (no queue, no retry): which channel works, and why one does not',
+      query: noQuery, body: notificationTestBody, response: notificationTestResult,
+      handler: async ({ actor, body }) => ({ results: await recipients.test(actor, body.recipient) }),
     });
     removeRoute(app, '/api/v1/notifications/recipients/:name', 'notifications', 'Remove a recipient', recipientParams, (actor, p, version) => recipients.remove(actor, p.name, version));
   }
