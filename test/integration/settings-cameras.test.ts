@@ -100,4 +100,23 @@ describe.skipIf(skip)('settings: cameras', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'settings-storage.png'), fullPage: true });
     await page.close();
   }, 180_000);
+
+  it('adds a notification recipient and sends it a test message', async () => {
+    const page = await browser.page();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await signInThroughForm(page, box.url, await box.user('admin'));
+    await page.goto(`${box.url}/settings/notifications`);
+    await page.getByRole('button', { name: 'Add recipient' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('night_guard');
+    await page.getByLabel('Email', { exact: true }).fill('guard@example.com');
+    await page.getByLabel('From severity').selectOption('critical');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const row = page.locator('tr[data-recipient="night_guard"]');
+    await row.getByText('critical').waitFor();
+    await page.getByRole('button', { name: 'Send test to night_guard' }).click();
+    await page.getByText(/email → guard@example.com: not sent: the email channel is not configured/).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'settings-notifications.png'), fullPage: true });
+    await page.close();
+  }, 180_000);
 });
