@@ -17,6 +17,7 @@ import { registeredRoutes } from './route.ts';
 import { buildApi } from './server.ts';
 import { useAuthenticator } from './route.ts';
 import { TestAuth } from '../../test/fixtures/api-auth.ts';
+import { LiveCameras } from '../config/live-cameras.ts';
 
 const cam = (id: string): ResolvedCamera => ({ id, name: id, siteId: 'main', stream: 0, url: `rtsp://127.0.0.1:1/${id}`, retentionDays: 7, detect: true });
 const DIM = 4;
@@ -60,7 +61,7 @@ describe('the API contract on the real routes (PGlite)', () => {
       else Object.assign(ids, { eventB: eventId, faceB: face.embeddingId, identityB: face.identityId });
     }
     app = buildApi({
-      cameras: [cam('cam_a'), cam('cam_b')], repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
+      cameras: new LiveCameras([cam('cam_a'), cam('cam_b')]), repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
       status: () => undefined, recordings: { dir: path.join(root, 'recordings'), tmpDir: path.join(root, 'tmp') },
       auth: (auth = await TestAuth.open({ repos })).stack,
     });

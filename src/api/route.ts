@@ -314,10 +314,13 @@ const SECURITY_SCHEMES = {
 };
 const SIGNED_IN = [{ bearer: [] }, { apiKey: [] }, { session: [] }];
 
+/** A YAML document is a mapping once parsed (as clients read it); other media are bytes. */
+const mediaSchema = (type: string) => (type.endsWith('yaml') ? { type: 'object' } : { type: 'string', format: 'binary' });
+
 function responses(r: AnyRoute): Record<string, unknown> {
   const success = r.status ?? 200;
   const produces = r.produces ?? JSON_TYPE;
-  const body = produces === JSON_TYPE ? (r.response ? { schema: jsonSchema(r.response, 'output') } : {}) : { schema: { type: 'string', format: 'binary' } };
+  const body = produces === JSON_TYPE ? (r.response ? { schema: jsonSchema(r.response, 'output') } : {}) : { schema: mediaSchema(produces) };
   const statuses = new Set([400, 429, ...(r.errors ?? [])]);
   if (r.permission !== 'public') [401, 403].forEach((s) => statuses.add(s));
   if (r.params) statuses.add(404);
@@ -325,7 +328,7 @@ function responses(r: AnyRoute): Record<string, unknown> {
   return {
     [success]: success === 204 ? { description: 'Done' } : {
       description: 'OK',
-      content: { [produces]: body, ...Object.fromEntries((r.alsoProduces ?? []).map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) },
+      content: { [produces]: body, ...Object.fromEntries((r.alsoProduces ?? []).map((t) => [t, { schema: mediaSchema(t) }])) },
     },
     ...Object.fromEntries([...statuses].sort().map((s) => [s, problem(FAILURES[s] ?? 'Error')])),
   };

@@ -10,6 +10,7 @@ import { NotFoundError } from '../objects/port.ts';
 import type { Store } from '../store/port.ts';
 import { InvalidCursorError, type EventRow, type Repositories } from '../store/repositories/types.ts';
 import { warnIfPlainHttpBeyondLoopback, buildApi } from './server.ts';
+import { LiveCameras } from '../config/live-cameras.ts';
 
 const camera: ResolvedCamera = {
   id: 'cam_001', name: 'Gate', siteId: 'main', dvrId: 'dvr1', channel: 1, stream: 0, retentionDays: 7, detect: true,
@@ -57,7 +58,7 @@ const store = { ping: async () => true } as unknown as Store;
 const health = new Health();
 const auth = await TestAuth.open();
 const app = buildApi({
-  auth: auth.stack, cameras: [camera], repos, objects, store, health, version: 'test', startedAt: new Date(), log: rootLogger,
+  auth: auth.stack, cameras: new LiveCameras([camera]), repos, objects, store, health, version: 'test', startedAt: new Date(), log: rootLogger,
   status: () => ({ state: 'streaming', connected: true, lastFrameAt: null, lastSegmentAt: null, reconnects: 2, currentBackoffMs: 0, lastError: 'DVR said 401 for password=hunter22', sourceFps: 25, analysisFps: 1, bitrateKbps: 2000 }),
 });
 const api = await auth.as(app, 'admin');

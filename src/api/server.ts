@@ -13,6 +13,7 @@ import { auditWriter, guardedAuditWriter, type RecordAudit } from '../audit/reco
 import { useAuditTrail } from './audit-hook.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { cameraRoutes, type CameraRouteDeps } from './routes/cameras.ts';
+import { cameraSettingsRoutes, type CameraSettingsRouteDeps } from './routes/camera-settings.ts';
 import { eventRoutes, type EventRouteDeps } from './routes/events.ts';
 import { faceRoutes, type FaceRouteDeps } from './routes/faces.ts';
 import { liveRoutes, type LiveRouteDeps } from './routes/live.ts';
@@ -41,7 +42,7 @@ import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
 import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
 import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
-export type ApiDeps = CameraRouteDeps & AnalyticsRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & Partial<SettingsRouteDeps> & Partial<Pick<CameraSnapshotDeps, 'latestFrames'>> & {
+export type ApiDeps = CameraRouteDeps & CameraSettingsRouteDeps & AnalyticsRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & Partial<SettingsRouteDeps> & Partial<Pick<CameraSnapshotDeps, 'latestFrames'>> & {
   log: Logger;
   /** sign-in: every request is authenticated by its bearer token, session cookie or signed media URL */
   auth: AuthStack;
@@ -130,7 +131,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   installJsonParser(app);
   // cookies are parsed and written by authenticate.ts and the auth routes; the plugin loads the cookie codec
   void app.register(fastifyCookie, { hook: false });
-  const apiKeys = deps.apiKeys ?? apiKeyService({ keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.map((c) => c.id) });
+  const apiKeys = deps.apiKeys ?? apiKeyService({ keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.ids() });
   useAuthenticator(app, createAuthenticate({ auth: deps.auth.service, tokens: deps.auth.tokens, apiKeys, hosts: security.hosts }));
   useAuditTrail(app, deps.audit ?? guardedAuditWriter(auditWriter(deps.store), { log: deps.log, health: deps.health }));
   const dashboard = dashboardRoutes(app, deps.dashboardDir);
@@ -139,8 +140,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
 
-  authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.map((c) => c.id) }, hosts: security.hosts });
+  authRoutes(app, { auth: { ...deps.auth, cameraIds: () => deps.cameras.ids() }, hosts: security.hosts });
   cameraRoutes(app, deps);
+  cameraSettingsRoutes(app, deps);
   eventRoutes(app, deps);
   alertRoutes(app, deps);
   systemRoutes(app, deps);

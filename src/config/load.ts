@@ -25,6 +25,8 @@ export interface ResolvedCamera {
   channel?: number;
   stream: 0 | 1;
   url: string;
+  /** CP PLUS sub stream (stream=1) for grid views, when the camera has `substream: true`; holds credentials like `url` */
+  substreamUrl?: string;
   location?: string;
   retentionDays: number;
   detect: boolean;
@@ -143,6 +145,7 @@ function resolveCameras(sites: SiteParts[], config: Config, env: NodeJS.ProcessE
       if (first) issues.push(`${at}.id: duplicate camera id (also ${first}); got "${cam.id}"`);
       else cameraIds.set(cam.id, at);
       let url: string | undefined;
+      const dvr = cam.dvr ? dvrs.get(cam.dvr) : undefined;
       if (cam.url) {
         url = secret(envKey('CAMERA', cam.id, 'URL')) ?? cam.url;
         try {
@@ -151,20 +154,29 @@ function resolveCameras(sites: SiteParts[], config: Config, env: NodeJS.ProcessE
           issues.push(`${at}.url: not a valid URL; got ${describeValue(redact(url))}`);
         }
       } else {
-        const dvr = dvrs.get(cam.dvr!);
         // a DVR that is itself invalid has its own line already
         if (!dvr && !site.dvrIds.has(cam.dvr)) issues.push(`${at}.dvr: no DVR with this id in sites[${si}].dvrs; got "${cam.dvr}"`);
         else if (dvr?.kind === 'rtsp') issues.push(`${at}: DVR "${dvr.id}" is kind rtsp, so the camera needs a url`);
-        else if (dvr) url = cpPlusUrl({ host: dvr.host, port: dvr.port, username: dvr.username, password: dvr.password, channel: cam.channel!, stream: cam.stream });
+        else if (dvr) url = cpPlusUrl({ ...dvr, channel: cam.channel!, stream: cam.stream });
       }
       if (!cam.enabled || url === undefined) continue;
-      cameras.push({
-        id: cam.id, name: cam.name ?? cam.id, siteId: site.id, timezone: site.timezone, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url,
-        location: cam.location, retentionDays: cam.retention_days ?? config.recording.retention_days, detect: cam.detect, analysis: cam.analysis, motionMask: cam.motion_mask,
-      });
+      cameras.push(resolvedCamera(cam, site, url, dvr, config.recording.retention_days));
     }
   }
   return cameras;
+}
+
+/**
+ * What a worker runs for one enabled camera: `url` is the camera's own or the one built from its
+ * CP PLUS DVR (`dvr`, whose secrets are already applied). Used for the config file and for cameras
+ * added or edited at run time alike.
+ */
+export function resolvedCamera(cam: CameraConfig, site: { id: string; timezone: string }, url: string, dvr: DvrConfig | undefined, defaultRetentionDays: number): ResolvedCamera {
+  const substreamUrl = cam.substream && dvr && cam.channel ? cpPlusUrl({ ...dvr, channel: cam.channel, stream: 1 }) : undefined;
+  return {
+    id: cam.id, name: cam.name ?? cam.id, siteId: site.id, timezone: site.timezone, dvrId: cam.dvr, channel: cam.channel, stream: cam.stream, url, ...(substreamUrl ? { substreamUrl } : {}),
+    location: cam.location, retentionDays: cam.retention_days ?? defaultRetentionDays, detect: cam.detect, analysis: cam.analysis, motionMask: cam.motion_mask,
+  };
 }
 
 /**

@@ -30,7 +30,7 @@ export function visibleCameras(c: Caller, requested?: string): readonly string[]
  * The camera `id` if the caller may see it. Another camera is reported exactly like an unknown
  * one (a 404, not a 403), so a scoped caller cannot learn which camera ids exist.
  */
-export function cameraFor<C>(caller: Caller, cameras: ReadonlyMap<string, C>, id: string): C {
+export function cameraFor<C>(caller: Caller, cameras: { get(id: string): C | undefined }, id: string): C {
   const cam = callerSeesCamera(caller, id) ? cameras.get(id) : undefined;
   if (cam === undefined) throw notFound(`no camera with id '${id}'`);
   return cam;

@@ -13,6 +13,9 @@ export type ProbeResult =
   /** no RTSP answer: connection error code (ECONNREFUSED…), 'timeout', or 'not_rtsp' for garbage */
   | { status: null; reason: string };
 
+// a session description is a few hundred bytes; more is not an RTSP camera's answer
+const MAX_BODY_BYTES = 16_384;
+
 interface Target { tls: boolean; host: string; port: number; requestUrl: string; user: string; pass: string }
 
 function parseTarget(url: string): Target {
@@ -26,7 +29,7 @@ function parseTarget(url: string): Target {
   };
 }
 
-interface Answer { status: number; reason: string; headers: Map<string, string> }
+interface Answer { status: number; reason: string; headers: Map<string, string>; body: string }
 
 function request(t: Target, cseq: number, authorization: string | undefined, timeoutMs: number): Promise<Answer | ProbeResult> {
   return new Promise((resolve) => {
@@ -68,7 +71,10 @@ function request(t: Target, cseq: number, authorization: string | undefined, tim
         const i = line.indexOf(':');
         if (i > 0) headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
       }
-      finish({ status: Number(m[1]), reason: m[2] ?? '', headers });
+      // latin1: one character per byte, so Content-Length counts characters here
+      const length = Math.min(Number(headers.get('content-length') ?? 0) || 0, MAX_BODY_BYTES);
+      if (data.length < end + 4 + length) return;
+      finish({ status: Number(m[1]), reason: m[2] ?? '', headers, body: data.slice(end + 4, end + 4 + length) });
     });
   });
 }
@@ -100,6 +106,18 @@ export function authorizationFor(challenge: string, user: string, pass: string, 
 }
 
 export async function probeRtsp(url: string, timeoutMs = 2000): Promise<ProbeResult> {
+  return toResult(await describe(url, timeoutMs));
+}
+
+/** The answer to one DESCRIBE, with the session description when the source sent one (status 200). */
+export type DescribeResult = ProbeResult & { sdp?: string };
+
+export async function describeRtsp(url: string, timeoutMs = 2000): Promise<DescribeResult> {
+  const a = await describe(url, timeoutMs);
+  return 'body' in a && a.status === 200 ? { ...toResult(a), sdp: a.body } : toResult(a);
+}
+
+async function describe(url: string, timeoutMs: number): Promise<Answer | ProbeResult> {
   let t: Target;
   try {
     t = parseTarget(url);
@@ -107,7 +125,7 @@ export async function probeRtsp(url: string, timeoutMs = 2000): Promise<ProbeRes
     return { status: null, reason: 'bad_url' };
   }
   const first = await request(t, 1, undefined, timeoutMs);
-  if (first.status !== 401 || !t.user || !('headers' in first)) return toResult(first);
+  if (first.status !== 401 || !t.user || !('headers' in first)) return first;
   const auth = authorizationFor(first.headers.get('www-authenticate') ?? '', t.user, t.pass, t.requestUrl);
-  return auth ? toResult(await request(t, 2, auth, timeoutMs)) : toResult(first);
+  return auth ? request(t, 2, auth, timeoutMs) : first;
 }

@@ -16,7 +16,7 @@ const limit = (max: number, windowSeconds: number, what: string) => z.object({
   window_seconds: z.number().positive().default(windowSeconds).describe('per this many seconds'),
 }).strict().prefault({});
 
-const recipientSchema = z.object({
+export const recipientSchema = z.object({
   name: id.describe('recipient id (also the push user whose subscriptions receive push)'),
   channels: z.array(z.enum(CHANNELS)).min(1).describe('channels this recipient is notified on'),
   email: z.email().optional().describe('address for the email channel'),

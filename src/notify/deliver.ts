@@ -8,7 +8,7 @@ import type { Deliver } from './dispatcher.ts';
 export type Render = (alert: AlertMessage, snapshot?: Buffer) => Notification | Promise<Notification>;
 
 /** the channel Target a delivery row names */
-export function targetOf(d: DeliveryRow): Target {
+export function targetOf(d: Pick<DeliveryRow, 'channel' | 'target'>): Target {
   switch (d.channel) {
     case 'email': return { kind: 'email', address: d.target };
     case 'sms': return { kind: 'sms', phone: d.target };

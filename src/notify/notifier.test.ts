@@ -203,4 +203,14 @@ describe('notifier (PGlite, memory bus, fake channels, fake clock)', () => {
     expect(said.map((l) => [l.level, l.rule_id])).toEqual([[30, 'plaza-loiter'], [20, 'plaza-loiter'], [20, 'plaza-loiter'], [30, 'gate-line']]);
     expect(said[0]!.msg).toBe('no recipient for low alerts of rule plaza-loiter: recorded, not notified (notifications.recipients); said once');
   });
+
+  it('routes each message to the recipients in force then, not those it started with', async () => {
+    let current = [notificationsConfig({ recipients: [guard({ channels: ['sms'] })] }).recipients[0]!];
+    const n = new Notifier({ bus, repo, config: notificationsConfig({ recipients: [] }), recipients: () => current, senders: { sms: fakeSender() }, log, now });
+    notifiers.push(n);
+    const first = await n.accept(alertMessage(), false);
+    expect(first.map((d) => d.recipient)).toEqual([current[0]!.name]);
+    current = [];
+    expect(await n.accept(alertMessage(), false)).toEqual([]);
+  });
 });

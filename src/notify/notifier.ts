@@ -3,7 +3,7 @@ import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { TOPICS, type AlertMessage } from '../core/types.ts';
 import type { DeliveryRow, DlqRow, NotificationRepo } from '../store/repositories/notifications.ts';
-import type { NotificationsConfig } from './config.ts';
+import type { NotificationsConfig, RecipientConfig } from './config.ts';
 import { Dispatcher, type Deliver } from './dispatcher.ts';
 import { localAlarmSender } from './local-alarm.ts';
 import { LOCAL_ALARM, routesFor } from './routing.ts';
@@ -30,6 +30,8 @@ export interface NotifierOptions {
   bus: Bus;
   repo: NotificationRepo;
   config: NotificationsConfig;
+  /** the recipients in force, read for every alert message (they are edited while Vigil runs); default config.recipients */
+  recipients?: () => readonly RecipientConfig[];
   /** channel senders (email, sms, push, webhook, mqtt); the local alarm comes from config.local_alarm */
   senders: Record<string, Deliver>;
   log: Logger;
@@ -77,7 +79,7 @@ export class Notifier {
 
   /** records the deliveries of one alert message (idempotent) */
   async accept(m: AlertMessage, dispatch = true): Promise<DeliveryRow[]> {
-    const routes = routesFor(m, this.o.config);
+    const routes = routesFor(m, this.o.recipients ? { ...this.o.config, recipients: [...this.o.recipients()] } : this.o.config);
     const created = await this.o.repo.enqueue(m, routes, this.now());
     for (const d of created.filter((r) => r.status === 'suppressed')) {
       metrics.notifications.inc({ channel: d.channel, outcome: 'suppressed' });

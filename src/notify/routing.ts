@@ -26,7 +26,7 @@ export function routesFor(m: AlertMessage, n: NotificationsConfig): DeliveryRout
   return routes;
 }
 
-function channelRoutes(r: RecipientConfig, channel: RecipientConfig['channels'][number], n: NotificationsConfig): DeliveryRoute[] {
+export function channelRoutes(r: RecipientConfig, channel: RecipientConfig['channels'][number], n: NotificationsConfig): DeliveryRoute[] {
   const { sms_per_phone: sms, email_per_address: email } = n.rate_limits;
   switch (channel) {
     case 'email':

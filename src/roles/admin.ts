@@ -12,7 +12,7 @@ import type { RoleContext, RunningRole } from './context.ts';
 export async function startAdmin(ctx: RoleContext, opts: { routeProblem?: RouteProblem } = {}): Promise<RunningRole | undefined> {
   const log = ctx.log.child({ component: 'admin-socket' });
   const registry = addAccountCommands(new AdminCommands(guardedAuditWriter(auditWriter(ctx.store), { log, health: ctx.health })), {
-    repos: ctx.repos, knownCameras: async () => ctx.loaded.cameras.map((c) => c.id), routeProblem: opts.routeProblem,
+    repos: ctx.repos, knownCameras: async () => ctx.cameras.ids(), routeProblem: opts.routeProblem,
   });
   const socketPath = adminSocketPath(ctx.loaded);
   try {

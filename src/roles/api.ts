@@ -8,6 +8,9 @@ import type { LoginBurst } from '../auth/throttle.ts';
 import { followLatestFrames } from '../media/live/latest-frames.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { WebRtcManager } from '../media/webrtc/manager.ts';
+import { sitesSection } from '../settings/cameras.ts';
+import { recipientsSection } from '../settings/recipients.ts';
+import { storageSection } from '../settings/retention.ts';
 import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
 import { currentRuleSettings, rulesEngineOptions } from './rules-runtime.ts';
 
@@ -23,14 +26,16 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
   const latestFrames = await followLatestFrames(ctx.bus);
   const { app, url } = await startApi(
     {
-      auth, cameras: ctx.loaded.cameras, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
+      auth, cameras: ctx.cameras, cameraAdmin: ctx.cameraAdmin, storageAdmin: ctx.storageAdmin, recipientAdmin: ctx.recipientAdmin, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
       liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
       push: notifications.push && { publicKey: notifications.push.public_key, allowedHosts: notifications.push.allowed_hosts, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
       security: apiSecurity(api), timezone: ctx.loaded.config.sites[0]?.timezone,
       latestFrames,
-      configuration: { settings: ctx.settings, store: ctx.store, rules: { settings: () => currentRuleSettings(ctx.loaded), engine: rulesEngineOptions(ctx.loaded) } },
+      configuration: { settings: ctx.settings, store: ctx.store, rules: { settings: () => currentRuleSettings(ctx.loaded), engine: rulesEngineOptions(ctx.loaded) },
+        exportSections: [sitesSection(ctx.loaded.config), storageSection, recipientsSection],
+      },
       alertSocket: {
         changes: publicAlertChanges(ctx.repos.alerts), maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.ts';
+import { LiveCameras } from '../config/live-cameras.ts';
 import type { Config } from '../config/schema.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
@@ -16,6 +17,10 @@ import type { Store } from '../store/port.ts';
 import { createRepositories } from '../store/repositories/index.ts';
 import { StorageLedger } from '../storage/ledger.ts';
 import { openSettings } from '../settings/open.ts';
+import { openCameraSettings } from './camera-settings.ts';
+import type { CameraAdmin } from '../settings/camera-admin.ts';
+import type { RecipientAdmin } from '../settings/recipients.ts';
+import type { LiveStoragePolicy, StorageAdmin } from '../settings/retention.ts';
 import type { ConfigService } from '../settings/service.ts';
 import type { FaceStoreOptions } from '../store/repositories/faces.ts';
 import type { Repositories } from '../store/repositories/types.ts';
@@ -31,6 +36,8 @@ export interface RoleContext {
   store: Store;
   repos: Repositories;
   objects: Objects;
+  /** the cameras run now (the config file's at start; added, edited and removed at run time): read it, never keep a copy */
+  cameras: LiveCameras;
   cameraStatus: Map<string, CameraStatus>;
   /** where each camera's live HLS and RTP are (filled by the edge role) */
   liveFeeds: LiveFeeds;
@@ -40,6 +47,14 @@ export interface RoleContext {
   clips: ClipMaterialiser;
   /** the storage sweeps' results (written by the edge role, read by the API) */
   storage: StorageLedger;
+  /** add, edit, remove cameras and DVRs (the live camera list follows) */
+  cameraAdmin: CameraAdmin;
+  /** read and change retention and the storage budget */
+  storageAdmin: StorageAdmin;
+  /** the retention and budget in force (the storage sweep reads it at every run) */
+  storagePolicy: LiveStoragePolicy;
+  /** read and change notification recipients */
+  recipientAdmin: RecipientAdmin;
   /** the live configuration (zones, lines, rules…): edited through the API, seeded from the YAML; roles apply its changes */
   settings: ConfigService;
 }
@@ -64,14 +79,23 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   const { faces, clips } = loaded.config;
   const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
   const objects = createDiskObjects(loaded.paths.objectsDir);
+  const cameras = new LiveCameras(loaded.cameras);
+  const settings = openSettings(store, async () => cameras.ids());
+  const cameraStatus = new Map<string, CameraStatus>();
+  const cameraSettings = await openCameraSettings({ loaded, settings, cameras, pushSubscriptions: repos.pushSubscriptions, status: (id) => cameraStatus.get(id), log: log.child({ component: 'cameras' }) });
   return {
     loaded, log, health: new Health(), store, repos,
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
     objects,
     clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
     storage: new StorageLedger(),
-    settings: openSettings(store, async () => loaded.cameras.map((c) => c.id)),
-    cameraStatus: new Map(),
+    cameras,
+    settings,
+    cameraAdmin: cameraSettings.admin,
+    storageAdmin: cameraSettings.storageAdmin,
+    storagePolicy: cameraSettings.storagePolicy,
+    recipientAdmin: cameraSettings.recipientAdmin,
+    cameraStatus,
     liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),
   };

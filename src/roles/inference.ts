@@ -1,4 +1,5 @@
 import { trackSnapshotKey } from '../analytics/track-events.ts';
+import type { CameraChange } from '../config/live-cameras.ts';
 import type { ResolvedCamera } from '../config/load.ts';
 import { metrics } from '../core/metrics.ts';
 import { TOPICS, type DetectionMessage, type FrameMessage } from '../core/types.ts';
@@ -60,7 +61,8 @@ const marginMs = (camera: ResolvedCamera): number => (camera.analysis?.mode === 
 export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []): Promise<RunningRole> {
   const { detection, training, evidence } = ctx.loaded.config;
   const log = ctx.log.child({ component: 'inference' });
-  const cameras = new Map(ctx.loaded.cameras.filter((c) => c.detect).map((c) => [c.id, c]));
+  // kept in step with ctx.cameras (see onCameras): catch-up reads it too
+  const cameras = new Map(ctx.cameras.list().filter((c) => c.detect).map((c) => [c.id, c]));
   ctx.health.set('inference', 'starting', 'loading detector');
   const pool: DetectorPool = await createAnalysisPool(ctx.loaded.config, {
     maxQueuePerCamera: detection.queue_per_camera,
@@ -74,6 +76,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
   const { catchup: catchupConfig } = ctx.loaded.config;
   const analysis = ctx.repos.analysis;
   const persisted = new Map(await Promise.all([...cameras.keys()].map(async (id) => [id, await analysis.liveUntil(id)] as const)));
+  const adopted = new Set(cameras.keys());
 
   const pipelines = new Map<string, CameraPipeline>();
   const pipelineFor = (camera: ResolvedCamera): CameraPipeline => {
@@ -232,6 +235,25 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
       p.lane.offer(frame);
     },
   });
+  // cameras added, edited or removed at run time: an edited one gets a new pipeline (its motion mask, analysis rate)
+  let applying: Promise<void> = Promise.resolve();
+  const onCameras = (change: CameraChange) => {
+    applying = applying.then(async () => {
+      for (const c of [...change.removed, ...change.changed]) {
+        cameras.delete(c.id);
+        const p = pipelines.get(c.id);
+        pipelines.delete(c.id);
+        await p?.lane.close();
+      }
+      for (const c of [...change.changed, ...change.added].filter((d) => d.detect)) {
+        persisted.set(c.id, await analysis.liveUntil(c.id));
+        if (!adopted.has(c.id)) await triggerFrames.adopt([c.id]);
+        adopted.add(c.id);
+        cameras.set(c.id, c);
+      }
+    }).catch((err: unknown) => log.error({ err }, 'camera change not applied to analysis'));
+  };
+  ctx.cameras.on('change', onCameras);
   const lagTimer = setInterval(() => {
     void ctx.bus.lag(TOPICS.streamsRaw, GROUP).then((lag) => metrics.consumerLag.set({ topic: TOPICS.streamsRaw, group: GROUP }, lag));
   }, 5000);
@@ -247,6 +269,8 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
   return {
     name: 'inference',
     stop: async () => {
+      ctx.cameras.off('change', onCameras);
+      await applying;
       clearInterval(lagTimer);
       clearInterval(analysisLagTimer);
       await sub.stop();

@@ -3,6 +3,7 @@ import type { Channel } from '../notify/channels/types.ts';
 import { channelSender, type Render } from '../notify/deliver.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { metrics } from '../core/metrics.ts';
+import { LiveRecipients } from '../settings/recipients.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 export interface NotifyRoleOptions {
@@ -26,18 +27,21 @@ export async function startNotify(ctx: RoleContext, opts: NotifyRoleOptions = {}
   const channels = opts.channels ?? buildChannels(ctx.loaded, { pushSubscriptions: ctx.repos.pushSubscriptions, log, cameraStatus: (id) => ctx.cameraStatus.get(id) });
   const render = opts.render ?? siteRender(ctx.loaded);
   const senders = Object.fromEntries(channels.map((c) => [c.kind, channelSender(c, render, ctx.objects)]));
-  const notifier = new Notifier({ bus: ctx.bus, repo: ctx.repos.notifications, config, senders, log, pollMs: opts.pollMs });
+  const recipients = new LiveRecipients(ctx.settings, config.recipients);
+  const unfollow = await recipients.follow((err) => log.error({ err }, 'recipients not reloaded; the previous ones stay in force'));
+  const notifier = new Notifier({ bus: ctx.bus, repo: ctx.repos.notifications, config, recipients: () => recipients.list(), senders, log, pollMs: opts.pollMs });
   await notifier.start();
   const gauge = setInterval(() => {
     void ctx.repos.notifications.summary(new Date()).then((s) => metrics.notificationsPending.set(s.pending), (err: unknown) => log.warn({ err }, 'pending notifications unreadable'));
   }, PENDING_GAUGE_MS);
   gauge.unref();
   ctx.health.set('notify', 'healthy');
-  log.info({ channels: channels.map((c) => c.kind), recipients: config.recipients.length, local_alarm: Boolean(config.local_alarm) }, 'notifier started');
+  log.info({ channels: channels.map((c) => c.kind), recipients: recipients.list().length, local_alarm: Boolean(config.local_alarm) }, 'notifier started');
   return {
     name: 'notify',
     stop: async () => {
       clearInterval(gauge);
+      unfollow();
       await notifier.stop();
       for (const c of channels) await c.close().catch((err: unknown) => log.warn({ err, channel: c.kind }, 'channel did not close cleanly'));
       ctx.health.set('notify', 'stopped');

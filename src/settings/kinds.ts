@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import { lineSchema, ruleSchema, zoneSchema, type Rule, type Zone } from '../analytics/rules/schema.ts';
-import { cameraSchema, dvrSchema } from '../config/schema.ts';
 import type { ConfigKey, ConfigKind, ConfigObjectRepo } from '../store/repositories/config-objects.ts';
 import { polygonProblem } from './geometry.ts';
 
@@ -58,10 +57,5 @@ export const RULE_KINDS: KindRegistry = {
   },
 };
 
-/** Kinds whose id is the object's own `id` field (cameras and DVRs carry it, as in the YAML). */
-const ownId = (schema: z.ZodType): KindSpec => ({
-  scope: 'none', schema,
-  check: async (def, key) => ((def as { id: string }).id === key.id ? undefined : { path: 'id', message: `must be "${key.id}", the id it is stored under` }),
-});
-
-export const DEFAULT_KINDS: KindRegistry = { ...RULE_KINDS, camera: ownId(cameraSchema), dvr: ownId(dvrSchema) };
+/** Cameras and DVRs are registered by ./cameras.ts (CAMERA_KINDS), which also seals their passwords. */
+export const DEFAULT_KINDS: KindRegistry = { ...RULE_KINDS };

@@ -231,14 +231,21 @@ export async function runStorageSweep(o: StorageSweepOptions): Promise<SweepResu
 }
 
 /** Runs a sweep at once and every intervalMs (a sweep still running skips the tick); the returned function stops it. */
-export function scheduleStorageSweep(o: StorageSweepOptions, intervalMs: number): () => Promise<void> {
+export interface ScheduledSweepOptions extends Omit<StorageSweepOptions, 'cameras' | 'config'> {
+  /** read at every sweep: cameras are added, removed and given another retention while the process runs */
+  cameras: () => StorageSweepOptions['cameras'];
+  /** read at every sweep: retention and the budget are changed while the process runs */
+  config: () => StorageSweepOptions['config'];
+}
+
+export function scheduleStorageSweep(o: ScheduledSweepOptions, intervalMs: number): () => Promise<void> {
   const log = o.log ?? rootLogger.child({ component: 'storage' });
   let running: Promise<unknown> | null = null;
   let over = false;
   let lastResort = false;
   const sweep = () => {
     const headroomBytes = 2 * ((o.ledger.writeRatePerDay() ?? 0) * intervalMs) / 86_400_000;
-    running ??= runStorageSweep({ ...o, log, headroomBytes })
+    running ??= runStorageSweep({ ...o, cameras: o.cameras(), config: o.config(), log, headroomBytes })
       .then((r) => {
         // loud once when the data dir cannot be brought under its budget, once when it can again
         if (r.overBytes > 0 && !over) log.error({ used_bytes: r.usedBytes, budget_bytes: r.budgetBytes }, 'storage over budget and nothing left the sweep may delete');

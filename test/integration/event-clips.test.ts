@@ -25,6 +25,7 @@ import { createRepositories, type Repositories } from '../../src/store/repositor
 import { ffprobe } from '../fixtures/ffprobe.ts';
 import { recordSample, type SampleRecording } from '../fixtures/sample-recording.ts';
 import { until } from '../fixtures/until.ts';
+import { LiveCameras } from '../../src/config/live-cameras.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 const hasSample = existsSync(path.resolve('.cache/samples/vtest-main.h264'));
@@ -52,7 +53,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('event clips', () => {
   const api = async () => {
     const objects = createDiskObjects(paths().objects);
     const clips = clipMaterialiser({ segments: repos.segments, objects, recordingsDir: paths().recordings, tmpDir: paths().tmp, preSeconds: PRE, postSeconds: POST });
-    const app = buildApi({ auth: auth.stack, cameras: [], repos, objects, clips, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log });
+    const app = buildApi({ auth: auth.stack, cameras: new LiveCameras(), repos, objects, clips, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log });
     return { inject: (await auth.as(app, 'viewer')).inject, close: () => app.close() };
   };
   const event = (key: string, start: Date, end: Date) => repos.events.upsert({

@@ -16,6 +16,7 @@ import type { Store } from '../../src/store/port.ts';
 import { createRepositories, type RecordedFace, type Repositories } from '../../src/store/repositories/index.ts';
 import { createFaceEmbedder } from '../../src/vision/faces/embedder.ts';
 import type { FaceEmbedder } from '../../src/vision/faces/types.ts';
+import { LiveCameras } from '../../src/config/live-cameras.ts';
 
 const IMAGES = '.cache/faces/images';
 const havePhotos = existsSync(`${IMAGES}/obama.jpg`) && existsSync(`${IMAGES}/biden.jpg`);
@@ -51,7 +52,7 @@ describe.skipIf(!havePhotos)('face search: stored track faces found by photo (re
     }
     auth = await TestAuth.open({ repos });
     app = buildApi({
-      auth: auth.stack, cameras: [], repos, objects: {} as Objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
+      auth: auth.stack, cameras: new LiveCameras(), repos, objects: {} as Objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
       status: () => undefined, faceEmbedder: async () => embedder,
     });
     api = await auth.as(app, 'operator');

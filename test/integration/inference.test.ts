@@ -7,6 +7,10 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { trackSnapshotKey, triggerFrameKey } from '../../src/analytics/track-events.ts';
 import { createMemoryBus } from '../../src/bus/memory.ts';
+import type { CameraAdmin } from '../../src/settings/camera-admin.ts';
+import type { RecipientAdmin } from '../../src/settings/recipients.ts';
+import type { LiveStoragePolicy, StorageAdmin } from '../../src/settings/retention.ts';
+import { LiveCameras } from '../../src/config/live-cameras.ts';
 import { resolveConfig } from '../../src/config/load.ts';
 import { Health } from '../../src/core/health.ts';
 import { metrics } from '../../src/core/metrics.ts';
@@ -71,9 +75,9 @@ async function startRole(dir: string, detection: Record<string, unknown>): Promi
   const ctx: RoleContext = {
     loaded, log: pino({ level: 'info', base: undefined }, sink), health: new Health(), bus: createMemoryBus(),
     store: {} as Store, repos: { analysis: noCursor } as unknown as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
-    cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
+    cameras: new LiveCameras(loaded.cameras), cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => Promise.reject(new Error('faces are not part of this test'))),
-    clips: {} as ClipMaterialiser, storage: new StorageLedger(), settings: {} as ConfigService,
+    clips: {} as ClipMaterialiser, storage: new StorageLedger(), settings: {} as ConfigService, cameraAdmin: {} as CameraAdmin, storageAdmin: {} as StorageAdmin, storagePolicy: {} as LiveStoragePolicy, recipientAdmin: {} as RecipientAdmin,
   };
   const hooked: AnalysedFrameEvent[] = [];
   const published: DetectionMessage[] = [];

@@ -27,6 +27,7 @@ import { StorageLedger, type SweepResult } from '../../src/storage/ledger.ts';
 import { scheduleStorageSweep } from '../../src/storage/sweeper.ts';
 import { recordSample, type SampleRecording } from '../fixtures/sample-recording.ts';
 import { until } from '../fixtures/until.ts';
+import { LiveCameras } from '../../src/config/live-cameras.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 const hasSample = existsSync(path.resolve('.cache/samples/vtest-main.h264'));
@@ -94,8 +95,8 @@ describe.skipIf(!hasFfmpeg || !hasSample)('storage budget', () => {
     });
     const ledger = new RecordingLedger();
     const stop = scheduleStorageSweep({
-      repos, objects, paths: paths(), tmpDir: path.join(dir, 'tmp'), cameras: [{ id: CAMERA, retentionDays: 7 }],
-      config, syncStream: null, ledger, log,
+      repos, objects, paths: paths(), tmpDir: path.join(dir, 'tmp'), cameras: () => [{ id: CAMERA, retentionDays: 7 }],
+      config: () => config, syncStream: null, ledger, log,
     }, 500);
     try {
       // long enough for the recording to outgrow the budget several times over
@@ -130,7 +131,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('storage budget', () => {
     expect(await registry.metrics()).toMatch(/storage_deleted_bytes_total\{class="training-data",reason="budget"\} [1-9]/);
 
     const auth = await TestAuth.open({ repos });
-    const app = buildApi({ auth: auth.stack, cameras: [], repos, objects, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log, storage: ledger });
+    const app = buildApi({ auth: auth.stack, cameras: new LiveCameras(), repos, objects, store, health: new Health(), status: () => undefined, version: 't', startedAt: new Date(), log, storage: ledger });
     const report = JSON.parse((await (await auth.as(app, 'viewer')).inject('/api/v1/system/storage')).body);
     await app.close();
     await auth.close();

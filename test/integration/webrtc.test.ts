@@ -16,7 +16,7 @@ import { Health } from '../../src/core/health.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { ensureSample } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
-import { allocateRtpPorts } from '../../src/media/live/rtp-ports.ts';
+import { RtpPorts } from '../../src/media/live/rtp-ports.ts';
 import { WebRtcManager } from '../../src/media/webrtc/manager.ts';
 import type { Objects } from '../../src/objects/port.ts';
 import type { Store } from '../../src/store/port.ts';
@@ -24,6 +24,7 @@ import type { Repositories } from '../../src/store/repositories/types.ts';
 import { CHROMIUM, hasChromium, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
 import { until } from '../fixtures/until.ts';
 import { createUser, signInApp, signInPage, TestAuth, type AuthHeaders } from '../fixtures/api-auth.ts';
+import { LiveCameras } from '../../src/config/live-cameras.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping WebRTC test: ffmpeg not found');
@@ -82,14 +83,14 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-webrtc-'));
     const sample = await ensureSample(undefined, log, { download: false });
     sim = await startDvrSim({ port: 0, channels: 1, main: sample.main, sub: sample.sub, log });
-    const rtpPort = (await allocateRtpPorts(['cam_001'], 0)).get('cam_001')!;
+    const rtpPort = await new RtpPorts(0).take('cam_001');
     const sdpPath = path.join(dir, 'cam_001.sdp');
     ffmpeg = rtpFfmpeg(sim.url(1), rtpPort, sdpPath);
     manager = new WebRtcManager({ rtpSource: (id) => (id === 'cam_001' ? { rtpPort, sdpPath } : undefined), maxViewersPerCamera: 2, log });
     await manager.warm('cam_001');
     auth = await TestAuth.open();
     app = buildApi({
-      auth: auth.stack, cameras: [camera('cam_001'), camera('cam_idle')], webrtc: manager, log,
+      auth: auth.stack, cameras: new LiveCameras([camera('cam_001'), camera('cam_idle')]), webrtc: manager, log,
       repos: {} as Repositories, objects: {} as Objects, store: {} as Store, health: new Health(),
       status: () => undefined, version: 'test', startedAt: new Date(),
     });

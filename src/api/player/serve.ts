@@ -7,13 +7,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ResolvedCamera } from '../../config/load.ts';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import { cameraFor } from '../../core/actor.ts';
 import { cameraId, noQuery, time } from '../contract/types.ts';
 import { addRoute, badRequest } from '../route.ts';
 
 export interface PlayerRouteDeps {
-  cameras: ResolvedCamera[];
+  cameras: CameraSource;
 }
 
 const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
@@ -34,13 +34,12 @@ const playerQuery = z.object({
 }).strict();
 
 export function playerRoutes(app: FastifyInstance, deps: PlayerRouteDeps): void {
-  const known = new Map(deps.cameras.map((c) => [c.id, c]));
 
   addRoute(app, {
     method: 'GET', url: '/player/:cameraId', permission: 'live:watch', tag: 'live', summary: 'Player page: live (WebRTC, else HLS) or recorded (VOD) video of one camera', produces: 'text/html',
     params: z.object({ cameraId }).strict(), query: playerQuery,
     handler: async ({ params, query, actor, reply }) => {
-      cameraFor(actor, known, params.cameraId);
+      cameraFor(actor, deps.cameras, params.cameraId);
       if (query.src === 'vod' && !(query.from && query.to)) throw badRequest("query parameters 'from' and 'to' are required with src=vod");
       const html = await readFile(here('index.html'));
       return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);

@@ -15,6 +15,7 @@ import type { Actor } from '../contract/actor.ts';
 import { buildApi } from '../server.ts';
 import { TestAuth } from '../../../test/fixtures/api-auth.ts';
 import { useAuthenticator } from '../route.ts';
+import { LiveCameras } from '../../config/live-cameras.ts';
 
 describe('alerts API (PGlite)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-alerts-api-'));
@@ -45,7 +46,7 @@ describe('alerts API (PGlite)', () => {
     repos = createRepositories(store);
     auth = await TestAuth.open({ repos });
     app = buildApi({
-      cameras: [], repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
+      cameras: new LiveCameras(), repos, objects, store, health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger,
       status: () => undefined, auth: auth.stack,
     } as unknown as Parameters<typeof buildApi>[0]);
     useAuthenticator(app, async (req: FastifyRequest) => actors[String(req.headers['x-test-actor'])] ?? null);

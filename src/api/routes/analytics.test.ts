@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BBox } from '../../core/types.ts';
 import type { Actor } from '../contract/actor.ts';
 import type { ResolvedCamera } from '../../config/load.ts';
+import { LiveCameras } from '../../config/live-cameras.ts';
 import { openActorApi, type ActorApi } from '../../../test/fixtures/actor-api.ts';
 
 const at = (iso: string): Date => new Date(iso);
@@ -21,7 +22,7 @@ describe('analytics and reports API (PGlite)', () => {
   });
 
   beforeAll(async () => {
-    const cameras = [{ id: 'cam_a', name: 'Gate' }, { id: 'cam_b', name: 'Yard' }] as ResolvedCamera[];
+    const cameras = new LiveCameras([{ id: 'cam_a', name: 'Gate' }, { id: 'cam_b', name: 'Yard' }] as ResolvedCamera[]);
     // cam_b streams 1280 × 720 now
     const live = { jpeg: await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#202020' } }).jpeg().toBuffer(), at: new Date(), width: 1280, height: 720 };
     const latestFrames = { get: (id: string) => (id === 'cam_b' ? live : undefined), stop: async () => undefined };

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { dailyReportCsv } from '../../analytics/reports/daily-csv.ts';
 import { dailyReportPdf } from '../../analytics/reports/daily-pdf.ts';
 import { reportService, type DailyReport } from '../../analytics/reports/service.ts';
-import type { ResolvedCamera } from '../../config/load.ts';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import type { Logger } from '../../core/log.ts';
 import type { LatestFrames } from '../../media/live/latest-frames.ts';
 import type { Objects } from '../../objects/port.ts';
@@ -17,7 +17,7 @@ export interface AnalyticsRouteDeps {
   store: Store;
   objects: Objects;
   log: Logger;
-  cameras: ResolvedCamera[];
+  cameras: CameraSource;
   /** the site's IANA time zone: days and hours of analytics and reports are its (default UTC) */
   timezone?: string;
   /** cameras' newest live frames, where this process follows them */
@@ -39,7 +39,7 @@ function reportFormat(asked: ReportFormat | undefined, req: FastifyRequest): Rep
 export function analyticsRoutes(app: FastifyInstance, deps: AnalyticsRouteDeps): void {
   const reports = reportService({
     analytics: analyticsRepo(deps.store), objects: deps.objects, log: deps.log, timezone: deps.timezone ?? 'UTC',
-    cameras: () => deps.cameras.map((c) => ({ id: c.id, name: c.name })),
+    cameras: () => deps.cameras.list().map((c) => ({ id: c.id, name: c.name })),
     liveFrame: (id) => deps.latestFrames?.get(id),
   });
 

@@ -1,20 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiKeyService } from '../../auth/api-keys.ts';
-import type { ResolvedCamera } from '../../config/load.ts';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { apiKey, apiKeyIdParams, apiKeyList, createApiKeyBody, createdApiKey } from '../contract/api-keys.ts';
 import { addRoute, routeProblem } from '../route.ts';
 
 export interface ApiKeyRouteDeps {
-  cameras: ResolvedCamera[];
+  cameras: Pick<CameraSource, 'ids'>;
   repos: Repositories;
 }
 
 /** API keys for machines, for admins: parse, call the API key service, return what it returns. */
 export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyRouteDeps): void {
   const keys = apiKeyService({
-    keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.map((c) => c.id), routeProblem: (route, role) => routeProblem(app, route, role),
+    keys: deps.repos.apiKeys, knownCameras: async () => deps.cameras.ids(), routeProblem: (route, role) => routeProblem(app, route, role),
   });
   const noQuery = z.object({}).strict();
 

@@ -15,6 +15,7 @@ import type { Role } from '../contract/permissions.ts';
 import { addRoute, unauthenticated, useAuthenticator, type Authenticate } from '../route.ts';
 import { TestAuth } from '../../../test/fixtures/api-auth.ts';
 import { buildApi, type ApiDeps } from '../server.ts';
+import { LiveCameras } from '../../config/live-cameras.ts';
 
 const actorOf = (role: Role, name: string): Actor => ({ kind: 'user', id: { admin: 1, operator: 2, viewer: 3 }[role], name, role, cameras: null, routes: null });
 
@@ -35,7 +36,7 @@ describe('audit trail of the API (PGlite)', () => {
   let auth: TestAuth;
 
   const deps = (extra: Partial<ApiDeps> = {}): ApiDeps => ({
-    cameras: [], repos: createRepositories(store), objects: createDiskObjects(path.join(root, 'objects')), store, health: new Health(),
+    cameras: new LiveCameras(), repos: createRepositories(store), objects: createDiskObjects(path.join(root, 'objects')), store, health: new Health(),
     version: 'test', startedAt: new Date(), log: rootLogger, status: () => undefined, auth: auth.stack, ...extra,
   });
   // a state-changing route of the test's own, so the trail is tested apart from any one feature's body

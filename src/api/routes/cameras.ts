@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import type { ResolvedCamera } from '../../config/load.ts';
 import { cameraFor, callerSeesCamera } from '../../core/actor.ts';
 import type { CameraStatusSource } from '../../core/camera-status.ts';
@@ -11,7 +12,7 @@ import { noQuery } from '../contract/types.ts';
 import { addRoute } from '../route.ts';
 
 export interface CameraRouteDeps {
-  cameras: ResolvedCamera[];
+  cameras: CameraSource;
   repos: Repositories;
   status: CameraStatusSource;
 }
@@ -40,19 +41,17 @@ function publicCamera(c: ResolvedCamera, status: CameraStatusSource): z.infer<ty
 }
 
 export function cameraRoutes(app: FastifyInstance, deps: CameraRouteDeps): void {
-  const byId = new Map(deps.cameras.map((c) => [c.id, c]));
-
   addRoute(app, {
     method: 'GET', url: '/api/v1/cameras', permission: 'cameras:read', tag: 'cameras', summary: 'List the cameras the caller may see, with their live state',
     query: noQuery, response: cameraList,
-    handler: async ({ actor }) => ({ items: deps.cameras.filter((c) => callerSeesCamera(actor, c.id)).map((c) => publicCamera(c, deps.status)) }),
+    handler: async ({ actor }) => ({ items: deps.cameras.list().filter((c) => callerSeesCamera(actor, c.id)).map((c) => publicCamera(c, deps.status)) }),
   });
 
   addRoute(app, {
     method: 'GET', url: '/api/v1/cameras/:id', permission: 'cameras:read', tag: 'cameras', summary: 'Camera details: stream health and recording state',
     params: cameraParams, query: noQuery, response: cameraDetailsSchema,
     handler: async ({ params, actor }) => {
-      const cam = cameraFor(actor, byId, params.id);
+      const cam = cameraFor(actor, deps.cameras, params.id);
       const s = deps.status(cam.id);
       const rec = await deps.repos.segments.stats(cam.id);
       const openGap = (await deps.repos.segments.gaps(cam.id, new Date(), FOREVER)).find((g) => g.end_time === null);

@@ -11,6 +11,7 @@ import { NoFaceError, type FaceEmbedder } from '../../vision/faces/types.ts';
 import { buildApi } from '../server.ts';
 import { TestAuth, type Injector } from '../../../test/fixtures/api-auth.ts';
 import { MAX_UPLOAD_BYTES, multipartFile } from './faces.ts';
+import { LiveCameras } from '../../config/live-cameras.ts';
 
 const match: FaceMatch = {
   embedding_id: 11, identity_id: 3, identity_name: 'Ann', camera_id: 'cam_001', track_id: 42, seen_at: new Date('2025-01-20T10:00:00Z'),
@@ -50,7 +51,7 @@ const auth = await TestAuth.open();
 
 function build(withEmbedder: boolean) {
   return buildApi({
-    auth: auth.stack, cameras: [], repos: { faces } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
+    auth: auth.stack, cameras: new LiveCameras(), repos: { faces } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
     health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger, status: () => undefined,
     faceEmbedder: withEmbedder ? async () => embedder : undefined,
   });

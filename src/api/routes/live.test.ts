@@ -13,6 +13,7 @@ import type { Store } from '../../store/port.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { buildApi } from '../server.ts';
 import { injectAs, TestAuth } from '../../../test/fixtures/api-auth.ts';
+import { LiveCameras } from '../../config/live-cameras.ts';
 
 const cam = (id: string): ResolvedCamera => ({ id, name: id, siteId: 's', stream: 0, url: 'rtsp://127.0.0.1/x', retentionDays: 7, detect: true });
 const SEGMENT = '000042_1796086248.ts';
@@ -23,7 +24,7 @@ let dir: string;
 const feeds = new LiveFeeds();
 const auth = await TestAuth.open();
 const app = buildApi({
-  auth: auth.stack, cameras: [cam('cam_a'), cam('cam_idle')], liveFeeds: feeds, repos: {} as Repositories, objects: {} as Objects, store: {} as Store,
+  auth: auth.stack, cameras: new LiveCameras([cam('cam_a'), cam('cam_idle')]), liveFeeds: feeds, repos: {} as Repositories, objects: {} as Objects, store: {} as Store,
   health: new Health(), version: 'test', startedAt: new Date(), log: createLogger('silent'), status: () => undefined,
 });
 const viewer = await auth.headers(app, 'viewer');

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { ResolvedCamera } from '../../config/load.ts';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import { cameraFor, type Caller } from '../../core/actor.ts';
 import { HLS_PLAYLIST, isLiveHlsFile } from '../../media/ffmpeg-args.ts';
 import { LiveFeeds, type LiveFeed } from '../../media/live/feeds.ts';
@@ -17,7 +17,7 @@ import { cameraId as cameraParam, noQuery } from '../contract/types.ts';
 import { addRoute, notFound } from '../route.ts';
 
 export interface LiveRouteDeps {
-  cameras: ResolvedCamera[];
+  cameras: CameraSource;
   /** absent when this process runs no edge role: no camera is live here */
   liveFeeds?: LiveFeeds;
 }
@@ -66,9 +66,8 @@ async function sendLiveFile(reply: FastifyReply, cameraId: string, dir: string, 
 
 export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   const feeds = deps.liveFeeds ?? new LiveFeeds();
-  const known = new Map(deps.cameras.map((c) => [c.id, c]));
   const feedOf = (caller: Caller, id: string): LiveFeed | undefined => {
-    cameraFor(caller, known, id);
+    cameraFor(caller, deps.cameras, id);
     return feeds.get(id);
   };
 

@@ -8,6 +8,7 @@ import { browserPushKeys, memoryPushSubscriptions } from '../../../test/fixtures
 import { PUSH_SERVICE_HOSTS } from '../../notify/channels/push-endpoint.ts';
 import { buildApi } from '../server.ts';
 import { TestAuth } from '../../../test/fixtures/api-auth.ts';
+import { LiveCameras } from '../../config/live-cameras.ts';
 
 const auth = await TestAuth.open();
 afterAll(() => auth.close());
@@ -16,7 +17,7 @@ async function build(config?: { publicKey: string; users: string[] }) {
   const push = config && { ...config, allowedHosts: PUSH_SERVICE_HOSTS };
   const pushSubscriptions = memoryPushSubscriptions();
   const app = buildApi({
-    auth: auth.stack, cameras: [], repos: { pushSubscriptions } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
+    auth: auth.stack, cameras: new LiveCameras(), repos: { pushSubscriptions } as unknown as Repositories, objects: {} as Objects, store: { ping: async () => true } as unknown as Store,
     health: new Health(), version: 'test', startedAt: new Date(), log: rootLogger, status: () => undefined, push,
   });
   return { app: await auth.as(app, 'viewer'), rows: pushSubscriptions.rows };

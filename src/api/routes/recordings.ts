@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import type { ResolvedCamera } from '../../config/load.ts';
 import type { Logger } from '../../core/log.ts';
 import { cutMp4 } from '../../media/vod/cut.ts';
@@ -18,7 +19,7 @@ import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
 import { stallGuard } from '../security/stall-guard.ts';
 
 export interface RecordingRouteDeps {
-  cameras: ResolvedCamera[];
+  cameras: CameraSource;
   repos: Repositories;
   log: Logger;
   /** absent on an API without local recordings: then these routes are not served */
@@ -39,7 +40,6 @@ function checkRange(q: { from: Date; to: Date }, maxHours: number, what: string)
 const stamp = (t: Date): string => t.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 
 export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps & { recordings: NonNullable<RecordingRouteDeps['recordings']> }): void {
-  const byId = new Map(deps.cameras.map((c) => [c.id, c]));
   const { dir: recordingsDir, tmpDir } = deps.recordings;
   /** Closed segments (the ones a client may fetch) of [from, to); 404 when there are none. */
   const closedSegments = async (cam: ResolvedCamera, from: Date, to: Date): Promise<SegmentRow[]> => {
@@ -53,7 +53,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     produces: 'application/vnd.apple.mpegurl',
     params: vodParams, query: rangeQuery,
     handler: async ({ params, query, actor, reply }) => {
-      const cam = cameraFor(actor, byId, params.cameraId);
+      const cam = cameraFor(actor, deps.cameras, params.cameraId);
       checkRange(query, MAX_VOD_HOURS, 'VOD');
       const segments = await closedSegments(cam, query.from, query.to);
       const gaps = await deps.repos.segments.gaps(cam.id, query.from, query.to);
@@ -71,7 +71,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     produces: 'video/mp2t',
     params: vodSegmentParams, query: noQuery,
     handler: async ({ params, actor, reply }) => {
-      const cam = cameraFor(actor, byId, params.cameraId);
+      const cam = cameraFor(actor, deps.cameras, params.cameraId);
       const row = await deps.repos.segments.get(params.segmentId);
       // another camera's segment is reported exactly like a missing one
       if (!row || row.camera_id !== cam.id || row.status !== 'closed' || !row.end_time) throw notFound(`no recorded segment ${params.segmentId} for ${cam.id}`);
@@ -89,7 +89,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     method: 'GET', url: '/api/v1/cameras/:id/recordings', permission: 'recordings:read', tag: 'recordings', summary: 'Recording coverage and gaps (with their causes) between from and to',
     params: cameraParams, query: rangeQuery, response: timelineSchema,
     handler: async ({ params, query, actor }) => {
-      const cam = cameraFor(actor, byId, params.id);
+      const cam = cameraFor(actor, deps.cameras, params.id);
       checkRange(query, MAX_VOD_HOURS, 'timeline');
       const [segments, gaps, stats] = await Promise.all([
         deps.repos.segments.list(cam.id, query.from, query.to), deps.repos.segments.gaps(cam.id, query.from, query.to), deps.repos.segments.stats(cam.id),
@@ -106,7 +106,7 @@ export function recordingRoutes(app: FastifyInstance, deps: RecordingRouteDeps &
     handler: async ({ params, query, actor, req, reply }) => {
       // Fastify answers HEAD with the GET handler: here that would cut a whole export to send no body
       if (req.method === 'HEAD') return reply.code(405).header('allow', 'GET').send();
-      const cam = cameraFor(actor, byId, params.id);
+      const cam = cameraFor(actor, deps.cameras, params.id);
       checkRange(query, MAX_EXPORT_HOURS, 'export');
       if (exporting >= MAX_CONCURRENT_EXPORTS) throw new HttpError(429, 'too_many_exports', `${exporting} exports are running (limit ${MAX_CONCURRENT_EXPORTS}); retry when one has finished`);
       exporting += 1;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ResolvedCamera } from '../../config/load.ts';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import { cameraFor } from '../../core/actor.ts';
 import { siteDate, siteDay } from '../../core/site-day.ts';
 import { buildTimeline } from '../../media/vod/timeline.ts';
@@ -8,7 +8,7 @@ import { cameraParams, MAX_DAY_MARKS, timelineDayQuery, timelineDaySchema } from
 import { addRoute } from '../route.ts';
 
 export interface TimelineRouteDeps {
-  cameras: ResolvedCamera[];
+  cameras: CameraSource;
   repos: Pick<Repositories, 'segments' | 'events' | 'alerts'>;
 }
 
@@ -19,14 +19,13 @@ const byTime = <T extends { time: Date }>(a: T, b: T) => a.time.getTime() - b.ti
  * was not, and where the events and alerts are — one request for the whole timeline bar.
  */
 export function timelineRoutes(app: FastifyInstance, deps: TimelineRouteDeps): void {
-  const byId = new Map(deps.cameras.map((c) => [c.id, c]));
 
   addRoute(app, {
     method: 'GET', url: '/api/v1/cameras/:id/timeline', permission: 'recordings:read', tag: 'recordings',
     summary: 'A day of one camera on its site\'s clock: recording coverage, gaps with their cause, events and alerts as marks',
     params: cameraParams, query: timelineDayQuery, response: timelineDaySchema,
     handler: async ({ params, query, actor }) => {
-      const cam = cameraFor(actor, byId, params.id);
+      const cam = cameraFor(actor, deps.cameras, params.id);
       const timezone = cam.timezone ?? 'UTC';
       const now = new Date();
       const date = query.date ?? siteDate(now, timezone);

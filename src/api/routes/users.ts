@@ -1,19 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { endSessionsOf, userService } from '../../auth/users.ts';
-import type { ResolvedCamera } from '../../config/load.ts';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import type { Repositories } from '../../store/repositories/types.ts';
 import { createUserBody, updateUserBody, user, userIdParams, userList } from '../contract/users.ts';
 import { addRoute } from '../route.ts';
 
 export interface UserRouteDeps {
-  cameras: ResolvedCamera[];
+  cameras: Pick<CameraSource, 'ids'>;
   repos: Repositories;
 }
 
 /** Accounts of people, for admins: parse, call the user service, return what it returns. */
 export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
-  const users = userService({ users: deps.repos.users, knownCameras: async () => deps.cameras.map((c) => c.id), onAccountChanged: endSessionsOf(deps.repos) });
+  const users = userService({ users: deps.repos.users, knownCameras: async () => deps.cameras.ids(), onAccountChanged: endSessionsOf(deps.repos) });
   const noQuery = z.object({}).strict();
 
   addRoute(app, {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ResolvedCamera } from '../../config/load.ts';
+import type { CameraSource } from '../../config/live-cameras.ts';
 import { cameraFor, type Caller } from '../../core/actor.ts';
 import { LiveUnavailableError, type WebRtcManager } from '../../media/webrtc/manager.ts';
 import { OfferError } from '../../media/webrtc/offer.ts';
@@ -12,7 +12,7 @@ import { cameraId as cameraIdParam, noQuery } from '../contract/types.ts';
 import { addRoute, badRequest, HttpError, notFound } from '../route.ts';
 
 export interface WhepRouteDeps {
-  cameras: ResolvedCamera[];
+  cameras: CameraSource;
   /** absent when WebRTC is off: every WHEP request is then a 503 */
   webrtc?: WebRtcManager;
 }
@@ -28,9 +28,8 @@ const sessionParams = cameraId.extend({ session: z.uuid().describe('WHEP session
 const unavailable = (why: string): HttpError => new HttpError(503, 'unavailable', why);
 
 export function whepRoutes(app: FastifyInstance, deps: WhepRouteDeps): void {
-  const known = new Map(deps.cameras.map((c) => [c.id, c]));
   const manager = (caller: Caller, id: string): WebRtcManager => {
-    cameraFor(caller, known, id);
+    cameraFor(caller, deps.cameras, id);
     if (!deps.webrtc) throw unavailable('WebRTC live view is off; use HLS');
     return deps.webrtc;
   };

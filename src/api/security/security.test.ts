@@ -14,6 +14,7 @@ import type { Repositories } from '../../store/repositories/types.ts';
 import { assertSameSiteRequest, CSRF_COOKIE, CSRF_HEADER } from '../csrf.ts';
 import { apiSecurity, buildApi, type ApiSecurity } from '../server.ts';
 import { createUser, TestAuth } from '../../../test/fixtures/api-auth.ts';
+import { LiveCameras } from '../../config/live-cameras.ts';
 
 const testAuth = await TestAuth.open();
 afterAll(() => testAuth.close());
@@ -38,7 +39,7 @@ afterEach(async () => {
 
 function build(security: ApiSecurity = apiSecurity(apiConfig())): FastifyInstance {
   app = buildApi({
-    cameras: [], repos, objects: {} as Objects, store: { ping: async () => true } as unknown as Store, health: new Health(),
+    cameras: new LiveCameras(), repos, objects: {} as Objects, store: { ping: async () => true } as unknown as Store, health: new Health(),
     status: () => undefined, version: 'test', startedAt: new Date(), log: rootLogger, security, auth: testAuth.stack,
   });
   return app;

@@ -61,7 +61,7 @@ function setup(opts: { pageSize?: number; maxBufferedBytes?: number; statuses?: 
   const source = new FakeSource();
   const statuses = opts.statuses ?? new Map<string, CameraStatus>();
   const feed = new AlertFeed({
-    source, cameraIds: ['cam_001', 'cam_002'], status: (id) => statuses.get(id), log: rootLogger,
+    source, cameraIds: () => ['cam_001', 'cam_002'], status: (id) => statuses.get(id), log: rootLogger,
     pageSize: opts.pageSize ?? 3, maxBufferedBytes: opts.maxBufferedBytes ?? 1000,
   });
   const connect = async (since?: number, cameras: readonly string[] | null = null) => {

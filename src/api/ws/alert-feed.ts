@@ -48,7 +48,8 @@ export const CLOSE_GOING_AWAY = 1001;
 
 export interface AlertFeedOptions {
   source: AlertChangeSource;
-  cameraIds: readonly string[];
+  /** read at each use: cameras come and go while clients are connected */
+  cameraIds: () => readonly string[];
   status: CameraStatusSource;
   /** a client with more unsent bytes than this is closed; it resumes with since */
   maxBufferedBytes: number;
@@ -127,7 +128,7 @@ export class AlertFeed {
     const sub: Subscriber = { socket, cursor: since ?? head, live: since === undefined || since >= this.polledSeq, closed: false, cameras };
     this.subscribers.add(sub);
     this.send(sub, { type: 'hello', seq: head });
-    for (const id of this.opts.cameraIds) {
+    for (const id of this.opts.cameraIds()) {
       const s = this.opts.status(id);
       if (s && sees(sub, id)) this.send(sub, cameraFrame(id, s));
     }
@@ -212,7 +213,7 @@ export class AlertFeed {
   }
 
   private pushCameraChanges(): void {
-    for (const id of this.opts.cameraIds) {
+    for (const id of this.opts.cameraIds()) {
       const s = this.opts.status(id);
       if (!s) continue;
       // fps, bitrate and frame times move all the time: only a change of state is news

@@ -10,6 +10,7 @@ import type { Repositories } from '../../store/repositories/types.ts';
 import { buildApi } from '../server.ts';
 import type { AlertChange, AlertChangeSource } from './alert-feed.ts';
 import type { AlertSocketOptions } from './alerts.ts';
+import { LiveCameras } from '../../config/live-cameras.ts';
 
 const changes: AlertChange[] = [1, 2, 3].map((seq) => ({ seq, change: 'new', alert: { id: seq, camera_id: 'cam_001', title: `alert ${seq}` } }));
 const source: AlertChangeSource = {
@@ -30,7 +31,7 @@ afterAll(() => auth.close());
 
 async function serve(over: Partial<AlertSocketOptions> = {}): Promise<string> {
   app = buildApi({
-    auth: auth.stack, cameras: [], repos: {} as Repositories, objects: {} as Objects, store: {} as Store, health: new Health(),
+    auth: auth.stack, cameras: new LiveCameras(), repos: {} as Repositories, objects: {} as Objects, store: {} as Store, health: new Health(),
     status: () => undefined, version: 'test', startedAt: new Date(), log: rootLogger,
     alertSocket: { changes: source, maxClients: 10, allowedOrigins: ['https://console.example'], maxBufferedBytes: 1 << 20, heartbeatMs: 30_000, pollMs: 50, ...over },
   });

@@ -12,6 +12,7 @@ import type { Actor } from '../contract/actor.ts';
 import { toHttpError } from '../errors.ts';
 import type { HostPolicy } from '../security/hosts.ts';
 import { AlertFeed, type AlertChangeSource } from './alert-feed.ts';
+import type { CameraSource } from '../../config/live-cameras.ts';
 
 export const ALERTS_PATH = '/ws/alerts';
 
@@ -30,7 +31,7 @@ export interface AlertSocketOptions {
 export interface AlertSocketDeps {
   /** absent: no alert store in this process, no /ws/alerts */
   alertSocket?: AlertSocketOptions;
-  cameras: readonly { id: string }[];
+  cameras: Pick<CameraSource, 'ids'>;
   status: CameraStatusSource;
   log: Logger;
 }
@@ -58,7 +59,7 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps, h
   // the API's logger: its component is already `api`
   const log = deps.log;
   const feed = new AlertFeed({
-    source: opts.changes, cameraIds: deps.cameras.map((c) => c.id), status: deps.status,
+    source: opts.changes, cameraIds: () => deps.cameras.ids(), status: deps.status,
     maxBufferedBytes: opts.maxBufferedBytes, pollMs: opts.pollMs, log,
   });
   const allowedOrigins = new Set(opts.allowedOrigins.map((o) => new URL(o).origin));

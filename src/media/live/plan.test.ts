@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../config/load.ts';
 import { LiveFeeds } from './feeds.ts';
-import { planLive } from './plan.ts';
-import { allocateRtpPorts } from './rtp-ports.ts';
+import { LivePlanner, type CameraLivePlan } from './plan.ts';
+import { RtpPorts } from './rtp-ports.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigil-live-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,11 +20,18 @@ const config = (live: object) => resolveConfig({
   live,
 }, 'test', { VIGIL_DVR_DVR1_PASSWORD: 'Sub-Secret-1' });
 
-describe('planLive', () => {
+const planAll = async (loaded: ReturnType<typeof config>) => {
+  const planner = await LivePlanner.create(loaded);
+  const plans = new Map<string, CameraLivePlan>();
+  for (const c of loaded.cameras) plans.set(c.id, await planner.plan(c));
+  return plans;
+};
+
+describe('LivePlanner', () => {
   it('lays out HLS dirs, the sub stream and RTP ports per camera, and empties the live dir', async () => {
     mkdirSync(path.join(dir, 'live', 'gone'), { recursive: true });
     writeFileSync(path.join(dir, 'live', 'gone', 'index.m3u8'), 'stale');
-    const plans = await planLive(config({ rtp_base_port: 40000 }));
+    const plans = await planAll(config({ rtp_base_port: 40000 }));
     expect(existsSync(path.join(dir, 'live', 'gone'))).toBe(false);
     const a = plans.get('cam_a')!;
     expect(a.feed).toEqual({
@@ -40,10 +47,21 @@ describe('planLive', () => {
   });
 
   it('plans nothing live when HLS and WebRTC are off', async () => {
-    const a = (await planLive(config({ hls: false, webrtc: false }))).get('cam_a')!;
+    const a = (await planAll(config({ hls: false, webrtc: false }))).get('cam_a')!;
     expect(a.feed).toMatchObject({ hlsDir: null, subHlsDir: null, rtpPort: null, sdpPath: null });
     expect(a.main).toEqual({ hlsDir: undefined, rtp: undefined });
     expect(a.sub).toBeNull();
+  });
+
+  it('gives a stopped camera\'s RTP ports to the next camera started', async () => {
+    const loaded = config({ rtp_base_port: 40000 });
+    const planner = await LivePlanner.create(loaded);
+    const [a, b] = loaded.cameras;
+    expect((await planner.plan(a!)).feed.rtpPort).toBe(40000);
+    expect((await planner.plan(b!)).feed.rtpPort).toBe(40002);
+    planner.release(a!.id);
+    expect((await planner.plan({ ...a!, id: 'cam_c' })).feed.rtpPort).toBe(40000);
+    expect((await planner.plan(b!)).feed.rtpPort).toBe(40002);
   });
 
   it('rejects substream on a camera that is not CP PLUS', () => {
@@ -51,10 +69,11 @@ describe('planLive', () => {
   });
 });
 
-describe('allocateRtpPorts', () => {
+describe('RtpPorts', () => {
   it('picks distinct free pairs (RTP and RTCP) when no base port is set', async () => {
-    const ports = await allocateRtpPorts(['a', 'b', 'c'], 0);
-    const all = [...ports.values()].flatMap((p) => [p, p + 1]);
+    const ports = new RtpPorts(0);
+    const all: number[] = [];
+    for (const id of ['a', 'b', 'c']) all.push(await ports.take(id), (await ports.take(id)) + 1);
     expect(new Set(all).size).toBe(6);
     for (const p of all) {
       const s = createSocket('udp4');
@@ -64,7 +83,9 @@ describe('allocateRtpPorts', () => {
   });
 
   it('refuses a base port with no room for every camera', async () => {
-    await expect(allocateRtpPorts(['a', 'b'], 65533)).rejects.toThrow(/rtp_base_port 65533/);
+    const ports = new RtpPorts(65533);
+    await ports.take('a');
+    await expect(ports.take('b')).rejects.toThrow(/rtp_base_port 65533/);
   });
 });
 

@@ -1,10 +1,9 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { LoadedConfig } from '../../config/load.ts';
-import { cpPlusUrl } from '../../config/cpplus.ts';
+import type { LoadedConfig, ResolvedCamera } from '../../config/load.ts';
 import type { WorkerLiveOptions } from '../camera-worker.ts';
 import { liveLayout, type LiveFeed } from './feeds.ts';
-import { allocateRtpPorts } from './rtp-ports.ts';
+import { RtpPorts } from './rtp-ports.ts';
 
 /** What the edge role runs for one camera's live view. */
 export interface CameraLivePlan {
@@ -18,34 +17,28 @@ export interface CameraLivePlan {
 /** `<data_dir>/live`: scratch files only, rewritten by every ffmpeg run. */
 export const liveDirOf = (loaded: LoadedConfig): string => path.join(loaded.paths.dataDir, 'live');
 
-/** Sub-stream URLs (CP PLUS stream=1 of the same channel) of the cameras configured with `substream: true`. */
-export function subStreamUrls(loaded: LoadedConfig): Map<string, string> {
-  const urls = new Map<string, string>();
-  for (const site of loaded.config.sites) {
-    for (const cam of site.cameras) {
-      const dvr = site.dvrs.find((d) => d.id === cam.dvr);
-      // the loader has already put the env secrets into the DVR entries
-      if (cam.substream && dvr && cam.channel) urls.set(cam.id, cpPlusUrl({ host: dvr.host, port: dvr.port, username: dvr.username, password: dvr.password, channel: cam.channel, stream: 1 }));
-    }
-  }
-  return urls;
-}
+/** Plans each camera's live outputs as cameras start; a camera stopped gives its RTP ports back. */
+export class LivePlanner {
+  private readonly rtpPorts: RtpPorts;
 
-/** Plans every camera's live outputs and empties the live dir (files of earlier runs are stale). */
-export async function planLive(loaded: LoadedConfig): Promise<Map<string, CameraLivePlan>> {
-  const { live } = loaded.config;
-  await rm(liveDirOf(loaded), { recursive: true, force: true });
-  const ids = loaded.cameras.map((c) => c.id);
-  const rtpPorts = live.webrtc ? await allocateRtpPorts(ids, live.rtp_base_port) : new Map<string, number>();
-  const subUrls = live.hls ? subStreamUrls(loaded) : new Map<string, string>();
-  const plans = new Map<string, CameraLivePlan>();
-  for (const id of ids) {
-    const layout = liveLayout(liveDirOf(loaded), id);
-    const rtpPort = rtpPorts.get(id);
-    const subUrl = subUrls.get(id);
-    plans.set(id, {
+  private constructor(private readonly loaded: LoadedConfig) {
+    this.rtpPorts = new RtpPorts(loaded.config.live.rtp_base_port);
+  }
+
+  /** Empties the live dir first: files of earlier runs are stale. */
+  static async create(loaded: LoadedConfig): Promise<LivePlanner> {
+    await rm(liveDirOf(loaded), { recursive: true, force: true });
+    return new LivePlanner(loaded);
+  }
+
+  async plan(camera: ResolvedCamera): Promise<CameraLivePlan> {
+    const { live } = this.loaded.config;
+    const layout = liveLayout(liveDirOf(this.loaded), camera.id);
+    const rtpPort = live.webrtc ? await this.rtpPorts.take(camera.id) : undefined;
+    const subUrl = live.hls ? camera.substreamUrl : undefined;
+    return {
       feed: {
-        cameraId: id,
+        cameraId: camera.id,
         hlsDir: live.hls ? layout.hlsDir : null,
         subHlsDir: subUrl ? layout.subHlsDir : null,
         rtpPort: rtpPort ?? null,
@@ -53,7 +46,10 @@ export async function planLive(loaded: LoadedConfig): Promise<Map<string, Camera
       },
       main: { hlsDir: live.hls ? layout.hlsDir : undefined, rtp: rtpPort ? { port: rtpPort, sdpPath: layout.sdpPath } : undefined },
       sub: subUrl ? { url: subUrl, hlsDir: layout.subHlsDir } : null,
-    });
+    };
   }
-  return plans;
+
+  release(cameraId: string): void {
+    this.rtpPorts.release(cameraId);
+  }
 }

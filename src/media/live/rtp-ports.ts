@@ -28,17 +28,32 @@ async function freePortPair(taken: Set<number>): Promise<number> {
 }
 
 /**
- * One RTP port per camera, RTCP at port + 1: from basePort upwards in steps of two, or, with
- * basePort 0, free pairs picked now (the WebRTC side binds them when it starts).
+ * One RTP port per camera, RTCP at port + 1: the lowest free pair from basePort upwards in steps
+ * of two, or, with basePort 0, a free pair picked now (the WebRTC side binds it when it starts).
+ * Cameras come and go while the process runs, so a removed camera's pair is given to the next one.
  */
-export async function allocateRtpPorts(cameraIds: string[], basePort: number): Promise<Map<string, number>> {
-  const ports = new Map<string, number>();
-  const taken = new Set<number>();
-  for (const [i, id] of cameraIds.entries()) {
-    const port = basePort > 0 ? basePort + 2 * i : await freePortPair(taken);
-    if (port + 1 > 65535) throw new Error(`live.rtp_base_port ${basePort} leaves no room for ${cameraIds.length} cameras (two ports each)`);
-    taken.add(port).add(port + 1);
-    ports.set(id, port);
+export class RtpPorts {
+  private readonly byCamera = new Map<string, number>();
+
+  constructor(private readonly basePort: number) {}
+
+  async take(cameraId: string): Promise<number> {
+    const own = this.byCamera.get(cameraId);
+    if (own !== undefined) return own;
+    const taken = new Set([...this.byCamera.values()].flatMap((p) => [p, p + 1]));
+    let port: number;
+    if (this.basePort > 0) {
+      port = this.basePort;
+      while (taken.has(port)) port += 2;
+      if (port + 1 > 65535) throw new Error(`live.rtp_base_port ${this.basePort} leaves no room for ${this.byCamera.size + 1} cameras (two ports each)`);
+    } else {
+      port = await freePortPair(taken);
+    }
+    this.byCamera.set(cameraId, port);
+    return port;
   }
-  return ports;
+
+  release(cameraId: string): void {
+    this.byCamera.delete(cameraId);
+  }
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
 import type { AccessUnit } from '../h264.ts';
 import { H264Packetizer } from '../../dvr-sim/rtp.ts';
-import { allocateRtpPorts } from '../live/rtp-ports.ts';
+import { RtpPorts } from '../live/rtp-ports.ts';
 import { GopCache } from './gop-cache.ts';
 import { parseRtp, startedNalTypes } from './h264-rtp.ts';
 import { RtpFanout } from './rtp-fanout.ts';
@@ -91,7 +91,7 @@ describe('RtpFanout', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-fanout-'));
     const sdpPath = path.join(dir, 'cam.sdp');
     await writeFile(sdpPath, 'v=0\r\nm=video 5000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1; sprop-parameter-sets=Z01AINoDwA==,aO8PyA==; profile-level-id=4D4020\r\n');
-    const port = (await allocateRtpPorts(['cam'], 0)).get('cam')!;
+    const port = await new RtpPorts(0).take('cam');
     fanout = new RtpFanout({ port, sdpPath, log: createLogger('silent') });
     await fanout.start();
     expect(await fanout.profileLevelId(0)).toBe('4D4020');
