@@ -102,7 +102,8 @@ describe.skipIf(skip)('dashboard end to end on the one box', () => {
     const detail = page.getByTestId('alert-detail');
     await detail.getByText('Loitering in the yard').first().waitFor();
     await detail.getByTestId('evidence-overlay').locator('rect').first().waitFor();
-    await detail.getByRole('button', { name: 'Play clip' }).click();
+    // the clip appears once the recording after the alert (its post-roll) is written
+    await detail.getByRole('button', { name: 'Play clip' }).click({ timeout: 120_000 });
     await until('the clip playing', 120_000, async () => {
       const t = await detail.getByTestId('alert-clip').evaluate((v: HTMLVideoElement) => v.currentTime).catch(() => 0);
       return t > 0 ? t : undefined;

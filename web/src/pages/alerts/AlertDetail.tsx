@@ -4,10 +4,10 @@ import { useState } from 'react';
 import { Label, TextArea, TextField } from 'react-aria-components';
 import { Link } from 'react-router';
 import { alertDetailSchema } from '@contract/alerts.ts';
-import { eventSchema } from '@contract/events.ts';
 import { api, errorText } from '../../api/client.ts';
 import { useCan } from '../../auth/session.tsx';
 import { formatDateTime } from '../../lib/time.ts';
+import { clipPending, useEventQuery } from '../events/event-query.ts';
 import { EvidenceImage } from '../events/EvidenceImage.tsx';
 import { ACTIONS, actorName, CHANGE_LABEL, STATUS_LABEL, type Alert, type AlertAction } from './alert-labels.ts';
 import css from './AlertsPage.module.css';
@@ -45,10 +45,7 @@ export function AlertDetail({ id, tz, cameraName, note, setNote, backTo, act, on
   const canAct = useCan('alerts:act');
   const alert = useAlertQuery(id);
   const eventId = alert.data?.event_id;
-  const event = useQuery({
-    queryKey: ['event', eventId], enabled: eventId !== undefined,
-    queryFn: () => api.get(`/api/v1/events/${eventId}`, { schema: eventSchema }),
-  });
+  const event = useEventQuery(eventId);
   const [showClip, setShowClip] = useState(false);
 
   if (alert.isPending) return <p role="status">Loading alert {id}…</p>;
@@ -97,6 +94,7 @@ export function AlertDetail({ id, tz, cameraName, note, setNote, backTo, act, on
         // the clip is cut from the recording on first play (and its download audited): only when asked
         ? <video className={css.clip} src={e.clip_url} controls autoPlay muted playsInline aria-label="Clip of the alert" data-testid="alert-clip" />
         : <button type="button" className="btn" onClick={() => setShowClip(true)}>Play clip</button>)}
+      {e && clipPending(e) && <p className={css.muted} role="status">The clip is being prepared from the recording…</p>}
 
       <h3>Who did what</h3>
       <ol className={css.history} data-testid="alert-history">

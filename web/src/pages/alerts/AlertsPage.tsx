@@ -138,7 +138,7 @@ export default function AlertsPage() {
               <Link to={`/alerts/${a.id}${qs}`} className={css.item} aria-current={a.id === selected ? 'true' : undefined} data-status={a.status} data-alert-id={a.id}>
                 <span className={`chip sev-${a.severity}`}>{a.severity}</span>
                 <span className={css.title}>{a.title}</span>
-                <span className={css.meta}>{cameraName(a.camera_id)} · <time dateTime={new Date(a.triggered_at).toISOString()}>{formatDateTime(a.triggered_at, tz)}</time> · {STATUS_LABEL[a.status]}</span>
+                <span className={css.meta}>{a.rule_name} · {cameraName(a.camera_id)} · <time dateTime={new Date(a.triggered_at).toISOString()}>{formatDateTime(a.triggered_at, tz)}</time> · {STATUS_LABEL[a.status]}</span>
               </Link>
             </li>
           ))}

@@ -1,11 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
 import { ArrowLeft, ScanFace } from 'lucide-react';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { eventSchema } from '@contract/events.ts';
-import { api, errorText } from '../../api/client.ts';
+import { errorText } from '../../api/client.ts';
 import { useCan } from '../../auth/session.tsx';
 import { formatDateTime } from '../../lib/time.ts';
+import { clipPending, useEventQuery } from './event-query.ts';
 import { EvidenceImage } from './EvidenceImage.tsx';
 import css from './EventsPage.module.css';
 
@@ -13,7 +12,7 @@ import css from './EventsPage.module.css';
 export function EventDetail({ id, tz, cameraName, backTo }: { id: number; tz: string; cameraName: (id: string) => string; backTo: string }) {
   const canSearchFaces = useCan('faces:search');
   const [showClip, setShowClip] = useState(false);
-  const event = useQuery({ queryKey: ['event', id], queryFn: () => api.get(`/api/v1/events/${id}`, { schema: eventSchema }) });
+  const event = useEventQuery(id);
   if (event.isPending) return <p role="status">Loading event {id}…</p>;
   if (event.isError) return <p role="alert">Event {id}: {errorText(event.error)}</p>;
   const e = event.data;
@@ -33,6 +32,7 @@ export function EventDetail({ id, tz, cameraName, backTo }: { id: number; tz: st
           <Link className="btn" to={`/faces?embedding=${e.face_embedding_id}`}><ScanFace aria-hidden /> Find this face</Link>
         )}
       </div>
+      {clipPending(e) && <p className={css.muted} role="status">The clip is being prepared from the recording…</p>}
       {/* the clip is cut from the recording on first play (and its download audited): only when asked */}
       {e.clip_url && showClip && <video className={css.clip} src={e.clip_url} controls autoPlay muted playsInline aria-label="Clip of the event" />}
       <dl className={css.facts}>
