@@ -144,6 +144,8 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
     const body = { retention_days: 3, budget_bytes: 50_000_000_000, evidence_days: 10, version: before.json.version };
     expect((await call('PUT', '/api/v1/settings/storage', body, viewer)).status).toBe(403);
     expect((await call('PUT', '/api/v1/settings/storage', { ...body, retention_days: 0 })).status).toBe(400);
+    // versions are 32-bit in the database: a larger one was never read, and is refused as such
+    expect((await call('PUT', '/api/v1/settings/storage', { ...body, version: 2 ** 31 })).status).toBe(400);
     const put = await call('PUT', '/api/v1/settings/storage', body);
     expect(put.status).toBe(200);
     expect(put.json).toMatchObject({ retention_days: 3, budget_bytes: 50_000_000_000, version: before.json.version + 1 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text, timeOut } from './types.ts';
+import { MAX_VERSION, text, timeOut } from './types.ts';
 
 /** Why a DVR or one of its channels cannot be recorded, as a DVR connection test finds it. */
 export const dvrProbeError = z.enum(['auth_failed', 'unreachable', 'timeout', 'no_such_channel', 'not_rtsp', 'refused'])
@@ -43,8 +43,8 @@ const versioned = {
 };
 
 /** The version a change is based on: another version stored since is a 409. */
-export const versionBody = { version: z.number().int().min(1).optional().describe('the version you read; absent: replace whatever is stored') };
-export const versionQuery = z.object({ version: z.coerce.number().int().min(1).optional().describe('the version you read; absent: delete whatever is stored') }).strict();
+export const versionBody = { version: z.number().int().min(1).max(MAX_VERSION).optional().describe('the version you read; absent: replace whatever is stored') };
+export const versionQuery = z.object({ version: z.coerce.number().int().min(1).max(MAX_VERSION).optional().describe('the version you read; absent: delete whatever is stored') }).strict();
 
 export const dvrParams = z.object({ id: objectId }).strict();
 

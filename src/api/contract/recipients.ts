@@ -1,7 +1,7 @@
 /** Who is notified, on which channels, from which severity: editable while Vigil runs. Dependency-free (zod only). */
 import { z } from 'zod';
 import { SEVERITIES } from './alerts.ts';
-import { timeOut } from './types.ts';
+import { MAX_VERSION, timeOut } from './types.ts';
 
 const name = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32');
 const CHANNELS = ['email', 'sms', 'push', 'webhook', 'mqtt'] as const;
@@ -22,7 +22,7 @@ export const recipientParams = z.object({ name }).strict();
 
 export const putRecipientBody = z.object({
   definition: recipientDefinition,
-  version: z.number().int().min(0).optional().describe('the version you read (0: create, refused if it exists); another version stored since is a 409'),
+  version: z.number().int().min(0).max(MAX_VERSION).optional().describe('the version you read (0: create, refused if it exists); another version stored since is a 409'),
 }).strict();
 
 export const recipientView = recipientDefinition.extend({

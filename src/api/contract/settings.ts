@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { lineSchema, ruleId, ruleSchema, zoneSchema } from './rules.ts';
-import { cameraId, timeOut } from './types.ts';
+import { cameraId, MAX_VERSION, timeOut } from './types.ts';
 
 /** Who last changed an object, when, and its version (send it back with a change: another version stored since is a 409). */
 const versioned = {
@@ -30,7 +30,7 @@ export const cameraObjectQuery = z.object({ camera: cameraId.optional().describe
 export const cameraObjectParams = z.object({ cameraId, id: ruleId.describe('id, unique within the camera') }).strict();
 
 /** The version the change is based on: 0 = create (409 if it exists); absent = whatever is stored is replaced. */
-const expectedVersion = z.number().int().min(0).optional()
+const expectedVersion = z.number().int().min(0).max(MAX_VERSION).optional()
   .describe('the version you read (0: create, refused if it exists); a different stored version is a 409. Absent: replace whatever is stored');
 
 const putBody = <T extends z.ZodType>(definition: T) => z.object({ definition, version: expectedVersion }).strict();
@@ -39,7 +39,7 @@ export const putLineBody = putBody(lineSchema);
 export const putRuleBody = putBody(ruleSchema);
 
 export const deleteObjectQuery = z.object({
-  version: z.coerce.number().int().min(1).optional().describe('the version you read; a different stored version is a 409'),
+  version: z.coerce.number().int().min(1).max(MAX_VERSION).optional().describe('the version you read; a different stored version is a 409'),
 }).strict();
 
 export const DRY_RUN_MAX_HOURS = 168;

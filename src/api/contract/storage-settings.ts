@@ -1,6 +1,6 @@
 /** Retention and the storage budget, editable while Vigil runs. Dependency-free (zod only). */
 import { z } from 'zod';
-import { timeOut } from './types.ts';
+import { MAX_VERSION, timeOut } from './types.ts';
 
 const policy = {
   retention_days: z.number().positive().max(3650).describe('days of recording kept (a camera may set its own)'),
@@ -15,5 +15,5 @@ export const storageSettingsView = z.object({
 
 export const putStorageSettingsBody = z.object({
   ...policy,
-  version: z.number().int().min(1).optional().describe('the version you read; another version stored since is a 409'),
+  version: z.number().int().min(1).max(MAX_VERSION).optional().describe('the version you read; another version stored since is a 409'),
 }).strict();

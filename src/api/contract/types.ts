@@ -56,4 +56,7 @@ export const page = <T extends z.ZodType>(item: T) => z.object({
 });
 
 /** A route without query parameters: any given is a 400 naming it. */
+/** Configuration objects' versions are stored as 32-bit integers: a larger one cannot have been read. */
+export const MAX_VERSION = 2_147_483_647;
+
 export const noQuery = z.object({}).strict();
