@@ -5,11 +5,14 @@ export default defineConfig({
   // the dashboard's modules import the API contract as the dashboard's build does
   resolve: { alias: { '@contract': fileURLToPath(new URL('./src/api/contract', import.meta.url)) } },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'web/src/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // integration tests spawn ffmpeg, RTSP servers and detector workers: run files one at a time on 2 cores
-    fileParallelism: false,
     pool: 'forks',
+    projects: [
+      // unit tests next to the code: two files at a time, all before the integration tests start
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'web/src/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      // integration tests spawn ffmpeg, RTSP servers, browsers and detector workers: one file at a time on 2 cores
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
