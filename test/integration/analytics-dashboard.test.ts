@@ -142,7 +142,10 @@ describe.skipIf(skip)('analytics and admin pages', () => {
     expect((await fetch(`${box.url}/api/v1/cameras`, { headers: { 'x-api-key': key } })).status).toBe(200);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await shot(page, 'settings-apikeys');
+    // a stray press does not revoke: the second, on Confirm, does
     await page.getByRole('button', { name: 'Revoke gate-gateway' }).click();
+    expect((await fetch(`${box.url}/api/v1/cameras`, { headers: { 'x-api-key': key } })).status).toBe(200);
+    await page.getByRole('button', { name: 'Confirm: Revoke gate-gateway' }).click();
     await expect.poll(async () => (await fetch(`${box.url}/api/v1/cameras`, { headers: { 'x-api-key': key } })).status).toBe(401);
     expect((await store.query<{ revoked: boolean }>("SELECT revoked_at IS NOT NULL AS revoked FROM api_keys WHERE name = 'gate-gateway'")).rows[0]?.revoked).toBe(true);
 

@@ -11,6 +11,7 @@ import { usePageTitle } from '../../lib/title.ts';
 import { SelectField } from '../../components/SelectField.tsx';
 import { CameraScopeField, scopeText } from './CameraScopeField.tsx';
 import css from './admin.module.css';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 
 const KEYS = ['apikeys'] as const;
 
@@ -102,7 +103,7 @@ export default function ApiKeysSettings() {
                   <td>{formatDateTime(k.expires_at, tz)}</td>
                   <td>{k.last_used_at ? `${formatDateTime(k.last_used_at, tz)} from ${k.last_used_ip ?? '?'}` : 'never'}</td>
                   <td><span className={`chip ${k.state === 'active' ? 'state-ok' : 'state-bad'}`}>{k.state}</span></td>
-                  <td>{k.state === 'active' && <Button className="btn btn-danger" isDisabled={revoke.isPending} onPress={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>Revoke</Button>}</td>
+                  <td>{k.state === 'active' && <ConfirmButton label={`Revoke ${k.name}`} disabled={revoke.isPending} onConfirm={() => revoke.mutate(k.id)}>Revoke</ConfirmButton>}</td>
                 </tr>
               ))}</tbody>
             </table>

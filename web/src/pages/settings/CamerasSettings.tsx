@@ -8,6 +8,7 @@ import { usePageTitle } from '../../lib/title.ts';
 import { AddDvrForm } from './cameras/AddDvrForm.tsx';
 import { EditCameraForm } from './cameras/EditCameraForm.tsx';
 import css from './cameras/CamerasSettings.module.css';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 
 type Camera = z.infer<typeof cameraSettingView>;
 
@@ -20,7 +21,6 @@ export default function CamerasSettings() {
   const client = useQueryClient();
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<Camera | null>(null);
-  const [confirming, setConfirming] = useState<string | null>(null);
   const cameras = useQuery({ queryKey: ['settings', 'cameras'], queryFn: () => api.get('/api/v1/settings/cameras', { schema: cameraSettingList }), refetchInterval: 5000 });
   const refresh = async () => {
     await client.invalidateQueries({ queryKey: ['settings', 'cameras'] });
@@ -32,10 +32,7 @@ export default function CamerasSettings() {
   });
   const remove = useMutation({
     mutationFn: (c: Camera) => api.del(`/api/v1/cameras/${encodeURIComponent(c.id)}`, { query: { version: c.version } }),
-    onSuccess: async () => {
-      setConfirming(null);
-      await refresh();
-    },
+    onSuccess: refresh,
   });
   const failed = toggle.error ?? remove.error;
 
@@ -69,9 +66,7 @@ export default function CamerasSettings() {
                       <div className={css.rowActions}>
                         <button type="button" className="btn" onClick={() => setEditing(c)} aria-label={`Edit ${c.id}`}>Edit</button>
                         <button type="button" className="btn" onClick={() => toggle.mutate(c)} aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.id}`}>{c.enabled ? 'Disable' : 'Enable'}</button>
-                        {confirming === c.id
-                          ? <button type="button" className="btn btn-danger" onClick={() => remove.mutate(c)} aria-label={`Confirm delete ${c.id}`}>Confirm delete</button>
-                          : <button type="button" className="btn btn-ghost" onClick={() => setConfirming(c.id)} aria-label={`Delete ${c.id}`}>Delete</button>}
+                        <ConfirmButton label={`Delete ${c.id}`} onConfirm={() => remove.mutate(c)}>Delete</ConfirmButton>
                       </div>
                     </td>
                   )}

@@ -7,6 +7,7 @@ import { api, errorText } from '../../api/client.ts';
 import { useCan } from '../../auth/session.tsx';
 import { usePageTitle } from '../../lib/title.ts';
 import css from './cameras/CamerasSettings.module.css';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 
 type Recipient = z.infer<typeof recipientView>;
 type Definition = z.input<typeof recipientDefinition>;
@@ -62,7 +63,7 @@ export default function NotificationsSettings() {
                       <div className={css.rowActions}>
                         <button type="button" className="btn" onClick={() => test.mutate(r.name)} disabled={test.isPending} aria-label={`Send test to ${r.name}`}>Send test</button>
                         <button type="button" className="btn" onClick={() => setEditing(r)} aria-label={`Edit ${r.name}`}>Edit</button>
-                        <button type="button" className="btn btn-ghost" onClick={() => remove.mutate(r)} aria-label={`Delete ${r.name}`}>Delete</button>
+                        <ConfirmButton label={`Delete ${r.name}`} onConfirm={() => remove.mutate(r)}>Delete</ConfirmButton>
                       </div>
                     </td>
                   )}

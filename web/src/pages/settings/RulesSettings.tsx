@@ -9,6 +9,7 @@ import { usePageTitle } from '../../lib/title.ts';
 import { dryRun, useLines, useObjectMutations, useRules, useZones } from './config/api.ts';
 import { CameraPicker, useSelectedCamera } from './config/CameraPicker.tsx';
 import css from './config/settings.module.css';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 
 type RuleType = RuleObject['definition']['type'];
 const TYPES: { type: RuleType; label: string }[] = [
@@ -185,7 +186,7 @@ export default function RulesSettings() {
                 <td>{Array.isArray(d.schedule) ? d.schedule.map((w) => `${w.from}–${w.to}`).join(', ') : d.schedule}</td><td>{r.version}</td>
                 <td>{canEdit && <span className={css.row}>
                   <button type="button" className="btn" onClick={() => { setForm(formOf(r)); setResult(null); setMessage(null); }}>Edit rule {r.id}</button>
-                  <button type="button" className="btn btn-danger" onClick={() => camera && remove.mutate({ camera, id: r.id, version: r.version }, { onError: (e) => setMessage({ ok: false, text: errorText(e) }) })}>Delete rule {r.id}</button>
+                  <ConfirmButton label={`Delete rule ${r.id}`} onConfirm={() => camera && remove.mutate({ camera, id: r.id, version: r.version }, { onError: (e) => setMessage({ ok: false, text: errorText(e) }) })}>Delete</ConfirmButton>
                 </span>}</td>
               </tr>
             );

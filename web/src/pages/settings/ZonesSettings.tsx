@@ -7,6 +7,7 @@ import { useLines, useObjectMutations, useZones } from './config/api.ts';
 import { CameraPicker, useSelectedCamera } from './config/CameraPicker.tsx';
 import { SnapshotCanvas, type Pt, type Shape } from './config/SnapshotCanvas.tsx';
 import css from './config/settings.module.css';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 
 type Kind = 'zone' | 'line';
 interface Draft { kind: Kind; id: string; name: string; points: Pt[]; version: number; base: Record<string, unknown> }
@@ -118,7 +119,7 @@ function ObjectRow({ kind, o, name, canEdit, onEdit, onDelete }: { kind: Kind; o
       <td>{kind}</td><td>{o.id}</td><td>{name ?? ''}</td><td>{o.version}</td><td>{o.updated_by}</td>
       <td>{canEdit && <span className={css.row}>
         <button type="button" className="btn" onClick={onEdit}>Edit {kind} {o.id}</button>
-        <button type="button" className="btn btn-danger" onClick={onDelete}>Delete {kind} {o.id}</button>
+        <ConfirmButton label={`Delete ${kind} ${o.id}`} onConfirm={onDelete}>Delete</ConfirmButton>
       </span>}</td>
     </tr>
   );
