@@ -1,3 +1,4 @@
+import { ACCESS_COOKIE } from '../../src/api/contract/auth.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchBrowser, type Browser } from '../fixtures/browser.ts';
 import { seriousA11yViolations, signInThroughForm, startOneBox, type OneBox } from '../fixtures/dashboard.ts';
@@ -54,6 +55,13 @@ describe.skipIf(skip)('dashboard', () => {
     await page.getByRole('heading', { name: 'Not available' }).waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'Not available' }).waitFor();
+
+    // the access token expires (its cookie goes): the next request refreshes the session silently
+    await page.context().clearCookies({ name: ACCESS_COOKIE });
+    await nav.getByRole('link', { name: 'Events' }).click();
+    await page.getByTestId('event-list').or(page.getByText(/No events/)).first().waitFor();
+    expect(new URL(page.url()).pathname).toBe('/events');
+    expect((await page.context().cookies()).some((c) => c.name === ACCESS_COOKIE)).toBe(true);
     await own.close();
   }, 120_000);
 
