@@ -41,7 +41,8 @@ function progress(label: string): (done: number, total: number) => void {
   };
 }
 
-function configFrom(file: string | undefined): LoadedConfig {
+/** The configuration eval runs with: the given file, else $VIGIL_CONFIG or ./vigil.yaml, else the defaults. */
+export function configFrom(file: string | undefined): LoadedConfig {
   const configFile = findConfigFile(file);
   return configFile ? loadConfigFile(path.resolve(configFile)) : resolveConfig({}, 'defaults');
 }

@@ -22,8 +22,10 @@ export interface VideoRunOptions extends SequenceOptions {
 const round = (n: number): number => Math.round(n * 10000) / 10000;
 const SWEEP_STEP = 0.05;
 
+type AnalysedRun = VideoAnalysis & { workers: number; thresholds: EffectiveThresholds };
+
 /** Runs the product's analysis (motion gate → detector pool → tracker) over the sequence's frames. */
-async function analyse(opts: VideoRunOptions, seq: Sequence): Promise<VideoAnalysis & { workers: number; thresholds: EffectiveThresholds }> {
+async function analyse(opts: VideoRunOptions, seq: Sequence): Promise<AnalysedRun> {
   const product = await openProductAnalyzer(opts.loaded, opts.camera);
   let run: VideoAnalysis;
   try {
@@ -67,11 +69,20 @@ function reportedBoxes(run: VideoAnalysis, cls: string): Frames<TrackBox> {
 }
 
 /**
- * Frames scored when scoring a result file: the sequence's, plus any frame the file has boxes on
- * (they are false positives) unless --fps picked the frames.
+ * What is scored: the boxes of a result file (`saved`), on the sequence's frames plus any frame
+ * the file has boxes on (false positives) unless --fps picked the frames; else the product's
+ * reported boxes, written to `saveTo` when given. Every frame of the sequence is scored: one the
+ * video lacks or the analyzer failed on has its people missed.
  */
-function framesWith(seq: Sequence, predicted: Frames<unknown>, fps: number | undefined): number[] {
-  return fps ? seq.frames : [...new Set([...seq.frames, ...predicted.keys()])].sort((a, b) => a - b);
+async function predictions(opts: VideoRunOptions, seq: Sequence, saved: string | undefined, saveTo: string | undefined): Promise<{ predicted: Frames<TrackBox>; frames: number[]; run?: AnalysedRun }> {
+  if (saved) {
+    const predicted = readTracks(saved);
+    return { predicted, frames: opts.fps ? seq.frames : [...new Set([...seq.frames, ...predicted.keys()])].sort((a, b) => a - b) };
+  }
+  const run = await analyse(opts, seq);
+  const predicted = reportedBoxes(run, opts.cls);
+  if (saveTo) writeFileSync(saveTo, formatTracks(predicted));
+  return { predicted, frames: seq.frames, run };
 }
 
 /**
@@ -105,18 +116,8 @@ export interface DetectRunOptions extends VideoRunOptions {
  */
 export async function evalDetect(opts: DetectRunOptions) {
   const seq = openSequence(opts);
-  let reported: Frames<TrackBox>;
-  let run: (VideoAnalysis & { workers: number; thresholds: EffectiveThresholds }) | undefined;
-  let frames = seq.frames;
-  if (opts.detections) {
-    reported = readTracks(opts.detections);
-    frames = framesWith(seq, reported, opts.fps);
-  } else {
-    run = await analyse(opts, seq);
-    reported = reportedBoxes(run, opts.cls);
-    if (opts.saveDetections) writeFileSync(opts.saveDetections, formatTracks(reported));
-  }
-  const { tally, heights } = scoreDetections(seq.gt, reported, frames);
+  const { predicted, frames, run } = await predictions(opts, seq, opts.detections, opts.saveDetections);
+  const { tally, heights } = scoreDetections(seq.gt, predicted, frames);
   const all = tally.at(0);
   const sweep: { threshold: number; precision: number; recall: number; tp: number; fp: number }[] = [];
   for (let t = 0; t <= 1 + 1e-9; t += SWEEP_STEP) {
@@ -150,18 +151,7 @@ export interface TrackRunOptions extends VideoRunOptions {
  */
 export async function evalTrack(opts: TrackRunOptions) {
   const seq = openSequence(opts);
-  let predicted: Frames<TrackBox>;
-  let run: (VideoAnalysis & { workers: number; thresholds: EffectiveThresholds }) | undefined;
-  // every frame of the sequence is scored: one the video lacks or the analyzer failed on has its people missed
-  let frames = seq.frames;
-  if (opts.tracks) {
-    predicted = readTracks(opts.tracks);
-    frames = framesWith(seq, predicted, opts.fps);
-  } else {
-    run = await analyse(opts, seq);
-    predicted = reportedBoxes(run, opts.cls);
-    if (opts.saveTracks) writeFileSync(opts.saveTracks, formatTracks(predicted));
-  }
+  const { predicted, frames, run } = await predictions(opts, seq, opts.tracks, opts.saveTracks);
   const m = evaluateTracking(seq.gt, predicted, { frames });
   const rounded = { ...m };
   for (const k of Object.keys(rounded) as (keyof typeof m)[]) rounded[k] = round(rounded[k]);
