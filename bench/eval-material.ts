@@ -56,7 +56,7 @@ interface Material {
   what: string;
   width: number;
   height: number;
-  /** undefined: the output is the placement alone (no canvas) */
+  /** false: the output is the placement alone, at its own size */
   canvas: boolean;
   placements: (length: number) => Placement[];
   /** output frames, from the split's length */
@@ -68,9 +68,9 @@ const HIGH_QUALITY = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18'];
 const full = (length: number) => length;
 
 const MATERIALS: Material[] = [
-  { name: 'canvas-third', what: 'each vtest frame at 1/3 size in a 1920x1080 canvas (people ~17-45 px)', width: 1920, height: 1080, canvas: true, placements: () => [{ start: 0, sx: 1 / 3, sy: 1 / 3, x: 1240, y: 620 }], frames: full, encode: HIGH_QUALITY },
-  { name: 'canvas-half', what: 'each vtest frame at 1/2 size in a 1920x1080 canvas (people ~25-65 px)', width: 1920, height: 1080, canvas: true, placements: () => [{ start: 0, sx: 0.5, sy: 0.5, x: 760, y: 480 }], frames: full, encode: HIGH_QUALITY },
-  { name: 'native-1080', what: 'vtest upscaled to fill 1080 lines (1440x1080 in a 1920x1080 canvas; people ~95-250 px)', width: 1920, height: 1080, canvas: true, placements: () => [{ start: 0, sx: 1.875, sy: 1.875, x: 240, y: 0 }], frames: full, encode: HIGH_QUALITY },
+  { name: 'canvas-third', what: 'each vtest frame at 1/3 size in a 1920x1080 canvas (people ~18-51 px)', width: 1920, height: 1080, canvas: true, placements: () => [{ start: 0, sx: 1 / 3, sy: 1 / 3, x: 1240, y: 620 }], frames: full, encode: HIGH_QUALITY },
+  { name: 'canvas-half', what: 'each vtest frame at 1/2 size in a 1920x1080 canvas (people ~26-77 px)', width: 1920, height: 1080, canvas: true, placements: () => [{ start: 0, sx: 0.5, sy: 0.5, x: 760, y: 480 }], frames: full, encode: HIGH_QUALITY },
+  { name: 'native-1080', what: 'vtest upscaled to fill 1080 lines (1440x1080 in a 1920x1080 canvas; people ~98-288 px)', width: 1920, height: 1080, canvas: true, placements: () => [{ start: 0, sx: 1.875, sy: 1.875, x: 240, y: 0 }], frames: full, encode: HIGH_QUALITY },
   {
     name: 'mosaic', what: '2x2 mosaic at 720x540 per tile (1920x1080), four quarters of the split side by side: every frame\'s people once, four times as many per picture',
     width: 1920, height: 1080, canvas: true, frames: (length) => Math.floor(length / 4),
@@ -109,15 +109,16 @@ async function background(split: Split, file: string): Promise<void> {
 /** The filter graph: each placement's frames trimmed, cropped, scaled and laid over the canvas. */
 function filterGraph(m: Material, placements: Placement[], split: Split, frames: number): string {
   const { first } = SPLITS[split];
-  const chains: string[] = [];
-  let last = m.canvas ? '0:v' : '';
+  // every stream on a 1/FPS time base with frame n at pts n: overlay pairs the n-th frames exactly
+  const chains: string[] = m.canvas ? [`[0:v]settb=1/${FPS},setpts=N[bg]`] : [];
+  let last = m.canvas ? 'bg' : '';
   placements.forEach((p, j) => {
     const input = m.canvas ? j + 1 : j;
     const c = p.crop ?? { x: 0, y: 0, w: SRC_W, h: SRC_H };
     const from = first + p.start;
     const w = Math.round(c.w * p.sx);
     const h = Math.round(c.h * p.sy);
-    chains.push(`[${input}:v]trim=start_frame=${from}:end_frame=${from + frames},setpts=N/(${FPS}*TB),crop=${c.w}:${c.h}:${c.x}:${c.y},scale=${w}:${h}:flags=bicubic[p${j}]`);
+    chains.push(`[${input}:v]trim=start_frame=${from}:end_frame=${from + frames},settb=1/${FPS},setpts=N,crop=${c.w}:${c.h}:${c.x}:${c.y},scale=${w}:${h}:flags=bicubic[p${j}]`);
     if (!m.canvas) {
       last = `p${j}`;
       return;
@@ -176,7 +177,7 @@ for (const split of Object.keys(SPLITS) as Split[]) {
     const inputs = [...(m.canvas ? ['-loop', '1', '-framerate', String(FPS), '-i', bg] : []), ...placements.flatMap(() => ['-i', VTEST])];
     const video = path.join(dir, 'video.mp4');
     process.stderr.write(`${m.name}/${split}: ${frames} frames ${m.width}x${m.height}\n`);
-    ffmpeg(['-y', ...inputs, '-filter_complex', filterGraph(m, placements, split, frames), '-map', '[out]', '-frames:v', String(frames), '-fps_mode', 'passthrough', ...m.encode, video]);
+    ffmpeg(['-y', ...inputs, '-filter_complex', filterGraph(m, placements, split, frames), '-map', '[out]', '-frames:v', String(frames), '-fps_mode', 'passthrough', '-r', String(FPS), ...m.encode, video]);
     writeFileSync(path.join(dir, 'gt', 'gt.txt'), transformGt(gt, placements, split, frames));
     writeFileSync(path.join(dir, 'seqinfo.ini'), `[Sequence]\nname=${m.name}-${split}\nimDir=img1\nframeRate=${FPS}\nseqLength=${frames}\nimWidth=${m.width}\nimHeight=${m.height}\nimExt=.jpg\n`);
     const scale = Math.min(...placements.map((p) => p.sy));
