@@ -108,10 +108,12 @@ export function readTracks(file: string): Frames<TrackBox> {
 /** Tracker output as a MOTChallenge result file (the inverse of readTracks). */
 export function formatTracks(frames: Frames<TrackBox>): string {
   const round = (n: number) => Math.round(n * 100) / 100;
+  // scores keep 6 decimals: re-scoring a saved file ranks detections (AP50) exactly as the run did
+  const score6 = (n: number) => Math.round(n * 1e6) / 1e6;
   const lines: string[] = [];
   for (const frame of [...frames.keys()].sort((a, b) => a - b)) {
     for (const { id, bbox: [x1, y1, x2, y2], score } of frames.get(frame)!) {
-      lines.push([frame, id, round(x1), round(y1), round(x2 - x1), round(y2 - y1), round(score), -1, -1, -1].join(','));
+      lines.push([frame, id, round(x1), round(y1), round(x2 - x1), round(y2 - y1), score6(score), -1, -1, -1].join(','));
     }
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
