@@ -10,8 +10,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { configFrom } from '../src/cli/eval.ts';
-import { evalDetect } from '../src/eval/runs.ts';
 import type { MaterialSequence } from './eval-material.ts';
 
 const { values } = parseArgs({
@@ -31,6 +29,10 @@ const sequences = (JSON.parse(readFileSync(manifestFile, 'utf8')) as MaterialSeq
   .filter((s) => (!values.split || s.split === values.split) && (!values.only || values.only.includes(s.name)));
 if (sequences.length === 0) throw new Error('no sequence matches --split/--only');
 
+// stdout is the JSON result: the product's log lines go to stderr (set before the logger is made)
+process.env.VIGIL_LOG_STDERR ??= '1';
+const { configFrom } = await import('../src/cli/eval.ts');
+const { evalDetect } = await import('../src/eval/runs.ts');
 const loaded = configFrom(values.config);
 const loadBefore = os.loadavg();
 const started = Date.now();
