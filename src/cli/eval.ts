@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { findConfigFile, loadConfigFile, resolveConfig, type LoadedConfig } from '../config/load.ts';
-import { parseCommand, UsageError, type CommandSpec } from '../core/cli-args.ts';
+import { helpText, parseCommand, UsageError, type CommandSpec } from '../core/cli-args.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
 import { GT_FORMATS, type GtFormat } from '../eval/mot-format.ts';
 
@@ -41,7 +41,8 @@ function progress(label: string): (done: number, total: number) => void {
   };
 }
 
-function configFrom(file: string | undefined): LoadedConfig {
+/** The configuration eval runs with: the given file, else $VIGIL_CONFIG or ./vigil.yaml, else the defaults. */
+export function configFrom(file: string | undefined): LoadedConfig {
   const configFile = findConfigFile(file);
   return configFile ? loadConfigFile(path.resolve(configFile)) : resolveConfig({}, 'defaults');
 }
@@ -60,7 +61,7 @@ export const spec = {
   name: 'eval',
   summary: 'Measure accuracy against ground truth (detect, track, faces); prints JSON.',
   usage: [
-    'detect --video FILE|DIR --gt FILE [options]',
+    'detect --gt FILE (--video FILE|DIR | --detections FILE) [options]',
     'track  --gt FILE (--video FILE|DIR | --tracks FILE) [options]',
     'faces  --pairs CSV --images DIR [--config FILE]',
   ],
@@ -75,18 +76,24 @@ export const spec = {
     'min-height': { type: 'string', value: 'PX', description: 'people shorter than this are not scored (default 50 for detect, 0 for track)' },
     config: { type: 'string', short: 'c', value: 'FILE', description: 'config whose detection, tracking and motion settings are used (default: $VIGIL_CONFIG, ./vigil.yaml, else the defaults)' },
     camera: { type: 'string', value: 'ID', description: 'use this camera\'s motion mask from the config' },
+    detections: { type: 'string', value: 'FILE', description: 'detect: score these detections (MOT format with scores, e.g. from --save-detections) instead of running the detector' },
+    'save-detections': { type: 'string', value: 'FILE', description: 'detect: write the reported detections in MOT format, with their scores and track ids' },
     tracks: { type: 'string', value: 'FILE', description: 'track: score these tracks (MOT format) instead of running the tracker' },
     'save-tracks': { type: 'string', value: 'FILE', description: 'track: write the tracks in MOT format' },
     pairs: { type: 'string', value: 'CSV', description: 'faces: verification pairs, CSV with columns file_x,file_y,Decision (Yes/No)' },
     images: { type: 'string', value: 'DIR', description: 'faces: folder of the pair images' },
   },
-  notes: 'JSON on stdout; progress and logs on stderr. Ground-truth frame n is the n-th decoded frame of the video (or the n-th image of a folder, e.g. img1/).',
+  notes: 'JSON on stdout; progress, warnings and logs on stderr. Ground-truth frame n is the n-th decoded frame of the video (or the n-th image of a folder, e.g. img1/); frames the video lacks count their people as missed. Ground-truth boxes are clipped to the frame (seqinfo.ini imWidth x imHeight, else the video size).',
 } as const satisfies CommandSpec;
 
 export async function main(argv: string[]): Promise<void> {
   const args = parseCommand(spec, argv);
   if (!args) return;
   const { values, positionals: [sub, ...extra] } = args;
+  if (sub === 'help' || extra[0] === 'help') {
+    process.stdout.write(`${helpText(spec)}\n`);
+    return;
+  }
   if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
   let result: unknown;
   if (sub === 'faces') {
@@ -98,7 +105,8 @@ export async function main(argv: string[]): Promise<void> {
     if (!gt) throw new UsageError(`eval ${sub} needs --gt FILE`);
     const video = existing('video', values.video);
     const tracks = existing('tracks', values.tracks);
-    if (sub === 'detect' && !video) throw new UsageError('eval detect needs --video FILE');
+    const detections = existing('detections', values.detections);
+    if (sub === 'detect' && !video === !detections) throw new UsageError('eval detect needs exactly one of --video FILE or --detections FILE');
     if (sub === 'track' && !video === !tracks) throw new UsageError('eval track needs exactly one of --video FILE or --tracks FILE');
     if (video) assertFfmpeg();
     const common = {
@@ -109,7 +117,7 @@ export async function main(argv: string[]): Promise<void> {
       loaded: configFrom(values.config), onFrame: progress(`eval ${sub}`),
     };
     const { evalDetect, evalTrack } = await import('../eval/runs.ts');
-    result = sub === 'detect' ? await evalDetect(common) : await evalTrack({ ...common, tracks, saveTracks: values['save-tracks'] });
+    result = sub === 'detect' ? await evalDetect({ ...common, detections, saveDetections: values['save-detections'] }) : await evalTrack({ ...common, tracks, saveTracks: values['save-tracks'] });
   } else {
     throw new UsageError(sub ? `unknown eval command "${sub}"` : 'missing eval command (detect, track or faces)');
   }

@@ -130,7 +130,7 @@ export const configSchema = z.object({
     }).strict().optional().describe('model: triton — a YOLO model served over the KServe v2 HTTP protocol (Triton)'),
     workers: z.number().int().min(1).max(64).optional().describe('detector worker threads (default: number of cores)'),
     default_threshold: z.number().min(0).max(1).default(0.4).describe('score threshold for classes without their own'),
-    thresholds: classThresholds.default({ person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }).describe('per-class score thresholds'),
+    thresholds: classThresholds.default({ person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }).describe('per-class score thresholds: a detection is reported once its track is started, which takes a score at or above both this and tracking.new_track_threshold (the track then goes on down to tracking.low_threshold)'),
     classes: z.array(z.string()).default(['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle']).describe('classes reported; others are dropped'),
     nms_iou: z.number().min(0).max(1).default(0.5).describe('IoU above which overlapping boxes of one class are merged'),
     max_frame_age_seconds: z.number().positive().default(15).describe('deadline: a frame the detector has not started within this long of its capture is dropped as stale (recording is unaffected)'),

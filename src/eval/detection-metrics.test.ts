@@ -21,13 +21,13 @@ describe('matchFrame', () => {
 
   it('detections on ignore regions are neither TP nor FP, and ignore regions are not positives', () => {
     const m = matchFrame([gt([0, 0, 10, 10], true), gt([100, 0, 110, 10])], [det([0, 0, 10, 10], 0.8)]);
-    expect(m).toEqual({ outcomes: [], positives: 1, ignored: 1 });
+    expect(m).toEqual({ outcomes: [], positives: 1, ignored: 1, found: [true, false] });
   });
 
   it('prefers a scored box even over an ignore region that overlaps more', () => {
     // IoU 1 with the ignore region, 80/120 with the person
     const m = matchFrame([gt([1, 0, 11, 10], true), gt([3, 0, 13, 10])], [det([1, 0, 11, 10], 0.8)]);
-    expect(m).toEqual({ outcomes: [{ score: 0.8, tp: true }], positives: 1, ignored: 0 });
+    expect(m).toEqual({ outcomes: [{ score: 0.8, tp: true }], positives: 1, ignored: 0, found: [false, true] });
   });
 });
 

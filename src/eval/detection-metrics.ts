@@ -15,6 +15,8 @@ export interface MatchedDetections {
   positives: number;
   /** detections matched to ignore regions: neither true nor false positives */
   ignored: number;
+  /** per ground-truth box (in the order given): whether a detection matched it */
+  found: boolean[];
 }
 
 /**
@@ -25,7 +27,7 @@ export interface MatchedDetections {
  */
 export function matchFrame(gt: readonly GtBox[], detections: readonly ScoredBox[], iouThreshold = 0.5): MatchedDetections {
   const taken = new Array<boolean>(gt.length).fill(false);
-  const out: MatchedDetections = { outcomes: [], positives: gt.filter((g) => !g.ignore).length, ignored: 0 };
+  const out: MatchedDetections = { outcomes: [], positives: gt.filter((g) => !g.ignore).length, ignored: 0, found: taken };
   for (const d of [...detections].sort((a, b) => b.score - a.score)) {
     let best = -1;
     let bestKey = -1;

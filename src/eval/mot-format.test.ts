@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { BBox } from '../core/types.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatTracks, ignoreBelowHeight, readGroundTruth, readSeqInfo, readTracks } from './mot-format.ts';
+import { clipToFrame, formatTracks, ignoreBelowHeight, readGroundTruth, readSeqInfo, readTracks } from './mot-format.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-mot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,6 +60,22 @@ describe('ignoreBelowHeight', () => {
     const gt = new Map([[1, [{ id: 1, bbox: [0, 0, 10, 49] as [number, number, number, number], ignore: false }, { id: 2, bbox: [0, 0, 10, 50] as [number, number, number, number], ignore: false }]]]);
     expect(ignoreBelowHeight(gt, 50).get(1)!.map((b) => b.ignore)).toEqual([true, false]);
     expect(ignoreBelowHeight(gt, 0)).toBe(gt);
+  });
+});
+
+describe('clipToFrame', () => {
+  it('clips boxes past the edge, marks them cut and drops boxes wholly outside', () => {
+    const gt = new Map([[1, [
+      { id: 1, bbox: [-10, 20, 30, 120] as BBox, ignore: false },
+      { id: 2, bbox: [100, 100, 140, 200] as BBox, ignore: false },
+      { id: 3, bbox: [620, 400, 700, 500] as BBox, ignore: false },
+      { id: 4, bbox: [700, 0, 760, 100] as BBox, ignore: false },
+    ]]]);
+    expect(clipToFrame(gt, 640, 480).get(1)).toEqual([
+      { id: 1, bbox: [0, 20, 30, 120], ignore: false, cut: true },
+      { id: 2, bbox: [100, 100, 140, 200], ignore: false },
+      { id: 3, bbox: [620, 400, 640, 480], ignore: false, cut: true },
+    ]);
   });
 });
 

@@ -18,6 +18,8 @@ export interface GtBox {
    * false positives (MOT15 conf 0; MOT17 distractor classes; boxes below the minimum height).
    */
   ignore: boolean;
+  /** the box ran past (or touches) the frame edge: a person cut by it (set by clipToFrame) */
+  cut?: boolean;
 }
 
 export interface TrackBox {
@@ -106,10 +108,12 @@ export function readTracks(file: string): Frames<TrackBox> {
 /** Tracker output as a MOTChallenge result file (the inverse of readTracks). */
 export function formatTracks(frames: Frames<TrackBox>): string {
   const round = (n: number) => Math.round(n * 100) / 100;
+  // scores keep 6 decimals: re-scoring a saved file ranks detections (AP50) exactly as the run did
+  const score6 = (n: number) => Math.round(n * 1e6) / 1e6;
   const lines: string[] = [];
   for (const frame of [...frames.keys()].sort((a, b) => a - b)) {
     for (const { id, bbox: [x1, y1, x2, y2], score } of frames.get(frame)!) {
-      lines.push([frame, id, round(x1), round(y1), round(x2 - x1), round(y2 - y1), round(score), -1, -1, -1].join(','));
+      lines.push([frame, id, round(x1), round(y1), round(x2 - x1), round(y2 - y1), score6(score), -1, -1, -1].join(','));
     }
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
@@ -121,9 +125,35 @@ export function ignoreBelowHeight(frames: Frames<GtBox>, minHeight: number): Fra
   return new Map([...frames].map(([f, boxes]) => [f, boxes.map((b) => (b.bbox[3] - b.bbox[1] < minHeight ? { ...b, ignore: true } : b))]));
 }
 
+/** Within this many pixels of the frame edge a box counts as cut by it (annotators clip at the edge). */
+const EDGE_PX = 1;
+
+/**
+ * Clips ground-truth boxes to the frame, as the detectors clip theirs (a box past the edge could
+ * never reach IoU 0.5 with a clipped detection of the same person); boxes wholly outside are
+ * dropped. Boxes that ran past or touch the edge are marked `cut`.
+ */
+export function clipToFrame(frames: Frames<GtBox>, width: number, height: number): Frames<GtBox> {
+  const out: Frames<GtBox> = new Map();
+  for (const [frame, boxes] of frames) {
+    const kept: GtBox[] = [];
+    for (const b of boxes) {
+      const [x1, y1, x2, y2] = b.bbox;
+      const clipped: BBox = [Math.max(0, x1), Math.max(0, y1), Math.min(width, x2), Math.min(height, y2)];
+      if (clipped[2] <= clipped[0] || clipped[3] <= clipped[1]) continue;
+      const cut = x1 < EDGE_PX || y1 < EDGE_PX || x2 > width - EDGE_PX || y2 > height - EDGE_PX;
+      kept.push(cut ? { ...b, bbox: clipped, cut } : b);
+    }
+    out.set(frame, kept);
+  }
+  return out;
+}
+
 export interface SeqInfo {
   frameRate?: number;
   seqLength?: number;
+  imWidth?: number;
+  imHeight?: number;
 }
 
 /** `seqinfo.ini` of a MOTChallenge sequence (`SEQ/seqinfo.ini` beside `SEQ/gt/gt.txt`), when present. */
@@ -140,7 +170,7 @@ export function readSeqInfo(gtFile: string): SeqInfo & { file?: string } {
       const m = new RegExp(`^\\s*${key}\\s*=\\s*([0-9.]+)\\s*$`, 'mi').exec(text);
       return m ? Number(m[1]) : undefined;
     };
-    return { file: candidate, frameRate: value('frameRate'), seqLength: value('seqLength') };
+    return { file: candidate, frameRate: value('frameRate'), seqLength: value('seqLength'), imWidth: value('imWidth'), imHeight: value('imHeight') };
   }
   return {};
 }

@@ -28,6 +28,19 @@ describe('openSequence', () => {
     expect(s.gt.get(1)!.map((b) => b.ignore)).toEqual([false, true]);
   });
 
+  it('clips boxes to the frame size of seqinfo.ini before the height test', () => {
+    const clipped = path.join(dir, 'CLIP/gt/gt.txt');
+    mkdirSync(path.dirname(clipped), { recursive: true });
+    writeFileSync(clipped, '1,1,-5,-30,20,90,1,-1,-1,-1\n1,2,30,10,20,60,1,-1,-1,-1\n');
+    writeFileSync(path.join(dir, 'CLIP/seqinfo.ini'), '[Sequence]\nframeRate=7\nimWidth=40\nimHeight=100\n');
+    const s = openSequence({ gt: clipped, gtFormat: 'mot15', minHeight: 50 });
+    expect(s.size).toEqual({ width: 40, height: 100 });
+    expect(s.gt.get(1)).toEqual([
+      { id: 1, bbox: [0, 0, 15, 60], ignore: false, cut: true },
+      { id: 2, bbox: [30, 10, 40, 70], ignore: false, cut: true },
+    ]);
+  });
+
   it('refuses ground truth without boxes', () => {
     const empty = path.join(dir, 'empty.txt');
     writeFileSync(empty, '\n');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeFrames, sampledFrames, videoFrameRate } from './video-frames.ts';
+import { decodeFrames, sampledFrames, videoFrameRate, videoSize } from './video-frames.ts';
 
 describe('sampledFrames', () => {
   it('1 fps of a 7 fps sequence: every 7th frame from frame 1', () => {
@@ -38,6 +38,7 @@ describe.skipIf(!hasFfmpeg)('decodeFrames', () => {
     }
     expect(got).toEqual([5, 10]);
     expect(videoFrameRate(video)).toBe(10);
+    expect(videoSize(video)).toEqual({ width: 64, height: 48 });
   });
 
   it('stops after the last frame asked for', async () => {
@@ -53,6 +54,7 @@ describe.skipIf(!hasFfmpeg)('decodeFrames', () => {
     const got: number[] = [];
     for await (const f of decodeFrames(img1)) got.push(f.frame);
     expect(got).toEqual([1, 2, 3]);
+    expect(videoSize(img1)).toEqual({ width: 64, height: 48 });
     const empty = path.join(dir, 'empty');
     mkdirSync(empty);
     await expect(decodeFrames(empty).next()).rejects.toThrow(/empty is a folder without images/);

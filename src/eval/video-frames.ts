@@ -23,6 +23,16 @@ export function videoFrameRate(video: string): number | undefined {
 
 const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp'];
 
+/** Width and height of a video's pictures (of a folder's first image), or undefined when ffprobe cannot tell. */
+export function videoSize(video: string): { width: number; height: number } | undefined {
+  const isFolder = statSync(video, { throwIfNoEntry: false })?.isDirectory();
+  const file = isFolder ? readdirSync(video).filter((n) => IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())).sort().map((n) => path.join(video, n))[0] : video;
+  if (!file) return undefined;
+  const r = spawnSync(FFPROBE, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  const m = /^(\d+),(\d+)/.exec(r.stdout?.trim() ?? '');
+  return r.status === 0 && m ? { width: Number(m[1]), height: Number(m[2]) } : undefined;
+}
+
 /**
  * ffmpeg input arguments: a video file, or a folder of numbered images in name order (a
  * MOTChallenge sequence's img1/, where 000001.jpg is frame 1).

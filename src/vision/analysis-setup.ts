@@ -4,7 +4,7 @@ import { CameraAnalyzer, detectorFilter } from './analyzer.ts';
 import type { DetectionFilter } from './filter.ts';
 import type { Polygon } from './motion/mask.ts';
 import { createDetectorPool, type DetectorPool, type DetectorPoolOptions } from './pool.ts';
-import { Tracker, trackerOptions } from './tracker.ts';
+import { Tracker, trackerOptions, type TrackerOptions } from './tracker.ts';
 
 /** The reported classes and thresholds of the `detection` section. */
 export function reportFilter(detection: Config['detection']): DetectionFilter {
@@ -28,6 +28,16 @@ export function createAnalysisPool(config: Config, extra: Partial<DetectorPoolOp
 }
 
 /**
+ * The tracker of a camera: a detection is reported only once its track is confirmed, so a class's
+ * detection threshold must also hold for starting its tracks, or raising it would change nothing.
+ */
+export function cameraTrackerOptions(config: Config): TrackerOptions {
+  const { detection } = config;
+  const classStartThresholds = Object.fromEntries(detection.classes.map((c) => [c, detection.thresholds[c] ?? detection.default_threshold]));
+  return { ...trackerOptions(config.tracking), classStartThresholds };
+}
+
+/**
  * One camera's analyzer (motion gate → pool → tracker → thresholds), as the inference role and
  * `vigil eval` run it. priority 'catchup': its frames use the pool's catch-up lane (recorded
  * frames analysed after the fact, only when no live frame waits).
@@ -38,7 +48,7 @@ export function createCameraAnalyzer(config: Config, pool: DetectorPool, cameraI
     detect: priority === 'live' ? pool.detect.bind(pool) : (jpeg, opts, frame) => pool.detect(jpeg, opts, { ...frame, priority }),
     motion: config.motion,
     mask,
-    tracker: new Tracker(trackerOptions(config.tracking)),
+    tracker: new Tracker(cameraTrackerOptions(config)),
     filter: reportFilter(config.detection),
     uncertainMin: config.detection.uncertain_min,
   });

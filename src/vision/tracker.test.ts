@@ -47,6 +47,15 @@ describe('Tracker', () => {
     for (let s = 0; s < 5; s++) expect(weak.update(at(s), [walker(100, 300, 0.3)]).detections).toEqual([]);
   });
 
+  it('starts a track of a class only at its own start threshold when that is above new_track_threshold', () => {
+    const strict = new Tracker({ classStartThresholds: { person: 0.7 } });
+    expect(strict.update(at(0), [walker(100, 300, 0.6)]).detections).toEqual([]);
+    expect(strict.update(at(1), [walker(100, 300, 0.75)]).detections).toHaveLength(1);
+    // a lower class threshold does not undercut the tracker's own start score
+    const lax = new Tracker({ classStartThresholds: { person: 0.3 } });
+    expect(lax.update(at(0), [walker(100, 300, 0.46)]).detections).toEqual([]);
+  });
+
   it('keeps a track through an occlusion on low-score detections (second association)', () => {
     const run = (opts: Partial<typeof DEFAULT_TRACKER_OPTIONS>): (number | undefined)[][] => {
       const t = new Tracker(opts);

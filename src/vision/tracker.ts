@@ -27,6 +27,8 @@ export interface TrackerOptions {
   lowThreshold: number;
   /** a high detection left unmatched starts a track only at or above this score */
   newTrackThreshold: number;
+  /** per class: a higher start score than newTrackThreshold (the class's detection threshold) */
+  classStartThresholds?: Readonly<Record<string, number>>;
   /** minimum IoU of the first association (high detections vs every track) */
   matchIou: number;
   /** minimum IoU of the second association (low detections vs tracks matched last frame) */
@@ -49,6 +51,11 @@ export function trackerOptions(c: Config['tracking']): TrackerOptions {
     highThreshold: c.high_threshold, lowThreshold: c.low_threshold, newTrackThreshold: c.new_track_threshold,
     matchIou: c.match_iou, lowMatchIou: c.low_match_iou, minHits: c.min_hits, lostSeconds: c.lost_seconds, lostFrames: c.lost_frames,
   };
+}
+
+/** The score an unmatched detection of `label` needs to start a track: the higher of the two settings. */
+export function startThreshold(opts: Pick<TrackerOptions, 'newTrackThreshold' | 'classStartThresholds'>, label: string): number {
+  return Math.max(opts.newTrackThreshold, opts.classStartThresholds?.[label] ?? 0);
 }
 
 export interface TrackSummary {
@@ -169,7 +176,7 @@ export class Tracker {
     const third = this.associate(tentative, leftHigh, this.opts.matchIou);
     for (const [ti, di] of third.matches) continueTrack(tentative[ti]!, leftHigh[di]!);
     // 4. births
-    const births = third.unmatchedCols.map((i) => leftHigh[i]!).filter((d) => d.confidence >= this.opts.newTrackThreshold);
+    const births = third.unmatchedCols.map((i) => leftHigh[i]!).filter((d) => d.confidence >= startThreshold(this.opts, d.class));
 
     // unmatched: tentative tracks die at once, followed tracks become lost, lost ones age out
     const budget = Math.max(this.opts.lostSeconds, this.opts.lostFrames * (this.interval ?? 0)) * 1000;

@@ -115,9 +115,12 @@ describe.skipIf(missing.length > 0)('vigil eval on the first seconds of vtest (P
     writeFileSync(path.join(dir, 'PETS09-S2L1/seqinfo.ini'), `[Sequence]\nname=PETS09-S2L1\nframeRate=7\nseqLength=${FRAMES}\n`);
   }
 
-  it('detect: precision, recall and AP50 of the reported people', async () => {
-    const out = await vigilEval(['detect', '--video', SAMPLE, '--gt', gt]);
-    expect(out).toMatchObject({ command: 'detect', class: 'person', min_height: 50, sequence_fps: 7, sequence_fps_source: 'seqinfo.ini', frames_analysed: FRAMES, frames_failed: 0 });
+  it('detect: precision, recall and AP50 of the reported people; the saved detections score the same', async () => {
+    const saved = path.join(dir, 'detections.txt');
+    const out = await vigilEval(['detect', '--video', SAMPLE, '--gt', gt, '--save-detections', saved]);
+    expect(out).toMatchObject({ command: 'detect', class: 'person', min_height: 50, sequence_fps: 7, sequence_fps_source: 'seqinfo.ini', frames_analysed: FRAMES, frames_missing: 0, frames_failed: 0, resolution: '768x576' });
+    const rescored = await vigilEval(['detect', '--gt', gt, '--detections', saved]);
+    for (const key of ['precision', 'recall', 'ap50', 'tp', 'fp', 'fn', 'by_height']) expect(rescored[key], key).toEqual(out[key]);
     for (const key of ['precision', 'recall', 'ap50']) expect(out[key], key).toBeGreaterThan(0.5);
     expect(out.ap50).toBeLessThanOrEqual(1);
     const sweep = out.sweep as { threshold: number; precision: number; recall: number }[];
