@@ -1,5 +1,6 @@
 import type { DetectionFilter } from '../filter.ts';
 import { loadCenternet } from './centernet.ts';
+import { loadCenternetOnnx } from './centernet-onnx.ts';
 import { loadOnnxDetector, type OnnxDetectorConfig } from './onnx.ts';
 import { loadTritonDetector, type TritonDetectorConfig } from './triton.ts';
 import type { Detector } from './types.ts';
@@ -18,6 +19,7 @@ function section<K extends keyof DetectorSettings>(settings: DetectorSettings, k
 
 const LOADERS = {
   centernet: (filter) => loadCenternet(filter),
+  'centernet-onnx': (filter) => loadCenternetOnnx(filter),
   onnx: (filter, settings) => loadOnnxDetector(section(settings, 'onnx'), filter),
   triton: (filter, settings) => loadTritonDetector(section(settings, 'triton'), filter),
 } satisfies Record<string, (filter: DetectionFilter, settings: DetectorSettings) => Promise<Detector>>;
