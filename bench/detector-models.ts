@@ -5,8 +5,8 @@
  * of vtest may be used for tests only, so the material is written under .cache/model-compare/ at
  * run time and never committed. JSON on stdout, progress on stderr.
  *
- * usage: npm run bench:models -- [--models centernet,centernet-onnx,onnx:FILE.onnx] [--frames 60] [--vtest FILE] [--gt DIR]
- * (`onnx:FILE` runs a YOLOv8-layout ONNX file through detection.model onnx)
+ * usage: npm run bench:models -- [--models centernet,centernet-onnx,centernet-onnx@1024,onnx:FILE.onnx] [--frames 60] [--vtest FILE] [--gt DIR]
+ * (`centernet-onnx@N`: detection.centernet_onnx.input_size N; `onnx:FILE`: a YOLOv8-layout ONNX file through detection.model onnx)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -26,14 +26,17 @@ const { values } = parseArgs({
     gt: { type: 'string', default: '/work/shared/data/pets09-s2l1' },
   },
 });
-/** A model as `detection` config: a `detection.model` name, or `onnx:FILE` for a YOLOv8-layout file. */
+/** A model as `detection` config: a `detection.model` name, `centernet-onnx@SIDE`, or `onnx:FILE` for a YOLOv8-layout file. */
 interface ModelChoice {
   name: string;
   detection: Record<string, unknown>;
 }
-const MODELS: ModelChoice[] = values.models.split(',').map((m) => (m.startsWith('onnx:')
-  ? { name: path.basename(m.slice(5), '.onnx'), detection: { model: 'onnx', onnx: { path: m.slice(5), format: 'yolov8' } } }
-  : { name: m, detection: { model: m } }));
+function modelChoice(m: string): ModelChoice {
+  if (m.startsWith('onnx:')) return { name: path.basename(m.slice(5), '.onnx'), detection: { model: 'onnx', onnx: { path: m.slice(5), format: 'yolov8' } } };
+  const [model, side] = m.split('@');
+  return { name: m, detection: { model, ...(side ? { centernet_onnx: { input_size: Number(side) } } : {}) } };
+}
+const MODELS = values.models.split(',').map(modelChoice);
 const FRAMES = Number(values.frames);
 const OUT = '.cache/model-compare';
 const [SRC_W, SRC_H] = [768, 576];
@@ -86,7 +89,7 @@ const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 
 /** One worker, one frame at a time: end-to-end detect() (JPEG decode, letterbox, model, decode) and the model alone. */
 async function speed(model: ModelChoice, frames: Buffer[]): Promise<{ ms_per_frame_p50: number; inference_ms_p50: number; frames: number }> {
   const detection = configSchema.parse({ detection: model.detection }).detection;
-  const pool = await createDetectorPool({ ...detection, model: detection.model as DetectorModel, settings: { onnx: detection.onnx }, workers: 1 });
+  const pool = await createDetectorPool({ ...detection, model: detection.model as DetectorModel, settings: { centernet_onnx: detection.centernet_onnx, onnx: detection.onnx }, workers: 1 });
   try {
     for (const jpeg of frames.slice(0, 3)) await pool.detect(jpeg); // warm-up
     const total: number[] = [];
@@ -107,7 +110,7 @@ async function speed(model: ModelChoice, frames: Buffer[]): Promise<{ ms_per_fra
 
 /** `vigil eval detect --fps 1` with only detection.model changed from the defaults (one worker). */
 function accuracy(model: ModelChoice, seq: Sequence): { precision: number; recall: number; ap50: number } {
-  const config = path.join(OUT, `config-${model.name}.yaml`);
+  const config = path.join(OUT, `config-${model.name.replace(/[^\w.-]/g, '_')}.yaml`);
   writeFileSync(config, JSON.stringify({ detection: { ...model.detection, workers: 1 } })); // JSON is YAML
   const out = execFileSync('node', ['bin/vigil.js', 'eval', 'detect', '--video', seq.video, '--gt', seq.gt, '--fps', '1', '--min-height', String(seq.minHeight), '--config', config],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 });

@@ -115,6 +115,9 @@ export const configSchema = z.object({
   detection: z.object({
     enabled: z.boolean().default(true).describe('run the detector role'),
     model: z.enum(['centernet', 'centernet-onnx', 'onnx', 'triton']).default('centernet').describe('detector: centernet (ships in npm, runs on tfjs-wasm), centernet-onnx (the same network and weights converted at start to run on onnxruntime, several times faster), onnx (your YOLO model file, see docs/detectors.md) or triton (a KServe v2 inference server)'),
+    centernet_onnx: z.object({
+      input_size: z.number().int().min(256).max(2048).multipleOf(32).default(512).describe('model input side in px (a multiple of 32): 512 as exported; larger sides give small or distant people more model pixels at about (side/512)² the time'),
+    }).strict().optional().describe('model: centernet-onnx — settings (default input 512)'),
     onnx: z.object({
       path: z.string().min(1).describe('YOLO model file (.onnx), relative to the working directory'),
       ...yoloModelFields,

@@ -68,8 +68,8 @@ const json: TfjsModelJson = {
   }],
 };
 
-function weightBytes(): Uint8Array {
-  const parts = weights.map((w) => {
+function weightBytes(values = weights): Uint8Array {
+  const parts = values.map((w) => {
     if (w.half) return new Uint8Array(Uint16Array.from(w.values, toHalf).buffer);
     return new Uint8Array((w.dtype === 'int32' ? Int32Array.from(w.values) : Float32Array.from(w.values)).buffer);
   });
@@ -87,32 +87,53 @@ describe('convertTfjsGraph', () => {
     expect(() => decodeWeights(json.weightsManifest[0]!.weights, weightBytes().subarray(4))).toThrow(/manifest describes \d+ bytes, shards hold/);
   });
 
-  it('computes what tfjs computes on the same graph and weights', async () => {
-    const bin = weightBytes();
+  /** tfjs's output on `json` with its input and resize sizes set to `side`, transposed to NCHW. */
+  async function tfjsScores(side: number, pixels: Float32Array): Promise<Float32Array> {
+    const values = weights.map((w) => (w.name === 'size' ? { ...w, values: [side, side] } : w));
+    const nodes = json.modelTopology.node.map((n) => (n.op === 'Placeholder'
+      ? { ...n, attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [1, side, side, 3].map((d) => ({ size: String(d) })) } } } as never }
+      : n));
     const model = await loadGraphModel({
       load: async () => ({
-        modelTopology: { ...json.modelTopology, versions: { producer: 1 } },
+        modelTopology: { node: nodes, versions: { producer: 1 } },
         weightSpecs: json.weightsManifest[0]!.weights as tf.io.WeightsManifestEntry[],
-        weightData: bin.slice().buffer,
+        weightData: weightBytes(values).slice().buffer,
       }),
     });
-    const pixels = Float32Array.from(random(8 * 8 * 3), (v) => (v + 1) * 100);
-    const expected = tf.tidy(() => tf.transpose(model.execute(tf.tensor4d(pixels, [1, 8, 8, 3]), 'scores') as tf.Tensor, [0, 3, 1, 2]).dataSync());
-    model.dispose();
+    try {
+      return tf.tidy(() => tf.transpose(model.execute(tf.tensor4d(pixels, [1, side, side, 3]), 'scores') as tf.Tensor, [0, 3, 1, 2]).dataSync() as Float32Array);
+    } finally {
+      model.dispose();
+    }
+  }
 
-    const onnx = convertTfjsGraph(json, decodeWeights(json.weightsManifest[0]!.weights, bin), { outputs: ['scores'] });
+  async function onnxScores(side: number, pixels: Float32Array, inputSide?: number): Promise<{ dims: readonly number[]; data: Float32Array }> {
+    const onnx = convertTfjsGraph(json, decodeWeights(json.weightsManifest[0]!.weights, weightBytes()), { outputs: ['scores'], inputSide });
     const session = await ort.InferenceSession.create(onnx);
     try {
       expect(session.inputNames).toEqual(['images']);
-      const out = (await session.run({ images: new ort.Tensor('float32', pixels, [1, 8, 8, 3]) })).scores!;
-      expect(out.dims).toEqual([1, 2, 8, 8]);
-      const got = out.data as Float32Array;
-      const spread = Math.max(...expected) - Math.min(...expected);
-      expect(spread).toBeGreaterThan(0.1); // the graph does not saturate: a wrong op would show
-      for (let i = 0; i < expected.length; i++) expect(got[i]).toBeCloseTo(expected[i]!, 4);
+      const out = (await session.run({ images: new ort.Tensor('float32', pixels, [1, side, side, 3]) })).scores!;
+      return { dims: out.dims, data: out.data as Float32Array };
     } finally {
       await session.release();
     }
+  }
+
+  it('computes what tfjs computes on the same graph and weights', async () => {
+    const pixels = Float32Array.from(random(8 * 8 * 3), (v) => (v + 1) * 100);
+    const expected = await tfjsScores(8, pixels);
+    const got = await onnxScores(8, pixels);
+    expect(got.dims).toEqual([1, 2, 8, 8]);
+    expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1); // the graph does not saturate: a wrong op would show
+    for (let i = 0; i < expected.length; i++) expect(got.data[i]).toBeCloseTo(expected[i]!, 4);
+  });
+
+  it('runs at a larger input side with the resize sizes scaled, as tfjs does with them set by hand', async () => {
+    const pixels = Float32Array.from(random(16 * 16 * 3), (v) => (v + 1) * 100);
+    const expected = await tfjsScores(16, pixels);
+    const got = await onnxScores(16, pixels, 16);
+    expect(got.dims).toEqual([1, 2, 16, 16]);
+    for (let i = 0; i < expected.length; i++) expect(got.data[i]).toBeCloseTo(expected[i]!, 4);
   });
 
   it('refuses an op it does not know, naming it', () => {

@@ -73,6 +73,8 @@ export function decodeWeights(specs: readonly WeightSpec[], buffer: Uint8Array):
   return weights;
 }
 
+type PlaceholderAttr = { shape?: { shape?: { dim?: { size: string }[] } } };
+
 const text = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').toString('utf8');
 const ints = (node: TfNode, key: string): number[] => (node.attr?.[key]?.list?.i ?? []).map(Number);
 /** NHWC axis → NCHW axis */
@@ -81,6 +83,13 @@ const NCHW_AXIS = [0, 2, 3, 1];
 export interface ConvertOptions {
   /** tfjs output tensors to expose (NCHW in the ONNX model), e.g. `tower_0/keypoints` */
   outputs: readonly string[];
+  /**
+   * Run a fully convolutional graph at another square input side than it was exported at: the
+   * input becomes `[1, side, side, C]` and every bilinear resize's constant output size is scaled
+   * with it (an upsampling path built for 512 px has fixed sizes). The side must keep every
+   * stride's feature map whole (a multiple of the graph's largest stride, 32 for MobileNet).
+   */
+  inputSide?: number;
 }
 
 /**
@@ -92,6 +101,9 @@ export function convertTfjsGraph(json: TfjsModelJson, weights: Map<string, Weigh
   const g = new OnnxGraphBuilder();
   const converted = new Map<string, string>();
   let input: { name: string; dims: Dim[] } | undefined;
+  const placeholder = json.modelTopology.node.find((n) => n.op === 'Placeholder');
+  const exportedSide = Number((placeholder?.attr as PlaceholderAttr | undefined)?.shape?.shape?.dim?.[1]?.size);
+  const sideScale = opts.inputSide ? opts.inputSide / exportedSide : 1;
 
   const weight = (name: string): Weight => {
     const w = weights.get(name);
@@ -156,7 +168,8 @@ export function convertTfjsGraph(json: TfjsModelJson, weights: Map<string, Weigh
     let out: string;
     switch (node.op) {
       case 'Placeholder': {
-        const dims = (node.attr as { shape?: { shape?: { dim?: { size: string }[] } } } | undefined)?.shape?.shape?.dim?.map((d) => Number(d.size)) ?? [];
+        const dims = (node.attr as PlaceholderAttr | undefined)?.shape?.shape?.dim?.map((d) => Number(d.size)) ?? [];
+        if (opts.inputSide) dims.splice(1, 2, opts.inputSide, opts.inputSide);
         input = { name, dims: dims.map((d) => (d < 0 ? 'batch' : d)) };
         out = g.op('Transpose', [name], { perm: { ints: [0, 3, 1, 2] } });
         break;
@@ -179,7 +192,9 @@ export function convertTfjsGraph(json: TfjsModelJson, weights: Map<string, Weigh
         const x = convert(ins[0]!);
         // sizes = [N, C] of the input followed by the constant [H, W]
         const nc = g.op('Slice', [g.op('Shape', [x]), g.constant([1], [0], INT64), g.constant([1], [2], INT64)]);
-        const sizes = g.op('Concat', [nc, g.constant([2], weight(ins[1]!).data, INT64)], { axis: { int: 0 } });
+        const hw = Array.from(weight(ins[1]!).data, (v) => v * sideScale);
+        if (!hw.every(Number.isInteger)) throw new Error(`tfjs graph: input side ${opts.inputSide} does not divide into ${name}'s size (use a multiple of 32)`);
+        const sizes = g.op('Concat', [nc, g.constant([2], hw, INT64)], { axis: { int: 0 } });
         out = g.op('Resize', [x, '', '', sizes], { mode: { string: 'linear' }, coordinate_transformation_mode: { string: 'asymmetric' } });
         break;
       }
