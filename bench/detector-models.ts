@@ -5,7 +5,7 @@
  * of vtest may be used for tests only, so the material is written under .cache/model-compare/ at
  * run time and never committed. JSON on stdout, progress on stderr.
  *
- * usage: npm run bench:models -- [--models centernet,centernet-onnx,centernet-onnx@1024,onnx:FILE.onnx] [--frames 60] [--vtest FILE] [--gt DIR]
+ * usage: npm run bench:models -- [--models centernet,centernet-onnx,centernet-onnx@1024,onnx:FILE.onnx] [--frames 60] [--no-eval] [--vtest FILE] [--gt DIR]
  * (`centernet-onnx@N`: detection.centernet_onnx.input_size N; `onnx:FILE`: a YOLOv8-layout ONNX file through detection.model onnx)
  */
 import { execFileSync } from 'node:child_process';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     frames: { type: 'string', default: '60' },
     vtest: { type: 'string', default: '.cache/samples/vtest.avi' },
     gt: { type: 'string', default: '/work/shared/data/pets09-s2l1' },
+    'no-eval': { type: 'boolean', default: false },
   },
 });
 /** A model as `detection` config: a `detection.model` name, `centernet-onnx@SIDE`, or `onnx:FILE` for a YOLOv8-layout file. */
@@ -86,25 +87,39 @@ function keyframes(seq: Sequence): Buffer[] {
 
 const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
-/** One worker, one frame at a time: end-to-end detect() (JPEG decode, letterbox, model, decode) and the model alone. */
-async function speed(model: ModelChoice, frames: Buffer[]): Promise<{ ms_per_frame_p50: number; inference_ms_p50: number; frames: number }> {
-  const detection = configSchema.parse({ detection: model.detection }).detection;
-  const pool = await createDetectorPool({ ...detection, model: detection.model as DetectorModel, settings: { centernet_onnx: detection.centernet_onnx, onnx: detection.onnx }, workers: 1 });
+interface Speed {
+  ms_per_frame_p50: number;
+  inference_ms_p50: number;
+  frames: number;
+}
+
+/**
+ * One worker per model, one frame at a time: end-to-end detect() (JPEG decode, letterbox, model,
+ * decode) and the model alone. The models take turns frame by frame, so load from other processes
+ * on the box falls on all of them alike and their ratios hold.
+ */
+async function speeds(models: readonly ModelChoice[], frames: Buffer[]): Promise<Speed[]> {
+  const pools = [];
   try {
-    for (const jpeg of frames.slice(0, 3)) await pool.detect(jpeg); // warm-up
-    const total: number[] = [];
-    const inference: number[] = [];
-    for (const jpeg of frames) {
-      const started = performance.now();
-      const result = await pool.detect(jpeg);
-      total.push(performance.now() - started);
-      inference.push(result.inferenceMs);
+    for (const model of models) {
+      const detection = configSchema.parse({ detection: model.detection }).detection;
+      pools.push(await createDetectorPool({ ...detection, model: detection.model as DetectorModel, settings: { centernet_onnx: detection.centernet_onnx, onnx: detection.onnx }, workers: 1 }));
     }
-    total.sort((a, b) => a - b);
-    inference.sort((a, b) => a - b);
-    return { ms_per_frame_p50: round(percentile(total, 50)), inference_ms_p50: round(percentile(inference, 50)), frames: frames.length };
+    for (const pool of pools) for (const jpeg of frames.slice(0, 3)) await pool.detect(jpeg); // warm-up
+    const total = models.map((): number[] => []);
+    const inference = models.map((): number[] => []);
+    for (const jpeg of frames) {
+      for (const [i, pool] of pools.entries()) {
+        const started = performance.now();
+        const result = await pool.detect(jpeg);
+        total[i]!.push(performance.now() - started);
+        inference[i]!.push(result.inferenceMs);
+      }
+    }
+    const median = (v: number[]): number => round(percentile(v.sort((a, b) => a - b), 50));
+    return models.map((_, i) => ({ ms_per_frame_p50: median(total[i]!), inference_ms_p50: median(inference[i]!), frames: frames.length }));
   } finally {
-    await pool.close();
+    for (const pool of pools) await pool.close();
   }
 }
 
@@ -127,12 +142,15 @@ const sequences: Sequence[] = [
 const load = { before: loadavg().map((v) => round(v, 2)) };
 const rows: Record<string, unknown>[] = [];
 for (const seq of sequences) {
-  const frames = keyframes(seq);
-  for (const model of MODELS) {
-    console.error(`${seq.name}: ${model.name} speed`);
-    const s = await speed(model, frames);
+  console.error(`${seq.name}: speed of ${MODELS.map((m) => m.name).join(', ')}`);
+  const measured = await speeds(MODELS, keyframes(seq));
+  for (const [i, model] of MODELS.entries()) {
+    if (values['no-eval']) {
+      rows.push({ sequence: seq.name, model: model.name, ...measured[i] });
+      continue;
+    }
     console.error(`${seq.name}: ${model.name} eval detect`);
-    rows.push({ sequence: seq.name, model: model.name, ...s, ...accuracy(model, seq), min_height: seq.minHeight });
+    rows.push({ sequence: seq.name, model: model.name, ...measured[i], ...accuracy(model, seq), min_height: seq.minHeight });
   }
 }
 console.log(JSON.stringify({
