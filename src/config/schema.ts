@@ -114,7 +114,10 @@ export const configSchema = z.object({
   }).strict().default({ stall_seconds: 20, rtsp_timeout_seconds: 10, backoff_initial_ms: 1000, backoff_max_ms: 60000, backoff_jitter: 0.1, probe_interval_ms: 1000, jpeg_quality: 4, offline_alert_seconds: 60 }).describe('camera worker supervision'),
   detection: z.object({
     enabled: z.boolean().default(true).describe('run the detector role'),
-    model: z.enum(['centernet', 'onnx', 'triton']).default('centernet').describe('detector: centernet (ships in npm), onnx (your YOLO model file, see docs/detectors.md) or triton (a KServe v2 inference server)'),
+    model: z.enum(['centernet', 'centernet-onnx', 'onnx', 'triton']).default('centernet').describe('detector: centernet (ships in npm, runs on tfjs-wasm), centernet-onnx (the same network and weights converted at start to run on onnxruntime, several times faster), onnx (your YOLO model file, see docs/detectors.md) or triton (a KServe v2 inference server)'),
+    centernet_onnx: z.object({
+      input_size: z.number().int().min(256).max(2048).multipleOf(32).default(512).describe('model input side in px (a multiple of 32): 512 as exported; larger sides give small or distant people more model pixels at about (side/512)² the time'),
+    }).strict().optional().describe('model: centernet-onnx — settings (default input 512)'),
     onnx: z.object({
       path: z.string().min(1).describe('YOLO model file (.onnx), relative to the working directory'),
       ...yoloModelFields,
@@ -139,7 +142,7 @@ export const configSchema = z.object({
     score_floor: z.number().min(0).max(1).default(0.2).describe('lowest score asked of the detector: detections below the class threshold can still continue a track (ByteTrack) or be kept as uncertain'),
     uncertain_min: z.number().min(0).max(1).default(0.3).describe('detections from this score up to their class threshold are uncertain: candidates for training data'),
   }).strict().superRefine((d, ctx) => {
-    if (d.model !== 'centernet' && !d[d.model]) ctx.addIssue({ code: 'custom', message: `model ${d.model} needs a detection.${d.model} section`, path: [d.model] });
+    if ((d.model === 'onnx' || d.model === 'triton') && !d[d.model]) ctx.addIssue({ code: 'custom', message: `model ${d.model} needs a detection.${d.model} section`, path: [d.model] });
   }).default({ enabled: true, model: 'centernet', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3 }).describe('object detection'),
   motion: z.object({
     enabled: z.boolean().default(true).describe('gate the detector on motion; false runs it on every full frame'),

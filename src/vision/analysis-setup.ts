@@ -21,7 +21,7 @@ export function createAnalysisPool(config: Config, extra: Partial<DetectorPoolOp
   return createDetectorPool({
     model: detection.model,
     workers: detection.workers ?? os.availableParallelism(),
-    settings: { onnx: detection.onnx, triton: detection.triton },
+    settings: { centernet_onnx: detection.centernet_onnx, onnx: detection.onnx, triton: detection.triton },
     ...detectorFilter(reportFilter(detection), detection.score_floor),
     ...extra,
   });

@@ -1,4 +1,4 @@
-import { bytes, concat, int, message, str } from './protobuf.ts';
+import { INT64, OnnxGraphBuilder, type Dim } from '../onnx-builder.ts';
 
 /**
  * Builds small ONNX models for tests (no weights can be downloaded): YOLO-shaped detectors whose
@@ -6,45 +6,7 @@ import { bytes, concat, int, message, str } from './protobuf.ts';
  * cell is a "person" (class 0) exactly there. Boxes are the cells (constants added to the graph).
  */
 
-const FLOAT = 1;
-const INT64 = 7;
-type Dim = number | string;
-
-function tensorProto(name: string, dims: readonly number[], type: typeof FLOAT | typeof INT64, values: ArrayLike<number>): Uint8Array {
-  const raw = type === FLOAT ? new Uint8Array(Float32Array.from(values).buffer) : new Uint8Array(BigInt64Array.from(Array.from(values, BigInt)).buffer);
-  return concat([...dims.map((d) => int(1, d)), int(2, type), str(8, name), bytes(9, raw)]);
-}
-
-function valueInfo(field: number, name: string, dims: readonly Dim[]): Uint8Array {
-  const shape = dims.map((d) => message(1, typeof d === 'number' ? int(1, d) : str(2, d)));
-  return message(field, str(1, name), message(2, message(1, int(1, FLOAT), message(2, ...shape))));
-}
-
-type Attr = { ints: readonly number[] } | { int: number };
-
-function node(op: string, inputs: readonly string[], output: string, attrs: Record<string, Attr> = {}): Uint8Array {
-  const attributes = Object.entries(attrs).map(([name, a]) => 'ints' in a
-    ? message(5, str(1, name), ...a.ints.map((v) => int(8, v)), int(20, 7))
-    : message(5, str(1, name), int(3, a.int), int(20, 2)));
-  return message(1, ...inputs.map((i) => str(1, i)), str(2, output), str(3, output), str(4, op), ...attributes);
-}
-
-class GraphBuilder {
-  readonly nodes: Uint8Array[] = [];
-  readonly initializers: Uint8Array[] = [];
-  private n = 0;
-
-  constant(dims: readonly number[], values: ArrayLike<number>, type: typeof FLOAT | typeof INT64 = FLOAT): string {
-    const name = `c${this.n++}`;
-    this.initializers.push(message(5, tensorProto(name, dims, type, values)));
-    return name;
-  }
-
-  op(op: string, inputs: readonly string[], attrs?: Record<string, Attr>, output = `t${this.n++}`): string {
-    this.nodes.push(node(op, inputs, output, attrs));
-    return output;
-  }
-
+class GraphBuilder extends OnnxGraphBuilder {
   /** [B, 3, S, S] → [B, 3 + extra, cells]: per cell of side `cell`, `extra` zero channels then mean R, G, B. */
   cellMeans(images: string, cell: number, zeroChannels: number, sumChannel = false): string {
     const pooled = this.op('AveragePool', [images], { kernel_shape: { ints: [cell, cell] }, strides: { ints: [cell, cell] } });
@@ -53,12 +15,6 @@ class GraphBuilder {
     const channels = zeroChannels + (sumChannel ? 1 : 0) + 3;
     const joined = this.op('Concat', parts, { axis: { int: 1 } });
     return this.op('Reshape', [joined, this.constant([3], [0, channels, -1], INT64)]);
-  }
-
-  model(input: readonly Dim[], output: string, outputDims: readonly Dim[], metadata: Record<string, string>): Uint8Array {
-    const graph = message(7, ...this.nodes, str(2, 'test'), ...this.initializers, valueInfo(11, 'images', input), valueInfo(12, output, outputDims));
-    const meta = Object.entries(metadata).map(([k, v]) => message(14, str(1, k), str(2, v)));
-    return concat([int(1, 8), str(2, 'vigil-test'), graph, message(8, str(1, ''), int(2, 13)), ...meta]);
   }
 }
 
@@ -103,7 +59,7 @@ export function yoloV8TestModel(o: TestModelOptions & { cell?: number; transpose
   if (o.transposed) out = g.op('Transpose', [out], { perm: { ints: [0, 2, 1] } });
   out = g.op('Identity', [out], undefined, 'output0');
   const batch = o.batch === 'dynamic' ? 'batch' : 1;
-  return g.model(inputDims(o), out, o.transposed ? [batch, side * side, 7] : [batch, 7, side * side], namesMetadata(o.names));
+  return g.model([{ name: 'images', dims: inputDims(o) }], [{ name: out, dims: o.transposed ? [batch, side * side, 7] : [batch, 7, side * side] }], namesMetadata(o.names));
 }
 
 /**
@@ -130,7 +86,7 @@ export function yoloxTestModel(o: TestModelOptions & { decoded?: boolean } = {})
   const joined = g.op('Concat', levels, { axis: { int: 2 } });
   const out = g.op('Transpose', [joined], { perm: { ints: [0, 2, 1] } }, 'output');
   const anchors = [8, 16, 32].reduce((n, s) => n + (size / s) ** 2, 0);
-  return g.model(inputDims(o), out, [o.batch === 'dynamic' ? 'batch' : 1, anchors, 8], namesMetadata(o.names));
+  return g.model([{ name: 'images', dims: inputDims(o) }], [{ name: out, dims: [o.batch === 'dynamic' ? 'batch' : 1, anchors, 8] }], namesMetadata(o.names));
 }
 
 /** A model whose single output is `[1, 3]`: no detector layout fits it. */
@@ -138,7 +94,7 @@ export function wrongShapeTestModel(size = 64): Uint8Array {
   const g = new GraphBuilder();
   const pooled = g.op('GlobalAveragePool', ['images']);
   const out = g.op('Reshape', [pooled, g.constant([2], [1, 3], INT64)], undefined, 'output0');
-  return g.model([1, 3, size, size], out, [1, 3], {});
+  return g.model([{ name: 'images', dims: [1, 3, size, size] }], [{ name: out, dims: [1, 3] }]);
 }
 
 /**
@@ -172,6 +128,7 @@ export function convStackTestModel(size = 640, batch: 1 | 'dynamic' = 'dynamic')
   conv(84, 1, 1);
   const cells = (size / 8) ** 2;
   const out = g.op('Reshape', [x, g.constant([3], [0, 84, -1], INT64)], undefined, 'output0');
-  return g.model([batch === 'dynamic' ? 'batch' : 1, 3, size, size], out, [batch === 'dynamic' ? 'batch' : 1, 84, cells], {});
+  const b = batch === 'dynamic' ? 'batch' : 1;
+  return g.model([{ name: 'images', dims: [b, 3, size, size] }], [{ name: out, dims: [b, 84, cells] }]);
 }
 

@@ -1,4 +1,4 @@
-/** A minimal protobuf writer, enough to encode ONNX models for tests. */
+/** A minimal protobuf writer, enough to encode ONNX models (converted detectors, test models). */
 
 type Field = Uint8Array;
 
