@@ -41,5 +41,6 @@ export function createCameraAnalyzer(config: Config, pool: DetectorPool, cameraI
     tracker: new Tracker(trackerOptions(config.tracking)),
     filter: reportFilter(config.detection),
     uncertainMin: config.detection.uncertain_min,
+    tiles: config.detection.tiles,
   });
 }

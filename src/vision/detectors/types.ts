@@ -12,6 +12,11 @@ export interface DetectResult {
 export interface DetectOptions {
   /** analyse only this part of the frame (source pixels), e.g. around motion; boxes stay in frame pixels */
   region?: BBox;
+  /**
+   * analyse each of these parts of the frame (source pixels) as its own model input and merge the
+   * boxes across them: tiles of a frame too large to shrink into one input (replaces region)
+   */
+  tiles?: readonly BBox[];
 }
 
 /** One loaded model; not safe for concurrent detect() calls on one instance (one per worker). */
