@@ -1,5 +1,7 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { BBox, Detection } from '../core/types.ts';
+import type { FrameImage } from './frame-input.ts';
 import { detectTiles, mergeTiles, tileGrid } from './tiles.ts';
 
 const person = (bbox: BBox, confidence = 0.6): Detection => ({ class: 'person', confidence, bbox });
@@ -59,8 +61,11 @@ describe('mergeTiles', () => {
 describe('detectTiles', () => {
   it('runs the detector once per tile with the tile as region and merges in frame pixels', async () => {
     const regions: (BBox | undefined)[] = [];
+    const jpeg = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
     const detector = {
-      detect: async (_jpeg: Uint8Array, opts?: { region?: BBox }) => {
+      detect: async (image: FrameImage, opts?: { region?: BBox }) => {
+        // the frame arrives decoded: the tiles do not decode it again
+        expect(image).toMatchObject({ width: 1920, height: 1080 });
         regions.push(opts?.region);
         const r = opts!.region!;
         // each tile reports the part of one person (x 1000..1120) it holds, clamped as a detector clamps to its area
@@ -68,7 +73,7 @@ describe('detectTiles', () => {
         return { width: 1920, height: 1080, detections: [person(box, r[0] === 0 ? 0.3 : 0.5)], inferenceMs: 10 };
       },
     };
-    const result = await detectTiles(detector, new Uint8Array(1), [[0, 0, 1080, 1080], [840, 0, 1920, 1080]], 0.5);
+    const result = await detectTiles(detector, jpeg, [[0, 0, 1080, 1080], [840, 0, 1920, 1080]], 0.5);
     expect(regions).toEqual([[0, 0, 1080, 1080], [840, 0, 1920, 1080]]);
     expect(result).toEqual({ width: 1920, height: 1080, detections: [person([1000, 400, 1120, 600], 0.5)], inferenceMs: 20 });
   });

@@ -1,6 +1,7 @@
 import { area, unionBox } from '../core/geometry.ts';
 import type { BBox, Detection } from '../core/types.ts';
 import type { DetectResult, Detector } from './detectors/types.ts';
+import { decodeFrame } from './frame-input.ts';
 import { nmsPerClass } from './nms.ts';
 
 /** The `detection.tiles` configuration section. */
@@ -89,13 +90,17 @@ function overlapOfSmaller(a: BBox, b: BBox): number {
   return smaller > 0 ? inter / smaller : 0;
 }
 
-/** Runs the detector on each tile of one frame (one after the other: a detector serves one call at a time) and merges the boxes. */
+/**
+ * Runs the detector on each tile of one frame (one after the other: a detector serves one call at
+ * a time; the frame decoded once) and merges the boxes.
+ */
 export async function detectTiles(detector: Pick<Detector, 'detect'>, jpeg: Uint8Array, tiles: readonly BBox[], nmsIou: number): Promise<DetectResult> {
+  const frame = await decodeFrame(jpeg);
   const results: TileResult[] = [];
   let inferenceMs = 0;
   let size = { width: 0, height: 0 };
   for (const tile of tiles) {
-    const r = await detector.detect(jpeg, { region: tile });
+    const r = await detector.detect(frame, { region: tile });
     results.push({ tile, detections: r.detections });
     inferenceMs += r.inferenceMs;
     size = { width: r.width, height: r.height };

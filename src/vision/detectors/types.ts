@@ -1,4 +1,5 @@
 import type { BBox, Detection } from '../../core/types.ts';
+import type { FrameImage } from '../frame-input.ts';
 
 export interface DetectResult {
   /** source frame size; detection boxes are in its pixels */
@@ -22,7 +23,7 @@ export interface DetectOptions {
 /** One loaded model; not safe for concurrent detect() calls on one instance (one per worker). */
 export interface Detector {
   readonly model: string;
-  detect(jpeg: Uint8Array, opts?: DetectOptions): Promise<DetectResult>;
+  detect(image: FrameImage, opts?: DetectOptions): Promise<DetectResult>;
   /** several frames in one model call, where the backend benefits (results in input order) */
   detectBatch?(inputs: readonly { jpeg: Uint8Array; opts?: DetectOptions }[]): Promise<DetectResult[]>;
   dispose(): void;
