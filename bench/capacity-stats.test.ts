@@ -11,9 +11,10 @@ describe('RunTally', () => {
   it('counts runs, the skipped share and the share of source pixels analysed', () => {
     const t = new RunTally();
     for (const a of [full, crop, none, none]) t.add(a);
+    t.add({ ...full, tiles: [[0, 0, 400, 600], [300, 0, 800, 600]], inferenceMs: 200 });
     expect(t.summary()).toEqual({
-      frames: 4, detector_runs: { full: 1, crop: 1, none: 2 }, skipped_share: 0.5,
-      analysed_area_share: 0.313, // (1 + 0.25 + 0 + 0) / 4
+      frames: 5, detector_runs: { full: 2, crop: 1, none: 2 }, model_runs: 4, inference_ms_median: 200, skipped_share: 0.4,
+      analysed_area_share: 0.45, // (1 + 0.25 + 0 + 0 + 1) / 5
       crop_area_share: 0.25,
     });
   });

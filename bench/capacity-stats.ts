@@ -6,6 +6,10 @@ const round = (n: number, places = 3): number => Math.round(n * 10 ** places) / 
 export interface RunStats {
   frames: number;
   detector_runs: Record<Ran, number>;
+  /** model runs: one per full frame or crop, one per tile of a tiled one */
+  model_runs: number;
+  /** median model time of a frame the detector ran on (all its tiles) */
+  inference_ms_median: number | null;
   /** frames the motion gate kept from the detector */
   skipped_share: number;
   /** mean share of the frame's source pixels the detector looked at (full frame 1, crop its area, none 0) */
@@ -20,10 +24,16 @@ export class RunTally {
   private readonly runs: Record<Ran, number> = { full: 0, crop: 0, none: 0 };
   private area = 0;
   private cropArea = 0;
+  private modelRuns = 0;
+  private readonly inferenceMs: number[] = [];
 
-  add(a: Pick<FrameAnalysis, 'ran' | 'region' | 'width' | 'height'>): void {
+  add(a: Pick<FrameAnalysis, 'ran' | 'region' | 'width' | 'height'> & Partial<Pick<FrameAnalysis, 'tiles' | 'inferenceMs'>>): void {
     this.frames++;
     this.runs[a.ran]++;
+    if (a.ran !== 'none') {
+      this.modelRuns += a.tiles?.length ?? 1;
+      if (a.inferenceMs !== undefined) this.inferenceMs.push(a.inferenceMs);
+    }
     if (a.ran === 'full') this.area += 1;
     if (a.ran === 'crop' && a.region) {
       const [x1, y1, x2, y2] = a.region;
@@ -38,6 +48,8 @@ export class RunTally {
     return {
       frames: n,
       detector_runs: { ...this.runs },
+      model_runs: this.modelRuns,
+      inference_ms_median: this.inferenceMs.length > 0 ? median(this.inferenceMs) : null,
       skipped_share: n > 0 ? round(this.runs.none / n) : 0,
       analysed_area_share: n > 0 ? round(this.area / n) : 0,
       crop_area_share: this.runs.crop > 0 ? round(this.cropArea / this.runs.crop) : null,

@@ -54,7 +54,7 @@ class VirtualCamera {
     const { detection } = cfg;
     const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
     this.analyzer = new CameraAnalyzer({
-      cameraId: id, detect: pool.detect.bind(pool), motion: cfg.motion, tracker: new Tracker(trackerOptions(cfg.tracking)), filter, uncertainMin: detection.uncertain_min,
+      cameraId: id, detect: pool.detect.bind(pool), motion: cfg.motion, tracker: new Tracker(trackerOptions(cfg.tracking)), filter, uncertainMin: detection.uncertain_min, tiles: detection.tiles,
     });
     this.lane = new FrameLane<Offer>(detection.queue_per_camera, (o) => this.analyse(o), (o) => {
       if (!this.stopping) o.step?.drop('lane');
@@ -175,8 +175,10 @@ async function ramp(opts: RampOptions) {
 }
 
 export interface CapacityOptions {
-  /** vtest.avi */
+  /** vtest.avi, or a copy of it at another resolution */
   video: string;
+  /** detection, motion and tracking settings (default: the defaults) */
+  config?: Config;
   /** camera counts tried in order, per scene */
   cameras: Record<Scene, number[]>;
   warmupSeconds: number;
@@ -191,7 +193,7 @@ export interface CapacityOptions {
  * offer → analysis latency, process CPU, detector runs.
  */
 export async function benchCapacity(opts: CapacityOptions) {
-  const cfg = configSchema.parse({});
+  const cfg = opts.config ?? configSchema.parse({});
   const { detection } = cfg;
   console.error(`capacity: decoding ${opts.video} and making the static scene`);
   const clip = clipFrames(opts.video);
@@ -224,7 +226,7 @@ export async function benchCapacity(opts: CapacityOptions) {
     await pool.close();
   }
   return {
-    model: detection.model, workers, frames_per_second_per_camera: 1000 / FRAME_INTERVAL_MS,
+    model: detection.model, video: opts.video, tiles: detection.tiles, tracking: cfg.tracking, workers, frames_per_second_per_camera: 1000 / FRAME_INTERVAL_MS,
     warmup_seconds: opts.warmupSeconds, measure_seconds: opts.measureSeconds,
     sustainable_rule: `dropped ≤ ${MAX_DROPPED_SHARE * 100} % of offered frames and median latency of the step's last third ≤ its first third + ${MAX_LATENCY_GROWTH_MS} ms; a count that fails is measured again; a scene's ramp stops at the first count that fails twice`,
     load_average: { start: loadStart.map(round2), end: os.loadavg().map(round2) },

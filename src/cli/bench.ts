@@ -31,6 +31,8 @@ export const spec = {
     'detector-workers': { type: 'string', default: '1,2', value: 'LIST', description: 'detector pool sizes' },
     'motion-fps': { type: 'string', default: '1', value: 'N', description: 'frames per second analysed by motion' },
     'capacity-vtest': { type: 'string', default: '4,8,12,16,24,32', value: 'LIST', description: 'camera counts for capacity on the vtest clip' },
+    'capacity-config': { type: 'string', value: 'FILE', description: 'capacity: the configuration whose detection, motion and tracking sections the cameras use (default: the defaults)' },
+    'capacity-video': { type: 'string', value: 'FILE', description: 'capacity: the busy cameras\' clip (default: the vtest sample), e.g. vtest scaled to 1080p' },
     'capacity-mixed': { type: 'string', default: '8,16,24,32,48', value: 'LIST', description: 'camera counts for capacity on a mix of busy and quiet cameras' },
     'face-sizes': { type: 'string', default: '10000,100000', value: 'LIST', description: 'face search: numbers of stored embeddings' },
     'face-ef': { type: 'string', default: '40,100,200,400', value: 'LIST', description: 'face search: HNSW ef_search values' },
@@ -83,7 +85,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (want('capacity')) {
     if (sample.source === 'vtest') {
-      result.capacity = await (await import('../../bench/capacity.ts')).benchCapacity({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, cameras: { vtest: list(values['capacity-vtest']!), mixed: list(values['capacity-mixed']!) }, warmupSeconds: 5, measureSeconds: seconds });
+      const configFile = values['capacity-config'];
+      const config = configFile ? (await import('../config/load.ts')).loadConfigFile(configFile).config : undefined;
+      result.capacity = await (await import('../../bench/capacity.ts')).benchCapacity({ video: values['capacity-video'] ?? `${DEFAULT_SAMPLE_DIR}/vtest.avi`, config, cameras: { vtest: list(values['capacity-vtest']!), mixed: list(values['capacity-mixed']!) }, warmupSeconds: 5, measureSeconds: seconds });
     } else console.error('skipping capacity: the vtest sample clip not found');
   }
   if (want('faces')) {

@@ -141,9 +141,14 @@ export const configSchema = z.object({
     batch_size: z.number().int().min(1).max(16).default(1).describe('frames per model call for detectors that support batching (centernet cannot: its graph has a fixed batch of 1)'),
     score_floor: z.number().min(0).max(1).default(0.2).describe('lowest score asked of the detector: detections below the class threshold can still continue a track (ByteTrack) or be kept as uncertain'),
     uncertain_min: z.number().min(0).max(1).default(0.3).describe('detections from this score up to their class threshold are uncertain: candidates for training data'),
+    tiles: z.object({
+      enabled: z.boolean().default(true).describe('split an analysed area (the motion crop or the full frame) whose longer side exceeds max_side into overlapping tiles, one model run each, boxes merged across tiles; frames up to max_side (e.g. 1280×720 at the default) keep one run'),
+      max_side: z.number().int().min(64).default(1280).describe('longest side, in source pixels, analysed in one model run: centernet shrinks it to 512, so at most 2.5× (a 1080p frame in one run is shrunk 3.75× and people 100–300 px tall score too low to be tracked)'),
+      overlap: z.number().min(0).max(0.5).default(0.2).describe('share of a tile\'s side it shares with its neighbour, so a person on a border is whole in one tile'),
+    }).strict().prefault({}).describe('tiles at native scale for large frames; only the tiles holding motion run'),
   }).strict().superRefine((d, ctx) => {
     if ((d.model === 'onnx' || d.model === 'triton') && !d[d.model]) ctx.addIssue({ code: 'custom', message: `model ${d.model} needs a detection.${d.model} section`, path: [d.model] });
-  }).default({ enabled: true, model: 'centernet', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3 }).describe('object detection'),
+  }).default({ enabled: true, model: 'centernet', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3, tiles: { enabled: true, max_side: 1280, overlap: 0.2 } }).describe('object detection'),
   motion: z.object({
     enabled: z.boolean().default(true).describe('gate the detector on motion; false runs it on every full frame'),
     width: z.number().int().min(64).max(640).default(240).describe('width of the grayscale frame motion is computed on'),
@@ -166,6 +171,8 @@ export const configSchema = z.object({
     match_iou: z.number().min(0).max(1).default(0.2).describe('minimum IoU between a track\'s predicted box and a high-score detection (the centre offset the prediction is unsure of is forgiven)'),
     low_match_iou: z.number().min(0).max(1).default(0.5).describe('minimum IoU between a track\'s predicted box and a low-score detection'),
     min_hits: z.number().int().min(1).default(1).describe('detections in consecutive analysed frames before a track is confirmed (gets a track_id and becomes an event); 1: a detection at or above new_track_threshold is an event at once (at 1 fps a second hit costs a second, and measured worse on PETS09: MOTA 0.74 vs 0.70, IDF1 0.66 vs 0.62)'),
+    weak_track_threshold: z.number().min(0).max(1).default(0.5).describe('an unmatched detection from this score up to new_track_threshold starts a tentative track, confirmed only after weak_track_hits consecutive matches (a small or distant person scores 0.2–0.5 on every frame; the tracker confirms what one frame cannot); at or above new_track_threshold: off (the default: measured at 1 fps, 0.3 with 2 hits cost 0.07–0.13 precision for 0.006–0.14 recall, see docs/detectors.md); must be at least low_threshold'),
+    weak_track_hits: z.number().int().min(1).default(3).describe('see weak_track_threshold: consecutive analysed frames with a detection before a weakly started track is confirmed'),
     lost_seconds: z.number().positive().default(2).describe('a track unseen for longer than max(lost_seconds, lost_frames analysed-frame intervals) ends; its event is closed'),
     lost_frames: z.number().int().min(1).default(3).describe('see lost_seconds: at 1 fps the default keeps a track through 3 missed frames'),
     rejoin_iou: z.number().min(0).max(1).default(0.5).describe('a new track whose first box overlaps the last box of a recent track of the same class (not seen in that frame) by at least this IoU continues that track\'s event: a parked car whose track restarts is one event'),

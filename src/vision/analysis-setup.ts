@@ -51,5 +51,6 @@ export function createCameraAnalyzer(config: Config, pool: DetectorPool, cameraI
     tracker: new Tracker(cameraTrackerOptions(config)),
     filter: reportFilter(config.detection),
     uncertainMin: config.detection.uncertain_min,
+    tiles: config.detection.tiles,
   });
 }

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.ts';
 import type { BBox, Detection } from '../core/types.ts';
-import { CameraAnalyzer, type DetectFn } from './analyzer.ts';
+import { CameraAnalyzer, type CameraAnalyzerOptions, type DetectFn } from './analyzer.ts';
 import type { DetectOptions } from './detectors/types.ts';
 import type { TrackerUpdate } from './tracker.ts';
 
@@ -31,7 +31,7 @@ const tracker = {
 };
 
 /** A detector stand-in answering `found`, limited (like a real one) to the region it is shown. */
-function setup(found: Detection[]) {
+function setup(found: Detection[], extra: Partial<CameraAnalyzerOptions> = {}) {
   const calls: (DetectOptions | undefined)[] = [];
   const detect: DetectFn = async (_jpeg, opts) => {
     calls.push(opts);
@@ -39,7 +39,7 @@ function setup(found: Detection[]) {
     const seen = found.filter((d) => !r || (d.bbox[0] >= r[0] && d.bbox[1] >= r[1] && d.bbox[2] <= r[2] && d.bbox[3] <= r[3]));
     return { width: W, height: H, detections: seen, inferenceMs: 1 };
   };
-  const analyzer = new CameraAnalyzer({ cameraId: 'cam_t', detect, motion: cfg.motion, tracker, filter, uncertainMin: 0.3 });
+  const analyzer = new CameraAnalyzer({ cameraId: 'cam_t', detect, motion: cfg.motion, tracker, filter, uncertainMin: 0.3, ...extra });
   let t = 0;
   const analyze = async (jpeg: Buffer) => analyzer.analyze({ jpeg, timestamp: new Date(1_700_000_000_000 + (t += 1000)), seq: t });
   return { analyze, calls };
@@ -114,6 +114,30 @@ describe('CameraAnalyzer', () => {
     await expect(analyze(Buffer.alloc(0))).rejects.toThrow(/empty image \(0 bytes\)/);
     await expect(analyze(Buffer.from([0xff, 0xd8, 0xff, 0x00, 1, 2, 3]))).rejects.toThrow(/not a decodable image|corrupt image/);
     expect((await analyze(await frame(2))).ran).toBe('none');
+  });
+
+  it('splits a large area into tiles and runs only the tiles holding motion', async () => {
+    const person: BBox = [60, 60, 100, 160];
+    // a large motion crop (max_crop_share 1 keeps it a crop) tiled at 300 px: the person is in the top-left tiles only
+    const tiles = { enabled: true, max_side: 300, overlap: 0.2 };
+    const { analyze, calls } = setup([{ class: 'person', confidence: 0.8, bbox: person }], { tiles, motion: { ...cfg.motion, crop_min_size: 700, max_crop_share: 1 } });
+    const first = await analyze(await frame(1));
+    // the background is learnt on a full frame: every tile runs
+    expect(first.ran).toBe('full');
+    expect(calls[0]!.tiles).toHaveLength(first.tiles!.length);
+    expect(first.tiles!.length).toBe(9); // 3 × 3 over 768×576
+    const moving = await analyze(await frame(2, person));
+    expect(moving.ran).toBe('crop');
+    expect(moving.tiles!.length).toBeGreaterThan(0);
+    expect(moving.tiles!.length).toBeLessThan(first.tiles!.length);
+    for (const t of moving.tiles!) expect(t[0] < person[2] && t[1] < person[3]).toBe(true);
+    expect(calls[1]).toEqual({ tiles: moving.tiles });
+  });
+
+  it('keeps one run when the area fits max_side', async () => {
+    const { analyze, calls } = setup([], { tiles: { enabled: true, max_side: 1280, overlap: 0.2 } });
+    expect((await analyze(await frame(1))).tiles).toBeUndefined();
+    expect(calls).toEqual([undefined]);
   });
 
   it('runs every full frame when gating is off', async () => {

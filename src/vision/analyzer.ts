@@ -5,6 +5,7 @@ import { cropAround, insideShare, intersects } from './motion/crop.ts';
 import { MotionDetector, type MotionOptions, type MotionResult } from './motion/detector.ts';
 import type { Polygon } from './motion/mask.ts';
 import type { FrameTag } from './pool.ts';
+import { tileGrid, type TileOptions } from './tiles.ts';
 import type { TrackerUpdate, TrackSummary } from './tracker.ts';
 
 /** The `motion` configuration section: the motion model plus the gate's own settings. */
@@ -36,6 +37,8 @@ export interface CameraAnalyzerOptions {
   filter: DetectionFilter;
   /** detections from here up to their class threshold are `uncertain` (training data) */
   uncertainMin: number;
+  /** a large analysed area is split into tiles near the model's input size (default: never) */
+  tiles?: TileOptions;
 }
 
 export interface FrameInput {
@@ -59,6 +62,8 @@ export interface FrameAnalysis {
   ran: Ran;
   /** the area analysed when ran is 'crop' */
   region?: BBox;
+  /** the parts of the area the detector ran on, one model run each, when the area was tiled */
+  tiles?: BBox[];
   /** why the detector ran (or did not), for logs and the bench */
   reason: string;
   inferenceMs: number;
@@ -80,6 +85,8 @@ interface Plan {
   ran: Ran;
   region?: BBox;
   reason: string;
+  /** what motion asks to look at; undefined: everything */
+  targets?: BBox[];
 }
 
 /**
@@ -102,18 +109,20 @@ export class CameraAnalyzer {
   async analyze(frame: FrameInput): Promise<FrameAnalysis> {
     const { motion: cfg, filter } = this.opts;
     const motion = await this.motion.update(frame.jpeg, frame.timestamp.getTime());
-    const plan = this.plan(motion, cfg);
+    const { targets, ...plan } = this.plan(motion, cfg);
+    const tiles = plan.ran === 'none' ? undefined : this.tilesOf(plan.region ?? [0, 0, motion.width, motion.height], targets);
 
     let fresh: Detection[] = [];
     let inferenceMs = 0;
     if (plan.ran !== 'none') {
-      const result = await this.opts.detect(frame.jpeg, plan.region ? { region: plan.region } : undefined, { cameraId: this.opts.cameraId, capturedAt: frame.timestamp.getTime() });
+      const opts = tiles ? { tiles } : plan.region ? { region: plan.region } : undefined;
+      const result = await this.opts.detect(frame.jpeg, opts, { cameraId: this.opts.cameraId, capturedAt: frame.timestamp.getTime() });
       fresh = result.detections.filter((d) => filter.classes.includes(d.class));
       inferenceMs = result.inferenceMs;
     }
     // what the detector did not look at keeps its last box
-    const area = plan.ran === 'full' ? undefined : plan.region;
-    const kept = plan.ran === 'full' ? [] : this.held.filter((h) => !area || insideShare(h.det.bbox, area) < 0.5);
+    const looked = tiles ?? (plan.region ? [plan.region] : undefined);
+    const kept = plan.ran === 'none' ? this.held : !looked ? [] : this.held.filter((h) => looked.every((a) => insideShare(h.det.bbox, a) < 0.5));
     const input = [...fresh, ...kept.map((h) => stripId(h.det))];
     const tracked = this.opts.tracker.update(frame.timestamp, input);
 
@@ -128,8 +137,18 @@ export class CameraAnalyzer {
       uncertain: fresh.filter((d) => d.confidence >= this.opts.uncertainMin && d.confidence < classThreshold(filter, d.class)),
       ended: tracked.ended, improved: tracked.improved,
       motion: { regions: motion.regions, ratio: motion.ratio },
-      ...plan, inferenceMs,
+      ...plan, ...(tiles ? { tiles } : {}), inferenceMs,
     };
+  }
+
+  /** Tiles of `area` when it is too large for one model run: only those holding a target (all without targets); undefined: one run. */
+  private tilesOf(area: BBox, targets: readonly BBox[] | undefined): BBox[] | undefined {
+    const opts = this.opts.tiles;
+    if (!opts?.enabled) return undefined;
+    const grid = tileGrid(area, opts);
+    if (grid.length === 1) return undefined;
+    const wanted = targets ? grid.filter((t) => targets.some((b) => intersects(t, b))) : grid;
+    return wanted.length > 0 ? wanted : grid;
   }
 
   /** Whether `d` overlaps motion (always when gating is off; never on a frame that relearnt the background). */
@@ -149,7 +168,7 @@ export class CameraAnalyzer {
     const targets = [...motion.regions, ...touched, ...due];
     const reason = motion.regions.length > 0 ? `motion in ${motion.regions.length} region(s)` : `recheck of ${due.length} still object(s)`;
     const region = cfg.crop ? cropAround(targets, motion.width, motion.height, { margin: cfg.crop_margin, minSize: cfg.crop_min_size, maxShare: cfg.max_crop_share }) : undefined;
-    return region ? { ran: 'crop', region, reason } : { ran: 'full', reason };
+    return region ? { ran: 'crop', region, reason, targets } : { ran: 'full', reason, targets };
   }
 }
 

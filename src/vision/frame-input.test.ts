@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { clampRegion, prepareModelInput } from './frame-input.ts';
+import { clampRegion, decodeFrame, prepareModelInput } from './frame-input.ts';
 
 const jpeg = (w: number, h: number): Promise<Buffer> => sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 10, b: 10 } } }).jpeg().toBuffer();
 
@@ -16,6 +16,16 @@ describe('prepareModelInput', () => {
   it('crops a region and reports its offset', async () => {
     const input = await prepareModelInput(await jpeg(200, 100), 64, [50, 20, 90, 60]);
     expect(input).toMatchObject({ offsetX: 50, offsetY: 20, frameWidth: 200, lb: { srcWidth: 40, srcHeight: 40, width: 64, height: 64 } });
+  });
+
+  it('gives a frame decoded once the same input as its JPEG', async () => {
+    const image = await jpeg(200, 100);
+    const decoded = await decodeFrame(image);
+    expect(decoded).toMatchObject({ width: 200, height: 100 });
+    const fromJpeg = await prepareModelInput(image, 64, [50, 20, 90, 60]);
+    const fromDecoded = await prepareModelInput(decoded, 64, [50, 20, 90, 60]);
+    expect(fromDecoded).toEqual(fromJpeg);
+    await expect(decodeFrame(Buffer.from('not a jpeg'))).rejects.toThrow(/not a decodable image/);
   });
 
   it('names the cause of bad frames', async () => {

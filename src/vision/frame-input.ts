@@ -70,16 +70,35 @@ export async function readImageHeader(image: Uint8Array, fail: (reason: string) 
   return { width, height, format };
 }
 
+/** A frame decoded once to RGB, for several model inputs taken from it (tiles). */
+export interface DecodedFrame {
+  rgb: Buffer;
+  width: number;
+  height: number;
+}
+
+/** An encoded frame (JPEG), or one already decoded. */
+export type FrameImage = Uint8Array | DecodedFrame;
+
+/** Decodes a frame to RGB once (refusing what readImageHeader refuses), so its tiles do not each decode it again. */
+export async function decodeFrame(jpeg: Uint8Array): Promise<DecodedFrame> {
+  await readImageHeader(jpeg);
+  const { data, info } = await sharp(jpeg).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return { rgb: data, width: info.width, height: info.height };
+}
+
 /**
- * Decodes a JPEG, optionally crops `region` (source pixels), and letterboxes the result into a
- * model's square RGB input. Throws a named error for undecodable or oversized images.
+ * Decodes a JPEG (or takes a decoded frame), optionally crops `region` (source pixels), and
+ * letterboxes the result into a model's square RGB input. Throws a named error for undecodable
+ * or oversized images.
  */
-export async function prepareModelInput(jpeg: Uint8Array, size: number, region?: BBox): Promise<ModelInput> {
-  const { width, height } = await readImageHeader(jpeg);
+export async function prepareModelInput(image: FrameImage, size: number, region?: BBox): Promise<ModelInput> {
+  const encoded = image instanceof Uint8Array;
+  const { width, height } = encoded ? await readImageHeader(image) : image;
   const crop = region ? clampRegion(region, width, height) : undefined;
   const area = crop ?? { left: 0, top: 0, width, height };
   const lb = letterbox(area.width, area.height, size);
-  let img = sharp(jpeg).removeAlpha().toColourspace('srgb');
+  let img = encoded ? sharp(image).removeAlpha().toColourspace('srgb') : sharp(image.rgb, { raw: { width, height, channels: 3 } });
   if (crop) img = img.extract(crop);
   const rgb = await img
     .resize(lb.width, lb.height, { fit: 'fill' })

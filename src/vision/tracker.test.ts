@@ -42,8 +42,8 @@ describe('Tracker', () => {
     t.update(at(0), [walker(500)]);
     t.update(at(1), []); // the blip is gone: its tentative track dies
     expect(t.update(at(2), [walker(500)]).detections).toEqual([]);
-    // below newTrackThreshold: continues tracks but starts none
-    const weak = new Tracker(twoHits);
+    // below newTrackThreshold, with weak births off: continues tracks but starts none
+    const weak = new Tracker({ ...twoHits, weakTrackThreshold: 0.5 });
     for (let s = 0; s < 5; s++) expect(weak.update(at(s), [walker(100, 300, 0.3)]).detections).toEqual([]);
   });
 
@@ -54,6 +54,23 @@ describe('Tracker', () => {
     // a lower class threshold does not undercut the tracker's own start score
     const lax = new Tracker({ classStartThresholds: { person: 0.3 } });
     expect(lax.update(at(0), [walker(100, 300, 0.46)]).detections).toEqual([]);
+  });
+
+  it('confirms a track of weak detections after weakTrackHits consecutive matches, and not one that misses a frame', () => {
+    const weakBirths = { minHits: 1, weakTrackThreshold: 0.25, weakTrackHits: 3 };
+    const t = new Tracker(weakBirths);
+    // a distant person scoring 0.3 on every frame, walking 70 px a second
+    const reported = [0, 1, 2, 3].map((s) => idsOf(t.update(at(s), [walker(100 + 70 * s, 300, 0.3)]).detections));
+    expect(reported.slice(0, 2)).toEqual([[], []]);
+    expect(reported[2]).toEqual([expect.any(Number)]);
+    expect(reported[3]).toEqual(reported[2]);
+    // a flicker of weak detections, missed every other frame, never becomes a track
+    const flicker = new Tracker(weakBirths);
+    for (let s = 0; s < 8; s++) expect(flicker.update(at(s), s % 2 === 0 ? [walker(500, 300, 0.3)] : []).detections).toEqual([]);
+    // below weakTrackThreshold nothing starts; a strong detection is still confirmed at once (minHits 1)
+    const below = new Tracker(weakBirths);
+    for (let s = 0; s < 4; s++) expect(below.update(at(s), [walker(100, 300, 0.22)]).detections).toEqual([]);
+    expect(idsOf(new Tracker(weakBirths).update(at(0), [walker(100, 300, 0.6)]).detections)).toEqual([expect.any(Number)]);
   });
 
   it('keeps a track through an occlusion on low-score detections (second association)', () => {

@@ -35,6 +35,13 @@ export interface TrackerOptions {
   lowMatchIou: number;
   /** consecutive frames with a detection before a track is confirmed (gets an id) */
   minHits: number;
+  /**
+   * an unmatched detection from here up to newTrackThreshold starts a tentative track that is
+   * confirmed only after weakTrackHits consecutive matches (the tracker confirms what one frame's
+   * score cannot); at or above newTrackThreshold: off
+   */
+  weakTrackThreshold: number;
+  weakTrackHits: number;
   /** a lost track dies after max(lostSeconds, lostFrames × the camera's frame interval) */
   lostSeconds: number;
   lostFrames: number;
@@ -49,7 +56,8 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = trackerOptions(configSche
 export function trackerOptions(c: Config['tracking']): TrackerOptions {
   return {
     highThreshold: c.high_threshold, lowThreshold: c.low_threshold, newTrackThreshold: c.new_track_threshold,
-    matchIou: c.match_iou, lowMatchIou: c.low_match_iou, minHits: c.min_hits, lostSeconds: c.lost_seconds, lostFrames: c.lost_frames,
+    matchIou: c.match_iou, lowMatchIou: c.low_match_iou, minHits: c.min_hits,
+    weakTrackThreshold: c.weak_track_threshold, weakTrackHits: c.weak_track_hits, lostSeconds: c.lost_seconds, lostFrames: c.lost_frames,
   };
 }
 
@@ -90,6 +98,8 @@ interface Track {
   startTime: Date;
   lastTime: Date;
   hits: number;
+  /** hits before it is confirmed: minHits, or weakTrackHits for a track born of a weak detection */
+  needHits: number;
   maxConfidence: number;
   bestBbox: BBox;
   bestTime: Date;
@@ -170,13 +180,17 @@ export class Tracker {
     const followed = first.unmatchedRows.map((i) => confirmed[i]!).filter((t) => t.state === 'tracked');
     const second = this.associate(followed, low, this.opts.lowMatchIou);
     for (const [ti, di] of second.matches) continueTrack(followed[ti]!, low[di]!);
-    // 3. remaining high detections vs tentative tracks
-    const leftHigh = first.unmatchedCols.map((i) => high[i]!);
+    // 3. remaining high detections (and weak ones, when they may start tracks) vs tentative tracks
+    const { weakTrackThreshold, newTrackThreshold } = this.opts;
+    const weak = weakTrackThreshold < newTrackThreshold ? second.unmatchedCols.map((i) => low[i]!).filter((d) => d.confidence >= weakTrackThreshold) : [];
+    const left = [...first.unmatchedCols.map((i) => high[i]!), ...weak];
     const tentative = this.tracks.filter((t) => t.state === 'tentative');
-    const third = this.associate(tentative, leftHigh, this.opts.matchIou);
-    for (const [ti, di] of third.matches) continueTrack(tentative[ti]!, leftHigh[di]!);
+    const third = this.associate(tentative, left, this.opts.matchIou);
+    for (const [ti, di] of third.matches) continueTrack(tentative[ti]!, left[di]!);
     // 4. births
-    const births = third.unmatchedCols.map((i) => leftHigh[i]!).filter((d) => d.confidence >= startThreshold(this.opts, d.class));
+    // weak births (when on) may start below a class's own start score; otherwise that score decides
+    const birthFloor = (cls: string) => (weakTrackThreshold < newTrackThreshold ? Math.min(weakTrackThreshold, startThreshold(this.opts, cls)) : startThreshold(this.opts, cls));
+    const births = third.unmatchedCols.map((i) => left[i]!).filter((d) => d.confidence >= birthFloor(d.class));
 
     // unmatched: tentative tracks die at once, followed tracks become lost, lost ones age out
     const budget = Math.max(this.opts.lostSeconds, this.opts.lostFrames * (this.interval ?? 0)) * 1000;
@@ -228,7 +242,7 @@ export class Tracker {
   private start(d: Detection, ts: Date): Track {
     const t: Track = {
       state: 'tentative', label: d.class, kalman: new BoxKalman(d.bbox, this.noise), stateTime: ts, startTime: ts,
-      lastTime: ts, hits: 1, maxConfidence: d.confidence, bestBbox: d.bbox, bestTime: ts,
+      lastTime: ts, hits: 1, needHits: d.confidence >= this.opts.newTrackThreshold ? this.opts.minHits : Math.max(this.opts.minHits, this.opts.weakTrackHits), maxConfidence: d.confidence, bestBbox: d.bbox, bestTime: ts,
     };
     this.confirmIfDue(t);
     return t;
@@ -249,7 +263,7 @@ export class Tracker {
   }
 
   private confirmIfDue(t: Track): void {
-    if (t.state !== 'tentative' || t.hits < this.opts.minHits) return;
+    if (t.state !== 'tentative' || t.hits < t.needHits) return;
     t.state = 'tracked';
     t.id = this.nextId++;
   }

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDetector } from './detectors/registry.ts';
 import type { Detector } from './detectors/types.ts';
+import { detectTiles } from './tiles.ts';
 import type { DetectFrame, DetectJob, DetectorWorkerData, FrameOutcome, WorkerReply } from './worker-protocol.ts';
 
 /** One detector model per thread; jobs (one frame, or a batch when the detector supports it) arrive one at a time. */
@@ -13,7 +14,8 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 
 async function one(d: Detector, frame: DetectFrame): Promise<FrameOutcome> {
   try {
-    return { result: await d.detect(frame.jpeg, frame.opts) };
+    const tiles = frame.opts?.tiles;
+    return { result: tiles ? await detectTiles(d, frame.jpeg, tiles, filter.nms_iou) : await d.detect(frame.jpeg, frame.opts) };
   } catch (err) {
     // a bad frame fails its own job only; the model stays loaded
     return { error: message(err) };
@@ -21,7 +23,8 @@ async function one(d: Detector, frame: DetectFrame): Promise<FrameOutcome> {
 }
 
 async function run(frames: DetectFrame[]): Promise<FrameOutcome[]> {
-  if (frames.length > 1 && detector.detectBatch) {
+  // a tiled frame is several model runs of its own: it is not batched with other frames
+  if (frames.length > 1 && detector.detectBatch && !frames.some((f) => f.opts?.tiles)) {
     try {
       return (await detector.detectBatch(frames)).map((result) => ({ result }));
     } catch {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { COCO_LABELS } from '../coco.ts';
 import type { DetectionFilter } from '../filter.ts';
-import { prepareModelInput, type ModelInput } from '../frame-input.ts';
+import { prepareModelInput, type FrameImage, type ModelInput } from '../frame-input.ts';
 import type { DetectOptions, DetectResult, Detector } from './types.ts';
 import { decodeYolo, OutputShapeError, wantedClasses, yoloLayout, type YoloFormat, type YoloLayout } from './yolo-decode.ts';
 
@@ -98,7 +98,7 @@ export function yoloDetector(parts: YoloDetectorParts, filter: DetectionFilter):
   const [, a, b] = parts.outputDims;
   if (parts.outputDims.length !== 3 || (typeof a === 'number' && typeof b === 'number')) layout = layoutOf(parts.outputDims.map((d) => (typeof d === 'number' ? d : 1)));
 
-  const infer = async (inputs: readonly { jpeg: Uint8Array; opts?: DetectOptions }[]): Promise<DetectResult[]> => {
+  const infer = async (inputs: readonly { jpeg: FrameImage; opts?: DetectOptions }[]): Promise<DetectResult[]> => {
     const prepared: ModelInput[] = await Promise.all(inputs.map(({ jpeg, opts }) => prepareModelInput(jpeg, size, opts?.region)));
     const per = 3 * size * size;
     const data = new Float32Array(per * prepared.length);

@@ -1,0 +1,109 @@
+import { area, unionBox } from '../core/geometry.ts';
+import type { BBox, Detection } from '../core/types.ts';
+import type { DetectResult, Detector } from './detectors/types.ts';
+import { decodeFrame } from './frame-input.ts';
+import { nmsPerClass } from './nms.ts';
+
+/** The `detection.tiles` configuration section. */
+export interface TileOptions {
+  enabled: boolean;
+  /** an area whose longer side exceeds this (source pixels) is split into tiles of at most this side */
+  max_side: number;
+  /** share of a tile's side shared with its neighbour */
+  overlap: number;
+}
+
+/**
+ * Overlapping tiles covering `region` (source pixels), none with a side over max_side (so none is
+ * shrunk more than max_side / the model's input size); the region itself when it already fits.
+ * Tiles are spread evenly, edge to edge of the region.
+ */
+export function tileGrid(region: BBox, opts: Pick<TileOptions, 'max_side' | 'overlap'>): BBox[] {
+  const [x1, y1, x2, y2] = region;
+  const maxSide = opts.max_side;
+  const w = x2 - x1;
+  const h = y2 - y1;
+  if (Math.max(w, h) <= maxSide) return [region];
+  // square tiles (the model input is square: a wider tile is shrunk more), as large as the short side allows
+  const side = Math.min(maxSide, w, h);
+  const cols = spans(x1, w, side, opts.overlap);
+  const rows = spans(y1, h, side, opts.overlap);
+  return rows.flatMap(([top, bottom]) => cols.map(([left, right]): BBox => [left, top, right, bottom]));
+}
+
+/** Intervals of `length` spread evenly over [start, start + total], neighbours sharing at least overlap × length. */
+function spans(start: number, total: number, length: number, overlap: number): [number, number][] {
+  if (total <= length) return [[start, start + total]];
+  const n = Math.ceil((total - overlap * length) / (length - overlap * length));
+  const step = (total - length) / (n - 1);
+  return Array.from({ length: n }, (_, i) => [Math.round(start + i * step), Math.round(start + i * step + length)]);
+}
+
+export interface TileResult {
+  tile: BBox;
+  detections: readonly Detection[];
+}
+
+/** Pixels within which a box edge counts as lying on its tile's edge (boxes are clamped to the tile). */
+const EDGE_PX = 2;
+/** Share of the smaller of two boxes that must overlap for them to be one object cut by a tile border. */
+const CUT_OVERLAP = 0.5;
+
+interface Piece {
+  det: Detection;
+  tile: number;
+  /** the box ends on an edge of its tile that is inside `frame`: the tile may have cut the object */
+  cut: boolean;
+}
+
+/**
+ * Detections of several tiles of one frame as one frame's detections: an object cut by a tile
+ * border (its box ends on an inner tile edge) is merged with the overlapping box another tile
+ * found for it (union box, higher score), then per-class NMS removes objects both tiles saw whole.
+ */
+export function mergeTiles(results: readonly TileResult[], frame: BBox, nmsIou: number): Detection[] {
+  let pieces: Piece[] = results.flatMap((r, tile) => r.detections.map((det) => ({ det, tile, cut: isCut(det.bbox, r.tile, frame) })));
+  for (let merged = true; merged;) {
+    merged = false;
+    for (let i = 0; i < pieces.length && !merged; i++) {
+      for (let j = i + 1; j < pieces.length && !merged; j++) {
+        const a = pieces[i]!;
+        const b = pieces[j]!;
+        if (a.tile === b.tile || a.det.class !== b.det.class || !(a.cut || b.cut) || overlapOfSmaller(a.det.bbox, b.det.bbox) < CUT_OVERLAP) continue;
+        const det = { ...(a.det.confidence >= b.det.confidence ? a.det : b.det), bbox: unionBox([a.det.bbox, b.det.bbox]) };
+        pieces = [...pieces.filter((p) => p !== a && p !== b), { det, tile: -1, cut: false }];
+        merged = true;
+      }
+    }
+  }
+  return nmsPerClass(pieces.map((p) => p.det), nmsIou);
+}
+
+function isCut(b: BBox, tile: BBox, frame: BBox): boolean {
+  const on = (v: number, edge: number, frameEdge: number): boolean => Math.abs(v - edge) <= EDGE_PX && Math.abs(edge - frameEdge) > EDGE_PX;
+  return on(b[0], tile[0], frame[0]) || on(b[1], tile[1], frame[1]) || on(b[2], tile[2], frame[2]) || on(b[3], tile[3], frame[3]);
+}
+
+function overlapOfSmaller(a: BBox, b: BBox): number {
+  const inter = area([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]);
+  const smaller = Math.min(area(a), area(b));
+  return smaller > 0 ? inter / smaller : 0;
+}
+
+/**
+ * Runs the detector on each tile of one frame (one after the other: a detector serves one call at
+ * a time; the frame decoded once) and merges the boxes.
+ */
+export async function detectTiles(detector: Pick<Detector, 'detect'>, jpeg: Uint8Array, tiles: readonly BBox[], nmsIou: number): Promise<DetectResult> {
+  const frame = await decodeFrame(jpeg);
+  const results: TileResult[] = [];
+  let inferenceMs = 0;
+  let size = { width: 0, height: 0 };
+  for (const tile of tiles) {
+    const r = await detector.detect(frame, { region: tile });
+    results.push({ tile, detections: r.detections });
+    inferenceMs += r.inferenceMs;
+    size = { width: r.width, height: r.height };
+  }
+  return { ...size, detections: mergeTiles(results, [0, 0, size.width, size.height], nmsIou), inferenceMs };
+}
