@@ -137,7 +137,7 @@ describe.skipIf(missing.length > 0)('inference role on vtest frames', () => {
     const tracks = new Set(detections.map((d) => d.track_id));
     // pedestrians keep their tracks across frames: far fewer tracks than detections
     expect(tracks.size).toBeLessThan(detections.length / 3);
-    expect(published.every((m) => m.width === 768 && m.height === 576 && m.model === 'centernet')).toBe(true);
+    expect(published.every((m) => m.width === 768 && m.height === 576 && m.model === 'centernet-onnx')).toBe(true);
 
     // every track has its snapshot, stored before the frame that names it was published
     for (const id of tracks) {
@@ -160,7 +160,7 @@ describe.skipIf(missing.length > 0)('inference role on vtest frames', () => {
     const saved: string[] = [];
     for await (const o of ctx.objects.list('training-data', `auto/${CAMERA}/`)) saved.push(o.key.replace(/^.*\./, ''));
     expect(saved.sort()).toEqual(uncertain ? ['jpg', 'json'] : []);
-    expect((await metrics.queueDepth.get()).values.find((v) => v.labels.model === 'centernet')?.value).toBe(0);
+    expect((await metrics.queueDepth.get()).values.find((v) => v.labels.model === 'centernet-onnx')?.value).toBe(0);
   }, 60_000);
 
   it('keeps a flooded camera near live: the oldest waiting frames are dropped, counted, and other cameras still served', async () => {

@@ -91,7 +91,7 @@ describe.skipIf(clipPipelineMissing('pipeline test'))('one-box pipeline', () => 
   it('exposes health and seed metrics', async () => {
     const metrics = (await get('/metrics')).body;
     expect(metrics).toMatch(/stream_active\{camera_id="cam_a"\} 1/);
-    expect(metrics).toMatch(/ai_detection_total\{model="centernet",class="person"\} \d+/);
+    expect(metrics).toMatch(/ai_detection_total\{model="centernet-onnx",class="person"\} \d+/);
     expect(metrics).toMatch(/edge_disk_free_bytes \d+/);
     expect((await get('/health/ready')).status).toBe(200);
     const health = JSON.parse((await get('/api/v1/system/health')).body);
