@@ -1,7 +1,8 @@
-import { area, unionBox } from '../core/geometry.ts';
+import { unionBox } from '../core/geometry.ts';
 import type { BBox, Detection } from '../core/types.ts';
 import type { DetectResult, Detector } from './detectors/types.ts';
 import { decodeFrame } from './frame-input.ts';
+import { insideShare } from './motion/crop.ts';
 import { nmsPerClass } from './nms.ts';
 
 /** The `detection.tiles` configuration section. */
@@ -84,11 +85,8 @@ function isCut(b: BBox, tile: BBox, frame: BBox): boolean {
   return on(b[0], tile[0], frame[0]) || on(b[1], tile[1], frame[1]) || on(b[2], tile[2], frame[2]) || on(b[3], tile[3], frame[3]);
 }
 
-function overlapOfSmaller(a: BBox, b: BBox): number {
-  const inter = area([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]);
-  const smaller = Math.min(area(a), area(b));
-  return smaller > 0 ? inter / smaller : 0;
-}
+/** The share of the smaller box that lies inside the other. */
+const overlapOfSmaller = (a: BBox, b: BBox): number => Math.max(insideShare(a, b), insideShare(b, a));
 
 /**
  * Runs the detector on each tile of one frame (one after the other: a detector serves one call at
