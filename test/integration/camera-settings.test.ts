@@ -126,6 +126,7 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
     expect((await call('GET', '/api/v1/cameras', undefined, viewer)).json.items.map((c: { id: string }) => c.id)).not.toContain('apidvr_ch3');
     await until('apidvr_ch3 stopped', 30_000, () => (running.ctx.cameraStatus.has('apidvr_ch3') ? undefined : true));
     expect((await call('PATCH', '/api/v1/cameras/apidvr_ch3', { retention_days: -1 })).status).toBe(400);
+    expect((await call('PATCH', '/api/v1/cameras/apidvr_ch3', { retention_days: 0.1 })).status).toBe(400);
     expect((await call('PATCH', '/api/v1/cameras/nope', { enabled: true })).status).toBe(404);
   });
 
@@ -144,6 +145,11 @@ describe.skipIf(!hasFfmpeg)('camera settings through the API', () => {
     const body = { retention_days: 3, budget_bytes: 50_000_000_000, evidence_days: 10, version: before.json.version };
     expect((await call('PUT', '/api/v1/settings/storage', body, viewer)).status).toBe(403);
     expect((await call('PUT', '/api/v1/settings/storage', { ...body, retention_days: 0 })).status).toBe(400);
+    // one typo must not have the next sweep delete the site's recordings
+    const tiny = await call('PUT', '/api/v1/settings/storage', { ...body, retention_days: 0.01 });
+    expect([tiny.status, tiny.json.message]).toEqual([400, expect.stringMatching(/retention_days.*at least 1 day/)]);
+    const bytes = await call('PUT', '/api/v1/settings/storage', { ...body, budget_bytes: 50_000 });
+    expect([bytes.status, bytes.json.message]).toEqual([400, expect.stringMatching(/budget_bytes.*at least 1 GB/)]);
     // versions are 32-bit in the database: a larger one was never read, and is refused as such
     expect((await call('PUT', '/api/v1/settings/storage', { ...body, version: 2 ** 31 })).status).toBe(400);
     const put = await call('PUT', '/api/v1/settings/storage', body);

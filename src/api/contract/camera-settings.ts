@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { text, timeOut } from './types.ts';
 import { versionBody } from './dvrs.ts';
+import { retentionDaysInput } from './storage-settings.ts';
 
 const objectId = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32');
 
@@ -11,7 +12,7 @@ const editable = {
   enabled: z.boolean().optional().describe('false keeps the camera configured but stopped'),
   detect: z.boolean().optional().describe('run detection on this camera'),
   substream: z.boolean().optional().describe('also stream the CP PLUS sub stream for grid views'),
-  retention_days: z.number().positive().max(3650).nullable().optional().describe('days of recording kept; null: the site default'),
+  retention_days: retentionDaysInput.nullable().optional().describe('days of recording kept; null: the site default'),
 };
 
 const source = {

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
-import { storageSettingsView } from '@contract/storage-settings.ts';
+import { MIN_BUDGET_BYTES, MIN_RETENTION_DAYS, storageSettingsView } from '@contract/storage-settings.ts';
 import { storageSchema } from '@contract/system.ts';
 import { useSiteTimezone } from '../../api/cameras.ts';
 import { api, errorText } from '../../api/client.ts';
@@ -48,9 +48,9 @@ export default function StorageSettings() {
         <h2 id="policy-title">Retention and budget</h2>
         {policy.isError && <p role="alert" className="state-bad">{errorText(policy.error)}</p>}
         <form onSubmit={submit} className={css.grid}>
-          <div className="field"><label htmlFor="retention-days">Retention days</label><input id="retention-days" type="number" min={1} max={3650} step="any" required disabled={!canManage} value={form.retention} onChange={set('retention')} /></div>
-          <div className="field"><label htmlFor="budget-gb">Storage budget (GB, empty: the whole disk)</label><input id="budget-gb" type="number" min={0.001} step="any" disabled={!canManage} value={form.budget} onChange={set('budget')} /></div>
-          <div className="field"><label htmlFor="evidence-days">Event evidence days</label><input id="evidence-days" type="number" min={1} max={3650} step="any" required disabled={!canManage} value={form.evidence} onChange={set('evidence')} /></div>
+          <div className="field"><label htmlFor="retention-days">Retention days</label><input id="retention-days" type="number" min={MIN_RETENTION_DAYS} max={3650} step="any" required disabled={!canManage} value={form.retention} onChange={set('retention')} /></div>
+          <div className="field"><label htmlFor="budget-gb">Storage budget (GB, empty: the whole disk)</label><input id="budget-gb" type="number" min={MIN_BUDGET_BYTES / GB} step="any" disabled={!canManage} value={form.budget} onChange={set('budget')} /></div>
+          <div className="field"><label htmlFor="evidence-days">Event evidence days</label><input id="evidence-days" type="number" min={MIN_RETENTION_DAYS} max={3650} step="any" required disabled={!canManage} value={form.evidence} onChange={set('evidence')} /></div>
           {canManage && <div className={css.actions}><button type="submit" className="btn btn-primary" disabled={save.isPending || !policy.data}>Save</button></div>}
         </form>
         {policy.data && <p className={css.help}>Version {policy.data.version}, by {policy.data.updated_by}. Applied by the next storage sweep, without a restart.</p>}

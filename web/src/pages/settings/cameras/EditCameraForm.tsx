@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import { cameraSettingView } from '@contract/camera-settings.ts';
+import { MIN_RETENTION_DAYS } from '@contract/storage-settings.ts';
 import { api, errorText } from '../../../api/client.ts';
 import css from './CamerasSettings.module.css';
 
@@ -35,7 +36,7 @@ export function EditCameraForm({ camera, onDone }: { camera: Camera; onDone: () 
       <form onSubmit={submit} className={css.grid}>
         <div className="field"><label htmlFor="cam-name">Name</label><input id="cam-name" type="text" value={name} onChange={(e) => setName(e.target.value)} /></div>
         <div className="field"><label htmlFor="cam-location">Location</label><input id="cam-location" type="text" value={location} onChange={(e) => setLocation(e.target.value)} /></div>
-        <div className="field"><label htmlFor="cam-retention">Retention days (empty: site default)</label><input id="cam-retention" type="number" min={1} max={3650} value={retention} onChange={(e) => setRetention(e.target.value)} /></div>
+        <div className="field"><label htmlFor="cam-retention">Retention days (empty: site default)</label><input id="cam-retention" type="number" min={MIN_RETENTION_DAYS} max={3650} value={retention} onChange={(e) => setRetention(e.target.value)} /></div>
         <label className={css.check}><input type="checkbox" checked={detect} onChange={(e) => setDetect(e.target.checked)} /> Detect people and vehicles</label>
         {camera.dvr && <label className={css.check}><input type="checkbox" checked={substream} onChange={(e) => setSubstream(e.target.checked)} /> Sub stream for the grid</label>}
         <div className={css.actions}>
