@@ -212,7 +212,7 @@ export async function benchCapacity(opts: CapacityOptions) {
   const pool = await createDetectorPool({
     model: detection.model, workers, settings: { onnx: detection.onnx, triton: detection.triton },
     ...detectorFilter(filter, detection.score_floor),
-    maxQueuePerCamera: detection.queue_per_camera, deadlineMs: detection.max_frame_age_seconds * 1000, maxBatch: detection.batch_size,
+    maxQueuePerCamera: detection.queue_per_camera, deadlineMs: detection.max_frame_age_seconds * 1000, maxBatch: detection.batch_size, batchWindowMs: detection.batch_window_ms,
   });
   const loadStart = os.loadavg();
   const scenes: Record<string, unknown> = {};
