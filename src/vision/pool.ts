@@ -161,6 +161,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
     model: opts.model,
     settings: opts.settings,
     filter: { classes: opts.classes, thresholds: opts.thresholds, default_threshold: opts.default_threshold, nms_iou: opts.nms_iou },
+    maxBatch,
   };
   const log = rootLogger.child({ component: 'detector-pool', model: opts.model });
 

@@ -10,6 +10,7 @@ import { centernetKserveModel } from '../../src/vision/detectors/testing/centern
 import { startKserveServer, onnxKserveModel, type KserveModel, type KserveServer, type ModelStats } from '../../src/vision/detectors/testing/kserve-server.ts';
 import { yoloV8TestModel } from '../../src/vision/detectors/testing/onnx-graph.ts';
 import { loadTritonDetector, type TritonDetectorConfig } from '../../src/vision/detectors/triton.ts';
+import { createDetectorPool } from '../../src/vision/pool.ts';
 
 // The shared KServe v2 test server on 127.0.0.1 answering with the suite's YOLOv8-shaped test
 // graph through onnxruntime (see onnx-detector.test.ts for the geometry: a red square on input
@@ -85,6 +86,27 @@ describe('Triton / KServe v2 detector', () => {
     const three = (s: ModelStats) => s.batch_stats.find((b) => b.batch_size === 3)?.compute_infer.count ?? 0;
     expect(three(after) - three(before)).toBe(1);
     expect(after.inference_stats.compute_infer.ns).toBeGreaterThan(before.inference_stats.compute_infer.ns);
+  });
+
+  it('batches a tiled frame\'s tiles with other cameras\' frames through the detector pool', async () => {
+    const stats = async (): Promise<ModelStats> => ((await (await fetch(`${url}/v2/models/yolo/stats`)).json()) as { model_stats: ModelStats[] }).model_stats[0]!;
+    const sized = (s: ModelStats) => Object.fromEntries(s.batch_stats.map((b) => [b.batch_size, b.compute_infer.count]));
+    const pool = await createDetectorPool({ model: 'triton', workers: 1, settings: { triton: config() }, ...filter, maxBatch: 2, batchWindowMs: 60_000 });
+    try {
+      const before = sized(await stats());
+      const tiles: BBox[] = [[0, 0, 480, 480], [160, 0, 640, 480]];
+      const [tiled, whole] = await Promise.all([
+        pool.detect(await redSquare(), { tiles }, { cameraId: 'wide' }),
+        pool.detect(await redSquare(), undefined, { cameraId: 'plain' }),
+      ]);
+      expect([tiled.width, whole.width]).toEqual([640, 640]);
+      expect(whole.detections.map((d) => d.class)).toEqual(['person']);
+      // two frames, three model inputs (two tiles and a frame): one call of two, one of one
+      const after = sized(await stats());
+      expect([(after[2] ?? 0) - (before[2] ?? 0), (after[1] ?? 0) - (before[1] ?? 0)]).toEqual([1, 1]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('addresses a model version', async () => {
