@@ -6,11 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { configSchema } from '../src/config/schema.ts';
 import { metrics } from '../src/core/metrics.ts';
 import { createAnalysisPool } from '../src/vision/analysis-setup.ts';
+import { loadTritonDetector } from '../src/vision/detectors/triton.ts';
 import type { ModelStats } from '../src/vision/detectors/testing/kserve-server.ts';
+import { percentile } from './detector.ts';
 import { busyCameras, frac, FRAME_INTERVAL_MS, GOLDEN, measure, VirtualCamera, type Config, type StepResult } from './capacity.ts';
 
 const SERVER = path.join(import.meta.dirname, 'triton-server.ts');
 const MODEL = 'centernet';
+const COST_ROUNDS = 5;
 
 interface Server {
   url: string;
@@ -89,6 +92,40 @@ function serverWindow(before: ModelStats, after: ModelStats, seconds: number) {
   };
 }
 
+/**
+ * The cost of one frame at each batch size, the sizes taking turns call by call (so the load of a
+ * shared box falls on all alike): one request at a time, real vtest frames, median of the rounds.
+ * server: compute per frame in the server; client: the whole detectBatch per frame (JPEG decode,
+ * letterbox, request, response, decode), as a pool worker spends it.
+ */
+async function costPerBatchSize(server: Server, frames: (i: number) => Buffer, batches: number[], rounds: number) {
+  const cfg = configSchema.parse({}).detection;
+  const detector = await loadTritonDetector(
+    { url: server.url, model_name: MODEL, format: 'yolov8', input_pixels: 'rgb-0-255', timeout_ms: 60_000, binary_data: true },
+    { classes: cfg.classes, thresholds: cfg.thresholds, default_threshold: cfg.score_floor, nms_iou: cfg.nms_iou },
+  );
+  const samples = new Map(batches.map((b) => [b, { server: [] as number[], client: [] as number[] }]));
+  let next = 0;
+  await detector.detectBatch!([{ jpeg: frames(next++) }]); // warm-up
+  for (let r = 0; r < rounds; r++) {
+    for (const b of batches) {
+      const before = await server.stats();
+      const started = performance.now();
+      await detector.detectBatch!(Array.from({ length: b }, () => ({ jpeg: frames(next++) })));
+      const client = performance.now() - started;
+      const after = await server.stats();
+      samples.get(b)!.server.push((after.inference_stats.compute_infer.ns - before.inference_stats.compute_infer.ns) / 1e6 / b);
+      samples.get(b)!.client.push(client / b);
+    }
+  }
+  const median = (v: number[]): number => round(percentile([...v].sort((x, y) => x - y), 50));
+  return batches.map((b) => {
+    const s = samples.get(b)!;
+    const serverMs = median(s.server);
+    return { batch_size: b, calls: rounds, server_ms_per_frame_p50: serverMs, client_ms_per_frame_p50: median(s.client), server_frames_per_s: round(1000 / serverMs, 2) };
+  });
+}
+
 export interface TritonBenchOptions {
   /** the busy cameras' clip (vtest) */
   video: string;
@@ -128,7 +165,10 @@ export async function benchTriton(opts: TritonBenchOptions) {
   const source = busyCameras(opts.video);
   const loadStart = os.loadavg();
   const rows: Row[] = [];
+  let perBatchSize: Awaited<ReturnType<typeof costPerBatchSize>> = [];
   try {
+    console.error(`  cost per frame by batch size (${opts.batches.join(', ')}), taking turns, ${COST_ROUNDS} rounds`);
+    perBatchSize = await costPerBatchSize(server, (i) => source(i)(0), opts.batches, COST_ROUNDS);
     for (const windowMs of opts.windowsMs) {
       for (const batch of opts.batches) {
         const cfg: Config = configSchema.parse({
@@ -177,6 +217,7 @@ export async function benchTriton(opts: TritonBenchOptions) {
     warmup_seconds: opts.warmupSeconds,
     measure_seconds: opts.measureSeconds,
     load_average: { start: loadStart.map((n) => round(n, 2)), end: os.loadavg().map((n) => round(n, 2)) },
+    cost_per_batch_size: perBatchSize,
     rows,
   };
 }
