@@ -23,7 +23,8 @@ interface Server {
 
 /** Starts bench/triton-server.ts in its own process and waits for its URL. */
 async function startServer(threads: number): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, String(threads)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // its stdin stays open while this process lives: the server stops when it closes
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const first = await Promise.race([
     createInterface({ input: child.stdout })[Symbol.asyncIterator]().next(),
