@@ -34,7 +34,7 @@ describe('StepTally', () => {
     t.drop('lane');
     const s = t.summary();
     expect(s).toMatchObject({ cameras: 2, offered: 4, analysed: 3, dropped: { lane: 1, queue_full: 0, stale: 0 }, dropped_share: 0.25, failed: 0, unfinished: 0 });
-    expect(s.latency_ms).toEqual({ p50: 300, p99: 1000, max: 1000, p50_first_third: 200, p50_last_third: 1000 });
+    expect(s.latency_ms).toEqual({ p50: 300, p95: 1000, p99: 1000, max: 1000, p50_first_third: 200, p50_last_third: 1000 });
     expect(s.runs.detector_runs).toEqual({ full: 2, crop: 0, none: 1 });
   });
 

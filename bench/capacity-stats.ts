@@ -70,7 +70,7 @@ export interface StepSummary {
   /** offered but neither analysed, dropped nor failed when the step was summarised */
   unfinished: number;
   /** offer → analysis done; thirds: frames offered in the first / last third of the step (growth = falling behind) */
-  latency_ms: { p50: number; p99: number; max: number; p50_first_third: number; p50_last_third: number } | null;
+  latency_ms: { p50: number; p95: number; p99: number; max: number; p50_first_third: number; p50_last_third: number } | null;
   runs: RunStats;
 }
 
@@ -141,6 +141,7 @@ export class StepTally {
     const all = this.latencies.map((l) => l.ms).sort((a, b) => a - b);
     return {
       p50: Math.round(percentile(all, 50)),
+      p95: Math.round(percentile(all, 95)),
       p99: Math.round(percentile(all, 99)),
       max: Math.round(all[all.length - 1]!),
       p50_first_third: p50Of((t) => t < this.startedAt + third),

@@ -10,16 +10,16 @@ import { clipFrames, staticScene } from './scenes.ts';
 
 /** vtest's real capture rate: a 1-fps camera sees every 7th decoded frame. */
 const VTEST_FPS = 7;
-const FRAME_INTERVAL_MS = 1000;
+export const FRAME_INTERVAL_MS = 1000;
 /** Golden-ratio spacing spreads any number of cameras evenly over the second and over the clip. */
-const GOLDEN = 0.6180339887;
+export const GOLDEN = 0.6180339887;
 const STATIC_FRAMES = 60;
 /** After a step, how long its last frames may take to finish before it is summarised (later ones count as unfinished). */
 const GRACE_MS = 2000;
 /** Share of the cores the full-CPU estimate lets the analysis use: a pool at 100 % has no slack for bursts. */
 const USABLE_CPU = 0.9;
 
-type Config = ReturnType<typeof configSchema.parse>;
+export type Config = ReturnType<typeof configSchema.parse>;
 type Scene = 'vtest' | 'mixed';
 
 const SCENES: Record<Scene, string> = {
@@ -34,14 +34,14 @@ interface Offer {
   step?: StepTally;
 }
 
-const frac = (x: number): number => x - Math.floor(x);
+export const frac = (x: number): number => x - Math.floor(x);
 
 /**
  * One 1-fps camera as the inference role runs it: a frame lane (bounded, oldest dropped) in front
  * of its own CameraAnalyzer (motion gate → shared detector pool → tracker), frames offered every
  * second at the camera's own phase.
  */
-class VirtualCamera {
+export class VirtualCamera {
   /** the step whose tally new offers count in (undefined while warming up) */
   step?: StepTally;
   private readonly lane: FrameLane<Offer>;
@@ -92,7 +92,7 @@ class VirtualCamera {
   }
 }
 
-type StepResult = StepSummary & {
+export type StepResult = StepSummary & {
   /** a second measurement of a count that failed once (the CPU is shared: one spike should not end the ramp) */
   retry?: true;
   /** CPU of this process (detector workers, motion, tracking): cores used, share of all cores, CPU ms per offered frame */
@@ -113,14 +113,22 @@ interface RampOptions {
   measureMs: number;
 }
 
+/** Called right as the measured window opens and closes (e.g. to read a server's counters over exactly that window). */
+export interface WindowHooks {
+  opened(): Promise<void>;
+  closed(): Promise<void>;
+}
+
 /** Measures the running cameras for measureMs; frames offered then may finish during the grace after it. */
-async function measure(cams: VirtualCamera[], measureMs: number): Promise<StepResult> {
+export async function measure(cams: VirtualCamera[], measureMs: number, hooks?: WindowHooks): Promise<StepResult> {
+  await hooks?.opened();
   const tally = new StepTally(cams.length, Date.now());
   const cpu = process.cpuUsage();
   const started = performance.now();
   for (const c of cams) c.step = tally;
   await sleep(measureMs);
   for (const c of cams) c.step = undefined;
+  await hooks?.closed();
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - started;
   const load = os.loadavg()[0]!;
@@ -185,6 +193,16 @@ export interface CapacityOptions {
   measureSeconds: number;
 }
 
+/** Camera i's frames: vtest at 1 fps (every 7th decoded frame), each camera from its own point in the clip. */
+export function busyCameras(video: string): (camera: number) => (tick: number) => Buffer {
+  const clip = clipFrames(video);
+  const stride = Math.round(VTEST_FPS * FRAME_INTERVAL_MS / 1000);
+  return (i) => {
+    const offset = Math.floor(frac(i * GOLDEN) * clip.length);
+    return (tick) => clip[(offset + tick * stride) % clip.length]!;
+  };
+}
+
 /**
  * How many 1-fps cameras the detector pool (all cores) sustains with motion gating: virtual
  * cameras, each with its own frame lane and CameraAnalyzer as in the inference role, share one
@@ -196,13 +214,8 @@ export async function benchCapacity(opts: CapacityOptions) {
   const cfg = opts.config ?? configSchema.parse({});
   const { detection } = cfg;
   console.error(`capacity: decoding ${opts.video} and making the static scene`);
-  const clip = clipFrames(opts.video);
+  const vtest = busyCameras(opts.video);
   const still = staticScene(opts.video, STATIC_FRAMES);
-  const stride = Math.round(VTEST_FPS * FRAME_INTERVAL_MS / 1000);
-  const vtest = (i: number) => {
-    const offset = Math.floor(frac(i * GOLDEN) * clip.length);
-    return (tick: number) => clip[(offset + tick * stride) % clip.length]!;
-  };
   const quiet = (i: number) => (tick: number) => still[(i + tick) % still.length]!;
   const sources: Record<Scene, (i: number) => (tick: number) => Buffer> = { vtest, mixed: (i) => (i % 2 === 0 ? vtest(i) : quiet(i)) };
 
@@ -212,7 +225,7 @@ export async function benchCapacity(opts: CapacityOptions) {
   const pool = await createDetectorPool({
     model: detection.model, workers, settings: { onnx: detection.onnx, triton: detection.triton },
     ...detectorFilter(filter, detection.score_floor),
-    maxQueuePerCamera: detection.queue_per_camera, deadlineMs: detection.max_frame_age_seconds * 1000, maxBatch: detection.batch_size,
+    maxQueuePerCamera: detection.queue_per_camera, deadlineMs: detection.max_frame_age_seconds * 1000, maxBatch: detection.batch_size, batchWindowMs: detection.batch_window_ms,
   });
   const loadStart = os.loadavg();
   const scenes: Record<string, unknown> = {};

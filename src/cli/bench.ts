@@ -21,7 +21,7 @@ export const spec = {
   summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
   notes: 'JSON on stdout; progress and logs on stderr.',
   options: {
-    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery; soak runs only when named' },
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery; soak and triton run only when named' },
     'recovery-outages': { type: 'string', default: '3,10,120', value: 'LIST', description: 'recovery: DVR outage lengths in seconds' },
     'recovery-kills': { type: 'string', default: '3', value: 'N', description: 'recovery: kills per outage length' },
     'soak-seconds': { type: 'string', default: '600', value: 'N', description: 'soak (only with --only soak): how long the demo runs' },
@@ -34,6 +34,9 @@ export const spec = {
     'capacity-config': { type: 'string', value: 'FILE', description: 'capacity: the configuration whose detection, motion and tracking sections the cameras use (default: the defaults)' },
     'capacity-video': { type: 'string', value: 'FILE', description: 'capacity: the busy cameras\' clip (default: the vtest sample), e.g. vtest scaled to 1080p' },
     'capacity-mixed': { type: 'string', default: '8,16,24,32,48', value: 'LIST', description: 'camera counts for capacity on a mix of busy and quiet cameras' },
+    'triton-batches': { type: 'string', default: '1,2,4,8', value: 'LIST', description: 'triton: detection.batch_size values' },
+    'triton-windows': { type: 'string', default: '0,200', value: 'LIST', description: 'triton: detection.batch_window_ms values' },
+    'triton-cameras': { type: 'string', default: '16,32', value: 'LIST', description: 'triton: busy 1-fps camera counts (vtest)' },
     'face-sizes': { type: 'string', default: '10000,100000', value: 'LIST', description: 'face search: numbers of stored embeddings' },
     'face-ef': { type: 'string', default: '40,100,200,400', value: 'LIST', description: 'face search: HNSW ef_search values' },
   },
@@ -126,6 +129,14 @@ export async function main(argv: string[]): Promise<void> {
   if (want('recovery')) {
     console.error(`recording recovery after DVR outages of ${values['recovery-outages']} s`);
     result.recovery = await (await import('../../bench/recovery.ts')).benchRecovery({ channels: 2, outagesSeconds: list(values['recovery-outages']!), killsPerOutage: Number(values['recovery-kills']) });
+  }
+  // only when asked for: the GPU path measured against a test server on this box's CPU, minutes per run
+  if (only?.includes('triton')) {
+    if (sample.source === 'vtest') {
+      console.error('triton: batching across cameras against the KServe v2 test server');
+      const windows = values['triton-windows']!.split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 0);
+      result.triton = await (await import('../../bench/triton.ts')).benchTriton({ video: `${DEFAULT_SAMPLE_DIR}/vtest.avi`, batches: list(values['triton-batches']!), windowsMs: windows, cameras: list(values['triton-cameras']!), warmupSeconds: 5, measureSeconds: seconds });
+    } else console.error('skipping triton: the vtest sample clip not found');
   }
   // only when asked for: it runs the whole demo for minutes
   if (only?.includes('soak')) {

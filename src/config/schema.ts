@@ -138,7 +138,8 @@ export const configSchema = z.object({
     nms_iou: z.number().min(0).max(1).default(0.5).describe('IoU above which overlapping boxes of one class are merged'),
     max_frame_age_seconds: z.number().positive().default(15).describe('deadline: a frame the detector has not started within this long of its capture is dropped as stale (recording is unaffected)'),
     queue_per_camera: z.number().int().min(1).max(100).default(2).describe('frames of one camera waiting for the detector; a newer frame drops the oldest (cameras are served round-robin)'),
-    batch_size: z.number().int().min(1).max(16).default(1).describe('frames per model call for detectors that support batching (centernet cannot: its graph has a fixed batch of 1)'),
+    batch_size: z.number().int().min(1).max(16).default(1).describe('frames per model call for detectors that support batching: triton models with a batch dimension (set the model\'s max_batch_size at least this high); the CPU detectors run one frame per call, where a batch saves nothing per frame (docs/detectors.md)'),
+    batch_window_ms: z.number().int().min(0).max(1000).default(0).describe('with batch_size > 1: how long a free detector worker waits for its batch to fill, from the oldest waiting frame (1-fps cameras spread their frames over the second, so without a wait an idle worker mostly runs batches of one); each frame is that much later'),
     score_floor: z.number().min(0).max(1).default(0.2).describe('lowest score asked of the detector: detections below the class threshold can still continue a track (ByteTrack) or be kept as uncertain'),
     uncertain_min: z.number().min(0).max(1).default(0.3).describe('detections from this score up to their class threshold are uncertain: candidates for training data'),
     tiles: z.object({
@@ -148,7 +149,7 @@ export const configSchema = z.object({
     }).strict().prefault({}).describe('tiles at native scale for large frames; only the tiles holding motion run'),
   }).strict().superRefine((d, ctx) => {
     if ((d.model === 'onnx' || d.model === 'triton') && !d[d.model]) ctx.addIssue({ code: 'custom', message: `model ${d.model} needs a detection.${d.model} section`, path: [d.model] });
-  }).default({ enabled: true, model: 'centernet-onnx', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3, tiles: { enabled: true, max_side: 1280, overlap: 0.2 } }).describe('object detection'),
+  }).default({ enabled: true, model: 'centernet-onnx', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, batch_window_ms: 0, score_floor: 0.2, uncertain_min: 0.3, tiles: { enabled: true, max_side: 1280, overlap: 0.2 } }).describe('object detection'),
   motion: z.object({
     enabled: z.boolean().default(true).describe('gate the detector on motion; false runs it on every full frame'),
     width: z.number().int().min(64).max(640).default(240).describe('width of the grayscale frame motion is computed on'),

@@ -18,6 +18,7 @@ export const metrics = {
   detections: new Counter({ name: 'ai_detection_total', help: 'Detections by model and class', labelNames: ['model', 'class'], registers: [registry] }),
   queueDepth: new Gauge({ name: 'ai_queue_depth', help: 'Frames waiting for or in inference, per detector pool', labelNames: ['model'], registers: [registry] }),
   batchSize: new Gauge({ name: 'ai_batch_size_current', help: 'Frames in the last model call', labelNames: ['model'], registers: [registry] }),
+  batchFrames: new Histogram({ name: 'ai_batch_frames', help: 'Frames per detector job (detection.batch_size at most; a tiled frame\'s tiles are inputs of the same model calls), one bucket per size', labelNames: ['model'], buckets: Array.from({ length: 16 }, (_, i) => i + 1), registers: [registry] }),
   framesOffered: new Counter({ name: 'ai_frames_received_total', help: 'Live frames offered to analysis (the base of ai_frames_skipped_total)', labelNames: cam, registers: [registry] }),
   analysisLag: new Gauge({ name: 'analysis_lag_seconds', help: 'How far the oldest recorded moment not yet analysed (live frames skipped, inference down) lies behind the newest analysed one; 0 when analysis is complete', labelNames: cam, registers: [registry] }),
   catchupFrames: new Counter({ name: 'ai_catchup_frames_total', help: 'Recorded frames analysed after the fact (catch-up of frames live analysis skipped); outcome: analysed, failed', labelNames: ['camera_id', 'outcome'], registers: [registry] }),

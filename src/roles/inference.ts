@@ -68,6 +68,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
     maxQueuePerCamera: detection.queue_per_camera,
     deadlineMs: detection.max_frame_age_seconds * 1000,
     maxBatch: detection.batch_size,
+    batchWindowMs: detection.batch_window_ms,
   });
   log.info({ workers: pool.size, model: detection.model }, 'detector ready');
   const capture = new TrainingCapture(ctx.objects, { ...training, min_confidence: detection.uncertain_min }, log);

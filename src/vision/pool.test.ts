@@ -102,6 +102,27 @@ describe('detector pool (stand-in workers)', () => {
     expect((await metrics.batchSize.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
   });
 
+  it('lets a free worker wait the batch window for its batch to fill, and counts the frames per call', async () => {
+    const calls = async (frames: number): Promise<number> => (await metrics.batchFrames.get()).values
+      .find((v) => v.metricName === 'ai_batch_frames_bucket' && (v.labels as Record<string, unknown>).le === frames)?.value ?? 0;
+    const [ones, threes] = [await calls(1), await calls(3) - await calls(2)];
+    pool = await createDetectorPool({ ...base, classes: ['batch'], workers: 1, maxBatch: 3, batchWindowMs: 60_000 });
+    // without the window the idle worker would take the first frame alone; with it, the batch fills first
+    const results = await Promise.all(['a', 'b', 'c'].map((t, i) => pool!.detect(bytes(t), undefined, { cameraId: `c${i}` })));
+    expect(results.map((r) => r.inferenceMs)).toEqual([3, 3, 3]);
+    expect(await calls(3) - await calls(2) - threes).toBe(1);
+    expect(await calls(1)).toBe(ones);
+  });
+
+  it('runs a batch that does not fill once the window since its oldest frame has passed', async () => {
+    pool = await createDetectorPool({ ...base, classes: ['batch'], workers: 1, maxBatch: 4, batchWindowMs: 80 });
+    const sent = Date.now();
+    const results = await Promise.all(['a', 'b'].map((t, i) => pool!.detect(bytes(t), undefined, { cameraId: `c${i}` })));
+    expect(results.map((r) => r.inferenceMs)).toEqual([2, 2]);
+    // a lower bound only: the window is a wait, so it cannot have run sooner
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(75);
+  });
+
   it('never batches for a worker without batch support', async () => {
     pool = await createDetectorPool({ ...base, workers: 1, maxBatch: 4 });
     expect(pool.batch).toBe(1);

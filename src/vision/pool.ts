@@ -22,6 +22,12 @@ export interface DetectorPoolOptions extends DetectionFilter {
   deadlineMs?: number;
   /** frames per model call for workers whose detector implements detectBatch (default 1: no batching) */
   maxBatch?: number;
+  /**
+   * how long a free batching worker waits for a batch to fill, from the arrival of the oldest
+   * waiting frame (default 0: it takes what waits). 1-fps cameras spread their frames over the
+   * second, so an idle worker would otherwise mostly run batches of one.
+   */
+  batchWindowMs?: number;
   /** a job unanswered this long gets its worker terminated and replaced (default 30 s) */
   jobTimeoutMs?: number;
   /** worker script speaking worker-protocol.ts (tests substitute a stand-in) */
@@ -60,6 +66,8 @@ export class DroppedFrameError extends Error {
 }
 
 interface Job {
+  /** when it reached the pool (ms since epoch) */
+  queuedAt: number;
   jpeg: Uint8Array;
   opts?: DetectOptions;
   frame: FrameTag;
@@ -122,6 +130,13 @@ class CameraQueues {
     return job;
   }
 
+  /** When the longest-waiting frame arrived (each camera's FIFO holds its oldest first). */
+  oldest(): number | undefined {
+    let at: number | undefined;
+    for (const lane of this.lanes.values()) at = Math.min(at ?? Infinity, lane[0]!.queuedAt);
+    return at;
+  }
+
   drain(): Job[] {
     const all = [...this.lanes.values()].flat();
     this.lanes.clear();
@@ -139,12 +154,14 @@ class CameraQueues {
 export async function createDetectorPool(opts: DetectorPoolOptions): Promise<DetectorPool> {
   const size = opts.workers ?? os.availableParallelism();
   const maxBatch = Math.max(1, opts.maxBatch ?? 1);
+  const batchWindowMs = maxBatch > 1 ? opts.batchWindowMs ?? 0 : 0;
   const jobTimeoutMs = opts.jobTimeoutMs ?? 30_000;
   const url = opts.workerUrl ?? new URL('./worker.ts', import.meta.url);
   const workerData: DetectorWorkerData = {
     model: opts.model,
     settings: opts.settings,
     filter: { classes: opts.classes, thresholds: opts.thresholds, default_threshold: opts.default_threshold, nms_iou: opts.nms_iou },
+    maxBatch,
   };
   const log = rootLogger.child({ component: 'detector-pool', model: opts.model });
 
@@ -155,6 +172,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
   const queued = (): number => waiting.size + catchup.size;
   const restartTimers = new Set<NodeJS.Timeout>();
   let nextId = 1;
+  let windowTimer: NodeJS.Timeout | undefined;
   let closed = false;
   let restartDelay = RESTART_MIN_MS;
   let startup: { pending: number; resolve(): void; reject(err: Error): void } | undefined;
@@ -186,10 +204,25 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
     return jobs;
   }
 
+  /** ms a free batching worker should still wait for its batch to fill (0: dispatch now). */
+  function windowLeft(): number {
+    if (batchWindowMs === 0 || queued() >= maxBatch) return 0;
+    const oldest = Math.min(waiting.oldest() ?? Infinity, catchup.oldest() ?? Infinity);
+    return Math.max(0, oldest + batchWindowMs - Date.now());
+  }
+
   function pump(): void {
     for (const slot of slots) {
       if (queued() === 0) break;
       if (!slot.ready || slot.jobs.length > 0) continue;
+      const wait = slot.batch ? windowLeft() : 0;
+      if (wait > 0) {
+        windowTimer ??= setTimeout(() => {
+          windowTimer = undefined;
+          pump();
+        }, wait);
+        continue;
+      }
       const jobs = take(slot.batch ? maxBatch : 1);
       if (jobs.length > 0) dispatch(slot, jobs);
     }
@@ -205,6 +238,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
       void slot.worker.terminate();
     }, jobTimeoutMs);
     metrics.batchSize.set({ model: opts.model }, jobs.length);
+    metrics.batchFrames.observe({ model: opts.model }, jobs.length);
     const msg: DetectJob = { id, frames: jobs.map((j) => ({ jpeg: j.jpeg, opts: j.opts })) };
     slot.worker.postMessage(msg, jobs.map((j) => j.jpeg.buffer as ArrayBuffer));
   }
@@ -268,6 +302,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
+    clearTimeout(windowTimer);
     for (const t of restartTimers) clearTimeout(t);
     const gone = new Error('detector pool closed');
     for (const job of [...waiting.drain(), ...catchup.drain()]) job.reject(gone);
@@ -288,7 +323,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
     startup = undefined;
   }
   const batch = slots.every((s) => s.batch) ? maxBatch : 1;
-  log.info({ workers: size, batch }, 'detector pool ready');
+  log.info({ workers: size, batch, batch_window_ms: batch > 1 ? batchWindowMs : 0 }, 'detector pool ready');
 
   return {
     size,
@@ -297,7 +332,7 @@ export async function createDetectorPool(opts: DetectorPoolOptions): Promise<Det
       if (closed) return Promise.reject(new Error('detector pool closed'));
       return new Promise<DetectResult>((resolve, reject) => {
         // a private copy is transferred (not cloned) to the worker; the caller's buffer stays usable
-        const job: Job = { jpeg: new Uint8Array(jpeg), opts: detectOpts, frame, resolve, reject };
+        const job: Job = { queuedAt: Date.now(), jpeg: new Uint8Array(jpeg), opts: detectOpts, frame, resolve, reject };
         const late = staleBy(job, Date.now());
         if (late > 0) return drop(job, 'stale', `${late} ms past the ${opts.deadlineMs} ms deadline on arrival`);
         const pushedOut = (frame.priority === 'catchup' ? catchup : waiting).push(job);

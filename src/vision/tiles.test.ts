@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { BBox, Detection } from '../core/types.ts';
 import type { FrameImage } from './frame-input.ts';
-import { detectTiles, mergeTiles, tileGrid } from './tiles.ts';
+import { detectBatched, detectTiles, mergeTiles, tileGrid } from './tiles.ts';
 
 const person = (bbox: BBox, confidence = 0.6): Detection => ({ class: 'person', confidence, bbox });
 const FRAME: BBox = [0, 0, 1920, 1080];
@@ -76,5 +76,32 @@ describe('detectTiles', () => {
     const result = await detectTiles(detector, jpeg, [[0, 0, 1080, 1080], [840, 0, 1920, 1080]], 0.5);
     expect(regions).toEqual([[0, 0, 1080, 1080], [840, 0, 1920, 1080]]);
     expect(result).toEqual({ width: 1920, height: 1080, detections: [person([1000, 400, 1120, 600], 0.5)], inferenceMs: 20 });
+  });
+});
+
+describe('detectBatched', () => {
+  it('puts a tiled frame\'s tiles into the same model calls as other frames, at most maxBatch inputs a call, and merges each frame', async () => {
+    const big = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+    const small = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+    const calls: (BBox | 'whole')[][] = [];
+    const detector = {
+      detectBatch: async (inputs: readonly { jpeg: FrameImage; opts?: { region?: BBox } }[]) => {
+        calls.push(inputs.map((i) => i.opts?.region ?? 'whole'));
+        return inputs.map(({ jpeg, opts }) => {
+          if (!opts?.region) return { width: 640, height: 480, detections: [person([10, 10, 50, 120])], inferenceMs: 5 };
+          // the big frame arrives decoded once for all its tiles; each tile holds part of one person (x 1000..1120)
+          expect(jpeg).toMatchObject({ width: 1920, height: 1080 });
+          const r = opts.region;
+          return { width: 1920, height: 1080, detections: [person([Math.max(r[0], 1000), 400, Math.min(r[2], 1120), 600], r[0] === 0 ? 0.3 : 0.5)], inferenceMs: 10 };
+        });
+      },
+    };
+    const tiles: BBox[] = [[0, 0, 1080, 1080], [840, 0, 1920, 1080]];
+    const [a, b, c] = await detectBatched(detector, [{ jpeg: small }, { jpeg: big, opts: { tiles } }, { jpeg: small }], 3, 0.5);
+    // four inputs in calls of at most three, in frame order
+    expect(calls).toEqual([['whole', ...tiles], ['whole']]);
+    expect(a).toEqual({ width: 640, height: 480, detections: [person([10, 10, 50, 120])], inferenceMs: 5 });
+    expect(b).toEqual({ width: 1920, height: 1080, detections: [person([1000, 400, 1120, 600], 0.5)], inferenceMs: 20 });
+    expect(c).toEqual(a);
   });
 });

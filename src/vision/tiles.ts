@@ -1,7 +1,7 @@
 import { unionBox } from '../core/geometry.ts';
 import type { BBox, Detection } from '../core/types.ts';
-import type { DetectResult, Detector } from './detectors/types.ts';
-import { decodeFrame } from './frame-input.ts';
+import type { DetectOptions, DetectResult, Detector } from './detectors/types.ts';
+import { decodeFrame, type FrameImage } from './frame-input.ts';
 import { insideShare } from './motion/crop.ts';
 import { nmsPerClass } from './nms.ts';
 
@@ -104,4 +104,35 @@ export async function detectTiles(detector: Pick<Detector, 'detect'>, jpeg: Uint
     size = { width: r.width, height: r.height };
   }
   return { ...size, detections: mergeTiles(results, [0, 0, size.width, size.height], nmsIou), inferenceMs };
+}
+
+/**
+ * Frames, tiled or not, in model calls of at most `maxBatch` inputs each: every tile of a tiled
+ * frame is an input of its own (the frame decoded once), so a large frame's tiles share calls
+ * with each other and with other cameras' frames; a tiled frame's boxes are merged as by
+ * detectTiles. Results in frame order.
+ */
+export async function detectBatched(detector: Required<Pick<Detector, 'detectBatch'>>, frames: readonly { jpeg: Uint8Array; opts?: DetectOptions }[], maxBatch: number, nmsIou: number): Promise<DetectResult[]> {
+  const inputs: { jpeg: FrameImage; opts?: DetectOptions }[] = [];
+  const firstInput: number[] = [];
+  for (const f of frames) {
+    firstInput.push(inputs.length);
+    const tiles = f.opts?.tiles;
+    if (!tiles) {
+      inputs.push(f);
+      continue;
+    }
+    const frame = await decodeFrame(f.jpeg);
+    for (const tile of tiles) inputs.push({ jpeg: frame, opts: { region: tile } });
+  }
+  const results: DetectResult[] = [];
+  for (let at = 0; at < inputs.length; at += Math.max(1, maxBatch)) results.push(...await detector.detectBatch(inputs.slice(at, at + maxBatch)));
+  return frames.map((f, i) => {
+    const tiles = f.opts?.tiles;
+    const first = results[firstInput[i]!]!;
+    if (!tiles) return first;
+    const own = results.slice(firstInput[i], firstInput[i]! + tiles.length);
+    const merged = mergeTiles(tiles.map((tile, t) => ({ tile, detections: own[t]!.detections })), [0, 0, first.width, first.height], nmsIou);
+    return { width: first.width, height: first.height, detections: merged, inferenceMs: own.reduce((ms, r) => ms + r.inferenceMs, 0) };
+  });
 }

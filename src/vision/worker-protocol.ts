@@ -7,6 +7,8 @@ export interface DetectorWorkerData {
   model: DetectorModel;
   settings?: DetectorSettings;
   filter: DetectionFilter;
+  /** model inputs per call for a detector that batches (a tiled frame is one input per tile) */
+  maxBatch: number;
 }
 
 export interface DetectFrame {

@@ -1,13 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadDetector } from './detectors/registry.ts';
 import type { Detector } from './detectors/types.ts';
-import { detectTiles } from './tiles.ts';
+import { detectBatched, detectTiles } from './tiles.ts';
 import type { DetectFrame, DetectJob, DetectorWorkerData, FrameOutcome, WorkerReply } from './worker-protocol.ts';
 
 /** One detector model per thread; jobs (one frame, or a batch when the detector supports it) arrive one at a time. */
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
-const { model, filter, settings } = workerData as DetectorWorkerData;
+const { model, filter, settings, maxBatch } = workerData as DetectorWorkerData;
 const detector = await loadDetector(model, filter, settings);
 const reply = (msg: WorkerReply): void => port.postMessage(msg);
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -23,10 +23,11 @@ async function one(d: Detector, frame: DetectFrame): Promise<FrameOutcome> {
 }
 
 async function run(frames: DetectFrame[]): Promise<FrameOutcome[]> {
-  // a tiled frame is several model runs of its own: it is not batched with other frames
-  if (frames.length > 1 && detector.detectBatch && !frames.some((f) => f.opts?.tiles)) {
+  // several frames, or one frame's tiles, share model calls when the detector batches
+  const { detectBatch } = detector;
+  if (detectBatch && maxBatch > 1 && (frames.length > 1 || frames[0]?.opts?.tiles)) {
     try {
-      return (await detector.detectBatch(frames)).map((result) => ({ result }));
+      return (await detectBatched({ detectBatch: detectBatch.bind(detector) }, frames, maxBatch, filter.nms_iou)).map((result) => ({ result }));
     } catch {
       // one undecodable frame fails a whole batch: retry frame by frame so only it fails
     }

@@ -1,100 +1,51 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BBox } from '../../src/core/types.ts';
+import { loadCenternetOnnx } from '../../src/vision/detectors/centernet-onnx.ts';
+import { centernetKserveModel } from '../../src/vision/detectors/testing/centernet-serving.ts';
+import { startKserveServer, onnxKserveModel, type KserveModel, type KserveServer, type ModelStats } from '../../src/vision/detectors/testing/kserve-server.ts';
 import { yoloV8TestModel } from '../../src/vision/detectors/testing/onnx-graph.ts';
 import { loadTritonDetector, type TritonDetectorConfig } from '../../src/vision/detectors/triton.ts';
+import { createDetectorPool } from '../../src/vision/pool.ts';
 
-// A KServe v2 server on 127.0.0.1 answering with the suite's YOLOv8-shaped test graph through
-// onnxruntime (see onnx-detector.test.ts for the geometry: a red square on input cell (1, 1) is a
-// person at 160,80–320,240 of a 640x480 frame), in JSON or with the binary-data extension.
+// The shared KServe v2 test server on 127.0.0.1 answering with the suite's YOLOv8-shaped test
+// graph through onnxruntime (see onnx-detector.test.ts for the geometry: a red square on input
+// cell (1, 1) is a person at 160,80–320,240 of a 640x480 frame), in JSON or with the binary-data
+// extension.
 
 const CELL_IN_FRAME: BBox = [160, 80, 320, 240];
 const filter = { classes: ['person'], thresholds: {}, default_threshold: 0.5, nms_iou: 0.5 };
-
-interface Behaviour {
-  /** output shape announced in the model metadata (without the batch dim, as Triton does with max_batch_size > 0) */
-  outputShape: number[];
-  /** answer infer with this status and error text */
-  inferError?: { status: number; error: string };
-  /** delay every infer answer */
-  delayMs?: number;
-  /** requests seen: method and path */
-  seen: string[];
-}
+// as announced in the model metadata (without the batch dim, as Triton does with max_batch_size > 0)
+const OUTPUT_SHAPE = [7, 16];
 
 let session: ort.InferenceSession;
-let server: Server;
+let model: KserveModel;
+let server: KserveServer;
 let url: string;
-let behaviour: Behaviour;
-
-const reset = (): void => {
-  behaviour = { outputShape: [7, 16], seen: [] };
-};
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-}
-
-interface InferInput { name: string; shape: number[]; datatype: string; data?: number[]; parameters?: { binary_data_size?: number } }
-
-async function infer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const raw = await body(req);
-  const headerLength = Number(req.headers['inference-header-content-length'] ?? raw.length);
-  const request = JSON.parse(raw.subarray(0, headerLength).toString()) as { inputs: InferInput[]; outputs?: { name: string; parameters?: { binary_data?: boolean } }[] };
-  const input = request.inputs[0]!;
-  const bytes = raw.subarray(headerLength);
-  const data = input.parameters?.binary_data_size !== undefined
-    ? new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
-    : Float32Array.from(input.data!);
-  if (behaviour.delayMs) await new Promise((r) => setTimeout(r, behaviour.delayMs));
-  if (behaviour.inferError) return json(res, behaviour.inferError.status, { error: behaviour.inferError.error });
-  const out = (await session.run({ images: new ort.Tensor('float32', data, input.shape) })).output0!;
-  const values = out.data as Float32Array;
-  const binary = request.outputs?.[0]?.parameters?.binary_data === true;
-  const output = { name: 'output0', datatype: 'FP32', shape: out.dims, ...(binary ? { parameters: { binary_data_size: values.byteLength } } : { data: Array.from(values) }) };
-  const header = Buffer.from(JSON.stringify({ model_name: 'yolo', outputs: [output] }));
-  if (!binary) return void res.writeHead(200, { 'content-type': 'application/json' }).end(header);
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) })
-    .end(Buffer.concat([header, Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
-}
-
-function handle(req: IncomingMessage, res: ServerResponse): void {
-  const path = req.url ?? '';
-  behaviour.seen.push(`${req.method} ${path}`);
-  const model = /^\/v2\/models\/yolo(?:\/versions\/(\w+))?(\/ready|\/infer)?$/.exec(path);
-  if (path === '/v2/health/ready') return void res.writeHead(200).end();
-  if (!model || (model[1] && model[1] !== '2')) return json(res, 404, { error: `Request for unknown model: '${path.split('/')[3]}' is not found` });
-  if (model[2] === '/ready') return void res.writeHead(200).end();
-  if (model[2] === '/infer') return void infer(req, res).catch((err: Error) => json(res, 500, { error: err.message }));
-  json(res, 200, {
-    name: 'yolo', versions: ['1', '2'], platform: 'onnxruntime_onnx',
-    inputs: [{ name: 'images', datatype: 'FP32', shape: [3, 64, 64] }],
-    outputs: [{ name: 'output0', datatype: 'FP32', shape: behaviour.outputShape }],
-  });
-}
 
 beforeAll(async () => {
   session = await ort.InferenceSession.create(yoloV8TestModel({ batch: 'dynamic' }));
-  server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  model = {
+    ...onnxKserveModel('yolo', session, [{ name: 'images', datatype: 'FP32', shape: [3, 64, 64] }], [{ name: 'output0', datatype: 'FP32', shape: OUTPUT_SHAPE }]),
+    versions: ['2'],
+  };
+  server = await startKserveServer(model);
+  url = server.url;
 });
 
-afterEach(reset);
-reset();
+afterEach(() => {
+  server.behaviour.seen.length = 0;
+  server.behaviour.inferError = undefined;
+  server.behaviour.delayMs = undefined;
+  model.outputs[0]!.shape = OUTPUT_SHAPE;
+});
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await session.release();
 });
 
@@ -116,53 +67,125 @@ describe('Triton / KServe v2 detector', () => {
       expect([width, height]).toEqual([640, 480]);
       expect(detections.map((x) => x.class)).toEqual(['person']);
       detections[0]!.bbox.forEach((v, i) => expect(Math.abs(v - CELL_IN_FRAME[i]!)).toBeLessThanOrEqual(1));
-      expect(behaviour.seen).toEqual(['GET /v2/health/ready', 'GET /v2/models/yolo/ready', 'GET /v2/models/yolo', 'POST /v2/models/yolo/infer']);
+      expect(server.behaviour.seen).toEqual(['GET /v2/health/ready', 'GET /v2/models/yolo/ready', 'GET /v2/models/yolo', 'POST /v2/models/yolo/infer']);
       // the server reports a batch dimension: frames go in one request, results come back in order
       const [a, b] = await d.detectBatch!([{ jpeg: await redSquare() }, { jpeg: await sharp({ create: { width: 64, height: 64, channels: 3, background: 'black' } }).jpeg().toBuffer() }]);
       expect([a!.detections.length, b!.detections.length]).toEqual([1, 0]);
-      expect(behaviour.seen.filter((s) => s.endsWith('/infer'))).toHaveLength(2);
+      expect(server.behaviour.seen.filter((s) => s.endsWith('/infer'))).toHaveLength(2);
     });
   }
+
+  it('counts calls per batch size in Triton\'s statistics extension', async () => {
+    const stats = async (): Promise<ModelStats> => ((await (await fetch(`${url}/v2/models/yolo/stats`)).json()) as { model_stats: ModelStats[] }).model_stats[0]!;
+    const before = await stats();
+    const d = await loadTritonDetector(config(), filter);
+    await d.detectBatch!([{ jpeg: await redSquare() }, { jpeg: await redSquare() }, { jpeg: await redSquare() }]);
+    const after = await stats();
+    expect(after.execution_count - before.execution_count).toBe(1);
+    expect(after.inference_count - before.inference_count).toBe(3);
+    const three = (s: ModelStats) => s.batch_stats.find((b) => b.batch_size === 3)?.compute_infer.count ?? 0;
+    expect(three(after) - three(before)).toBe(1);
+    expect(after.inference_stats.compute_infer.ns).toBeGreaterThan(before.inference_stats.compute_infer.ns);
+  });
+
+  it('batches a tiled frame\'s tiles with other cameras\' frames through the detector pool', async () => {
+    const stats = async (): Promise<ModelStats> => ((await (await fetch(`${url}/v2/models/yolo/stats`)).json()) as { model_stats: ModelStats[] }).model_stats[0]!;
+    const sized = (s: ModelStats) => Object.fromEntries(s.batch_stats.map((b) => [b.batch_size, b.compute_infer.count]));
+    const pool = await createDetectorPool({ model: 'triton', workers: 1, settings: { triton: config() }, ...filter, maxBatch: 2, batchWindowMs: 60_000 });
+    try {
+      const before = sized(await stats());
+      const tiles: BBox[] = [[0, 0, 480, 480], [160, 0, 640, 480]];
+      const [tiled, whole] = await Promise.all([
+        pool.detect(await redSquare(), { tiles }, { cameraId: 'wide' }),
+        pool.detect(await redSquare(), undefined, { cameraId: 'plain' }),
+      ]);
+      expect([tiled.width, whole.width]).toEqual([640, 640]);
+      expect(whole.detections.map((d) => d.class)).toEqual(['person']);
+      // two frames, three model inputs (two tiles and a frame): one call of two, one of one
+      const after = sized(await stats());
+      expect([(after[2] ?? 0) - (before[2] ?? 0), (after[1] ?? 0) - (before[1] ?? 0)]).toEqual([1, 1]);
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('addresses a model version', async () => {
     const d = await loadTritonDetector(config({ model_version: '2' }), filter);
     await d.detect(await redSquare());
-    expect(behaviour.seen.at(-1)).toBe('POST /v2/models/yolo/versions/2/infer');
+    expect(server.behaviour.seen.at(-1)).toBe('POST /v2/models/yolo/versions/2/infer');
     await expect(loadTritonDetector(config({ model_version: '7' }), filter)).rejects.toThrow('/v2/models/yolo/versions/7/ready answered HTTP 404: Request for unknown model');
   });
 
   it('survives a server that is down at start: frames fail naming the cause until it is up', async () => {
-    const later = createServer(handle);
-    await new Promise<void>((resolve) => later.listen(0, '127.0.0.1', resolve));
-    const port = (later.address() as AddressInfo).port;
-    await new Promise((resolve) => later.close(resolve));
-    const laterUrl = `http://127.0.0.1:${port}`;
+    const gone = await startKserveServer(model);
+    await gone.close();
+    const laterUrl = gone.url;
     const d = await loadTritonDetector(config({ url: laterUrl }), filter);
     await expect(d.detect(await redSquare())).rejects.toThrow(`Triton ${laterUrl} model yolo: unreachable (ECONNREFUSED)`);
-    await new Promise<void>((resolve) => later.listen(port, '127.0.0.1', resolve));
+    const later = await startKserveServer(model, { port: Number(new URL(laterUrl).port) });
     try {
       expect((await d.detect(await redSquare())).detections.map((x) => x.class)).toEqual(['person']);
       expect((await d.detectBatch!([{ jpeg: await redSquare() }, { jpeg: await redSquare() }])).map((r) => r.detections.length)).toEqual([1, 1]);
     } finally {
-      later.closeAllConnections();
-      await new Promise((resolve) => later.close(resolve));
+      await later.close();
     }
   });
 
   it('names a timeout and the server\'s own error text', async () => {
 
     const d = await loadTritonDetector(config({ timeout_ms: 300 }), filter);
-    behaviour.inferError = { status: 400, error: "unexpected shape for input 'images' for model 'yolo'" };
+    server.behaviour.inferError = { status: 400, error: "unexpected shape for input 'images' for model 'yolo'" };
     await expect(d.detect(await redSquare())).rejects.toThrow(`Triton ${url} model yolo: /v2/models/yolo/infer answered HTTP 400: unexpected shape for input 'images'`);
-    behaviour.inferError = undefined;
-    behaviour.delayMs = 1000;
+    server.behaviour.inferError = undefined;
+    server.behaviour.delayMs = 1000;
     await expect(d.detect(await redSquare())).rejects.toThrow('no answer within 300 ms (/v2/models/yolo/infer)');
   });
 
   it('refuses a model whose output fits no decoder, at load', async () => {
-    behaviour.outputShape = [10];
+    model.outputs[0]!.shape = [10];
     await expect(loadTritonDetector(config(), filter)).rejects.toThrow(`Triton ${url} model yolo: output [1, 10] is not [batch, a, b]`);
-    behaviour.outputShape = [7, 16];
+    model.outputs[0]!.shape = OUTPUT_SHAPE;
     await expect(loadTritonDetector(config({ labels: ['person'] }), filter)).rejects.toThrow('3 classes but the class map has 1 names');
   });
+});
+
+const SAMPLE = path.resolve(import.meta.dirname, '../../.cache/samples/vtest.avi');
+const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+const missing = [!hasFfmpeg && 'ffmpeg', !existsSync(SAMPLE) && `the sample clip ${SAMPLE} (npm run fetch-sample)`].filter(Boolean);
+if (missing.length > 0) console.warn(`skipping the served centernet test: ${missing.join(', ')} not found`);
+
+describe.skipIf(missing.length > 0)('the shipped centernet served over KServe v2 with a dynamic batch', () => {
+  const people = { classes: ['person'], thresholds: {}, default_threshold: 0.3, nms_iou: 0.5 };
+
+  it('finds in one batched call what centernet-onnx finds frame by frame', async () => {
+    const frames = [40, 400].map((n) => {
+      const r = spawnSync('ffmpeg', ['-v', 'error', '-i', SAMPLE, '-vf', `select=eq(n\\,${n})`, '-frames:v', '1', '-q:v', '3', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1'], { timeout: 60_000 });
+      if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+      return r.stdout;
+    });
+    const centernet = await centernetKserveModel({ threads: 1 });
+    const served = await startKserveServer(centernet);
+    const local = await loadCenternetOnnx(people);
+    try {
+      const triton = await loadTritonDetector({ url: served.url, model_name: 'centernet', format: 'yolov8', input_pixels: 'rgb-0-255', timeout_ms: 60_000, binary_data: true }, people);
+      const batched = await triton.detectBatch!(frames.map((jpeg) => ({ jpeg })));
+      let compared = 0;
+      for (const [i, jpeg] of frames.entries()) {
+        const alone = await local.detect(jpeg);
+        expect(batched[i]!.detections).toHaveLength(alone.detections.length);
+        for (const d of alone.detections) {
+          const twin = batched[i]!.detections.find((e) => e.bbox.every((v, k) => Math.abs(v - d.bbox[k]!) <= 1));
+          expect(twin, `person ${d.confidence} at [${d.bbox.join(', ')}] over KServe`).toBeDefined();
+          expect(Math.abs(twin!.confidence - d.confidence)).toBeLessThanOrEqual(0.01);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(5);
+      expect(served.behaviour.seen.filter((s) => s.endsWith('/infer'))).toHaveLength(1);
+    } finally {
+      local.dispose();
+      await served.close();
+      await centernet.release();
+    }
+  }, 120_000);
 });

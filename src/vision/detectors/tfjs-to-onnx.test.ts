@@ -136,6 +136,29 @@ describe('convertTfjsGraph', () => {
     for (let i = 0; i < expected.length; i++) expect(got.data[i]).toBeCloseTo(expected[i]!, 4);
   });
 
+  it('serves a batch of NCHW images, each computing what it computes alone', async () => {
+    const side = 8;
+    const plane = side * side;
+    const images = [0, 1].map(() => Float32Array.from(random(plane * 3), (v) => (v + 1) * 100));
+    const alone = await Promise.all(images.map((px) => onnxScores(side, px)));
+    // NHWC → NCHW, the two images one after the other
+    const nchw = new Float32Array(2 * 3 * plane);
+    images.forEach((px, b) => {
+      for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) nchw[(b * 3 + c) * plane + i] = px[i * 3 + c]!;
+    });
+    const onnx = convertTfjsGraph(json, decodeWeights(json.weightsManifest[0]!.weights, weightBytes()), { outputs: ['scores'], serving: true });
+    const session = await ort.InferenceSession.create(onnx);
+    try {
+      const out = (await session.run({ images: new ort.Tensor('float32', nchw, [2, 3, side, side]) })).scores!;
+      expect(out.dims).toEqual([2, 2, side, side]);
+      const data = out.data as Float32Array;
+      const per = data.length / 2;
+      alone.forEach((a, b) => a.data.forEach((v, i) => expect(data[b * per + i]).toBeCloseTo(v, 4)));
+    } finally {
+      await session.release();
+    }
+  });
+
   it('refuses an op it does not know, naming it', () => {
     const unknown: TfjsModelJson = {
       ...json,

@@ -90,11 +90,18 @@ export interface ConvertOptions {
    * stride's feature map whole (a multiple of the graph's largest stride, 32 for MobileNet).
    */
   inputSide?: number;
+  /**
+   * Serve the graph as an inference server does: a symbolic batch dimension (tfjs graphs are
+   * exported with a batch of 1; a fully convolutional graph runs any batch) and the input in NCHW
+   * as `[batch, 3, H, W]`, the layout KServe v2 / Triton clients send, instead of tfjs's NHWC.
+   */
+  serving?: boolean;
 }
 
 /**
  * Converts the part of the graph that computes `outputs`. The ONNX input keeps the tfjs name
- * and NHWC layout (`[1, H, W, 3]`), so callers feed the same pixels as to tfjs; outputs are NCHW.
+ * and NHWC layout (`[1, H, W, 3]`), so callers feed the same pixels as to tfjs (`serving`: NCHW
+ * with any batch); outputs are NCHW.
  */
 export function convertTfjsGraph(json: TfjsModelJson, weights: Map<string, Weight>, opts: ConvertOptions): Uint8Array {
   const nodes = new Map(json.modelTopology.node.map((n) => [n.name, n]));
@@ -170,6 +177,12 @@ export function convertTfjsGraph(json: TfjsModelJson, weights: Map<string, Weigh
       case 'Placeholder': {
         const dims = (node.attr as PlaceholderAttr | undefined)?.shape?.shape?.dim?.map((d) => Number(d.size)) ?? [];
         if (opts.inputSide) dims.splice(1, 2, opts.inputSide, opts.inputSide);
+        if (opts.serving) {
+          const [, h, w, c] = dims as [number, number, number, number];
+          input = { name, dims: ['batch', c, h, w] };
+          out = name;
+          break;
+        }
         input = { name, dims: dims.map((d) => (d < 0 ? 'batch' : d)) };
         out = g.op('Transpose', [name], { perm: { ints: [0, 3, 1, 2] } });
         break;

@@ -25,6 +25,6 @@ export interface Detector {
   readonly model: string;
   detect(image: FrameImage, opts?: DetectOptions): Promise<DetectResult>;
   /** several frames in one model call, where the backend benefits (results in input order) */
-  detectBatch?(inputs: readonly { jpeg: Uint8Array; opts?: DetectOptions }[]): Promise<DetectResult[]>;
+  detectBatch?(inputs: readonly { jpeg: FrameImage; opts?: DetectOptions }[]): Promise<DetectResult[]>;
   dispose(): void;
 }
