@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.ts';
 import type { BBox, Detection } from '../core/types.ts';
-import { CameraAnalyzer, type CameraAnalyzerOptions, type DetectFn } from './analyzer.ts';
+import { CameraAnalyzer, modelRuns, type CameraAnalyzerOptions, type DetectFn } from './analyzer.ts';
 import type { DetectOptions } from './detectors/types.ts';
 import type { TrackerUpdate } from './tracker.ts';
 
@@ -52,6 +52,7 @@ describe('CameraAnalyzer', () => {
     for (let i = 2; i < 6; i++) {
       const r = await analyze(await frame(i));
       expect(r.ran).toBe('none');
+      expect(modelRuns(r)).toBe(0);
       expect(r.reason).toBe('no motion');
     }
     expect(calls).toHaveLength(1);
@@ -122,6 +123,7 @@ describe('CameraAnalyzer', () => {
     expect(side(recheck)).toBe(cfg.motion.crop_min_size);
     expect(recheck[0] <= still[0] && recheck[1] <= still[1] && recheck[2] >= still[2] && recheck[3] >= still[3]).toBe(true);
     expect(calls.at(-1)).toEqual({ tiles: [due.region, recheck] });
+    expect([before, due].map(modelRuns)).toEqual([1, 2]);
     expect(due.detections.map((d) => d.bbox)).toContainEqual(still);
   });
 
@@ -155,6 +157,7 @@ describe('CameraAnalyzer', () => {
     expect(first.ran).toBe('full');
     expect(calls[0]!.tiles).toHaveLength(first.tiles!.length);
     expect(first.tiles!.length).toBe(9); // 3 × 3 over 768×576
+    expect(modelRuns(first)).toBe(9);
     const moving = await analyze(await frame(2, person));
     expect(moving.ran).toBe('crop');
     expect(moving.tiles!.length).toBeGreaterThan(0);
