@@ -127,22 +127,6 @@ describe('CameraAnalyzer', () => {
     expect(due.detections.map((d) => d.bbox)).toContainEqual(still);
   });
 
-  it('holds only boxes scored at their class threshold: a track continued by a weak detection is not carried over frames nobody looked at', async () => {
-    const strong: BBox = [100, 100, 140, 200];
-    const weak: BBox = [500, 300, 540, 400];
-    // a tracker that follows every detection (as ByteTrack continues a track on a low score)
-    const follower = { update: (_ts: Date, dets: readonly Detection[]): TrackerUpdate => ({ detections: dets.map((d) => ({ ...d, track_id: Math.round(d.bbox[0]) })), ended: [], improved: [] }) };
-    const { analyze } = setup([{ class: 'person', confidence: 0.8, bbox: strong }, { class: 'person', confidence: 0.3, bbox: weak }], { tracker: follower });
-    await analyze(await frame(1));
-    const seen = await analyze(await frame(2, strong, weak));
-    expect(seen.detections.map((d) => d.bbox)).toEqual([strong, weak]);
-    // once the motion of their appearing has settled, the detector skips the frame and only held boxes are reported
-    let still = await analyze(await frame(3, strong, weak));
-    for (let i = 4; still.ran !== 'none' && i < 4 + cfg.motion.recheck_frames; i++) still = await analyze(await frame(i, strong, weak));
-    expect(still.ran).toBe('none');
-    expect(still.detections.map((d) => d.bbox)).toEqual([strong]);
-  });
-
   it('does not report a static look-alike that never moves', async () => {
     const bin: BBox = [100, 400, 130, 470];
     const person: BBox = [500, 200, 540, 300];

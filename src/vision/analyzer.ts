@@ -138,9 +138,7 @@ export class CameraAnalyzer {
     const tracked = this.opts.tracker.update(frame.timestamp, input);
 
     const keptBoxes = new Map(kept.map((h) => [key(h.det.bbox), h.unchecked + 1]));
-    // a box scored below its class threshold (a track ByteTrack continued on a weak detection: someone half out of
-    // the picture or behind something) is not held: it would be reported unchanged on frames nobody looked at
-    this.held = tracked.detections.filter((d) => d.confidence >= classThreshold(filter, d.class)).map((det) => ({ det, unchecked: keptBoxes.get(key(det.bbox)) ?? 0 }));
+    this.held = tracked.detections.map((det) => ({ det, unchecked: keptBoxes.get(key(det.bbox)) ?? 0 }));
     // a track is reported once it has been seen moving: static look-alikes (bins, posters) never are
     for (const d of tracked.detections) if (this.moving(d, motion)) this.moved.add(d.track_id!);
     for (const t of tracked.ended) this.moved.delete(t.trackId);
