@@ -44,6 +44,7 @@ for (const seq of sequences) {
   results.push({
     name: seq.name, split: seq.split, resolution: r.resolution, min_height: seq.min_height,
     frames_analysed: r.frames_analysed, frames_missing: r.frames_missing, detector_runs: r.detector_runs,
+    frames_by_plan: r.frames_by_plan,
     precision: r.precision, recall: r.recall, ap50: r.ap50, tp: r.tp, fp: r.fp, fn: r.fn, by_height: r.by_height,
   });
   const p = (pooled[seq.split] ??= { tp: 0, fp: 0, fn: 0 });

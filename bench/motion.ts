@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolveConfig } from '../src/config/load.ts';
 import { evalDetect } from '../src/eval/runs.ts';
-import { CameraAnalyzer, detectorFilter } from '../src/vision/analyzer.ts';
-import { createDetectorPool } from '../src/vision/pool.ts';
-import { Tracker, trackerOptions } from '../src/vision/tracker.ts';
+import { createAnalysisPool, createCameraAnalyzer } from '../src/vision/analysis-setup.ts';
 import { RunTally, type RunStats } from './capacity-stats.ts';
 import { clipFrames, staticScene } from './scenes.ts';
 
@@ -12,16 +10,12 @@ const PETS09_GT = process.env.VIGIL_PETS09_GT ?? new URL('../../shared/data/pets
 /** PETS09's real capture rate (its AVI header says 10 fps). */
 const PETS09_FPS = 7;
 
-/** Detector runs of one camera over `frames` (one a second): the analyzer with the default configuration. */
+/** Detector runs of one camera over `frames` (one a second): the analyzer the inference role builds from the default configuration. */
 async function gateRuns(frames: Buffer[]): Promise<RunStats> {
   const cfg = resolveConfig({}, 'defaults').config;
-  const { detection } = cfg;
-  const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
-  const pool = await createDetectorPool({ model: detection.model, workers: 1, ...detectorFilter(filter, detection.score_floor) });
+  const pool = await createAnalysisPool(cfg, { workers: 1 });
   try {
-    const analyzer = new CameraAnalyzer({
-      cameraId: 'bench', detect: (j, o, f) => pool.detect(j, o, f), motion: cfg.motion, tracker: new Tracker(trackerOptions(cfg.tracking)), filter, uncertainMin: detection.uncertain_min,
-    });
+    const analyzer = createCameraAnalyzer(cfg, pool, 'bench');
     const tally = new RunTally();
     for (const [i, jpeg] of frames.entries()) tally.add(await analyzer.analyze({ jpeg, timestamp: new Date(i * 1000), seq: i }));
     return tally.summary();
@@ -37,19 +31,19 @@ async function vtestRun(video: string, fps: number, gate: boolean) {
   console.error(`vtest at ${fps} fps, motion gating ${gate ? 'on' : 'off'}`);
   const loaded = resolveConfig({ motion: { enabled: gate } }, 'bench');
   const r = await evalDetect({ loaded, video, gt: PETS09_GT, gtFormat: 'mot15', gtFps: PETS09_FPS, fps, minHeight: 50, cls: 'person' });
-  const runs = r.detector_runs ?? {};
+  const plans = r.frames_by_plan ?? {};
   const frames = r.frames_analysed ?? 0;
-  return { frames, detector_runs: runs, skipped_share: frames > 0 ? round((runs.none ?? 0) / frames) : 0, precision: r.precision, recall: r.recall, ap50: r.ap50 };
+  // the keys of the static scene's RunStats: detector_runs per plan, model_runs
+  return { frames, detector_runs: plans, model_runs: r.detector_runs ?? 0, skipped_share: frames > 0 ? round((plans.none ?? 0) / frames) : 0, precision: r.precision, recall: r.recall, ap50: r.ap50 };
 }
 
 async function vtestAccuracy(video: string, fps: number) {
   const gated = await vtestRun(video, fps, true);
   const all = await vtestRun(video, fps, false);
-  const detectorRuns = (r: typeof gated): number => r.frames - (r.detector_runs.none ?? 0);
   return {
     vtest_gated: gated,
     vtest_every_frame: all,
-    vtest_inference_saved: round(1 - detectorRuns(gated) / Math.max(1, detectorRuns(all))),
+    vtest_inference_saved: round(1 - gated.model_runs / Math.max(1, all.model_runs)),
     vtest_recall_cost: round(all.recall - gated.recall),
     vtest_precision_gain: round(gated.precision - all.precision),
   };
@@ -58,7 +52,7 @@ async function vtestAccuracy(video: string, fps: number) {
 /**
  * Motion gating: how much inference it saves and what recall it costs. On vtest (PETS09-S2L1,
  * people walking in almost every frame) with the gate on and off — detector runs (full / crop /
- * none), frames skipped, precision and recall of people ≥ 50 px (only the runs when the ground
+ * none), model runs, frames skipped, precision and recall of people ≥ 50 px (only the runs when the ground
  * truth is absent) — and on a static scene: vtest's empty background with sensor noise.
  */
 export async function benchMotion(opts: { video: string; fps: number; staticSeconds: number }) {

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.ts';
+import { modelRuns } from '../vision/analyzer.ts';
 import { analyseVideo, type VideoAnalysis } from './analyse-video.ts';
 import { HeightTally } from './by-height.ts';
 import { DetectionTally, matchFrame, type ScoredBox } from './detection-metrics.ts';
@@ -51,7 +52,8 @@ function runSummary(opts: SequenceOptions & { cls: string }, seq: Sequence, run?
     fps: opts.fps ?? seq.sequenceFps,
     ...(size ? { resolution: `${size.width}x${size.height}` } : {}),
     ...(run ? { frames_analysed: run.frames.length, frames_expected: seq.frames.length, frames_missing: run.missing.length, frames_failed: run.failed.length, failures: run.failed.slice(0, 10) } : {}),
-    ...(run ? { detector_runs: countBy(run.frames.map((f) => f.analysis.ran)) } : {}),
+    // model runs (a tiled frame is several), and separately what was analysed of each frame
+    ...(run ? { detector_runs: run.frames.reduce((n, f) => n + modelRuns(f.analysis), 0), frames_by_plan: countBy(run.frames.map((f) => f.analysis.ran)) } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.ts';
 import type { BBox, Detection } from '../core/types.ts';
-import { CameraAnalyzer, type CameraAnalyzerOptions, type DetectFn } from './analyzer.ts';
+import { CameraAnalyzer, modelRuns, type CameraAnalyzerOptions, type DetectFn } from './analyzer.ts';
 import type { DetectOptions } from './detectors/types.ts';
 import type { TrackerUpdate } from './tracker.ts';
 
@@ -11,12 +11,12 @@ const H = 576;
 const cfg = configSchema.parse({});
 const filter = { classes: ['person'], thresholds: { person: 0.5 }, default_threshold: 0.5, nms_iou: 0.5 };
 
-/** Flat textured frame; `block` paints a bright rectangle (a "person"). */
-function frame(seed: number, block?: BBox): Promise<Buffer> {
+/** Flat textured frame; each of `blocks` paints a bright rectangle (a "person"). */
+function frame(seed: number, ...blocks: BBox[]): Promise<Buffer> {
   const px = Buffer.alloc(W * H);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const inBlock = block && x >= block[0] && x < block[2] && y >= block[1] && y < block[3];
+      const inBlock = blocks.some((b) => x >= b[0] && x < b[2] && y >= b[1] && y < b[3]);
       px[y * W + x] = inBlock ? 240 : 70 + ((x >> 4) % 2) * 40 + ((seed * 7 + x * 13 + y * 31) % 5);
     }
   }
@@ -52,6 +52,7 @@ describe('CameraAnalyzer', () => {
     for (let i = 2; i < 6; i++) {
       const r = await analyze(await frame(i));
       expect(r.ran).toBe('none');
+      expect(modelRuns(r)).toBe(0);
       expect(r.reason).toBe('no motion');
     }
     expect(calls).toHaveLength(1);
@@ -96,6 +97,36 @@ describe('CameraAnalyzer', () => {
     expect(calls.length).toBe(2 + 2);
   });
 
+  it('rechecks a still object far from the motion in its own crop, leaving the motion crop as small as without it', async () => {
+    const still: BBox = [40, 40, 80, 140];
+    const walker = (i: number): BBox => [560 + 20 * i, 400, 600 + 20 * i, 500];
+    const found: Detection[] = [{ class: 'person', confidence: 0.8, bbox: still }];
+    const { analyze, calls } = setup(found);
+    await analyze(await frame(1));
+    await analyze(await frame(2, still)); // appears: detected and held
+    found.push({ class: 'person', confidence: 0.9, bbox: walker(3) });
+    const plans = [];
+    for (let i = 3; i < 4 + cfg.motion.recheck_frames; i++) {
+      found[1]!.bbox = walker(i);
+      plans.push(await analyze(await frame(i, still, walker(i))));
+    }
+    const side = (b: BBox) => b[2] - b[0];
+    // the walker alone: one crop; then the still object falls due for its recheck
+    const before = plans.find((p) => p.ran === 'crop' && !p.tiles)!;
+    const due = plans.find((p) => p.tiles)!;
+    expect(plans.indexOf(before)).toBeLessThan(plans.indexOf(due));
+    // the joined crop would be most of the frame (so the full frame); apart, both are minimum-size crops
+    expect(due.ran).toBe('crop');
+    expect(side(due.region!)).toBe(side(before.region!));
+    const recheck = due.recheck!;
+    expect(due.tiles).toEqual([due.region, recheck]);
+    expect(side(recheck)).toBe(cfg.motion.crop_min_size);
+    expect(recheck[0] <= still[0] && recheck[1] <= still[1] && recheck[2] >= still[2] && recheck[3] >= still[3]).toBe(true);
+    expect(calls.at(-1)).toEqual({ tiles: [due.region, recheck] });
+    expect([before, due].map(modelRuns)).toEqual([1, 2]);
+    expect(due.detections.map((d) => d.bbox)).toContainEqual(still);
+  });
+
   it('does not report a static look-alike that never moves', async () => {
     const bin: BBox = [100, 400, 130, 470];
     const person: BBox = [500, 200, 540, 300];
@@ -126,6 +157,7 @@ describe('CameraAnalyzer', () => {
     expect(first.ran).toBe('full');
     expect(calls[0]!.tiles).toHaveLength(first.tiles!.length);
     expect(first.tiles!.length).toBe(9); // 3 × 3 over 768×576
+    expect(modelRuns(first)).toBe(9);
     const moving = await analyze(await frame(2, person));
     expect(moving.ran).toBe('crop');
     expect(moving.tiles!.length).toBeGreaterThan(0);

@@ -62,11 +62,21 @@ export interface FrameAnalysis {
   ran: Ran;
   /** the area analysed when ran is 'crop' */
   region?: BBox;
-  /** the parts of the area the detector ran on, one model run each, when the area was tiled */
+  /** a crop around still objects due for a recheck, analysed apart from the motion's `region` */
+  recheck?: BBox;
+  /**
+   * the parts of the frame the detector ran on, one model run each, when it ran more than once:
+   * a large area tiled, or a still object rechecked in its own crop apart from the motion's
+   */
   tiles?: BBox[];
   /** why the detector ran (or did not), for logs and the bench */
   reason: string;
   inferenceMs: number;
+}
+
+/** Model runs the detector made on a frame: none, one, or one per tile or separate crop. */
+export function modelRuns(a: Pick<FrameAnalysis, 'ran' | 'tiles'>): number {
+  return a.ran === 'none' ? 0 : (a.tiles?.length ?? 1);
 }
 
 /** Detector settings for the pool behind an analyzer: every reported class down to `floor`. */
@@ -84,6 +94,7 @@ interface Held {
 interface Plan {
   ran: Ran;
   region?: BBox;
+  recheck?: BBox;
   reason: string;
   /** what motion asks to look at; undefined: everything */
   targets?: BBox[];
@@ -110,7 +121,7 @@ export class CameraAnalyzer {
     const { motion: cfg, filter } = this.opts;
     const motion = await this.motion.update(frame.jpeg, frame.timestamp.getTime());
     const { targets, ...plan } = this.plan(motion, cfg);
-    const tiles = plan.ran === 'none' ? undefined : this.tilesOf(plan.region ?? [0, 0, motion.width, motion.height], targets);
+    const tiles = this.runsOf(plan, targets, motion);
 
     let fresh: Detection[] = [];
     let inferenceMs = 0;
@@ -141,12 +152,20 @@ export class CameraAnalyzer {
     };
   }
 
-  /** Tiles of `area` when it is too large for one model run: only those holding a target (all without targets); undefined: one run. */
-  private tilesOf(area: BBox, targets: readonly BBox[] | undefined): BBox[] | undefined {
+  /** The parts of the frame the detector runs on, when more than one: the plan's areas, each tiled when too large for one run. */
+  private runsOf(plan: Omit<Plan, 'targets'>, targets: readonly BBox[] | undefined, motion: MotionResult): BBox[] | undefined {
+    if (plan.ran === 'none') return undefined;
+    const areas = [plan.region ?? [0, 0, motion.width, motion.height] as BBox, ...(plan.recheck ? [plan.recheck] : [])];
+    const runs = areas.flatMap((a) => this.tilesOf(a, targets));
+    return runs.length > 1 ? runs : undefined;
+  }
+
+  /** The model runs of `area`: its tiles when it is too large for one (only those holding a target, all without targets), else the area itself. */
+  private tilesOf(area: BBox, targets: readonly BBox[] | undefined): BBox[] {
     const opts = this.opts.tiles;
-    if (!opts?.enabled) return undefined;
+    if (!opts?.enabled) return [area];
     const grid = tileGrid(area, opts);
-    if (grid.length === 1) return undefined;
+    if (grid.length === 1) return grid;
     const wanted = targets ? grid.filter((t) => targets.some((b) => intersects(t, b))) : grid;
     return wanted.length > 0 ? wanted : grid;
   }
@@ -167,14 +186,34 @@ export class CameraAnalyzer {
     const touched = this.held.map((h) => h.det.bbox).filter((b) => motion.regions.some((r) => intersects(r, b)));
     const targets = [...motion.regions, ...touched, ...due];
     const reason = motion.regions.length > 0 ? `motion in ${motion.regions.length} region(s)` : `recheck of ${due.length} still object(s)`;
-    const region = cfg.crop ? cropAround(targets, motion.width, motion.height, { margin: cfg.crop_margin, minSize: cfg.crop_min_size, maxShare: cfg.max_crop_share }) : undefined;
+    if (!cfg.crop) return { ran: 'full', reason, targets };
+    const crop = (boxes: readonly BBox[]) => cropAround(boxes, motion.width, motion.height, { margin: cfg.crop_margin, minSize: cfg.crop_min_size, maxShare: cfg.max_crop_share });
+    const region = crop(targets);
+    const apart = motion.regions.length > 0 ? this.recheckApart([...motion.regions, ...touched], due, region, crop) : undefined;
+    if (apart) return { ran: 'crop', ...apart, reason, targets };
     return region ? { ran: 'crop', region, reason, targets } : { ran: 'full', reason, targets };
+  }
+
+  /**
+   * A still object due for a recheck far from the motion gets its own crop: joined with the
+   * motion's, it would make that crop larger (or the full frame) and the moving people in it
+   * smaller to the model (a parked car rechecked beside people 30 px tall shrank them 2× and lost
+   * a third of them on those frames). One more model run, on recheck frames only; undefined when
+   * one crop around everything is no larger than the motion's own.
+   */
+  private recheckApart(moving: readonly BBox[], due: readonly BBox[], joined: BBox | undefined, crop: (boxes: readonly BBox[]) => BBox | undefined): { region: BBox; recheck: BBox } | undefined {
+    const region = crop(moving);
+    if (!region || due.length === 0 || (joined && side(joined) <= side(region))) return undefined;
+    const recheck = crop(due.filter((b) => insideShare(b, region) < 1));
+    return recheck ? { region, recheck } : undefined;
   }
 }
 
 const classThreshold = (filter: DetectionFilter, label: string): number => filter.thresholds[label] ?? filter.default_threshold;
 
 const key = (b: BBox): string => b.join(',');
+
+const side = (b: BBox): number => Math.max(b[2] - b[0], b[3] - b[1]);
 
 function stripId(d: Detection): Detection {
   const { track_id: _, ...rest } = d;
