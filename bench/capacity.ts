@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configSchema } from '../src/config/schema.ts';
-import { CameraAnalyzer, detectorFilter } from '../src/vision/analyzer.ts';
+import { createAnalysisPool, createCameraAnalyzer } from '../src/vision/analysis-setup.ts';
+import type { CameraAnalyzer } from '../src/vision/analyzer.ts';
 import { FrameLane } from '../src/vision/frame-lane.ts';
-import { createDetectorPool, DroppedFrameError, type DetectorPool } from '../src/vision/pool.ts';
-import { Tracker, trackerOptions } from '../src/vision/tracker.ts';
+import { DroppedFrameError, type DetectorPool } from '../src/vision/pool.ts';
 import { MAX_DROPPED_SHARE, MAX_LATENCY_GROWTH_MS, StepTally, sustainable, type StepSummary } from './capacity-stats.ts';
 import { clipFrames, staticScene } from './scenes.ts';
 
@@ -51,12 +51,8 @@ class VirtualCamera {
   private stopping = false;
 
   constructor(id: string, cfg: Config, pool: DetectorPool, private readonly source: (tick: number) => Buffer) {
-    const { detection } = cfg;
-    const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
-    this.analyzer = new CameraAnalyzer({
-      cameraId: id, detect: pool.detect.bind(pool), motion: cfg.motion, tracker: new Tracker(trackerOptions(cfg.tracking)), filter, uncertainMin: detection.uncertain_min, tiles: detection.tiles,
-    });
-    this.lane = new FrameLane<Offer>(detection.queue_per_camera, (o) => this.analyse(o), (o) => {
+    this.analyzer = createCameraAnalyzer(cfg, pool, id);
+    this.lane = new FrameLane<Offer>(cfg.detection.queue_per_camera, (o) => this.analyse(o), (o) => {
       if (!this.stopping) o.step?.drop('lane');
     }, (o) => o.step?.fail());
   }
@@ -206,14 +202,9 @@ export async function benchCapacity(opts: CapacityOptions) {
   const quiet = (i: number) => (tick: number) => still[(i + tick) % still.length]!;
   const sources: Record<Scene, (i: number) => (tick: number) => Buffer> = { vtest, mixed: (i) => (i % 2 === 0 ? vtest(i) : quiet(i)) };
 
-  const workers = detection.workers ?? os.availableParallelism();
-  const filter = { classes: detection.classes, thresholds: detection.thresholds, default_threshold: detection.default_threshold, nms_iou: detection.nms_iou };
   // the pool the inference role builds (src/roles/inference.ts)
-  const pool = await createDetectorPool({
-    model: detection.model, workers, settings: { onnx: detection.onnx, triton: detection.triton },
-    ...detectorFilter(filter, detection.score_floor),
-    maxQueuePerCamera: detection.queue_per_camera, deadlineMs: detection.max_frame_age_seconds * 1000, maxBatch: detection.batch_size,
-  });
+  const pool = await createAnalysisPool(cfg, { maxQueuePerCamera: detection.queue_per_camera, deadlineMs: detection.max_frame_age_seconds * 1000, maxBatch: detection.batch_size });
+  const workers = pool.size;
   const loadStart = os.loadavg();
   const scenes: Record<string, unknown> = {};
   try {
@@ -226,7 +217,7 @@ export async function benchCapacity(opts: CapacityOptions) {
     await pool.close();
   }
   return {
-    model: detection.model, video: opts.video, tiles: detection.tiles, tracking: cfg.tracking, workers, frames_per_second_per_camera: 1000 / FRAME_INTERVAL_MS,
+    model: detection.model, video: opts.video, tiles: detection.tiles, coast: detection.coast, tracking: cfg.tracking, workers, frames_per_second_per_camera: 1000 / FRAME_INTERVAL_MS,
     warmup_seconds: opts.warmupSeconds, measure_seconds: opts.measureSeconds,
     sustainable_rule: `dropped ≤ ${MAX_DROPPED_SHARE * 100} % of offered frames and median latency of the step's last third ≤ its first third + ${MAX_LATENCY_GROWTH_MS} ms; a count that fails is measured again; a scene's ramp stops at the first count that fails twice`,
     load_average: { start: loadStart.map(round2), end: os.loadavg().map(round2) },

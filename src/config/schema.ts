@@ -146,9 +146,15 @@ export const configSchema = z.object({
       max_side: z.number().int().min(64).default(1280).describe('longest side, in source pixels, analysed in one model run: centernet shrinks it to 512, so at most 2.5× (a 1080p frame in one run is shrunk 3.75× and people 100–300 px tall score too low to be tracked)'),
       overlap: z.number().min(0).max(0.5).default(0.2).describe('share of a tile\'s side it shares with its neighbour, so a person on a border is whole in one tile'),
     }).strict().prefault({}).describe('tiles at native scale for large frames; only the tiles holding motion run'),
+    coast: z.object({
+      enabled: z.boolean().default(false).describe('skip the detector on a frame whose every motion region lies inside the predicted boxes of confirmed tracks (enlarged by margin), while no track is unsure where it is: tracks move on by their prediction and the frame reports those predicted boxes (flagged predicted); new motion, the schedule (max_frames) or a track\'s growing uncertainty runs the detector again'),
+      max_frames: z.number().int().min(1).max(30).default(2).describe('at most this many analysed frames in a row without the detector while tracks coast (then it runs, whatever the motion)'),
+      margin: z.number().min(0).max(2).default(0.25).describe('a predicted box is enlarged by this share of its width and height on each side before motion is tested against it'),
+      max_uncertainty: z.number().positive().default(0.5).describe('the detector runs when any track\'s predicted centre is this unsure (standard deviation, in box heights)'),
+    }).strict().prefault({}).describe('tracker-guided skipping: fewer detector runs on busy cameras whose people move predictably'),
   }).strict().superRefine((d, ctx) => {
     if ((d.model === 'onnx' || d.model === 'triton') && !d[d.model]) ctx.addIssue({ code: 'custom', message: `model ${d.model} needs a detection.${d.model} section`, path: [d.model] });
-  }).default({ enabled: true, model: 'centernet-onnx', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3, tiles: { enabled: true, max_side: 1280, overlap: 0.2 } }).describe('object detection'),
+  }).default({ enabled: true, model: 'centernet-onnx', default_threshold: 0.4, thresholds: { person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }, classes: ['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'], nms_iou: 0.5, max_frame_age_seconds: 15, queue_per_camera: 2, batch_size: 1, score_floor: 0.2, uncertain_min: 0.3, tiles: { enabled: true, max_side: 1280, overlap: 0.2 }, coast: { enabled: false, max_frames: 2, margin: 0.25, max_uncertainty: 0.5 } }).describe('object detection'),
   motion: z.object({
     enabled: z.boolean().default(true).describe('gate the detector on motion; false runs it on every full frame'),
     width: z.number().int().min(64).max(640).default(240).describe('width of the grayscale frame motion is computed on'),

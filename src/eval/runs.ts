@@ -51,7 +51,7 @@ function runSummary(opts: SequenceOptions & { cls: string }, seq: Sequence, run?
     fps: opts.fps ?? seq.sequenceFps,
     ...(size ? { resolution: `${size.width}x${size.height}` } : {}),
     ...(run ? { frames_analysed: run.frames.length, frames_expected: seq.frames.length, frames_missing: run.missing.length, frames_failed: run.failed.length, failures: run.failed.slice(0, 10) } : {}),
-    ...(run ? { detector_runs: countBy(run.frames.map((f) => f.analysis.ran)) } : {}),
+    ...(run ? { detector_runs: countBy(run.frames.map((f) => f.analysis.ran)), frames_coasted: run.frames.filter((f) => f.analysis.coasted).length } : {}),
   };
 }
 

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.ts';
 import type { BBox, Detection } from '../core/types.ts';
 import { CameraAnalyzer, type CameraAnalyzerOptions, type DetectFn } from './analyzer.ts';
+import { intersects } from './motion/crop.ts';
 import type { DetectOptions } from './detectors/types.ts';
-import type { TrackerUpdate } from './tracker.ts';
+import { Tracker, type TrackerUpdate } from './tracker.ts';
 
 const W = 768;
 const H = 576;
@@ -13,21 +14,28 @@ const filter = { classes: ['person'], thresholds: { person: 0.5 }, default_thres
 
 /** Flat textured frame; `block` paints a bright rectangle (a "person"). */
 function frame(seed: number, block?: BBox): Promise<Buffer> {
+  return frame2(seed, ...(block ? [block] : []));
+}
+
+/** Flat textured frame with bright rectangles at `blocks`. */
+function frame2(seed: number, ...blocks: BBox[]): Promise<Buffer> {
   const px = Buffer.alloc(W * H);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const inBlock = block && x >= block[0] && x < block[2] && y >= block[1] && y < block[3];
+      const inBlock = blocks.some((b) => x >= b[0] && x < b[2] && y >= b[1] && y < b[3]);
       px[y * W + x] = inBlock ? 240 : 70 + ((x >> 4) % 2) * 40 + ((seed * 7 + x * 13 + y * 31) % 5);
     }
   }
   return sharp(px, { raw: { width: W, height: H, channels: 1 } }).jpeg().toBuffer();
 }
 
-/** Tracker stand-in: every detection scored ≥ 0.5 is a confirmed track, with an id per box position. */
+/** Tracker stand-in: every detection scored ≥ 0.5 is a confirmed track, with an id per box position (it never coasts: coasting is off in these tests). */
 const tracker = {
   update: (_ts: Date, dets: readonly Detection[]): TrackerUpdate => ({
     detections: dets.filter((d) => d.confidence >= 0.5).map((d) => ({ ...d, track_id: Math.round(d.bbox[0]) })), ended: [], improved: [],
   }),
+  forecast: () => [],
+  coast: (): TrackerUpdate => ({ detections: [], ended: [], improved: [] }),
 };
 
 /** A detector stand-in answering `found`, limited (like a real one) to the region it is shown. */
@@ -144,5 +152,102 @@ describe('CameraAnalyzer', () => {
     const detect: DetectFn = async () => ({ width: W, height: H, detections: [], inferenceMs: 1 });
     const analyzer = new CameraAnalyzer({ cameraId: 'c', detect, motion: { ...cfg.motion, enabled: false }, tracker, filter, uncertainMin: 0.3 });
     for (let i = 1; i < 4; i++) expect((await analyzer.analyze({ jpeg: await frame(i), timestamp: new Date(i * 1000), seq: i })).ran).toBe('full');
+  });
+});
+
+describe('CameraAnalyzer with coasting (tracker-guided skipping)', () => {
+  const person = (i: number): BBox => [100 + 30 * i, 200, 140 + 30 * i, 300];
+  const coast = { enabled: true, max_frames: 3, margin: 0.25, max_uncertainty: 5 };
+
+  /**
+   * A person walking 30 px/s right at 1 fps (frame i shows person(i)), a second one appearing at
+   * `newcomerFrom`, the real tracker, and a detector stand-in that finds what is painted inside the
+   * region it is shown.
+   */
+  function walk(opts: { coast?: Partial<typeof coast>; newcomerFrom?: number; tracker?: Tracker } = {}) {
+    const newcomer: BBox = [600, 300, 640, 400];
+    let shown: BBox[] = [];
+    let calls = 0;
+    const detect: DetectFn = async (_jpeg, o) => {
+      calls++;
+      const r = o?.region;
+      const seen = shown.filter((b) => !r || (b[0] >= r[0] && b[1] >= r[1] && b[2] <= r[2] && b[3] <= r[3]));
+      return { width: W, height: H, detections: seen.map((bbox) => ({ class: 'person', confidence: 0.9, bbox })), inferenceMs: 1 };
+    };
+    const analyzer = new CameraAnalyzer({ cameraId: 'cam_t', detect, motion: cfg.motion, tracker: opts.tracker ?? new Tracker(), filter, uncertainMin: 0.3, coast: { ...coast, ...opts.coast } });
+    const step = async (i: number) => {
+      shown = i === 0 ? [] : [person(i), ...(opts.newcomerFrom !== undefined && i >= opts.newcomerFrom ? [newcomer] : [])];
+      // one picture per frame; a painted newcomer is a second bright block
+      const jpeg = shown.length > 1 ? await frame2(i, shown[0]!, shown[1]!) : await frame(i, shown[0]);
+      return analyzer.analyze({ jpeg, timestamp: new Date(1_700_000_000_000 + i * 1000), seq: i });
+    };
+    return { step, calls: () => calls };
+  }
+
+  it('skips the detector while the walker\'s track explains the motion, reporting its predicted box under the same id', async () => {
+    const { step, calls } = walk();
+    const results = [];
+    for (let i = 0; i < 12; i++) results.push(await step(i));
+    const coasted = results.filter((r) => r.coasted);
+    expect(coasted.length).toBeGreaterThan(0);
+    expect(calls()).toBe(12 - coasted.length);
+    const ids = new Set(results.slice(1).flatMap((r) => r.detections.map((d) => d.track_id)));
+    expect(ids.size).toBe(1);
+    for (const r of coasted) {
+      expect(r.ran).toBe('none');
+      expect(r.reason).toMatch(/explained by 1 track/);
+      expect(r.detections).toHaveLength(1);
+      expect(r.detections[0]!.predicted).toBe(true);
+      // the prediction follows the walker: its box overlaps where they are painted
+      const i = results.indexOf(r);
+      expect(intersects(r.detections[0]!.bbox, person(i))).toBe(true);
+    }
+    // a detection the detector made is not flagged
+    expect(results.filter((r) => r.ran !== 'none').flatMap((r) => r.detections).every((d) => d.predicted === undefined)).toBe(true);
+  });
+
+  it('runs the detector at least every max_frames analysed frames', async () => {
+    const { step } = walk({ coast: { max_frames: 1 } });
+    const coasted: boolean[] = [];
+    for (let i = 0; i < 12; i++) coasted.push((await step(i)).coasted === true);
+    expect(coasted.some(Boolean)).toBe(true);
+    for (let i = 1; i < coasted.length; i++) expect(coasted[i - 1] && coasted[i]).toBe(false);
+  });
+
+  it('runs the detector on motion no track explains', async () => {
+    // without the newcomer frame 9 would coast (the detector runs on 4 and 8: 1–4 start and follow the track, 8 is the schedule)
+    const { step } = walk({ newcomerFrom: 9 });
+    for (let i = 0; i < 9; i++) await step(i);
+    const arrival = await step(9);
+    expect(arrival.coasted).toBeUndefined();
+    expect(arrival.ran).not.toBe('none');
+    expect(arrival.detections).toHaveLength(2);
+  });
+
+  it('runs the detector once a track\'s predicted position is too uncertain', async () => {
+    // at 1 fps a followed track's centre is ~0.5 box heights unsure a second ahead, ~1 after a coasted frame
+    const { step } = walk({ coast: { max_frames: 10, max_uncertainty: 0.8 } });
+    const coasted: boolean[] = [];
+    for (let i = 0; i < 12; i++) coasted.push((await step(i)).coasted === true);
+    expect(coasted.some(Boolean)).toBe(true);
+    for (let i = 1; i < coasted.length; i++) expect(coasted[i - 1] && coasted[i]).toBe(false);
+  });
+
+  it('keeps a track through coasted frames longer than its lost budget, with the same id', async () => {
+    const tracker = new Tracker({ lostSeconds: 0.5, lostFrames: 1 });
+    const { step } = walk({ tracker, coast: { max_frames: 3 } });
+    const results = [];
+    for (let i = 0; i < 12; i++) results.push(await step(i));
+    let longest = 0;
+    for (let i = 0, run = 0; i < results.length; i++) longest = Math.max(longest, (run = results[i]!.coasted ? run + 1 : 0));
+    expect(longest).toBeGreaterThanOrEqual(2);
+    expect(results.flatMap((r) => r.ended)).toEqual([]);
+    expect(new Set(results.slice(1).flatMap((r) => r.detections.map((d) => d.track_id))).size).toBe(1);
+  });
+
+  it('never coasts when off', async () => {
+    const { step, calls } = walk({ coast: { enabled: false } });
+    for (let i = 0; i < 8; i++) expect((await step(i)).coasted).toBeUndefined();
+    expect(calls()).toBe(8);
   });
 });
