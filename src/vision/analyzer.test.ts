@@ -164,7 +164,7 @@ describe('CameraAnalyzer with coasting (tracker-guided skipping)', () => {
    * `newcomerFrom`, the real tracker, and a detector stand-in that finds what is painted inside the
    * region it is shown.
    */
-  function walk(opts: { coast?: Partial<typeof coast>; newcomerFrom?: number; tracker?: Tracker } = {}) {
+  function walk(opts: { coast?: Partial<typeof coast>; newcomerFrom?: number; tracker?: Tracker; flicker?: BBox } = {}) {
     const newcomer: BBox = [600, 300, 640, 400];
     let shown: BBox[] = [];
     let calls = 0;
@@ -178,7 +178,9 @@ describe('CameraAnalyzer with coasting (tracker-guided skipping)', () => {
     const step = async (i: number) => {
       shown = i === 0 ? [] : [person(i), ...(opts.newcomerFrom !== undefined && i >= opts.newcomerFrom ? [newcomer] : [])];
       // one picture per frame; a painted newcomer is a second bright block
-      const jpeg = shown.length > 1 ? await frame2(i, shown[0]!, shown[1]!) : await frame(i, shown[0]);
+      // a flicker (a lamp, a reflection) lights up on odd frames: motion the detector finds nothing in
+      const lit = opts.flicker && i > 0 && i % 2 === 1 ? [opts.flicker] : [];
+      const jpeg = await frame2(i, ...shown, ...lit);
       return analyzer.analyze({ jpeg, timestamp: new Date(1_700_000_000_000 + i * 1000), seq: i });
     };
     return { step, calls: () => calls };
@@ -198,12 +200,24 @@ describe('CameraAnalyzer with coasting (tracker-guided skipping)', () => {
       expect(r.reason).toMatch(/explained by 1 track/);
       expect(r.detections).toHaveLength(1);
       expect(r.detections[0]!.predicted).toBe(true);
-      // the prediction follows the walker: its box overlaps where they are painted
-      const i = results.indexOf(r);
-      expect(intersects(r.detections[0]!.bbox, person(i))).toBe(true);
+      // the predicted box is moved onto the walker's motion (centred on its one region) and so overlaps where they are painted
+      const [x1, y1, x2, y2] = r.detections[0]!.bbox;
+      const [m] = r.motion.regions;
+      expect((x1 + x2) / 2).toBeCloseTo((m![0] + m![2]) / 2, 6);
+      expect((y1 + y2) / 2).toBeCloseTo((m![1] + m![3]) / 2, 6);
+      expect(intersects(r.detections[0]!.bbox, person(results.indexOf(r)))).toBe(true);
     }
     // a detection the detector made is not flagged
     expect(results.filter((r) => r.ran !== 'none').flatMap((r) => r.detections).every((d) => d.predicted === undefined)).toBe(true);
+  });
+
+  it('coasts through motion the detector has just looked at and found nothing in (clutter)', async () => {
+    const flicker: BBox = [600, 60, 660, 120];
+    const { step } = walk({ flicker });
+    const results = [];
+    for (let i = 0; i < 14; i++) results.push(await step(i));
+    const coastedWithFlicker = results.filter((r) => r.coasted && r.motion.regions.some((m) => intersects(m, flicker)));
+    expect(coastedWithFlicker.length).toBeGreaterThan(0);
   });
 
   it('runs the detector at least every max_frames analysed frames', async () => {
