@@ -160,7 +160,7 @@ export class CameraAnalyzer {
   }
 
   /**
-   * Why the detector may skip this frame, or undefined: every motion region lies mostly inside the
+   * Why the detector may skip this frame, or undefined: every motion region lies at least half inside the
    * enlarged predicted boxes of confirmed, followed tracks, or inside clutter the detector's last run
    * looked at and found nothing in; no followed track is unsure where it is; no track is still
    * tentative; no held object is due a look; and the detector ran within the last max_frames frames.
