@@ -10,10 +10,11 @@ const crop = { ran: 'crop' as const, width: W, height: H, region: [0, 0, 400, 30
 describe('RunTally', () => {
   it('counts runs, the skipped share and the share of source pixels analysed', () => {
     const t = new RunTally();
-    for (const a of [full, crop, none, none]) t.add(a);
+    for (const a of [full, crop, none, { ...none, coasted: true as const }]) t.add(a);
     t.add({ ...full, tiles: [[0, 0, 400, 600], [300, 0, 800, 600]], inferenceMs: 200 });
     expect(t.summary()).toEqual({
       frames: 5, detector_runs: { full: 2, crop: 1, none: 2 }, model_runs: 4, inference_ms_median: 200, skipped_share: 0.4,
+      detector_runs_per_frame: 0.6, model_runs_per_frame: 0.8, coasted: 1,
       analysed_area_share: 0.45, // (1 + 0.25 + 0 + 0 + 1) / 5
       crop_area_share: 0.25,
     });

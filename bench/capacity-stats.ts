@@ -8,15 +8,23 @@ export interface RunStats {
   detector_runs: Record<Ran, number>;
   /** model runs: one per full frame or crop, one per tile of a tiled one */
   model_runs: number;
+  /** frames the detector (full frame or crop, any number of tiles) ran on, per analysed frame: the load-independent cost of a camera */
+  detector_runs_per_frame: number;
+  model_runs_per_frame: number;
+  /** frames the detector skipped because the tracks explained the motion (among detector_runs.none) */
+  coasted: number;
   /** median model time of a frame the detector ran on (all its tiles) */
   inference_ms_median: number | null;
-  /** frames the motion gate kept from the detector */
+  /** frames the detector did not run on: nothing moved, or the tracks explained what did (coasted) */
   skipped_share: number;
   /** mean share of the frame's source pixels the detector looked at (full frame 1, crop its area, none 0) */
   analysed_area_share: number;
   /** mean share of the frame a crop covered */
   crop_area_share: number | null;
 }
+
+/** What the tally needs of a FrameAnalysis. */
+export type AnalysisOutline = Pick<FrameAnalysis, 'ran' | 'region' | 'width' | 'height'> & Partial<Pick<FrameAnalysis, 'tiles' | 'inferenceMs' | 'coasted'>>;
 
 /** What the detector was asked about each analysed frame: the full frame, a crop, or nothing. */
 export class RunTally {
@@ -25,11 +33,13 @@ export class RunTally {
   private area = 0;
   private cropArea = 0;
   private modelRuns = 0;
+  private coasted = 0;
   private readonly inferenceMs: number[] = [];
 
-  add(a: Pick<FrameAnalysis, 'ran' | 'region' | 'width' | 'height'> & Partial<Pick<FrameAnalysis, 'tiles' | 'inferenceMs'>>): void {
+  add(a: AnalysisOutline): void {
     this.frames++;
     this.runs[a.ran]++;
+    if (a.coasted) this.coasted++;
     if (a.ran !== 'none') {
       this.modelRuns += a.tiles?.length ?? 1;
       if (a.inferenceMs !== undefined) this.inferenceMs.push(a.inferenceMs);
@@ -49,6 +59,9 @@ export class RunTally {
       frames: n,
       detector_runs: { ...this.runs },
       model_runs: this.modelRuns,
+      detector_runs_per_frame: n > 0 ? round((this.runs.full + this.runs.crop) / n) : 0,
+      model_runs_per_frame: n > 0 ? round(this.modelRuns / n) : 0,
+      coasted: this.coasted,
       inference_ms_median: this.inferenceMs.length > 0 ? median(this.inferenceMs) : null,
       skipped_share: n > 0 ? round(this.runs.none / n) : 0,
       analysed_area_share: n > 0 ? round(this.area / n) : 0,
@@ -105,7 +118,7 @@ export class StepTally {
     this.lastOffer = Math.max(this.lastOffer, at);
   }
 
-  done(offeredAt: number, finishedAt: number, analysis: Pick<FrameAnalysis, 'ran' | 'region' | 'width' | 'height'>): void {
+  done(offeredAt: number, finishedAt: number, analysis: AnalysisOutline): void {
     this.analysed++;
     this.latencies.push({ offeredAt, ms: finishedAt - offeredAt });
     this.runs.add(analysis);

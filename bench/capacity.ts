@@ -230,7 +230,7 @@ export async function benchCapacity(opts: CapacityOptions) {
     await pool.close();
   }
   return {
-    model: detection.model, video: opts.video, tiles: detection.tiles, tracking: cfg.tracking, workers, frames_per_second_per_camera: 1000 / FRAME_INTERVAL_MS,
+    model: detection.model, video: opts.video, tiles: detection.tiles, coast: detection.coast, tracking: cfg.tracking, workers, frames_per_second_per_camera: 1000 / FRAME_INTERVAL_MS,
     warmup_seconds: opts.warmupSeconds, measure_seconds: opts.measureSeconds,
     sustainable_rule: `dropped ≤ ${MAX_DROPPED_SHARE * 100} % of offered frames and median latency of the step's last third ≤ its first third + ${MAX_LATENCY_GROWTH_MS} ms; a count that fails is measured again; a scene's ramp stops at the first count that fails twice`,
     load_average: { start: loadStart.map(round2), end: os.loadavg().map(round2) },

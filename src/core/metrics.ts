@@ -22,6 +22,7 @@ export const metrics = {
   framesOffered: new Counter({ name: 'ai_frames_received_total', help: 'Live frames offered to analysis (the base of ai_frames_skipped_total)', labelNames: cam, registers: [registry] }),
   analysisLag: new Gauge({ name: 'analysis_lag_seconds', help: 'How far the oldest recorded moment not yet analysed (live frames skipped, inference down) lies behind the newest analysed one; 0 when analysis is complete', labelNames: cam, registers: [registry] }),
   catchupFrames: new Counter({ name: 'ai_catchup_frames_total', help: 'Recorded frames analysed after the fact (catch-up of frames live analysis skipped); outcome: analysed, failed', labelNames: ['camera_id', 'outcome'], registers: [registry] }),
+  framesCoasted: new Counter({ name: 'ai_frames_coasted_total', help: 'Live frames analysed without the detector because the tracks explained all motion (detection.coast; of ai_frames_received_total)', labelNames: cam, registers: [registry] }),
   framesSkipped: new Counter({ name: 'ai_frames_skipped_total', help: 'Live frames not analysed (recording unaffected); reason: queue_full, stale, bad_frame, failed', labelNames: ['camera_id', 'reason'], registers: [registry] }),
   trainingFrames: new Counter({ name: 'ai_training_frames_total', help: 'Uncertain frames offered to training-data/auto (seed §5.5 source 1); outcome: saved, failed', labelNames: ['camera_id', 'outcome'], registers: [registry] }),
   events: new Counter({ name: 'events_total', help: 'Events created', labelNames: ['type', 'severity'], registers: [registry] }),

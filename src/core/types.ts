@@ -8,6 +8,8 @@ export interface Detection {
   confidence: number;
   bbox: BBox;
   track_id?: number;
+  /** true: the detector skipped this frame and the box is where the track's motion model puts it */
+  predicted?: boolean;
 }
 
 /** One keyframe from a camera worker; natural key (camera_id, seq). Topic `streams.raw`. */

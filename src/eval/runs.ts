@@ -53,7 +53,7 @@ function runSummary(opts: SequenceOptions & { cls: string }, seq: Sequence, run?
     ...(size ? { resolution: `${size.width}x${size.height}` } : {}),
     ...(run ? { frames_analysed: run.frames.length, frames_expected: seq.frames.length, frames_missing: run.missing.length, frames_failed: run.failed.length, failures: run.failed.slice(0, 10) } : {}),
     // model runs (a tiled frame is several), and separately what was analysed of each frame
-    ...(run ? { detector_runs: run.frames.reduce((n, f) => n + modelRuns(f.analysis), 0), frames_by_plan: countBy(run.frames.map((f) => f.analysis.ran)) } : {}),
+    ...(run ? { detector_runs: run.frames.reduce((n, f) => n + modelRuns(f.analysis), 0), frames_by_plan: countBy(run.frames.map((f) => f.analysis.ran)), frames_coasted: run.frames.filter((f) => f.analysis.coasted).length } : {}),
   };
 }
 

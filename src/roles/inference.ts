@@ -188,6 +188,7 @@ export async function startInference(ctx: RoleContext, hooks: FrameHook[] = []):
       return;
     }
     const { analysis } = outcome;
+    if (analysis.coasted) metrics.framesCoasted.inc({ camera_id: camera.id });
     await publish(frame, analysis, p.snapshotted, false);
     metrics.streamLatency.observe({ camera_id: frame.camera_id }, (Date.now() - capturedAt.getTime()) / 1000);
     await advance(camera, p, capturedAt);

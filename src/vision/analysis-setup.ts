@@ -52,5 +52,6 @@ export function createCameraAnalyzer(config: Config, pool: DetectorPool, cameraI
     filter: reportFilter(config.detection),
     uncertainMin: config.detection.uncertain_min,
     tiles: config.detection.tiles,
+    coast: config.detection.coast,
   });
 }

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.ts';
 import type { BBox, Detection } from '../core/types.ts';
 import { CameraAnalyzer, modelRuns, type CameraAnalyzerOptions, type DetectFn } from './analyzer.ts';
+import { intersects } from './motion/crop.ts';
 import type { DetectOptions } from './detectors/types.ts';
-import type { TrackerUpdate } from './tracker.ts';
+import { Tracker, type TrackerUpdate } from './tracker.ts';
 
 const W = 768;
 const H = 576;
@@ -23,11 +24,13 @@ function frame(seed: number, ...blocks: BBox[]): Promise<Buffer> {
   return sharp(px, { raw: { width: W, height: H, channels: 1 } }).jpeg().toBuffer();
 }
 
-/** Tracker stand-in: every detection scored ≥ 0.5 is a confirmed track, with an id per box position. */
+/** Tracker stand-in: every detection scored ≥ 0.5 is a confirmed track, with an id per box position (it never coasts: coasting is off in these tests). */
 const tracker = {
   update: (_ts: Date, dets: readonly Detection[]): TrackerUpdate => ({
     detections: dets.filter((d) => d.confidence >= 0.5).map((d) => ({ ...d, track_id: Math.round(d.bbox[0]) })), ended: [], improved: [],
   }),
+  forecast: () => [],
+  coast: (): TrackerUpdate => ({ detections: [], ended: [], improved: [] }),
 };
 
 /** A detector stand-in answering `found`, limited (like a real one) to the region it is shown. */
@@ -176,5 +179,116 @@ describe('CameraAnalyzer', () => {
     const detect: DetectFn = async () => ({ width: W, height: H, detections: [], inferenceMs: 1 });
     const analyzer = new CameraAnalyzer({ cameraId: 'c', detect, motion: { ...cfg.motion, enabled: false }, tracker, filter, uncertainMin: 0.3 });
     for (let i = 1; i < 4; i++) expect((await analyzer.analyze({ jpeg: await frame(i), timestamp: new Date(i * 1000), seq: i })).ran).toBe('full');
+  });
+});
+
+describe('CameraAnalyzer with coasting (tracker-guided skipping)', () => {
+  const person = (i: number): BBox => [100 + 30 * i, 200, 140 + 30 * i, 300];
+  const coast = { enabled: true, max_frames: 3, margin: 0.25, max_uncertainty: 5 };
+
+  /**
+   * A person walking 30 px/s right at 1 fps (frame i shows person(i)), a second one appearing at
+   * `newcomerFrom`, the real tracker, and a detector stand-in that finds what is painted inside the
+   * region it is shown.
+   */
+  function walk(opts: { coast?: Partial<typeof coast>; newcomerFrom?: number; tracker?: Tracker; flicker?: BBox } = {}) {
+    const newcomer: BBox = [600, 300, 640, 400];
+    let shown: BBox[] = [];
+    let calls = 0;
+    const detect: DetectFn = async (_jpeg, o) => {
+      calls++;
+      const r = o?.region;
+      const seen = shown.filter((b) => !r || (b[0] >= r[0] && b[1] >= r[1] && b[2] <= r[2] && b[3] <= r[3]));
+      return { width: W, height: H, detections: seen.map((bbox) => ({ class: 'person', confidence: 0.9, bbox })), inferenceMs: 1 };
+    };
+    const analyzer = new CameraAnalyzer({ cameraId: 'cam_t', detect, motion: cfg.motion, tracker: opts.tracker ?? new Tracker(), filter, uncertainMin: 0.3, coast: { ...coast, ...opts.coast } });
+    const step = async (i: number) => {
+      shown = i === 0 ? [] : [person(i), ...(opts.newcomerFrom !== undefined && i >= opts.newcomerFrom ? [newcomer] : [])];
+      // one picture per frame; a painted newcomer is a second bright block
+      // a flicker (a lamp, a reflection) lights up on odd frames: motion the detector finds nothing in
+      const lit = opts.flicker && i > 0 && i % 2 === 1 ? [opts.flicker] : [];
+      const jpeg = await frame(i, ...shown, ...lit);
+      return analyzer.analyze({ jpeg, timestamp: new Date(1_700_000_000_000 + i * 1000), seq: i });
+    };
+    return { step, calls: () => calls };
+  }
+
+  it('skips the detector while the walker\'s track explains the motion, reporting its predicted box under the same id', async () => {
+    const { step, calls } = walk();
+    const results = [];
+    for (let i = 0; i < 12; i++) results.push(await step(i));
+    const coasted = results.filter((r) => r.coasted);
+    expect(coasted.length).toBeGreaterThan(0);
+    expect(calls()).toBe(12 - coasted.length);
+    const ids = new Set(results.slice(1).flatMap((r) => r.detections.map((d) => d.track_id)));
+    expect(ids.size).toBe(1);
+    for (const r of coasted) {
+      expect(r.ran).toBe('none');
+      expect(r.reason).toMatch(/explained by 1 track/);
+      expect(r.detections).toHaveLength(1);
+      expect(r.detections[0]!.predicted).toBe(true);
+      // the predicted box is moved onto the walker's motion (centred on its one region) and so overlaps where they are painted
+      const [x1, y1, x2, y2] = r.detections[0]!.bbox;
+      const [m] = r.motion.regions;
+      expect((x1 + x2) / 2).toBeCloseTo((m![0] + m![2]) / 2, 6);
+      expect((y1 + y2) / 2).toBeCloseTo((m![1] + m![3]) / 2, 6);
+      expect(intersects(r.detections[0]!.bbox, person(results.indexOf(r)))).toBe(true);
+    }
+    // a detection the detector made is not flagged
+    expect(results.filter((r) => r.ran !== 'none').flatMap((r) => r.detections).every((d) => d.predicted === undefined)).toBe(true);
+  });
+
+  it('coasts through motion the detector has just looked at and found nothing in (clutter)', async () => {
+    const flicker: BBox = [600, 60, 660, 120];
+    const { step } = walk({ flicker });
+    const results = [];
+    for (let i = 0; i < 14; i++) results.push(await step(i));
+    const coastedWithFlicker = results.filter((r) => r.coasted && r.motion.regions.some((m) => intersects(m, flicker)));
+    expect(coastedWithFlicker.length).toBeGreaterThan(0);
+  });
+
+  it('runs the detector at least every max_frames analysed frames', async () => {
+    const { step } = walk({ coast: { max_frames: 1 } });
+    const coasted: boolean[] = [];
+    for (let i = 0; i < 12; i++) coasted.push((await step(i)).coasted === true);
+    expect(coasted.some(Boolean)).toBe(true);
+    for (let i = 1; i < coasted.length; i++) expect(coasted[i - 1] && coasted[i]).toBe(false);
+  });
+
+  it('runs the detector on motion no track explains', async () => {
+    // without the newcomer frame 9 would coast (the detector runs on 4 and 8: 1–4 start and follow the track, 8 is the schedule)
+    const { step } = walk({ newcomerFrom: 9 });
+    for (let i = 0; i < 9; i++) await step(i);
+    const arrival = await step(9);
+    expect(arrival.coasted).toBeUndefined();
+    expect(arrival.ran).not.toBe('none');
+    expect(arrival.detections).toHaveLength(2);
+  });
+
+  it('runs the detector once a track\'s predicted position is too uncertain', async () => {
+    // at 1 fps a followed track's centre is ~0.5 box heights unsure a second ahead, ~1 after a coasted frame
+    const { step } = walk({ coast: { max_frames: 10, max_uncertainty: 0.8 } });
+    const coasted: boolean[] = [];
+    for (let i = 0; i < 12; i++) coasted.push((await step(i)).coasted === true);
+    expect(coasted.some(Boolean)).toBe(true);
+    for (let i = 1; i < coasted.length; i++) expect(coasted[i - 1] && coasted[i]).toBe(false);
+  });
+
+  it('keeps a track through coasted frames longer than its lost budget, with the same id', async () => {
+    const tracker = new Tracker({ lostSeconds: 0.5, lostFrames: 1 });
+    const { step } = walk({ tracker, coast: { max_frames: 3 } });
+    const results = [];
+    for (let i = 0; i < 12; i++) results.push(await step(i));
+    let longest = 0;
+    for (let i = 0, run = 0; i < results.length; i++) longest = Math.max(longest, (run = results[i]!.coasted ? run + 1 : 0));
+    expect(longest).toBeGreaterThanOrEqual(2);
+    expect(results.flatMap((r) => r.ended)).toEqual([]);
+    expect(new Set(results.slice(1).flatMap((r) => r.detections.map((d) => d.track_id))).size).toBe(1);
+  });
+
+  it('never coasts when off', async () => {
+    const { step, calls } = walk({ coast: { enabled: false } });
+    for (let i = 0; i < 8; i++) expect((await step(i)).coasted).toBeUndefined();
+    expect(calls()).toBe(8);
   });
 });

@@ -63,3 +63,16 @@ describe('BoxKalman', () => {
     expect(k.centreStd()[0]).toBeGreaterThan(near * 2);
   });
 });
+
+describe('BoxKalman.peek', () => {
+  it('gives the box and uncertainty predict would, without changing the state', () => {
+    const k = new BoxKalman([100, 100, 140, 220]);
+    k.predict(1);
+    k.update([130, 100, 170, 220]);
+    const peeked = k.peek(2);
+    expect(k.box()[0]).toBeLessThan(131); // unchanged by peek
+    k.predict(2);
+    expect(peeked.box).toEqual(k.box());
+    expect(peeked.centreStd).toEqual(k.centreStd());
+  });
+});

@@ -95,15 +95,31 @@ export class BoxKalman {
 
   /** Advances the state dt seconds (dt ≤ 0 leaves it unchanged). */
   predict(dt: number): void {
-    if (dt <= 0) return;
+    ({ cx: this.cx, cy: this.cy, aspect: this.aspect, h: this.h } = this.ahead(dt));
+  }
+
+  /** The box and its uncertainty dt seconds ahead, leaving the state as it is. */
+  peek(dt: number): { box: BBox; centreStd: [number, number] } {
+    const s = this.ahead(dt);
+    return { box: boxOf(s), centreStd: [Math.sqrt(s.cx.pxx), Math.sqrt(s.cy.pxx)] };
+  }
+
+  box(): BBox {
+    return boxOf(this.ahead(0));
+  }
+
+  private ahead(dt: number): BoxAxes {
+    if (dt <= 0) return { cx: this.cx, cy: this.cy, aspect: this.aspect, h: this.h };
     const h = Math.max(this.h.x, 1);
     const { position, velocity, aspect } = this.noise;
-    this.cx = predictAxis(this.cx, dt, position * h, velocity * h);
-    this.cy = predictAxis(this.cy, dt, position * h, velocity * h);
-    this.aspect = predictAxis(this.aspect, dt, aspect, 0);
-    this.h = predictAxis(this.h, dt, position * h, velocity * h / 2);
-    // a box never shrinks to nothing, however long it coasts
-    if (this.h.x < 1) this.h = { ...this.h, x: 1, v: 0 };
+    const next = predictAxis(this.h, dt, position * h, velocity * h / 2);
+    return {
+      cx: predictAxis(this.cx, dt, position * h, velocity * h),
+      cy: predictAxis(this.cy, dt, position * h, velocity * h),
+      aspect: predictAxis(this.aspect, dt, aspect, 0),
+      // a box never shrinks to nothing, however long it coasts
+      h: next.x < 1 ? { ...next, x: 1, v: 0 } : next,
+    };
   }
 
   update(box: BBox): void {
@@ -120,12 +136,6 @@ export class BoxKalman {
     this.h = { ...this.h, v: 0 };
   }
 
-  box(): BBox {
-    const h = this.h.x;
-    const w = Math.max(this.aspect.x, 0) * h;
-    return [this.cx.x - w / 2, this.cy.x - h / 2, this.cx.x + w / 2, this.cy.x + h / 2];
-  }
-
   /** Centre velocity in pixels per second. */
   velocity(): [number, number] {
     return [this.cx.v, this.cy.v];
@@ -135,6 +145,18 @@ export class BoxKalman {
   centreStd(): [number, number] {
     return [Math.sqrt(this.cx.pxx), Math.sqrt(this.cy.pxx)];
   }
+}
+
+interface BoxAxes {
+  cx: Axis;
+  cy: Axis;
+  aspect: Axis;
+  h: Axis;
+}
+
+function boxOf({ cx, cy, aspect, h }: BoxAxes): BBox {
+  const w = Math.max(aspect.x, 0) * h.x;
+  return [cx.x - w / 2, cy.x - h.x / 2, cx.x + w / 2, cy.x + h.x / 2];
 }
 
 function toState([x1, y1, x2, y2]: BBox): [number, number, number, number] {

@@ -115,6 +115,37 @@ describe('Tracker', () => {
     expect((endedAt! - 4) / 7).toBeLessThan(2 + 1 / 7 + 1e-9);
   });
 
+  it('coasts a followed track on its prediction: same id, predicted box flagged, uncertainty growing, nothing missed', () => {
+    const t = new Tracker();
+    for (let s = 0; s < 4; s++) t.update(at(s), [walker(100 + 50 * s)]);
+    const before = t.forecast(at(4));
+    expect(t.forecast(at(4))).toEqual(before); // a forecast changes nothing
+    expect(before).toMatchObject([{ trackId: expect.any(Number), state: 'tracked', label: 'person' }]);
+    const coasted = [4, 5, 6, 7, 8].map((s) => t.coast(at(s)));
+    // 5 s without a detection is past the 3 s lost budget: a coasted track is not missed
+    expect(coasted.flatMap((c) => c.ended)).toEqual([]);
+    for (const [i, c] of coasted.entries()) {
+      expect(c.detections).toEqual([{ class: 'person', confidence: 0.8, bbox: expect.any(Array), track_id: before[0]!.trackId, predicted: true }]);
+      // the box moves on at the walker's speed (left edge 100 + 50 s)
+      expect(c.detections[0]!.bbox[0]).toBeCloseTo(100 + 50 * (4 + i), -1);
+    }
+    expect(t.forecast(at(9))[0]!.uncertainty).toBeGreaterThan(before[0]!.uncertainty);
+    // the detector misses it right after coasting: lost, within the budget, not ended
+    expect(t.update(at(9), []).ended).toEqual([]);
+    expect(t.update(at(10), [walker(100 + 50 * 10)]).detections[0]!.track_id).toBe(before[0]!.trackId);
+  });
+
+  it('ages a lost track out while coasting and reports tentative tracks in the forecast without an id', () => {
+    const t = new Tracker(twoHits);
+    t.update(at(0), [walker(100), walker(500)]);
+    const id = t.update(at(1), [walker(100), walker(500)]).detections[0]!.track_id;
+    t.update(at(2), [walker(500), walker(300, 50)]);
+    expect(t.forecast(at(3)).map((f) => [f.trackId === undefined, f.state])).toEqual([[false, 'lost'], [false, 'tracked'], [true, 'tentative']]);
+    const ended = [3, 4, 5, 6].flatMap((s) => t.coast(at(s)).ended);
+    expect(ended.map((e) => e.trackId)).toEqual([id]);
+    expect(t.forecast(at(7)).map((f) => f.state)).toEqual(['tracked', 'tentative']);
+  });
+
   it('keeps two people crossing each other at 1 fps as two tracks', () => {
     const t = new Tracker(twoHits);
     const seen = new Map<number, number[]>(); // track id -> x positions

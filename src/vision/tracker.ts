@@ -18,6 +18,8 @@ import { iou } from '../core/geometry.ts';
  *   detector's own box and score); what is published is the caller's decision;
  * - `ended` lists confirmed tracks that died (lost longer than the budget), `improved` confirmed
  *   tracks whose best score rose this frame (refresh the snapshot); flush() ends all;
+ * - on a frame the detector skipped because the tracks explain what moved, call coast() instead:
+ *   tracks move on by their prediction and are not missed (see forecast() to decide whether to);
  * - ids start at the creation time in ms, so they stay unique across restarts.
  */
 export interface TrackerOptions {
@@ -77,6 +79,17 @@ export interface TrackSummary {
   bestTime: Date;
 }
 
+/** Where a track is expected at a given time, and how sure the filter is of it. */
+export interface TrackForecast {
+  /** undefined for a tentative track */
+  trackId?: number;
+  state: State;
+  label: string;
+  box: BBox;
+  /** standard deviation of the predicted centre (the larger axis), in box heights */
+  uncertainty: number;
+}
+
 export interface TrackerUpdate {
   /** detections of confirmed tracks, each with its track_id */
   detections: Detection[];
@@ -101,6 +114,8 @@ interface Track {
   /** hits before it is confirmed: minHits, or weakTrackHits for a track born of a weak detection */
   needHits: number;
   maxConfidence: number;
+  /** score of the last detection: what a predicted box of the track reports */
+  lastConfidence: number;
   bestBbox: BBox;
   bestTime: Date;
 }
@@ -153,11 +168,7 @@ export class Tracker {
   }
 
   update(ts: Date, detections: readonly Detection[]): TrackerUpdate {
-    this.observeInterval(ts);
-    for (const t of this.tracks) {
-      t.kalman.predict((ts.getTime() - t.stateTime.getTime()) / 1000);
-      t.stateTime = ts;
-    }
+    this.advanceTo(ts);
     const { highThreshold, lowThreshold } = this.opts;
     const high = detections.filter((d) => d.confidence >= highThreshold);
     const low = detections.filter((d) => d.confidence >= lowThreshold && d.confidence < highThreshold);
@@ -192,26 +203,41 @@ export class Tracker {
     const birthFloor = (cls: string) => (weakTrackThreshold < newTrackThreshold ? Math.min(weakTrackThreshold, startThreshold(this.opts, cls)) : startThreshold(this.opts, cls));
     const births = third.unmatchedCols.map((i) => left[i]!).filter((d) => d.confidence >= birthFloor(d.class));
 
-    // unmatched: tentative tracks die at once, followed tracks become lost, lost ones age out
-    const budget = Math.max(this.opts.lostSeconds, this.opts.lostFrames * (this.interval ?? 0)) * 1000;
-    const ended: TrackSummary[] = [];
-    this.tracks = this.tracks.filter((t) => {
-      if (matchedTracks.has(t)) return true;
-      if (t.state === 'tentative') return false;
-      if (t.state === 'tracked') {
-        t.state = 'lost';
-        t.kalman.freezeSize();
-      }
-      if (ts.getTime() - t.lastTime.getTime() <= budget) return true;
-      if (isConfirmed(t)) ended.push(summary(t));
-      return false;
-    });
+    const ended = this.missUnmatched(ts, matchedTracks);
     for (const d of births) {
       const t = this.start(d, ts);
       this.tracks.push(t);
       if (isConfirmed(t)) reported.push({ ...d, track_id: t.id });
     }
     return { detections: reported, ended, improved };
+  }
+
+  /**
+   * Every track's box and uncertainty at `ts` (≥ the last update), without changing any: what the
+   * caller needs to decide whether the detector may skip this frame.
+   */
+  forecast(ts: Date): TrackForecast[] {
+    return this.tracks.map((t) => {
+      const { box, centreStd } = t.kalman.peek((ts.getTime() - t.stateTime.getTime()) / 1000);
+      return { ...(isConfirmed(t) ? { trackId: t.id } : {}), state: t.state, label: t.label, box, uncertainty: Math.max(...centreStd) / Math.max(box[3] - box[1], 1) };
+    });
+  }
+
+  /**
+   * A frame the detector did not look at because the tracks explain it: every track moves on by
+   * its prediction (its uncertainty grows) and none is missed, so none dies or loses its id for it;
+   * a track lost before still ages out. Returns the confirmed followed tracks' predicted boxes,
+   * flagged `predicted`, with their last score.
+   */
+  coast(ts: Date): TrackerUpdate {
+    this.advanceTo(ts);
+    const reported: Detection[] = [];
+    for (const t of this.tracks) {
+      if (t.state !== 'tracked') continue;
+      t.lastTime = ts;
+      if (isConfirmed(t)) reported.push({ class: t.label, confidence: t.lastConfidence, bbox: t.kalman.box(), track_id: t.id, predicted: true });
+    }
+    return { detections: reported, ended: this.missUnmatched(ts, new Set(this.tracks.filter((t) => t.state !== 'lost'))), improved: [] };
   }
 
   /** Ends every track (camera stopped, process shutting down); returns the confirmed ones. */
@@ -231,6 +257,33 @@ export class Tracker {
     return solveAssignment(cost, 1 - minIou);
   }
 
+  /** Moves every track's filter to `ts` and notes the camera's frame interval. */
+  private advanceTo(ts: Date): void {
+    this.observeInterval(ts);
+    for (const t of this.tracks) {
+      t.kalman.predict((ts.getTime() - t.stateTime.getTime()) / 1000);
+      t.stateTime = ts;
+    }
+  }
+
+  /** Tracks not in `seen`: tentative ones die at once, followed ones become lost, lost ones age out (returned when confirmed). */
+  private missUnmatched(ts: Date, seen: ReadonlySet<Track>): TrackSummary[] {
+    const budget = Math.max(this.opts.lostSeconds, this.opts.lostFrames * (this.interval ?? 0)) * 1000;
+    const ended: TrackSummary[] = [];
+    this.tracks = this.tracks.filter((t) => {
+      if (seen.has(t)) return true;
+      if (t.state === 'tentative') return false;
+      if (t.state === 'tracked') {
+        t.state = 'lost';
+        t.kalman.freezeSize();
+      }
+      if (ts.getTime() - t.lastTime.getTime() <= budget) return true;
+      if (isConfirmed(t)) ended.push(summary(t));
+      return false;
+    });
+    return ended;
+  }
+
   private observeInterval(ts: Date): void {
     if (this.lastUpdate) {
       const dt = (ts.getTime() - this.lastUpdate.getTime()) / 1000;
@@ -242,7 +295,7 @@ export class Tracker {
   private start(d: Detection, ts: Date): Track {
     const t: Track = {
       state: 'tentative', label: d.class, kalman: new BoxKalman(d.bbox, this.noise), stateTime: ts, startTime: ts,
-      lastTime: ts, hits: 1, needHits: d.confidence >= this.opts.newTrackThreshold ? this.opts.minHits : Math.max(this.opts.minHits, this.opts.weakTrackHits), maxConfidence: d.confidence, bestBbox: d.bbox, bestTime: ts,
+      lastTime: ts, hits: 1, needHits: d.confidence >= this.opts.newTrackThreshold ? this.opts.minHits : Math.max(this.opts.minHits, this.opts.weakTrackHits), maxConfidence: d.confidence, lastConfidence: d.confidence, bestBbox: d.bbox, bestTime: ts,
     };
     this.confirmIfDue(t);
     return t;
@@ -253,6 +306,7 @@ export class Tracker {
     t.kalman.update(d.bbox);
     t.lastTime = ts;
     t.hits++;
+    t.lastConfidence = d.confidence;
     if (t.state !== 'tentative') t.state = 'tracked';
     this.confirmIfDue(t);
     if (d.confidence <= t.maxConfidence) return false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropAround, insideShare } from './crop.ts';
+import { coveredShare, cropAround, insideShare } from './crop.ts';
 
 const opts = { margin: 0.25, minSize: 320, maxShare: 0.6 };
 
@@ -26,5 +26,17 @@ describe('insideShare', () => {
   it('is the share of the box inside the area', () => {
     expect(insideShare([0, 0, 10, 10], [5, 0, 20, 20])).toBe(0.5);
     expect(insideShare([0, 0, 10, 10], [20, 20, 30, 30])).toBe(0);
+  });
+});
+
+describe('coveredShare', () => {
+  it('measures the share of a box inside the union of areas', () => {
+    const box: [number, number, number, number] = [0, 0, 80, 80];
+    expect(coveredShare(box, [])).toBe(0);
+    expect(coveredShare(box, [[-10, -10, 100, 100]])).toBe(1);
+    expect(coveredShare(box, [[0, 0, 40, 80]])).toBe(0.5);
+    // two halves side by side cover it together, overlap counted once
+    expect(coveredShare(box, [[0, 0, 40, 80], [30, 0, 80, 80]])).toBe(1);
+    expect(coveredShare(box, [[0, 0, 40, 40], [0, 0, 40, 40]])).toBe(0.25);
   });
 });

@@ -46,3 +46,19 @@ export function insideShare(box: BBox, area: BBox): number {
 export function intersects(a: BBox, b: BBox): boolean {
   return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 }
+
+/** Points per side of the grid coveredShare samples a box with. */
+const COVER_GRID = 8;
+
+/** Share of `box` that lies inside the union of `areas`, sampled on a grid of points over `box`. */
+export function coveredShare(box: BBox, areas: readonly BBox[]): number {
+  let inside = 0;
+  for (let i = 0; i < COVER_GRID; i++) {
+    for (let j = 0; j < COVER_GRID; j++) {
+      const x = box[0] + ((i + 0.5) / COVER_GRID) * (box[2] - box[0]);
+      const y = box[1] + ((j + 0.5) / COVER_GRID) * (box[3] - box[1]);
+      if (areas.some((a) => x >= a[0] && x < a[2] && y >= a[1] && y < a[3])) inside++;
+    }
+  }
+  return inside / COVER_GRID ** 2;
+}
