@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ResolvedCamera } from '../src/config/load.ts';
@@ -7,7 +7,7 @@ import { configSchema } from '../src/config/schema.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { DvrSimProcess } from '../src/dvr-sim/process.ts';
 import { CameraWorker } from '../src/media/camera-worker.ts';
-import { buildFfmpegArgs, dayDir, segmentPattern } from '../src/media/ffmpeg-args.ts';
+import { buildFfmpegArgs, dayDir, SEGMENT_LIST_FD, segmentPattern } from '../src/media/ffmpeg-args.ts';
 import { childPids, sumCpu } from './proc-cpu.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,12 +50,16 @@ async function measureWorkers(sim: DvrSimProcess, channels: number, seconds: num
 
 async function measureFfmpegAlone(sim: DvrSimProcess, channels: number, seconds: number, dir: string, extra: (args: string[]) => string[] = (a) => a): Promise<number> {
   const children: ChildProcess[] = [];
+  // 'ignore' opens /dev/null only for fds 0-2 and leaves fd 3 closed in the child: ffmpeg's RTSP
+  // socket then takes fd 3 and the segment list is written into the RTSP connection
+  const segmentList = openSync('/dev/null', 'w');
+  const stdio = Array.from({ length: SEGMENT_LIST_FD + 1 }, (_, fd) => (fd === SEGMENT_LIST_FD ? segmentList : 'ignore'));
   for (let i = 1; i <= channels; i++) {
     const cam = camera(sim, i);
     mkdirSync(path.join(dir, cam.id, dayDir(new Date())), { recursive: true });
     mkdirSync(path.join(dir, cam.id, dayDir(new Date(Date.now() + 86_400_000))), { recursive: true });
     const args = extra(buildFfmpegArgs({ url: cam.url, segmentPattern: segmentPattern(dir, cam.id, 'alone'), segmentSeconds: 10, rtspTimeoutSeconds: 10, jpegQuality: 4 }));
-    children.push(spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'ignore', 'ignore'], env: { ...process.env, TZ: 'UTC' } }));
+    children.push(spawn('ffmpeg', args, { stdio, env: { ...process.env, TZ: 'UTC' } }));
   }
   await sleep(WARMUP_MS);
   const pids = children.map((c) => c.pid!);
@@ -63,6 +67,7 @@ async function measureFfmpegAlone(sim: DvrSimProcess, channels: number, seconds:
   await sleep(seconds * 1000);
   const cpu = sumCpu(pids) - t0;
   await Promise.all(children.map((c) => new Promise((r) => (c.once('exit', r), c.kill('SIGINT')))));
+  closeSync(segmentList);
   return cpu;
 }
 

@@ -103,7 +103,9 @@ export async function benchLiveLatency(opts: LiveLatencyOptions = {}): Promise<{
   const running = await startRoles(loaded, ['edge', 'api'], log);
   const browser = await chromium.launchPersistentContext(await mkdtemp(path.join(dir, 'chromium-')), {
     executablePath: opts.chromiumPath ?? '/usr/bin/chromium', headless: true, bypassCSP: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+      // where loopback is the only interface, Chromium gathers no ICE candidates without it
+      '--allow-loopback-in-peer-connection'],
   });
   try {
     const page = await browser.newPage();
