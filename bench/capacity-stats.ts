@@ -1,7 +1,8 @@
 import type { FrameAnalysis, Ran } from '../src/vision/analyzer.ts';
-import { percentile } from './detector.ts';
+import { median as medianOf, percentile, round } from './detector.ts';
 
-const round = (n: number, places = 3): number => Math.round(n * 10 ** places) / 10 ** places;
+/** shares and per-frame ratios are reported to 3 decimals */
+const share = (n: number): number => round(n, 3);
 
 export interface RunStats {
   frames: number;
@@ -59,13 +60,13 @@ export class RunTally {
       frames: n,
       detector_runs: { ...this.runs },
       model_runs: this.modelRuns,
-      detector_runs_per_frame: n > 0 ? round((this.runs.full + this.runs.crop) / n) : 0,
-      model_runs_per_frame: n > 0 ? round(this.modelRuns / n) : 0,
+      detector_runs_per_frame: n > 0 ? share((this.runs.full + this.runs.crop) / n) : 0,
+      model_runs_per_frame: n > 0 ? share(this.modelRuns / n) : 0,
       coasted: this.coasted,
       inference_ms_median: this.inferenceMs.length > 0 ? median(this.inferenceMs) : null,
-      skipped_share: n > 0 ? round(this.runs.none / n) : 0,
-      analysed_area_share: n > 0 ? round(this.area / n) : 0,
-      crop_area_share: this.runs.crop > 0 ? round(this.cropArea / this.runs.crop) : null,
+      skipped_share: n > 0 ? share(this.runs.none / n) : 0,
+      analysed_area_share: n > 0 ? share(this.area / n) : 0,
+      crop_area_share: this.runs.crop > 0 ? share(this.cropArea / this.runs.crop) : null,
     };
   }
 }
@@ -139,7 +140,7 @@ export class StepTally {
       offered: this.offered,
       analysed: this.analysed,
       dropped: { ...this.dropped },
-      dropped_share: this.offered > 0 ? round(dropped / this.offered) : 0,
+      dropped_share: this.offered > 0 ? share(dropped / this.offered) : 0,
       failed: this.failed,
       unfinished: this.offered - this.analysed - dropped - this.failed,
       latency_ms: this.latencySummary(),
@@ -163,6 +164,4 @@ export class StepTally {
   }
 }
 
-function median(values: number[]): number {
-  return Math.round(percentile([...values].sort((a, b) => a - b), 50));
-}
+const median = (values: readonly number[]): number => medianOf(values, 0);

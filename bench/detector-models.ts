@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { configSchema } from '../src/config/schema.ts';
 import type { DetectorModel } from '../src/vision/detectors/registry.ts';
 import { createDetectorPool } from '../src/vision/pool.ts';
-import { percentile } from './detector.ts';
+import { median, round } from './detector.ts';
 
 const { values } = parseArgs({
   options: {
@@ -85,7 +85,6 @@ function keyframes(seq: Sequence): Buffer[] {
   return readdirSync(dir).sort().slice(0, FRAMES).map((f) => readFileSync(path.join(dir, f)));
 }
 
-const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
 interface Speed {
   ms_per_frame_p50: number;
@@ -116,8 +115,7 @@ async function speeds(models: readonly ModelChoice[], frames: Buffer[]): Promise
         inference[i]!.push(result.inferenceMs);
       }
     }
-    const median = (v: number[]): number => round(percentile(v.sort((a, b) => a - b), 50));
-    return models.map((_, i) => ({ ms_per_frame_p50: median(total[i]!), inference_ms_p50: median(inference[i]!), frames: frames.length }));
+    return models.map((_, i) => ({ ms_per_frame_p50: median(total[i]!, 1), inference_ms_p50: median(inference[i]!, 1), frames: frames.length }));
   } finally {
     for (const pool of pools) await pool.close();
   }

@@ -25,6 +25,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
+/** `n` rounded to `places` decimals, for JSON reports. */
+export const round = (n: number, places = 1): number => Math.round(n * 10 ** places) / 10 ** places;
+
+/** The median of `values` (left unsorted), rounded to `places` decimals. */
+export function median(values: readonly number[], places: number): number {
+  return round(percentile([...values].sort((a, b) => a - b), 50), places);
+}
+
 /**
  * Closed-loop benchmark of the default detector: for each pool size (and batch size, when the
  * detector batches), workers × batch lanes — one camera each, as the inference role feeds the

@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { area } from '../src/core/geometry.ts';
 import type { BBox } from '../src/core/types.ts';
 import { readGroundTruth, type Frames, type GtBox } from '../src/eval/mot-format.ts';
 
@@ -139,8 +140,6 @@ function filterGraph(m: Material, placements: Placement[], split: Split, frames:
   chains.push(`[${last}]format=yuv420p[out]`);
   return chains.join(';');
 }
-
-const area = (b: BBox): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 
 /** Ground truth of the output: each placement's boxes clipped to its part of the picture and moved with it. */
 function transformGt(gt: Frames<GtBox>, placements: Placement[], split: Split, frames: number): string {

@@ -8,7 +8,7 @@ import { metrics } from '../src/core/metrics.ts';
 import { createAnalysisPool } from '../src/vision/analysis-setup.ts';
 import { loadTritonDetector } from '../src/vision/detectors/triton.ts';
 import type { ModelStats } from '../src/vision/detectors/testing/kserve-server.ts';
-import { percentile } from './detector.ts';
+import { median, round } from './detector.ts';
 import { busyCameras, frac, FRAME_INTERVAL_MS, GOLDEN, measure, VirtualCamera, type Config, type StepResult } from './capacity.ts';
 
 const SERVER = path.join(import.meta.dirname, 'triton-server.ts');
@@ -55,7 +55,6 @@ async function poolBatches(): Promise<Map<number, number>> {
   return calls;
 }
 
-const round = (n: number, places = 1): number => Math.round(n * 10 ** places) / 10 ** places;
 const ms = (ns: number, count: number): number | null => (count > 0 ? round(ns / count / 1e6) : null);
 
 /** Batch sizes the pool dispatched in a window: calls per size, mean, median, largest. */
@@ -119,11 +118,10 @@ async function costPerBatchSize(server: Server, frames: (i: number) => Buffer, b
       samples.get(b)!.client.push(client / b);
     }
   }
-  const median = (v: number[]): number => round(percentile([...v].sort((x, y) => x - y), 50));
   return batches.map((b) => {
     const s = samples.get(b)!;
-    const serverMs = median(s.server);
-    return { batch_size: b, calls: rounds, server_ms_per_frame_p50: serverMs, client_ms_per_frame_p50: median(s.client), server_frames_per_s: round(1000 / serverMs, 2) };
+    const serverMs = median(s.server, 1);
+    return { batch_size: b, calls: rounds, server_ms_per_frame_p50: serverMs, client_ms_per_frame_p50: median(s.client, 1), server_frames_per_s: round(1000 / serverMs, 2) };
   });
 }
 
