@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ResolvedCamera } from '../src/config/load.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { createLogger } from '../src/core/log.ts';
+import type { AnalysisRate } from '../src/core/types.ts';
 import type { DvrSimProcess } from '../src/dvr-sim/process.ts';
 import { CameraWorker } from '../src/media/camera-worker.ts';
 import { buildFfmpegArgs, dayDir, SEGMENT_LIST_FD, segmentPattern } from '../src/media/ffmpeg-args.ts';
@@ -16,49 +18,56 @@ const WARMUP_MS = 4000;
 export interface WorkerBenchRow {
   channels: number;
   seconds: number;
-  /** camera workers: ffmpeg children + this Node process (splitting JPEGs, status, events) */
-  workers_cpu_s_per_channel_min: number;
-  /** the same ffmpeg command alone, JPEGs to /dev/null */
+  /** camera workers recording with live feed, nothing analysed: ffmpeg children + this Node process (feed, events) */
+  video_only_cpu_s_per_channel_min: number;
+  /** the same with frames for analysis (keyframe JPEGs from the feed's decoder) */
+  with_frames_cpu_s_per_channel_min: number;
+  /** the recording ffmpeg command alone, its RTP drained by a bare socket */
   ffmpeg_alone_cpu_s_per_channel_min: number;
+  /** video_only / ffmpeg_alone: what supervising and the feed cost on top of ffmpeg */
   ratio: number;
   frames_per_channel_s: number;
 }
 
-const camera = (sim: DvrSimProcess, channel: number): ResolvedCamera => ({
-  id: `bench_${channel}`, name: `bench ${channel}`, siteId: 'bench', channel, stream: 0, url: sim.url(channel, 0), retentionDays: 1, detect: false,
+const camera = (sim: DvrSimProcess, channel: number, analysis?: AnalysisRate): ResolvedCamera => ({
+  id: `bench_${channel}`, name: `bench ${channel}`, siteId: 'bench', channel, stream: 0, url: sim.url(channel, 0), retentionDays: 1, detect: false, analysis,
 });
 
-async function measureWorkers(sim: DvrSimProcess, channels: number, seconds: number, dir: string): Promise<{ cpu: number; frames: number }> {
+async function measureWorkers(sim: DvrSimProcess, channels: number, seconds: number, dir: string, frames: AnalysisRate | null): Promise<{ cpu: number; frames: number }> {
   const stream = configSchema.parse({}).stream;
-  let frames = 0;
+  let count = 0;
   const workers = Array.from({ length: channels }, (_, i) => {
-    const w = new CameraWorker({ camera: camera(sim, i + 1), stream, segmentSeconds: 10, recordingsDir: dir, logger: createLogger('warn') });
-    w.on('frame', () => frames++);
+    const w = new CameraWorker({ camera: camera(sim, i + 1, frames ?? undefined), stream, segmentSeconds: 10, recordingsDir: dir, logger: createLogger('warn') });
+    w.on('frame', () => count++);
     w.start();
+    w.setFrameDemand(frames !== null);
     return w;
   });
   await sleep(WARMUP_MS);
   const pids = childPids(process.pid, 'ffmpeg');
-  const t0 = { children: sumCpu(pids), self: process.cpuUsage(), frames };
+  const t0 = { children: sumCpu(pids), self: process.cpuUsage(), frames: count };
   await sleep(seconds * 1000);
   const self = process.cpuUsage(t0.self);
   const cpu = sumCpu(pids) - t0.children + (self.user + self.system) / 1e6;
-  const counted = frames - t0.frames;
+  const counted = count - t0.frames;
   await Promise.all(workers.map((w) => w.stop()));
   return { cpu, frames: counted };
 }
 
-async function measureFfmpegAlone(sim: DvrSimProcess, channels: number, seconds: number, dir: string, extra: (args: string[]) => string[] = (a) => a): Promise<number> {
+async function measureFfmpegAlone(sim: DvrSimProcess, channels: number, seconds: number, dir: string): Promise<number> {
   const children: ChildProcess[] = [];
   // 'ignore' opens /dev/null only for fds 0-2 and leaves fd 3 closed in the child: ffmpeg's RTSP
   // socket then takes fd 3 and the segment list is written into the RTSP connection
   const segmentList = openSync('/dev/null', 'w');
   const stdio = Array.from({ length: SEGMENT_LIST_FD + 1 }, (_, fd) => (fd === SEGMENT_LIST_FD ? segmentList : 'ignore'));
+  const drain = createSocket('udp4');
+  await new Promise<void>((r) => drain.bind(0, '127.0.0.1', r));
   for (let i = 1; i <= channels; i++) {
     const cam = camera(sim, i);
     mkdirSync(path.join(dir, cam.id, dayDir(new Date())), { recursive: true });
     mkdirSync(path.join(dir, cam.id, dayDir(new Date(Date.now() + 86_400_000))), { recursive: true });
-    const args = extra(buildFfmpegArgs({ url: cam.url, segmentPattern: segmentPattern(dir, cam.id, 'alone'), segmentSeconds: 10, rtspTimeoutSeconds: 10, jpegQuality: 4 }));
+    const feed = { port: drain.address().port, sdpPath: path.join(dir, `${cam.id}.sdp`) };
+    const args = buildFfmpegArgs({ url: cam.url, segmentPattern: segmentPattern(dir, cam.id, 'alone'), segmentSeconds: 10, rtspTimeoutSeconds: 10, feed });
     children.push(spawn('ffmpeg', args, { stdio, env: { ...process.env, TZ: 'UTC' } }));
   }
   await sleep(WARMUP_MS);
@@ -68,23 +77,27 @@ async function measureFfmpegAlone(sim: DvrSimProcess, channels: number, seconds:
   const cpu = sumCpu(pids) - t0;
   await Promise.all(children.map((c) => new Promise((r) => (c.once('exit', r), c.kill('SIGINT')))));
   closeSync(segmentList);
+  drain.close();
   return cpu;
 }
+
+const perChannelMin = (cpu: number, channels: number, seconds: number): number => +(cpu / channels / (seconds / 60)).toFixed(3);
 
 export async function benchCameraWorkers(sim: DvrSimProcess, channelCounts: number[], seconds: number): Promise<WorkerBenchRow[]> {
   const rows: WorkerBenchRow[] = [];
   for (const channels of channelCounts) {
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
     try {
-      const w = await measureWorkers(sim, channels, seconds, path.join(dir, 'workers'));
+      const videoOnly = await measureWorkers(sim, channels, seconds, path.join(dir, 'video'), null);
+      const withFrames = await measureWorkers(sim, channels, seconds, path.join(dir, 'frames'), { mode: 'keyframes' });
       const alone = await measureFfmpegAlone(sim, channels, seconds, path.join(dir, 'alone'));
-      const perChannelMin = (cpu: number) => +(cpu / channels / (seconds / 60)).toFixed(3);
       rows.push({
         channels, seconds,
-        workers_cpu_s_per_channel_min: perChannelMin(w.cpu),
-        ffmpeg_alone_cpu_s_per_channel_min: perChannelMin(alone),
-        ratio: +(w.cpu / alone).toFixed(3),
-        frames_per_channel_s: +(w.frames / channels / seconds).toFixed(2),
+        video_only_cpu_s_per_channel_min: perChannelMin(videoOnly.cpu, channels, seconds),
+        with_frames_cpu_s_per_channel_min: perChannelMin(withFrames.cpu, channels, seconds),
+        ffmpeg_alone_cpu_s_per_channel_min: perChannelMin(alone, channels, seconds),
+        ratio: +(videoOnly.cpu / alone).toFixed(3),
+        frames_per_channel_s: +(withFrames.frames / channels / seconds).toFixed(2),
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -93,21 +106,19 @@ export async function benchCameraWorkers(sim: DvrSimProcess, channelCounts: numb
   return rows;
 }
 
-/** Keyframe-only JPEG extraction (what Vigil does) against decoding every frame and keeping 1 fps. */
+/** Frames for analysis from keyframes only (the default) against decoding every frame and keeping 1 fps, camera workers included. */
 export async function benchKeyframeDecode(sim: DvrSimProcess, channels: number, seconds: number): Promise<{ channels: number; keyframe_cpu_s_per_channel_min: number; full_decode_cpu_s_per_channel_min: number; ratio: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   try {
-    const keyframe = await measureFfmpegAlone(sim, channels, seconds, path.join(dir, 'k'));
-    const full = await measureFfmpegAlone(sim, channels, seconds, path.join(dir, 'f'), (args) => {
-      const a = args.filter((x, i) => x !== '-skip_frame' && args[i - 1] !== '-skip_frame');
-      const at = a.indexOf('-fps_mode');
-      a.splice(at, 2, '-vf', 'fps=1');
-      return a;
-    });
-    const perMin = (cpu: number) => +(cpu / channels / (seconds / 60)).toFixed(3);
-    return { channels, keyframe_cpu_s_per_channel_min: perMin(keyframe), full_decode_cpu_s_per_channel_min: perMin(full), ratio: +(keyframe / full).toFixed(3) };
+    const keyframe = await measureWorkers(sim, channels, seconds, path.join(dir, 'k'), { mode: 'keyframes' });
+    const full = await measureWorkers(sim, channels, seconds, path.join(dir, 'f'), { mode: 'fps', fps: 1 });
+    return {
+      channels,
+      keyframe_cpu_s_per_channel_min: perChannelMin(keyframe.cpu, channels, seconds),
+      full_decode_cpu_s_per_channel_min: perChannelMin(full.cpu, channels, seconds),
+      ratio: +(keyframe.cpu / full.cpu).toFixed(3),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-

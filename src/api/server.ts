@@ -160,7 +160,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   auditRoutes(app, deps);
   analyticsRoutes(app, deps);
   if (deps.configuration) settingsRoutes(app, { configuration: deps.configuration });
-  if (deps.latestFrames) cameraSnapshotRoutes(app, { cameras: deps.cameras, latestFrames: deps.latestFrames });
+  if (deps.latestFrames) cameraSnapshotRoutes(app, { cameras: deps.cameras, latestFrames: deps.latestFrames, liveFeeds: deps.liveFeeds });
   addRoute(app, {
     method: 'GET', url: '/api/v1/openapi.json', permission: 'public', tag: 'system', summary: 'This API as OpenAPI 3.1', query: noQuery, response: openApiSchema,
     handler: async () => openApiDocument(app),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,8 +15,9 @@ import { redact } from '../core/redact.ts';
 import type { FrameMessage } from '../core/types.ts';
 import { Backoff } from '../core/backoff.ts';
 import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failure } from './failure.ts';
-import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, parseSegmentPath, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs } from './ffmpeg-args.ts';
-import { jpegSize, MjpegSplitter } from './mjpeg-splitter.ts';
+import { CameraFeed } from './feed/camera-feed.ts';
+import { decodeKeyframe, FrameDecoder, type DecodedFrame } from './feed/frame-decoder.ts';
+import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, parseSegmentPath, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs, type RtpOutput } from './ffmpeg-args.ts';
 import { probeRtsp } from './rtsp-probe.ts';
 import { parseVideoStreamFps } from './stream-info.ts';
 
@@ -75,8 +77,14 @@ export interface CameraWorkerOptions {
 export interface WorkerLiveOptions {
   /** live HLS into this scratch dir (emptied at each start); undefined: no HLS */
   hlsDir?: string;
-  /** RTP copy for WebRTC to 127.0.0.1:port, SDP at sdpPath */
-  rtp?: { port: number; sdpPath: string };
+  /** where the camera's live feed arrives (RTP to 127.0.0.1:port, SDP at sdpPath); default: any free port, SDP in the temp dir */
+  rtp?: RtpOutput;
+}
+
+/** A still of what the camera sees, decoded from its newest keyframe. */
+export interface Snapshot extends DecodedFrame {
+  /** when the keyframe arrived */
+  at: Date;
 }
 
 /** Live HLS segment list size: ~6 s of 1 s segments, enough for a player to join */
@@ -173,6 +181,12 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private lastWarned: string | null = null;
   /** identifies the current backoff so a probe still in flight from an earlier one does nothing */
   private backoffRound = 0;
+  /** the camera's H.264 as it arrives here (not for a live-only worker) */
+  readonly feed: CameraFeed | null;
+  private feedStarted: Promise<number> | null = null;
+  /** decodes frames for analysis while they are wanted (setFrameDemand) */
+  private decoder: FrameDecoder | null = null;
+  private snapshotCache: { idr: object; snapshot: Promise<Snapshot> } | null = null;
 
   constructor(private readonly o: CameraWorkerOptions) {
     super();
@@ -180,17 +194,69 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.log = (o.logger ?? rootLogger).child({ component: 'camera-worker', camera_id: o.camera.id });
     eventLoopWatch.start();
     this.backoff = new Backoff({ initialMs: o.stream.backoff_initial_ms, maxMs: o.stream.backoff_max_ms, jitter: o.stream.backoff_jitter, random: o.random });
+    this.feed = o.liveOnly ? null : new CameraFeed({
+      port: o.live?.rtp?.port ?? 0,
+      sdpPath: o.live?.rtp?.sdpPath ?? path.join(tmpdir(), `vigil-${process.pid}-${o.camera.id}-${Date.now()}.sdp`),
+      log: this.log,
+    });
+    this.feed?.on('accessUnit', (au) => {
+      const run = this.run;
+      if (run) this.onAccessUnit(run);
+      this.decoder?.push(au);
+    });
+    this.feed?.on('sourceRestarted', () => this.decoder?.reset());
   }
 
   start(): void {
     if (this.state !== 'stopped' || this.stopping) return;
-    this.spawnRun();
+    if (!this.feed) return this.spawnRun();
+    this.setState('starting');
+    this.feedStarted ??= this.feed.start();
+    this.feedStarted.then(() => {
+      if (!this.stopping) this.spawnRun();
+    }, (e: unknown) => this.fail(Date.now(), { kind: 'crashed', cause: `cannot receive the live feed: ${(e as Error).message}` }));
   }
 
-  /** Stops ffmpeg (SIGINT, then SIGKILL after stopTimeoutMs); resolves when it has exited. */
+  /**
+   * Whether frames for analysis are wanted now (the camera is analysed, or something asks for
+   * frames): only then does a decoder run, so a camera nobody analyses costs no decode.
+   */
+  setFrameDemand(wanted: boolean): void {
+    if (!this.feed || wanted === (this.decoder !== null) || this.stopping) return;
+    if (wanted) {
+      this.decoder = new FrameDecoder({
+        rate: this.o.camera.analysis ?? { mode: 'keyframes' }, jpegQuality: this.o.stream.jpeg_quality, ffmpegPath: this.o.ffmpegPath,
+        log: this.log.child({ part: 'frame-decoder' }), onFrame: (f) => this.onFrame(f),
+      });
+      this.log.info('decoding frames for analysis');
+    } else {
+      void this.decoder!.stop();
+      this.decoder = null;
+      this.frameTimes = [];
+      this.log.info('no longer decoding frames');
+    }
+  }
+
+  /** The newest keyframe as a JPEG, decoded once per keyframe however many ask; rejects while none has arrived. */
+  snapshot(): Promise<Snapshot> {
+    const idr = this.feed?.latestIdr;
+    if (!idr) return Promise.reject(new Error(`camera ${this.cameraId} has sent no keyframe yet (offline, or still connecting)`));
+    if (this.snapshotCache?.idr !== idr) {
+      const snapshot = decodeKeyframe(idr, { jpegQuality: this.o.stream.jpeg_quality, ffmpegPath: this.o.ffmpegPath }).then((f) => ({ ...f, at: new Date(idr.receivedAt) }));
+      this.snapshotCache = { idr, snapshot };
+      // a failed decode is not kept: the next request tries again
+      snapshot.catch(() => { if (this.snapshotCache?.snapshot === snapshot) this.snapshotCache = null; });
+    }
+    return this.snapshotCache!.snapshot;
+  }
+
+  /** Stops ffmpeg (SIGINT, then SIGKILL after stopTimeoutMs); resolves when it has exited. For good: a stopped worker does not start again. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.clearBackoffTimers();
+    const decoder = this.decoder;
+    this.decoder = null;
+    await decoder?.stop();
     const run = this.run;
     if (run) {
       run.child.kill('SIGINT');
@@ -199,6 +265,8 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     } else if (this.state !== 'stopped') {
       this.announceGap(Date.now(), { kind: 'stopped', cause: 'recording stopped' });
     }
+    await this.feedStarted?.catch(() => {});
+    this.feed?.stop();
     this.setState('stopped');
   }
 
@@ -216,7 +284,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       lastError: this.lastError ? this.describe(this.lastError) : null,
       lastErrorKind: this.lastError?.kind ?? null,
       sourceFps: this.sourceFps,
-      // JPEGs handed to analysis per second over the last 10 s (keyframes, or the camera's analysis fps)
+      // JPEGs handed to analysis per second over the last 10 s (keyframes, or the camera's analysis fps); 0 while nothing analyses the camera
       analysisFps: Math.round((this.frameTimes.length / (FPS_WINDOW_MS / 1000)) * 100) / 100,
       // of the last closed segment
       bitrateKbps: this.bitrateKbps,
@@ -270,19 +338,18 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       return;
     }
     const rtspTimeoutSeconds = this.o.stream.rtsp_timeout_seconds;
-    const args = this.o.liveOnly
+    const args = !this.feed
       ? buildLiveOnlyArgs({ url: this.o.camera.url, rtspTimeoutSeconds, live })
       : buildFfmpegArgs({
         url: this.o.camera.url,
         segmentPattern: segmentPattern(this.o.recordingsDir, this.cameraId, tag),
         segmentSeconds: this.o.segmentSeconds,
         rtspTimeoutSeconds,
-        jpegQuality: this.o.stream.jpeg_quality,
-        analysis: this.o.camera.analysis,
+        feed: { port: this.feed.port, sdpPath: this.feed.sdpPath },
         live,
       });
     this.log.debug({ args }, 'starting ffmpeg');
-    const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+    const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
     track(child);
     let resolveExited!: () => void;
     const run: Run = {
@@ -305,7 +372,6 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     });
     child.on('close', onExit);
 
-    child.stdout!.on('error', () => {}).pipe(new MjpegSplitter()).on('data', (jpeg: Buffer) => this.onFrame(run, jpeg));
     const list = child.stdio[SEGMENT_LIST_FD] as Readable;
     list.on('error', () => {});
     createInterface({ input: list }).on('line', (line) => this.inFlight(run, this.onSegmentListed(run, line)));
@@ -315,14 +381,11 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
 
   /** The HLS dir starts empty and the SDP is written again once the new run is connected. */
   private prepareLive(tag: string): LiveOutputs {
-    const { hlsDir, rtp } = this.o.live ?? {};
+    const hlsDir = this.o.live?.hlsDir;
     if (hlsDir) mkdirSync(hlsDir, { recursive: true });
-    if (rtp) mkdirSync(path.dirname(rtp.sdpPath), { recursive: true });
+    if (this.feed) mkdirSync(path.dirname(this.feed.sdpPath), { recursive: true });
     this.clearLiveFiles();
-    return {
-      hls: hlsDir ? { dir: hlsDir, segmentSeconds: HLS_SEGMENT_SECONDS, listSize: HLS_LIST_SIZE, spawnTag: tag } : undefined,
-      rtp,
-    };
+    return { hls: hlsDir ? { dir: hlsDir, segmentSeconds: HLS_SEGMENT_SECONDS, listSize: HLS_LIST_SIZE, spawnTag: tag } : undefined };
   }
 
   /**
@@ -330,10 +393,10 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
    * playlist left behind would look live): a player gets 404 until the next run writes new ones.
    */
   private clearLiveFiles(): void {
-    const { hlsDir, rtp } = this.o.live ?? {};
+    const hlsDir = this.o.live?.hlsDir;
     // subdirectories (the sub-stream's) belong to another worker
     if (hlsDir) for (const e of readdirSync(hlsDir, { withFileTypes: true })) if (!e.isDirectory()) rmSync(path.join(hlsDir, e.name), { force: true });
-    if (rtp) rmSync(rtp.sdpPath, { force: true });
+    if (this.feed) rmSync(this.feed.sdpPath, { force: true });
   }
 
   private markStreaming(run: Run): void {
@@ -346,16 +409,19 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.setState('streaming');
   }
 
-  private onFrame(run: Run, jpeg: Buffer): void {
-    const size = jpegSize(jpeg);
-    if (!size) return;
+  /** A picture arrived from the camera: the stream flows. */
+  private onAccessUnit(run: Run): void {
     const now = Date.now();
     run.lastProgressAt = now;
     this.lastFrameAt = now;
+    this.markStreaming(run);
+  }
+
+  private onFrame(f: DecodedFrame): void {
+    const now = Date.now();
     this.frameTimes.push(now);
     if (this.frameTimes.length > 600) this.frameTimes = this.frameTimes.filter((t) => t > now - FPS_WINDOW_MS);
-    this.markStreaming(run);
-    this.emit('frame', { camera_id: this.cameraId, timestamp: new Date(now).toISOString(), seq: this.seq++, width: size.width, height: size.height, jpeg });
+    this.emit('frame', { camera_id: this.cameraId, timestamp: new Date(now).toISOString(), seq: this.seq++, width: f.width, height: f.height, jpeg: f.jpeg });
   }
 
   private onStderr(run: Run, raw: string): void {

@@ -7,7 +7,7 @@ const input = {
   segmentPattern: segmentPattern('/rec', 'cam_001', '000042'),
   segmentSeconds: 10,
   rtspTimeoutSeconds: 5,
-  jpegQuality: 4,
+  feed: { port: 40000, sdpPath: '/live/cam_001.sdp' },
 };
 
 /** value following a flag, asserting the flag is present */
@@ -21,16 +21,20 @@ describe('buildFfmpegArgs', () => {
   const args = buildFfmpegArgs(input);
   const inputAt = args.indexOf('-i');
 
-  it('puts the keyframe-only and RTSP options on the input', () => {
-    for (const flag of ['-skip_frame', '-rtsp_transport', '-timeout', '-analyzeduration']) {
+  it('puts the RTSP options on the input', () => {
+    for (const flag of ['-rtsp_transport', '-timeout', '-analyzeduration']) {
       expect(args.indexOf(flag)).toBeLessThan(inputAt);
     }
-    expect(after(args, '-skip_frame')).toBe('nokey');
     expect(after(args, '-rtsp_transport')).toBe('tcp');
     expect(after(args, '-timeout')).toBe('5000000');
     expect(after(args, '-analyzeduration')).toBe('1000000');
-    expect(args).toContain('-copyts');
     expect(args[inputAt + 1]).toBe(input.url);
+  });
+
+  it('decodes nothing: every output is a copy, and nothing goes to stdout', () => {
+    expect(args.filter((a) => a === '-c')).toHaveLength(args.filter((a) => a === '-map').length);
+    args.forEach((a, i) => a === '-c' && expect(args[i + 1]).toBe('copy'));
+    for (const decoding of ['-skip_frame', '-copyts', '-vf', 'mjpeg', 'pipe:1']) expect(args).not.toContain(decoding);
   });
 
   it('copies video into MPEG-TS segments with a CSV list on fd 3', () => {
@@ -46,14 +50,12 @@ describe('buildFfmpegArgs', () => {
     expect(args).toContain(path.join('/rec', 'cam_001', '%Y%m%d', '%H%M%S_000042.ts'));
   });
 
-  it('writes keyframe JPEGs to stdout last, through a queue that drops frames rather than block ffmpeg', () => {
-    expect(args.at(-1)).toBe('pipe:1');
-    expect(after(args, '-f', args.indexOf('-fps_mode'))).toBe('fifo');
-    expect(after(args, '-fifo_format')).toBe('image2pipe');
-    expect(after(args, '-drop_pkts_on_overflow')).toBe('1');
-    expect(after(args, '-fps_mode')).toBe('passthrough');
-    expect(after(args, '-c:v')).toBe('mjpeg');
-    expect(after(args, '-q:v')).toBe('4');
+  it('copies into the RTP feed, RTCP to the same port, packets small enough to forward to WebRTC', () => {
+    const rtpAt = args.indexOf('rtp');
+    expect(after(args, '-c', rtpAt - 4)).toBe('copy');
+    expect(after(args, '-payload_type')).toBe('96');
+    expect(after(args, '-sdp_file')).toBe('/live/cam_001.sdp');
+    expect(args).toContain('rtp://127.0.0.1:40000?pkt_size=1200&rtcpport=40000');
   });
 
   it('never reads stdin and never prints progress', () => {
@@ -62,62 +64,29 @@ describe('buildFfmpegArgs', () => {
   });
 });
 
-describe('analysis rate', () => {
-  const recordingAndLive = (args: string[]): string[] => args.slice(args.indexOf('-i'), args.lastIndexOf('-map'));
-
-  it('decodes keyframes only by default, with no frame-rate filter', () => {
-    for (const args of [buildFfmpegArgs(input), buildFfmpegArgs({ ...input, analysis: { mode: 'keyframes' } })]) {
-      expect(after(args, '-skip_frame')).toBe('nokey');
-      expect(args).not.toContain('-vf');
-    }
-  });
-
-  it('decodes every frame and keeps N per second in fps mode, recording and live outputs unchanged', () => {
-    const live = { hls: { dir: '/live/cam_001', segmentSeconds: 1, listSize: 6, spawnTag: '000042' } };
-    const keyframes = buildFfmpegArgs({ ...input, live });
-    const args = buildFfmpegArgs({ ...input, live, analysis: { mode: 'fps', fps: 5 } });
-    expect(args).not.toContain('-skip_frame');
-    expect(args).toContain('-copyts');
-    const jpegOutput = args.slice(args.lastIndexOf('-map'));
-    expect(after(jpegOutput, '-vf')).toBe('fps=5');
-    expect(jpegOutput.at(-1)).toBe('pipe:1');
-    expect(recordingAndLive(args)).toEqual(recordingAndLive(keyframes));
-  });
-});
-
 describe('live outputs', () => {
   const hls = { dir: '/live/cam_001', segmentSeconds: 1, listSize: 6, spawnTag: '000042' };
-  const rtp = { port: 40000, sdpPath: '/live/cam_001.sdp' };
 
-  it('adds none without live options', () => {
+  it('adds no HLS without live options', () => {
     expect(buildFfmpegArgs(input)).not.toContain('hls');
-    expect(buildFfmpegArgs(input)).not.toContain('rtp');
   });
 
-  it('copies into 1 s HLS segments and an RTP feed, between the recording and the JPEGs', () => {
-    const args = buildFfmpegArgs({ ...input, live: { hls, rtp } });
+  it('copies into 1 s HLS segments after the recording', () => {
+    const args = buildFfmpegArgs({ ...input, live: { hls } });
     const hlsAt = args.indexOf('hls');
-    const rtpAt = args.indexOf('rtp');
     expect(hlsAt).toBeGreaterThan(args.indexOf('segment'));
-    expect(rtpAt).toBeGreaterThan(hlsAt);
-    expect(args.at(-1)).toBe('pipe:1');
     expect(after(args, '-c', hlsAt - 4)).toBe('copy');
     expect(after(args, '-hls_time')).toBe('1');
     expect(after(args, '-hls_list_size')).toBe('6');
     expect(after(args, '-hls_flags').split('+')).toEqual(expect.arrayContaining(['delete_segments', 'independent_segments', 'omit_endlist']));
     expect(after(args, '-hls_segment_filename')).toBe(path.join('/live/cam_001', '000042_%d.ts'));
     expect(args).toContain(path.join('/live/cam_001', 'index.m3u8'));
-    expect(after(args, '-c', rtpAt - 4)).toBe('copy');
-    expect(after(args, '-payload_type')).toBe('96');
-    expect(after(args, '-sdp_file')).toBe('/live/cam_001.sdp');
-    expect(args).toContain('rtp://127.0.0.1:40000?pkt_size=1200');
   });
 
-  it('builds a live-only ffmpeg that decodes nothing', () => {
+  it('builds a live-only ffmpeg that decodes and records nothing', () => {
     const args = buildLiveOnlyArgs({ url: input.url, rtspTimeoutSeconds: 5, live: { hls } });
-    expect(args).not.toContain('-skip_frame');
     expect(args).not.toContain('segment');
-    expect(args).not.toContain('pipe:1');
+    expect(args).not.toContain('rtp');
     expect(args.at(-1)).toBe(path.join('/live/cam_001', 'index.m3u8'));
   });
 

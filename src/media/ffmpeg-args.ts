@@ -1,11 +1,12 @@
 import path from 'node:path';
-import type { AnalysisRate } from '../core/types.ts';
 
 /**
- * One ffmpeg process per channel does every job (DESIGN §2.2, §4: 35 % cheaper than separate processes):
- *   H.264 copied into MPEG-TS segments (survive a kill mid-write), named by wall-clock start;
- *   optionally H.264 copied into live HLS and into an RTP feed for WebRTC (see LiveOutputs);
- *   last, JPEGs for analysis on stdout (see AnalysisRate).
+ * One ffmpeg process per channel holds the camera's RTSP session and copies its H.264, decoding
+ * nothing:
+ *   into MPEG-TS segments (survive a kill mid-write), named by wall-clock start;
+ *   into RTP on a loopback port, the camera's live feed in this process (WebRTC, frames for
+ *   analysis, snapshots — src/media/feed);
+ *   optionally into live HLS (see LiveOutputs).
  * The segment list goes to fd 3 as CSV (`name,start,end` in stream seconds), one line per closed segment.
  */
 export interface FfmpegArgsInput {
@@ -14,18 +15,19 @@ export interface FfmpegArgsInput {
   segmentPattern: string;
   segmentSeconds: number;
   rtspTimeoutSeconds: number;
-  /** ffmpeg -q:v for the JPEGs (2 best … 31 worst) */
-  jpegQuality: number;
-  /** default keyframes */
-  analysis?: AnalysisRate;
+  /** the live feed: RTP (and RTCP) to 127.0.0.1:port, its SDP written to sdpPath once connected */
+  feed: RtpOutput;
   live?: LiveOutputs;
 }
 
-/** Copies of the stream for live viewing; each is optional. */
+export interface RtpOutput {
+  port: number;
+  sdpPath: string;
+}
+
+/** Copies of the stream for live viewing. */
 export interface LiveOutputs {
   hls?: HlsOutput;
-  /** RTP to 127.0.0.1:port (RTCP to port + 1), its SDP written to sdpPath once connected */
-  rtp?: { port: number; sdpPath: string };
 }
 
 export interface HlsOutput {
@@ -49,13 +51,9 @@ export function isLiveHlsFile(name: string): boolean {
 /** File descriptor the child writes the segment list to. */
 export const SEGMENT_LIST_FD = 3;
 
-/** JPEGs ffmpeg holds while nobody reads them: a few seconds of keyframes, bounded memory */
-const JPEG_QUEUE_FRAMES = 30;
-
 export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
-  const analysis = i.analysis ?? { mode: 'keyframes' };
   return [
-    ...inputArgs(i.url, i.rtspTimeoutSeconds, { jpegs: true, keyframesOnly: analysis.mode === 'keyframes' }),
+    ...inputArgs(i.url, i.rtspTimeoutSeconds),
 
     // Video only: DVR audio (G.711) cannot be copied into MPEG-TS and would need a decode.
     '-map', '0:v:0', '-c', 'copy',
@@ -64,37 +62,38 @@ export function buildFfmpegArgs(i: FfmpegArgsInput): string[] {
     '-segment_list', `pipe:${SEGMENT_LIST_FD}`, '-segment_list_type', 'csv',
     i.segmentPattern,
 
+    ...rtpOutputArgs(i.feed),
     ...liveOutputArgs(i.live ?? {}),
-
-    '-map', '0:v:0', ...(analysis.mode === 'fps' ? ['-vf', `fps=${analysis.fps}`] : []), '-fps_mode', 'passthrough',
-    '-c:v', 'mjpeg', '-q:v', String(i.jpegQuality),
-    // JPEGs go through a queue written by its own thread that drops frames when full: if this
-    // process stops reading (a blocked event loop), ffmpeg skips analysis frames instead of
-    // blocking on the pipe, and the recording and live outputs keep flowing.
-    '-f', 'fifo', '-fifo_format', 'image2pipe', '-queue_size', String(JPEG_QUEUE_FRAMES), '-drop_pkts_on_overflow', '1', 'pipe:1',
   ];
 }
 
 /** A light ffmpeg that only copies the stream to live outputs (the sub-stream for grid views): nothing is decoded. */
 export function buildLiveOnlyArgs(i: { url: string; rtspTimeoutSeconds: number; live: LiveOutputs }): string[] {
-  return [...inputArgs(i.url, i.rtspTimeoutSeconds, { jpegs: false, keyframesOnly: false }), ...liveOutputArgs(i.live)];
+  return [...inputArgs(i.url, i.rtspTimeoutSeconds), ...liveOutputArgs(i.live)];
 }
 
-function inputArgs(url: string, rtspTimeoutSeconds: number, decode: { jpegs: boolean; keyframesOnly: boolean }): string[] {
+function inputArgs(url: string, rtspTimeoutSeconds: number): string[] {
   return [
     '-hide_banner', '-nostdin', '-nostats',
     // info level: the segment and HLS muxers announce "Opening '<file>' for writing", our progress signal
     '-loglevel', 'level+info',
-    // -copyts: without it the copied outputs get bad DTS when the decoder skips non-keyframes;
-    // kept in fps mode too, so the recording's timestamps never depend on the analysis rate
-    ...(decode.jpegs ? ['-copyts'] : []),
     '-rtsp_transport', 'tcp',
     // socket I/O timeout (µs): without it ffmpeg hangs forever on a silent server
     '-timeout', String(Math.round(rtspTimeoutSeconds * 1e6)),
     // else the first frame appears only after ~5 s of probing
     '-analyzeduration', '1000000',
-    ...(decode.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
     '-i', url,
+  ];
+}
+
+function rtpOutputArgs(feed: RtpOutput): string[] {
+  return [
+    '-map', '0:v:0', '-c', 'copy',
+    '-f', 'rtp', '-payload_type', '96', '-sdp_file', feed.sdpPath,
+    // packets are forwarded as they are to WebRTC viewers: 1200 B leaves room for SRTP, UDP/IP and
+    // tunnels within a 1500 B MTU (ffmpeg's default 1472 would fragment on real networks).
+    // RTCP to the same port (the feed drops it) rather than port + 1, which may be anyone's.
+    `rtp://127.0.0.1:${feed.port}?pkt_size=1200&rtcpport=${feed.port}`,
   ];
 }
 
@@ -110,15 +109,6 @@ function liveOutputArgs(live: LiveOutputs): string[] {
       '-hls_start_number_source', 'epoch',
       '-hls_segment_filename', path.join(h.dir, `${h.spawnTag}_%d.ts`),
       path.join(h.dir, HLS_PLAYLIST),
-    );
-  }
-  if (live.rtp) {
-    args.push(
-      '-map', '0:v:0', '-c', 'copy',
-      '-f', 'rtp', '-payload_type', '96', '-sdp_file', live.rtp.sdpPath,
-      // packets are forwarded as they are to WebRTC viewers: 1200 B leaves room for SRTP, UDP/IP and
-      // tunnels within a 1500 B MTU (ffmpeg's default 1472 would fragment on real networks)
-      `rtp://127.0.0.1:${live.rtp.port}?pkt_size=1200`,
     );
   }
   return args;

@@ -22,7 +22,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
     repos: ctx.repos, dataDir: ctx.loaded.paths.dataDir, config: api.auth, log: ctx.log.child({ component: 'auth' }),
     onBurst: (b) => void raiseLoginBurst(ctx, b), onBurstEnd: (b) => void clearLoginBurst(ctx, b),
   });
-  const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => rtpSourceOf(ctx, id), log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
+  const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => ctx.liveFeeds.get(id)?.rtp ?? undefined, log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
   const latestFrames = await followLatestFrames(ctx.bus);
   const { app, url } = await startApi(
     {
@@ -49,10 +49,6 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
   return { name: 'api', url, routeProblem: (route, role) => routeProblem(app, route, role), stop: async () => { await app.close(); webrtc?.stop(); await latestFrames.stop(); } };
 }
 
-function rtpSourceOf(ctx: RoleContext, cameraId: string): { rtpPort: number; sdpPath?: string } | undefined {
-  const feed = ctx.liveFeeds.get(cameraId);
-  return feed?.rtpPort ? { rtpPort: feed.rtpPort, sdpPath: feed.sdpPath ?? undefined } : undefined;
-}
 
 /** A burst of failed logins is a system alert (one per account or address while it lasts). */
 async function raiseLoginBurst(ctx: RoleContext, b: LoginBurst): Promise<void> {

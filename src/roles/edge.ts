@@ -69,8 +69,8 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     // exported as 0 from the start, so a dashboard's rate() sees the first reconnect
     metrics.streamReconnects.inc({ camera_id: camera.id }, 0);
     const live = await planner.plan(camera);
-    ctx.liveFeeds.set(live.feed);
     const main = new CameraWorker({ ...workerBase, camera, logger: ctx.log, live: live.main });
+    ctx.liveFeeds.set({ cameraId: camera.id, hlsDir: live.hlsDir, subHlsDir: live.subHlsDir, rtp: live.webrtc ? main.feed : null, snapshot: () => main.snapshot() });
     const detachIndex = indexer.attach(main);
     main.on('status', onStatus);
     main.on('frame', (frame) => {
@@ -81,6 +81,8 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     const workers = [main, ...sub];
     running.set(camera.id, { workers, detachIndex });
     for (const w of workers) w.start();
+    // frames are decoded only for a camera that is analysed
+    main.setFrameDemand(camera.detect);
   }
 
   async function stopCamera(cameraId: string): Promise<void> {

@@ -43,6 +43,7 @@ describe.skipIf(!hasFfmpeg)('analysis rate per camera', () => {
     const worker = new CameraWorker({ camera, stream: configSchema.parse({}).stream, segmentSeconds: 2, recordingsDir: dir, logger: createLogger('silent') });
     const seen = { frames: [] as FrameMessage[], segments: [] as SegmentClosed[] };
     worker.on('frame', (f) => seen.frames.push(f));
+    worker.setFrameDemand(true);
     worker.on('segment', (s) => seen.segments.push(s));
     workers.push(worker);
     worker.start();

@@ -34,10 +34,11 @@ function camera(id: string, url: string): ResolvedCamera {
 }
 
 /** A worker plus everything it emitted. */
-function record(id: string, url: string, recordingsDir: string, o: { segmentSeconds?: number; stream?: Partial<Config['stream']>; healthyAfterMs?: number } = {}) {
+function record(id: string, url: string, recordingsDir: string, o: { segmentSeconds?: number; stream?: Partial<Config['stream']>; healthyAfterMs?: number; frames?: boolean } = {}) {
   const worker = new CameraWorker({ camera: camera(id, url), stream: stream(o.stream), segmentSeconds: o.segmentSeconds ?? 2, recordingsDir, logger: quiet, healthyAfterMs: o.healthyAfterMs });
   const log = { frames: [] as FrameMessage[], opened: [] as number[], segments: [] as SegmentClosed[], gaps: [] as GapStart[], gapEnds: 0, statuses: [] as WorkerStatus[] };
   worker.on('frame', (f) => log.frames.push(f));
+  worker.setFrameDemand(o.frames ?? true);
   worker.on('segmentOpened', () => log.opened.push(Date.now()));
   worker.on('segment', (s) => log.segments.push(s));
   worker.on('gap', (g) => log.gaps.push(g));
@@ -107,6 +108,32 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     expect([f.camera_id, f.width, f.height, f.jpeg[0], f.jpeg[1]]).toEqual(['cam_rec', 960, 1080, 0xff, 0xd8]);
     expect(log.frames.every((x, i) => i === 0 || x.seq === log.frames[i - 1]!.seq + 1)).toBe(true);
     expect(worker.status().state).toBe('stopped');
+  });
+
+  it('decodes nothing for a camera nobody analyses, yet gives a snapshot of its newest keyframe and frames once asked', async () => {
+    const { worker, log } = record('cam_idle', dvr.url(2), dir, { frames: false });
+    await until('streaming and a keyframe', () => worker.status().state === 'streaming' && worker.feed?.latestIdr !== undefined, 20_000);
+    // the camera's ffmpeg copies only, and no decoder runs: no frames
+    const decoders = () => spawnSync('pgrep', ['-P', String(process.pid), '-f', 'ffmpeg .*-f h264 -i pipe:0']).stdout.toString().trim().split('\n').filter(Boolean);
+    expect(decoders()).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(log.frames).toHaveLength(0);
+    expect(worker.status().analysisFps).toBe(0);
+
+    const snapshot = await worker.snapshot();
+    expect([snapshot.width, snapshot.height, snapshot.jpeg[0], snapshot.jpeg[1]]).toEqual([960, 1080, 0xff, 0xd8]);
+    expect(Date.now() - snapshot.at.getTime()).toBeLessThan(10_000);
+    // asked again within the same GOP: the same decode, not another ffmpeg
+    expect(await worker.snapshot()).toBe(snapshot);
+
+    worker.setFrameDemand(true);
+    await until('frames once asked', () => log.frames.length >= 2, 20_000);
+    expect(decoders()).toHaveLength(1);
+    worker.setFrameDemand(false);
+    await until('the decoder gone', () => decoders().length === 0, 10_000);
+    const count = log.frames.length;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(log.frames.length).toBe(count);
   });
 
   it('restarts after the DVR process is killed and resumes within 5 s of its return, despite a long backoff', async () => {

@@ -43,6 +43,7 @@ describe.skipIf(!hasFfmpeg || !hasGst)('camera worker with gst-rtsp-server', () 
     const frames: FrameMessage[] = [];
     const segments: SegmentClosed[] = [];
     worker.on('frame', (f) => frames.push(f));
+    worker.setFrameDemand(true);
     worker.on('segment', (s) => segments.push(s));
     const closed = new Promise<void>((resolve) => worker!.on('segment', () => segments.length >= 2 && resolve()));
     worker.start();

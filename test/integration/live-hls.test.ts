@@ -14,6 +14,7 @@ import { createLogger } from '../../src/core/log.ts';
 import { ensureSample } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
+import type { CameraFeed } from '../../src/media/feed/camera-feed.ts';
 import { createUser, mediaToken, signInOverHttp, signInPage, type AuthHeaders, type Credentials } from '../fixtures/api-auth.ts';
 import { hasChromium, isFrameBlank, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
 
@@ -109,10 +110,10 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
   });
 
   it('publishes the RTP feed for WebRTC with its SDP', async () => {
-    const feed = running.ctx.liveFeeds.get('cam_a')!;
-    expect(feed.rtpPort).toBeGreaterThan(0);
-    const sdp = await until('the SDP file', 10_000, () => readFile(feed.sdpPath!, 'utf8'));
-    expect(sdp).toContain(`m=video ${feed.rtpPort} RTP/AVP 96`);
+    const feed = running.ctx.liveFeeds.get('cam_a')!.rtp as CameraFeed;
+    expect(feed.port).toBeGreaterThan(0);
+    const sdp = await until('the SDP file', 10_000, () => readFile(feed.sdpPath, 'utf8'));
+    expect(sdp).toContain(`m=video ${feed.port} RTP/AVP 96`);
     expect(sdp).toMatch(/a=rtpmap:96 H264\/90000/);
     expect(sdp).toMatch(/profile-level-id=[0-9A-Fa-f]{6}/);
   });

@@ -16,7 +16,7 @@ import { Health } from '../../src/core/health.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { ensureSample } from '../../src/dvr-sim/sample.ts';
 import { startDvrSim, type DvrSim } from '../../src/dvr-sim/server.ts';
-import { RtpPorts } from '../../src/media/live/rtp-ports.ts';
+import { CameraFeed } from '../../src/media/feed/camera-feed.ts';
 import { WebRtcManager } from '../../src/media/webrtc/manager.ts';
 import type { Objects } from '../../src/objects/port.ts';
 import type { Store } from '../../src/store/port.ts';
@@ -47,6 +47,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
   let dir: string;
   let sim: DvrSim;
   let ffmpeg: ChildProcess;
+  let feed: CameraFeed;
   let manager: WebRtcManager;
   let app: FastifyInstance;
   let api: string;
@@ -83,10 +84,10 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-webrtc-'));
     const sample = await ensureSample(undefined, log, { download: false });
     sim = await startDvrSim({ port: 0, channels: 1, main: sample.main, sub: sample.sub, log });
-    const rtpPort = await new RtpPorts(0).take('cam_001');
-    const sdpPath = path.join(dir, 'cam_001.sdp');
-    ffmpeg = rtpFfmpeg(sim.url(1), rtpPort, sdpPath);
-    manager = new WebRtcManager({ rtpSource: (id) => (id === 'cam_001' ? { rtpPort, sdpPath } : undefined), maxViewersPerCamera: 2, log });
+    feed = new CameraFeed({ port: 0, sdpPath: path.join(dir, 'cam_001.sdp'), log });
+    const rtpPort = await feed.start();
+    ffmpeg = rtpFfmpeg(sim.url(1), rtpPort, feed.sdpPath);
+    manager = new WebRtcManager({ rtpSource: (id) => (id === 'cam_001' ? feed : undefined), maxViewersPerCamera: 2, log });
     await manager.warm('cam_001');
     auth = await TestAuth.open();
     app = buildApi({
@@ -111,6 +112,7 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     await auth?.close();
     manager?.stop();
     ffmpeg?.kill('SIGKILL');
+    feed?.stop();
     await sim?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

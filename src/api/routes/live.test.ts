@@ -39,8 +39,9 @@ beforeAll(async () => {
   await writeFile(path.join(hlsDir, BIG), Buffer.alloc(32 * 1024 * 1024, 0x47));
   await writeFile(path.join(hlsDir, 'sub', 'index.m3u8'), '#EXTM3U\n');
   await writeFile(path.join(dir, 'secret.ts'), 'outside');
-  feeds.set({ cameraId: 'cam_a', hlsDir, subHlsDir: path.join(hlsDir, 'sub'), rtpPort: 40000, sdpPath: path.join(dir, 'cam_a.sdp') });
-  feeds.set({ cameraId: 'cam_idle', hlsDir: path.join(dir, 'cam_idle'), subHlsDir: null, rtpPort: null, sdpPath: null });
+  const noSnapshot = () => Promise.reject(new Error('no keyframe yet'));
+  feeds.set({ cameraId: 'cam_a', hlsDir, subHlsDir: path.join(hlsDir, 'sub'), rtp: { onPacket: () => () => {}, sdpPath: path.join(dir, 'cam_a.sdp') }, snapshot: noSnapshot });
+  feeds.set({ cameraId: 'cam_idle', hlsDir: path.join(dir, 'cam_idle'), subHlsDir: null, rtp: null, snapshot: noSnapshot });
 });
 afterAll(async () => {
   await app.close();

@@ -100,7 +100,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
       return {
         hls: feed?.hlsDir ? urls.hls : null,
         hls_sub: feed?.subHlsDir ? urls.hlsSub : null,
-        webrtc: feed?.rtpPort ? { whep: urls.whep } : null,
+        webrtc: feed?.rtp ? { whep: urls.whep } : null,
         player: urls.player,
       };
     },

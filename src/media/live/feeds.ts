@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { Snapshot } from '../camera-worker.ts';
+import type { RtpPacketSource } from '../feed/camera-feed.ts';
 
 /** Where a camera's live copies are: filled by the edge role, read by the API (HLS files, WebRTC). */
 export interface LiveFeed {
@@ -7,10 +9,10 @@ export interface LiveFeed {
   hlsDir: string | null;
   /** sub-stream HLS dir for grid views; null when the camera has no sub-stream configured */
   subHlsDir: string | null;
-  /** UDP port on 127.0.0.1 the main stream's RTP arrives at (RTCP at + 1); null when WebRTC is off */
-  rtpPort: number | null;
-  /** SDP of that RTP stream, written by ffmpeg once connected (absent while the camera is down) */
-  sdpPath: string | null;
+  /** the main stream's RTP for WebRTC viewers; null when WebRTC is off */
+  rtp: RtpPacketSource | null;
+  /** the newest keyframe as a JPEG (decoded on request, once per keyframe) */
+  snapshot: () => Promise<Snapshot>;
 }
 
 export class LiveFeeds {

@@ -34,22 +34,19 @@ describe('LivePlanner', () => {
     const plans = await planAll(config({ rtp_base_port: 40000 }));
     expect(existsSync(path.join(dir, 'live', 'gone'))).toBe(false);
     const a = plans.get('cam_a')!;
-    expect(a.feed).toEqual({
-      cameraId: 'cam_a', hlsDir: path.join(dir, 'live', 'cam_a'), subHlsDir: path.join(dir, 'live', 'cam_a', 'sub'),
-      rtpPort: 40000, sdpPath: path.join(dir, 'live', 'cam_a.sdp'),
-    });
-    expect(a.main).toEqual({ hlsDir: a.feed.hlsDir, rtp: { port: 40000, sdpPath: a.feed.sdpPath } });
-    expect(a.sub).toEqual({ url: 'rtsp://10.0.0.2:554/user=admin&password=Sub-Secret-1&channel=3&stream=1.sdp?', hlsDir: a.feed.subHlsDir });
+    expect(a).toMatchObject({ hlsDir: path.join(dir, 'live', 'cam_a'), subHlsDir: path.join(dir, 'live', 'cam_a', 'sub'), webrtc: true });
+    expect(a.main).toEqual({ hlsDir: a.hlsDir, rtp: { port: 40000, sdpPath: path.join(dir, 'live', 'cam_a.sdp') } });
+    expect(a.sub).toEqual({ url: 'rtsp://10.0.0.2:554/user=admin&password=Sub-Secret-1&channel=3&stream=1.sdp?', hlsDir: a.subHlsDir });
     const b = plans.get('cam_b')!;
-    expect(b.feed.rtpPort).toBe(40002);
+    expect(b.main.rtp.port).toBe(40002);
     expect(b.sub).toBeNull();
-    expect(b.feed.subHlsDir).toBeNull();
+    expect(b.subHlsDir).toBeNull();
   });
 
-  it('plans nothing live when HLS and WebRTC are off', async () => {
+  it('plans only the feed (frames and snapshots come from it) when HLS and WebRTC are off', async () => {
     const a = (await planAll(config({ hls: false, webrtc: false }))).get('cam_a')!;
-    expect(a.feed).toMatchObject({ hlsDir: null, subHlsDir: null, rtpPort: null, sdpPath: null });
-    expect(a.main).toEqual({ hlsDir: undefined, rtp: undefined });
+    expect(a).toMatchObject({ hlsDir: null, subHlsDir: null, webrtc: false });
+    expect(a.main).toEqual({ hlsDir: undefined, rtp: { port: expect.any(Number), sdpPath: path.join(dir, 'live', 'cam_a.sdp') } });
     expect(a.sub).toBeNull();
   });
 
@@ -57,11 +54,11 @@ describe('LivePlanner', () => {
     const loaded = config({ rtp_base_port: 40000 });
     const planner = await LivePlanner.create(loaded);
     const [a, b] = loaded.cameras;
-    expect((await planner.plan(a!)).feed.rtpPort).toBe(40000);
-    expect((await planner.plan(b!)).feed.rtpPort).toBe(40002);
+    expect((await planner.plan(a!)).main.rtp.port).toBe(40000);
+    expect((await planner.plan(b!)).main.rtp.port).toBe(40002);
     planner.release(a!.id);
-    expect((await planner.plan({ ...a!, id: 'cam_c' })).feed.rtpPort).toBe(40000);
-    expect((await planner.plan(b!)).feed.rtpPort).toBe(40002);
+    expect((await planner.plan({ ...a!, id: 'cam_c' })).main.rtp.port).toBe(40000);
+    expect((await planner.plan(b!)).main.rtp.port).toBe(40002);
   });
 
   it('rejects substream on a camera that is not CP PLUS', () => {
@@ -92,7 +89,7 @@ describe('RtpPorts', () => {
 describe('LiveFeeds', () => {
   it('finds a feed by camera until it is removed', () => {
     const feeds = new LiveFeeds();
-    feeds.set({ cameraId: 'cam_a', hlsDir: '/l/cam_a', subHlsDir: null, rtpPort: null, sdpPath: null });
+    feeds.set({ cameraId: 'cam_a', hlsDir: '/l/cam_a', subHlsDir: null, rtp: null, snapshot: () => Promise.reject(new Error('none')) });
     expect(feeds.get('cam_a')?.hlsDir).toBe('/l/cam_a');
     expect(feeds.list()).toHaveLength(1);
     feeds.delete('cam_a');

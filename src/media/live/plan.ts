@@ -2,14 +2,19 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedConfig, ResolvedCamera } from '../../config/load.ts';
 import type { WorkerLiveOptions } from '../camera-worker.ts';
-import { liveLayout, type LiveFeed } from './feeds.ts';
+import { liveLayout } from './feeds.ts';
 import { RtpPorts } from './rtp-ports.ts';
 
 /** What the edge role runs for one camera's live view. */
 export interface CameraLivePlan {
-  feed: LiveFeed;
-  /** live outputs of the camera's recording ffmpeg */
-  main: WorkerLiveOptions;
+  /** main-stream HLS dir; null when live HLS is off */
+  hlsDir: string | null;
+  /** sub-stream HLS dir; null when the camera has no sub-stream configured */
+  subHlsDir: string | null;
+  /** whether WebRTC viewers get the main stream's feed */
+  webrtc: boolean;
+  /** live outputs of the camera's recording ffmpeg (its feed always: frames for analysis and snapshots come from it) */
+  main: WorkerLiveOptions & Required<Pick<WorkerLiveOptions, 'rtp'>>;
   /** a second, live-only ffmpeg on the sub stream; the url holds credentials (redact before logging) */
   sub: { url: string; hlsDir: string } | null;
 }
@@ -34,17 +39,13 @@ export class LivePlanner {
   async plan(camera: ResolvedCamera): Promise<CameraLivePlan> {
     const { live } = this.loaded.config;
     const layout = liveLayout(liveDirOf(this.loaded), camera.id);
-    const rtpPort = live.webrtc ? await this.rtpPorts.take(camera.id) : undefined;
+    const rtpPort = await this.rtpPorts.take(camera.id);
     const subUrl = live.hls ? camera.substreamUrl : undefined;
     return {
-      feed: {
-        cameraId: camera.id,
-        hlsDir: live.hls ? layout.hlsDir : null,
-        subHlsDir: subUrl ? layout.subHlsDir : null,
-        rtpPort: rtpPort ?? null,
-        sdpPath: rtpPort ? layout.sdpPath : null,
-      },
-      main: { hlsDir: live.hls ? layout.hlsDir : undefined, rtp: rtpPort ? { port: rtpPort, sdpPath: layout.sdpPath } : undefined },
+      hlsDir: live.hls ? layout.hlsDir : null,
+      subHlsDir: subUrl ? layout.subHlsDir : null,
+      webrtc: live.webrtc,
+      main: { hlsDir: live.hls ? layout.hlsDir : undefined, rtp: { port: rtpPort, sdpPath: layout.sdpPath } },
       sub: subUrl ? { url: subUrl, hlsDir: layout.subHlsDir } : null,
     };
   }

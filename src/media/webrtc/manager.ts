@@ -4,19 +4,14 @@
  */
 import type { RTCPeerConnectionConfig } from 'werift';
 import type { Logger } from '../../core/log.ts';
+import type { RtpPacketSource } from '../feed/camera-feed.ts';
 import { OfferError } from './offer.ts';
 import { RtpFanout } from './rtp-fanout.ts';
 import { WhepSession } from './whep-session.ts';
 
-/** Where a camera's RTP arrives (the camera worker's ffmpeg sends it there). */
-export interface LiveRtpSource {
-  rtpPort: number;
-  sdpPath?: string;
-}
-
 export interface WebRtcManagerOptions {
-  /** the camera's RTP source, or undefined when it has no live feed */
-  rtpSource: (cameraId: string) => LiveRtpSource | undefined;
+  /** the camera's RTP (its live feed), or undefined when it has none for WebRTC */
+  rtpSource: (cameraId: string) => RtpPacketSource | undefined;
   maxViewersPerCamera?: number;
   /** ICE and other peer settings; the default offers only a loopback host candidate */
   peer?: RTCPeerConnectionConfig;
@@ -34,7 +29,7 @@ export const DEFAULT_MAX_VIEWERS_PER_CAMERA = 20;
 const LOOPBACK_ONLY: RTCPeerConnectionConfig = { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], iceServers: [] };
 
 interface CameraLive {
-  source: LiveRtpSource;
+  source: RtpPacketSource;
   fanout: RtpFanout;
   sessions: Map<string, WhepSession>;
   /** offers being negotiated: they hold a viewer slot too, so concurrent offers cannot exceed the maximum */
@@ -106,13 +101,13 @@ export class WebRtcManager {
     const source = this.opts.rtpSource(cameraId);
     if (!source) throw new LiveUnavailableError(`camera '${cameraId}' has no live feed (not streaming, or disabled)`);
     const existing = this.cameras.get(cameraId);
-    if (existing && existing.source.rtpPort === source.rtpPort) return existing;
+    if (existing && existing.source === source) return existing;
     const pending = this.starting.get(cameraId);
     if (pending) return pending;
     const start = (async () => {
-      // the camera's worker moved to another port: the old fanout and its viewers are stale
+      // the camera was restarted with another feed: the old fanout and its viewers are stale
       if (existing) this.retire(existing);
-      const fanout = new RtpFanout({ port: source.rtpPort, sdpPath: source.sdpPath, log: this.opts.log.child({ camera_id: cameraId }) });
+      const fanout = new RtpFanout({ source, log: this.opts.log.child({ camera_id: cameraId }) });
       await fanout.start();
       const live: CameraLive = { source, fanout, sessions: new Map(), negotiating: 0 };
       this.cameras.set(cameraId, live);

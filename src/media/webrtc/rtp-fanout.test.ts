@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
 import type { AccessUnit } from '../h264.ts';
 import { H264Packetizer } from '../../dvr-sim/rtp.ts';
-import { RtpPorts } from '../live/rtp-ports.ts';
+import { CameraFeed } from '../feed/camera-feed.ts';
 import { GopCache } from './gop-cache.ts';
 import { parseRtp, startedNalTypes } from './h264-rtp.ts';
 import { RtpFanout } from './rtp-fanout.ts';
@@ -81,18 +81,21 @@ describe('RtpRewriter', () => {
 
 describe('RtpFanout', () => {
   let fanout: RtpFanout | undefined;
+  let feed: CameraFeed | undefined;
   let dir: string | undefined;
   afterEach(async () => {
     fanout?.stop();
+    feed?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves late viewers from the cache over one UDP upstream and knows the profile', async () => {
+  it('serves late viewers from the cache over one upstream (the camera feed on UDP) and knows the profile', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'vigil-fanout-'));
     const sdpPath = path.join(dir, 'cam.sdp');
     await writeFile(sdpPath, 'v=0\r\nm=video 5000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1; sprop-parameter-sets=Z01AINoDwA==,aO8PyA==; profile-level-id=4D4020\r\n');
-    const port = await new RtpPorts(0).take('cam');
-    fanout = new RtpFanout({ port, sdpPath, log: createLogger('silent') });
+    feed = new CameraFeed({ port: 0, sdpPath, log: createLogger('silent') });
+    const port = await feed.start();
+    fanout = new RtpFanout({ source: feed, log: createLogger('silent') });
     await fanout.start();
     expect(await fanout.profileLevelId(0)).toBe('4D4020');
 

@@ -1,22 +1,19 @@
 /**
- * One camera's H.264 RTP (from its ffmpeg, on a loopback UDP port) fanned out to every WebRTC
- * viewer: one upstream however many viewers, the last GOP cached so that a new viewer starts at
- * once, each viewer with its own sequence numbers and timestamps.
+ * One camera's H.264 RTP (its live feed) fanned out to every WebRTC viewer: one upstream however
+ * many viewers, the last GOP cached so that a new viewer starts at once, each viewer with its own
+ * sequence numbers and timestamps.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../core/log.ts';
+import type { RtpPacketSource } from '../feed/camera-feed.ts';
 import { GopCache } from './gop-cache.ts';
 import { parseRtp, profileLevelIdOf } from './h264-rtp.ts';
 import { RtpRewriter } from './rtp-rewriter.ts';
 import { parseSourceSdp, type SourceCodec } from './source-sdp.ts';
 
 export interface RtpFanoutOptions {
-  /** UDP port the camera's ffmpeg sends RTP to */
-  port: number;
-  host?: string;
-  /** ffmpeg's `-sdp_file`: payload type, profile-level-id and out-of-band SPS/PPS */
-  sdpPath?: string;
+  /** the camera's packets, and the SDP with payload type, profile-level-id and out-of-band SPS/PPS */
+  source: RtpPacketSource;
   log: Logger;
 }
 
@@ -35,12 +32,11 @@ interface Viewer {
 
 // a viewer that keeps sending PLI (e.g. while its decoder starts) gets the GOP again at most this often
 const MIN_REBURST_INTERVAL_MS = 1000;
-const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class RtpFanout {
   private readonly cache = new GopCache();
   private readonly viewers = new Set<Viewer>();
-  private socket: Socket | undefined;
+  private unsubscribe: (() => void) | undefined;
   private source: SourceCodec | undefined;
   private ssrc: number | undefined;
   private packetsIn = 0;
@@ -50,27 +46,12 @@ export class RtpFanout {
 
   async start(): Promise<void> {
     await this.readSourceSdp();
-    const socket = createSocket('udp4');
-    socket.on('message', (packet) => this.receive(packet));
-    socket.on('error', (err) => this.opts.log.error({ err, port: this.opts.port }, 'RTP socket error'));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    try {
-      socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
-    } catch {
-      // the kernel's limit applies; a larger buffer only absorbs longer event-loop stalls
-    }
-    this.socket = socket;
+    this.unsubscribe = this.opts.source.onPacket((packet) => this.receive(packet));
   }
 
   stop(): void {
-    this.socket?.close();
-    this.socket = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.viewers.clear();
   }
 
@@ -129,7 +110,7 @@ export class RtpFanout {
 
   /** A new ffmpeg (new SSRC, sequence and timestamps): every viewer restarts at the next IDR. */
   private sourceRestarted(ssrc: number): void {
-    if (this.ssrc !== undefined) this.opts.log.info({ port: this.opts.port }, 'RTP source restarted; viewers resume at the next IDR');
+    if (this.ssrc !== undefined) this.opts.log.info('RTP source restarted; viewers resume at the next IDR');
     this.ssrc = ssrc;
     this.cache.reset();
     for (const viewer of this.viewers) viewer.waiting = true;
@@ -144,8 +125,7 @@ export class RtpFanout {
   }
 
   private async readSourceSdp(): Promise<void> {
-    if (!this.opts.sdpPath) return;
-    const text = await readFile(this.opts.sdpPath, 'utf8').catch(() => undefined);
+    const text = await readFile(this.opts.source.sdpPath, 'utf8').catch(() => undefined);
     const source = text === undefined ? undefined : parseSourceSdp(text);
     if (!source) return;
     this.source = source;

@@ -1,0 +1,129 @@
+/**
+ * A camera's live H.264 as it arrives in this process: RTP on a loopback UDP port (from the process
+ * holding the camera's RTSP session), depacketised once. Consumers subscribe to the packets
+ * (WebRTC forwards them) or to access units (frames for analysis, snapshots); the newest IDR is
+ * kept, so a snapshot needs no decoder running.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../../core/log.ts';
+import { parseSourceSdp, type SourceCodec } from '../webrtc/source-sdp.ts';
+import { H264Depacketizer } from './h264-depacketizer.ts';
+import type { TimedAccessUnit } from './timed-access-unit.ts';
+
+export interface CameraFeedEvents {
+  rtp: [Buffer];
+  accessUnit: [TimedAccessUnit];
+  /** a new source (another connection): timestamps and sequence numbers start afresh */
+  sourceRestarted: [];
+}
+
+/** What WebRTC needs of a feed: its packets and the SDP describing them. */
+export interface RtpPacketSource {
+  onPacket(listener: (packet: Buffer) => void): () => void;
+  readonly sdpPath: string;
+}
+
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+const isRtcp = (packet: Buffer): boolean => packet[1]! >= 200 && packet[1]! <= 207;
+
+export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPacketSource {
+  private socket: Socket | undefined;
+  private depacketizer: H264Depacketizer;
+  private ssrc: number | undefined;
+  private codec: SourceCodec | undefined;
+  /** the newest IDR access unit (with its parameter sets): a picture decodable on its own */
+  private newestIdr: TimedAccessUnit | undefined;
+  /** Date.now() of the last packet; null before the first */
+  lastPacketAt: number | null = null;
+
+  constructor(private readonly o: { port: number; sdpPath: string; log: Logger }) {
+    super();
+    this.depacketizer = this.newDepacketizer();
+  }
+
+  /** Binds the UDP port (0: any free one); resolves with the port bound. */
+  async start(): Promise<number> {
+    const socket = createSocket('udp4');
+    socket.on('message', (packet) => this.receive(packet));
+    socket.on('error', (err) => this.o.log.error({ err, port: this.o.port }, 'RTP socket error'));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.o.port, '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    try {
+      socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+    } catch {
+      // the kernel's limit applies; a larger buffer only absorbs longer event-loop stalls
+    }
+    this.socket = socket;
+    return socket.address().port;
+  }
+
+  get port(): number {
+    return this.socket?.address().port ?? this.o.port;
+  }
+
+  get sdpPath(): string {
+    return this.o.sdpPath;
+  }
+
+  stop(): void {
+    this.socket?.close();
+    this.socket = undefined;
+  }
+
+  onPacket(listener: (packet: Buffer) => void): () => void {
+    this.on('rtp', listener);
+    return () => void this.off('rtp', listener);
+  }
+
+  /** The newest IDR access unit, or undefined while none has arrived from the current source. */
+  get latestIdr(): TimedAccessUnit | undefined {
+    return this.newestIdr;
+  }
+
+  depacketizerStats(): ReturnType<H264Depacketizer['stats']> {
+    return this.depacketizer.stats();
+  }
+
+  /** For a packet that arrives some other way than the socket (tests, an in-process source). */
+  receive(packet: Buffer): void {
+    // RTCP (sender reports) may share the port: its packet types 200–207 read as RTP payload types 72–79
+    if (packet.length < 12 || isRtcp(packet)) return;
+    this.lastPacketAt = Date.now();
+    const ssrc = packet.readUInt32BE(8);
+    if (ssrc !== this.ssrc) this.sourceRestarted(ssrc);
+    this.emit('rtp', packet);
+    this.depacketizer.push(packet, this.lastPacketAt);
+  }
+
+  private sourceRestarted(ssrc: number): void {
+    const first = this.ssrc === undefined;
+    this.ssrc = ssrc;
+    this.newestIdr = undefined;
+    this.depacketizer.reset();
+    if (!first) this.emit('sourceRestarted');
+    void this.readSdp();
+  }
+
+  /** The SDP tells the payload type and out-of-band parameter sets; it is written once the source connected. */
+  private async readSdp(): Promise<void> {
+    const text = await readFile(this.o.sdpPath, 'utf8').catch(() => undefined);
+    const codec = text === undefined ? undefined : parseSourceSdp(text);
+    if (!codec || (this.codec && codec.payloadType === this.codec.payloadType && codec.sps?.equals(this.codec.sps ?? Buffer.alloc(0)))) return;
+    this.codec = codec;
+    this.depacketizer = this.newDepacketizer();
+  }
+
+  private newDepacketizer(): H264Depacketizer {
+    return new H264Depacketizer((au) => {
+      if (au.idr) this.newestIdr = au;
+      this.emit('accessUnit', au);
+    }, { payloadType: this.codec?.payloadType, parameterSets: { sps: this.codec?.sps, pps: this.codec?.pps } });
+  }
+}
