@@ -81,13 +81,14 @@ describe.skipIf(!hasFfmpeg || !hasSample)('TS segment writer: recordings without
     // the writer emits the worker's recording events (a subset, same payloads) under the same names
     indexer.attach(writer as unknown as EventEmitter<CameraWorkerEvents>);
     writer.on('segment', (s) => closed.push(s));
-    // paced at 25 fps as a camera sends them: the wall clock of the segments is real
+    // paced at 25 fps as a camera sends them: the wall clock of the segments is real. Each frame
+    // carries its due time as its arrival: a late timer on this loaded machine is not the camera's clock drifting
     fedFrom = Date.now();
     for (let i = 0; i < FRAMES; i++) {
-      const wait = fedFrom + i * 40 - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const due = fedFrom + i * 40;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       const frame = clip.frames[i % clip.frames.length]!;
-      const au: TimedAccessUnit = { ...frame, pts90k: PTS0 + i * FRAME_TICKS, receivedAt: Date.now(), ...(frame.idr ? { parameterSets: { sps: clip.sps, pps: clip.pps } } : {}) };
+      const au: TimedAccessUnit = { ...frame, pts90k: PTS0 + i * FRAME_TICKS, receivedAt: due, ...(frame.idr ? { parameterSets: { sps: clip.sps, pps: clip.pps } } : {}) };
       writer.push(au);
     }
     await writer.close();

@@ -82,11 +82,14 @@ export class TsSegmentWriter extends EventEmitter<TsSegmentWriterEvents> {
   private readonly closing = new Set<Promise<void>>();
   /** segments ending, whose last bytes may still wait for the disk */
   private readonly closingSegments = new Set<Segment>();
+  private lastClose: Promise<void> = Promise.resolve();
   private tag = spawnTag(Date.now());
   private lastName = '';
   /** wall clock of a source timestamp within this connection */
   private anchor: { wallMs: number; pts: number } | null = null;
   private lastPts: number | null = null;
+  /** timestamp jumps in this connection */
+  private jumps = 0;
   private failure: Failure | null = null;
   private retryAfter = 0;
   private dropping = false;
@@ -105,7 +108,8 @@ export class TsSegmentWriter extends EventEmitter<TsSegmentWriterEvents> {
   push(au: TimedAccessUnit): void {
     if (this.closed) return;
     if (this.lastPts !== null && (au.pts90k <= this.lastPts || au.pts90k - this.lastPts > MAX_STEP_TICKS)) {
-      this.log.warn({ from_pts: this.lastPts, to_pts: au.pts90k }, 'source timestamps jumped: starting a new segment');
+      // loud once per connection: a source whose clock keeps jumping would otherwise log every frame
+      this.log[this.jumps++ ? 'debug' : 'warn']({ from_pts: this.lastPts, to_pts: au.pts90k }, 'source timestamps jumped: starting a new segment');
       this.closeCurrent();
       this.anchor = null;
     }
@@ -121,6 +125,7 @@ export class TsSegmentWriter extends EventEmitter<TsSegmentWriterEvents> {
     this.closeCurrent();
     this.anchor = null;
     this.lastPts = null;
+    this.jumps = 0;
     this.tag = spawnTag(Date.now());
   }
 
@@ -252,11 +257,14 @@ export class TsSegmentWriter extends EventEmitter<TsSegmentWriterEvents> {
     this.current = null;
     this.flush(seg, Date.now());
     this.closingSegments.add(seg);
-    const done = new Promise<void>((resolve) => {
+    const fileClosed = new Promise<void>((resolve) => {
       seg.stream.once('close', resolve);
       if (!seg.stream.destroyed) seg.stream.end();
       else if (seg.stream.closed) resolve();
-    }).then(() => this.finish(seg));
+    });
+    // files close in any order; their segments are reported in the order they were recorded
+    const done = Promise.all([this.lastClose, fileClosed]).then(() => this.finish(seg));
+    this.lastClose = done;
     this.closing.add(done);
     void done.finally(() => {
       this.closing.delete(done);
