@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -135,6 +135,34 @@ describe('MPEG-TS segment writer', () => {
     expect(recovered).toBe(1);
     expect(closed).toHaveLength(1);
     expect(closed[0]!.startTime.getTime()).toBe(fs[50]!.receivedAt);
+  });
+
+  it('a full disk mid-segment is a storage failure, not an exception; the empty segment is withdrawn', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+    make({ segmentSeconds: 60 });
+    const discarded: string[] = [];
+    w.on('segmentDiscarded', (s) => discarded.push(s.path));
+    const enospc = (...args: unknown[]) => {
+      const cb = args.at(-1) as (e: NodeJS.ErrnoException) => void;
+      process.nextTick(() => cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })));
+    };
+    const spies = [vi.spyOn(fs, 'write').mockImplementation(enospc as never), vi.spyOn(fs, 'writev').mockImplementation(enospc as never)];
+    const big = frames(50, { size: 40_000 });
+    expect(() => big.slice(0, 25).forEach((f) => w.push(f))).not.toThrow();
+    await vi.waitFor(() => expect(failures.length).toBeGreaterThan(0), { timeout: 5000 });
+    expect(failures).toEqual([{ kind: 'storage', cause: 'cannot write recordings: ENOSPC: no space left on device, write' }]);
+    for (const s of spies) s.mockRestore();
+    // frames go on arriving: nothing is opened until the retry delay has passed, then it records again
+    big.slice(25).forEach((f) => w.push(f));
+    vi.setSystemTime(T0 + 6000);
+    for (const f of frames(30, { pts0: 1_000_000 + 50 * 3600, at: T0 + 6000 })) w.push(f);
+    await w.close();
+    expect(failures).toHaveLength(1);
+    expect(recovered).toBe(1);
+    expect(discarded).toEqual([opened[0]!.path]);
+    expect(existsSync(path.join(dir, opened[0]!.path))).toBe(false);
+    expect(closed.map((s) => s.path)).toEqual([opened[1]!.path]);
   });
 
   it('bounds what waits for the disk: drops frames up to a keyframe, loudly counted, and the file stays whole', async () => {
