@@ -40,7 +40,8 @@ export interface MuxFrame {
  * which means DTS = PTS.
  */
 export class TsMuxer {
-  private readonly cc = new Map<number, number>();
+  /** continuity counters by PID (13 bits) */
+  private readonly cc = new Uint8Array(0x2000);
 
   /** PAT, PMT and the frame's PES as whole 188-byte packets; PAT/PMT go before every IDR so any keyframe is a starting point. */
   mux(f: MuxFrame): Buffer {
@@ -57,8 +58,8 @@ export class TsMuxer {
   }
 
   private next(pid: number): number {
-    const c = this.cc.get(pid) ?? 0;
-    this.cc.set(pid, (c + 1) & 0x0f);
+    const c = this.cc[pid]!;
+    this.cc[pid] = (c + 1) & 0x0f;
     return c;
   }
 
