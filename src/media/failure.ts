@@ -60,3 +60,8 @@ export function refineWithProbe(f: Failure, p: ProbeResult): Failure {
 }
 
 const stripPrefix = (line: string): string => line.replace(/^(\[[^\]]*\] )+/, '').trim();
+
+/** A recording file that cannot be created or written (disk full, read-only, permissions), in the words ffmpeg's failures get. */
+export function storageFailure(err: Error): Failure {
+  return { kind: 'storage', cause: `cannot write recordings: ${err.message}` };
+}

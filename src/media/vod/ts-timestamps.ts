@@ -22,7 +22,7 @@ function readTimestamp(b: Buffer, at: number): number {
 }
 
 /** Keeps the 4-bit prefix and the marker bits; writes the 33-bit value. */
-function writeTimestamp(b: Buffer, at: number, t: number): void {
+export function writeTimestamp(b: Buffer, at: number, t: number): void {
   const high = Math.floor(t / 2 ** 30);
   const low = t % 2 ** 30;
   b[at] = (b[at]! & 0xf0) | (high << 1) | 1;
@@ -79,16 +79,18 @@ export function shiftPackets(b: Buffer, offset: number): void {
     const f = fieldsOf(b, p);
     if (f.pts >= 0) writeTimestamp(b, f.pts, wrap(readTimestamp(b, f.pts) + offset));
     if (f.dts >= 0) writeTimestamp(b, f.dts, wrap(readTimestamp(b, f.dts) + offset));
-    if (f.pcr >= 0) {
-      const base = wrap((b[f.pcr]! * 2 ** 25 + ((b[f.pcr + 1]! << 17) | (b[f.pcr + 2]! << 9) | (b[f.pcr + 3]! << 1) | (b[f.pcr + 4]! >> 7))) + offset);
-      b[f.pcr] = Math.floor(base / 2 ** 25) & 0xff;
-      const low = base % 2 ** 25;
-      b[f.pcr + 1] = (low >>> 17) & 0xff;
-      b[f.pcr + 2] = (low >>> 9) & 0xff;
-      b[f.pcr + 3] = (low >>> 1) & 0xff;
-      b[f.pcr + 4] = ((low & 1) << 7) | (b[f.pcr + 4]! & 0x7f);
-    }
+    if (f.pcr >= 0) writePcrBase(b, f.pcr, wrap((b[f.pcr]! * 2 ** 25 + ((b[f.pcr + 1]! << 17) | (b[f.pcr + 2]! << 9) | (b[f.pcr + 3]! << 1) | (b[f.pcr + 4]! >> 7))) + offset));
   }
+}
+
+/** Writes the 33-bit PCR base at `at`, keeping the reserved bits and the extension that follow it. */
+export function writePcrBase(b: Buffer, at: number, base: number): void {
+  b[at] = Math.floor(base / 2 ** 25) & 0xff;
+  const low = base % 2 ** 25;
+  b[at + 1] = (low >>> 17) & 0xff;
+  b[at + 2] = (low >>> 9) & 0xff;
+  b[at + 3] = (low >>> 1) & 0xff;
+  b[at + 4] = ((low & 1) << 7) | (b[at + 4]! & 0x7f);
 }
 
 /** A stream transform applying shiftPackets across arbitrary chunk boundaries. */
