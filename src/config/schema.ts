@@ -39,7 +39,7 @@ export const cameraSchema = z.object({
   location: z.string().optional().describe('free text location'),
   enabled: z.boolean().default(true).describe('false keeps the camera configured but stopped'),
   retention_days: z.number().positive().optional().describe('overrides recording.retention_days for this camera'),
-  detect: z.boolean().default(true).describe('run detection on this camera\'s keyframes'),
+  detect: z.boolean().default(true).describe('run detection on this camera\'s keyframes; off, its frames are not decoded at all (recording and live view copy the stream)'),
   substream: z.boolean().default(false).describe('also stream the CP PLUS sub stream (stream=1) as live HLS for grid views'),
   analysis: z.object({
     mode: z.enum(['keyframes', 'fps']).default('keyframes').describe('keyframes: only keyframes are decoded (~1 fps when GOP = frame rate, cheapest); fps: every frame is decoded and `fps` of them per second analysed, for cameras where something crosses the view in ~2 s and is missed at 1 fps (ffmpeg CPU measured on the 960x1080 sample: 2.2x keyframes-only at fps 1, 3.4x at fps 5; inference N times more)'),

@@ -32,7 +32,7 @@ export const cameraDetailsSchema = publicCameraSchema.extend({
     current_backoff_ms: z.number(),
     last_error: z.string().nullable().describe('why the stream failed last, naming the camera and the cause'),
     source_fps: z.number().nullable().describe('frames per second the camera sends, as its stream declares it (null until first connected)'),
-    analysis_fps: z.number().describe('frames per second handed to analysis over the last 10 s: ~1 for keyframes only, analysis.fps in fps mode'),
+    analysis_fps: z.number().describe('frames per second handed to analysis over the last 10 s: ~1 for keyframes only, analysis.fps in fps mode, 0 for a camera that is not analysed (detect off: nothing is decoded)'),
     bitrate_kbps: z.number().describe('of the last recorded segment'),
   }),
   recording: z.object({
