@@ -5,14 +5,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseH264 } from '../h264.ts';
 import { fragment, initSegment, TIMESCALE, type Fmp4Sample } from './fmp4.ts';
+import { PPS, SPS } from '../llhls/test-frames.ts';
 import { boxes, find, readFragment } from './test-boxes.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('skipping the fMP4 decode test: ffmpeg not found');
 
-// Main profile 960x1080 (the simulator's main stream) and a PPS
-const sps = Buffer.from('674d4020da03c0227e5c0440000003004000000c83c60ca8', 'hex');
-const pps = Buffer.from('68ef0fc8', 'hex');
+const [sps, pps] = [SPS, PPS];
 
 describe('initSegment', () => {
   it('declares one H.264 track at 90 kHz with the SPS picture size and the parameter sets in avcC', () => {

@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
-import type { TimedAccessUnit } from '../feed/timed-access-unit.ts';
 import { find, readFragment } from '../fmp4/test-boxes.ts';
 import { LlHlsPackager, SEGMENTS_LISTED } from './packager.ts';
+import { feed, frame, OTHER_SPS, T0 } from './test-frames.ts';
 
 const log = createLogger('silent');
-// the simulator's main stream (960x1080) and a second one (Main profile, 64x64) for a changed init
-const SPS = Buffer.from('674d4020da03c0227e5c0440000003004000000c83c60ca8', 'hex');
-const PPS = Buffer.from('68ef0fc8', 'hex');
-const OTHER_SPS = Buffer.from('674d400ad90426c044000003000400000300c83c489920', 'hex');
-const T0 = Date.parse('2026-12-07T12:00:00Z');
-
-/** Frame `n` of a 25 fps camera with an IDR every `gop` frames (0: only the first). */
-function frame(n: number, o: { gop?: number; size?: number; sps?: Buffer; pts?: number } = {}): TimedAccessUnit {
-  const gop = o.gop ?? 25;
-  const idr = gop === 0 ? n === 0 : n % gop === 0;
-  const nal = Buffer.alloc(o.size ?? 100, n & 0xff);
-  nal[0] = idr ? 0x65 : 0x41;
-  return { nals: [nal], idr, pts90k: o.pts ?? 1_000_000 + n * 3600, receivedAt: T0 + n * 40, ...(idr ? { parameterSets: { sps: o.sps ?? SPS, pps: PPS } } : {}) };
-}
-
-function feed(p: LlHlsPackager, from: number, to: number, o: Parameters<typeof frame>[1] = {}): void {
-  for (let n = from; n < to; n++) p.push(frame(n, o));
-}
 
 const tags = (playlist: string, tag: string): string[] => playlist.split('\n').filter((l) => l.startsWith(tag));
 const packager = (blockTimeoutMs?: number) => new LlHlsPackager({ cameraId: 'cam_a', log, blockTimeoutMs });

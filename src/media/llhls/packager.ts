@@ -159,7 +159,7 @@ export class LlHlsPackager {
     const ready = (): boolean => this.segments.length > 0 && (msn === undefined || this.has(msn, part));
     if (!(await this.waitFor(ready, signal))) {
       const what = msn === undefined ? 'no LL-HLS segment yet' : `no ${part === undefined ? `segment ${msn}` : `part ${msn}.${part}`} yet`;
-      return { status: 503, reason: `camera has ${what} after ${this.blockTimeoutMs / 1000} s (it may be reconnecting); retry` };
+      return { status: 503, reason: `${what} after ${this.blockTimeoutMs / 1000} s (the camera may be reconnecting); retry` };
     }
     return { ok: this.playlist()! };
   }
