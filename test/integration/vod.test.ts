@@ -6,7 +6,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { PTS_WRAP, TICKS_PER_SECOND } from '../../src/media/vod/ts-timestamps.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
 import { createUser, mediaToken, signInOverHttp, signInPage, type AuthHeaders, type Credentials } from '../fixtures/api-auth.ts';
-import { hasChromium, isFrameBlank, launchBrowser, videoState, type Browser } from '../fixtures/browser.ts';
+import { hasChromium, isFrameBlank, launchBrowser, playWithHlsJs, videoState, type Browser } from '../fixtures/browser.ts';
 import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
@@ -26,7 +25,6 @@ if (hasFfmpeg && !hasSample) console.warn('skipping VOD tests: sample clip .cach
 if (hasFfmpeg && hasSample && !hasChromium()) console.warn('skipping VOD playback in Chromium: chromium not found');
 
 const log = createLogger('silent');
-const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 
 
 function ffprobe(args: string[]): Promise<string> {
@@ -204,17 +202,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('recorded playback (VOD), timeline and
       const page = await browser.page();
       // the session cookie authenticates hls.js's playlist and segment requests
       await signInPage(page, api, credentials);
-      await page.setContent('<video muted playsinline style="width:480px;height:540px"></video>');
-      await page.addScriptTag({ path: HLS_JS });
-      await page.evaluate((src) => {
-        const w = window as unknown as { Hls: new () => { loadSource(u: string): void; attachMedia(v: HTMLVideoElement): void; playingDate: Date | null }; hls: unknown };
-        const hls = new w.Hls();
-        w.hls = hls;
-        const video = document.querySelector('video')!;
-        hls.loadSource(src);
-        hls.attachMedia(video);
-        void video.play();
-      }, `${api}/vod/cam_v.m3u8?${range()}`);
+      await playWithHlsJs(page, `${api}/vod/cam_v.m3u8?${range()}`);
       await until('playback past 3 s', 30_000, async () => ((await videoState(page)).currentTime > 3 ? true : undefined));
       const state = await videoState(page);
       expect([state.videoWidth, state.videoHeight]).toEqual([960, 1080]);

@@ -76,6 +76,15 @@ describe('LL-HLS packager: parts and segments', () => {
     expect(p.segment(59 - SEGMENTS_LISTED - 2)).toBeUndefined();
   });
 
+  it('bridges lost frames with one long frame, keeping the frame interval of the frames around it', () => {
+    const p = packager();
+    feed(p, 0, 42);
+    feed(p, 60, 130); // 18 frames lost (0.72 s): the frame before the gap stays on screen
+    const durations = [0, 1, 2, 3].flatMap((msn) => p.segment(msn)!.flatMap((part) => readFragment(part).samples.map((s) => s.duration)));
+    expect(durations.filter((d) => d !== 3600)).toEqual([19 * 3600]);
+    expect(durations.reduce((a, b) => a + b, 0)).toBe(125 * 3600);
+  });
+
   it('drops frames before the first IDR', () => {
     const p = packager();
     for (let n = 5; n < 80; n++) p.push(frame(n));

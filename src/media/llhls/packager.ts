@@ -18,6 +18,12 @@ const MIN_SEGMENT_TICKS = 1 * TIMESCALE;
 const FORCED_CUT_TICKS = (TARGET_DURATION_S + 0.4) * TIMESCALE;
 /** 25 fps until the source shows its frame interval */
 const DEFAULT_FRAME_TICKS = TIMESCALE / 25;
+/**
+ * The frame interval is the shortest of the last few: a gap (frames lost, a stall) must not pass
+ * for the frame rate, or a part would close at its first frame with a last sample estimated far
+ * too long, and the frames after it would be squeezed into single ticks.
+ */
+const INTERVALS_KEPT = 8;
 /** a part of a source whose timestamps stand still still ends (300 fps × 200 ms) */
 const MAX_SAMPLES_PER_PART = 60;
 /** nor does its segment: twice the parts 2.4 s holds at the part target */
@@ -75,6 +81,8 @@ export class LlHlsPackager {
   /** where the next sample's decode time starts (end of the last one published) */
   private timelineEnd = 0;
   private frameTicks = DEFAULT_FRAME_TICKS;
+  private readonly intervals = new Array<number>(INTERVALS_KEPT).fill(DEFAULT_FRAME_TICKS);
+  private intervalCount = 0;
   private lastAt = -1;
   private forcedCuts = false;
   private overBudget = false;
@@ -98,8 +106,7 @@ export class LlHlsPackager {
     let at = au.pts90k + this.ptsOffset;
     // timestamps that stand still or step back (a broken source) still make a forward timeline
     if (at <= this.lastAt) at = this.lastAt + 1;
-    // capped: after a stall the next part would otherwise close at its first frame
-    else if (this.lastAt >= 0) this.frameTicks = Math.min(at - this.lastAt, PART_TICKS);
+    else if (this.lastAt >= 0) this.noteInterval(at - this.lastAt);
     this.lastAt = at;
 
     const first = this.pending[0];
@@ -190,6 +197,11 @@ export class LlHlsPackager {
   /** Bytes held for the window (complete segments and the one being made). */
   get bytes(): number {
     return this.segments.reduce((n, s) => n + s.bytes, 0) + (this.open?.bytes ?? 0);
+  }
+
+  private noteInterval(ticks: number): void {
+    this.intervals[this.intervalCount++ % INTERVALS_KEPT] = ticks;
+    this.frameTicks = Math.min(...this.intervals);
   }
 
   private sameParameterSets(p: { sps: Buffer; pps: Buffer }): boolean {
