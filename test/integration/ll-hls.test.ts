@@ -40,6 +40,8 @@ describe.skipIf(!hasFfmpeg)('LL-HLS from the sample clip', () => {
   let credentials: Credentials;
   let headers: { authorization: string };
   let stopFeed: () => void;
+  /** the camera drops its connection: nothing for `ms`, then a new session from the clip's start on a new RTP clock */
+  let reconnect: (ms: number) => void;
   const clock = new FrameClock(25);
   const packager = new LlHlsPackager({ cameraId: 'cam_a', log });
   const get = (p: string) => fetch(`${api}${p}`, { headers });
@@ -50,15 +52,25 @@ describe.skipIf(!hasFfmpeg)('LL-HLS from the sample clip', () => {
     // as the simulator sends it: frame n of the clock has RTP time n × 3600; after a stall the
     // clock skips frames, and a decoder (here the packager) waits for the next IDR
     let origin: number | undefined;
+    let ptsBase = 0;
     let resync = false;
+    let offline = false;
     stopFeed = clock.subscribe((n, contiguous) => {
+      if (offline) return;
       origin ??= n;
       const unit = clip.frames[(n - origin) % clip.frames.length]!;
       if (!contiguous) resync = true;
       if (resync && !unit.idr) return;
       resync = false;
-      packager.push({ ...unit, pts90k: n * 3600, receivedAt: Date.now(), ...(unit.idr ? { parameterSets: { sps: clip.sps, pps: clip.pps } } : {}) });
+      packager.push({ ...unit, pts90k: ptsBase + (n - origin) * 3600, receivedAt: Date.now(), ...(unit.idr ? { parameterSets: { sps: clip.sps, pps: clip.pps } } : {}) });
     });
+    reconnect = (ms) => {
+      offline = true;
+      packager.reset();
+      setTimeout(() => {
+        [offline, origin, ptsBase] = [false, undefined, 123_456_789];
+      }, ms);
+    };
     auth = await TestAuth.open();
     app = buildApi({
       auth: auth.stack, cameras: new LiveCameras([cam]), llHls: (id) => (id === 'cam_a' ? packager : undefined), repos: {} as Repositories, objects: {} as Objects, store: {} as Store,
@@ -108,7 +120,7 @@ describe.skipIf(!hasFfmpeg)('LL-HLS from the sample clip', () => {
     let browser: Browser;
     afterAll(async () => browser?.close());
 
-    it('hls.js plays it in low-latency mode: parts and blocking reloads are used, time advances, the picture is not blank', async () => {
+    it('hls.js plays it in low-latency mode: parts and blocking reloads are used, time advances across a reconnect, the picture is not blank', async () => {
       browser = await launchBrowser({ bypassCSP: true });
       const page = await browser.page();
       await signInPage(page, api, credentials);
@@ -122,6 +134,11 @@ describe.skipIf(!hasFfmpeg)('LL-HLS from the sample clip', () => {
       await until('playback advancing', 20_000, async () => ((await videoState(page)).currentTime > t0.currentTime + 2 ? true : undefined));
       const state = await videoState(page);
       expect([state.videoWidth, state.videoHeight]).toEqual([960, 1080]);
+
+      // the camera reconnects after a second: playback goes on past the gap
+      const atBreak = (await videoState(page)).currentTime;
+      reconnect(1000);
+      await until('playback advancing after the reconnect', 30_000, async () => ((await videoState(page)).currentTime > atBreak + 3 ? true : undefined));
       expect(await isFrameBlank(await page.locator('video').screenshot())).toBe(false);
       expect(requests.some((u) => /\/ll\/part\d+\.m4s$/.test(u))).toBe(true);
       expect(requests.some((u) => /index\.m3u8\?_HLS_msn=\d+&_HLS_part=\d+/.test(u))).toBe(true);

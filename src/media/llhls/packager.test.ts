@@ -94,7 +94,7 @@ describe('LL-HLS packager: parts and segments', () => {
 });
 
 describe('LL-HLS packager: reconnects', () => {
-  it('marks the next segment as a discontinuity, keeps numbering and the timeline going, and hints nothing until the IDR', () => {
+  it('goes on at the next IDR with the same init, numbering and timeline continuing, hinting nothing until then', () => {
     const p = packager();
     feed(p, 0, 60);
     p.reset();
@@ -105,14 +105,22 @@ describe('LL-HLS packager: reconnects', () => {
     for (let n = 3; n < 60; n++) p.push(frame(n, { pts: 5000 + n * 3600 }));
     pl = p.playlist()!;
     expect(pl.split('\n').filter((l) => l.startsWith('seg'))).toEqual(['seg0.m4s', 'seg1.m4s', 'seg2.m4s', 'seg3.m4s']);
-    expect(pl).toMatch(/seg2\.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME/);
-    expect(tags(pl, '#EXT-X-MAP')).toHaveLength(1); // same parameter sets: same init
+    // same parameter sets: the same stream with a gap, no discontinuity
+    expect(pl).not.toContain('#EXT-X-DISCONTINUITY\n');
+    expect(tags(pl, '#EXT-X-MAP')).toHaveLength(1);
+    expect(tags(pl, '#EXT-X-PROGRAM-DATE-TIME')[3]).toBe(`#EXT-X-PROGRAM-DATE-TIME:${new Date(T0 + 25 * 40).toISOString()}`);
     // decode time goes on from where the first connection ended (60 frames)
     expect(readFragment(p.segment(3)![0]!).baseDecodeTime).toBe(60 * 3600);
     expect(pl).toContain('PRELOAD-HINT');
   });
 
-  it('gives a changed stream its own init segment, also when the SPS changes without a reconnect', () => {
+  it('gives a changed stream a discontinuity and its own init segment, after a reconnect or without one', () => {
+    const reconnected = packager();
+    feed(reconnected, 0, 50);
+    reconnected.reset();
+    feed(reconnected, 0, 50, { sps: OTHER_SPS });
+    expect(reconnected.playlist()).toMatch(/seg1\.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="init1.mp4"\n#EXT-X-PROGRAM-DATE-TIME/);
+
     const p = packager();
     feed(p, 0, 50);
     feed(p, 50, 100, { sps: OTHER_SPS });

@@ -129,13 +129,16 @@ export class LlHlsPackager {
   }
 
   /**
-   * The source reconnected (or is about to): what was received is published, the next segment is
-   * marked as a discontinuity and may have another init segment; media sequence numbers go on.
+   * The source reconnected (or is about to): what was received is published, and the stream goes
+   * on at the next IDR, media sequence numbers and decode times continuing. Only when the new
+   * connection brings other parameter sets does the next segment get EXT-X-DISCONTINUITY and its
+   * own init segment: the same stream with a gap in it is no discontinuity for a player (and
+   * hls.js in low-latency mode was seen to fail fatally, "discontinuity sequence mismatch", on
+   * reloads across one).
    */
   reset(): void {
     if (this.pending.length > 0) this.closePart();
     this.closeSegment();
-    this.discontinuityNext = this.discontinuityNext || this.segments.length > 0;
     this.awaitingIdr = true;
     this.lastAt = -1;
     this.changed();
@@ -219,6 +222,7 @@ export class LlHlsPackager {
         return false;
       }
       this.parameterSets = au.parameterSets;
+      this.discontinuityNext = this.initGeneration >= 0;
       this.initGeneration++;
       this.inits.set(this.initGeneration, init);
     }
@@ -294,9 +298,12 @@ export class LlHlsPackager {
     for (const generation of this.inits.keys()) if (!used.has(generation)) this.inits.delete(generation);
   }
 
-  /** No hint while the next part would open a discontinuity: a player would fetch it with the old init. */
+  /**
+   * No hint while the next part may open a discontinuity (until the reconnected source's IDR shows
+   * its parameter sets): a player would fetch it as part of the old stream, with the old init.
+   */
   private hintedPart(): number | undefined {
-    const breakAhead = this.awaitingIdr ? this.discontinuityNext : this.open?.parts.length === 0 && this.open.discontinuity;
+    const breakAhead = this.awaitingIdr || (this.open?.parts.length === 0 && this.open.discontinuity);
     return breakAhead ? undefined : this.nextPartId;
   }
 
