@@ -106,11 +106,12 @@ describe.skipIf(!hasFfmpeg)('LL-HLS from the sample clip', () => {
     await writeFile(file, Buffer.concat(bodies));
     expect(JSON.parse(await ffprobe(['-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file])).streams).toEqual([{ codec_name: 'h264', width: 960, height: 1080 }]);
     const packets = (await ffprobe(['-select_streams', 'v:0', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file])).split('\n');
-    expect(packets.length).toBeGreaterThanOrEqual(segments.length * 12);
-    expect(packets[0]).toMatch(/^K/);
+    // the playlist in the messages: what was served when a check fails
+    expect(packets.length, playlist).toBeGreaterThanOrEqual(segments.length * 12);
+    expect(packets[0], playlist).toMatch(/^K/);
     const decode = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8', timeout: 30_000 });
-    expect(decode.status).toBe(0);
-    expect(decode.stderr).toBe('');
+    expect(decode.status, playlist).toBe(0);
+    expect(decode.stderr, playlist).toBe('');
     // parts are listed near the edge, a segment's first one independent (it starts with the IDR)
     const independent = playlist.match(/#EXT-X-PART:[^\n]*INDEPENDENT=YES/g) ?? [];
     expect(independent.length).toBeGreaterThanOrEqual(1);

@@ -97,7 +97,7 @@ export class LlHlsPackager {
   /** The next access unit of the camera, in order. */
   push(au: TimedAccessUnit): void {
     if (au.idr && au.parameterSets && !this.awaitingIdr && !this.sameParameterSets(au.parameterSets)) {
-      // the camera changed resolution or profile mid-stream: the same break for players as a reconnect
+      // the camera changed resolution or profile mid-stream: a break as at a reconnect with a new init
       this.reset();
     }
     if (this.awaitingIdr) {
