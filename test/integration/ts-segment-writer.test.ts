@@ -25,7 +25,7 @@ import { SegmentIndexer } from '../../src/media/segment-index.ts';
 import { TICKS_PER_SECOND } from '../../src/media/vod/ts-timestamps.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
 import { createUser, mediaToken, signInOverHttp, signInPage, type AuthHeaders, type Credentials } from '../fixtures/api-auth.ts';
-import { hasChromium, isFrameBlank, launchBrowser, playHls, videoState, type Browser } from '../fixtures/browser.ts';
+import { hasChromium, isFrameBlank, launchBrowser, playWithHlsJs, videoState, type Browser } from '../fixtures/browser.ts';
 import { ffprobe } from '../fixtures/ffprobe.ts';
 import { until } from '../fixtures/until.ts';
 
@@ -176,7 +176,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('TS segment writer: recordings without
       browser = await launchBrowser({ bypassCSP: true });
       const page = await browser.page();
       await signInPage(page, api, credentials);
-      await playHls(page, `${api}/vod/cam_t.m3u8?${range()}`);
+      await playWithHlsJs(page, `${api}/vod/cam_t.m3u8?${range()}`);
       // past the first cut (3 s): the player went from one written segment into the next
       await until('playback past 4 s', 40_000, async () => ((await videoState(page)).currentTime > 4 ? true : undefined));
       const state = await videoState(page);

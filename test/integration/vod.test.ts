@@ -15,7 +15,7 @@ import { spawnDvrSim, type DvrSimProcess } from '../../src/dvr-sim/process.ts';
 import { PTS_WRAP, TICKS_PER_SECOND } from '../../src/media/vod/ts-timestamps.ts';
 import { startRoles, type Running } from '../../src/roles/run.ts';
 import { createUser, mediaToken, signInOverHttp, signInPage, type AuthHeaders, type Credentials } from '../fixtures/api-auth.ts';
-import { hasChromium, isFrameBlank, launchBrowser, playHls, videoState, type Browser } from '../fixtures/browser.ts';
+import { hasChromium, isFrameBlank, launchBrowser, playWithHlsJs, videoState, type Browser } from '../fixtures/browser.ts';
 import { until } from '../fixtures/until.ts';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
@@ -202,7 +202,7 @@ describe.skipIf(!hasFfmpeg || !hasSample)('recorded playback (VOD), timeline and
       const page = await browser.page();
       // the session cookie authenticates hls.js's playlist and segment requests
       await signInPage(page, api, credentials);
-      await playHls(page, `${api}/vod/cam_v.m3u8?${range()}`);
+      await playWithHlsJs(page, `${api}/vod/cam_v.m3u8?${range()}`);
       await until('playback past 3 s', 30_000, async () => ((await videoState(page)).currentTime > 3 ? true : undefined));
       const state = await videoState(page);
       expect([state.videoWidth, state.videoHeight]).toEqual([960, 1080]);

@@ -14,6 +14,9 @@ import type { Repositories } from '../../store/repositories/types.ts';
 import { buildApi } from '../server.ts';
 import { injectAs, TestAuth } from '../../../test/fixtures/api-auth.ts';
 import { LiveCameras } from '../../config/live-cameras.ts';
+import { LlHlsPackager } from '../../media/llhls/packager.ts';
+import { feed } from '../../media/llhls/test-frames.ts';
+import { readFragment } from '../../media/fmp4/test-boxes.ts';
 
 const cam = (id: string): ResolvedCamera => ({ id, name: id, siteId: 's', stream: 0, url: 'rtsp://127.0.0.1/x', retentionDays: 7, detect: true });
 const SEGMENT = '000042_1796086248.ts';
@@ -22,9 +25,11 @@ const fds = () => readdirSync('/proc/self/fd').length;
 
 let dir: string;
 const feeds = new LiveFeeds();
+// short blocking timeouts: the 503 of a request that waited too long is tested without waiting 6 s
+const packagers = new Map([['cam_a', new LlHlsPackager({ cameraId: 'cam_a', log: createLogger('silent'), blockTimeoutMs: 300 })]]);
 const auth = await TestAuth.open();
 const app = buildApi({
-  auth: auth.stack, cameras: new LiveCameras([cam('cam_a'), cam('cam_idle')]), liveFeeds: feeds, repos: {} as Repositories, objects: {} as Objects, store: {} as Store,
+  auth: auth.stack, cameras: new LiveCameras([cam('cam_a'), cam('cam_idle')]), liveFeeds: feeds, llHls: (id) => packagers.get(id), repos: {} as Repositories, objects: {} as Objects, store: {} as Store,
   health: new Health(), version: 'test', startedAt: new Date(), log: createLogger('silent'), status: () => undefined,
 });
 const viewer = await auth.headers(app, 'viewer');
@@ -127,6 +132,84 @@ describe('live HLS routes', () => {
     while (fds() > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     // the segment's file handle (and the socket) are closed: nothing keeps streaming to nobody
     expect(fds()).toBeLessThanOrEqual(before);
+  });
+});
+
+describe('LL-HLS routes', () => {
+  const ll = packagers.get('cam_a')!;
+
+  it('answers a playlist request once the first segment exists, and then 503 when nothing new comes in time', async () => {
+    const first = api.inject('/live/cam_a/ll/index.m3u8');
+    feed(ll, 0, 26);
+    const pl = await first;
+    expect(pl.statusCode).toBe(200);
+    expect(pl.headers['content-type']).toBe('application/vnd.apple.mpegurl');
+    expect(pl.headers['cache-control']).toBe('no-cache');
+    expect(pl.body).toContain('#EXT-X-MAP:URI="init0.mp4"');
+    expect(pl.body).toContain('seg0.m4s');
+    const timedOut = await api.inject('/live/cam_a/ll/index.m3u8?_HLS_msn=1&_HLS_part=0');
+    expect(timedOut.statusCode).toBe(503);
+    expect(timedOut.json().message).toMatch(/^LL-HLS of camera 'cam_a': no part 1.0 yet after 0.3 s/);
+  });
+
+  it('holds a blocking reload and the hinted part until they exist', async () => {
+    const playlist = api.inject('/live/cam_a/ll/index.m3u8?_HLS_msn=1&_HLS_part=0&_HLS_skip=YES');
+    const part = api.inject('/live/cam_a/ll/part5.m4s');
+    // the requests are in by now (or not, on a loaded machine: the answers are the same either way)
+    await new Promise((r) => setTimeout(r, 50));
+    feed(ll, 26, 30);
+    const [pl, p5] = await Promise.all([playlist, part]);
+    expect(pl.statusCode).toBe(200);
+    expect(pl.body).toContain('#EXT-X-PART:DURATION=0.20000,URI="part5.m4s",INDEPENDENT=YES');
+    expect(pl.body).toContain('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part6.m4s"');
+    expect(p5.statusCode).toBe(200);
+    expect(p5.headers['content-type']).toBe('video/mp4');
+    expect(readFragment(p5.rawPayload)).toMatchObject({ sequence: 6, baseDecodeTime: 5 * 18_000 });
+  });
+
+  it('serves the init segment and whole segments as fMP4', async () => {
+    const init = await api.inject('/live/cam_a/ll/init0.mp4');
+    expect(init.statusCode).toBe(200);
+    expect(init.rawPayload.subarray(4, 8).toString()).toBe('ftyp');
+    expect((await api.inject('/live/cam_a/ll/init.mp4')).rawPayload).toEqual(init.rawPayload);
+    const seg = await api.inject('/live/cam_a/ll/seg0.m4s');
+    expect(seg.statusCode).toBe(200);
+    expect(seg.headers['content-length']).toBe(String(ll.segment(0)!.reduce((n, b) => n + b.length, 0)));
+    expect(seg.rawPayload).toEqual(Buffer.concat(ll.segment(0)!));
+  });
+
+  it('refuses bad names and directives with 400, and answers 404 with the reason for what is not there', async () => {
+    const bad: Array<[string, RegExp]> = [
+      ['/live/cam_a/ll/seg-1.m4s', /not an LL-HLS file name/],
+      ['/live/cam_a/ll/..%2Findex.m3u8', /not an LL-HLS file name/],
+      ['/live/cam_a/ll/part1.m4s?x=1', /unknown query parameter 'x'/],
+      ['/live/cam_a/ll/index.m3u8?_HLS_msn=abc', /_HLS_msn.*decimal integer/],
+      ['/live/cam_a/ll/index.m3u8?_HLS_msn=-1', /_HLS_msn.*decimal integer/],
+      ['/live/cam_a/ll/index.m3u8?_HLS_skip=NO', /_HLS_skip/],
+      ['/live/cam_a/ll/index.m3u8?_HLS_part=1', /_HLS_part needs _HLS_msn/],
+      ['/live/cam_a/ll/index.m3u8?_HLS_msn=99', /more than two segments past the newest/],
+      ['/live/cam_a/ll/index.m3u8?_HLS_msn=1&_HLS_part=40', /more than 15 parts past the newest/],
+      ['/live/cam_a/ll/index.m3u8?_HLS_msn=999999999999999999999', /_HLS_msn/],
+    ];
+    for (const [url, reason] of bad) {
+      const r = await api.inject(url);
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json().message, url).toMatch(reason);
+    }
+    const missing: Array<[string, RegExp]> = [
+      ['/live/cam_idle/ll/index.m3u8', /camera 'cam_idle' has no LL-HLS feed/],
+      ['/live/cam_idle/ll/init.mp4', /camera 'cam_idle' has no LL-HLS feed/],
+      ['/live/nope/ll/index.m3u8', /no camera with id 'nope'/],
+      ['/live/cam_a/ll/seg1.m4s', /'seg1.m4s' is not in the live window/],
+      ['/live/cam_a/ll/init7.mp4', /'init7.mp4' is not in the live window/],
+      ['/live/cam_a/ll/part99.m4s', /part 99 is not in the playlist nor hinted yet/],
+    ];
+    for (const [url, reason] of missing) {
+      const r = await api.inject(url);
+      expect(r.statusCode, url).toBe(404);
+      expect(r.json().message, url).toMatch(reason);
+    }
+    expect((await injectAs(app, { authorization: 'Bearer nope' }).inject('/live/cam_a/ll/index.m3u8')).statusCode).toBe(401);
   });
 });
 
