@@ -28,7 +28,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
     {
       auth, cameras: ctx.cameras, cameraAdmin: ctx.cameraAdmin, storageAdmin: ctx.storageAdmin, recipientAdmin: ctx.recipientAdmin, repos: ctx.repos, objects: ctx.objects, store: ctx.store, health: ctx.health,
       status: (id) => ctx.cameraStatus.get(id), version: VERSION, startedAt: new Date(), log: ctx.log.child({ component: 'api' }),
-      liveFeeds: ctx.liveFeeds, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
+      liveFeeds: ctx.liveFeeds, llHls: (id) => ctx.liveFeeds.get(id)?.llHls ?? undefined, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
       push: notifications.push && { publicKey: notifications.push.public_key, allowedHosts: notifications.push.allowed_hosts, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
       security: apiSecurity(api), timezone: ctx.loaded.config.sites[0]?.timezone,

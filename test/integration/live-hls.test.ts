@@ -105,8 +105,24 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
     expect(await ffprobe(`${api}/live/cam_a/sub/${sub.at(-1)}?token=${token}`)).toEqual({ codec_name: 'h264', width: 480, height: 270 });
 
     expect(await (await get('/api/v1/cameras/cam_a/live')).json()).toEqual({
-      hls: '/live/cam_a/index.m3u8', hls_sub: '/live/cam_a/sub/index.m3u8', webrtc: { whep: '/api/v1/cameras/cam_a/whep' }, player: '/player/cam_a',
+      hls: '/live/cam_a/index.m3u8', hls_ll: '/live/cam_a/ll/index.m3u8', hls_sub: '/live/cam_a/sub/index.m3u8', webrtc: { whep: '/api/v1/cameras/cam_a/whep' }, player: '/player/cam_a',
     });
+  });
+
+  it('serves low-latency HLS from the feed: 200 ms parts, blocking reload, a preload hint', async () => {
+    const ll = await until('an LL-HLS playlist with parts', 20_000, async () => {
+      const r = await get('/live/cam_a/ll/index.m3u8');
+      const text = await r.text();
+      return r.ok && (text.match(/#EXT-X-PART:/g) ?? []).length >= 5 ? text : undefined;
+    });
+    expect(ll).toMatch(/#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0\.6/);
+    expect(ll).toMatch(/#EXT-X-PART-INF:PART-TARGET=0\.2/);
+    expect(ll).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part\d+\.m4s"/);
+    // a blocking reload for the next segment answers once it exists, with that segment listed
+    const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(ll)![1]) + (ll.match(/#EXTINF:/g) ?? []).length;
+    const next = await get(`/live/cam_a/ll/index.m3u8?_HLS_msn=${msn}&_HLS_part=0`);
+    expect(next.status).toBe(200);
+    expect(await next.text()).toMatch(new RegExp(`#EXT-X-PART:.*URI="part\\d+\\.m4s"`));
   });
 
   it('publishes the RTP feed for WebRTC with its SDP', async () => {
@@ -162,9 +178,9 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
     }, 30_000);
     afterAll(async () => browser?.close());
 
-    it('plays the live stream with hls.js: time advances and the picture is not blank', async () => {
+    it.each(['hls', 'll-hls'])('plays the live stream with hls.js (%s): time advances and the picture is not blank', async (transport) => {
       const page = await browser.page();
-      await page.goto(`${api}/player/cam_a?transport=hls`);
+      await page.goto(`${api}/player/cam_a?transport=${transport}`);
       await page.waitForSelector('body[data-state="playing"][data-transport="hls"]', { timeout: 20_000 });
       await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement).readyState >= 3, undefined, { timeout: 20_000 });
       const t0 = await videoState(page);
@@ -173,7 +189,10 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
       expect([t1.videoWidth, t1.videoHeight]).toEqual([960, 1080]);
       expect(t1.currentTime - t0.currentTime).toBeGreaterThan(1.5);
       const png = await page.locator('video').screenshot();
-      await writeFile(path.join(dir, 'live-hls.png'), png);
+      await writeFile(path.join(dir, `live-${transport}.png`), png);
+      // low-latency: hls.js fetched 200 ms parts of the in-memory playlist, not the 1 s segments
+      const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+      expect(fetched.some((p) => /\/live\/cam_a\/ll\/part\d+\.m4s$/.test(p))).toBe(transport === 'll-hls');
       expect(await isFrameBlank(png)).toBe(false);
       const black = await sharp({ create: { width: 64, height: 36, channels: 3, background: '#000' } }).png().toBuffer();
       expect(await isFrameBlank(black)).toBe(true);

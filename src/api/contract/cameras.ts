@@ -54,7 +54,8 @@ export const cameraDetailsSchema = publicCameraSchema.extend({
 });
 
 export const liveUrlsSchema = z.object({
-  hls: z.string().nullable(),
+  hls: z.string().nullable().describe('plain HLS (MPEG-TS, 1 s segments): for players without low-latency HLS'),
+  hls_ll: z.string().nullable().describe('low-latency HLS (fMP4, 200 ms parts, blocking playlist reload)'),
   hls_sub: z.string().nullable(),
   webrtc: z.object({ whep: z.string() }).nullable(),
   player: z.string(),

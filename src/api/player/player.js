@@ -17,14 +17,17 @@ function show(state, text) {
   statusLine.textContent = `${cameraId}: ${text}`;
 }
 
-function hlsSource() {
+/** plain: 1 s MPEG-TS segments, what transport=hls asks for; else the main stream's low-latency playlist */
+function hlsSource(plain) {
   if (params.get('src') === 'vod') {
     return `/vod/${cam}.m3u8?${new URLSearchParams({ from: params.get('from') ?? '', to: params.get('to') ?? '' })}`;
   }
-  return params.get('stream') === 'sub' ? `/live/${cam}/sub/index.m3u8` : `/live/${cam}/index.m3u8`;
+  if (params.get('stream') === 'sub') return `/live/${cam}/sub/index.m3u8`;
+  return plain ? `/live/${cam}/index.m3u8` : `/live/${cam}/ll/index.m3u8`;
 }
 
 function playHls(url, live) {
+  const lowLatency = live && url.includes('/ll/');
   document.body.dataset.transport = 'hls';
   const Hls = window.Hls;
   if (!Hls?.isSupported()) {
@@ -34,10 +37,11 @@ function playHls(url, live) {
     return;
   }
   const hls = new Hls({
-    lowLatencyMode: true,
-    // 1 s segments: stay ~1.5 s behind the live edge, speed up to catch up when further behind
-    liveSyncDuration: live ? 1.5 : undefined,
-    liveMaxLatencyDuration: live ? 6 : undefined,
+    lowLatencyMode: lowLatency,
+    // low-latency: the playlist's PART-HOLD-BACK decides; 1 s segments: stay ~1.5 s behind the
+    // live edge. Both speed up to catch up when further behind.
+    liveSyncDuration: live && !lowLatency ? 1.5 : undefined,
+    liveMaxLatencyDuration: live && !lowLatency ? 6 : undefined,
     maxLiveSyncPlaybackRate: live ? 1.5 : 1,
     enableWorker: true,
   });
@@ -61,7 +65,8 @@ function playHls(url, live) {
 
 async function main() {
   const live = params.get('src') !== 'vod';
-  if (live && params.get('stream') !== 'sub' && params.get('transport') !== 'hls') {
+  const transport = params.get('transport') ?? 'auto';
+  if (live && params.get('stream') !== 'sub' && transport === 'auto') {
     show('connecting', 'connecting (WebRTC)');
     try {
       const session = await startWebRtc(video, `/api/v1/cameras/${cam}/whep`, {
@@ -69,7 +74,7 @@ async function main() {
           document.body.dataset.webrtcError = reason;
           void session.stop();
           video.srcObject = null;
-          playHls(hlsSource(), true);
+          playHls(hlsSource(false), true);
         },
       });
       document.body.dataset.transport = 'webrtc';
@@ -79,7 +84,7 @@ async function main() {
       document.body.dataset.webrtcError = e?.message ?? String(e);
     }
   }
-  playHls(hlsSource(), live);
+  playHls(hlsSource(transport === 'hls'), live);
 }
 
 keepSignedIn();

@@ -28,7 +28,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 const playerQuery = z.object({
   src: z.enum(['live', 'vod']).default('live').describe('live view, or recorded footage between from and to'),
   stream: z.enum(['main', 'sub']).default('main').describe('live: main stream or the sub stream (grid views)'),
-  transport: z.enum(['auto', 'hls']).default('auto').describe('live: auto tries WebRTC first, then HLS'),
+  transport: z.enum(['auto', 'hls', 'll-hls']).default('auto').describe('live: auto tries WebRTC first, then low-latency HLS; hls: plain HLS (1 s segments); ll-hls: low-latency HLS (200 ms parts)'),
   from: time.optional().describe('vod: start (ISO 8601)'),
   to: time.optional().describe('vod: end (ISO 8601)'),
 }).strict();

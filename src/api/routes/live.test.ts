@@ -45,8 +45,8 @@ beforeAll(async () => {
   await writeFile(path.join(hlsDir, 'sub', 'index.m3u8'), '#EXTM3U\n');
   await writeFile(path.join(dir, 'secret.ts'), 'outside');
   const noSnapshot = () => Promise.reject(new Error('no keyframe yet'));
-  feeds.set({ cameraId: 'cam_a', hlsDir, subHlsDir: path.join(hlsDir, 'sub'), rtp: { onPacket: () => () => {}, sdpPath: path.join(dir, 'cam_a.sdp') }, snapshot: noSnapshot });
-  feeds.set({ cameraId: 'cam_idle', hlsDir: path.join(dir, 'cam_idle'), subHlsDir: null, rtp: null, snapshot: noSnapshot });
+  feeds.set({ cameraId: 'cam_a', hlsDir, subHlsDir: path.join(hlsDir, 'sub'), llHls: null, rtp: { onPacket: () => () => {}, sdpPath: path.join(dir, 'cam_a.sdp') }, snapshot: noSnapshot });
+  feeds.set({ cameraId: 'cam_idle', hlsDir: path.join(dir, 'cam_idle'), subHlsDir: null, llHls: null, rtp: null, snapshot: noSnapshot });
 });
 afterAll(async () => {
   await app.close();
@@ -109,9 +109,9 @@ describe('live HLS routes', () => {
 
   it('lists the live URLs of a camera', async () => {
     expect((await api.inject('/api/v1/cameras/cam_a/live')).json()).toEqual({
-      hls: '/live/cam_a/index.m3u8', hls_sub: '/live/cam_a/sub/index.m3u8', webrtc: { whep: '/api/v1/cameras/cam_a/whep' }, player: '/player/cam_a',
+      hls: '/live/cam_a/index.m3u8', hls_ll: '/live/cam_a/ll/index.m3u8', hls_sub: '/live/cam_a/sub/index.m3u8', webrtc: { whep: '/api/v1/cameras/cam_a/whep' }, player: '/player/cam_a',
     });
-    expect((await api.inject('/api/v1/cameras/cam_idle/live')).json()).toEqual({ hls: '/live/cam_idle/index.m3u8', hls_sub: null, webrtc: null, player: '/player/cam_idle' });
+    expect((await api.inject('/api/v1/cameras/cam_idle/live')).json()).toEqual({ hls: '/live/cam_idle/index.m3u8', hls_ll: null, hls_sub: null, webrtc: null, player: '/player/cam_idle' });
     expect((await api.inject('/api/v1/cameras/nope/live')).statusCode).toBe(404);
   });
 

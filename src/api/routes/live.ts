@@ -49,6 +49,7 @@ const llPlaylistQuery = z.object({
 export const liveUrls = (id: string) => ({
   hls: `/live/${encodeURIComponent(id)}/${HLS_PLAYLIST}`,
   hlsSub: `/live/${encodeURIComponent(id)}/sub/${HLS_PLAYLIST}`,
+  hlsLowLatency: `/live/${encodeURIComponent(id)}/ll/${LL_PLAYLIST}`,
   whep: `/api/v1/cameras/${encodeURIComponent(id)}/whep`,
   player: `/player/${encodeURIComponent(id)}`,
 });
@@ -125,7 +126,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   const packagerOf = (caller: Caller, id: string): LlHlsPackager => {
     cameraFor(caller, deps.cameras, id);
     const packager = deps.llHls?.(id);
-    if (!packager) throw notFound(`camera '${id}' has no LL-HLS feed (its video is ingested by ffmpeg, or the edge role runs elsewhere)`);
+    if (!packager) throw notFound(`camera '${id}' has no LL-HLS feed (live.hls is off, or the edge role runs elsewhere)`);
     return packager;
   };
 
@@ -166,13 +167,14 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/api/v1/cameras/:id/live', permission: 'live:watch', tag: 'cameras', summary: 'URLs of the live view: HLS, sub-stream HLS, WebRTC (WHEP), player page',
+    method: 'GET', url: '/api/v1/cameras/:id/live', permission: 'live:watch', tag: 'cameras', summary: 'URLs of the live view: HLS, low-latency HLS, sub-stream HLS, WebRTC (WHEP), player page',
     params: z.object({ id: cameraParam }).strict(), query: noQuery, response: liveUrlsSchema,
     handler: async ({ params, actor }) => {
       const feed = feedOf(actor, params.id);
       const urls = liveUrls(params.id);
       return {
         hls: feed?.hlsDir ? urls.hls : null,
+        hls_ll: deps.llHls?.(params.id) ? urls.hlsLowLatency : null,
         hls_sub: feed?.subHlsDir ? urls.hlsSub : null,
         webrtc: feed?.rtp ? { whep: urls.whep } : null,
         player: urls.player,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Snapshot } from '../camera-worker.ts';
 import type { RtpPacketSource } from '../feed/camera-feed.ts';
+import type { LlHlsPackager } from '../llhls/packager.ts';
 
 /** Where a camera's live copies are: filled by the edge role, read by the API (HLS files, WebRTC). */
 export interface LiveFeed {
@@ -9,6 +10,8 @@ export interface LiveFeed {
   hlsDir: string | null;
   /** sub-stream HLS dir for grid views; null when the camera has no sub-stream configured */
   subHlsDir: string | null;
+  /** low-latency HLS of the main stream, served from memory; null when live HLS is off */
+  llHls: LlHlsPackager | null;
   /** the main stream's RTP for WebRTC viewers; null when WebRTC is off */
   rtp: RtpPacketSource | null;
   /** the newest keyframe as a JPEG (decoded on request, once per keyframe) */

@@ -89,7 +89,7 @@ describe('RtpPorts', () => {
 describe('LiveFeeds', () => {
   it('finds a feed by camera until it is removed', () => {
     const feeds = new LiveFeeds();
-    feeds.set({ cameraId: 'cam_a', hlsDir: '/l/cam_a', subHlsDir: null, rtp: null, snapshot: () => Promise.reject(new Error('none')) });
+    feeds.set({ cameraId: 'cam_a', hlsDir: '/l/cam_a', subHlsDir: null, llHls: null, rtp: null, snapshot: () => Promise.reject(new Error('none')) });
     expect(feeds.get('cam_a')?.hlsDir).toBe('/l/cam_a');
     expect(feeds.list()).toHaveLength(1);
     feeds.delete('cam_a');

@@ -12,6 +12,8 @@ const loadHls = () => (module ??= import('hls.js/light').then((m) => m.default))
 
 export interface HlsOptions {
   live: boolean;
+  /** a low-latency HLS playlist (parts, blocking reload): play at its part hold-back instead of a segment behind */
+  lowLatency?: boolean;
   onPlaying?: () => void;
   /** a fatal error; live is retried (a camera that reconnects has its playlist back once its ffmpeg runs again) */
   onTrouble?: (reason: string, status: number | null) => void;
@@ -34,10 +36,11 @@ export async function attachHls(video: HTMLVideoElement, url: string, o: HlsOpti
     void video.play().catch(() => undefined);
     return { hls: null, stop: () => { listeners.abort(); video.removeAttribute('src'); video.load(); } };
   }
-  const hls = new HlsClass(o.live
+  const hls = new HlsClass(!o.live ? {} : o.lowLatency
+    // the playlist's PART-HOLD-BACK (3 parts, 0.6 s) decides how far behind the edge
+    ? { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 }
     // 1 s live segments: stay ~1.5 s behind the edge, catch up faster when further behind
-    ? { liveSyncDuration: 1.5, liveMaxLatencyDuration: 6, maxLiveSyncPlaybackRate: 1.5 }
-    : { });
+    : { lowLatencyMode: false, liveSyncDuration: 1.5, liveMaxLatencyDuration: 6, maxLiveSyncPlaybackRate: 1.5 });
   let retry: ReturnType<typeof setTimeout> | undefined;
   hls.on(HlsClass.Events.MANIFEST_PARSED, () => void video.play().catch(() => undefined));
   hls.on(HlsClass.Events.LEVEL_LOADED, (_e, data) => o.onLoaded?.(hls, data));

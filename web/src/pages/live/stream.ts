@@ -96,7 +96,8 @@ export function startLive(video: HTMLVideoElement, urls: LiveUrls, o: { preferSu
   video.muted = true;
   video.playsInline = true;
   const sub = o.preferSub && urls.hls_sub ? urls.hls_sub : null;
-  const hlsUrl = sub ?? urls.hls ?? urls.hls_sub;
+  // low-latency HLS first (~0.8 s behind the camera against ~2 s for 1 s segments)
+  const hlsUrl = sub ?? urls.hls_ll ?? urls.hls ?? urls.hls_sub;
   const run = async () => {
     if (urls.webrtc && !sub) {
       try {
@@ -108,7 +109,7 @@ export function startLive(video: HTMLVideoElement, urls: LiveUrls, o: { preferSu
       }
     }
     if (!hlsUrl) throw new Error('this camera has no live view on this server');
-    const hls = await attachHls(video, hlsUrl, { live: true, onPlaying: () => o.events.onPlaying('hls'), onTrouble: (why) => o.events.onTrouble(why, 'hls') });
+    const hls = await attachHls(video, hlsUrl, { live: true, lowLatency: hlsUrl === urls.hls_ll, onPlaying: () => o.events.onPlaying('hls'), onTrouble: (why) => o.events.onTrouble(why, 'hls') });
     if (abort.signal.aborted) return hls.stop();
     stop = hls.stop;
   };
