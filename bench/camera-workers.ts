@@ -11,7 +11,7 @@ import { buildFfmpegArgs, dayDir, SEGMENT_LIST_FD, segmentPattern } from '../src
 import { childPids, sumCpu } from './proc-cpu.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const WARMUP_MS = 4000;
+export const WARMUP_MS = 4000;
 
 export interface WorkerBenchRow {
   channels: number;
@@ -28,24 +28,33 @@ const camera = (sim: DvrSimProcess, channel: number): ResolvedCamera => ({
   id: `bench_${channel}`, name: `bench ${channel}`, siteId: 'bench', channel, stream: 0, url: sim.url(channel, 0), retentionDays: 1, detect: false,
 });
 
-async function measureWorkers(sim: DvrSimProcess, channels: number, seconds: number, dir: string): Promise<{ cpu: number; frames: number }> {
-  const stream = configSchema.parse({}).stream;
+/**
+ * CPU of running camera workers: their ffmpeg children and this Node process (splitting JPEGs,
+ * status, events), measured for `seconds` after a warm-up; `frames` counts the JPEGs delivered
+ * (none counted without `countFrames`: then nothing listens for frames).
+ */
+export async function measureWorkerCpu(workers: CameraWorker[], seconds: number, o: { countFrames: boolean } = { countFrames: true }): Promise<{ cpu: number; frames: number }> {
   let frames = 0;
-  const workers = Array.from({ length: channels }, (_, i) => {
-    const w = new CameraWorker({ camera: camera(sim, i + 1), stream, segmentSeconds: 10, recordingsDir: dir, logger: createLogger('warn') });
-    w.on('frame', () => frames++);
+  for (const w of workers) {
+    if (o.countFrames) w.on('frame', () => frames++);
     w.start();
-    return w;
-  });
-  await sleep(WARMUP_MS);
-  const pids = childPids(process.pid, 'ffmpeg');
-  const t0 = { children: sumCpu(pids), self: process.cpuUsage(), frames };
-  await sleep(seconds * 1000);
-  const self = process.cpuUsage(t0.self);
-  const cpu = sumCpu(pids) - t0.children + (self.user + self.system) / 1e6;
-  const counted = frames - t0.frames;
-  await Promise.all(workers.map((w) => w.stop()));
-  return { cpu, frames: counted };
+  }
+  try {
+    await sleep(WARMUP_MS);
+    const pids = childPids(process.pid, 'ffmpeg');
+    const t0 = { children: sumCpu(pids), self: process.cpuUsage(), frames };
+    await sleep(seconds * 1000);
+    const self = process.cpuUsage(t0.self);
+    return { cpu: sumCpu(pids) - t0.children + (self.user + self.system) / 1e6, frames: frames - t0.frames };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+function measureWorkers(sim: DvrSimProcess, channels: number, seconds: number, dir: string): Promise<{ cpu: number; frames: number }> {
+  const stream = configSchema.parse({}).stream;
+  const workers = Array.from({ length: channels }, (_, i) => new CameraWorker({ camera: camera(sim, i + 1), stream, segmentSeconds: 10, recordingsDir: dir, logger: createLogger('warn') }));
+  return measureWorkerCpu(workers, seconds);
 }
 
 async function measureFfmpegAlone(sim: DvrSimProcess, channels: number, seconds: number, dir: string, extra: (args: string[]) => string[] = (a) => a): Promise<number> {

@@ -66,7 +66,7 @@ function spawnLogged(cmd: string, args: string[], logFile: string): ChildProcess
 
 /** ffmpeg reading a peer's RTSP restream: keyframes only, decoded to JPEGs that nobody reads (as Vigil's analysis input). */
 const keyframeReaderArgs = (url: string): string[] => [
-  '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-skip_frame', 'nokey', '-i', url,
+  '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y', '-rtsp_transport', 'tcp', '-skip_frame', 'nokey', '-i', url,
   '-map', '0:v:0', '-fps_mode', 'passthrough', '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2pipe', '/dev/null',
 ];
 
@@ -76,16 +76,16 @@ const recorderArgs = (url: string, dir: string): string[] => [
   '-map', '0:v:0', '-c', 'copy', '-f', 'segment', '-segment_format', 'mpegts', '-segment_time', '10', '-reset_timestamps', '1', '-strftime', '1', path.join(dir, '%Y%m%d_%H%M%S.ts'),
 ];
 
-async function waitListening(port: number, what: string, log: () => string): Promise<void> {
-  await until(`${what} to listen on ${port}`, 20_000, async () => (await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => undefined)))
-    .catch((err: unknown) => {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}; its log: ${log().slice(-2000)}`);
-    });
+/** `until`, with the end of the peer's log in the error. */
+async function untilOrLog(what: string, log: () => string, check: () => Promise<true | undefined>): Promise<void> {
+  await until(what, 30_000, check).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; its log: ${log().slice(-2000)}`);
+  });
 }
 
 /** Records every source (MPEG-TS, 10 s segments, like Vigil) and serves WebRTC (WHEP) and LL-HLS, its defaults. */
 export async function startMediamtx(o: PeerOptions): Promise<RunningPeer> {
-  const [rtsp, hls, webrtc, webrtcUdp] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [rtsp, hls, webrtc, webrtcUdp, api] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const recordings = path.join(o.dir, 'recordings');
   mkdirSync(recordings, { recursive: true });
   // JSON is YAML; only what differs from its defaults, and every listener on 127.0.0.1
@@ -93,6 +93,7 @@ export async function startMediamtx(o: PeerOptions): Promise<RunningPeer> {
     logLevel: 'warn',
     rtspTransports: ['tcp'], rtspAddress: `127.0.0.1:${rtsp}`,
     rtmp: false, srt: false, moq: false,
+    api: true, apiAddress: `127.0.0.1:${api}`,
     hlsAddress: `127.0.0.1:${hls}`,
     webrtcAddress: `127.0.0.1:${webrtc}`, webrtcLocalUDPAddress: `127.0.0.1:${webrtcUdp}`,
     // where loopback is the only interface it would offer no ICE candidate a local browser can reach
@@ -105,13 +106,13 @@ export async function startMediamtx(o: PeerOptions): Promise<RunningPeer> {
   const logFile = path.join(o.dir, 'mediamtx.log');
   const server = spawnLogged(peerBinary('mediamtx'), [configFile], logFile);
   const log = () => readFileSync(logFile, 'utf8');
-  const readers = o.frames ? o.sources.map((_, i) => spawnLogged('ffmpeg', keyframeReaderArgs(`rtsp://127.0.0.1:${rtsp}/${streamName(i)}`), logFile)) : [];
+  const readers: ChildProcess[] = [];
   const running: RunningPeer = {
     name: 'mediamtx', version: PEERS.mediamtx.version,
     pids: () => [server, ...readers].map((c) => c.pid!),
     whep: (s) => ({ url: `http://127.0.0.1:${webrtc}/${s}/whep` }),
-    // hlsVariant lowLatency (its default): one playlist that is LL-HLS for players that ask and plain HLS for the others
-    hls: (s) => ({ url: `http://127.0.0.1:${hls}/${s}/index.m3u8` }),
+    // hlsVariant lowLatency (its default) serves one LL-HLS playlist; hls.js with lowLatencyMode off did not start playing it in 40 s
+    hls: () => ({ reason: 'MediaMTX serves LL-HLS only (hlsVariant lowLatency, its default): see ll_hls' }),
     llHls: (s) => ({ url: `http://127.0.0.1:${hls}/${s}/index.m3u8` }),
     log,
     stop: async () => {
@@ -120,7 +121,12 @@ export async function startMediamtx(o: PeerOptions): Promise<RunningPeer> {
     },
   };
   try {
-    await waitListening(hls, 'mediamtx', log);
+    // every path reading its source, else a keyframe reader started now would be refused
+    await untilOrLog('mediamtx to read every source', log, async () => {
+      const list = await fetch(`http://127.0.0.1:${api}/v3/paths/list`).then((r) => r.json() as Promise<{ items: Array<{ ready: boolean }> }>, () => undefined);
+      return list && list.items.length === o.sources.length && list.items.every((p) => p.ready) ? true : undefined;
+    });
+    if (o.frames) o.sources.forEach((_, i) => readers.push(spawnLogged('ffmpeg', keyframeReaderArgs(`rtsp://127.0.0.1:${rtsp}/${streamName(i)}`), logFile)));
   } catch (err) {
     await running.stop();
     throw err;
@@ -136,7 +142,9 @@ export async function startGo2rtc(o: PeerOptions): Promise<RunningPeer> {
     api: { listen: `127.0.0.1:${api}` },
     rtsp: { listen: `127.0.0.1:${rtsp}` },
     rtmp: { listen: '' }, srtp: { listen: '' }, homekit: {},
-    webrtc: { listen: `127.0.0.1:${webrtc}`, candidates: [`127.0.0.1:${webrtc}`] },
+    // its WebRTC port on every interface: bound to 127.0.0.1 it cannot answer a browser whose ICE
+    // candidates are on another interface (Chromium then connected after 8-15 s over ICE-TCP, or failed)
+    webrtc: { listen: `:${webrtc}`, candidates: [`127.0.0.1:${webrtc}`] },
     streams: Object.fromEntries(o.sources.map((url, i) => [streamName(i), url])),
   };
   const configFile = path.join(o.dir, 'go2rtc.yaml');
@@ -149,7 +157,8 @@ export async function startGo2rtc(o: PeerOptions): Promise<RunningPeer> {
     name: 'go2rtc', version: PEERS.go2rtc.version,
     pids: () => [server, ...helpers].map((c) => c.pid!),
     whep: (s) => ({ url: `http://127.0.0.1:${api}/api/webrtc?src=${s}` }),
-    hls: (s) => ({ url: `http://127.0.0.1:${api}/api/stream.m3u8?src=${s}` }),
+    // fMP4 segments: hls.js fails to parse its MPEG-TS ones (fragParsingError)
+    hls: (s) => ({ url: `http://127.0.0.1:${api}/api/stream.m3u8?src=${s}&mp4` }),
     llHls: () => ({ reason: 'go2rtc serves no LL-HLS (plain HLS and MSE over a WebSocket)' }),
     log,
     stop: async () => {
@@ -158,7 +167,7 @@ export async function startGo2rtc(o: PeerOptions): Promise<RunningPeer> {
     },
   };
   try {
-    await waitListening(api, 'go2rtc', log);
+    await untilOrLog(`go2rtc to listen on ${api}`, log, () => fetch(`http://127.0.0.1:${api}/`).then(() => true as const, () => undefined));
     o.sources.forEach((_, i) => {
       const url = `rtsp://127.0.0.1:${rtsp}/${streamName(i)}`;
       const recordings = path.join(o.dir, 'recordings', streamName(i));

@@ -87,11 +87,17 @@ export function summarize(latencies: number[]): LatencyResult {
 /** Latency of the player at `url` once it plays over `transport` (the page says so on <body data-transport data-state>). */
 export async function measureLatency(page: Page, sim: DvrSim, url: string, transport: BenchTransport, samples: number): Promise<LatencyResult> {
   await page.goto(url);
-  await page.waitForFunction((t) => (document.body.dataset.transport === t && document.body.dataset.state === 'playing') || document.body.dataset.state === 'failed', transport, { timeout: 30_000 });
+  const waitFor = async (what: string, fn: string): Promise<void> => {
+    await page.waitForFunction(fn, undefined, { timeout: 40_000 }).catch(async () => {
+      const seen = await page.evaluate('({ ...document.body.dataset, currentTime: document.querySelector("video")?.currentTime })');
+      throw new Error(`${transport} player: no ${what} within 40 s (page state ${JSON.stringify(seen)})`);
+    });
+  };
+  await waitFor('playing state', `(document.body.dataset.transport === ${JSON.stringify(transport)} && document.body.dataset.state === 'playing') || document.body.dataset.state === 'failed'`);
   const failed = await page.evaluate(() => document.body.dataset.state === 'failed' ? document.body.dataset.error ?? 'failed' : null);
-  if (failed) throw new Error(`${url}: ${failed}`);
+  if (failed) throw new Error(`${transport} player failed: ${failed}`);
   // past start-up (HLS players first settle at their live edge)
-  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 3, undefined, { timeout: 30_000 });
+  await waitFor('3 s of playback', `(document.querySelector('video')?.currentTime ?? 0) > 3`);
   const args = { ...FRAME_MARK, count: samples, gapMs: SAMPLE_GAP_MS, timeoutMs: samples * SAMPLE_GAP_MS * 4 };
   const presented = (await page.evaluate(`(${READ_BARCODES})(${JSON.stringify(args)})`)) as Presented[];
   return summarize(presented.map((p) => p.shownAt - sim.frameSentAt(1, p.frame, p.shownAt)));
@@ -139,13 +145,25 @@ if (transport === 'webrtc') {
 </script></body></html>`;
 
 /**
+ * The player gives up on WebRTC when no picture comes within a few seconds (to fall back to HLS);
+ * the bench measures a slow first picture instead of giving up on it.
+ */
+function patientFirstFrame(webrtcJs: string): string {
+  const limit = /const FIRST_FRAME_TIMEOUT_MS = \d+;/;
+  if (!limit.test(webrtcJs)) throw new Error('src/api/player/webrtc.js: FIRST_FRAME_TIMEOUT_MS not found (the bench page lifts it)');
+  return webrtcJs.replace(limit, `const FIRST_FRAME_TIMEOUT_MS = ${FIRST_FRAME_WAIT_MS};`);
+}
+
+const FIRST_FRAME_WAIT_MS = 30_000;
+
+/**
  * Serves the bench page and its scripts at every origin the browser visits (so a peer's WHEP and
  * HLS are same-origin for it); webrtc.js imports /assets/session.js, served likewise.
  */
 export async function routeBenchPage(context: BrowserContext): Promise<void> {
-  const files: Record<string, Promise<Buffer>> = {
+  const files: Record<string, Promise<Buffer | string>> = {
     '/__vigil_bench/hls.min.js': readFile(HLS_JS),
-    '/__vigil_bench/webrtc.js': readFile(path.join(PLAYER_DIR, 'webrtc.js')),
+    '/__vigil_bench/webrtc.js': readFile(path.join(PLAYER_DIR, 'webrtc.js'), 'utf8').then(patientFirstFrame),
     '/assets/session.js': readFile(path.join(PLAYER_DIR, 'session.js')),
   };
   await context.route((url) => url.pathname === BENCH_PAGE || url.pathname in files, async (route) => {
@@ -170,7 +188,7 @@ export async function measureFirstFrame(page: Page, whep: string, viewers: numbe
   const times: number[] = [];
   for (let i = 0; i < viewers; i++) {
     await page.goto(benchPageUrl(whep, 'webrtc'));
-    await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined || document.body.dataset.state === 'failed', undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.body.dataset.firstFrameMs !== undefined || document.body.dataset.state === 'failed', undefined, { timeout: FIRST_FRAME_WAIT_MS + 5000 });
     const { ms, error } = await page.evaluate(() => ({ ms: document.body.dataset.firstFrameMs, error: document.body.dataset.error }));
     if (ms === undefined) throw new Error(`${whep}: ${error}`);
     times.push(Number(ms));
