@@ -13,7 +13,7 @@ import { buildFfmpegArgs, dayDir, SEGMENT_LIST_FD, segmentPattern } from '../src
 import { childPids, sumCpu } from './proc-cpu.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const WARMUP_MS = 4000;
+export const WARMUP_MS = 4000;
 
 export interface WorkerBenchRow {
   channels: number;
@@ -33,25 +33,34 @@ const camera = (sim: DvrSimProcess, channel: number, analysis?: AnalysisRate): R
   id: `bench_${channel}`, name: `bench ${channel}`, siteId: 'bench', channel, stream: 0, url: sim.url(channel, 0), retentionDays: 1, detect: false, analysis,
 });
 
-async function measureWorkers(sim: DvrSimProcess, channels: number, seconds: number, dir: string, frames: AnalysisRate | null): Promise<{ cpu: number; frames: number }> {
-  const stream = configSchema.parse({}).stream;
-  let count = 0;
-  const workers = Array.from({ length: channels }, (_, i) => {
-    const w = new CameraWorker({ camera: camera(sim, i + 1, frames ?? undefined), stream, segmentSeconds: 10, recordingsDir: dir, logger: createLogger('warn') });
-    w.on('frame', () => count++);
+/**
+ * CPU of running camera workers: their ffmpeg children (recording, and the frame decoders while
+ * `frames` asks for frames) and this Node process (the feeds, status, events), measured for
+ * `seconds` after a warm-up; `frames` counts the JPEGs delivered.
+ */
+export async function measureWorkerCpu(workers: CameraWorker[], seconds: number, o: { frames: boolean }): Promise<{ cpu: number; frames: number }> {
+  let frames = 0;
+  for (const w of workers) {
+    w.on('frame', () => frames++);
     w.start();
-    w.setFrameDemand(frames !== null);
-    return w;
-  });
-  await sleep(WARMUP_MS);
-  const pids = childPids(process.pid, 'ffmpeg');
-  const t0 = { children: sumCpu(pids), self: process.cpuUsage(), frames: count };
-  await sleep(seconds * 1000);
-  const self = process.cpuUsage(t0.self);
-  const cpu = sumCpu(pids) - t0.children + (self.user + self.system) / 1e6;
-  const counted = count - t0.frames;
-  await Promise.all(workers.map((w) => w.stop()));
-  return { cpu, frames: counted };
+    w.setFrameDemand(o.frames);
+  }
+  try {
+    await sleep(WARMUP_MS);
+    const pids = childPids(process.pid, 'ffmpeg');
+    const t0 = { children: sumCpu(pids), self: process.cpuUsage(), frames };
+    await sleep(seconds * 1000);
+    const self = process.cpuUsage(t0.self);
+    return { cpu: sumCpu(pids) - t0.children + (self.user + self.system) / 1e6, frames: frames - t0.frames };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+function measureWorkers(sim: DvrSimProcess, channels: number, seconds: number, dir: string, frames: AnalysisRate | null): Promise<{ cpu: number; frames: number }> {
+  const stream = configSchema.parse({}).stream;
+  const workers = Array.from({ length: channels }, (_, i) => new CameraWorker({ camera: camera(sim, i + 1, frames ?? undefined), stream, segmentSeconds: 10, recordingsDir: dir, logger: createLogger('warn') }));
+  return measureWorkerCpu(workers, seconds, { frames: frames !== null });
 }
 
 async function measureFfmpegAlone(sim: DvrSimProcess, channels: number, seconds: number, dir: string): Promise<number> {

@@ -21,13 +21,15 @@ export const spec = {
   summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
   notes: 'JSON on stdout; progress and logs on stderr.',
   options: {
-    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery; soak and triton run only when named' },
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery, video; soak and triton run only when named' },
     'recovery-outages': { type: 'string', default: '3,10,120', value: 'LIST', description: 'recovery: DVR outage lengths in seconds' },
     'recovery-kills': { type: 'string', default: '3', value: 'N', description: 'recovery: kills per outage length' },
     'soak-seconds': { type: 'string', default: '600', value: 'N', description: 'soak (only with --only soak): how long the demo runs' },
     'soak-budget-mb': { type: 'string', default: '250', value: 'N', description: 'soak: the storage budget of its data dir' },
     seconds: { type: 'string', default: '20', value: 'N', description: 'seconds per measurement' },
     channels: { type: 'string', default: '1,8,16', value: 'LIST', description: 'camera counts for workers' },
+    'video-channels': { type: 'string', default: '8', value: 'N', description: 'video: simulator channels of every server (Vigil, MediaMTX, go2rtc)' },
+    'video-seconds': { type: 'string', default: '30', value: 'N', description: 'video: CPU measurement window; the one box also runs this long before its memory is read' },
     'detector-workers': { type: 'string', default: '1,2', value: 'LIST', description: 'detector pool sizes' },
     'motion-fps': { type: 'string', default: '1', value: 'N', description: 'frames per second analysed by motion' },
     'capacity-vtest': { type: 'string', default: '4,8,12,16,24,32', value: 'LIST', description: 'camera counts for capacity on the vtest clip' },
@@ -108,6 +110,11 @@ export async function main(argv: string[]): Promise<void> {
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
     result.live_latency = await (await import('../../bench/webrtc-latency.ts')).benchLiveLatency();
+  }
+  if (want('video')) {
+    console.error('video path side by side with MediaMTX and go2rtc (npm run bench:peers:install): ingest CPU, live latency, footprint');
+    const videoSeconds = Number(values['video-seconds']);
+    result.video = await (await import('../../bench/video.ts')).benchVideo({ channels: Number(values['video-channels']), seconds: videoSeconds, footprintWarmupSeconds: videoSeconds, latencySamples: 20, viewers: 5 });
   }
   if (want('alert-latency')) {
     console.error('alert latency: frame capture to WebSocket delivery, one-box shape');

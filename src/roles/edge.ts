@@ -3,29 +3,18 @@ import { SEGMENT_STREAM_PREFIX } from '../archive/segment-sync.ts';
 import os from 'node:os';
 import type { CameraChange } from '../config/live-cameras.ts';
 import type { ResolvedCamera } from '../config/load.ts';
-import type { Logger } from '../core/log.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { TOPICS } from '../core/types.ts';
 import { CameraWorker, type WorkerStatus } from '../media/camera-worker.ts';
 import { LivePlanner } from '../media/live/plan.ts';
-import { LlHlsPackager } from '../media/llhls/packager.ts';
+import { followFeed } from '../media/llhls/packager.ts';
 import { reconcile, SegmentIndexer } from '../media/segment-index.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { scheduleStorageSweep } from '../storage/sweeper.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const SYSTEM_METRICS_INTERVAL_MS = 10_000;
-
-/** LL-HLS of a camera's main stream, packaged from its feed. */
-function lowLatencyHls(worker: CameraWorker, log: Logger): LlHlsPackager | null {
-  const feed = worker.feed;
-  if (!feed) return null;
-  const packager = new LlHlsPackager({ cameraId: worker.cameraId, log: log.child({ component: 'll-hls', camera_id: worker.cameraId }) });
-  feed.on('accessUnit', (au) => packager.push(au));
-  feed.on('sourceRestarted', () => packager.reset());
-  return packager;
-}
 
 /** What runs for one camera: its recording worker and, with a sub stream, the sub stream's live-only worker. */
 interface RunningCamera {
@@ -82,7 +71,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     metrics.streamReconnects.inc({ camera_id: camera.id }, 0);
     const live = await planner.plan(camera);
     const main = new CameraWorker({ ...workerBase, camera, logger: ctx.log, live: live.main });
-    const llHls = live.hlsDir ? lowLatencyHls(main, ctx.log) : null;
+    const llHls = live.hlsDir && main.feed ? followFeed(main.feed, camera.id, ctx.log) : null;
     ctx.liveFeeds.set({ cameraId: camera.id, hlsDir: live.hlsDir, subHlsDir: live.subHlsDir, llHls, rtp: live.webrtc ? main.feed : null, snapshot: () => main.snapshot() });
     const detachIndex = indexer.attach(main);
     main.on('status', onStatus);

@@ -6,6 +6,7 @@
  * MAX_SAMPLES_PER_PART frames, and a byte ceiling.
  */
 import { rootLogger, type Logger } from '../../core/log.ts';
+import type { CameraFeed } from '../feed/camera-feed.ts';
 import type { TimedAccessUnit } from '../feed/timed-access-unit.ts';
 import { fragment, initSegment, TIMESCALE } from '../fmp4/fmp4.ts';
 import { PART_TARGET_S, renderPlaylist, TARGET_DURATION_S, type LlPart, type LlSegment } from './playlist.ts';
@@ -347,4 +348,12 @@ export class LlHlsPackager {
       signal?.addEventListener('abort', abort, { once: true });
     });
   }
+}
+
+/** LL-HLS of a camera's main stream, packaged from its feed as it arrives. */
+export function followFeed(feed: CameraFeed, cameraId: string, log: Logger): LlHlsPackager {
+  const packager = new LlHlsPackager({ cameraId, log: log.child({ component: 'll-hls', camera_id: cameraId }) });
+  feed.on('accessUnit', (au) => packager.push(au));
+  feed.on('sourceRestarted', () => packager.reset());
+  return packager;
 }
