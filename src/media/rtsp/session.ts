@@ -82,8 +82,8 @@ export class RtspSession extends EventEmitter<RtspSessionEvents> {
   close(): void {
     if (this.closed) return;
     if (this.sessionId) this.connection?.notify('TEARDOWN', this.aggregateUrl, { Session: this.sessionId });
-    this.connection?.closeAfterWrite();
     this.end(null);
+    this.connection?.closeAfterWrite();
   }
 
   private async negotiate(c: RtspClientConnection, url: string): Promise<void> {
@@ -142,8 +142,8 @@ export class RtspSession extends EventEmitter<RtspSessionEvents> {
 
   private finish(outcome: RtspOutcome | null): void {
     if (this.closed) return;
-    this.connection?.close();
     this.end(outcome && classifyRtsp(outcome));
+    this.connection?.close();
   }
 
   private end(failure: Failure | null): void {
