@@ -22,7 +22,7 @@ export type RtspEnd =
   | { why: 'network'; code: string }
   /** the peer does not speak RTSP (answered: false), or broke its framing later */
   | { why: 'protocol'; detail: string; answered: boolean }
-  /** the peer closed the connection after speaking RTSP */
+  /** the peer closed (or reset) the connection after speaking RTSP */
   | { why: 'closed' }
   | { why: 'local' };
 
@@ -78,7 +78,12 @@ export class RtspClientConnection {
     this.socket.setNoDelay(true);
     this.socket.once(target.tls ? 'secureConnect' : 'connect', () => clearTimeout(this.connectTimer));
     this.socket.on('data', this.onData);
-    this.socket.on('error', (e: NodeJS.ErrnoException) => this.end({ why: 'network', code: e.code ?? e.message }));
+    this.socket.on('error', (e: NodeJS.ErrnoException) => {
+      // a server that spoke RTSP and then reset the connection (a DVR process killed while it had
+      // unread data) has closed it as surely as one that sent FIN
+      if (this.answered && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) this.end({ why: 'closed' });
+      else this.end({ why: 'network', code: e.code ?? e.message });
+    });
     this.socket.on('close', () => this.end(this.answered ? { why: 'closed' } : this.socket.bytesRead > 0 ? { why: 'protocol', detail: 'no RTSP response', answered: false } : { why: 'closed' }));
   }
 
