@@ -47,13 +47,22 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
   }
 }
 
-/** Annex-B from RTP (RFC 6184 single NAL, STAP-A, FU-A), from the first IDR on, SDP parameter sets first. */
+/** RTP over TCP loses nothing: sequence numbers follow one another */
+const sequenceGaps = (packets: Buffer[]): number =>
+  packets.filter((p, i) => i > 0 && p.readUInt16BE(2) !== ((packets[i - 1]!.readUInt16BE(2) + 1) & 0xffff)).length;
+
+/**
+ * Annex-B from RTP (RFC 6184 single NAL, STAP-A, FU-A), SDP parameter sets first, from the first
+ * IDR to the last complete frame (marker bit): a capture cut after a frame's SPS and PPS would
+ * otherwise end in an access unit without a picture.
+ */
 function annexB(packets: Buffer[], track: H264TrackInfo): Buffer {
   const first = packets.findIndex((p) => startsIdr(startedNalTypes(p, parseRtp(p)!)));
+  const last = packets.map((p) => parseRtp(p)!.marker).lastIndexOf(true);
   const out: Buffer[] = [];
   if (track.sps && track.pps) out.push(START_CODE, track.sps, START_CODE, track.pps);
   let fragments: Buffer[] | undefined;
-  for (const packet of packets.slice(Math.max(first, 0))) {
+  for (const packet of packets.slice(Math.max(first, 0), last + 1)) {
     const info = parseRtp(packet)!;
     const payload = packet.subarray(info.payloadOffset, info.payloadEnd);
     if ((payload[0]! & 0x1f) !== FU_A) {
@@ -115,6 +124,7 @@ describe.skipIf(!hasFfmpeg)('RTSP client against the DVR simulator', () => {
     expect(nalType(r.track!.sps ?? Buffer.alloc(1))).toBe(NAL.SPS);
     expect(nalType(r.track!.pps ?? Buffer.alloc(1))).toBe(NAL.PPS);
     expect(r.packets.every((p) => parseRtp(p)?.payloadType === 96)).toBe(true);
+    expect(sequenceGaps(r.packets)).toBe(0);
 
     // the client is in this process: no child of it, and only the simulator (given it on purpose) shows the password
     expect(pidsShowing(PASSWORD)).toEqual([dvr.pid]);
@@ -165,6 +175,7 @@ describe.skipIf(!hasFfmpeg || !hasGst)('RTSP client against gst-rtsp-server', ()
     const r = run({ url: gst.url(2) });
     await until('4 s of RTP', () => r.packets.length > 0 && parseRtp(r.packets.at(-1)!)!.timestamp - parseRtp(r.packets[0]!)!.timestamp >= 4 * 90_000, 30_000);
     expect(r.track).toMatchObject({ clockRate: 90_000 });
+    expect(sequenceGaps(r.packets)).toBe(0);
     const decoded = await decode(annexB(r.packets, r.track!));
     expect(decoded.errors).toBe('');
     expect(decoded.size).toBe('960x1080');

@@ -49,6 +49,7 @@ interface Pending {
 
 const REQUEST_LINE = /^[A-Z][A-Z_]* \S+ RTSP\/1\.0$/;
 const STATUS_PREFIX = 'RTSP/1.';
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /** A response ("RTSP/1.0 200") or a request from the server ("GET_PARAMETER rtsp://…") may start so. */
 function plausibleStart(prefix: string): boolean {
@@ -65,15 +66,17 @@ export class RtspClientConnection {
   private ended: RtspEnd | undefined;
   private answered = false;
   private readonly connectTimer: NodeJS.Timeout;
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
 
   constructor(
     private readonly target: RtspTarget,
     private readonly opts: RtspConnectionOptions,
   ) {
     this.reader = new RtspReader({ message: this.onMessage, frame: opts.onFrame, plausibleStart }, opts.limits);
+    // plain TCP reads into one reused buffer (no allocation and no stream machinery per read)
     this.socket = target.tls
       ? tls.connect({ host: target.host, port: target.port, rejectUnauthorized: false })
-      : net.connect({ host: target.host, port: target.port });
+      : net.connect({ host: target.host, port: target.port, onread: { buffer: this.readBuffer, callback: (n) => this.onData(this.readBuffer.subarray(0, n)) } });
     this.connectTimer = setTimeout(() => this.end({ why: 'network', code: 'timeout' }), opts.timeoutMs);
     this.socket.setNoDelay(true);
     this.socket.once(target.tls ? 'secureConnect' : 'connect', () => clearTimeout(this.connectTimer));
@@ -134,13 +137,14 @@ export class RtspClientConnection {
     });
   }
 
-  private readonly onData = (chunk: Buffer): void => {
-    if (this.ended) return;
+  private readonly onData = (chunk: Buffer): boolean => {
+    if (this.ended) return false;
     try {
       this.reader.push(chunk);
     } catch (err) {
       this.end({ why: 'protocol', detail: (err as Error).message, answered: this.answered });
     }
+    return true;
   };
 
   private readonly onMessage = (m: RtspMessage): void => {

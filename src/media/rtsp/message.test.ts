@@ -32,6 +32,18 @@ describe('RtspReader', () => {
     }
   });
 
+  it('keeps what it holds back intact when the socket reuses its read buffer', () => {
+    const reused = Buffer.alloc(7);
+    const split = collect();
+    for (let at = 0; at < stream.length; at += reused.length) {
+      const n = stream.copy(reused, 0, at, at + reused.length);
+      split.reader.push(reused.subarray(0, n));
+      reused.fill(0xee);
+    }
+    expect(split.messages).toHaveLength(2);
+    expect(split.frames.map(([, hex]) => hex)).toEqual([rtp, rtcp, rtp].map((f) => f.subarray(4).toString('hex')));
+  });
+
   it('keeps repeated headers, one value per line', () => {
     const { reader, messages } = collect();
     reader.push(Buffer.from('RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Basic realm="x"\r\nWWW-Authenticate: Digest realm="x", nonce="n"\r\n\r\n'));

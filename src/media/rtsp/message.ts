@@ -90,7 +90,8 @@ export class RtspReader {
       this.handlers.message({ startLine, headers, body: Buffer.from(buf.subarray(bodyStart, bodyStart + length)) });
       at = bodyStart + length;
     }
-    this.pending = at >= buf.length ? EMPTY : buf.subarray(at);
+    // a copy: the chunk may be a read buffer the socket reuses
+    this.pending = at >= buf.length ? EMPTY : Buffer.from(buf.subarray(at));
   }
 }
 
