@@ -97,6 +97,21 @@ async function decode(stream: Buffer): Promise<{ frames: number; size: string; e
   }
 }
 
+/** Waits until the packets received span `seconds` of RTP time (GOP 25 at 25 fps: 4 s hold three IDRs or more). */
+const receivedSeconds = (r: Run, seconds: number): Promise<void> =>
+  until(`${seconds} s of RTP`, () => r.packets.length > 0 && parseRtp(r.packets.at(-1)!)!.timestamp - parseRtp(r.packets[0]!)!.timestamp >= seconds * 90_000, 30_000);
+
+/** Nothing lost, the sample's 960x1080 H.264 decodes without an error from ffmpeg, and close() ends the session quietly. */
+async function expectDecodesThenClose(r: Run): Promise<void> {
+  expect(sequenceGaps(r.packets)).toBe(0);
+  const decoded = await decode(annexB(r.packets, r.track!));
+  expect(decoded.errors).toBe('');
+  expect(decoded.size).toBe('960x1080');
+  expect(decoded.frames).toBeGreaterThanOrEqual(50);
+  r.session.close();
+  expect(await r.closed).toBeNull();
+}
+
 /** pids whose command line contains `text` (other than the pgrep itself) */
 const pidsShowing = (text: string): number[] =>
   spawnSync('pgrep', ['-f', '--', text]).stdout.toString().split('\n').filter(Boolean).map(Number);
@@ -118,24 +133,17 @@ describe.skipIf(!hasFfmpeg)('RTSP client against the DVR simulator', () => {
 
   it('receives RTP whose H.264 decodes, with the track from the SDP, and no argv but the simulator\'s shows the password', async () => {
     const r = run({ url: dvr.url(1) });
-    // GOP 25 at 25 fps: 4 s holds at least three IDRs
-    await until('4 s of RTP', () => r.packets.length > 0 && parseRtp(r.packets.at(-1)!)!.timestamp - parseRtp(r.packets[0]!)!.timestamp >= 4 * 90_000, 30_000);
+    await receivedSeconds(r, 4);
     expect(r.track).toMatchObject({ payloadType: 96, clockRate: 90_000, profileLevelId: expect.stringMatching(/^[0-9A-F]{6}$/) });
     expect(nalType(r.track!.sps ?? Buffer.alloc(1))).toBe(NAL.SPS);
     expect(nalType(r.track!.pps ?? Buffer.alloc(1))).toBe(NAL.PPS);
     expect(r.packets.every((p) => parseRtp(p)?.payloadType === 96)).toBe(true);
-    expect(sequenceGaps(r.packets)).toBe(0);
 
     // the client is in this process: no child of it, and only the simulator (given it on purpose) shows the password
     expect(pidsShowing(PASSWORD)).toEqual([dvr.pid]);
     expect(spawnSync('pgrep', ['-P', String(process.pid)]).stdout.toString().trim().split('\n').filter(Boolean).map(Number)).toEqual([dvr.pid]);
 
-    const decoded = await decode(annexB(r.packets, r.track!));
-    expect(decoded.errors).toBe('');
-    expect(decoded.size).toBe('960x1080');
-    expect(decoded.frames).toBeGreaterThanOrEqual(50);
-    r.session.close();
-    expect(await r.closed).toBeNull();
+    await expectDecodesThenClose(r);
   });
 
   it('classifies a wrong password, an unknown channel and a port nobody listens on', async () => {
@@ -173,14 +181,8 @@ describe.skipIf(!hasFfmpeg || !hasGst)('RTSP client against gst-rtsp-server', ()
     const sample = await ensureSample();
     gst = await startGstRtsp({ h264Path: sample.main, channels: 2 });
     const r = run({ url: gst.url(2) });
-    await until('4 s of RTP', () => r.packets.length > 0 && parseRtp(r.packets.at(-1)!)!.timestamp - parseRtp(r.packets[0]!)!.timestamp >= 4 * 90_000, 30_000);
+    await receivedSeconds(r, 4);
     expect(r.track).toMatchObject({ clockRate: 90_000 });
-    expect(sequenceGaps(r.packets)).toBe(0);
-    const decoded = await decode(annexB(r.packets, r.track!));
-    expect(decoded.errors).toBe('');
-    expect(decoded.size).toBe('960x1080');
-    expect(decoded.frames).toBeGreaterThanOrEqual(50);
-    r.session.close();
-    expect(await r.closed).toBeNull();
+    await expectDecodesThenClose(r);
   });
 });
