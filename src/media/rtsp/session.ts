@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../core/log.ts';
+import { redact } from '../../core/redact.ts';
 import { classifyRtsp, type Failure, type RtspOutcome } from '../failure.ts';
 import { RtspClientConnection, RtspEndedError, type RtspEnd, type RtspResponse } from './connection.ts';
 import { pickH264Track, type H264TrackInfo } from './sdp.ts';
@@ -74,7 +75,8 @@ export class RtspSession extends EventEmitter<RtspSessionEvents> {
     });
     this.negotiate(this.connection, target.requestUrl).catch((err: unknown) => {
       if (err instanceof RtspEndedError) this.finish(outcomeOf(err.end));
-      else this.finish({ what: 'malformed', detail: err instanceof Error ? err.message : String(err) });
+      // e.g. an SDP the parser rejects: its words, never the URL's password
+      else this.finish({ what: 'malformed', detail: redact(err instanceof Error ? err.message : String(err)) });
     });
   }
 
