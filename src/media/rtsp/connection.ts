@@ -6,7 +6,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { authenticatorFor, type Authenticator } from './auth.ts';
-import { formatRequest, parseStatusLine, RtspReader, type RtspMessage, type RtspReaderLimits } from './message.ts';
+import { redact } from '../../core/redact.ts';
+import { formatRequest, parseStatusLine, RtspParseError, RtspReader, type RtspMessage, type RtspReaderLimits } from './message.ts';
 import type { RtspTarget } from './target.ts';
 
 export interface RtspResponse {
@@ -142,7 +143,9 @@ export class RtspClientConnection {
     try {
       this.reader.push(chunk);
     } catch (err) {
-      this.end({ why: 'protocol', detail: (err as Error).message, answered: this.answered });
+      // anything but a framing error was thrown by a frame or message handler: its words, redacted
+      const detail = err instanceof RtspParseError ? err.message : `frame handler failed: ${redact(String(err))}`;
+      this.end({ why: 'protocol', detail, answered: this.answered });
     }
     return true;
   };
