@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyExit, classifyProbe, isProblemLine, refineWithProbe } from './failure.ts';
+import { classifyExit, classifyProbe, classifyRtsp, isProblemLine, refineWithProbe } from './failure.ts';
 
 const exit = (problems: string[], code: number | null = 1, extra: { signal?: string; stalledSeconds?: number } = {}) =>
   classifyExit({ problems, code, signal: extra.signal ?? null, stalledSeconds: extra.stalledSeconds });
@@ -50,5 +50,21 @@ describe('probes', () => {
     expect(isProblemLine('[error] x')).toBe(true);
     expect(isProblemLine('[info] Opening x')).toBe(false);
     expect(isProblemLine('[swscaler @ 0x1] [warning] deprecated pixel format used, make sure you did set range correctly')).toBe(false);
+  });
+});
+
+describe('classifyRtsp', () => {
+  it('words each way a session of the RTSP client ends as the ffmpeg ingest does', () => {
+    expect(classifyRtsp({ what: 'status', status: 401, reason: 'Unauthorized' })).toEqual(exit(['[error] method DESCRIBE failed: 401 Unauthorized']));
+    expect(classifyRtsp({ what: 'status', status: 404, reason: 'Not Found' })).toEqual(exit(['[error] method DESCRIBE failed: 404 Not Found']));
+    expect(classifyRtsp({ what: 'status', status: 503, reason: 'Service Unavailable' })).toEqual({ kind: 'crashed', cause: 'DVR answered RTSP 503 Service Unavailable' });
+    expect(classifyRtsp({ what: 'network', code: 'ECONNREFUSED' })).toEqual(exit(['[error] Connection to tcp://h:554 failed: Connection refused']));
+    expect(classifyRtsp({ what: 'network', code: 'timeout' })).toEqual(exit(['[error] Connection timed out']));
+    expect(classifyRtsp({ what: 'network', code: 'EHOSTUNREACH' })).toEqual(exit(['[error] No route to host']));
+    expect(classifyRtsp({ what: 'not_rtsp' })).toEqual({ kind: 'corrupt', cause: 'corrupt or unsupported stream (the port does not speak RTSP)' });
+    expect(classifyRtsp({ what: 'malformed', detail: 'bad header line' })).toEqual({ kind: 'corrupt', cause: 'corrupt or unsupported stream (bad header line)' });
+    expect(classifyRtsp({ what: 'no_h264' }).kind).toBe('corrupt');
+    expect(classifyRtsp({ what: 'stalled', seconds: 10 })).toEqual(exit([], null, { signal: 'SIGKILL', stalledSeconds: 10 }));
+    expect(classifyRtsp({ what: 'ended' })).toEqual(exit([], 0));
   });
 });
