@@ -8,14 +8,29 @@ export interface Failure {
   cause: string;
 }
 
+/** The installer-facing causes, one wording whichever ingest (ffmpeg or Vigil's RTSP client) met the failure. */
+const CAUSE = {
+  storage: 'cannot write recordings',
+  auth: 'wrong username/password (RTSP 401 Unauthorized)',
+  notFound: 'no such channel/stream on the DVR (RTSP 404 Not Found)',
+  refused: 'DVR unreachable (connection refused)',
+  timedOut: 'DVR unreachable or not responding (timed out)',
+  noRoute: 'DVR unreachable (no route to host)',
+  corrupt: 'corrupt or unsupported stream',
+  notRtsp: 'corrupt or unsupported stream (the port does not speak RTSP)',
+  ended: 'stream ended: the DVR closed the connection',
+} as const;
+
+const stalledCause = (seconds: number): string => `stream stalled: no frame or segment for ${seconds} s`;
+
 const RULES: Array<[RegExp, FailureKind, string]> = [
-  [/Failed to open segment|No space left on device|Read-only file system|Permission denied/i, 'storage', 'cannot write recordings'],
-  [/\b401\b|Unauthorized/i, 'auth', 'wrong username/password (RTSP 401 Unauthorized)'],
-  [/\b404\b|Not Found/i, 'not_found', 'no such channel/stream on the DVR (RTSP 404 Not Found)'],
-  [/Connection refused/i, 'unreachable', 'DVR unreachable (connection refused)'],
-  [/timed out|ETIMEDOUT/i, 'unreachable', 'DVR unreachable or not responding (timed out)'],
-  [/No route to host|Network is unreachable|Host is unreachable|Name or service not known|resolution/i, 'unreachable', 'DVR unreachable (no route to host)'],
-  [/Invalid data found|could not find codec parameters|does not contain any stream|matches no streams|Unsupported|Invalid NAL/i, 'corrupt', 'corrupt or unsupported stream'],
+  [/Failed to open segment|No space left on device|Read-only file system|Permission denied/i, 'storage', CAUSE.storage],
+  [/\b401\b|Unauthorized/i, 'auth', CAUSE.auth],
+  [/\b404\b|Not Found/i, 'not_found', CAUSE.notFound],
+  [/Connection refused/i, 'unreachable', CAUSE.refused],
+  [/timed out|ETIMEDOUT/i, 'unreachable', CAUSE.timedOut],
+  [/No route to host|Network is unreachable|Host is unreachable|Name or service not known|resolution/i, 'unreachable', CAUSE.noRoute],
+  [/Invalid data found|could not find codec parameters|does not contain any stream|matches no streams|Unsupported|Invalid NAL/i, 'corrupt', CAUSE.corrupt],
 ];
 
 /** Lines of ffmpeg stderr worth keeping for classification (level+ prefix). */
@@ -31,8 +46,8 @@ export function classifyExit(e: { problems: string[]; code: number | null; signa
     const line = ordered.find((l) => re.test(l));
     if (line) return { kind, cause: kind === 'storage' ? `${cause}: ${stripPrefix(line)}` : cause };
   }
-  if (e.stalledSeconds !== undefined) return { kind: 'stalled', cause: `stream stalled: no frame or segment for ${e.stalledSeconds} s` };
-  if (e.code === 0) return { kind: 'ended', cause: 'stream ended: the DVR closed the connection' };
+  if (e.stalledSeconds !== undefined) return { kind: 'stalled', cause: stalledCause(e.stalledSeconds) };
+  if (e.code === 0) return { kind: 'ended', cause: CAUSE.ended };
   const last = ordered[0];
   const how = e.signal ? `was killed by ${e.signal}` : e.code === null ? 'could not start' : `exited with code ${e.code}`;
   return { kind: 'crashed', cause: `ffmpeg ${how}${last ? `: ${stripPrefix(last)}` : ''}` };
@@ -41,12 +56,12 @@ export function classifyExit(e: { problems: string[]; code: number | null; signa
 /** What a failed probe says about the source; null when it answered 200. */
 export function classifyProbe(p: ProbeResult): Failure | null {
   if (p.status === 200) return null;
-  if (p.status === 401) return { kind: 'auth', cause: 'wrong username/password (RTSP 401 Unauthorized)' };
-  if (p.status === 404) return { kind: 'not_found', cause: 'no such channel/stream on the DVR (RTSP 404 Not Found)' };
+  if (p.status === 401) return { kind: 'auth', cause: CAUSE.auth };
+  if (p.status === 404) return { kind: 'not_found', cause: CAUSE.notFound };
   if (p.status !== null) return { kind: 'crashed', cause: `DVR answered RTSP ${p.status} ${p.reason}`.trim() };
-  if (p.reason === 'ECONNREFUSED') return { kind: 'unreachable', cause: 'DVR unreachable (connection refused)' };
-  if (p.reason === 'timeout' || p.reason === 'ETIMEDOUT') return { kind: 'unreachable', cause: 'DVR unreachable or not responding (timed out)' };
-  if (p.reason === 'not_rtsp') return { kind: 'corrupt', cause: 'corrupt or unsupported stream (the port does not speak RTSP)' };
+  if (p.reason === 'ECONNREFUSED') return { kind: 'unreachable', cause: CAUSE.refused };
+  if (p.reason === 'timeout' || p.reason === 'ETIMEDOUT') return { kind: 'unreachable', cause: CAUSE.timedOut };
+  if (p.reason === 'not_rtsp') return { kind: 'corrupt', cause: CAUSE.notRtsp };
   return { kind: 'unreachable', cause: `DVR unreachable (${p.reason})` };
 }
 
@@ -57,6 +72,41 @@ export function classifyProbe(p: ProbeResult): Failure | null {
 export function refineWithProbe(f: Failure, p: ProbeResult): Failure {
   if (f.kind !== 'corrupt' || p.status !== null || p.reason === 'not_rtsp') return f;
   return classifyProbe(p) ?? f;
+}
+
+/** How a session of Vigil's own RTSP client (src/media/rtsp) ended, before it is put in an installer's words. */
+export type RtspOutcome =
+  /** a request was refused: 401 (after the credentials were tried), 404, or another status */
+  | { what: 'status'; status: number; reason: string }
+  /** connect or read failed: an errno code or 'timeout' */
+  | { what: 'network'; code: string }
+  /** the peer never sent an RTSP response */
+  | { what: 'not_rtsp' }
+  /** it spoke RTSP, then sent bytes that break the framing */
+  | { what: 'malformed'; detail: string }
+  | { what: 'no_h264' }
+  | { what: 'stalled'; seconds: number }
+  | { what: 'ended' };
+
+const NO_ROUTE_CODES = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export function classifyRtsp(o: RtspOutcome): Failure {
+  switch (o.what) {
+    case 'status':
+      return classifyProbe(o) ?? { kind: 'crashed', cause: `DVR answered RTSP ${o.status} ${o.reason}`.trim() };
+    case 'network':
+      return NO_ROUTE_CODES.has(o.code) ? { kind: 'unreachable', cause: CAUSE.noRoute } : classifyProbe({ status: null, reason: o.code })!;
+    case 'not_rtsp':
+      return { kind: 'corrupt', cause: CAUSE.notRtsp };
+    case 'malformed':
+      return { kind: 'corrupt', cause: `${CAUSE.corrupt} (${o.detail})` };
+    case 'no_h264':
+      return { kind: 'corrupt', cause: `${CAUSE.corrupt} (no H.264 video track in the session description)` };
+    case 'stalled':
+      return { kind: 'stalled', cause: stalledCause(o.seconds) };
+    case 'ended':
+      return { kind: 'ended', cause: CAUSE.ended };
+  }
 }
 
 const stripPrefix = (line: string): string => line.replace(/^(\[[^\]]*\] )+/, '').trim();
