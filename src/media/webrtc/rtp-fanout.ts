@@ -3,16 +3,15 @@
  * many viewers, the last GOP cached so that a new viewer starts at once, each viewer with its own
  * sequence numbers and timestamps.
  */
-import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../core/log.ts';
 import type { RtpPacketSource } from '../feed/camera-feed.ts';
 import { GopCache } from './gop-cache.ts';
 import { parseRtp, profileLevelIdOf } from './h264-rtp.ts';
 import { RtpRewriter } from './rtp-rewriter.ts';
-import { parseSourceSdp, type SourceCodec } from './source-sdp.ts';
+import type { SourceCodec } from './source-sdp.ts';
 
 export interface RtpFanoutOptions {
-  /** the camera's packets, and the SDP with payload type, profile-level-id and out-of-band SPS/PPS */
+  /** the camera's packets, and their codec: payload type, profile-level-id and out-of-band SPS/PPS */
   source: RtpPacketSource;
   log: Logger;
 }
@@ -45,7 +44,7 @@ export class RtpFanout {
   constructor(private readonly opts: RtpFanoutOptions) {}
 
   async start(): Promise<void> {
-    await this.readSourceSdp();
+    this.adoptSourceCodec();
     this.unsubscribe = this.opts.source.onPacket((packet) => this.receive(packet));
   }
 
@@ -72,7 +71,7 @@ export class RtpFanout {
     for (;;) {
       const known = this.cache.sps ? profileLevelIdOf(this.cache.sps) : this.source?.profileLevelId;
       if (known || Date.now() >= deadline) return known;
-      if (!this.source) await this.readSourceSdp();
+      if (!this.source) this.adoptSourceCodec();
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -93,6 +92,7 @@ export class RtpFanout {
   }
 
   private receive(packet: Buffer): void {
+    if (!this.source) this.adoptSourceCodec();
     const info = parseRtp(packet);
     if (!info || (this.source && info.payloadType !== this.source.payloadType)) {
       this.packetsIgnored++;
@@ -114,7 +114,7 @@ export class RtpFanout {
     this.ssrc = ssrc;
     this.cache.reset();
     for (const viewer of this.viewers) viewer.waiting = true;
-    void this.readSourceSdp();
+    this.adoptSourceCodec();
   }
 
   private startIfReady(viewer: Viewer): void {
@@ -124,9 +124,9 @@ export class RtpFanout {
     viewer.lastBurstAt = Date.now();
   }
 
-  private async readSourceSdp(): Promise<void> {
-    const text = await readFile(this.opts.source.sdpPath, 'utf8').catch(() => undefined);
-    const source = text === undefined ? undefined : parseSourceSdp(text);
+  /** The feed knows the codec (from the source's SDP or RTSP session); a codec not known yet is looked up again later. */
+  private adoptSourceCodec(): void {
+    const source = this.opts.source.codec;
     if (!source) return;
     this.source = source;
     this.cache.sps ??= source.sps;
