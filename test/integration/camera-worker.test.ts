@@ -4,7 +4,7 @@
  * Every test runs with both ingests: ffmpeg holding the camera, and Vigil's own RTSP client.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,7 +86,11 @@ describe.skipIf(!hasFfmpeg).each<Ingest>(['ffmpeg', 'native'])('camera worker (%
   it('records valid 10 s segments that start on a keyframe, and one JPEG per second', async () => {
     const { worker, log } = record(ingest, 'cam_rec', dvr.url(1), dir, { segmentSeconds: 10 });
     await until('two closed segments', () => log.segments.length >= 2, 40_000);
+    const stoppedAt = Date.now();
     await worker.stop();
+    // the open segment is finished and reported on stop, up to about when it was asked
+    expect(log.segments.at(-1)!.endTime.getTime()).toBeGreaterThan(stoppedAt - 2000);
+    expect(log.gaps.at(-1)).toMatchObject({ kind: 'stopped' });
 
     const closed = log.segments.slice(0, 2);
     for (const seg of closed) {
@@ -146,6 +150,26 @@ describe.skipIf(!hasFfmpeg).each<Ingest>(['ffmpeg', 'native'])('camera worker (%
     // this process's children whose arguments hold the password (the frame decoders included): only the simulator, it is the DVR
     const holders = spawnSync('pgrep', ['-P', String(process.pid), '-f', PASSWORD]).stdout.toString().trim().split('\n').filter(Boolean).map(Number);
     expect(holders).toEqual([dvr.pid]);
+    await worker.stop();
+  });
+
+  it.runIf(ingest === 'native')('goes on streaming while recordings cannot be written, and records again once they can', async () => {
+    const { worker, log } = record(ingest, 'cam_disk', dvr.url(2), dir, { frames: true, segmentSeconds: 1 });
+    await until('recording', () => log.segments.length >= 1, 20_000);
+    // the camera's directory becomes a file: no segment can be created (as on a full or read-only disk)
+    const cameraDir = path.join(dir, 'cam_disk');
+    await rename(cameraDir, `${cameraDir}.moved`);
+    await writeFile(cameraDir, 'not a directory');
+    await until('the storage failure', () => log.gaps.length === 1, 10_000);
+    expect(log.gaps[0]).toMatchObject({ kind: 'storage', cause: expect.stringMatching(/^camera cam_disk: cannot write recordings: /) });
+    const framesAtFailure = log.frames.length;
+    await until('frames while nothing records', () => log.frames.length >= framesAtFailure + 2, 10_000);
+    expect(worker.status()).toMatchObject({ state: 'streaming', reconnects: 0, lastErrorKind: 'storage' });
+    await rm(cameraDir);
+    const openedBefore = log.opened.length;
+    await until('recording again', () => log.opened.length > openedBefore && log.segments.length > 0, 15_000);
+    expect(log.gapEnds).toBe(2);
+    expect(log.statuses.some((st) => st.state === 'backoff')).toBe(false);
     await worker.stop();
   });
 
