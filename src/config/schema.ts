@@ -111,7 +111,7 @@ export const configSchema = z.object({
     probe_interval_ms: z.number().int().positive().default(1000).describe('while backing off, a cheap RTSP OPTIONS/DESCRIBE probe runs this often so recording resumes as soon as the source returns'),
     jpeg_quality: z.number().int().min(2).max(31).default(4).describe('ffmpeg -q:v of keyframe JPEGs (lower is better)'),
     offline_alert_seconds: z.number().positive().default(60).describe('a camera without video this long raises a video-loss system alert (one alert for a DVR whose cameras are all down)'),
-    ingest: z.enum(['ffmpeg', 'native']).default('ffmpeg').describe('who holds each camera\'s RTSP session: ffmpeg (one process per camera copying to recording, HLS and the live feed) or native (Vigil\'s own RTSP client in a worker thread writes the recording segments and feeds live view and analysis; the DVR password is in no process\'s arguments). Live HLS files still need ffmpeg'),
+    ingest: z.enum(['ffmpeg', 'native']).default('ffmpeg').describe('who holds each camera\'s RTSP session: ffmpeg (one process per camera copying to recording, HLS and the live feed) or native (Vigil\'s own RTSP client in a worker thread writes the recording segments and feeds live view and analysis; the DVR password is in no process\'s arguments; no plain live HLS files are written, and sub-streams always use ffmpeg)'),
   }).strict().default({ stall_seconds: 20, rtsp_timeout_seconds: 10, backoff_initial_ms: 1000, backoff_max_ms: 60000, backoff_jitter: 0.1, probe_interval_ms: 1000, jpeg_quality: 4, offline_alert_seconds: 60, ingest: 'ffmpeg' }).describe('camera worker supervision'),
   detection: z.object({
     enabled: z.boolean().default(true).describe('run the detector role'),

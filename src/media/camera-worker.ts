@@ -17,6 +17,7 @@ import { Backoff } from '../core/backoff.ts';
 import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failure } from './failure.ts';
 import { CameraFeed } from './feed/camera-feed.ts';
 import { decodeKeyframe, FrameDecoder, type DecodedFrame } from './feed/frame-decoder.ts';
+import type { TimedAccessUnit } from './feed/timed-access-unit.ts';
 import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, parseSegmentPath, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs, type RtpOutput } from './ffmpeg-args.ts';
 import { NativeIngest } from './native/ingest.ts';
 import { probeRtsp } from './rtsp-probe.ts';
@@ -189,6 +190,8 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private bitrateKbps = 0;
   /** frames per second the source sends, as its stream declares it (last connection) */
   private sourceFps: number | null = null;
+  /** the native ingest's last keyframe and the frames since: the source's rate, measured a GOP at a time */
+  private gop: { pts90k: number; frames: number } | null = null;
   private gapAnnounced = false;
   private recordingSinceGap = false;
   /** end of the last closed segment: where a gap starts */
@@ -219,9 +222,13 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.feed?.on('accessUnit', (au) => {
       const run = this.run;
       if (run) this.onAccessUnit(run);
+      if (this.native) this.measureSourceFps(au);
       this.decoder?.push(au);
     });
-    this.feed?.on('sourceRestarted', () => this.decoder?.reset());
+    this.feed?.on('sourceRestarted', () => {
+      this.decoder?.reset();
+      this.gop = null;
+    });
     // a sub-stream's worker writes live HLS only, which takes ffmpeg
     this.native = o.stream.ingest === 'native' && this.feed ? this.nativeIngest(this.feed) : null;
   }
@@ -493,6 +500,17 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     run.lastProgressAt = now;
     this.lastFrameAt = now;
     this.markStreaming(run);
+  }
+
+  /** ffmpeg names the rate it reads from the stream; for the native ingest it is counted from the timestamps. */
+  private measureSourceFps(au: TimedAccessUnit): void {
+    if (!au.idr) {
+      if (this.gop) this.gop.frames++;
+      return;
+    }
+    const ticks = this.gop ? au.pts90k - this.gop.pts90k : 0;
+    if (this.gop && ticks > 0) this.sourceFps = Math.round((this.gop.frames * 90_000 * 100) / ticks) / 100;
+    this.gop = { pts90k: au.pts90k, frames: 1 };
   }
 
   private onFrame(f: DecodedFrame): void {

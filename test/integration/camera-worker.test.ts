@@ -115,6 +115,7 @@ describe.skipIf(!hasFfmpeg).each<Ingest>(['ffmpeg', 'native'])('camera worker (%
     expect([f.camera_id, f.width, f.height, f.jpeg[0], f.jpeg[1]]).toEqual(['cam_rec', 960, 1080, 0xff, 0xd8]);
     expect(log.frames.every((x, i) => i === 0 || x.seq === log.frames[i - 1]!.seq + 1)).toBe(true);
     expect(worker.status().state).toBe('stopped');
+    expect(worker.status().sourceFps).toBeCloseTo(25, 0);
   });
 
   it('decodes nothing for a camera nobody analyses, yet gives a snapshot of its newest keyframe and frames once asked', async () => {
