@@ -1,7 +1,7 @@
 /**
- * The main thread's handle on a camera's native ingest thread (see ingest-thread.ts): connect,
- * disconnect, and the thread's messages as events. The thread lives as long as its camera worker;
- * each connect is one RTSP session.
+ * A camera worker's handle on the native ingest thread (see ingest-thread.ts) that all cameras
+ * of this process share: connect, disconnect, and the thread's messages for this camera as
+ * events. The thread starts with the first camera and ends with the last.
  */
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
@@ -9,7 +9,7 @@ import { startWorker } from '../../core/start-worker.ts';
 import type { SegmentClosed, SegmentOpened } from '../camera-worker.ts';
 import type { Failure } from '../failure.ts';
 import type { SourceCodec } from '../webrtc/source-sdp.ts';
-import type { IngestSetup, ThreadMessage, ToThread } from './protocol.ts';
+import type { CameraMessage, IngestSetup, ThreadMessage, ToThread } from './protocol.ts';
 import { unbatch } from './rtp-batch.ts';
 
 export interface NativeIngestEvents {
@@ -27,50 +27,71 @@ export interface NativeIngestEvents {
 const THREAD_URL = new URL(`./ingest-thread${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 const toBuffer = (b: Uint8Array | undefined): Buffer | undefined => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : undefined);
 
+/** The shared thread and the camera workers using it, by key. */
+let shared: { thread: Worker; handles: Map<string, NativeIngest> } | null = null;
+
+function sharedThread(): NonNullable<typeof shared> {
+  if (shared) return shared;
+  const thread = startWorker(THREAD_URL, null);
+  const s = { thread, handles: new Map<string, NativeIngest>() };
+  thread.on('message', (m: ThreadMessage) => s.handles.get(m.key)?.receive(m));
+  // a failing thread ends every session in it like any other failure: each worker backs off and reconnects in a new thread
+  const lost = (cause: string): void => {
+    if (shared !== s) return;
+    shared = null;
+    for (const handle of s.handles.values()) handle.lost(cause);
+  };
+  thread.on('error', (err) => lost(`the ingest thread failed: ${err.message}`));
+  thread.on('exit', (code) => lost(`the ingest thread exited (code ${code})`));
+  // cameras that are not connected do not keep the process alive
+  thread.unref();
+  shared = s;
+  return s;
+}
+
+let handles = 0;
+
 export class NativeIngest extends EventEmitter<NativeIngestEvents> {
-  private thread: Worker | null = null;
   private connected = false;
+  private readonly key: string;
 
   constructor(private readonly setup: IngestSetup) {
     super();
+    this.key = `${setup.cameraId}#${++handles}`;
   }
 
   connect(): void {
+    const s = sharedThread();
+    s.handles.set(this.key, this);
     this.connected = true;
-    this.ensureThread().postMessage({ type: 'connect' } satisfies ToThread);
+    s.thread.postMessage({ type: 'connect', key: this.key, setup: this.setup } satisfies ToThread);
   }
 
   disconnect(): void {
-    this.thread?.postMessage({ type: 'disconnect' } satisfies ToThread);
+    shared?.thread.postMessage({ type: 'disconnect', key: this.key } satisfies ToThread);
   }
 
-  /** Ends the thread (a session still open ends as crashed); resolves once it is gone. */
+  /** This camera leaves the thread (a session still open there is closed, and ends here as crashed); the last camera out ends the thread. */
   async terminate(): Promise<void> {
-    const thread = this.thread;
-    if (!thread) return;
-    await thread.terminate();
+    const s = shared;
+    if (!s?.handles.has(this.key)) return;
+    this.disconnect();
+    this.lost('the ingest thread was ended');
+    s.handles.delete(this.key);
+    if (s.handles.size > 0) return;
+    shared = null;
+    await s.thread.terminate();
   }
 
-  private ensureThread(): Worker {
-    if (this.thread) return this.thread;
-    const thread = startWorker(THREAD_URL, this.setup);
-    thread.on('message', (m: ThreadMessage) => this.onMessage(m));
-    // a failing thread ends its session like any other failure: the worker backs off and reconnects in a new one
-    thread.on('error', (err) => this.lost(thread, `the ingest thread failed: ${err.message}`));
-    thread.on('exit', (code) => this.lost(thread, `the ingest thread exited (code ${code})`));
-    this.thread = thread;
-    return thread;
-  }
-
-  private lost(thread: Worker, cause: string): void {
-    if (this.thread !== thread) return;
-    this.thread = null;
+  /** @internal the thread is gone */
+  lost(cause: string): void {
     if (!this.connected) return;
     this.connected = false;
     this.emit('close', { kind: 'crashed', cause });
   }
 
-  private onMessage(m: ThreadMessage): void {
+  /** @internal a message of the thread for this camera */
+  receive(m: CameraMessage): void {
     switch (m.type) {
       case 'packets':
         for (const packet of unbatch(m.data, m.length)) this.emit('rtp', packet);

@@ -1,9 +1,9 @@
-/** Messages between a camera worker and its native ingest thread. */
+/** Messages between the camera workers and the native ingest thread they share. */
 import type { SegmentClosed, SegmentOpened } from '../camera-worker.ts';
 import type { Failure } from '../failure.ts';
 import type { SourceCodec } from '../webrtc/source-sdp.ts';
 
-/** Handed to the thread in workerData: never in a process's arguments (the URL may hold the password). */
+/** One camera's connection, posted to the thread: never in a process's arguments (the URL may hold the password). */
 export interface IngestSetup {
   cameraId: string;
   url: string;
@@ -16,9 +16,10 @@ export interface IngestSetup {
   logLevel: string;
 }
 
-export type ToThread = { type: 'connect' } | { type: 'disconnect' };
+/** `key` names one camera worker's connection in the thread (two workers of one camera may overlap while it is reconfigured) */
+export type ToThread = { type: 'connect'; key: string; setup: IngestSetup } | { type: 'disconnect'; key: string };
 
-export type ThreadMessage =
+export type CameraMessage =
   | { type: 'track'; value: SourceCodec }
   /** RTP packets, each prefixed with its 16-bit length, in the first `length` bytes of `data` */
   | { type: 'packets'; data: ArrayBuffer; length: number }
@@ -29,3 +30,5 @@ export type ThreadMessage =
   | { type: 'storageRecovered' }
   /** the session ended (null: asked to), after its last segment was reported */
   | { type: 'close'; value: Failure | null };
+
+export type ThreadMessage = CameraMessage & { key: string };
