@@ -132,7 +132,7 @@ interface RunBase {
   healthyTimer?: NodeJS.Timeout;
 }
 
-/** A connection held by Vigil's own RTSP client, in the camera's ingest thread. */
+/** A connection held by Vigil's own RTSP client, in the native ingest thread. */
 interface NativeRun extends RunBase {
   kind: 'native';
   /** resolves `exited` */
@@ -174,7 +174,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private readonly log: Logger;
   private readonly backoff: Backoff;
   private run: Run | NativeRun | null = null;
-  /** the native ingest's thread (null: ffmpeg holds the camera) */
+  /** this camera's handle on the native ingest thread (null: ffmpeg holds the camera) */
   private readonly native: NativeIngest | null;
   private state: WorkerState = 'stopped';
   private stopping = false;
@@ -255,7 +255,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     });
     native.on('close', (failure) => {
       const run = this.run;
-      if (run?.kind === 'native') void this.onNativeEnd(run, failure);
+      if (run?.kind === 'native') this.onNativeEnd(run, failure);
     });
     return native;
   }
@@ -448,7 +448,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   }
 
   /** The session ended (its last segment already reported): the same failure handling as an ffmpeg exit. */
-  private async onNativeEnd(run: NativeRun, failure: Failure | null): Promise<void> {
+  private onNativeEnd(run: NativeRun, failure: Failure | null): void {
     clearTimeout(run.healthyTimer);
     this.run = null;
     try {

@@ -8,7 +8,7 @@
  * (its own heap and module graph), and one event loop keeps up with many cameras' RTP.
  */
 import { parentPort } from 'node:worker_threads';
-import { createLogger } from '../../core/log.ts';
+import { createLogger, type Logger } from '../../core/log.ts';
 import { H264Depacketizer } from '../feed/h264-depacketizer.ts';
 import { TsSegmentWriter } from '../recording/ts-segment-writer.ts';
 import { RtspSession } from '../rtsp/session.ts';
@@ -17,11 +17,14 @@ import type { CameraMessage, IngestSetup, ToThread } from './protocol.ts';
 
 const port = parentPort!;
 const sessions = new Map<string, RtspSession>();
+/** one logger per level for the thread's life, not one per connection */
+const loggers = new Map<string, Logger>();
+const loggerAt = (level: string): Logger => loggers.get(level) ?? loggers.set(level, createLogger(level)).get(level)!;
 
 function connect(key: string, setup: IngestSetup): void {
   const { cameraId } = setup;
   const post = (m: CameraMessage, transfer: ArrayBuffer[] = []): void => port.postMessage({ ...m, key }, transfer);
-  const log = createLogger(setup.logLevel).child({ component: 'native-ingest', camera_id: cameraId });
+  const log = loggerAt(setup.logLevel).child({ component: 'native-ingest', camera_id: cameraId });
   const writer = new TsSegmentWriter({ cameraId, recordingsDir: setup.recordingsDir, segmentSeconds: setup.segmentSeconds, logger: log });
   writer.on('segmentOpened', (value) => post({ type: 'segmentOpened', value }));
   writer.on('segment', (value) => post({ type: 'segment', value }));
