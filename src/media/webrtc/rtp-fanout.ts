@@ -36,7 +36,6 @@ export class RtpFanout {
   private readonly cache = new GopCache();
   private readonly viewers = new Set<Viewer>();
   private unsubscribe: (() => void) | undefined;
-  private source: SourceCodec | undefined;
   private ssrc: number | undefined;
   private packetsIn = 0;
   private packetsIgnored = 0;
@@ -63,7 +62,7 @@ export class RtpFanout {
   }
 
   /**
-   * The stream's `profile-level-id` (in-band SPS first, then the source SDP), once known; waits up
+   * The stream's `profile-level-id` (in-band SPS first, then the feed's codec), once known; waits up
    * to `timeoutMs` for the first SPS when neither has it yet.
    */
   async profileLevelId(timeoutMs: number): Promise<string | undefined> {
@@ -71,7 +70,6 @@ export class RtpFanout {
     for (;;) {
       const known = this.cache.sps ? profileLevelIdOf(this.cache.sps) : this.source?.profileLevelId;
       if (known || Date.now() >= deadline) return known;
-      if (!this.source) this.adoptSourceCodec();
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -92,7 +90,7 @@ export class RtpFanout {
   }
 
   private receive(packet: Buffer): void {
-    if (!this.source) this.adoptSourceCodec();
+    if (!this.cache.sps) this.adoptSourceCodec();
     const info = parseRtp(packet);
     if (!info || (this.source && info.payloadType !== this.source.payloadType)) {
       this.packetsIgnored++;
@@ -124,11 +122,15 @@ export class RtpFanout {
     viewer.lastBurstAt = Date.now();
   }
 
-  /** The feed knows the codec (from the source's SDP or RTSP session); a codec not known yet is looked up again later. */
+  /** The feed is the one place the codec is known (from ffmpeg's SDP or the RTSP session), read each time: it changes with the source. */
+  private get source(): SourceCodec | undefined {
+    return this.opts.source.codec;
+  }
+
+  /** Out-of-band parameter sets for a source that sends none in-band. */
   private adoptSourceCodec(): void {
-    const source = this.opts.source.codec;
+    const source = this.source;
     if (!source) return;
-    this.source = source;
     this.cache.sps ??= source.sps;
     this.cache.pps ??= source.pps;
   }
