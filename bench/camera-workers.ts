@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ResolvedCamera } from '../src/config/load.ts';
-import { configSchema } from '../src/config/schema.ts';
+import { configSchema, type Config } from '../src/config/schema.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { AnalysisRate } from '../src/core/types.ts';
 import type { DvrSimProcess } from '../src/dvr-sim/process.ts';
@@ -15,10 +15,14 @@ import { childPids, sumCpu } from './proc-cpu.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const WARMUP_MS = 4000;
 
+type Ingest = Config['stream']['ingest'];
+
 export interface WorkerBenchRow {
   channels: number;
   seconds: number;
-  /** camera workers recording with live feed, nothing analysed: ffmpeg children + this Node process (feed, events) */
+  /** who holds the cameras: an ffmpeg each, or Vigil's RTSP client (a thread each) */
+  ingest: Ingest;
+  /** camera workers recording with live feed, nothing analysed: ffmpeg children + this Node process (feed, events, ingest threads) */
   video_only_cpu_s_per_channel_min: number;
   /** the same with frames for analysis (keyframe JPEGs from the feed's decoder) */
   with_frames_cpu_s_per_channel_min: number;
@@ -27,6 +31,10 @@ export interface WorkerBenchRow {
   /** video_only / ffmpeg_alone: what supervising and the feed cost on top of ffmpeg */
   ratio: number;
   frames_per_channel_s: number;
+  /** this Node process's resident memory at the end of the video-only measurement */
+  node_rss_mb: number;
+  /** 1, 5 and 15 min load average when the row was done (the machine is shared) */
+  load_average: number[];
 }
 
 const camera = (sim: DvrSimProcess, channel: number, analysis?: AnalysisRate): ResolvedCamera => ({
@@ -38,7 +46,7 @@ const camera = (sim: DvrSimProcess, channel: number, analysis?: AnalysisRate): R
  * `frames` asks for frames) and this Node process (the feeds, status, events), measured for
  * `seconds` after a warm-up; `frames` counts the JPEGs delivered.
  */
-export async function measureWorkerCpu(workers: CameraWorker[], seconds: number, o: { frames: boolean }): Promise<{ cpu: number; frames: number }> {
+export async function measureWorkerCpu(workers: CameraWorker[], seconds: number, o: { frames: boolean }): Promise<{ cpu: number; frames: number; rssMb: number }> {
   let frames = 0;
   for (const w of workers) {
     w.on('frame', () => frames++);
@@ -51,14 +59,15 @@ export async function measureWorkerCpu(workers: CameraWorker[], seconds: number,
     const t0 = { children: sumCpu(pids), self: process.cpuUsage(), frames };
     await sleep(seconds * 1000);
     const self = process.cpuUsage(t0.self);
-    return { cpu: sumCpu(pids) - t0.children + (self.user + self.system) / 1e6, frames: frames - t0.frames };
+    const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+    return { cpu: sumCpu(pids) - t0.children + (self.user + self.system) / 1e6, frames: frames - t0.frames, rssMb };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }
 }
 
-function measureWorkers(sim: DvrSimProcess, channels: number, seconds: number, dir: string, frames: AnalysisRate | null): Promise<{ cpu: number; frames: number }> {
-  const stream = configSchema.parse({}).stream;
+function measureWorkers(sim: DvrSimProcess, channels: number, seconds: number, dir: string, frames: AnalysisRate | null, ingest: Ingest = 'ffmpeg'): Promise<{ cpu: number; frames: number; rssMb: number }> {
+  const stream = { ...configSchema.parse({}).stream, ingest };
   const workers = Array.from({ length: channels }, (_, i) => new CameraWorker({ camera: camera(sim, i + 1, frames ?? undefined), stream, segmentSeconds: 10, recordingsDir: dir, logger: createLogger('warn') }));
   return measureWorkerCpu(workers, seconds, { frames: frames !== null });
 }
@@ -97,17 +106,21 @@ export async function benchCameraWorkers(sim: DvrSimProcess, channelCounts: numb
   for (const channels of channelCounts) {
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
     try {
-      const videoOnly = await measureWorkers(sim, channels, seconds, path.join(dir, 'video'), null);
-      const withFrames = await measureWorkers(sim, channels, seconds, path.join(dir, 'frames'), { mode: 'keyframes' });
       const alone = await measureFfmpegAlone(sim, channels, seconds, path.join(dir, 'alone'));
-      rows.push({
-        channels, seconds,
-        video_only_cpu_s_per_channel_min: perChannelMin(videoOnly.cpu, channels, seconds),
-        with_frames_cpu_s_per_channel_min: perChannelMin(withFrames.cpu, channels, seconds),
-        ffmpeg_alone_cpu_s_per_channel_min: perChannelMin(alone, channels, seconds),
-        ratio: +(videoOnly.cpu / alone).toFixed(3),
-        frames_per_channel_s: +(withFrames.frames / channels / seconds).toFixed(2),
-      });
+      for (const ingest of ['ffmpeg', 'native'] as const) {
+        const videoOnly = await measureWorkers(sim, channels, seconds, path.join(dir, `${ingest}-video`), null, ingest);
+        const withFrames = await measureWorkers(sim, channels, seconds, path.join(dir, `${ingest}-frames`), { mode: 'keyframes' }, ingest);
+        rows.push({
+          channels, seconds, ingest,
+          video_only_cpu_s_per_channel_min: perChannelMin(videoOnly.cpu, channels, seconds),
+          with_frames_cpu_s_per_channel_min: perChannelMin(withFrames.cpu, channels, seconds),
+          ffmpeg_alone_cpu_s_per_channel_min: perChannelMin(alone, channels, seconds),
+          ratio: +(videoOnly.cpu / alone).toFixed(3),
+          frames_per_channel_s: +(withFrames.frames / channels / seconds).toFixed(2),
+          node_rss_mb: videoOnly.rssMb,
+          load_average: loadavg().map((l) => +l.toFixed(2)),
+        });
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { cpPlusUrl } from '../config/cpplus.ts';
 import type { Logger } from '../core/log.ts';
-import { startWorker } from '../vision/start-worker.ts';
+import { startWorker } from '../core/start-worker.ts';
 import type { StreamIndex } from './rtsp-target.ts';
 import type { DvrSimOptions } from './server.ts';
 

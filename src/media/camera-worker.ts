@@ -17,7 +17,9 @@ import { Backoff } from '../core/backoff.ts';
 import { classifyExit, classifyProbe, isProblemLine, refineWithProbe, type Failure } from './failure.ts';
 import { CameraFeed } from './feed/camera-feed.ts';
 import { decodeKeyframe, FrameDecoder, type DecodedFrame } from './feed/frame-decoder.ts';
+import type { TimedAccessUnit } from './feed/timed-access-unit.ts';
 import { buildFfmpegArgs, buildLiveOnlyArgs, dayDir, parseSegmentPath, SEGMENT_LIST_FD, segmentPattern, spawnTag, type LiveOutputs, type RtpOutput } from './ffmpeg-args.ts';
+import { NativeIngest } from './native/ingest.ts';
 import { probeRtsp } from './rtsp-probe.ts';
 import { parseVideoStreamFps } from './stream-info.ts';
 
@@ -58,8 +60,8 @@ export interface CameraWorkerEvents {
 
 export interface CameraWorkerOptions {
   camera: ResolvedCamera;
-  /** the alert threshold is not the worker's business */
-  stream: Omit<Config['stream'], 'offline_alert_seconds'>;
+  /** the alert threshold is not the worker's business; the ingest defaults to ffmpeg */
+  stream: Omit<Config['stream'], 'offline_alert_seconds' | 'ingest'> & { ingest?: Config['stream']['ingest'] };
   segmentSeconds: number;
   recordingsDir: string;
   ffmpegPath?: string;
@@ -122,10 +124,25 @@ function track(child: ChildProcess): void {
   liveChildren.add(child);
 }
 
-interface Run {
-  child: ChildProcess;
+/** One connection to the camera, whichever ingest holds it. */
+interface RunBase {
   startedAt: number;
   lastProgressAt: number;
+  exited: Promise<void>;
+  healthyTimer?: NodeJS.Timeout;
+}
+
+/** A connection held by Vigil's own RTSP client, in the native ingest thread. */
+interface NativeRun extends RunBase {
+  kind: 'native';
+  /** resolves `exited` */
+  ended: () => void;
+}
+
+/** A connection held by an ffmpeg child. */
+interface Run extends RunBase {
+  kind: 'ffmpeg';
+  child: ChildProcess;
   /** segments announced by ffmpeg and not yet in the segment list, by file name */
   open: Map<string, SegmentOpened>;
   /**
@@ -142,22 +159,23 @@ interface Run {
   /** ffmpeg dumps its input before its outputs: until then a video stream line is the source's */
   dumpingInput: boolean;
   stalledSeconds?: number;
-  exited: Promise<void>;
-  healthyTimer?: NodeJS.Timeout;
   watchdog: NodeJS.Timeout;
   killTimer?: NodeJS.Timeout;
 }
 
 /**
- * Supervises one ffmpeg per camera (seed §4.2.1, §8.2; DESIGN §4): every exit is a failure
- * (ffmpeg exits 0 when the server dies), no progress for stall_seconds kills it, restarts back
- * off exponentially with jitter, and a cheap RTSP probe restarts at once when the source returns.
+ * Supervises one camera's connection (seed §4.2.1, §8.2; DESIGN §4), held by an ffmpeg or by
+ * Vigil's own RTSP client (stream.ingest): every end is a failure (ffmpeg exits 0 when the server
+ * dies), no progress for stall_seconds ends it, restarts back off exponentially with jitter, and
+ * a cheap RTSP probe restarts at once when the source returns.
  */
 export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   readonly cameraId: string;
   private readonly log: Logger;
   private readonly backoff: Backoff;
-  private run: Run | null = null;
+  private run: Run | NativeRun | null = null;
+  /** this camera's handle on the native ingest thread (null: ffmpeg holds the camera) */
+  private readonly native: NativeIngest | null;
   private state: WorkerState = 'stopped';
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
@@ -172,6 +190,8 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private bitrateKbps = 0;
   /** frames per second the source sends, as its stream declares it (last connection) */
   private sourceFps: number | null = null;
+  /** the native ingest's last keyframe and the frames since: the source's rate, measured a GOP at a time */
+  private gop: { pts90k: number; frames: number } | null = null;
   private gapAnnounced = false;
   private recordingSinceGap = false;
   /** end of the last closed segment: where a gap starts */
@@ -202,14 +222,47 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.feed?.on('accessUnit', (au) => {
       const run = this.run;
       if (run) this.onAccessUnit(run);
+      if (this.native) this.measureSourceFps(au);
       this.decoder?.push(au);
     });
-    this.feed?.on('sourceRestarted', () => this.decoder?.reset());
+    this.feed?.on('sourceRestarted', () => {
+      this.decoder?.reset();
+      this.gop = null;
+    });
+    // a sub-stream's worker writes live HLS only, which takes ffmpeg
+    this.native = o.stream.ingest === 'native' && this.feed ? this.nativeIngest(this.feed) : null;
+  }
+
+  private nativeIngest(feed: CameraFeed): NativeIngest {
+    const native = new NativeIngest({
+      cameraId: this.cameraId, url: this.o.camera.url, recordingsDir: this.o.recordingsDir, segmentSeconds: this.o.segmentSeconds,
+      timeoutMs: this.o.stream.rtsp_timeout_seconds * 1000, stallMs: this.o.stream.stall_seconds * 1000, logLevel: this.log.level,
+    });
+    native.on('track', (codec) => feed.setSource(codec));
+    native.on('rtp', (packet) => feed.receive(packet));
+    native.on('segmentOpened', (seg) => {
+      if (this.run) this.run.lastProgressAt = Date.now();
+      this.segmentStarted(seg);
+    });
+    native.on('segment', (seg) => this.segmentRecorded(seg));
+    native.on('segmentDiscarded', (seg) => this.emit('segmentDiscarded', seg));
+    // the disk failing stops recording, not the camera: live view and frames go on, and the writer
+    // tries a new file at a later keyframe (its segmentOpened ends the gap)
+    native.on('storageFailure', (failure) => {
+      this.lastError = failure;
+      this.announceGap(this.lastRecordedEnd ?? Date.now(), failure);
+      this.emit('status', this.status());
+    });
+    native.on('close', (failure) => {
+      const run = this.run;
+      if (run?.kind === 'native') this.onNativeEnd(run, failure);
+    });
+    return native;
   }
 
   start(): void {
     if (this.state !== 'stopped' || this.stopping) return;
-    if (!this.feed) return this.spawnRun();
+    if (!this.feed || this.native) return this.spawnRun();
     this.setState('starting');
     this.feedStarted ??= this.feed.start();
     this.feedStarted.then(() => {
@@ -258,13 +311,20 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.decoder = null;
     await decoder?.stop();
     const run = this.run;
-    if (run) {
+    if (run?.kind === 'ffmpeg') {
       run.child.kill('SIGINT');
       run.killTimer ??= setTimeout(() => run.child.kill('SIGKILL'), this.o.stopTimeoutMs ?? 5000);
       await run.exited;
+    } else if (run) {
+      this.native!.disconnect();
+      // a thread that does not close its last segment in time is ended (its session with it)
+      const kill = setTimeout(() => void this.native!.terminate(), this.o.stopTimeoutMs ?? 5000);
+      await run.exited;
+      clearTimeout(kill);
     } else if (this.state !== 'stopped') {
       this.announceGap(Date.now(), { kind: 'stopped', cause: 'recording stopped' });
     }
+    await this.native?.terminate();
     await this.feedStarted?.catch(() => {});
     this.feed?.stop();
     this.setState('stopped');
@@ -330,6 +390,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       this.fail(now, { kind: 'storage', cause: `cannot write recordings: ${(e as Error).message}` });
       return;
     }
+    if (this.native) return this.connectNative(now);
     let live: LiveOutputs;
     try {
       live = this.prepareLive(tag);
@@ -353,7 +414,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     track(child);
     let resolveExited!: () => void;
     const run: Run = {
-      child, startedAt: now, lastProgressAt: now, open: new Map(), listedEarly: new Map(), closing: new Set(), problems: [], dumpingInput: true,
+      kind: 'ffmpeg', child, startedAt: now, lastProgressAt: now, open: new Map(), listedEarly: new Map(), closing: new Set(), problems: [], dumpingInput: true,
       exited: new Promise((r) => (resolveExited = r)),
       watchdog: setInterval(() => this.checkStall(run), Math.min(1000, this.o.stream.stall_seconds * 250)),
     };
@@ -379,6 +440,30 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     createInterface({ input: child.stderr! }).on('line', (line) => this.onStderr(run, line));
   }
 
+  private connectNative(now: number): void {
+    let ended!: () => void;
+    const exited = new Promise<void>((r) => (ended = r));
+    this.run = { kind: 'native', startedAt: now, lastProgressAt: now, exited, ended };
+    this.native!.connect();
+  }
+
+  /** The session ended (its last segment already reported): the same failure handling as an ffmpeg exit. */
+  private onNativeEnd(run: NativeRun, failure: Failure | null): void {
+    clearTimeout(run.healthyTimer);
+    this.run = null;
+    try {
+      if (this.stopping) return this.announceGap(this.gapStart(run), { kind: 'stopped', cause: 'recording stopped' });
+      this.fail(this.gapStart(run), failure ?? { kind: 'ended', cause: 'the RTSP session ended' });
+    } finally {
+      run.ended();
+    }
+  }
+
+  /** Where recording stopped: the end of the last segment, or the run's start when it recorded nothing since the last gap. */
+  private gapStart(run: RunBase): number {
+    return this.recordingSinceGap && this.lastRecordedEnd !== null ? this.lastRecordedEnd : run.startedAt;
+  }
+
   /** The HLS dir starts empty and the SDP is written again once the new run is connected. */
   private prepareLive(tag: string): LiveOutputs {
     const hlsDir = this.o.live?.hlsDir;
@@ -399,7 +484,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     if (this.feed) rmSync(this.feed.sdpPath, { force: true });
   }
 
-  private markStreaming(run: Run): void {
+  private markStreaming(run: RunBase): void {
     if (this.state !== 'starting') return;
     if (this.failingSince !== null) this.log.info({ down_seconds: Math.round((Date.now() - this.failingSince) / 1000) }, 'streaming again');
     else this.log.info('streaming');
@@ -410,11 +495,22 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   }
 
   /** A picture arrived from the camera: the stream flows. */
-  private onAccessUnit(run: Run): void {
+  private onAccessUnit(run: RunBase): void {
     const now = Date.now();
     run.lastProgressAt = now;
     this.lastFrameAt = now;
     this.markStreaming(run);
+  }
+
+  /** ffmpeg names the rate it reads from the stream; for the native ingest it is counted from the timestamps. */
+  private measureSourceFps(au: TimedAccessUnit): void {
+    if (!au.idr) {
+      if (this.gop) this.gop.frames++;
+      return;
+    }
+    const ticks = this.gop ? au.pts90k - this.gop.pts90k : 0;
+    if (this.gop && ticks > 0) this.sourceFps = Math.round((this.gop.frames * 90_000 * 100) / ticks) / 100;
+    this.gop = { pts90k: au.pts90k, frames: 1 };
   }
 
   private onFrame(f: DecodedFrame): void {
@@ -458,18 +554,23 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     const listedSeconds = run.listedEarly.get(path.basename(file));
     if (listedSeconds === undefined) run.open.set(path.basename(file), seg);
     else run.listedEarly.delete(path.basename(file));
-    if (!this.recordingSinceGap) {
-      this.recordingSinceGap = true;
-      this.gapAnnounced = false;
-      this.emit('gapEnd', { cameraId: this.cameraId, end: seg.startTime });
-    }
-    this.emit('segmentOpened', seg);
+    this.segmentStarted(seg);
     try {
       this.ensureDayDirs(now);
     } catch (e) {
       this.log.error({ err: e }, 'cannot create the next day directory');
     }
     if (listedSeconds !== undefined) this.inFlight(run, this.closeListed(run, seg, listedSeconds));
+  }
+
+  /** A segment opened: it ends the gap, if recording had stopped. */
+  private segmentStarted(seg: SegmentOpened): void {
+    if (!this.recordingSinceGap) {
+      this.recordingSinceGap = true;
+      this.gapAnnounced = false;
+      this.emit('gapEnd', { cameraId: this.cameraId, end: seg.startTime });
+    }
+    this.emit('segmentOpened', seg);
   }
 
   /** One CSV line of the segment list: name,start,end (stream seconds) of a closed segment. */
@@ -510,10 +611,14 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     }
     // a segment cut short by a kill has no list entry: its last write is its end
     const end = endTime ?? new Date(Math.max(seg.startTime.getTime(), st.mtimeMs));
-    const seconds = (end.getTime() - seg.startTime.getTime()) / 1000;
-    if (seconds > 0) this.bitrateKbps = Math.round((st.size * 8) / seconds / 1000);
-    this.lastRecordedEnd = Math.max(this.lastRecordedEnd ?? 0, end.getTime());
-    this.emit('segment', { ...seg, endTime: end, bytes: st.size });
+    this.segmentRecorded({ ...seg, endTime: end, bytes: st.size });
+  }
+
+  private segmentRecorded(seg: SegmentClosed): void {
+    const seconds = (seg.endTime.getTime() - seg.startTime.getTime()) / 1000;
+    if (seconds > 0) this.bitrateKbps = Math.round((seg.bytes * 8) / seconds / 1000);
+    this.lastRecordedEnd = Math.max(this.lastRecordedEnd ?? 0, seg.endTime.getTime());
+    this.emit('segment', seg);
     this.emit('status', this.status());
   }
 
@@ -544,7 +649,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     } catch (e) {
       this.log.warn({ err: e }, 'cannot clear live stream files');
     }
-    const gapStart = this.recordingSinceGap && this.lastRecordedEnd !== null ? this.lastRecordedEnd : run.startedAt;
+    const gapStart = this.gapStart(run);
     if (this.stopping) {
       this.announceGap(gapStart, { kind: 'stopped', cause: 'recording stopped' });
       return;

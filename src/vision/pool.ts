@@ -7,7 +7,7 @@ import { metrics } from '../core/metrics.ts';
 import type { DetectorModel, DetectorSettings } from './detectors/registry.ts';
 import type { DetectOptions, DetectResult } from './detectors/types.ts';
 import type { DetectionFilter } from './filter.ts';
-import { startWorker } from './start-worker.ts';
+import { startWorker } from '../core/start-worker.ts';
 import type { DetectJob, DetectorWorkerData, WorkerReply } from './worker-protocol.ts';
 
 export interface DetectorPoolOptions extends DetectionFilter {

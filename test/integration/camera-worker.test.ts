@@ -1,9 +1,10 @@
 /**
  * Camera workers against a real RTSP server: the DVR simulator as a separate process, so it can
  * be killed, hung (SIGSTOP) and brought back. Supervision settings are small to keep this short.
+ * Every test runs with both ingests: ffmpeg holding the camera, and Vigil's own RTSP client.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,8 +25,10 @@ if (!hasFfmpeg) console.warn('skipping camera-worker integration tests: ffmpeg/f
 const PASSWORD = 'Dvr-Secret-42';
 const quiet = createLogger('silent');
 
-const stream = (over: Partial<Config['stream']> = {}): Omit<Config['stream'], 'offline_alert_seconds'> => ({
-  stall_seconds: 3, rtsp_timeout_seconds: 2, backoff_initial_ms: 300, backoff_max_ms: 2000,
+type Ingest = Config['stream']['ingest'];
+type WorkerStream = Omit<Config['stream'], 'offline_alert_seconds'>;
+const stream = (ingest: Ingest, over: Partial<WorkerStream> = {}): WorkerStream => ({
+  ingest, stall_seconds: 3, rtsp_timeout_seconds: 2, backoff_initial_ms: 300, backoff_max_ms: 2000,
   backoff_jitter: 0.1, probe_interval_ms: 300, jpeg_quality: 6, ...over,
 });
 
@@ -34,8 +37,8 @@ function camera(id: string, url: string): ResolvedCamera {
 }
 
 /** A worker plus everything it emitted. */
-function record(id: string, url: string, recordingsDir: string, o: { segmentSeconds?: number; stream?: Partial<Config['stream']>; healthyAfterMs?: number; frames?: boolean } = {}) {
-  const worker = new CameraWorker({ camera: camera(id, url), stream: stream(o.stream), segmentSeconds: o.segmentSeconds ?? 2, recordingsDir, logger: quiet, healthyAfterMs: o.healthyAfterMs });
+function record(ingest: Ingest, id: string, url: string, recordingsDir: string, o: { segmentSeconds?: number; stream?: Partial<WorkerStream>; healthyAfterMs?: number; frames?: boolean } = {}) {
+  const worker = new CameraWorker({ camera: camera(id, url), stream: stream(ingest, o.stream), segmentSeconds: o.segmentSeconds ?? 2, recordingsDir, logger: quiet, healthyAfterMs: o.healthyAfterMs });
   const log = { frames: [] as FrameMessage[], opened: [] as number[], segments: [] as SegmentClosed[], gaps: [] as GapStart[], gapEnds: 0, statuses: [] as WorkerStatus[] };
   worker.on('frame', (f) => log.frames.push(f));
   worker.setFrameDemand(o.frames ?? true);
@@ -61,7 +64,7 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
 /** The first backoff status: the failure the worker reports. */
 const firstFailure = (statuses: WorkerStatus[]): WorkerStatus | undefined => statuses.find((s) => s.state === 'backoff');
 
-describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
+describe.skipIf(!hasFfmpeg).each<Ingest>(['ffmpeg', 'native'])('camera worker (%s ingest) against the DVR simulator', (ingest) => {
   let dvr: DvrSimProcess;
   let dir = '';
   const servers: net.Server[] = [];
@@ -81,9 +84,13 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
   });
 
   it('records valid 10 s segments that start on a keyframe, and one JPEG per second', async () => {
-    const { worker, log } = record('cam_rec', dvr.url(1), dir, { segmentSeconds: 10 });
+    const { worker, log } = record(ingest, 'cam_rec', dvr.url(1), dir, { segmentSeconds: 10 });
     await until('two closed segments', () => log.segments.length >= 2, 40_000);
+    const stoppedAt = Date.now();
     await worker.stop();
+    // the open segment is finished and reported on stop, up to about when it was asked
+    expect(log.segments.at(-1)!.endTime.getTime()).toBeGreaterThan(stoppedAt - 2000);
+    expect(log.gaps.at(-1)).toMatchObject({ kind: 'stopped' });
 
     const closed = log.segments.slice(0, 2);
     for (const seg of closed) {
@@ -108,10 +115,11 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     expect([f.camera_id, f.width, f.height, f.jpeg[0], f.jpeg[1]]).toEqual(['cam_rec', 960, 1080, 0xff, 0xd8]);
     expect(log.frames.every((x, i) => i === 0 || x.seq === log.frames[i - 1]!.seq + 1)).toBe(true);
     expect(worker.status().state).toBe('stopped');
+    expect(worker.status().sourceFps).toBeCloseTo(25, 0);
   });
 
   it('decodes nothing for a camera nobody analyses, yet gives a snapshot of its newest keyframe and frames once asked', async () => {
-    const { worker, log } = record('cam_idle', dvr.url(2), dir, { frames: false });
+    const { worker, log } = record(ingest, 'cam_idle', dvr.url(2), dir, { frames: false });
     await until('streaming and a keyframe', () => worker.status().state === 'streaming' && worker.feed?.latestIdr !== undefined, 20_000);
     // the camera's ffmpeg copies only, and no decoder runs: no frames
     const decoders = () => spawnSync('pgrep', ['-P', String(process.pid), '-f', 'ffmpeg .*-f h264 -i pipe:0']).stdout.toString().trim().split('\n').filter(Boolean);
@@ -136,9 +144,39 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     expect(log.frames.length).toBe(count);
   });
 
+  it.runIf(ingest === 'native')('holds the camera with the DVR password in no process\'s arguments', async () => {
+    const { worker, log } = record(ingest, 'cam_argv', dvr.url(1), dir, { frames: true });
+    await until('recording and frames', () => log.segments.length >= 1 && log.frames.length >= 1, 20_000);
+    await worker.snapshot();
+    // this process's children whose arguments hold the password (the frame decoders included): only the simulator, it is the DVR
+    const holders = spawnSync('pgrep', ['-P', String(process.pid), '-f', PASSWORD]).stdout.toString().trim().split('\n').filter(Boolean).map(Number);
+    expect(holders).toEqual([dvr.pid]);
+    await worker.stop();
+  });
+
+  it.runIf(ingest === 'native')('goes on streaming while recordings cannot be written, and records again once they can', async () => {
+    const { worker, log } = record(ingest, 'cam_disk', dvr.url(2), dir, { frames: true, segmentSeconds: 1 });
+    await until('recording', () => log.segments.length >= 1, 20_000);
+    // the camera's directory becomes a file: no segment can be created (as on a full or read-only disk)
+    const cameraDir = path.join(dir, 'cam_disk');
+    await rename(cameraDir, `${cameraDir}.moved`);
+    await writeFile(cameraDir, 'not a directory');
+    await until('the storage failure', () => log.gaps.length === 1, 10_000);
+    expect(log.gaps[0]).toMatchObject({ kind: 'storage', cause: expect.stringMatching(/^camera cam_disk: cannot write recordings: /) });
+    const framesAtFailure = log.frames.length;
+    await until('frames while nothing records', () => log.frames.length >= framesAtFailure + 2, 10_000);
+    expect(worker.status()).toMatchObject({ state: 'streaming', reconnects: 0, lastErrorKind: 'storage' });
+    await rm(cameraDir);
+    const openedBefore = log.opened.length;
+    await until('recording again', () => log.opened.length > openedBefore && log.segments.length > 0, 15_000);
+    expect(log.gapEnds).toBe(2);
+    expect(log.statuses.some((st) => st.state === 'backoff')).toBe(false);
+    await worker.stop();
+  });
+
   it('restarts after the DVR process is killed and resumes within 5 s of its return, despite a long backoff', async () => {
     // a 30 s backoff: only the probe can bring recording back this fast
-    const { worker, log } = record('cam_kill', dvr.url(1), dir, { stream: { backoff_initial_ms: 30_000, backoff_max_ms: 60_000 } });
+    const { worker, log } = record(ingest, 'cam_kill', dvr.url(1), dir, { stream: { backoff_initial_ms: 30_000, backoff_max_ms: 60_000 } });
     await until('recording', () => log.segments.length >= 1, 20_000);
     const port = dvr.port;
     dvr.signal('SIGKILL');
@@ -162,7 +200,7 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     const gate = await startTcpRelay(dvr.port);
     const url = dvr.url(1).replace(`:${dvr.port}/`, `:${gate.port}/`);
     // each return resets the backoff (healthy after 1 s), so every outage starts from the same schedule
-    const { worker, log } = record('cam_gate', url, dir, { healthyAfterMs: 1000, stream: { backoff_initial_ms: 500, backoff_max_ms: 60_000, probe_interval_ms: 1000, rtsp_timeout_seconds: 10 } });
+    const { worker, log } = record(ingest, 'cam_gate', url, dir, { healthyAfterMs: 1000, stream: { backoff_initial_ms: 500, backoff_max_ms: 60_000, probe_interval_ms: 1000, rtsp_timeout_seconds: 10 } });
     try {
       await until('recording', () => log.segments.length >= 1, 20_000);
       const resumed: Array<{ offsetMs: number; ms: number }> = [];
@@ -190,7 +228,7 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
 
   it('keeps recording without a gap while this process is blocked for 20 s, and the watchdog does not blame the stream', async () => {
     // a 5 s stall limit: had the watchdog counted the blocked time, it would have killed ffmpeg
-    const { worker, log } = record('cam_block', dvr.url(2), dir, { stream: { stall_seconds: 5 } });
+    const { worker, log } = record(ingest, 'cam_block', dvr.url(2), dir, { stream: { stall_seconds: 5 } });
     await until('recording', () => log.segments.length >= 2, 20_000);
     const blockedAt = Date.now();
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20_000);
@@ -208,7 +246,7 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
   }, 90_000);
 
   it('kills a hung stream and resumes within 5 s once the DVR continues', async () => {
-    const { worker, log } = record('cam_hang', dvr.url(2), dir, { stream: { backoff_initial_ms: 30_000, backoff_max_ms: 60_000 } });
+    const { worker, log } = record(ingest, 'cam_hang', dvr.url(2), dir, { stream: { backoff_initial_ms: 30_000, backoff_max_ms: 60_000 } });
     await until('recording', () => log.segments.length >= 1, 20_000);
     dvr.signal('SIGSTOP');
     try {
@@ -227,8 +265,8 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
 
   it('names the camera and the cause for a wrong password and a missing channel, without leaking the password', async () => {
     const wrong = 'Not-The-Password-7';
-    const auth = record('cam_auth', cpPlusUrl({ host: '127.0.0.1', port: dvr.port, username: 'admin', password: wrong, channel: 1, stream: 0 }), dir);
-    const missing = record('cam_404', dvr.url(1).replace('channel=1', 'channel=9'), dir);
+    const auth = record(ingest, 'cam_auth', cpPlusUrl({ host: '127.0.0.1', port: dvr.port, username: 'admin', password: wrong, channel: 1, stream: 0 }), dir);
+    const missing = record(ingest, 'cam_404', dvr.url(1).replace('channel=1', 'channel=9'), dir);
     await until('both failures', () => !!firstFailure(auth.log.statuses) && !!firstFailure(missing.log.statuses), 10_000);
     const a = firstFailure(auth.log.statuses)!;
     expect(a.lastError).toMatch(/^camera cam_auth: .*password/);
@@ -243,7 +281,7 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise((r) => probe.close(r));
-    const { worker, log } = record('cam_down', `rtsp://127.0.0.1:${port}/live`, dir);
+    const { worker, log } = record(ingest, 'cam_down', `rtsp://127.0.0.1:${port}/live`, dir);
     await until('a failure', () => !!firstFailure(log.statuses), 10_000);
     expect(firstFailure(log.statuses)!.lastError).toBe('camera cam_down: DVR unreachable (connection refused)');
     expect(log.gaps).toHaveLength(1);
@@ -259,10 +297,10 @@ describe.skipIf(!hasFfmpeg)('camera worker against the DVR simulator', () => {
     });
     servers.push(garbage);
     await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
-    const healthy = record('cam_ok', dvr.url(2), dir);
+    const healthy = record(ingest, 'cam_ok', dvr.url(2), dir);
     await until('the healthy camera recording', () => healthy.log.segments.length >= 1, 20_000);
     const segmentsBefore = healthy.log.segments.length;
-    const bad = record('cam_junk', `rtsp://127.0.0.1:${(garbage.address() as net.AddressInfo).port}/live`, dir);
+    const bad = record(ingest, 'cam_junk', `rtsp://127.0.0.1:${(garbage.address() as net.AddressInfo).port}/live`, dir);
     await until('the corrupt stream reported', () => !!firstFailure(bad.log.statuses), 15_000);
     expect(firstFailure(bad.log.statuses)!.lastError).toMatch(/^camera cam_junk: corrupt or unsupported stream/);
     await until('the healthy camera still recording', () => healthy.log.segments.length >= segmentsBefore + 2, 10_000);

@@ -1,12 +1,14 @@
 /**
  * Interoperability: the camera worker records from GStreamer's gst-rtsp-server (an RTSP
- * implementation independent of our simulator) at the CP PLUS URL path.
+ * implementation independent of our simulator) at the CP PLUS URL path, with either ingest
+ * holding the session (ffmpeg, or Vigil's own RTSP client).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/core/log.ts';
 import type { FrameMessage } from '../../src/core/types.ts';
 import { ensureSample } from '../../src/dvr-sim/sample.ts';
@@ -18,7 +20,7 @@ const hasGst = hasGstRtspServer();
 if (!hasFfmpeg) console.warn('skipping gst interop test: ffmpeg/ffprobe not found');
 if (!hasGst) console.warn('skipping gst interop test: gst-rtsp-server (python3-gi with GstRtspServer under /usr/bin/python3) not found');
 
-describe.skipIf(!hasFfmpeg || !hasGst)('camera worker with gst-rtsp-server', () => {
+describe.skipIf(!hasFfmpeg || !hasGst).each<Config['stream']['ingest']>(['ffmpeg', 'native'])('camera worker (%s ingest) with gst-rtsp-server', (ingest) => {
   let gst: GstRtsp | undefined;
   let worker: CameraWorker | undefined;
   let dir = '';
@@ -37,7 +39,7 @@ describe.skipIf(!hasFfmpeg || !hasGst)('camera worker with gst-rtsp-server', () 
     expect(url).toMatch(/\/user=admin&password=&channel=2&stream=0\.sdp\?$/);
     worker = new CameraWorker({
       camera: { id: 'cam_gst', name: 'cam_gst', siteId: 'site', stream: 0, url, retentionDays: 7, detect: true },
-      stream: { stall_seconds: 5, rtsp_timeout_seconds: 3, backoff_initial_ms: 500, backoff_max_ms: 2000, backoff_jitter: 0.1, probe_interval_ms: 500, jpeg_quality: 6 },
+      stream: { ingest, stall_seconds: 5, rtsp_timeout_seconds: 3, backoff_initial_ms: 500, backoff_max_ms: 2000, backoff_jitter: 0.1, probe_interval_ms: 500, jpeg_quality: 6 },
       segmentSeconds: 3, recordingsDir: dir, logger: createLogger('silent'),
     });
     const frames: FrameMessage[] = [];

@@ -45,7 +45,7 @@ beforeAll(async () => {
   await writeFile(path.join(hlsDir, 'sub', 'index.m3u8'), '#EXTM3U\n');
   await writeFile(path.join(dir, 'secret.ts'), 'outside');
   const noSnapshot = () => Promise.reject(new Error('no keyframe yet'));
-  feeds.set({ cameraId: 'cam_a', hlsDir, subHlsDir: path.join(hlsDir, 'sub'), llHls: null, rtp: { onPacket: () => () => {}, sdpPath: path.join(dir, 'cam_a.sdp') }, snapshot: noSnapshot });
+  feeds.set({ cameraId: 'cam_a', hlsDir, subHlsDir: path.join(hlsDir, 'sub'), llHls: null, rtp: { onPacket: () => () => {}, codec: undefined }, snapshot: noSnapshot });
   feeds.set({ cameraId: 'cam_idle', hlsDir: path.join(dir, 'cam_idle'), subHlsDir: null, llHls: null, rtp: null, snapshot: noSnapshot });
 });
 afterAll(async () => {

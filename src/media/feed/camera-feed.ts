@@ -1,6 +1,6 @@
 /**
- * A camera's live H.264 as it arrives in this process: RTP on a loopback UDP port (from the process
- * holding the camera's RTSP session), depacketised once. Consumers subscribe to the packets
+ * A camera's live H.264 as it arrives in this process: RTP on a loopback UDP port (from an ffmpeg
+ * holding the camera's RTSP session), or pushed in by Vigil's own RTSP session, depacketised once. Consumers subscribe to the packets
  * (WebRTC forwards them) or to access units (frames for analysis, snapshots); the newest IDR is
  * kept, so a snapshot needs no decoder running.
  */
@@ -19,10 +19,11 @@ export interface CameraFeedEvents {
   sourceRestarted: [];
 }
 
-/** What WebRTC needs of a feed: its packets and the SDP describing them. */
+/** What WebRTC needs of a feed: its packets and what they carry. */
 export interface RtpPacketSource {
   onPacket(listener: (packet: Buffer) => void): () => void;
-  readonly sdpPath: string;
+  /** payload type, profile and out-of-band parameter sets of the packets; undefined until known */
+  readonly codec: SourceCodec | undefined;
 }
 
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -32,7 +33,9 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
   private socket: Socket | undefined;
   private depacketizer: H264Depacketizer;
   private ssrc: number | undefined;
-  private codec: SourceCodec | undefined;
+  private sourceCodec: SourceCodec | undefined;
+  /** the codec comes from the RTSP session in this process (setSource), not from ffmpeg's SDP file */
+  private sessionCodec = false;
   /** the newest IDR access unit (with its parameter sets): a picture decodable on its own */
   private newestIdr: TimedAccessUnit | undefined;
   /** Date.now() of the last packet; null before the first */
@@ -61,6 +64,8 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
       // the kernel's limit applies; a larger buffer only absorbs longer event-loop stalls
     }
     this.socket = socket;
+    // an SDP already there (a source that connected before this feed listened) tells the codec now
+    if (!this.sessionCodec) await this.readSdp();
     return socket.address().port;
   }
 
@@ -70,6 +75,25 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
 
   get sdpPath(): string {
     return this.o.sdpPath;
+  }
+
+  /** The one place the feed's codec is known: every consumer (depacketiser, WebRTC) reads it here. */
+  get codec(): SourceCodec | undefined {
+    return this.sourceCodec;
+  }
+
+  /**
+   * A new source connected in this process (an RTSP session): its track tells the codec, and
+   * whatever came before is another source even when the camera reuses its SSRC.
+   */
+  setSource(codec: SourceCodec): void {
+    const restarted = this.ssrc !== undefined;
+    this.sessionCodec = true;
+    this.sourceCodec = codec;
+    this.ssrc = undefined;
+    this.newestIdr = undefined;
+    this.depacketizer = this.newDepacketizer();
+    if (restarted) this.emit('sourceRestarted');
   }
 
   stop(): void {
@@ -107,16 +131,18 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
     this.ssrc = ssrc;
     this.newestIdr = undefined;
     this.depacketizer.reset();
+    // after setSource the first packet is that source's own start, already announced
     if (!first) this.emit('sourceRestarted');
-    void this.readSdp();
+    if (!this.sessionCodec) void this.readSdp();
   }
 
   /** The SDP tells the payload type and out-of-band parameter sets; it is written once the source connected. */
   private async readSdp(): Promise<void> {
     const text = await readFile(this.o.sdpPath, 'utf8').catch(() => undefined);
     const codec = text === undefined ? undefined : parseSourceSdp(text);
-    if (!codec || (this.codec && codec.payloadType === this.codec.payloadType && codec.sps?.equals(this.codec.sps ?? Buffer.alloc(0)))) return;
-    this.codec = codec;
+    const known = this.sourceCodec;
+    if (!codec || (known && codec.payloadType === known.payloadType && codec.sps?.equals(known.sps ?? Buffer.alloc(0)))) return;
+    this.sourceCodec = codec;
     this.depacketizer = this.newDepacketizer();
   }
 
@@ -124,6 +150,6 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
     return new H264Depacketizer((au) => {
       if (au.idr) this.newestIdr = au;
       this.emit('accessUnit', au);
-    }, { payloadType: this.codec?.payloadType, parameterSets: { sps: this.codec?.sps, pps: this.codec?.pps } });
+    }, { payloadType: this.sourceCodec?.payloadType, parameterSets: { sps: this.sourceCodec?.sps, pps: this.sourceCodec?.pps } });
   }
 }

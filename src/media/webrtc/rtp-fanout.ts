@@ -3,16 +3,15 @@
  * many viewers, the last GOP cached so that a new viewer starts at once, each viewer with its own
  * sequence numbers and timestamps.
  */
-import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../core/log.ts';
 import type { RtpPacketSource } from '../feed/camera-feed.ts';
 import { GopCache } from './gop-cache.ts';
 import { parseRtp, profileLevelIdOf } from './h264-rtp.ts';
 import { RtpRewriter } from './rtp-rewriter.ts';
-import { parseSourceSdp, type SourceCodec } from './source-sdp.ts';
+import type { SourceCodec } from './source-sdp.ts';
 
 export interface RtpFanoutOptions {
-  /** the camera's packets, and the SDP with payload type, profile-level-id and out-of-band SPS/PPS */
+  /** the camera's packets, and their codec: payload type, profile-level-id and out-of-band SPS/PPS */
   source: RtpPacketSource;
   log: Logger;
 }
@@ -37,7 +36,6 @@ export class RtpFanout {
   private readonly cache = new GopCache();
   private readonly viewers = new Set<Viewer>();
   private unsubscribe: (() => void) | undefined;
-  private source: SourceCodec | undefined;
   private ssrc: number | undefined;
   private packetsIn = 0;
   private packetsIgnored = 0;
@@ -45,7 +43,7 @@ export class RtpFanout {
   constructor(private readonly opts: RtpFanoutOptions) {}
 
   async start(): Promise<void> {
-    await this.readSourceSdp();
+    this.adoptSourceCodec();
     this.unsubscribe = this.opts.source.onPacket((packet) => this.receive(packet));
   }
 
@@ -64,7 +62,7 @@ export class RtpFanout {
   }
 
   /**
-   * The stream's `profile-level-id` (in-band SPS first, then the source SDP), once known; waits up
+   * The stream's `profile-level-id` (in-band SPS first, then the feed's codec), once known; waits up
    * to `timeoutMs` for the first SPS when neither has it yet.
    */
   async profileLevelId(timeoutMs: number): Promise<string | undefined> {
@@ -72,7 +70,6 @@ export class RtpFanout {
     for (;;) {
       const known = this.cache.sps ? profileLevelIdOf(this.cache.sps) : this.source?.profileLevelId;
       if (known || Date.now() >= deadline) return known;
-      if (!this.source) await this.readSourceSdp();
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -93,6 +90,7 @@ export class RtpFanout {
   }
 
   private receive(packet: Buffer): void {
+    if (!this.cache.sps) this.adoptSourceCodec();
     const info = parseRtp(packet);
     if (!info || (this.source && info.payloadType !== this.source.payloadType)) {
       this.packetsIgnored++;
@@ -114,7 +112,7 @@ export class RtpFanout {
     this.ssrc = ssrc;
     this.cache.reset();
     for (const viewer of this.viewers) viewer.waiting = true;
-    void this.readSourceSdp();
+    this.adoptSourceCodec();
   }
 
   private startIfReady(viewer: Viewer): void {
@@ -124,11 +122,15 @@ export class RtpFanout {
     viewer.lastBurstAt = Date.now();
   }
 
-  private async readSourceSdp(): Promise<void> {
-    const text = await readFile(this.opts.source.sdpPath, 'utf8').catch(() => undefined);
-    const source = text === undefined ? undefined : parseSourceSdp(text);
+  /** The feed is the one place the codec is known (from ffmpeg's SDP or the RTSP session), read each time: it changes with the source. */
+  private get source(): SourceCodec | undefined {
+    return this.opts.source.codec;
+  }
+
+  /** Out-of-band parameter sets for a source that sends none in-band. */
+  private adoptSourceCodec(): void {
+    const source = this.source;
     if (!source) return;
-    this.source = source;
     this.cache.sps ??= source.sps;
     this.cache.pps ??= source.pps;
   }

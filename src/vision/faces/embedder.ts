@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import 'sharp';
 import type { BBox } from '../../core/types.ts';
 import { rootLogger } from '../../core/log.ts';
-import { startWorker } from '../start-worker.ts';
+import { startWorker } from '../../core/start-worker.ts';
 import { DEFAULT_PIPELINE, type FacePipelineOptions } from './pipeline.ts';
 import { BadImageError, NoFaceError, type FaceEmbedder, type FaceResult } from './types.ts';
 import type { FaceJob, FaceWorkerReply } from './worker-protocol.ts';
