@@ -72,7 +72,9 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     const live = await planner.plan(camera);
     const main = new CameraWorker({ ...workerBase, camera, logger: ctx.log, live: live.main });
     const llHls = live.hlsDir && main.feed ? followFeed(main.feed, camera.id, ctx.log) : null;
-    ctx.liveFeeds.set({ cameraId: camera.id, hlsDir: live.hlsDir, subHlsDir: live.subHlsDir, llHls, rtp: live.webrtc ? main.feed : null, snapshot: () => main.snapshot() });
+    // Vigil's own ingest writes no HLS files: plain HLS is then the low-latency segments listed without parts
+    const hlsDir = config.stream.ingest === 'ffmpeg' ? live.hlsDir : null;
+    ctx.liveFeeds.set({ cameraId: camera.id, hlsDir, subHlsDir: live.subHlsDir, llHls, rtp: live.webrtc ? main.feed : null, snapshot: () => main.snapshot() });
     const detachIndex = indexer.attach(main);
     main.on('status', onStatus);
     main.on('frame', (frame) => {

@@ -46,10 +46,13 @@ const llPlaylistQuery = z.object({
   _HLS_skip: z.enum(['YES', 'v2']).optional().describe('delta update request: not offered (no CAN-SKIP-UNTIL), so ignored'),
 }).strict();
 
+/** the low-latency playlist and its files, under each camera's live path */
+const LL_DIR = 'll';
+
 export const liveUrls = (id: string) => ({
   hls: `/live/${encodeURIComponent(id)}/${HLS_PLAYLIST}`,
   hlsSub: `/live/${encodeURIComponent(id)}/sub/${HLS_PLAYLIST}`,
-  hlsLowLatency: `/live/${encodeURIComponent(id)}/ll/${LL_PLAYLIST}`,
+  hlsLowLatency: `/live/${encodeURIComponent(id)}/${LL_DIR}/${LL_PLAYLIST}`,
   whep: `/api/v1/cameras/${encodeURIComponent(id)}/whep`,
   player: `/player/${encodeURIComponent(id)}`,
 });
@@ -118,6 +121,13 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
     params: liveFile, query: noQuery,
     handler: async ({ params, actor, reply }) => {
       const dir = feedOf(actor, params.cameraId)?.hlsDir;
+      const packager = deps.llHls?.(params.cameraId);
+      // a camera Vigil ingests itself has no ffmpeg writing HLS files: its low-latency segments, listed without parts
+      if (!dir && packager && params.file === HLS_PLAYLIST) {
+        const playlist = packager.plainPlaylist(`${LL_DIR}/`);
+        if (!playlist) throw notFound(`camera '${params.cameraId}' is not streaming live right now (no playlist yet)`);
+        return reply.header('content-type', PLAYLIST_TYPE).header('cache-control', 'no-cache').send(playlist);
+      }
       if (!dir) throw notFound(`camera '${params.cameraId}' has no live HLS (live.hls is off or the edge role runs elsewhere)`);
       return sendLiveFile(reply, params.cameraId, dir, params.file);
     },
@@ -131,7 +141,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   };
 
   addRoute(app, {
-    method: 'GET', url: `/live/:cameraId/ll/${LL_PLAYLIST}`, permission: 'live:watch', tag: 'live', produces: PLAYLIST_TYPE, errors: [503],
+    method: 'GET', url: `/live/:cameraId/${LL_DIR}/${LL_PLAYLIST}`, permission: 'live:watch', tag: 'live', produces: PLAYLIST_TYPE, errors: [503],
     summary: 'Low-latency HLS playlist of the main stream: 200 ms parts, blocking reload (_HLS_msn, _HLS_part) and preload hints',
     params: z.object({ cameraId: cameraParam }).strict(), query: llPlaylistQuery,
     handler: async ({ params, query, actor, reply }) => {
@@ -142,7 +152,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   });
 
   addRoute(app, {
-    method: 'GET', url: '/live/:cameraId/ll/:file', permission: 'live:watch', tag: 'live', produces: FMP4_TYPE, errors: [503],
+    method: 'GET', url: `/live/:cameraId/${LL_DIR}/:file`, permission: 'live:watch', tag: 'live', produces: FMP4_TYPE, errors: [503],
     summary: 'Low-latency HLS media: init segment, segments and parts (fMP4); the hinted part is sent once complete',
     params: llFile, query: noQuery,
     handler: async ({ params, actor, reply }) => {
@@ -173,7 +183,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
       const feed = feedOf(actor, params.id);
       const urls = liveUrls(params.id);
       return {
-        hls: feed?.hlsDir ? urls.hls : null,
+        hls: feed?.hlsDir || deps.llHls?.(params.id) ? urls.hls : null,
         hls_ll: deps.llHls?.(params.id) ? urls.hlsLowLatency : null,
         hls_sub: feed?.subHlsDir ? urls.hlsSub : null,
         webrtc: feed?.rtp ? { whep: urls.whep } : null,

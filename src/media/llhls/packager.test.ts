@@ -66,6 +66,16 @@ describe('LL-HLS packager: parts and segments', () => {
     expect(find(p.init()!, ['moov', 'trak', 'tkhd']).body.readUInt32BE(76) / 0x10000).toBe(960);
   });
 
+  it('lists the same complete segments as plain HLS for players without low-latency HLS: no parts, hints or server control', () => {
+    const p = packager();
+    feed(p, 0, 25 * 5 + 7);
+    const plain = p.plainPlaylist('ll/')!;
+    for (const tag of ['#EXT-X-PART', '#EXT-X-PRELOAD-HINT', '#EXT-X-SERVER-CONTROL', '#EXT-X-PART-INF']) expect(plain).not.toContain(tag);
+    expect(tags(plain, '#EXT-X-MAP')).toEqual(['#EXT-X-MAP:URI="ll/init0.mp4"']);
+    expect(plain.split('\n').filter((l) => !l.startsWith('#') && l)).toEqual(['ll/seg0.m4s', 'll/seg1.m4s', 'll/seg2.m4s', 'll/seg3.m4s', 'll/seg4.m4s']);
+    expect(tags(plain, '#EXT-X-MEDIA-SEQUENCE')).toEqual(tags(p.playlist()!, '#EXT-X-MEDIA-SEQUENCE'));
+  });
+
   it('keeps a window of segments whatever the run time, media sequence numbers rising', () => {
     const p = packager();
     feed(p, 0, 25 * 60);

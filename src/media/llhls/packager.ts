@@ -145,6 +145,12 @@ export class LlHlsPackager {
     this.changed();
   }
 
+  /** The same segments as a plain HLS playlist (no parts), for players without low-latency HLS; its URIs under `uriPrefix`. */
+  plainPlaylist(uriPrefix: string): string | undefined {
+    if (this.segments.length === 0) return undefined;
+    return renderPlaylist({ segments: this.segments.slice(-SEGMENTS_LISTED), open: undefined, hintedPart: undefined, plain: { uriPrefix } });
+  }
+
   /** The playlist, once a segment is complete; undefined before. */
   playlist(): string | undefined {
     if (this.segments.length === 0) return undefined;

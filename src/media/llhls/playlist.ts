@@ -55,6 +55,11 @@ export interface PlaylistView {
   open: LlSegment | undefined;
   /** the id of the next part; undefined while no next part can be promised (waiting for an IDR) */
   hintedPart: number | undefined;
+  /**
+   * A plain HLS playlist of the same segments for players without low-latency HLS: no parts,
+   * hints or server control, and the URIs under this prefix (it is served from another path).
+   */
+  plain?: { uriPrefix: string };
 }
 
 const seconds = (ticks: number): string => (ticks / TIMESCALE).toFixed(5);
@@ -64,7 +69,9 @@ function partLines(parts: readonly LlPart[]): string[] {
 }
 
 export function renderPlaylist(view: PlaylistView): string {
-  const listed = view.open && view.open.parts.length > 0 ? [...view.segments, view.open] : view.segments;
+  const plain = view.plain !== undefined;
+  const uri = (name: string): string => `${view.plain?.uriPrefix ?? ''}${name}`;
+  const listed = !plain && view.open && view.open.parts.length > 0 ? [...view.segments, view.open] : view.segments;
   const first = listed[0];
   if (!first) throw new Error('an LL-HLS playlist needs a segment');
   const lines = [
@@ -72,23 +79,25 @@ export function renderPlaylist(view: PlaylistView): string {
     // 6: EXT-X-MAP in a playlist without EXT-X-I-FRAMES-ONLY; nothing here needs more
     '#EXT-X-VERSION:6',
     `#EXT-X-TARGETDURATION:${TARGET_DURATION_S}`,
-    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${PART_HOLD_BACK_S.toFixed(3)}`,
-    `#EXT-X-PART-INF:PART-TARGET=${PART_TARGET_S.toFixed(3)}`,
+    ...(plain ? [] : [
+      `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${PART_HOLD_BACK_S.toFixed(3)}`,
+      `#EXT-X-PART-INF:PART-TARGET=${PART_TARGET_S.toFixed(3)}`,
+    ]),
     `#EXT-X-MEDIA-SEQUENCE:${first.msn}`,
     `#EXT-X-DISCONTINUITY-SEQUENCE:${first.discontinuitySequence - (first.discontinuity ? 1 : 0)}`,
   ];
-  const withParts = view.segments.length - SEGMENTS_WITH_PARTS;
+  const withParts = plain ? Infinity : view.segments.length - SEGMENTS_WITH_PARTS;
   listed.forEach((s, i) => {
     if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
-    if (i === 0 || s.initGeneration !== listed[i - 1]!.initGeneration) lines.push(`#EXT-X-MAP:URI="${initName(s.initGeneration)}"`);
+    if (i === 0 || s.initGeneration !== listed[i - 1]!.initGeneration) lines.push(`#EXT-X-MAP:URI="${uri(initName(s.initGeneration))}"`);
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTime).toISOString()}`);
     if (s === view.open) {
       lines.push(...partLines(s.parts));
       return;
     }
     if (i >= withParts) lines.push(...partLines(s.parts));
-    lines.push(`#EXTINF:${seconds(s.duration)},`, segmentName(s.msn));
+    lines.push(`#EXTINF:${seconds(s.duration)},`, uri(segmentName(s.msn)));
   });
-  if (view.hintedPart !== undefined) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partName(view.hintedPart)}"`);
+  if (!plain && view.hintedPart !== undefined) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partName(view.hintedPart)}"`);
   return `${lines.join('\n')}\n`;
 }
