@@ -57,3 +57,23 @@ export function pssByMapping(pid: number, top = 8): Record<string, number> {
   }
   return Object.fromEntries([...kbBy].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => [k, mb(v)]));
 }
+
+/** V8 heap of one thread of `vigil run`, read inside the thread by bench/thread-heap-probe.cjs: /proc cannot split a process's threads. */
+export interface ThreadHeap {
+  thread_id: number;
+  thread: string;
+  heap_total_mb: number;
+  heap_used_mb: number;
+  external_mb: number;
+}
+
+/** The newest figures of each thread in the probe's file (one JSON line per thread every 2 s). */
+export function latestThreadHeaps(lines: string): ThreadHeap[] {
+  const byThread = new Map<number, ThreadHeap>();
+  for (const line of lines.split('\n')) {
+    if (!line.trim()) continue;
+    const heap = JSON.parse(line) as ThreadHeap;
+    byThread.set(heap.thread_id, heap);
+  }
+  return [...byThread.values()].sort((a, b) => a.thread_id - b.thread_id);
+}

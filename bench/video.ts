@@ -21,7 +21,7 @@ import { until } from '../test/fixtures/until.ts';
 import { followFeed } from '../src/media/llhls/packager.ts';
 import { measureWorkerCpu, WARMUP_MS } from './camera-workers.ts';
 import { descendantPids, sumCpu } from './proc-cpu.ts';
-import { memoryOf, pssByMapping } from './proc-mem.ts';
+import { latestThreadHeaps, memoryOf, pssByMapping, type ProcessMemory, type ThreadHeap } from './proc-mem.ts';
 import { peerBinary, peerInstalled, PEERS, startPeer, streamName, type PeerName, type RunningPeer } from './peers.ts';
 import { benchLiveLatency, benchPageUrl, measureLiveServer, type LiveLatencyReport, type LiveServer, type LiveTarget } from './webrtc-latency.ts';
 
@@ -53,7 +53,19 @@ export interface ServerReport {
   version: string;
   ingest: IngestCpu;
   latency: LiveLatencyReport;
-  footprint: (Memory & { with_frames?: Memory; node_pss_by_mapping_mb?: Record<string, number>; warmup_s?: number; what: string }) | { reason: string };
+  footprint: (Memory & { with_frames?: Memory; node_pss_by_mapping_mb?: Record<string, number>; threads?: ThreadHeap[]; parts?: Record<string, FootprintPart>; warmup_s?: number; what: string }) | { reason: string };
+}
+
+/** The one box run once with a part switched off. */
+export interface FootprintPart {
+  what: string;
+  node_rss_mb: number;
+  node_pss_mb: number;
+  rss_mb_total: number;
+  pss_mb_total: number;
+  /** Node's PSS with analysis on every camera minus this run's: what the part costs */
+  node_pss_saved_mb: number;
+  threads: ThreadHeap[];
 }
 
 const failed = (err: unknown): { reason: string } => ({ reason: err instanceof Error ? err.message : String(err) });
@@ -127,36 +139,51 @@ async function peerIngest(name: PeerName, sim: DvrSimProcess, o: VideoBenchOptio
   }
 }
 
-/** `vigil run` as a user runs it, all roles, on `channels` simulator cameras with analysis; memory of every process after the warm-up. */
-async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions): Promise<ServerReport['footprint']> {
+/**
+ * Parts of the one box switched off through its configuration, one run each: what Node's memory
+ * drops by without a part is what that part costs (threads share one process, so /proc alone
+ * cannot tell).
+ */
+const FOOTPRINT_PARTS: Record<string, { what: string; cameras?: number; config: Record<string, unknown> }> = {
+  one_detector_worker: { what: 'detection.workers: 1 instead of one per core', config: { detection: { workers: 1 } } },
+  no_faces: { what: 'faces.enabled: false (no face worker)', config: { faces: { enabled: false } } },
+  no_detection: { what: 'detection.enabled: false (no detector workers, no face stage)', config: { detection: { enabled: false } } },
+  no_cameras: { what: 'no cameras: the roles, database and models alone', cameras: 0, config: {} },
+};
+
+interface OneBox {
+  memory: Memory;
+  node_pss_by_mapping_mb: Record<string, number>;
+  threads: ThreadHeap[];
+}
+
+/** `vigil run` as a user runs it, all roles, on `cameras` simulator cameras (analysis on unless `config` says otherwise); memory of every process and the heap of every Node thread after the warm-up. */
+async function runOneBox(sim: DvrSimProcess, o: VideoBenchOptions, cameras: number, config: Record<string, unknown> = {}): Promise<OneBox> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-video-onebox-'));
   const configFile = path.join(dir, 'vigil.yaml');
+  const port = await freePort();
   // JSON is YAML
   writeFileSync(configFile, JSON.stringify({
-    sites: [{ id: 'site', dvrs: [{ id: 'sim', host: '127.0.0.1', port: sim.port }], cameras: Array.from({ length: o.channels }, (_, i) => ({ id: `cam_${i + 1}`, dvr: 'sim', channel: i + 1 })) }],
-    storage: { data_dir: dir }, api: { port: await freePort() },
+    sites: [{ id: 'site', dvrs: [{ id: 'sim', host: '127.0.0.1', port: sim.port }], cameras: Array.from({ length: cameras }, (_, i) => ({ id: `cam_${i + 1}`, dvr: 'sim', channel: i + 1 })) }],
+    storage: { data_dir: dir }, api: { port }, ...config,
   }));
   const logFile = path.join(dir, 'run.log');
+  const heapFile = path.join(dir, 'thread-heaps.jsonl');
   const out = openSync(logFile, 'w');
   // its own process group: its ffmpeg children end with it whatever happens
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/vigil.js'), 'run', '--config', configFile], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, ['--require', path.join(REPO_ROOT, 'bench/thread-heap-probe.cjs'), path.join(REPO_ROOT, 'bin/vigil.js'), 'run', '--config', configFile], {
+    cwd: REPO_ROOT, detached: true, stdio: ['ignore', out, out], env: { ...process.env, VIGIL_HEAP_PROBE_FILE: heapFile },
+  });
   closeSync(out);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   try {
     const pid = child.pid!;
-    await until(`the one box's ${o.channels} ffmpeg`, 60_000, () => {
+    await until('the one box started', 120_000, async () => {
       if (child.exitCode !== null) throw new Error(`vigil run exited ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      return descendantPids(pid).length >= o.channels ? true : undefined;
+      return (await fetch(`http://127.0.0.1:${port}/health/startup`).then((r) => r.ok, () => false)) || undefined;
     });
-    console.error(`video: the one box runs; memory read after ${o.footprintWarmupSeconds} s`);
     await sleep(o.footprintWarmupSeconds * 1000);
-    return {
-      ...memoryOf([pid, ...descendantPids(pid)]),
-      // /proc cannot split Node's threads (main, detector and face workers, PGlite) apart, and /metrics has no nodejs_heap_* (prom-client's default metrics are not registered)
-      node_pss_by_mapping_mb: pssByMapping(pid),
-      warmup_s: o.footprintWarmupSeconds,
-      what: `vigil run, all roles, ${o.channels} cameras with analysis`,
-    };
+    return { memory: memoryOf([pid, ...descendantPids(pid)]), node_pss_by_mapping_mb: pssByMapping(pid), threads: latestThreadHeaps(readFileSync(heapFile, 'utf8')) };
   } finally {
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
     const killer = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 10_000);
@@ -164,6 +191,32 @@ async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions): Promise
     clearTimeout(killer);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The one box with analysis on every channel, then once without each part (FOOTPRINT_PARTS). */
+export async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions): Promise<ServerReport['footprint']> {
+  console.error(`video: the one box, ${o.channels} cameras with analysis; memory read ${o.footprintWarmupSeconds} s after it started`);
+  const full = await runOneBox(sim, o, o.channels);
+  const node = (m: Memory): ProcessMemory => m.processes[0]!;
+  const parts: Record<string, FootprintPart> = {};
+  for (const [name, part] of Object.entries(FOOTPRINT_PARTS)) {
+    console.error(`video: the one box without a part: ${part.what}`);
+    const without = await runOneBox(sim, o, part.cameras ?? o.channels, part.config);
+    parts[name] = {
+      what: part.what,
+      node_rss_mb: node(without.memory).rss_mb, node_pss_mb: node(without.memory).pss_mb, rss_mb_total: without.memory.rss_mb_total, pss_mb_total: without.memory.pss_mb_total,
+      node_pss_saved_mb: +(node(full.memory).pss_mb - node(without.memory).pss_mb).toFixed(1),
+      threads: without.threads,
+    };
+  }
+  return {
+    ...full.memory,
+    node_pss_by_mapping_mb: full.node_pss_by_mapping_mb,
+    threads: full.threads,
+    parts,
+    warmup_s: o.footprintWarmupSeconds,
+    what: `vigil run, all roles, ${o.channels} cameras with analysis`,
+  };
 }
 
 /** A peer on the marked simulator, played through the bench page (its WHEP and HLS URLs). */

@@ -263,7 +263,10 @@ export const configSchema = z.object({
     }).strict().prefault({}).describe('sign-in: tokens, sessions, cookies, brute-force protection'),
   }).strict().prefault({}).describe('REST API and WebSocket'),
   bus: z.object({ kind: z.enum(['memory']).default('memory').describe('memory (one box); kafka arrives with the fleet shape') }).strict().default({ kind: 'memory' }).describe('message bus'),
-  store: z.object({ kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape') }).strict().default({ kind: 'pglite' }).describe('database'),
+  store: z.object({
+    kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape'),
+    pglite_shared_buffers_mb: z.number().int().min(1).max(4096).default(32).describe('PostgreSQL shared_buffers of PGlite: its page cache, held resident in the process from the start (PostgreSQL\'s default 128 MB measured 110-140 MB more RSS for the one box; pages beyond it are read from the database files through the OS cache). Raise it for a large face store: face search at 10,000 faces measured p50 24 ms at 32 MB, 11 ms at 128 MB (npm run bench -- --only face-search)'),
+  }).strict().default({ kind: 'pglite', pglite_shared_buffers_mb: 32 }).describe('database'),
   objects: z.object({ kind: z.enum(['disk']).default('disk').describe('disk (one box); s3 arrives with the fleet shape') }).strict().default({ kind: 'disk' }).describe('object storage'),
   archive: z.object({
     enabled: z.boolean().default(false).describe('copy closed segments and event clips to the archive tier; retention then deletes no segment before its copy is confirmed (unless the free-disk floor forces it)'),

@@ -29,6 +29,14 @@ export const metrics = {
   diskFree: new Gauge({ name: 'edge_disk_free_bytes', help: 'Free bytes on the recordings volume', registers: [registry] }),
   diskTotal: new Gauge({ name: 'edge_disk_total_bytes', help: 'Size of the recordings volume', registers: [registry] }),
   memoryUsage: new Gauge({ name: 'edge_memory_usage_percent', help: 'Host memory in use', registers: [registry] }),
+  processMemory: new Gauge({
+    name: 'process_memory_bytes', help: 'This process\'s memory, read at scrape time: rss (all threads, native memory included), and the main thread\'s V8 heap_total, heap_used and external (ArrayBuffers, PGlite\'s WebAssembly memory)', labelNames: ['kind'], registers: [registry],
+    // prom-client's default metrics would give the same, but promtool rejects some of them (see above)
+    collect() {
+      const m = process.memoryUsage();
+      for (const [kind, bytes] of [['rss', m.rss], ['heap_total', m.heapTotal], ['heap_used', m.heapUsed], ['external', m.external]] as const) this.set({ kind }, bytes);
+    },
+  }),
   consumerLag: new Gauge({ name: 'kafka_consumer_lag', help: 'Bus records not yet committed by a consumer group', labelNames: ['topic', 'group'], registers: [registry] }),
   apiDuration: new Histogram({ name: 'api_request_duration_seconds', help: 'API response time', labelNames: ['path'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
   apiRequests: new Counter({ name: 'api_requests_total', help: 'API responses by status and route', labelNames: ['status', 'path'], registers: [registry] }),

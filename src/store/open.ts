@@ -5,6 +5,8 @@ import type { Store } from './port.ts';
 
 export interface StoreConfig {
   kind: 'pglite';
+  /** PostgreSQL shared_buffers of PGlite (default: PostgreSQL's, 128 MB) */
+  pglite_shared_buffers_mb?: number;
 }
 
 /** Months of event partitions kept ahead: the current one and the next two. */
@@ -19,7 +21,7 @@ export async function ensureEventPartitions(store: Store, now = new Date()): Pro
 function openAdapter(config: StoreConfig, dbDir: string, log?: Logger): Promise<Store> {
   switch (config.kind) {
     case 'pglite':
-      return openPglite(dbDir, { log });
+      return openPglite(dbDir, { log, sharedBuffersMb: config.pglite_shared_buffers_mb });
   }
 }
 

@@ -65,3 +65,25 @@ describe('pglite data dir lock', () => {
     expect((await store.query('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
   });
 });
+
+describe('pglite shared_buffers', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-store-buffers-'));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('runs with the configured shared_buffers, also on a database created with the default', async () => {
+    const dir = path.join(root, 'db');
+    const created = await openStore({ kind: 'pglite' }, dir);
+    expect((await created.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '128MB' }]);
+    await created.query('CREATE TABLE kept (v text)');
+    await created.query('INSERT INTO kept SELECT repeat($1, 100) FROM generate_series(1, 100000)', ['x']);
+    await created.close();
+    const small = await openStore({ kind: 'pglite', pglite_shared_buffers_mb: 8 }, dir);
+    try {
+      expect((await small.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '8MB' }]);
+      // ~13 MB of rows, more than 8 MB of buffers hold: read back through the database files
+      expect((await small.query<{ n: number }>('SELECT count(*)::int AS n FROM kept')).rows).toEqual([{ n: 100000 }]);
+    } finally {
+      await small.close();
+    }
+  });
+});

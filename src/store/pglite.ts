@@ -51,13 +51,23 @@ function runOn(db: PGlite | Transaction) {
   };
 }
 
-export async function openPglite(dataDir: string, opts: { log?: Logger } = {}): Promise<Store> {
+export interface PgliteOptions {
+  log?: Logger;
+  /**
+   * PostgreSQL shared_buffers in MB (default: PostgreSQL's 128 MB). PGlite zero-fills its shared
+   * memory at start, so all of it is resident from the first query on, used or not.
+   */
+  sharedBuffersMb?: number;
+}
+
+export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Promise<Store> {
   const lock = acquireDirLock(dataDir, opts.log);
   let db: PGlite;
   try {
     fs.mkdirSync(dataDir, { recursive: true });
     // loading pgvector here makes `CREATE EXTENSION vector` (migration 001) available
-    db = await PGlite.create(dataDir, { extensions: { vector }, parsers });
+    const startParams = opts.sharedBuffersMb === undefined ? {} : { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb}MB`] };
+    db = await PGlite.create(dataDir, { extensions: { vector }, parsers, ...startParams });
   } catch (e) {
     lock.release();
     throw e;

@@ -4,7 +4,7 @@ import { prepareModelInput } from '../frame-input.ts';
 import { decodeCenternet } from './centernet-decode.ts';
 import { centernetPeaks } from './centernet-peaks.ts';
 import { convertTfjsModelFile } from './tfjs-to-onnx.ts';
-import { humanModelPath } from './tfjs-wasm.ts';
+import { humanModelPath } from './human-models.ts';
 import type { Detector } from './types.ts';
 
 const INPUT = 'tower_0/images';

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DetectionFilter } from '../filter.ts';
 import { prepareModelInput } from '../frame-input.ts';
 import { decodeCenternet } from './centernet-decode.ts';
-import { humanModelPath, initWasmBackend, loadLocalGraphModel } from './tfjs-wasm.ts';
+import { humanModelPath } from './human-models.ts';
+import { initWasmBackend, loadLocalGraphModel } from './tfjs-wasm.ts';
 import type { Detector } from './types.ts';
 
 const INPUT_SIZE = 512;

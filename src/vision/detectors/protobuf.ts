@@ -18,7 +18,9 @@ const tag = (field: number, wireType: number): number[] => varint((field << 3) |
 export const int = (field: number, value: number | bigint): Field => Uint8Array.from([...tag(field, 0), ...varint(value)]);
 
 export function bytes(field: number, value: Uint8Array): Field {
-  return Uint8Array.from([...tag(field, 2), ...varint(value.length), ...value]);
+  // copied as bytes, never spread: a model's weights (megabytes) spread into a number[] took
+  // ~30 bytes of JS heap per byte while a detector worker converted its model
+  return concat([Uint8Array.from([...tag(field, 2), ...varint(value.length)]), value]);
 }
 
 export const str = (field: number, value: string): Field => bytes(field, new TextEncoder().encode(value));

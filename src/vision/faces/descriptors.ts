@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { humanModelPath, loadLocalGraphModel } from '../detectors/tfjs-wasm.ts';
+import { humanModelPath } from '../detectors/human-models.ts';
+import { loadLocalGraphModel } from '../detectors/tfjs-wasm.ts';
 import type { FaceEmbedderModel } from './types.ts';
 
 /** A face descriptor network: a square RGB face crop in, an L2-normalised vector out. */

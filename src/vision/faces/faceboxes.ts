@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { humanModelPath, loadLocalGraphModel } from '../detectors/tfjs-wasm.ts';
+import { humanModelPath } from '../detectors/human-models.ts';
+import { loadLocalGraphModel } from '../detectors/tfjs-wasm.ts';
 
 /** A face in the detector input's pixels. */
 export interface RawFace {

@@ -4,7 +4,7 @@ import { COCO_LABELS } from '../../coco.ts';
 import { CENTERNET_ROW } from '../centernet-decode.ts';
 import { centernetPeaks } from '../centernet-peaks.ts';
 import { convertTfjsModelFile } from '../tfjs-to-onnx.ts';
-import { humanModelPath } from '../tfjs-wasm.ts';
+import { humanModelPath } from '../human-models.ts';
 import type { KserveModel } from './kserve-server.ts';
 
 const KEYPOINTS = 'tower_0/keypoints';
