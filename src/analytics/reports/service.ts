@@ -23,7 +23,7 @@ export interface ReportServiceDeps {
   /** the configured cameras, for names and for cameras that recorded nothing */
   cameras: () => readonly { id: string; name: string }[];
   /** the size of a camera's newest live frame, when this process sees its frames (a still of it is served) */
-  liveFrame?: (cameraId: string) => { width: number; height: number } | undefined;
+  liveFrame?: (cameraId: string) => Promise<{ width: number; height: number } | undefined>;
   now?: () => Date;
 }
 
@@ -112,7 +112,7 @@ export function reportService(deps: ReportServiceDeps) {
       if (!callerSeesCamera(caller, q.camera)) throw notFound(`no camera with id '${q.camera}'`);
       const s = { from: q.from, to: q.to, cameraId: q.camera };
       const snapshot = await deps.analytics.newestSnapshot(q.camera, q.to);
-      const live = deps.liveFrame?.(q.camera);
+      const live = await deps.liveFrame?.(q.camera);
       // boxes are in source-frame pixels: the live frame's size, else the size of a stored picture, else as far as boxes reach
       const frame = (live && { width: live.width, height: live.height }) ?? (snapshot && await pictureSize(q.camera, snapshot.snapshot_path)) ?? await deps.analytics.boxExtent(s);
       const cells = Array.from({ length: q.rows }, () => new Array<number>(q.cols).fill(0));

@@ -4,6 +4,8 @@ import { dailyReportPdf } from '../../analytics/reports/daily-pdf.ts';
 import { reportService, type DailyReport } from '../../analytics/reports/service.ts';
 import type { CameraSource } from '../../config/live-cameras.ts';
 import type { Logger } from '../../core/log.ts';
+import { cameraStill } from '../../media/live/camera-still.ts';
+import type { LiveFeeds } from '../../media/live/feeds.ts';
 import type { LatestFrames } from '../../media/live/latest-frames.ts';
 import type { Objects } from '../../objects/port.ts';
 import type { Store } from '../../store/port.ts';
@@ -22,6 +24,8 @@ export interface AnalyticsRouteDeps {
   timezone?: string;
   /** cameras' newest live frames, where this process follows them */
   latestFrames?: LatestFrames;
+  /** cameras' live feeds, where this process has them: a still of a camera nobody analyses */
+  liveFeeds?: LiveFeeds;
 }
 
 type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -40,7 +44,7 @@ export function analyticsRoutes(app: FastifyInstance, deps: AnalyticsRouteDeps):
   const reports = reportService({
     analytics: analyticsRepo(deps.store), objects: deps.objects, log: deps.log, timezone: deps.timezone ?? 'UTC',
     cameras: () => deps.cameras.list().map((c) => ({ id: c.id, name: c.name })),
-    liveFrame: (id) => deps.latestFrames?.get(id),
+    liveFrame: cameraStill(deps),
   });
 
   addRoute(app, {
