@@ -294,7 +294,7 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       this.decoder = { decoder, release: this.feed.claim('analysis') };
       this.log.info('decoding frames for analysis');
     } else {
-      this.endDecoding();
+      void this.endDecoding();
       this.frameTimes = [];
       this.log.info('no longer decoding frames');
     }

@@ -179,6 +179,8 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
   receive(packet: Buffer): void {
     // RTCP (sender reports) may share the port: its packet types 200–207 read as RTP payload types 72–79
     if (packet.length < 12 || isRtcp(packet)) return;
+    // packets sent before the source heard that nobody wants them any more: stale for the next claim
+    if (this.demandDriven && !this.demand.wanted) return;
     this.lastPacketAt = Date.now();
     const ssrc = packet.readUInt32BE(8);
     if (ssrc !== this.ssrc) this.sourceRestarted(ssrc);
