@@ -94,6 +94,11 @@ const HLS_LIST_SIZE = 6;
 const HLS_SEGMENT_SECONDS = 1;
 
 const FPS_WINDOW_MS = 10_000;
+/** a snapshot of a camera whose packets nobody wanted waits this long for an IDR (the thread's GOP comes at once; a GOP it could not keep, at the next keyframe) */
+const SNAPSHOT_IDR_WAIT_MS = 5_000;
+/** the same picture: a GOP sent again when packets resume brings its IDR as a new access unit */
+const samePicture = (a: TimedAccessUnit, b: TimedAccessUnit): boolean =>
+  a === b || (a.pts90k === b.pts90k && a.nals.length === b.nals.length && a.nals.every((n, i) => n.equals(b.nals[i]!)));
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const KILL_GRACE_MS = 2000;
 const MAX_PROBLEM_LINES = 20;
@@ -190,8 +195,6 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   private bitrateKbps = 0;
   /** frames per second the source sends, as its stream declares it (last connection) */
   private sourceFps: number | null = null;
-  /** the native ingest's last keyframe and the frames since: the source's rate, measured a GOP at a time */
-  private gop: { pts90k: number; frames: number } | null = null;
   private gapAnnounced = false;
   private recordingSinceGap = false;
   /** end of the last closed segment: where a gap starts */
@@ -204,9 +207,9 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   /** the camera's H.264 as it arrives here (not for a live-only worker) */
   readonly feed: CameraFeed | null;
   private feedStarted: Promise<number> | null = null;
-  /** decodes frames for analysis while they are wanted (setFrameDemand) */
-  private decoder: FrameDecoder | null = null;
-  private snapshotCache: { idr: object; snapshot: Promise<Snapshot> } | null = null;
+  /** decodes frames for analysis while they are wanted (setFrameDemand), holding the feed's claim */
+  private decoder: { decoder: FrameDecoder; release: () => void } | null = null;
+  private snapshotCache: { idr: TimedAccessUnit; snapshot: Promise<Snapshot> } | null = null;
 
   constructor(private readonly o: CameraWorkerOptions) {
     super();
@@ -214,23 +217,23 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.log = (o.logger ?? rootLogger).child({ component: 'camera-worker', camera_id: o.camera.id });
     eventLoopWatch.start();
     this.backoff = new Backoff({ initialMs: o.stream.backoff_initial_ms, maxMs: o.stream.backoff_max_ms, jitter: o.stream.backoff_jitter, random: o.random });
+    const nativeIngest = o.stream.ingest === 'native';
     this.feed = o.liveOnly ? null : new CameraFeed({
       port: o.live?.rtp?.port ?? 0,
       sdpPath: o.live?.rtp?.sdpPath ?? path.join(tmpdir(), `vigil-${process.pid}-${o.camera.id}-${Date.now()}.sdp`),
       log: this.log,
+      // the ingest thread sends packets only while something here uses them; ffmpeg's always arrive
+      demandDriven: nativeIngest,
     });
     this.feed?.on('accessUnit', (au) => {
       const run = this.run;
-      if (run) this.onAccessUnit(run);
-      if (this.native) this.measureSourceFps(au);
-      this.decoder?.push(au);
+      // the native ingest reports the stream's progress itself (its 'stats'), packets wanted here or not
+      if (run?.kind === 'ffmpeg') this.onProgress(run, Date.now());
+      this.decoder?.decoder.push(au);
     });
-    this.feed?.on('sourceRestarted', () => {
-      this.decoder?.reset();
-      this.gop = null;
-    });
+    this.feed?.on('sourceRestarted', () => this.decoder?.decoder.reset());
     // a sub-stream's worker writes live HLS only, which takes ffmpeg
-    this.native = o.stream.ingest === 'native' && this.feed ? this.nativeIngest(this.feed) : null;
+    this.native = nativeIngest && this.feed ? this.nativeIngest(this.feed) : null;
   }
 
   private nativeIngest(feed: CameraFeed): NativeIngest {
@@ -239,7 +242,14 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
       timeoutMs: this.o.stream.rtsp_timeout_seconds * 1000, stallMs: this.o.stream.stall_seconds * 1000, logLevel: this.log.level,
     });
     native.on('track', (codec) => feed.setSource(codec));
+    native.on('resumed', () => feed.resume());
     native.on('rtp', (packet) => feed.receive(packet));
+    feed.on('demand', (wanted) => native.setDemand(wanted));
+    native.on('stats', (stats) => {
+      this.sourceFps = stats.fps ?? this.sourceFps;
+      const run = this.run;
+      if (run?.kind === 'native' && stats.lastFrameAt !== null) this.onProgress(run, stats.lastFrameAt);
+    });
     native.on('segmentOpened', (seg) => {
       if (this.run) this.run.lastProgressAt = Date.now();
       this.segmentStarted(seg);
@@ -277,24 +287,28 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
   setFrameDemand(wanted: boolean): void {
     if (!this.feed || wanted === (this.decoder !== null) || this.stopping) return;
     if (wanted) {
-      this.decoder = new FrameDecoder({
+      const decoder = new FrameDecoder({
         rate: this.o.camera.analysis ?? { mode: 'keyframes' }, jpegQuality: this.o.stream.jpeg_quality, ffmpegPath: this.o.ffmpegPath,
         log: this.log.child({ part: 'frame-decoder' }), onFrame: (f) => this.onFrame(f),
       });
+      this.decoder = { decoder, release: this.feed.claim('analysis') };
       this.log.info('decoding frames for analysis');
     } else {
-      void this.decoder!.stop();
-      this.decoder = null;
+      void this.endDecoding();
       this.frameTimes = [];
       this.log.info('no longer decoding frames');
     }
   }
 
-  /** The newest keyframe as a JPEG, decoded once per keyframe however many ask; rejects while none has arrived. */
-  snapshot(): Promise<Snapshot> {
-    const idr = this.feed?.latestIdr;
-    if (!idr) return Promise.reject(new Error(`camera ${this.cameraId} has sent no keyframe yet (offline, or still connecting)`));
-    if (this.snapshotCache?.idr !== idr) {
+  /**
+   * The newest keyframe as a JPEG, decoded once per keyframe however many ask; rejects while none
+   * has arrived. A camera whose packets nobody wants here is asked for them just long enough to
+   * get its current GOP's IDR.
+   */
+  async snapshot(): Promise<Snapshot> {
+    const idr = await this.currentIdr();
+    if (!idr) throw new Error(`camera ${this.cameraId} has sent no keyframe yet (offline, or still connecting)`);
+    if (!this.snapshotCache || !samePicture(this.snapshotCache.idr, idr)) {
       const snapshot = decodeKeyframe(idr, { jpegQuality: this.o.stream.jpeg_quality, ffmpegPath: this.o.ffmpegPath }).then((f) => ({ ...f, at: new Date(idr.receivedAt) }));
       this.snapshotCache = { idr, snapshot };
       // a failed decode is not kept: the next request tries again
@@ -303,13 +317,31 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     return this.snapshotCache!.snapshot;
   }
 
+  private async currentIdr(): Promise<TimedAccessUnit | undefined> {
+    const feed = this.feed;
+    const held = feed?.latestIdr;
+    if (held || !feed || !this.native || this.state !== 'streaming') return held;
+    const release = feed.claim('snapshot');
+    try {
+      // the thread sends its current GOP first: the IDR is here at once, unless it kept none (starting, or a GOP too large)
+      return await feed.nextIdr(SNAPSHOT_IDR_WAIT_MS);
+    } finally {
+      release();
+    }
+  }
+
+  private endDecoding(): Promise<void> | undefined {
+    const d = this.decoder;
+    this.decoder = null;
+    d?.release();
+    return d?.decoder.stop();
+  }
+
   /** Stops ffmpeg (SIGINT, then SIGKILL after stopTimeoutMs); resolves when it has exited. For good: a stopped worker does not start again. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.clearBackoffTimers();
-    const decoder = this.decoder;
-    this.decoder = null;
-    await decoder?.stop();
+    await this.endDecoding();
     const run = this.run;
     if (run?.kind === 'ffmpeg') {
       run.child.kill('SIGINT');
@@ -494,23 +526,11 @@ export class CameraWorker extends EventEmitter<CameraWorkerEvents> {
     this.setState('streaming');
   }
 
-  /** A picture arrived from the camera: the stream flows. */
-  private onAccessUnit(run: RunBase): void {
-    const now = Date.now();
-    run.lastProgressAt = now;
-    this.lastFrameAt = now;
+  /** A picture arrived from the camera (at `frameAt`): the stream flows. */
+  private onProgress(run: RunBase, frameAt: number): void {
+    run.lastProgressAt = Date.now();
+    this.lastFrameAt = frameAt;
     this.markStreaming(run);
-  }
-
-  /** ffmpeg names the rate it reads from the stream; for the native ingest it is counted from the timestamps. */
-  private measureSourceFps(au: TimedAccessUnit): void {
-    if (!au.idr) {
-      if (this.gop) this.gop.frames++;
-      return;
-    }
-    const ticks = this.gop ? au.pts90k - this.gop.pts90k : 0;
-    if (this.gop && ticks > 0) this.sourceFps = Math.round((this.gop.frames * 90_000 * 100) / ticks) / 100;
-    this.gop = { pts90k: au.pts90k, frames: 1 };
   }
 
   private onFrame(f: DecodedFrame): void {

@@ -124,7 +124,8 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
       const packager = deps.llHls?.(params.cameraId);
       // a camera Vigil ingests itself has no ffmpeg writing HLS files: its low-latency segments, listed without parts
       if (!dir && packager && params.file === HLS_PLAYLIST) {
-        const playlist = packager.plainPlaylist(`${LL_DIR}/`);
+        packager.requested();
+        const playlist = await packager.plainPlaylistFor(`${LL_DIR}/`, whileConnected(reply));
         if (!playlist) throw notFound(`camera '${params.cameraId}' is not streaming live right now (no playlist yet)`);
         return reply.header('content-type', PLAYLIST_TYPE).header('cache-control', 'no-cache').send(playlist);
       }
@@ -137,6 +138,7 @@ export function liveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
     cameraFor(caller, deps.cameras, id);
     const packager = deps.llHls?.(id);
     if (!packager) throw notFound(`camera '${id}' has no LL-HLS feed (live.hls is off, or the edge role runs elsewhere)`);
+    packager.requested();
     return packager;
   };
 

@@ -41,3 +41,43 @@ describe('CameraFeed with a source in this process', () => {
     expect(restarts).toBe(1);
   });
 });
+
+describe('a demand-driven CameraFeed', () => {
+  it('asks for packets while claimed (a packet listener claims too), drops those that come after, and hides an IDR kept from before', () => {
+    const feed = new CameraFeed({ port: 0, sdpPath: '/nonexistent/never-read.sdp', log: createLogger('silent'), demandDriven: true });
+    feed.setSource({ payloadType: 96, profileLevelId: '4D4020', sps: clip.sps, pps: clip.pps });
+    const demand: boolean[] = [];
+    const units: TimedAccessUnit[] = [];
+    feed.on('demand', (wanted) => demand.push(wanted));
+    feed.on('accessUnit', (au) => units.push(au));
+    const p = new H264Packetizer({ sps: clip.sps, pps: clip.pps, ssrc: 7, initialSeq: 1, maxPayload: 1400, payloadType: 96 });
+    let next = 0;
+    const send = (n: number) => {
+      for (const end = next + n; next < end; next++) p.packetizeFrame(clip.frames[next]!, next * 3600).forEach((pk) => feed.receive(pk));
+    };
+
+    const packets: Buffer[] = [];
+    const off = feed.onPacket((pk) => packets.push(pk));
+    expect(feed.claimedBy).toEqual(['webrtc']);
+    send(5);
+    expect(units).toHaveLength(5);
+    expect(feed.latestIdr?.pts90k).toBe(0);
+    off();
+    expect(demand).toEqual([true, false]);
+    // sent before the source heard: not taken, and the IDR from before is not offered as current
+    send(5);
+    expect(units).toHaveLength(5);
+    expect(feed.latestIdr).toBeUndefined();
+
+    const release = feed.claim('snapshot');
+    expect(demand).toEqual([true, false, true]);
+    // the source resumes at its GOP's IDR (frame 25), after a jump in sequence numbers that is no loss
+    next = 25;
+    feed.resume();
+    send(2);
+    expect(units.slice(5).map((u) => [u.pts90k / 3600, u.idr])).toEqual([[25, true], [26, false]]);
+    expect(feed.latestIdr?.pts90k).toBe(25 * 3600);
+    release();
+    expect(packets.length).toBeGreaterThan(0);
+  });
+});

@@ -3,12 +3,17 @@
  * holding the camera's RTSP session), or pushed in by Vigil's own RTSP session, depacketised once. Consumers subscribe to the packets
  * (WebRTC forwards them) or to access units (frames for analysis, snapshots); the newest IDR is
  * kept, so a snapshot needs no decoder running.
+ *
+ * Consumers claim the feed while they need it (claim(), and onPacket for as long as it listens).
+ * A demand-driven feed (Vigil's own RTSP session, on the ingest thread) receives packets only
+ * while claimed: its 'demand' event tells the source, which resumes with the current GOP.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../core/log.ts';
 import { parseSourceSdp, type SourceCodec } from '../webrtc/source-sdp.ts';
+import { Demand } from './demand.ts';
 import { H264Depacketizer } from './h264-depacketizer.ts';
 import type { TimedAccessUnit } from './timed-access-unit.ts';
 
@@ -17,6 +22,8 @@ export interface CameraFeedEvents {
   accessUnit: [TimedAccessUnit];
   /** a new source (another connection): timestamps and sequence numbers start afresh */
   sourceRestarted: [];
+  /** a demand-driven feed's packets are wanted (the first claim) or no longer (the last release) */
+  demand: [boolean];
 }
 
 /** What WebRTC needs of a feed: its packets and what they carry. */
@@ -24,6 +31,8 @@ export interface RtpPacketSource {
   onPacket(listener: (packet: Buffer) => void): () => void;
   /** payload type, profile and out-of-band parameter sets of the packets; undefined until known */
   readonly codec: SourceCodec | undefined;
+  /** packets flow only while a listener is subscribed (and resume with the current GOP) */
+  readonly demandDriven?: boolean;
 }
 
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -41,7 +50,10 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
   /** Date.now() of the last packet; null before the first */
   lastPacketAt: number | null = null;
 
-  constructor(private readonly o: { port: number; sdpPath: string; log: Logger }) {
+  private readonly demand = new Demand((wanted) => this.demandChanged(wanted));
+
+  /** @param o.demandDriven packets arrive only while the feed is claimed (its source follows the 'demand' event) */
+  constructor(private readonly o: { port: number; sdpPath: string; log: Logger; demandDriven?: boolean }) {
     super();
     this.depacketizer = this.newDepacketizer();
   }
@@ -101,14 +113,62 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
     this.socket = undefined;
   }
 
-  onPacket(listener: (packet: Buffer) => void): () => void {
-    this.on('rtp', listener);
-    return () => void this.off('rtp', listener);
+  get demandDriven(): boolean {
+    return this.o.demandDriven ?? false;
   }
 
-  /** The newest IDR access unit, or undefined while none has arrived from the current source. */
+  /** A consumer needs the feed (its packets and access units) until it calls the release returned. */
+  claim(reason: string): () => void {
+    return this.demand.claim(reason);
+  }
+
+  /** A claim kept while `use()` is called at least every `idleMs` (players polling LL-HLS). */
+  claimWhileUsed(reason: string, idleMs: number): { use(): void; stop(): void } {
+    return this.demand.whileUsed(reason, idleMs);
+  }
+
+  /** What claims the feed now, e.g. ['analysis', 'webrtc']; empty: a demand-driven feed receives nothing. */
+  get claimedBy(): string[] {
+    return this.demand.reasons;
+  }
+
+  /** Packets to `listener` (claiming the feed) until the function returned is called. */
+  onPacket(listener: (packet: Buffer) => void): () => void {
+    this.on('rtp', listener);
+    const release = this.claim('webrtc');
+    return () => {
+      this.off('rtp', listener);
+      release();
+    };
+  }
+
+  /**
+   * The newest IDR access unit, or undefined while none has arrived from the current source — or,
+   * for a demand-driven feed, while it is not claimed (what it kept from before would be stale).
+   */
   get latestIdr(): TimedAccessUnit | undefined {
-    return this.newestIdr;
+    return this.demandDriven && !this.demand.wanted ? undefined : this.newestIdr;
+  }
+
+  /** The next IDR access unit to arrive, or undefined after `timeoutMs` without one. */
+  nextIdr(timeoutMs: number): Promise<TimedAccessUnit | undefined> {
+    return new Promise((resolve) => {
+      const done = (au: TimedAccessUnit | undefined): void => {
+        clearTimeout(timer);
+        this.off('accessUnit', onUnit);
+        resolve(au);
+      };
+      const onUnit = (au: TimedAccessUnit): void => {
+        if (au.idr) done(au);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.on('accessUnit', onUnit);
+    });
+  }
+
+  /** The source's packets start again after a pause (nobody wanted them): no loss, no new source. */
+  resume(): void {
+    this.depacketizer.resume();
   }
 
   depacketizerStats(): ReturnType<H264Depacketizer['stats']> {
@@ -119,11 +179,20 @@ export class CameraFeed extends EventEmitter<CameraFeedEvents> implements RtpPac
   receive(packet: Buffer): void {
     // RTCP (sender reports) may share the port: its packet types 200–207 read as RTP payload types 72–79
     if (packet.length < 12 || isRtcp(packet)) return;
+    // packets sent before the source heard that nobody wants them any more: stale for the next claim
+    if (this.demandDriven && !this.demand.wanted) return;
     this.lastPacketAt = Date.now();
     const ssrc = packet.readUInt32BE(8);
     if (ssrc !== this.ssrc) this.sourceRestarted(ssrc);
     this.emit('rtp', packet);
     this.depacketizer.push(packet, this.lastPacketAt);
+  }
+
+  private demandChanged(wanted: boolean): void {
+    if (!this.demandDriven) return;
+    this.o.log.debug({ wanted, claimed_by: this.demand.reasons }, wanted ? 'live packets wanted' : 'live packets no longer wanted');
+    if (!wanted) this.newestIdr = undefined;
+    this.emit('demand', wanted);
   }
 
   private sourceRestarted(ssrc: number): void {

@@ -63,6 +63,16 @@ export class H264Depacketizer {
     this.lastRtpTimestamp = null;
   }
 
+  /**
+   * The same source's packets resume after a pause (nobody wanted them): the jump in sequence
+   * numbers is no loss, the clock goes on, and the next access unit must be an IDR.
+   */
+  resume(): void {
+    this.discardFrame();
+    this.needIdr = true;
+    this.expectedSequence = null;
+  }
+
   push(packet: Buffer, receivedAt = Date.now()): void {
     const info = parseRtp(packet);
     if (!info || (this.opts.payloadType !== undefined && info.payloadType !== this.opts.payloadType)) {

@@ -45,6 +45,8 @@ export interface LlHlsPackagerOptions {
   log?: Logger;
   /** how long a blocking request waits (default BLOCK_TIMEOUT_MS; tests shorten it) */
   blockTimeoutMs?: number;
+  /** a player asked for something (see requested()) */
+  onRequest?: () => void;
 }
 
 export type Answer<T> = { ok: T } | { status: 400 | 404 | 503; reason: string };
@@ -90,9 +92,14 @@ export class LlHlsPackager {
   private rendered: string | undefined;
   private readonly waiters = new Set<() => void>();
 
-  constructor(opts: LlHlsPackagerOptions) {
+  constructor(private readonly opts: LlHlsPackagerOptions) {
     this.log = (opts.log ?? rootLogger).child({ component: 'll-hls', camera_id: opts.cameraId });
     this.blockTimeoutMs = opts.blockTimeoutMs ?? BLOCK_TIMEOUT_MS;
+  }
+
+  /** A player asked for this camera's LL-HLS (its playlist or media): the feed is followed while players keep asking. */
+  requested(): void {
+    this.opts.onRequest?.();
   }
 
   /** The next access unit of the camera, in order. */
@@ -145,10 +152,27 @@ export class LlHlsPackager {
     this.changed();
   }
 
+  /**
+   * The feed stopped (nobody asked for a while): the window is dropped, for video that old must
+   * never be served as live; numbering goes on, and the next request waits for new segments.
+   */
+  forget(): void {
+    this.reset();
+    this.segments.length = 0;
+    this.trim();
+    this.changed();
+  }
+
   /** The same segments as a plain HLS playlist (no parts), for players without low-latency HLS; its URIs under `uriPrefix`. */
   plainPlaylist(uriPrefix: string): string | undefined {
     if (this.segments.length === 0) return undefined;
     return renderPlaylist({ segments: this.segments.slice(-SEGMENTS_LISTED), open: undefined, hintedPart: undefined, plain: { uriPrefix } });
+  }
+
+  /** plainPlaylist, waiting up to the block timeout for the first segment of a camera just started (or just asked for again). */
+  async plainPlaylistFor(uriPrefix: string, signal?: AbortSignal): Promise<string | undefined> {
+    await this.waitFor(() => this.segments.length > 0, signal);
+    return this.plainPlaylist(uriPrefix);
   }
 
   /** The playlist, once a segment is complete; undefined before. */
@@ -356,10 +380,21 @@ export class LlHlsPackager {
   }
 }
 
-/** LL-HLS of a camera's main stream, packaged from its feed as it arrives. */
-export function followFeed(feed: CameraFeed, cameraId: string, log: Logger): LlHlsPackager {
-  const packager = new LlHlsPackager({ cameraId, log: log.child({ component: 'll-hls', camera_id: cameraId }) });
+/** players poll the playlist every part (~0.2 s) or segment: this long without a request, nobody watches */
+export const LL_HLS_IDLE_MS = 30_000;
+
+/**
+ * LL-HLS of a camera's main stream, packaged from its feed as it arrives. The first request claims
+ * the feed (a demand-driven feed then resumes with its current GOP, so the first segment is
+ * complete by the next keyframe); LL_HLS_IDLE_MS without one releases it.
+ */
+export function followFeed(feed: CameraFeed, cameraId: string, log: Logger, idleMs = LL_HLS_IDLE_MS): LlHlsPackager {
+  const watched = feed.claimWhileUsed('ll-hls', idleMs);
+  const packager = new LlHlsPackager({ cameraId, log: log.child({ component: 'll-hls', camera_id: cameraId }), onRequest: () => watched.use() });
   feed.on('accessUnit', (au) => packager.push(au));
   feed.on('sourceRestarted', () => packager.reset());
+  feed.on('demand', (wanted) => {
+    if (!wanted) packager.forget();
+  });
   return packager;
 }

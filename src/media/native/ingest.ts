@@ -1,7 +1,8 @@
 /**
  * A camera worker's handle on the native ingest thread (see ingest-thread.ts) that all cameras
- * of this process share: connect, disconnect, and the thread's messages for this camera as
- * events. The thread starts with the first camera and ends with the last.
+ * of this process share: connect, disconnect, whether this camera's packets are wanted here, and
+ * the thread's messages for this camera as events. The thread starts with the first camera and
+ * ends with the last.
  */
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
@@ -11,10 +12,15 @@ import type { Failure } from '../failure.ts';
 import type { SourceCodec } from '../webrtc/source-sdp.ts';
 import type { CameraMessage, IngestSetup, ThreadMessage, ToThread } from './protocol.ts';
 import { unbatch } from './rtp-batch.ts';
+import type { StreamStats } from './stream-stats.ts';
 
 export interface NativeIngestEvents {
   track: [SourceCodec];
+  /** the packets that follow start again after a pause (see setDemand), with the current GOP when there is one */
+  resumed: [];
   rtp: [Buffer];
+  /** the stream's health, about once a second while frames arrive */
+  stats: [StreamStats];
   segmentOpened: [SegmentOpened];
   segment: [SegmentClosed];
   segmentDiscarded: [{ cameraId: string; path: string }];
@@ -53,6 +59,7 @@ let handles = 0;
 
 export class NativeIngest extends EventEmitter<NativeIngestEvents> {
   private connected = false;
+  private wanted = false;
   private readonly key: string;
 
   constructor(private readonly setup: IngestSetup) {
@@ -64,7 +71,15 @@ export class NativeIngest extends EventEmitter<NativeIngestEvents> {
     const s = sharedThread();
     s.handles.set(this.key, this);
     this.connected = true;
-    s.thread.postMessage({ type: 'connect', key: this.key, setup: this.setup } satisfies ToThread);
+    s.thread.postMessage({ type: 'connect', key: this.key, setup: this.setup, wanted: this.wanted } satisfies ToThread);
+  }
+
+  /** Whether this camera's packets are wanted here now: the thread sends them ('rtp') only then. */
+  setDemand(wanted: boolean): void {
+    if (wanted === this.wanted) return;
+    this.wanted = wanted;
+    // not connected: the next connect carries it
+    if (this.connected) shared?.thread.postMessage({ type: 'demand', key: this.key, wanted } satisfies ToThread);
   }
 
   disconnect(): void {
@@ -94,6 +109,7 @@ export class NativeIngest extends EventEmitter<NativeIngestEvents> {
   receive(m: CameraMessage): void {
     switch (m.type) {
       case 'packets':
+        if (m.resumed) this.emit('resumed');
         for (const packet of unbatch(m.data, m.length)) this.emit('rtp', packet);
         return;
       case 'track':

@@ -1,7 +1,9 @@
 /**
  * RTP packets batched per frame for another thread: one message per access unit (the marker bit
- * ends it) rather than per packet, its buffer transferred rather than copied again.
+ * ends it, or the next frame's timestamp when a sender leaves it out) rather than per packet.
  */
+import { parseRtp, startedNalTypes, startsIdr } from '../webrtc/h264-rtp.ts';
+
 const INITIAL_BYTES = 64 * 1024;
 /** a sender that never sets the marker bit still gets its packets across this often */
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -9,27 +11,36 @@ const MAX_BATCH_BYTES = 256 * 1024;
 export class RtpBatcher {
   private buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
   private used = 0;
+  private timestamp = -1;
+  private idr = false;
 
-  /** @param send gets a buffer of its own (transferable) and how many of its bytes hold packets */
-  constructor(private readonly send: (data: ArrayBuffer, length: number) => void) {}
+  /**
+   * @param onFrame gets each frame's packets (each prefixed with its 16-bit length) as a view of the
+   * batcher's own buffer, valid only during the call: copy what is kept; `idr` when it starts an IDR
+   */
+  constructor(private readonly onFrame: (frame: Buffer, idr: boolean) => void) {}
 
   add(packet: Buffer): void {
+    const info = parseRtp(packet);
     // the RTSP session bounds a packet well below 64 KiB, so its length fits 16 bits
-    if (packet.length > 0xffff) return;
+    if (!info || packet.length > 0xffff) return;
+    if (this.used > 0 && info.timestamp !== this.timestamp) this.flush();
+    this.timestamp = info.timestamp;
+    this.idr ||= startsIdr(startedNalTypes(packet, info));
     this.reserve(packet.length + 2);
     this.buffer.writeUInt16BE(packet.length, this.used);
     packet.copy(this.buffer, this.used + 2);
     this.used += packet.length + 2;
-    const marker = packet.length > 1 && (packet[1]! & 0x80) !== 0;
-    if (marker || this.used >= MAX_BATCH_BYTES) this.flush();
+    if (info.marker || this.used >= MAX_BATCH_BYTES) this.flush();
   }
 
   flush(): void {
     if (this.used === 0) return;
-    const { buffer, used } = this;
-    this.buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+    const frame = this.buffer.subarray(0, this.used);
+    const idr = this.idr;
     this.used = 0;
-    this.send(buffer.buffer as ArrayBuffer, used);
+    this.idr = false;
+    this.onFrame(frame, idr);
   }
 
   private reserve(bytes: number): void {

@@ -44,7 +44,9 @@ export class RtpFanout {
 
   async start(): Promise<void> {
     this.adoptSourceCodec();
-    this.unsubscribe = this.opts.source.onPacket((packet) => this.receive(packet));
+    // a feed that always flows is taken from the start (the cache warm for the first viewer); a
+    // demand-driven one only while someone watches: it resumes with its current GOP
+    if (!this.opts.source.demandDriven) this.subscribe();
   }
 
   stop(): void {
@@ -77,6 +79,7 @@ export class RtpFanout {
   /** Adds a viewer; `write` gets its packets (burst of the cached GOP first, then live). */
   addViewer(write: (packet: Buffer) => void): FanoutViewer {
     const viewer: Viewer = { rewriter: new RtpRewriter(write), waiting: true, lastBurstAt: 0 };
+    this.subscribe();
     this.viewers.add(viewer);
     this.startIfReady(viewer);
     return {
@@ -85,8 +88,18 @@ export class RtpFanout {
         viewer.waiting = true;
         this.startIfReady(viewer);
       },
-      close: () => void this.viewers.delete(viewer),
+      close: () => {
+        this.viewers.delete(viewer);
+        if (this.viewers.size > 0 || !this.opts.source.demandDriven) return;
+        this.unsubscribe?.();
+        this.unsubscribe = undefined;
+        this.cache.reset();
+      },
     };
+  }
+
+  private subscribe(): void {
+    this.unsubscribe ??= this.opts.source.onPacket((packet) => this.receive(packet));
   }
 
   private receive(packet: Buffer): void {
