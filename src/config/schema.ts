@@ -288,7 +288,7 @@ export const configSchema = z.object({
     escalation_check_seconds: z.number().positive().default(30).describe('how often unacknowledged critical alerts are checked for escalation'),
   }).strict().prefault({}).describe('alert lifecycle and escalation'),
   system_alerts: z.object({
-    enabled: z.boolean().default(true).describe('raise alerts about the system itself (video loss, DVR down, disk, detector overload, analysis lag, archive lag, failing notification channel) through the alert lifecycle and notifications'),
+    enabled: z.boolean().default(true).describe('raise alerts about the system itself (video loss, DVR down, disk, detector overload, analysis lag, archive lag, failing notification channel, face models that failed to start) through the alert lifecycle and notifications'),
     check_seconds: z.number().positive().default(10).describe('how often the conditions are checked'),
     detector_skipped_percent: z.number().min(0).max(100).default(20).describe('detector overloaded: more than this share of live frames skipped (queue full or stale) over detector_window_minutes'),
     detector_window_minutes: z.number().positive().default(5).describe('window of the detector overload share'),
