@@ -193,13 +193,16 @@ async function runOneBox(sim: DvrSimProcess, o: VideoBenchOptions, cameras: numb
   }
 }
 
-/** The one box with analysis on every channel, then once without each part (FOOTPRINT_PARTS). */
-export async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions): Promise<ServerReport['footprint']> {
+/** Names of the parts the footprint can be measured without. */
+export const FOOTPRINT_PART_NAMES = Object.keys(FOOTPRINT_PARTS);
+
+/** The one box with analysis on every channel, then once without each part (FOOTPRINT_PARTS, or those named in `parts`). */
+export async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions, only: readonly string[] = FOOTPRINT_PART_NAMES): Promise<ServerReport['footprint']> {
   console.error(`video: the one box, ${o.channels} cameras with analysis; memory read ${o.footprintWarmupSeconds} s after it started`);
   const full = await runOneBox(sim, o, o.channels);
   const node = (m: Memory): ProcessMemory => m.processes[0]!;
   const parts: Record<string, FootprintPart> = {};
-  for (const [name, part] of Object.entries(FOOTPRINT_PARTS)) {
+  for (const [name, part] of Object.entries(FOOTPRINT_PARTS).filter(([n]) => only.includes(n))) {
     console.error(`video: the one box without a part: ${part.what}`);
     const without = await runOneBox(sim, o, part.cameras ?? o.channels, part.config);
     parts[name] = {
@@ -230,6 +233,20 @@ function peerLiveServer(name: PeerName): (sim: DvrSim, dir: string) => Promise<L
       stop: () => peer.stop(),
     };
   };
+}
+
+/** The footprint part alone, on a simulator of its own, with the load average around it (another run on the machine shows there). */
+export async function benchFootprint(o: VideoBenchOptions, parts: readonly string[]): Promise<Record<string, unknown>> {
+  const unknown = parts.filter((p) => !FOOTPRINT_PART_NAMES.includes(p));
+  if (unknown.length) throw new Error(`unknown footprint part ${unknown.join(', ')}: one of ${FOOTPRINT_PART_NAMES.join(', ')}`);
+  const loadStart = loadAverage();
+  const sim = await spawnDvrSim({ channels: o.channels });
+  try {
+    const footprint = await vigilFootprint(sim, o, parts);
+    return { channels: o.channels, load_average: { start: loadStart, end: loadAverage() }, footprint };
+  } finally {
+    await sim.stop();
+  }
 }
 
 export async function benchVideo(o: VideoBenchOptions): Promise<Record<string, unknown>> {
