@@ -132,7 +132,7 @@ export const configSchema = z.object({
       timeout_ms: z.number().int().positive().default(5000).describe('per-request timeout'),
       binary_data: z.boolean().default(true).describe('send tensors as raw bytes (binary-data extension, Triton); false sends JSON numbers'),
     }).strict().optional().describe('model: triton — a YOLO model served over the KServe v2 HTTP protocol (Triton)'),
-    workers: z.number().int().min(1).max(64).optional().describe('detector worker threads (default: number of cores)'),
+    workers: z.number().int().min(1).max(64).optional().describe('detector worker threads, one model each (default: number of cores). Each costs ~175 MB: a box whose cameras need fewer frames per second than one worker analyses can set 1. One worker cannot use two cores instead: its model with two onnxruntime threads measured about half the frames per second of two workers'),
     default_threshold: z.number().min(0).max(1).default(0.4).describe('score threshold for classes without their own'),
     thresholds: classThresholds.default({ person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }).describe('per-class score thresholds: a detection is reported once its track is started, which takes a score at or above both this and tracking.new_track_threshold (the track then goes on down to tracking.low_threshold)'),
     classes: z.array(z.string()).default(['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle']).describe('classes reported; others are dropped'),

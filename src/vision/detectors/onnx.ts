@@ -7,8 +7,8 @@ import { DEFAULT_INPUT_SIZE, parseUltralyticsNames, resolveLabels, yoloDetector,
 /** `detection.onnx`: a user-supplied YOLO model file run by onnxruntime on the CPU. */
 export interface OnnxDetectorConfig extends YoloModelConfig {
   path: string;
-  /** onnxruntime intra-op threads (default 1) */
-  threads?: number;
+  /** onnxruntime intra-op threads (parallelism normally comes from one model per pool worker) */
+  threads: number;
 }
 
 /**
@@ -26,7 +26,7 @@ export async function loadOnnxDetector(config: OnnxDetectorConfig, filter: Detec
   }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: config.threads ?? 1, interOpNumThreads: 1, executionMode: 'sequential' });
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: config.threads, interOpNumThreads: 1, executionMode: 'sequential' });
   } catch (err) {
     throw new Error(`ONNX model ${file}: not a loadable ONNX model (${firstLine(err)})`);
   }
