@@ -31,5 +31,9 @@ export async function startFaceStage(ctx: RoleContext): Promise<{ hook: FrameHoo
     onUp: () => log.info('face models started: faces are collected again'),
   });
   const faces = createFaceHook({ config, embedder, sink: ctx.repos.faces, log });
-  return { hook: faces.hook, role: { name: 'faces', stop: faces.close } };
+  const stop = async (): Promise<void> => {
+    await faces.close();
+    ctx.health.set(FACE_HEALTH, 'stopped');
+  };
+  return { hook: faces.hook, role: { name: 'faces', stop } };
 }
