@@ -59,6 +59,13 @@ describe('one box: the api role and the inference face stage share one face embe
   }, 60_000);
 });
 
+// a model name listed here resolves to a file that does not exist
+const missingModels = vi.hoisted(() => new Set<string>());
+vi.mock('../../src/vision/detectors/human-models.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/vision/detectors/human-models.ts')>();
+  return { ...real, humanModelPath: (name: string) => (missingModels.has(name) ? `/nonexistent/${name}.json` : real.humanModelPath(name)) };
+});
+
 describe('the face stage starts its models on the first person track', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-lazy-faces-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,6 +93,18 @@ describe('the face stage starts its models on the first person track', () => {
       await alerts.stop();
       await faces.role.stop();
     } finally {
+      await closeContext(ctx);
+    }
+  }, 60_000);
+
+  it('fails to start when a model file is missing, naming it', async () => {
+    missingModels.add('faceres');
+    const loaded = resolveConfig({ sites: [{ id: 'main', cameras: [{ id: 'cam_a', url: 'rtsp://127.0.0.1:1/none' }] }], storage: { data_dir: dir }, api: { port: 0 } }, 'test');
+    const ctx = await openContext(loaded, rootLogger);
+    try {
+      await expect(startFaceStage(ctx)).rejects.toThrow('model /nonexistent/faceres.json: file not found');
+    } finally {
+      missingModels.clear();
       await closeContext(ctx);
     }
   }, 60_000);
