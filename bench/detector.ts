@@ -3,11 +3,15 @@ import { createDetectorPool } from '../src/vision/pool.ts';
 
 export interface DetectorBenchRow {
   workers: number;
+  /** onnxruntime intra-op threads per worker */
+  threads: number;
   /** frames per model call (1 = no batching) */
   batch: number;
   /** end-to-end detect() latency (transfer, JPEG decode, letterbox, inference, decode) */
   p50_ms: number;
   p99_ms: number;
+  /** the model run alone (onnxruntime), median: the rest of p50 is decode, letterbox and waiting */
+  inference_p50_ms: number;
   /** frames per second through the whole pool */
   fps: number;
   /** process RSS with the pool loaded (workers are threads of this process) */
@@ -33,6 +37,19 @@ export function median(values: readonly number[], places: number): number {
   return round(percentile([...values].sort((a, b) => a - b), 50), places);
 }
 
+/** A detector pool's workers and each worker's onnxruntime intra-op threads. */
+export interface PoolShape {
+  workers: number;
+  threads: number;
+}
+
+/** `2` (two workers, one thread each) or `1x2` (one worker, two threads). */
+export function parsePoolShape(text: string): PoolShape {
+  const m = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`detector pool ${JSON.stringify(text)}: expected WORKERS or WORKERSxTHREADS, e.g. 2 or 1x2`);
+  return { workers: Number(m[1]), threads: Number(m[2] ?? 1) };
+}
+
 /**
  * Closed-loop benchmark of the default detector: for each pool size (and batch size, when the
  * detector batches), workers × batch lanes — one camera each, as the inference role feeds the
@@ -40,7 +57,7 @@ export function median(values: readonly number[], places: number): number {
  * fps is its sustained throughput. `iterations` frames per configuration (default: the frames
  * given, at least 20), after one warm-up frame per lane.
  */
-export async function benchDetector(opts: { frames: Buffer[]; workers: number[]; batches?: number[]; iterations?: number }): Promise<DetectorBench> {
+export async function benchDetector(opts: { frames: Buffer[]; pools: PoolShape[]; batches?: number[]; iterations?: number }): Promise<DetectorBench> {
   if (opts.frames.length === 0) throw new Error('benchDetector needs at least one frame');
   const detection = configSchema.parse({}).detection;
   const iterations = opts.iterations ?? Math.max(opts.frames.length, 20);
@@ -48,10 +65,10 @@ export async function benchDetector(opts: { frames: Buffer[]; workers: number[];
   let batching = `${detection.model} does not implement detectBatch (its graph has a fixed batch of 1): measured without batching`;
   // learnt from the first pool asked to batch: a detector without detectBatch is not asked again
   let batches = true;
-  for (const workers of opts.workers) {
+  for (const { workers, threads } of opts.pools) {
     for (const maxBatch of opts.batches ?? [1, 4]) {
       if (maxBatch > 1 && !batches) continue;
-      const pool = await createDetectorPool({ ...detection, workers, maxBatch });
+      const pool = await createDetectorPool({ ...detection, workers, settings: { threads }, maxBatch });
       try {
         if (maxBatch > 1 && pool.batch === 1) {
           batches = false;
@@ -62,12 +79,13 @@ export async function benchDetector(opts: { frames: Buffer[]; workers: number[];
         const frame = (i: number): Buffer => opts.frames[i % opts.frames.length]!;
         await Promise.all(Array.from({ length: lanes }, (_, i) => pool.detect(frame(i), undefined, { cameraId: `lane${i}` })));
         const latencies: number[] = [];
+        const inference: number[] = [];
         let next = 0;
         const lane = async (_: unknown, i: number): Promise<void> => {
           while (next < iterations) {
             const jpeg = frame(next++);
             const started = performance.now();
-            await pool.detect(jpeg, undefined, { cameraId: `lane${i}` });
+            inference.push((await pool.detect(jpeg, undefined, { cameraId: `lane${i}` })).inferenceMs ?? NaN);
             latencies.push(performance.now() - started);
           }
         };
@@ -77,9 +95,11 @@ export async function benchDetector(opts: { frames: Buffer[]; workers: number[];
         latencies.sort((a, b) => a - b);
         rows.push({
           workers,
+          threads,
           batch: pool.batch,
           p50_ms: Math.round(percentile(latencies, 50)),
           p99_ms: Math.round(percentile(latencies, 99)),
+          inference_p50_ms: median(inference, 0),
           fps: Math.round((latencies.length / seconds) * 100) / 100,
           rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
         });

@@ -20,7 +20,7 @@ import { freePort } from '../test/fixtures/free-port.ts';
 import { until } from '../test/fixtures/until.ts';
 import { followFeed } from '../src/media/llhls/packager.ts';
 import { measureWorkerCpu, WARMUP_MS } from './camera-workers.ts';
-import { descendantPids, sumCpu } from './proc-cpu.ts';
+import { descendantPids, processCpuSeconds, sumCpu } from './proc-cpu.ts';
 import { latestThreadHeaps, memoryOf, pssByMapping, type ProcessMemory, type ThreadHeap } from './proc-mem.ts';
 import { peerBinary, peerInstalled, PEERS, startPeer, streamName, type PeerName, type RunningPeer } from './peers.ts';
 import { benchLiveLatency, benchPageUrl, measureLiveServer, type LiveLatencyReport, type LiveServer, type LiveTarget } from './webrtc-latency.ts';
@@ -53,7 +53,7 @@ export interface ServerReport {
   version: string;
   ingest: IngestCpu;
   latency: LiveLatencyReport;
-  footprint: (Memory & { with_frames?: Memory; node_pss_by_mapping_mb?: Record<string, number>; threads?: ThreadHeap[]; parts?: Record<string, FootprintPart>; warmup_s?: number; what: string }) | { reason: string };
+  footprint: (Memory & { with_frames?: Memory; node_cpu_s_per_min?: number; node_pss_by_mapping_mb?: Record<string, number>; threads?: ThreadHeap[]; parts?: Record<string, FootprintPart>; warmup_s?: number; what: string }) | { reason: string };
 }
 
 /** The one box run once with a part switched off. */
@@ -153,6 +153,8 @@ const FOOTPRINT_PARTS: Record<string, { what: string; cameras?: number; config: 
 
 interface OneBox {
   memory: Memory;
+  /** CPU seconds per minute of the Node process (all its threads) over the warm-up: what memory settings cost in GC */
+  node_cpu_s_per_min: number;
   node_pss_by_mapping_mb: Record<string, number>;
   threads: ThreadHeap[];
 }
@@ -182,8 +184,10 @@ async function runOneBox(sim: DvrSimProcess, o: VideoBenchOptions, cameras: numb
       if (child.exitCode !== null) throw new Error(`vigil run exited ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
       return (await fetch(`http://127.0.0.1:${port}/health/startup`).then((r) => r.ok, () => false)) || undefined;
     });
+    const cpu0 = processCpuSeconds(pid);
     await sleep(o.footprintWarmupSeconds * 1000);
-    return { memory: memoryOf([pid, ...descendantPids(pid)]), node_pss_by_mapping_mb: pssByMapping(pid), threads: latestThreadHeaps(readFileSync(heapFile, 'utf8')) };
+    const nodeCpu = +((processCpuSeconds(pid) - cpu0) / (o.footprintWarmupSeconds / 60)).toFixed(2);
+    return { memory: memoryOf([pid, ...descendantPids(pid)]), node_cpu_s_per_min: nodeCpu, node_pss_by_mapping_mb: pssByMapping(pid), threads: latestThreadHeaps(readFileSync(heapFile, 'utf8')) };
   } finally {
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
     const killer = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 10_000);
@@ -193,13 +197,16 @@ async function runOneBox(sim: DvrSimProcess, o: VideoBenchOptions, cameras: numb
   }
 }
 
-/** The one box with analysis on every channel, then once without each part (FOOTPRINT_PARTS). */
-export async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions): Promise<ServerReport['footprint']> {
+/** Names of the parts the footprint can be measured without. */
+export const FOOTPRINT_PART_NAMES = Object.keys(FOOTPRINT_PARTS);
+
+/** The one box with analysis on every channel, then once without each part (FOOTPRINT_PARTS, or those named in `parts`). */
+export async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions, only: readonly string[] = FOOTPRINT_PART_NAMES): Promise<ServerReport['footprint']> {
   console.error(`video: the one box, ${o.channels} cameras with analysis; memory read ${o.footprintWarmupSeconds} s after it started`);
   const full = await runOneBox(sim, o, o.channels);
   const node = (m: Memory): ProcessMemory => m.processes[0]!;
   const parts: Record<string, FootprintPart> = {};
-  for (const [name, part] of Object.entries(FOOTPRINT_PARTS)) {
+  for (const [name, part] of Object.entries(FOOTPRINT_PARTS).filter(([n]) => only.includes(n))) {
     console.error(`video: the one box without a part: ${part.what}`);
     const without = await runOneBox(sim, o, part.cameras ?? o.channels, part.config);
     parts[name] = {
@@ -211,6 +218,7 @@ export async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions): 
   }
   return {
     ...full.memory,
+    node_cpu_s_per_min: full.node_cpu_s_per_min,
     node_pss_by_mapping_mb: full.node_pss_by_mapping_mb,
     threads: full.threads,
     parts,
@@ -230,6 +238,20 @@ function peerLiveServer(name: PeerName): (sim: DvrSim, dir: string) => Promise<L
       stop: () => peer.stop(),
     };
   };
+}
+
+/** The footprint part alone, on a simulator of its own, with the load average around it (another run on the machine shows there). */
+export async function benchFootprint(o: VideoBenchOptions, parts: readonly string[]): Promise<Record<string, unknown>> {
+  const unknown = parts.filter((p) => !FOOTPRINT_PART_NAMES.includes(p));
+  if (unknown.length) throw new Error(`unknown footprint part ${unknown.join(', ')}: one of ${FOOTPRINT_PART_NAMES.join(', ')}`);
+  const loadStart = loadAverage();
+  const sim = await spawnDvrSim({ channels: o.channels });
+  try {
+    const footprint = await vigilFootprint(sim, o, parts);
+    return { channels: o.channels, load_average: { start: loadStart, end: loadAverage() }, footprint };
+  } finally {
+    await sim.stop();
+  }
 }
 
 export async function benchVideo(o: VideoBenchOptions): Promise<Record<string, unknown>> {

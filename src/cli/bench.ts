@@ -21,7 +21,7 @@ export const spec = {
   summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
   notes: 'JSON on stdout; progress and logs on stderr.',
   options: {
-    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery, video; soak and triton run only when named' },
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery, video; soak, triton and footprint (the video bench\'s one-box memory alone) run only when named' },
     'recovery-outages': { type: 'string', default: '3,10,120', value: 'LIST', description: 'recovery: DVR outage lengths in seconds' },
     'recovery-kills': { type: 'string', default: '3', value: 'N', description: 'recovery: kills per outage length' },
     'soak-seconds': { type: 'string', default: '600', value: 'N', description: 'soak (only with --only soak): how long the demo runs' },
@@ -30,7 +30,8 @@ export const spec = {
     channels: { type: 'string', default: '1,8,16', value: 'LIST', description: 'camera counts for workers' },
     'video-channels': { type: 'string', default: '8', value: 'N', description: 'video: simulator channels of every server (Vigil, MediaMTX, go2rtc)' },
     'video-seconds': { type: 'string', default: '30', value: 'N', description: 'video: CPU measurement window; the one box also runs this long before its memory is read' },
-    'detector-workers': { type: 'string', default: '1,2', value: 'LIST', description: 'detector pool sizes' },
+    'footprint-parts': { type: 'string', default: 'one_detector_worker,no_faces,no_detection,no_cameras', value: 'LIST', description: 'footprint: the runs without a part after the full one box (\'none\' for the full one box only)' },
+    'detector-workers': { type: 'string', default: '1,2', value: 'LIST', description: 'detector pools: WORKERS or WORKERSxTHREADS (onnxruntime intra-op threads per worker), e.g. 1x2,2' },
     'motion-fps': { type: 'string', default: '1', value: 'N', description: 'frames per second analysed by motion' },
     'capacity-vtest': { type: 'string', default: '4,8,12,16,24,32', value: 'LIST', description: 'camera counts for capacity on the vtest clip' },
     'capacity-config': { type: 'string', value: 'FILE', description: 'capacity: the configuration whose detection, motion and tracking sections the cameras use (default: the defaults)' },
@@ -74,7 +75,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (want('detector')) {
     console.error('detector pool');
-    result.detector = await (await import('../../bench/detector.ts')).benchDetector({ frames: sampleFrames(sample.main, 20), workers: list(values['detector-workers']!) });
+    const detectorBench = await import('../../bench/detector.ts');
+    result.detector = await detectorBench.benchDetector({ frames: sampleFrames(sample.main, 20), iterations: 60, pools: values['detector-workers']!.split(',').map(detectorBench.parsePoolShape) });
   }
   if (want('onnx')) {
     console.error('onnxruntime CPU: batch 1 vs 2 vs 4');
@@ -110,6 +112,12 @@ export async function main(argv: string[]): Promise<void> {
   if (want('latency')) {
     console.error('live latency, glass to glass in Chromium: WebRTC and HLS');
     result.live_latency = await (await import('../../bench/webrtc-latency.ts')).benchLiveLatency();
+  }
+  if (only?.includes('footprint')) {
+    console.error('footprint of the one box with analysis (the video bench\'s memory part)');
+    const videoSeconds = Number(values['video-seconds']);
+    const parts = values['footprint-parts'] === 'none' ? [] : values['footprint-parts']!.split(',');
+    result.footprint = await (await import('../../bench/video.ts')).benchFootprint({ channels: Number(values['video-channels']), seconds: videoSeconds, footprintWarmupSeconds: videoSeconds, latencySamples: 0, viewers: 0 }, parts);
   }
   if (want('video')) {
     console.error('video path side by side with MediaMTX and go2rtc (npm run bench:peers:install): ingest CPU, live latency, footprint');

@@ -132,7 +132,7 @@ export const configSchema = z.object({
       timeout_ms: z.number().int().positive().default(5000).describe('per-request timeout'),
       binary_data: z.boolean().default(true).describe('send tensors as raw bytes (binary-data extension, Triton); false sends JSON numbers'),
     }).strict().optional().describe('model: triton — a YOLO model served over the KServe v2 HTTP protocol (Triton)'),
-    workers: z.number().int().min(1).max(64).optional().describe('detector worker threads (default: number of cores)'),
+    workers: z.number().int().min(1).max(64).optional().describe('detector worker threads, one model each (default: number of cores). Each costs ~175 MB: a box whose cameras need fewer frames per second than one worker analyses can set 1. One worker cannot use two cores instead: its model with two onnxruntime threads measured about half the frames per second of two workers'),
     default_threshold: z.number().min(0).max(1).default(0.4).describe('score threshold for classes without their own'),
     thresholds: classThresholds.default({ person: 0.4, car: 0.45, truck: 0.45, bus: 0.45, motorcycle: 0.45, bicycle: 0.45 }).describe('per-class score thresholds: a detection is reported once its track is started, which takes a score at or above both this and tracking.new_track_threshold (the track then goes on down to tracking.low_threshold)'),
     classes: z.array(z.string()).default(['person', 'car', 'truck', 'bus', 'motorcycle', 'bicycle']).describe('classes reported; others are dropped'),
@@ -288,7 +288,7 @@ export const configSchema = z.object({
     escalation_check_seconds: z.number().positive().default(30).describe('how often unacknowledged critical alerts are checked for escalation'),
   }).strict().prefault({}).describe('alert lifecycle and escalation'),
   system_alerts: z.object({
-    enabled: z.boolean().default(true).describe('raise alerts about the system itself (video loss, DVR down, disk, detector overload, analysis lag, archive lag, failing notification channel) through the alert lifecycle and notifications'),
+    enabled: z.boolean().default(true).describe('raise alerts about the system itself (video loss, DVR down, disk, detector overload, analysis lag, archive lag, failing notification channel, face models that failed to start) through the alert lifecycle and notifications'),
     check_seconds: z.number().positive().default(10).describe('how often the conditions are checked'),
     detector_skipped_percent: z.number().min(0).max(100).default(20).describe('detector overloaded: more than this share of live frames skipped (queue full or stale) over detector_window_minutes'),
     detector_window_minutes: z.number().positive().default(5).describe('window of the detector overload share'),

@@ -3,6 +3,7 @@ import { SystemAlertMonitor } from '../alerts/system/monitor.ts';
 import { systemSampler } from '../alerts/system/sampler.ts';
 import { analysisLagSeconds, newestOf } from '../vision/catchup/timeline.ts';
 import type { RoleContext, RunningRole } from './context.ts';
+import { FACE_HEALTH } from './face-stage.ts';
 
 async function analysisLag(ctx: RoleContext): Promise<Map<string, number>> {
   return new Map(await Promise.all(ctx.loaded.cameras.map(async (c) => {
@@ -29,6 +30,10 @@ export function startSystemAlerts(ctx: RoleContext, opts: { withEdge: boolean })
     failingChannels: config.notifications.enabled ? async () => (await ctx.repos.notifications.summary(new Date())).failing_channels : undefined,
     archiveEnabled: config.archive.enabled,
     analysisLag: config.detection.enabled && config.catchup.enabled ? () => analysisLag(ctx) : undefined,
+    faceAnalysisDown: () => {
+      const faces = ctx.health.snapshot()[FACE_HEALTH];
+      return faces?.state === 'degraded' ? faces.detail : undefined;
+    },
   }, {
     offlineAfterMs: config.stream.offline_alert_seconds * 1000,
     minFreeBytes: config.recording.min_free_bytes,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analysisBehind, archiveLagging, conditionKey, detectorOverload, diskSpace, videoLoss } from './conditions.ts';
+import { analysisBehind, archiveLagging, conditionKey, detectorOverload, diskSpace, faceAnalysisDown, videoLoss } from './conditions.ts';
 
 const cams = [
   { id: 'cam_001', name: 'Gate', dvrId: 'dvr1' },
@@ -43,5 +43,12 @@ describe('system conditions', () => {
     expect(analysisBehind({ lagSeconds: new Map([['cam_001', 900], ['cam_002', 30]]), cameras: cams, maxLagSeconds: 600 }).map(conditionKey)).toEqual(['analysis_behind:cam_001']);
     expect(archiveLagging({ now: T, lastSyncAt: T - 3600_000, pendingSegments: 12, startedAt: 0, maxAgeSeconds: 1800 })).toHaveLength(1);
     expect(archiveLagging({ now: T, lastSyncAt: T - 3600_000, pendingSegments: 0, startedAt: 0, maxAgeSeconds: 1800 })).toEqual([]);
+  });
+
+  it('face analysis down while the face models are not running, with the cause', () => {
+    expect(faceAnalysisDown(undefined)).toEqual([]);
+    const c = faceAnalysisDown('face models failed to start: face worker failed to start: exit code 1');
+    expect(c.map(conditionKey)).toEqual(['face_analysis_down:system']);
+    expect(c[0]!.title).toBe('Face analysis is down: face models failed to start: face worker failed to start: exit code 1');
   });
 });

@@ -7,7 +7,7 @@ import type { Severity } from '../../analytics/rules/types.ts';
  */
 export type SystemAlertKind =
   | 'video_loss' | 'dvr_down' | 'disk_low' | 'disk_full_soon'
-  | 'detector_overloaded' | 'analysis_behind' | 'archive_lagging' | 'notification_failing';
+  | 'detector_overloaded' | 'analysis_behind' | 'archive_lagging' | 'notification_failing' | 'face_analysis_down';
 
 /** Alerts that are not about one camera are filed under this camera id. */
 export const SYSTEM_SUBJECT = 'system';
@@ -35,6 +35,7 @@ export const KIND_NAMES: Record<SystemAlertKind, string> = {
   analysis_behind: 'Analysis behind live',
   archive_lagging: 'Archive lagging',
   notification_failing: 'Notification channel failing',
+  face_analysis_down: 'Face analysis down',
 };
 
 export interface CameraRef { id: string; name: string; dvrId?: string }
@@ -143,4 +144,13 @@ export function notificationFailing(channels: readonly string[]): Condition[] {
     title: `Notifications through ${channel} are failing: its latest delivery did not go through`,
     details: { channel },
   }));
+}
+
+/** The face models failed to start (`reason`): faces of person tracks are not collected meanwhile. */
+export function faceAnalysisDown(reason: string | undefined): Condition[] {
+  return reason === undefined ? [] : [{
+    kind: 'face_analysis_down', subject: SYSTEM_SUBJECT, cameraId: SYSTEM_SUBJECT, severity: 'high',
+    title: `Face analysis is down: ${reason}`,
+    details: { reason },
+  }];
 }

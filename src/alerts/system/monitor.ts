@@ -3,11 +3,15 @@ import type { Logger } from '../../core/log.ts';
 import type { AlertRepo } from '../../store/repositories/alerts.ts';
 import { conditionKey, KIND_NAMES, type Condition, type SystemAlertKind } from './conditions.ts';
 
-/** Health component per kind: /api/v1/system/health shows each family with its reasons. */
-const HEALTH_COMPONENT: Record<SystemAlertKind, string> = {
+/**
+ * Health component per kind: /api/v1/system/health shows each family with its reasons. A kind
+ * without one is sampled from a part's own health (face_analysis_down from the face stage's).
+ */
+const HEALTH_COMPONENT: Partial<Record<SystemAlertKind, string>> = {
   video_loss: 'video', dvr_down: 'video', disk_low: 'disk', disk_full_soon: 'disk',
   detector_overloaded: 'detector', analysis_behind: 'analysis', archive_lagging: 'archive', notification_failing: 'notifications',
 };
+const COMPONENTS = new Set(Object.values(HEALTH_COMPONENT));
 
 export interface SystemAlertMonitorOptions {
   alerts: Pick<AlertRepo, 'raiseSystem' | 'clearSystem' | 'openSystemConditions'>;
@@ -35,7 +39,7 @@ export class SystemAlertMonitor {
   constructor(private readonly o: SystemAlertMonitorOptions) {}
 
   start(): void {
-    for (const component of new Set(Object.values(HEALTH_COMPONENT))) this.o.health.set(component, 'healthy');
+    for (const component of COMPONENTS) this.o.health.set(component, 'healthy');
     this.timer = setInterval(() => void this.check(), this.o.intervalMs);
   }
 
@@ -77,8 +81,11 @@ export class SystemAlertMonitor {
 
   private reportHealth(): void {
     const reasons = new Map<string, string[]>();
-    for (const c of this.active.values()) reasons.set(HEALTH_COMPONENT[c.kind], [...(reasons.get(HEALTH_COMPONENT[c.kind]) ?? []), c.title]);
-    for (const component of new Set(Object.values(HEALTH_COMPONENT))) {
+    for (const c of this.active.values()) {
+      const component = HEALTH_COMPONENT[c.kind];
+      if (component) reasons.set(component, [...(reasons.get(component) ?? []), c.title]);
+    }
+    for (const component of COMPONENTS) {
       const r = reasons.get(component);
       this.o.health.set(component, r ? 'degraded' : 'healthy', r?.join('; '));
     }

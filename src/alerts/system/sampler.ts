@@ -2,7 +2,7 @@ import type { Metric } from 'prom-client';
 import type { CameraStatus } from '../../core/camera-status.ts';
 import { metrics } from '../../core/metrics.ts';
 import {
-  analysisBehind, archiveLagging, detectorOverload, diskSpace, notificationFailing, videoLoss,
+  analysisBehind, archiveLagging, detectorOverload, diskSpace, faceAnalysisDown, notificationFailing, videoLoss,
   type CameraRef, type Condition,
 } from './conditions.ts';
 
@@ -26,6 +26,8 @@ export interface SystemSources {
   archiveEnabled: boolean;
   /** seconds each camera's analysis is behind its recording (from the durable cursor: right even while inference is down) */
   analysisLag?: () => Promise<Map<string, number>>;
+  /** why the face models are not running, undefined while they are (or face analysis runs in another process) */
+  faceAnalysisDown?: () => string | undefined;
   now?: () => number;
 }
 
@@ -105,6 +107,7 @@ export function systemSampler(src: SystemSources, limits: SystemSampleLimits): (
       ...(src.analysisLag ? analysisBehind({ lagSeconds: await src.analysisLag(), cameras: src.cameras, maxLagSeconds: limits.analysisMaxLagSeconds }) : []),
       ...(src.archiveEnabled ? archiveLagging({ now: t, lastSyncAt: lastSyncs.length ? Math.min(...lastSyncs) * 1000 : null, pendingSegments: archiveLag, startedAt, maxAgeSeconds: limits.archiveMaxLagSeconds }) : []),
       ...(src.failingChannels ? notificationFailing(await src.failingChannels()) : []),
+      ...faceAnalysisDown(src.faceAnalysisDown?.()),
     ];
   };
 }

@@ -6,6 +6,12 @@ import type { Detector } from './types.ts';
 
 /** Settings of the configurable detectors: the `detection.centernet_onnx` / `detection.onnx` / `detection.triton` config sections. */
 export interface DetectorSettings {
+  /**
+   * centernet-onnx: onnxruntime intra-op threads of each worker's session (default 1). One worker
+   * with two threads measured about half the frames per second of two workers with one (the
+   * detector bench, pool shapes 1x2 and 2), so parallelism stays one model per worker.
+   */
+  threads?: number;
   centernet_onnx?: CenternetOnnxConfig;
   onnx?: OnnxDetectorConfig;
   triton?: TritonDetectorConfig;
@@ -21,7 +27,7 @@ function section<K extends keyof DetectorSettings>(settings: DetectorSettings, k
 // the others' runtimes (tfjs for centernet takes ~15 MB in every thread that imports it)
 const LOADERS = {
   centernet: async (filter) => (await import('./centernet.ts')).loadCenternet(filter),
-  'centernet-onnx': async (filter, settings) => (await import('./centernet-onnx.ts')).loadCenternetOnnx(filter, settings.centernet_onnx),
+  'centernet-onnx': async (filter, settings) => (await import('./centernet-onnx.ts')).loadCenternetOnnx(filter, settings.centernet_onnx, settings.threads),
   onnx: async (filter, settings) => (await import('./onnx.ts')).loadOnnxDetector(section(settings, 'onnx'), filter),
   triton: async (filter, settings) => (await import('./triton.ts')).loadTritonDetector(section(settings, 'triton'), filter),
 } satisfies Record<string, (filter: DetectionFilter, settings: DetectorSettings) => Promise<Detector>>;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BBox, Detection } from '../../core/types.ts';
 import { trackEventKey } from '../../analytics/track-events.ts';
+import { FaceModelsDownError } from './lazy-embedder.ts';
 import { NoFaceError, type FaceEmbedder, type FaceResult } from './types.ts';
 
 /** Where one face per track goes (the face store's recordTrackFace). */
@@ -78,11 +79,13 @@ export class FaceTrackCollector {
         if (face.quality.score > (t.best?.quality.score ?? -1)) t.best = { ...face, seenAt };
       },
       (err: Error) => {
-        if (err instanceof NoFaceError) this.stats.noFace++;
-        else {
-          this.stats.errors++;
-          this.opts.log.warn({ camera_id: this.opts.cameraId, track_id: trackId, err: err.message }, 'face analysis failed');
+        if (err instanceof NoFaceError) {
+          this.stats.noFace++;
+          return;
         }
+        this.stats.errors++;
+        // the face stage reports the models being down once, not once per attempt
+        if (!(err instanceof FaceModelsDownError)) this.opts.log.warn({ camera_id: this.opts.cameraId, track_id: trackId, err: err.message }, 'face analysis failed');
       },
     ).finally(() => {
       this.inFlight--;

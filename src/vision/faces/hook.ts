@@ -14,7 +14,7 @@ export interface FaceHook {
  * The inference role's face stage: person tracks of each camera go to that camera's
  * FaceTrackCollector; ended tracks store their best face. Never makes a frame wait for faces.
  */
-export function createFaceHook(opts: { config: Config['faces']; embedder: FaceEmbedder; sink: TrackFaceSink; log: Logger }): FaceHook {
+export function createFaceHook(opts: { config: Config['faces']; embedder: Pick<FaceEmbedder, 'embedFaceInCrop'>; sink: TrackFaceSink; log: Logger }): FaceHook {
   const { config, embedder, sink, log } = opts;
   const collectors = new Map<string, FaceTrackCollector>();
   const storing = new Set<Promise<void>>();
