@@ -23,7 +23,7 @@ import { measureWorkerCpu, WARMUP_MS } from './camera-workers.ts';
 import { descendantPids, processCpuSeconds, sumCpu } from './proc-cpu.ts';
 import { latestThreadHeaps, memoryOf, pssByMapping, type ProcessMemory, type ThreadHeap } from './proc-mem.ts';
 import { peerBinary, peerInstalled, PEERS, startPeer, streamName, type PeerName, type RunningPeer } from './peers.ts';
-import { benchLiveLatency, benchPageUrl, measureLiveServer, type LiveLatencyReport, type LiveServer, type LiveTarget } from './webrtc-latency.ts';
+import { benchLiveLatency, benchPageUrl, measureLiveServer, type LiveLatencyReport, type LiveServer, type LiveTarget, type VigilLiveOptions } from './webrtc-latency.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,6 +35,8 @@ export interface VideoBenchOptions {
   /** how long the one box runs before its memory is read */
   footprintWarmupSeconds: number;
   latencySamples: number;
+  /** players per transport, the samples split between them */
+  latencySessions: number;
   /** new WebRTC viewers timed for first_frame_ms */
   viewers: number;
 }
@@ -230,7 +232,8 @@ export async function vigilFootprint(sim: DvrSimProcess, o: VideoBenchOptions, o
 /** A peer on the marked simulator, played through the bench page (its WHEP and HLS URLs). */
 function peerLiveServer(name: PeerName): (sim: DvrSim, dir: string) => Promise<LiveServer> {
   return async (sim, dir) => {
-    const peer = await startPeer(name, { sources: [sim.url(1)], dir, frames: false });
+    // a stream per channel, as Vigil has a camera per channel; the one watched is the first
+    const peer = await startPeer(name, { sources: Array.from({ length: sim.channels }, (_, i) => sim.url(i + 1)), dir, frames: false });
     const stream = streamName(0);
     const page = (endpoint: { url: string } | { reason: string }, transport: 'webrtc' | 'hls' | 'll-hls'): LiveTarget => ('url' in endpoint ? { page: benchPageUrl(endpoint.url, transport) } : endpoint);
     return {
@@ -254,16 +257,38 @@ export async function benchFootprint(o: VideoBenchOptions, parts: readonly strin
   }
 }
 
-export async function benchVideo(o: VideoBenchOptions): Promise<Record<string, unknown>> {
-  const loadStart = loadAverage();
+const latencyOptions = (o: Pick<VideoBenchOptions, 'latencySamples' | 'latencySessions' | 'viewers'>) => ({ samples: o.latencySamples, sessions: o.latencySessions, viewers: o.viewers });
+
+/** The peers whose binaries are built, those missing, and every version measured. */
+function peersPresent(): { peers: PeerName[]; missing: PeerName[]; versions: Record<string, string> } {
   const peers = (Object.keys(PEERS) as PeerName[]).filter(peerInstalled);
   const missing = (Object.keys(PEERS) as PeerName[]).filter((p) => !peerInstalled(p));
   if (missing.length) console.error(`video: ${missing.join(', ')} not in .cache/bin (npm run bench:peers:install): measuring without`);
   const versions: Record<string, string> = { node: process.version, ffmpeg: versionOf('ffmpeg', ['-version']) };
   for (const p of peers) versions[p] = versionOf(peerBinary(p), p === 'go2rtc' ? ['-version'] : ['--version']);
+  return { peers, missing, versions };
+}
+
+/** The live latency part of benchVideo alone: Vigil and each peer, one after the other, in one run. */
+export async function benchVideoLatency(o: Pick<VideoBenchOptions, 'latencySamples' | 'latencySessions' | 'viewers'> & VigilLiveOptions & { channels: number }): Promise<Record<string, unknown>> {
+  const loadStart = loadAverage();
+  const { peers, missing, versions } = peersPresent();
+  const latency = { ...latencyOptions(o), channels: o.channels };
+  console.error(`video: Vigil live latency (${o.channels} cameras, ingest ${o.ingest ?? 'as configured by default'})`);
+  const servers: Record<string, LiveLatencyReport> = { vigil: await benchLiveLatency({ ...latency, ingest: o.ingest }) };
+  for (const name of peers) {
+    console.error(`video: ${name} live latency`);
+    servers[name] = await measureLiveServer(peerLiveServer(name), latency);
+  }
+  return { ...latency, ingest: o.ingest ?? 'default', load_average: { start: loadStart, end: loadAverage() }, versions, peers_missing: missing, servers };
+}
+
+export async function benchVideo(o: VideoBenchOptions): Promise<Record<string, unknown>> {
+  const loadStart = loadAverage();
+  const { peers, missing, versions } = peersPresent();
 
   const servers: Record<string, ServerReport> = {};
-  const latency = { samples: o.latencySamples, viewers: o.viewers };
+  const latency = latencyOptions(o);
   const sim = await spawnDvrSim({ channels: o.channels });
   try {
     const ingest = await vigilIngestCpu(sim, o);

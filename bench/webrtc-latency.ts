@@ -21,23 +21,43 @@ import { createUser, signInPage } from '../test/fixtures/api-auth.ts';
 
 export interface LatencyResult {
   samples: number;
+  /** each session's own p50: a session's start (its clock mapping, its jitter estimate) weighs on all its frames */
+  sessions_p50_ms: number[];
   p50_ms: number;
   p90_ms: number;
   p95_ms: number;
   max_ms: number;
   /** barcodes that decoded to an impossible frame (not counted in samples) */
   misread: number;
+  /** WebRTC: the browser's own part, from its inbound-rtp statistics, median over the sessions */
+  receiver?: ReceiverStats;
+}
+
+/** Per frame, averaged over a session (Chromium's inbound-rtp statistics) */
+export interface ReceiverStats {
+  /** first packet received → frame sent to the decoder */
+  jitter_buffer_ms: number | null;
+  /** what the receiver aimed at for that */
+  jitter_buffer_target_ms: number | null;
+  decode_ms: number | null;
+  /** first packet received → frame decoded */
+  processing_ms: number | null;
 }
 
 export interface LiveLatencyOptions {
   samples?: number;
   chromiumPath?: string;
+  /** simulator channels, each a camera of the server under test (the one measured is channel 1); default 1 */
+  channels?: number;
+  /** players started one after the other per transport, the samples split between them (default 1) */
+  sessions?: number;
 }
 
 interface Presented {
   frame: number;
   shownAt: number;
 }
+
 
 const CAMERA = 'cam_marked';
 // consecutive frames are not independent samples: keep one every this many ms
@@ -76,16 +96,46 @@ const READ_BARCODES = `async ({ bits, blockWidth, height, count, gapMs, timeoutM
   return out;
 }`;
 
+// Runs in the page: the video receiver's statistics (ReceiverStats) of its newest peer connection (see PEER_CONNECTIONS)
+const RECEIVER_STATS = `(async () => {
+  const pc = window.__benchPeerConnections.at(-1);
+  const per = (total, count) => (count ? 1000 * total / count : null);
+  for (const s of (pc ? await pc.getStats() : new Map()).values()) {
+    if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+    return {
+      jitter_buffer_ms: per(s.jitterBufferDelay, s.jitterBufferEmittedCount),
+      jitter_buffer_target_ms: per(s.jitterBufferTargetDelay, s.jitterBufferEmittedCount),
+      decode_ms: per(s.totalDecodeTime, s.framesDecoded),
+      processing_ms: per(s.totalProcessingDelay, s.framesDecoded),
+    };
+  }
+  return null;
+})()`;
+
+/** Keeps every peer connection a page makes, for RECEIVER_STATS. */
+const PEER_CONNECTIONS = `(() => {
+  const Native = window.RTCPeerConnection;
+  window.__benchPeerConnections = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.__benchPeerConnections.push(this); }
+  };
+})()`;
+
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
-export function summarize(latencies: number[]): LatencyResult {
-  const ok = latencies.filter((ms) => ms >= 0 && ms < MAX_PLAUSIBLE_MS).sort((a, b) => a - b);
+const plausible = (ms: number): boolean => ms >= 0 && ms < MAX_PLAUSIBLE_MS;
+const median = (xs: number[]): number => Math.round(percentile([...xs].sort((a, b) => a - b), 0.5));
+
+/** `sessions`: the latencies of each session, in the order played */
+export function summarize(sessions: number[][]): LatencyResult {
+  const latencies = sessions.flat();
+  const ok = latencies.filter(plausible).sort((a, b) => a - b);
   const round = (ms: number): number => Math.round(ms);
-  return { samples: ok.length, p50_ms: round(percentile(ok, 0.5)), p90_ms: round(percentile(ok, 0.9)), p95_ms: round(percentile(ok, 0.95)), max_ms: round(ok.at(-1) ?? NaN), misread: latencies.length - ok.length };
+  return { samples: ok.length, sessions_p50_ms: sessions.map((s) => median(s.filter(plausible))), p50_ms: round(percentile(ok, 0.5)), p90_ms: round(percentile(ok, 0.9)), p95_ms: round(percentile(ok, 0.95)), max_ms: round(ok.at(-1) ?? NaN), misread: latencies.length - ok.length };
 }
 
-/** Latency of the player at `url` once it plays over `transport` (the page says so on <body data-transport data-state>). */
-export async function measureLatency(page: Page, sim: DvrSim, url: string, transport: BenchTransport, samples: number): Promise<LatencyResult> {
+/** The frames shown by the player at `url` once it plays over `transport` (the page says so on <body data-transport data-state>). */
+async function sessionLatencies(page: Page, sim: DvrSim, url: string, transport: BenchTransport, samples: number): Promise<number[]> {
   await page.goto(url);
   const waitFor = async (what: string, fn: string): Promise<void> => {
     await page.waitForFunction(fn, undefined, { timeout: 40_000 }).catch(async () => {
@@ -100,7 +150,29 @@ export async function measureLatency(page: Page, sim: DvrSim, url: string, trans
   await waitFor('3 s of playback', `(document.querySelector('video')?.currentTime ?? 0) > 3`);
   const args = { ...FRAME_MARK, count: samples, gapMs: SAMPLE_GAP_MS, timeoutMs: samples * SAMPLE_GAP_MS * 4 };
   const presented = (await page.evaluate(`(${READ_BARCODES})(${JSON.stringify(args)})`)) as Presented[];
-  return summarize(presented.map((p) => p.shownAt - sim.frameSentAt(1, p.frame, p.shownAt)));
+  return presented.map((p) => p.shownAt - sim.frameSentAt(1, p.frame, p.shownAt));
+}
+
+/**
+ * Latency of the player at `url` over `transport`, `sessions` times (a new player each): a
+ * session's own start (its clock mapping, its jitter buffer) weighs on all its frames, so several
+ * short sessions tell more than one long one.
+ */
+export async function measureLatency(page: Page, sim: DvrSim, url: string, transport: BenchTransport, samples: number, sessions = 1): Promise<LatencyResult> {
+  const latencies: number[][] = [];
+  const receivers: ReceiverStats[] = [];
+  for (let i = 0; i < sessions; i++) {
+    latencies.push(await sessionLatencies(page, sim, url, transport, Math.ceil(samples / sessions)));
+    const stats = transport === 'webrtc' ? ((await page.evaluate(RECEIVER_STATS)) as ReceiverStats | null) : null;
+    if (stats) receivers.push(stats);
+  }
+  const result = summarize(latencies);
+  if (receivers.length === 0) return result;
+  const of = (key: keyof ReceiverStats): number | null => {
+    const known = receivers.flatMap((r) => (r[key] === null ? [] : [r[key]]));
+    return known.length ? +percentile(known.sort((a, b) => a - b), 0.5).toFixed(1) : null;
+  };
+  return { ...result, receiver: { jitter_buffer_ms: of('jitter_buffer_ms'), jitter_buffer_target_ms: of('jitter_buffer_target_ms'), decode_ms: of('decode_ms'), processing_ms: of('processing_ms') } };
 }
 
 export type BenchTransport = 'webrtc' | 'hls' | 'll-hls';
@@ -207,6 +279,7 @@ export async function launchBenchBrowser(dir: string, chromiumPath = '/usr/bin/c
       '--allow-loopback-in-peer-connection'],
   });
   await routeBenchPage(browser);
+  await browser.addInitScript(PEER_CONNECTIONS);
   return browser;
 }
 
@@ -250,14 +323,14 @@ async function orReason<T>(target: { reason: string } | object, run: () => Promi
   }
 }
 
-async function measureTarget(page: Page, sim: DvrSim, target: LiveTarget, transport: BenchTransport, samples: number): Promise<LatencyResult | Unmeasured> {
+async function measureTarget(page: Page, sim: DvrSim, target: LiveTarget, transport: BenchTransport, opts: LiveLatencyOptions): Promise<LatencyResult | Unmeasured> {
   return orReason(target, async () => {
     const t = target as { page: string; probe?: string };
     if (t.probe) {
       const status = (await page.request.get(t.probe)).status();
       if (status !== 200) throw new Error(`${new URL(t.probe).pathname} answers ${status}`);
     }
-    return measureLatency(page, sim, t.page, transport, samples);
+    return measureLatency(page, sim, t.page, transport, opts.samples ?? 30, opts.sessions);
   });
 }
 
@@ -266,10 +339,9 @@ async function measureTarget(page: Page, sim: DvrSim, target: LiveTarget, transp
  * on a one-channel marked simulator.
  */
 export async function measureLiveServer(start: (sim: DvrSim, dir: string) => Promise<LiveServer>, opts: LiveLatencyOptions & { viewers?: number } = {}): Promise<LiveLatencyReport> {
-  const samples = opts.samples ?? 30;
   const dir = await mkdtemp(path.join(tmpdir(), 'vigil-latency-'));
   const marked = await ensureMarkedSample();
-  const sim = await startDvrSim({ port: 0, channels: 1, main: marked.main, sub: marked.sub, log: createLogger('silent') });
+  const sim = await startDvrSim({ port: 0, channels: opts.channels ?? 1, main: marked.main, sub: marked.sub, log: createLogger('silent') });
   let server: LiveServer | undefined;
   let browser: BrowserContext | undefined;
   try {
@@ -278,10 +350,10 @@ export async function measureLiveServer(start: (sim: DvrSim, dir: string) => Pro
     const page = await browser.newPage();
     await server.preparePage?.(page);
     const { targets } = server;
-    const webrtc = await measureTarget(page, sim, targets.webrtc, 'webrtc', samples);
+    const webrtc = await measureTarget(page, sim, targets.webrtc, 'webrtc', opts);
     const firstFrame = await orReason(targets.whep, () => measureFirstFrame(page, (targets.whep as { url: string }).url, opts.viewers ?? 5));
-    const hls = await measureTarget(page, sim, targets.hls, 'hls', samples);
-    const llHls = await measureTarget(page, sim, targets.llHls, 'll-hls', samples);
+    const hls = await measureTarget(page, sim, targets.hls, 'hls', opts);
+    const llHls = await measureTarget(page, sim, targets.llHls, 'll-hls', opts);
     return { webrtc, hls, ll_hls: llHls, first_frame_ms: firstFrame };
   } finally {
     await browser?.close();
@@ -291,11 +363,17 @@ export async function measureLiveServer(start: (sim: DvrSim, dir: string) => Pro
   }
 }
 
-/** Vigil's edge and API roles with one camera on the simulator; the product's player page for WebRTC and HLS. */
-async function startVigilLive(sim: DvrSim, dir: string): Promise<LiveServer> {
+export interface VigilLiveOptions {
+  /** stream.ingest (default: the product's default) */
+  ingest?: 'native' | 'ffmpeg';
+}
+
+/** Vigil's edge and API roles with a camera per simulator channel (the measured one on channel 1); the product's player page for WebRTC and HLS. */
+const startVigilLive = (o: VigilLiveOptions = {}) => async (sim: DvrSim, dir: string): Promise<LiveServer> => {
+  const cameras = Array.from({ length: sim.channels }, (_, i) => ({ id: i === 0 ? CAMERA : `${CAMERA}_${i + 1}`, dvr: 'sim', channel: i + 1 }));
   const loaded = resolveConfig({
-    sites: [{ id: 'bench', dvrs: [{ id: 'sim', host: '127.0.0.1', port: sim.port }], cameras: [{ id: CAMERA, dvr: 'sim', channel: 1 }] }],
-    storage: { data_dir: dir }, detection: { enabled: false }, api: { port: 0 },
+    sites: [{ id: 'bench', dvrs: [{ id: 'sim', host: '127.0.0.1', port: sim.port }], cameras }],
+    storage: { data_dir: dir }, detection: { enabled: false }, api: { port: 0 }, ...(o.ingest ? { stream: { ingest: o.ingest } } : {}),
   }, 'latency-bench', {});
   const running = await startRoles(loaded, ['edge', 'api'], createLogger('silent'));
   const api = running.apiUrl!;
@@ -313,9 +391,9 @@ async function startVigilLive(sim: DvrSim, dir: string): Promise<LiveServer> {
     preparePage: async (page) => signInPage(page, api, await createUser(running.ctx.repos, 'viewer')),
     stop: () => running.stop(),
   };
-}
+};
 
 /** Vigil's live latency (WebRTC, HLS, LL-HLS) and first frame of a new WebRTC viewer, measured in the same run. */
-export function benchLiveLatency(opts: LiveLatencyOptions = {}): Promise<LiveLatencyReport> {
-  return measureLiveServer(startVigilLive, opts);
+export function benchLiveLatency(opts: LiveLatencyOptions & VigilLiveOptions = {}): Promise<LiveLatencyReport> {
+  return measureLiveServer(startVigilLive(opts), opts);
 }

@@ -21,7 +21,7 @@ export const spec = {
   summary: 'Measure performance (camera workers, detector, capacity, latency, ...); prints JSON.',
   notes: 'JSON on stdout; progress and logs on stderr.',
   options: {
-    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery, video; soak, triton and footprint (the video bench\'s one-box memory alone) run only when named' },
+    only: { type: 'string', value: 'LIST', description: 'comma-separated parts to run (default all): workers, keyframes, detector, onnx, archive, motion, capacity, faces, face-search, latency, alert-latency, rules, dry-run, login, recovery, video; soak, triton, footprint (the video bench\'s one-box memory alone) and video-latency (its live latency alone) run only when named' },
     'recovery-outages': { type: 'string', default: '3,10,120', value: 'LIST', description: 'recovery: DVR outage lengths in seconds' },
     'recovery-kills': { type: 'string', default: '3', value: 'N', description: 'recovery: kills per outage length' },
     'soak-seconds': { type: 'string', default: '600', value: 'N', description: 'soak (only with --only soak): how long the demo runs' },
@@ -32,6 +32,8 @@ export const spec = {
     'video-seconds': { type: 'string', default: '30', value: 'N', description: 'video: CPU measurement window; the one box also runs this long before its memory is read' },
     'footprint-parts': { type: 'string', default: 'one_detector_worker,no_faces,no_detection,no_cameras', value: 'LIST', description: 'footprint: the runs without a part after the full one box (\'none\' for the full one box only)' },
     'detector-workers': { type: 'string', default: '1,2', value: 'LIST', description: 'detector pools: WORKERS or WORKERSxTHREADS (onnxruntime intra-op threads per worker), e.g. 1x2,2' },
+    'latency-channels': { type: 'string', default: '1', value: 'N', description: 'video-latency: simulator channels, a camera each, of every server (the one watched is channel 1; the others load it)' },
+    'latency-ingest': { type: 'string', value: 'native|ffmpeg', description: 'video-latency: Vigil\'s stream.ingest (default: the configuration default)' },
     'motion-fps': { type: 'string', default: '1', value: 'N', description: 'frames per second analysed by motion' },
     'capacity-vtest': { type: 'string', default: '4,8,12,16,24,32', value: 'LIST', description: 'camera counts for capacity on the vtest clip' },
     'capacity-config': { type: 'string', value: 'FILE', description: 'capacity: the configuration whose detection, motion and tracking sections the cameras use (default: the defaults)' },
@@ -117,12 +119,18 @@ export async function main(argv: string[]): Promise<void> {
     console.error('footprint of the one box with analysis (the video bench\'s memory part)');
     const videoSeconds = Number(values['video-seconds']);
     const parts = values['footprint-parts'] === 'none' ? [] : values['footprint-parts']!.split(',');
-    result.footprint = await (await import('../../bench/video.ts')).benchFootprint({ channels: Number(values['video-channels']), seconds: videoSeconds, footprintWarmupSeconds: videoSeconds, latencySamples: 0, viewers: 0 }, parts);
+    result.footprint = await (await import('../../bench/video.ts')).benchFootprint({ channels: Number(values['video-channels']), seconds: videoSeconds, footprintWarmupSeconds: videoSeconds, latencySamples: 0, latencySessions: 0, viewers: 0 }, parts);
   }
   if (want('video')) {
     console.error('video path side by side with MediaMTX and go2rtc (npm run bench:peers:install): ingest CPU, live latency, footprint');
     const videoSeconds = Number(values['video-seconds']);
-    result.video = await (await import('../../bench/video.ts')).benchVideo({ channels: Number(values['video-channels']), seconds: videoSeconds, footprintWarmupSeconds: videoSeconds, latencySamples: 20, viewers: 5 });
+    result.video = await (await import('../../bench/video.ts')).benchVideo({ channels: Number(values['video-channels']), seconds: videoSeconds, footprintWarmupSeconds: videoSeconds, latencySamples: 20, latencySessions: 4, viewers: 5 });
+  }
+  if (only?.includes('video-latency')) {
+    console.error('live latency of the video path side by side with MediaMTX and go2rtc (npm run bench:peers:install)');
+    const ingest = values['latency-ingest'];
+    if (ingest !== undefined && ingest !== 'native' && ingest !== 'ffmpeg') throw new Error(`--latency-ingest: native or ffmpeg, not '${ingest}'`);
+    result.video_latency = await (await import('../../bench/video.ts')).benchVideoLatency({ latencySamples: 40, latencySessions: 4, viewers: 5, channels: Number(values['latency-channels']), ingest });
   }
   if (want('alert-latency')) {
     console.error('alert latency: frame capture to WebSocket delivery, one-box shape');

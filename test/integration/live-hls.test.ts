@@ -120,7 +120,7 @@ describe.skipIf(!hasFfmpeg)('live HLS', () => {
       const text = await r.text();
       return r.ok && (text.match(/#EXT-X-PART:/g) ?? []).length >= 5 ? text : undefined;
     });
-    expect(ll).toMatch(/#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0\.6/);
+    expect(ll).toMatch(/#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0\.5/);
     expect(ll).toMatch(/#EXT-X-PART-INF:PART-TARGET=0\.2/);
     expect(ll).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part\d+\.m4s"/);
     // a blocking reload for the next segment answers once it exists, with that segment listed

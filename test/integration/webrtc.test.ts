@@ -171,6 +171,8 @@ describe.skipIf(!hasFfmpeg || !hasChromium())('WebRTC live view (WHEP)', () => {
     expect(status, answer).toBe(201);
     expect(answer).toMatch(/a=fmtp:\d+ .*profile-level-id=4d4020/i);
     expect(answer).toMatch(/m=audio 9 /);
+    // Chromium offers the playout-delay extension; the answer keeps it so that frames render at once
+    expect(answer).toMatch(/^a=extmap:\d+ http:\/\/www\.webrtc\.org\/experiments\/rtp-hdrext\/playout-delay\r?$/m);
     expect((await fetch(`${api}${location}`, { method: 'DELETE', headers: viewer })).status).toBe(204);
     await page.close();
   });

@@ -50,7 +50,7 @@ describe('LL-HLS packager: parts and segments', () => {
     const pl = p.playlist()!;
     expect(pl.split('\n').slice(0, 7)).toEqual([
       '#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2',
-      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.600', '#EXT-X-PART-INF:PART-TARGET=0.200',
+      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.500', '#EXT-X-PART-INF:PART-TARGET=0.200',
       '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-DISCONTINUITY-SEQUENCE:0',
     ]);
     expect(tags(pl, '#EXT-X-MAP')).toEqual(['#EXT-X-MAP:URI="init0.mp4"']);

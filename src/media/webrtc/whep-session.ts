@@ -4,9 +4,10 @@
  * when ICE/DTLS fail, stay disconnected, or never connect.
  */
 import { randomUUID } from 'node:crypto';
-import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RTCRtpCodecParameters, RtcpPayloadSpecificFeedback, type RTCPeerConnectionConfig } from 'werift';
+import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RtcpPayloadSpecificFeedback, type RTCPeerConnectionConfig } from 'werift';
 import type { Logger } from '../../core/log.ts';
 import { narrowOffer, OfferError } from './offer.ts';
+import { PLAYOUT_DELAY_URI, withPlayoutDelay } from './playout-delay.ts';
 import type { FanoutViewer, RtpFanout } from './rtp-fanout.ts';
 
 export interface WhepSessionOptions {
@@ -38,6 +39,8 @@ export class WhepSession {
   private timer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private lastRtcpAt = 0;
+  /** undefined: the viewer did not offer the playout-delay extension */
+  private playoutDelayId: number | undefined;
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -54,7 +57,9 @@ export class WhepSession {
     });
     // audio is accepted only so that an offer asking for it negotiates; see negotiate()
     const opus = new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 });
-    const pc = new RTCPeerConnection({ ...opts.peer, codecs: { video: [codec], audio: [opus] } });
+    // the playout-delay extension, where the viewer offers it: render each frame at once
+    const headerExtensions = { video: [new RTCRtpHeaderExtensionParameters({ uri: PLAYOUT_DELAY_URI })], audio: [] };
+    const pc = new RTCPeerConnection({ ...opts.peer, codecs: { video: [codec], audio: [opus] }, headerExtensions });
     const session = new WhepSession(pc, opts);
     try {
       return { session, answer: await session.negotiate(narrowed.sdp) };
@@ -66,7 +71,8 @@ export class WhepSession {
 
   private async negotiate(offer: string): Promise<string> {
     const track = new MediaStreamTrack({ kind: 'video' });
-    const { sender } = this.pc.addTransceiver(track, { direction: 'sendonly' });
+    const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
+    const { sender } = transceiver;
     // an audio track that never sends: werift would answer an audio section it has no track for with
     // port 0, and a rejected first section breaks the BUNDLE group the video is in
     if (/^m=audio /m.test(offer)) this.pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
@@ -77,6 +83,8 @@ export class WhepSession {
     }
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await this.iceGathered();
+    // the id the viewer gave the extension in its offer (werift answers with the offer's ids)
+    this.playoutDelayId = transceiver.headerExtensions.find((e) => e.uri === PLAYOUT_DELAY_URI)?.id;
 
     sender.onRtcp.subscribe((packet) => {
       this.lastRtcpAt = Date.now();
@@ -112,7 +120,7 @@ export class WhepSession {
     if (state === 'connected') {
       clearTimeout(this.timer);
       // the first packets a viewer gets are the cached GOP: it can decode at once
-      this.viewer ??= this.opts.fanout.addViewer((packet) => track.writeRtp(packet));
+      this.viewer ??= this.opts.fanout.addViewer((packet) => track.writeRtp(withPlayoutDelay(packet, this.playoutDelayId)));
       this.lastRtcpAt = Date.now();
       this.watchdog ??= setInterval(() => {
         if (Date.now() - this.lastRtcpAt > RTCP_SILENCE_MS) this.closeBecause('no RTCP from the viewer');
