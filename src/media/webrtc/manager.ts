@@ -1,6 +1,7 @@
 /**
- * WebRTC live view for every camera: one RtpFanout per camera (created on first use and kept, so
- * its GOP cache stays warm for the next viewer), WHEP sessions bounded per camera.
+ * WebRTC live view for every camera: one RtpFanout per camera (created on first use and kept: a
+ * feed that always flows keeps its GOP cache warm for the next viewer; a demand-driven one replays
+ * its current GOP when a viewer comes), WHEP sessions bounded per camera.
  */
 import type { RTCPeerConnectionConfig } from 'werift';
 import type { Logger } from '../../core/log.ts';
@@ -79,7 +80,7 @@ export class WebRtcManager {
     return session !== undefined;
   }
 
-  /** Starts receiving a camera's RTP before the first viewer asks, so that viewer starts at once. */
+  /** Sets up a camera's fanout before the first viewer asks (a feed that always flows is received from then on), so that viewer starts at once. */
   async warm(cameraId: string): Promise<void> {
     await this.live(cameraId);
   }
