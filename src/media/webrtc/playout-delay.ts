@@ -5,7 +5,7 @@
  * A live camera view wants the newest picture, not the smoothest: with minimum = maximum = 0 Chromium
  * renders each frame as soon as it is decoded instead of holding it for its jitter estimate. Without
  * it, on a loaded 2-core box, Chromium held frames 11–65 ms per session (its jitter target follows
- * the host's scheduling noise, not the network's); with it, 2–6 ms (bench/latency-hops.ts).
+ * the host's scheduling noise, not the network's); with it, 2–6 ms (Chromium's receiver statistics in `npm run bench -- --only video-latency`).
  */
 import { ExtensionProfiles, RtpPacket } from 'werift';
 
