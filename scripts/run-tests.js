@@ -3,8 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 
 mkdirSync('.cache', { recursive: true });
-const out = '.cache/test-results.json';
-const r = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`, ...process.argv.slice(2)], { stdio: 'inherit' });
+// `npm test` runs the unit and integration projects on the embedded adapters; `npm run test:fleet` passes
+// `--project fleet` (the suites against the real engines of `npm run fleet:up`) and gets its own results file
+const args = process.argv.slice(2);
+const fleet = args.includes('fleet');
+const out = fleet ? '.cache/test-results-fleet.json' : '.cache/test-results.json';
+const projects = args.includes('--project') ? [] : ['--project', 'unit', '--project', 'integration'];
+const r = spawnSync('npx', ['vitest', 'run', ...projects, '--reporter=default', '--reporter=json', `--outputFile=${out}`, ...args], { stdio: 'inherit' });
 let summary = 'tests: 0 passed, 1 failed';
 try {
   const j = JSON.parse(readFileSync(out, 'utf8'));
