@@ -162,13 +162,22 @@ describe('alerts repository (PGlite)', () => {
     expect(kinds.map((k) => k.kind)).toEqual(['new', 'escalation']);
   });
 
-  it('outbox: pending in id order, marked published, backlog', async () => {
+  it('outbox: pending in id order, published oldest first and marked, backlog', async () => {
     const pending = await alerts.outboxPending(1000);
-    expect(pending.length).toBeGreaterThan(0);
+    expect(pending.length).toBeGreaterThan(1);
     expect(pending.map((r) => r.id)).toEqual([...pending.map((r) => r.id)].sort((a, b) => a - b));
     expect(await alerts.outboxBacklog()).toBe(pending.length);
-    await alerts.markPublished([pending[0]!.id], T0);
+    const published: number[] = [];
+    expect(await alerts.publishNextOutbox(async (row) => void published.push(row.id), () => T0)).toBe('published');
+    expect(published).toEqual([pending[0]!.id]);
     expect(await alerts.outboxBacklog()).toBe(pending.length - 1);
     expect((await alerts.outboxPending(1))[0]!.id).toBe(pending[1]?.id);
+    expect((await store.query('SELECT published_at FROM outbox WHERE id = $1', [pending[0]!.id])).rows).toEqual([{ published_at: T0 }]);
+  });
+
+  it('outbox: a failed publish leaves the row unpublished', async () => {
+    const [next] = await alerts.outboxPending(1);
+    await expect(alerts.publishNextOutbox(async () => { throw new Error('bus down'); }, () => T0)).rejects.toThrow('bus down');
+    expect((await alerts.outboxPending(1))[0]!.id).toBe(next!.id);
   });
 });
