@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStore } from '../../../test/fixtures/test-store.ts';
 import { sampleTrigger } from '../../alerts/test-fixtures.ts';
-import { openStore } from '../open.ts';
 import type { Store } from '../port.ts';
 import { checkTransition, TRANSITIONS, type LifecycleChange } from '../../alerts/lifecycle.ts';
 import { UseCaseError } from '../../core/errors.ts';
@@ -20,20 +17,19 @@ const trigger = (o: Parameters<typeof sampleTrigger>[0] = {}) => {
   return sampleTrigger({ startedAt, at: new Date(startedAt.getTime() + 300_000), ...o });
 };
 
-describe('alerts repository (PGlite)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-alerts-repo-'));
+describe('alerts repository', () => {
+  let dispose: (() => Promise<void>) | undefined;
   let store: Store;
   let alerts: AlertRepo;
   let clock = T0;
 
   beforeAll(async () => {
-    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    ({ store, dispose } = await openTestStore('alerts-repo'));
     await store.query(`INSERT INTO cameras (id, name, rtsp_url) VALUES ('cam_a', 'Plaza cam', 'rtsp://x')`);
     alerts = alertRepo(store, { now: () => clock });
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await dispose?.();
   });
 
   /** a lifecycle change as the alerts domain makes it */
