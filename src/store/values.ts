@@ -37,12 +37,12 @@ export function parseArray(text: string, element: (text: string) => unknown, del
         out.push(parseLevel());
       } else if (c === '"') {
         let value = '';
-        for (i++; text[i] !== '"'; i++) value += text[i] === '\\' ? text[++i] : text[i];
+        for (i++; i < text.length && text[i] !== '"'; i++) value += text[i] === '\\' ? text[++i] : text[i];
         i++;
         out.push(element(value));
       } else {
         let end = i;
-        while (text[end] !== delimiter && text[end] !== '}') end++;
+        while (end < text.length && text[end] !== delimiter && text[end] !== '}') end++;
         const raw = text.slice(i, end);
         out.push(raw === 'NULL' ? null : element(raw));
         i = end;
