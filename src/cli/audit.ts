@@ -23,8 +23,9 @@ export async function main(argv: string[]): Promise<void> {
   if (extra.length) throw new UsageError(`unexpected argument '${extra[0]}'`);
   const loaded = await loadAdminConfig(args.values);
   const { dbDir } = loaded.paths;
-  // opening an empty dir would create a database and report an empty, intact trail
-  if (!fs.existsSync(dbDir)) throw new Error(`no database at ${dbDir} (${loaded.source}): has Vigil run with this configuration?`);
+  // opening an empty dir would create a database and report an empty, intact trail (PGlite only:
+  // a PostgreSQL server holds its database itself)
+  if (loaded.config.store.kind === 'pglite' && !fs.existsSync(dbDir)) throw new Error(`no database at ${dbDir} (${loaded.source}): has Vigil run with this configuration?`);
 
   const [{ openStore }, { DataDirLockedError }, { verifyAuditChain }] = await Promise.all([
     import('../store/open.ts'), import('../store/lockfile.ts'), import('../audit/verify.ts'),
