@@ -51,6 +51,10 @@ up() {
   fi
   [[ -x "$PG_BIN/postgres" ]] || { echo "postgres: not installed, run $0 install" >&2; exit 1; }
   ensure_os_user
+  if ! as_postgres test -x "$PG_BIN/postgres"; then
+    echo "postgres: user $OS_USER cannot reach $PG_BIN (a parent directory is not searchable by other users); move the checkout or chmod o+x its parents" >&2
+    exit 1
+  fi
   mkdir -p "$FLEET_DIR"
   rm -rf "$DATA" && mkdir -p "$DATA" && chown "$OS_USER:" "$DATA" && chmod 700 "$DATA"
   touch "$LOG" && chown "$OS_USER:" "$LOG"
