@@ -62,7 +62,8 @@ export class OutboxRelay {
 
   /**
    * One full pass until the outbox is empty, a publish fails or another process's relay is
-   * publishing (it goes on until the outbox is empty); returns rows published.
+   * publishing (it goes on until the outbox is empty; a row that lands just as it finds the outbox
+   * empty waits for the next pass, at most intervalMs); returns rows published.
    */
   async pass(): Promise<number> {
     let published = 0;
