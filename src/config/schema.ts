@@ -287,6 +287,9 @@ export const configSchema = z.object({
     escalate_to: z.string().min(1).default('admin').describe('recorded as escalated_to; the notifier sends escalations to the admin recipients'),
     escalation_check_seconds: z.number().positive().default(30).describe('how often unacknowledged critical alerts are checked for escalation'),
   }).strict().prefault({}).describe('alert lifecycle and escalation'),
+  leadership: z.object({
+    lease_seconds: z.number().min(1).max(300).default(10).describe('life of the leases by which exactly one process of a fleet runs the outbox relay, the escalation scheduler and event partition upkeep: after its holder dies, another process takes a duty over within about 1.3 times this; shorter means faster takeover and a database write per lease every third of it'),
+  }).strict().prefault({}).describe('duties one process of a fleet runs at a time (in the one box, that process)'),
   system_alerts: z.object({
     enabled: z.boolean().default(true).describe('raise alerts about the system itself (video loss, DVR down, disk, detector overload, analysis lag, archive lag, failing notification channel, face models that failed to start) through the alert lifecycle and notifications'),
     check_seconds: z.number().positive().default(10).describe('how often the conditions are checked'),
