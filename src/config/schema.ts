@@ -264,9 +264,14 @@ export const configSchema = z.object({
   }).strict().prefault({}).describe('REST API and WebSocket'),
   bus: z.object({ kind: z.enum(['memory']).default('memory').describe('memory (one box); kafka arrives with the fleet shape') }).strict().default({ kind: 'memory' }).describe('message bus'),
   store: z.object({
-    kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape'),
+    kind: z.enum(['pglite', 'postgres']).default('pglite').describe('pglite (one box: embedded, on disk in data_dir) or postgres (fleet: PostgreSQL 16 or later with pgvector, shared by every process)'),
     pglite_shared_buffers_mb: z.number().int().min(1).max(4096).default(32).describe('PostgreSQL shared_buffers of PGlite: its page cache, held resident in the process from the start (PostgreSQL\'s default 128 MB measured 110-140 MB more RSS for the one box; pages beyond it are read from the database files through the OS cache). Raise it for a large face store: face search at 10,000 faces measured p50 24 ms at 32 MB, 11 ms at 128 MB (npm run bench -- --only face-search)'),
-  }).strict().default({ kind: 'pglite', pglite_shared_buffers_mb: 32 }).describe('database'),
+    postgres: z.object({
+      url_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('VIGIL_POSTGRES_URL').describe('environment variable holding the connection URL postgres://user:password@host:port/database (or <url_env>_FILE naming a file that holds it); the URL carries a password, so it is never written in this file'),
+      url_file: z.string().min(1).optional().describe('file holding the connection URL instead (e.g. a mounted Kubernetes secret); wins over url_env'),
+      pool_max: z.number().int().min(1).max(200).default(10).describe('most connections this process opens; mind the server\'s max_connections across every process of the fleet'),
+    }).strict().prefault({}).describe('kind postgres: where to connect'),
+  }).strict().prefault({}).describe('database'),
   objects: z.object({ kind: z.enum(['disk']).default('disk').describe('disk (one box); s3 arrives with the fleet shape') }).strict().default({ kind: 'disk' }).describe('object storage'),
   archive: z.object({
     enabled: z.boolean().default(false).describe('copy closed segments and event clips to the archive tier; retention then deletes no segment before its copy is confirmed (unless the free-disk floor forces it)'),
