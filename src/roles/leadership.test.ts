@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { usePgliteRepositories } from '../../test/fixtures/pglite-repos.ts';
+import { useTestRepositories } from '../../test/fixtures/test-repos.ts';
 import { createLogger } from '../core/log.ts';
 import type { LeaseRepo } from '../store/repositories/leases.ts';
 import { Leadership, type StartDuty } from './leadership.ts';
@@ -29,7 +29,7 @@ function recorded(timeline: string[], who: string): StartDuty {
 }
 
 describe('leadership', () => {
-  const db = usePgliteRepositories('leadership');
+  const db = useTestRepositories('leadership');
 
   it('one of two processes runs the duty; when it stops, the other takes the lease over with a new epoch', async () => {
     const timeline: string[] = [];
