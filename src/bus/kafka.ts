@@ -19,6 +19,8 @@ export interface KafkaBusOptions {
 
 /** How long subscribe waits for the group to take the new member in (a rebalance of the others first). */
 const JOIN_TIMEOUT_MS = 60_000;
+/** value bytes sent in one produce request */
+const MAX_BATCH_BYTES = 512 * 1024;
 
 interface PendingPublish {
   topic: string;
@@ -134,13 +136,23 @@ export async function openKafkaBus(opts: KafkaBusOptions): Promise<Bus> {
   }
 
   /**
+   * The oldest queued records up to MAX_BATCH_BYTES (at least one): the broker refuses a partition's
+   * batch above its max.message.bytes (1 MB by default), which a few queued frames would exceed.
+   */
+  function takeBatch(): PendingPublish[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < queue.length && (n === 0 || bytes + queue[n]!.value.length <= MAX_BATCH_BYTES)) bytes += queue[n++]!.value.length;
+    return queue.splice(0, n);
+  }
+
+  /**
    * Sends what was published while the previous request was in flight as one request: one at a
    * time keeps idempotent ordering, batching keeps throughput when many publish at once.
    */
   async function flush(): Promise<void> {
     while (queue.length) {
-      const batch = queue;
-      queue = [];
+      const batch = takeBatch();
       const byTopic = new Map<string, PendingPublish[]>();
       for (const p of batch) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
       try {
