@@ -93,7 +93,7 @@ export async function openKafkaBus(opts: KafkaBusOptions): Promise<Bus> {
   /** partition counts of topics known to exist */
   const partitionCounts = new Map<string, Promise<number>>();
   const subscriptions = new Set<Subscription>();
-  let queue: PendingPublish[] = [];
+  const queue: PendingPublish[] = [];
   let flushing: Promise<void> | undefined;
   let closed = false;
 
@@ -117,7 +117,8 @@ export async function openKafkaBus(opts: KafkaBusOptions): Promise<Bus> {
     const grow = known && partitions !== undefined ? known.then((n) => (n >= partitions ? n : createOrGrow(topic, partitions))) : undefined;
     const count = grow ?? known ?? createOrGrow(topic, partitions);
     partitionCounts.set(topic, count);
-    count.catch(() => partitionCounts.delete(topic));
+    // a failed lookup is asked again next time
+    count.catch(() => partitionCounts.get(topic) === count && partitionCounts.delete(topic));
     return count;
   }
 
@@ -242,10 +243,11 @@ export async function openKafkaBus(opts: KafkaBusOptions): Promise<Bus> {
       await consumer.commitOffsets([{ topic: record.topic, partition: record.partition, offset: String(record.offset + 1) }]);
     }
 
+    let joinTimer: NodeJS.Timeout | undefined;
     const joined = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`group ${o.group} did not take the subscriber to ${o.topic} in within ${JOIN_TIMEOUT_MS} ms`)), JOIN_TIMEOUT_MS);
+      joinTimer = setTimeout(() => reject(new Error(`group ${o.group} did not take the subscriber to ${o.topic} in within ${JOIN_TIMEOUT_MS} ms`)), JOIN_TIMEOUT_MS);
       const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-        clearTimeout(timer);
+        clearTimeout(joinTimer);
         off();
         resolve();
       });
@@ -261,6 +263,7 @@ export async function openKafkaBus(opts: KafkaBusOptions): Promise<Bus> {
       });
       await joined;
     } catch (e) {
+      clearTimeout(joinTimer);
       await consumer.disconnect();
       throw e;
     }
