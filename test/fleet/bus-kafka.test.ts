@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { busContract, eventually } from '../../src/bus/contract.ts';
 import { openKafkaBus } from '../../src/bus/kafka.ts';
+import { openBus as openConfiguredBus } from '../../src/bus/open.ts';
 import type { BusRecord } from '../../src/bus/port.ts';
+import { topicSettings } from '../../src/bus/topics.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { TOPICS } from '../../src/core/types.ts';
 import { requireEngines } from './engines.ts';
 
 const { env, missing } = requireEngines('kafka');
@@ -10,6 +14,22 @@ const openBus = () => openKafkaBus({ brokers: env.kafka.KAFKA_BROKERS!.split(','
 
 describe.skipIf(!!missing)('Bus on a Kafka broker', () => {
   busContract('kafka', openBus);
+
+  it('opens from the configuration and creates the architecture topics with their partitions', async () => {
+    const config = configSchema.parse({ bus: { kind: 'kafka', brokers: env.kafka.KAFKA_BROKERS!.split(','), client_id: 'vigil-fleet-config' } });
+    const bus = await openConfiguredBus(config.bus, {});
+    try {
+      await bus.ensureTopic(TOPICS.aiDetections);
+      const partitions = new Set<number>();
+      for (let i = 0; i < 64; i++) partitions.add(await bus.partitionFor(TOPICS.aiDetections, `cam_${i}`));
+      expect(Math.max(...partitions)).toBe(topicSettings(TOPICS.aiDetections).partitions - 1);
+      const key = `cam_${randomUUID().slice(0, 8)}`;
+      const { partition } = await bus.publish(TOPICS.aiDetections, key, { camera_id: key });
+      expect(partition).toBe(await bus.partitionFor(TOPICS.aiDetections, key));
+    } finally {
+      await bus.close();
+    }
+  });
 
   it('loses and duplicates no effect when a group member stops mid-stream', async () => {
     const topic = `rebalance.${randomUUID().slice(0, 8)}`;
