@@ -303,6 +303,28 @@ export function busContract(name: string, make: () => Promise<Bus>): void {
       expect(jpeg.equals(frame.jpeg)).toBe(true);
     });
 
+    it('stops delivery only after the handler in flight finished', async () => {
+      const topic = unique('stop');
+      await bus.ensureTopic(topic, 1);
+      let finished = false;
+      let calls = 0;
+      const sub = await bus.subscribe({
+        topic,
+        group: unique('g'),
+        handler: async () => {
+          calls++;
+          await new Promise((r) => setTimeout(r, 300));
+          finished = true;
+        },
+      });
+      await bus.publish(topic, 'k', 1);
+      await bus.publish(topic, 'k', 2);
+      await eventually(() => calls === 1);
+      await sub.stop();
+      expect(finished).toBe(true);
+      expect(calls).toBe(1);
+    });
+
     it('refuses to publish after close', async () => {
       const topic = unique('closed');
       await bus.ensureTopic(topic, 1);
