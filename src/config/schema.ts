@@ -262,7 +262,11 @@ export const configSchema = z.object({
       }).strict().prefault({}).describe('brute-force protection of POST /api/v1/auth/login'),
     }).strict().prefault({}).describe('sign-in: tokens, sessions, cookies, brute-force protection'),
   }).strict().prefault({}).describe('REST API and WebSocket'),
-  bus: z.object({ kind: z.enum(['memory']).default('memory').describe('memory (one box); kafka arrives with the fleet shape') }).strict().default({ kind: 'memory' }).describe('message bus'),
+  bus: z.object({
+    kind: z.enum(['memory', 'kafka']).default('memory').describe('memory: in the process (one box; not durable, the recordings are); kafka: Kafka brokers (fleet; topics are created with the partitions and retention of the reference architecture)'),
+    brokers: z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port')).min(1).default(['127.0.0.1:9092']).describe('kafka: bootstrap brokers as host:port (plaintext)'),
+    client_id: z.string().min(1).default('vigil').describe('kafka: client id the brokers log and quota by'),
+  }).strict().default({ kind: 'memory', brokers: ['127.0.0.1:9092'], client_id: 'vigil' }).describe('message bus'),
   store: z.object({
     kind: z.enum(['pglite', 'postgres']).default('pglite').describe('pglite (one box: embedded, on disk in data_dir) or postgres (fleet: PostgreSQL 16 or later with pgvector, shared by every process)'),
     pglite_shared_buffers_mb: z.number().int().min(1).max(4096).default(32).describe('PostgreSQL shared_buffers of PGlite: its page cache, held resident in the process from the start (PostgreSQL\'s default 128 MB measured 110-140 MB more RSS for the one box; pages beyond it are read from the database files through the OS cache). Raise it for a large face store: face search at 10,000 faces measured p50 24 ms at 32 MB, 11 ms at 128 MB (npm run bench -- --only face-search)'),

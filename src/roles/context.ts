@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
-import { createMemoryBus } from '../bus/memory.ts';
+import { openBus } from '../bus/open.ts';
 import { clipMaterialiser, type ClipMaterialiser } from '../media/clips/materialise.ts';
 import { LiveFeeds } from '../media/live/feeds.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
@@ -85,7 +85,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   const cameraSettings = await openCameraSettings({ loaded, settings, cameras, pushSubscriptions: repos.pushSubscriptions, status: (id) => cameraStatus.get(id), log: log.child({ component: 'cameras' }) });
   return {
     loaded, log, health: new Health(), store, repos,
-    bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
+    bus: await openBus(loaded.config.bus, { retention: MEMORY_BUS_RETENTION }, log),
     objects,
     clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
     storage: new StorageLedger(),
