@@ -38,6 +38,14 @@ function isMissing(e: unknown): boolean {
   return e instanceof S3ServiceException && (e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata.httpStatusCode === 404);
 }
 
+/** Why a request failed: S3's error code and message, or the HTTP status where the answer had no body (HEAD). */
+function reasonOf(e: unknown): string {
+  if (!(e instanceof S3ServiceException)) return (e as Error).message;
+  const status = e.$metadata.httpStatusCode;
+  if (e.name === 'Unknown' || e.name === 'UnknownError') return status === 403 ? 'HTTP 403: access denied (check the access key and secret, and their permissions)' : `HTTP ${status ?? 'error'}`;
+  return `${e.name}${e.message && e.message !== e.name ? `: ${e.message}` : ''}`;
+}
+
 /** S3 bucket names: 3..63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit. */
 export function assertBucketName(name: string): void {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) throw new RangeError(`"${name}" is not a valid S3 bucket name (check objects.bucket_prefix)`);
@@ -61,8 +69,7 @@ export function createS3Objects(o: S3ObjectsOptions): Objects & { close(): void 
   function failure(e: unknown, request: string, bucket: string, key?: string): Error {
     const object = key === undefined ? bucket : `${bucket}/${key}`;
     if (isMissing(e)) return new NotFoundError(`no object ${object}`);
-    const reason = e instanceof S3ServiceException ? `${e.name}${e.message && e.message !== e.name ? `: ${e.message}` : ''}` : (e as Error).message;
-    return new ObjectStoreError(`${request} ${object} at ${where} failed: ${reason}`, { cause: e });
+    return new ObjectStoreError(`${request} ${object} at ${where} failed: ${reasonOf(e)}`, { cause: e });
   }
 
   async function createBucket(name: string): Promise<string> {
@@ -208,7 +215,13 @@ export function createS3Objects(o: S3ObjectsOptions): Objects & { close(): void 
         if (!(await this.head(bucket, key))) throw new NotFoundError(`no object ${name}/${key}`);
         return false;
       }
-      await send('PutObjectLegalHold', name, key, () => client.send(new PutObjectLegalHoldCommand({ Bucket: name, Key: key, LegalHold: { Status: on ? 'ON' : 'OFF' } })));
+      try {
+        await client.send(new PutObjectLegalHoldCommand({ Bucket: name, Key: key, LegalHold: { Status: on ? 'ON' : 'OFF' } }));
+      } catch (e) {
+        // servers differ in how they refuse a hold on a missing object (SeaweedFS: 500 InternalError)
+        if (!isMissing(e) && (await this.head(bucket, key))) throw failure(e, 'PutObjectLegalHold', name, key);
+        throw new NotFoundError(`no object ${name}/${key}`);
+      }
       return true;
     },
 

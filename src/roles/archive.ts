@@ -37,8 +37,9 @@ function archiveTarget(ctx: RoleContext): { target: Objects; where: string } {
  * uploads). Expiration is left to the store only where object lock makes legal holds binding on
  * it; otherwise the archive policy expires objects, since it alone knows the holds.
  */
-async function applyLifecycle(target: Objects, keepDays: number, objectLock: boolean): Promise<boolean> {
-  const rules = s3LifecycleRules(objectLock ? { expireDays: Math.ceil(keepDays) } : {});
+async function applyLifecycle(target: Objects, keepDays: number, objects: LoadedConfig['config']['objects']): Promise<boolean> {
+  const s3 = objects.kind === 's3' ? objects : undefined;
+  const rules = s3LifecycleRules({ storageClasses: s3?.storage_classes, ...(s3?.object_lock ? { expireDays: Math.ceil(keepDays) } : {}) });
   let applied = false;
   for (const [bucket, { Rules }] of Object.entries(rules)) applied = (await target.applyLifecycle(bucket as Bucket, Rules)) || applied;
   return applied;
@@ -70,10 +71,12 @@ export async function startArchive(ctx: RoleContext, opts: { target?: Objects } 
   let lifecycleApplied = false;
   const policy = () => {
     policyRun ??= (async () => {
-      // once per start; a failure (the store not reachable yet) is retried with the next pass
+      // once per start; a failure (the store not reachable yet, or refusing a rule) is retried with the next pass and never holds up the policy
       if (!lifecycleApplied) {
-        if (await applyLifecycle(target, cfg.keep_days, loaded.config.objects.kind === 's3' && loaded.config.objects.object_lock)) log.info('archive buckets\' lifecycle configuration applied');
-        lifecycleApplied = true;
+        await applyLifecycle(target, cfg.keep_days, loaded.config.objects).then((applied) => {
+          lifecycleApplied = true;
+          if (applied) log.info('archive buckets\' lifecycle configuration applied');
+        }, (err: unknown) => log.warn({ err }, 'archive buckets\' lifecycle configuration not applied: retried at the next policy pass'));
       }
       return runArchivePolicy({
         target, buckets: ['video-segments', 'event-clips'], keepDays: cfg.keep_days, holds: await repos.archive.activeHolds(),
