@@ -36,7 +36,7 @@ go_command() {
   local module="golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$(go env GOARCH)" dir
   dir=$(cd /tmp && GO111MODULE=on go mod download -json "$module" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
   # module zips carry no file modes: make the toolchain's programs executable again
-  chmod -R u+w "$dir" && chmod +x "$dir"/bin/* "$dir"/pkg/tool/*/*
+  chmod +x "$dir"/bin/* "$dir"/pkg/tool/*/*
   echo "$dir/bin/go"
 }
 

@@ -3,6 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3LifecycleRules } from '../../src/archive/lifecycle.ts';
+import { runArchivePolicy } from '../../src/archive/policy.ts';
+import { createLogger } from '../../src/core/log.ts';
 import { collect, objectsContract } from '../../src/objects/contract.ts';
 import { ObjectLockedError, type Objects } from '../../src/objects/port.ts';
 import { createS3Objects, ObjectStoreError, type S3ObjectsOptions } from '../../src/objects/s3.ts';
@@ -126,6 +128,22 @@ describe.skipIf(!!missing)('Objects on S3 (SeaweedFS)', () => {
       await objects.setLegalHold('video-segments', key, false);
       await objects.delete('video-segments', key);
       expect(await objects.head('video-segments', key)).toBeNull();
+    });
+
+    it('runs the archive policy: a held segment gets the store\'s legal hold, an expired one whose hold was lifted is deleted', async () => {
+      const policyPrefix = runPrefix('p');
+      const archive = open({ objectLock: true, bucketPrefix: policyPrefix }); // buckets of its own: the policy looks at every object
+      const held = 'cam_3/2025/01/10/100000_1.ts';
+      const lifted = 'cam_3/2025/01/11/100000_1.ts';
+      for (const key of [held, lifted]) await archive.put('video-segments', key, Buffer.from(key));
+      await archive.setLegalHold('video-segments', lifted, true); // held by an earlier pass; the hold is gone since
+      const holds = [{ id: 1, bucket: 'video-segments' as const, object_key: held, camera_id: null, from_time: null, to_time: null, reason: 'case', source: 'api' as const, created_at: new Date() }];
+      const result = await runArchivePolicy({ target: archive, buckets: ['video-segments'], keepDays: 30, holds, segmentSeconds: 10, now: new Date('2025-03-01T00:00:00Z'), log: createLogger('silent') });
+      expect(result).toMatchObject({ deleted: 1, held: 1 });
+      expect(await archive.head('video-segments', lifted)).toBeNull();
+      const hold = await client.send(new GetObjectLegalHoldCommand({ Bucket: `${policyPrefix}video-segments`, Key: held }));
+      expect(hold.LegalHold?.Status).toBe('ON');
+      await expect(archive.delete('video-segments', held)).rejects.toBeInstanceOf(ObjectLockedError);
     });
   });
 });
