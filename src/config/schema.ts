@@ -276,7 +276,15 @@ export const configSchema = z.object({
       pool_max: z.number().int().min(1).max(200).default(10).describe('most connections this process opens; mind the server\'s max_connections across every process of the fleet'),
     }).strict().prefault({}).describe('kind postgres: where to connect'),
   }).strict().prefault({}).describe('database'),
-  objects: z.object({ kind: z.enum(['disk']).default('disk').describe('disk (one box); s3 arrives with the fleet shape') }).strict().default({ kind: 'disk' }).describe('object storage'),
+  objects: z.object({
+    kind: z.enum(['disk', 's3']).default('disk').describe('disk (one box: storage.objects_dir) or s3 (the fleet: S3 or an S3-compatible server); s3 credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or their _FILE variants), else the AWS SDK\'s default chain (instance or pod roles). With s3 the archive tier is this store too (archive.objects_dir is not used)'),
+    endpoint: z.url({ protocol: /^https?$/ }).refine((u) => !new URL(u).username && !new URL(u).password, 'endpoint must not carry credentials (use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)').optional().describe('S3 endpoint URL, e.g. http://seaweedfs:8333 (absent: AWS\'s endpoint for the region)'),
+    region: z.string().min(1).default('us-east-1').describe('S3 region (signatures name it; S3-compatible servers accept us-east-1)'),
+    bucket_prefix: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and hyphens').max(40).default('vigil-').describe('put before each bucket name (video-segments, event-clips, …), so deployments can share one store'),
+    force_path_style: z.boolean().default(true).describe('bucket in the URL path rather than the host name (S3-compatible servers on one address need it; AWS accepts both)'),
+    storage_classes: z.boolean().default(true).describe('the store tiers archived objects to colder storage classes (AWS S3: Standard-IA after 30 days, Deep Archive after 365); false for stores without them (SeaweedFS refuses lifecycle transitions)'),
+    object_lock: z.boolean().default(false).describe('create buckets with S3 Object Lock, so legal holds are enforced by the store itself (an existing bucket keeps how it was created)'),
+  }).strict().default({ kind: 'disk', region: 'us-east-1', bucket_prefix: 'vigil-', force_path_style: true, storage_classes: true, object_lock: false }).describe('object storage'),
   archive: z.object({
     enabled: z.boolean().default(false).describe('copy closed segments and event clips to the archive tier; retention then deletes no segment before its copy is confirmed (unless the free-disk floor forces it)'),
     objects_dir: z.string().optional().describe('root of the archive object store, e.g. a NAS mount (default <data_dir>/archive; a relative path is under data_dir)'),
