@@ -1,7 +1,8 @@
 /**
- * The repository unit tests (src/store/repositories/*.test.ts) run again, each on a fresh
- * PostgreSQL database instead of PGlite: they open their store through test/fixtures/test-store.ts,
- * whose factory is switched here before they are loaded.
+ * The repository unit tests (src/store/repositories/*.test.ts, and the leader election's
+ * src/roles/leadership.test.ts) run again, each on a fresh PostgreSQL database instead of PGlite:
+ * they open their store through test/fixtures/test-store.ts, whose factory is switched here
+ * before they are loaded.
  */
 import { describe, expect, it } from 'vitest';
 import { setTestStoreFactory } from '../fixtures/test-store.ts';
@@ -36,8 +37,10 @@ if (missing) {
   await import('../../src/store/repositories/faces.test.ts');
   await import('../../src/store/repositories/push-subscriptions.test.ts');
   await import('../../src/store/repositories/storage.test.ts');
+  // the leases behind leader election, through the same factory
+  await import('../../src/roles/leadership.test.ts');
   // runs after the suites above (vitest runs a file's tests in the order they were declared)
   it('ran each suite on a PostgreSQL database of its own', () => {
-    expect(opened).toEqual(Array.from({ length: 8 }, () => 'postgres'));
+    expect(opened).toEqual(Array.from({ length: 9 }, () => 'postgres'));
   });
 }
