@@ -19,7 +19,14 @@ const OWN_CREDENTIAL = new Set(['POST /api/v1/auth/refresh', 'POST /api/v1/auth/
 const ENDS_SESSION = new Set(['POST /api/v1/auth/logout']);
 
 const SAMPLE: Record<string, string> = { cameraId: 'cam_a', file: 'index.m3u8', segmentId: '1', session: '00000000-0000-4000-8000-000000000000', name: 'player.js' };
-const urlOf = (template: string): string => template.replace(/:([A-Za-z_]+)/g, (_m, p: string) => (p === 'id' ? (template.startsWith('/api/v1/cameras/:id') ? 'cam_a' : p === 'id' && template.includes('/sessions/') ? SAMPLE.session! : '1') : SAMPLE[p] ?? '1'));
+/** the user that /api/v1/users/:id routes act on: a bystander, since resetting a caller's second factor ends its sessions */
+let bystanderId = '1';
+const sampleId = (template: string): string => {
+  if (template.startsWith('/api/v1/cameras/:id')) return 'cam_a';
+  if (template.startsWith('/api/v1/users/:id')) return bystanderId;
+  return template.includes('/sessions/') ? SAMPLE.session! : '1';
+};
+const urlOf = (template: string): string => template.replace(/:([A-Za-z_]+)/g, (_m, p: string) => (p === 'id' ? sampleId(template) : SAMPLE[p] ?? '1'));
 
 describe('route × caller matrix', () => {
   let auth: TestAuth;
@@ -29,6 +36,8 @@ describe('route × caller matrix', () => {
   beforeAll(async () => {
     auth = await TestAuth.open();
     app = fullTestApi(auth);
+    const bystander = await createUser(auth.repos, 'viewer');
+    bystanderId = String((await auth.repos.authUsers.byName(bystander.username))!.id);
     for (const role of ROLES) headers.set(role, { authorization: (await signInApp(app, await createUser(auth.repos, role))).authorization });
     headers.set('viewer of another camera', { authorization: (await signInApp(app, await createUser(auth.repos, 'viewer', { cameras: ['cam_b'] }))).authorization });
     headers.set('no token', {});
