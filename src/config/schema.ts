@@ -267,6 +267,14 @@ export const configSchema = z.object({
     kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape'),
     pglite_shared_buffers_mb: z.number().int().min(1).max(4096).default(32).describe('PostgreSQL shared_buffers of PGlite: its page cache, held resident in the process from the start (PostgreSQL\'s default 128 MB measured 110-140 MB more RSS for the one box; pages beyond it are read from the database files through the OS cache). Raise it for a large face store: face search at 10,000 faces measured p50 24 ms at 32 MB, 11 ms at 128 MB (npm run bench -- --only face-search)'),
   }).strict().default({ kind: 'pglite', pglite_shared_buffers_mb: 32 }).describe('database'),
+  cache: z.object({
+    kind: z.enum(['memory', 'redis']).default('memory').describe('memory (one box: a map in this process, shared by its roles); redis (fleet: shared by every process and replica, e.g. rate limits and login throttling counted once for all API replicas)'),
+    redis: z.object({
+      url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').default('VIGIL_REDIS_URL').describe('environment variable holding the Redis URL, redis://:<password>@host:port[/db]; it carries the password, so it is never written in this file, logged or shown in an error'),
+      url_file: z.string().min(1).optional().describe('a file holding the URL instead (a mounted secret), read at start; wins over url_env'),
+      key_prefix: z.string().default('vigil:').describe('put before every key and channel, so deployments sharing one Redis stay apart'),
+    }).strict().prefault({}).describe('kind: redis — where the server is'),
+  }).strict().prefault({}).describe('cache and pub/sub: leases, counters (rate limits, login throttling), camera status, live fan-out between processes'),
   objects: z.object({ kind: z.enum(['disk']).default('disk').describe('disk (one box); s3 arrives with the fleet shape') }).strict().default({ kind: 'disk' }).describe('object storage'),
   archive: z.object({
     enabled: z.boolean().default(false).describe('copy closed segments and event clips to the archive tier; retention then deletes no segment before its copy is confirmed (unless the free-disk floor forces it)'),

@@ -6,6 +6,8 @@ import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
 import { createMemoryBus } from '../bus/memory.ts';
+import { openCache } from '../cache/open.ts';
+import type { Cache } from '../cache/port.ts';
 import { clipMaterialiser, type ClipMaterialiser } from '../media/clips/materialise.ts';
 import { LiveFeeds } from '../media/live/feeds.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
@@ -36,6 +38,8 @@ export interface RoleContext {
   store: Store;
   repos: Repositories;
   objects: Objects;
+  /** leases, counters, camera status and fan-out shared by every process of the deployment (one process's memory in the one box) */
+  cache: Cache;
   /** the cameras run now (the config file's at start; added, edited and removed at run time): read it, never keep a copy */
   cameras: LiveCameras;
   cameraStatus: Map<string, CameraStatus>;
@@ -75,6 +79,8 @@ export function faceStoreOptions(config: Config): FaceStoreOptions {
 
 export async function openContext(loaded: LoadedConfig, log: Logger): Promise<RoleContext> {
   for (const dir of Object.values(loaded.paths)) mkdirSync(dir, { recursive: true });
+  // first: a missing Redis URL is a configuration error, found before anything is opened
+  const cache = await openCache(loaded.config.cache, { log: log.child({ component: 'cache' }) });
   const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
   const { faces, clips } = loaded.config;
   const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
@@ -87,6 +93,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
     loaded, log, health: new Health(), store, repos,
     bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
     objects,
+    cache,
     clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
     storage: new StorageLedger(),
     cameras,
@@ -104,6 +111,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
 export async function closeContext(ctx: RoleContext): Promise<void> {
   await ctx.faceEmbedder.close();
   await ctx.bus.close();
+  await ctx.cache.close();
   await ctx.store.close();
 }
 
