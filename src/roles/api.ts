@@ -31,7 +31,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
       liveFeeds: ctx.liveFeeds, llHls: (id) => ctx.liveFeeds.get(id)?.llHls ?? undefined, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
       push: notifications.push && { publicKey: notifications.push.public_key, allowedHosts: notifications.push.allowed_hosts, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
-      security: apiSecurity(api), timezone: ctx.loaded.config.sites[0]?.timezone,
+      security: { ...apiSecurity(api), rateLimitCounters: ctx.cache }, timezone: ctx.loaded.config.sites[0]?.timezone,
       latestFrames,
       configuration: { settings: ctx.settings, store: ctx.store, rules: { settings: () => currentRuleSettings(ctx.loaded), engine: rulesEngineOptions(ctx.loaded) },
         exportSections: [sitesSection(ctx.loaded.config), storageSection, recipientsSection],
