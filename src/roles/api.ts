@@ -19,7 +19,7 @@ const VERSION = '0.1.0';
 export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { url: string; routeProblem: RouteProblem }> {
   const { api, live, notifications } = ctx.loaded.config;
   const auth = await openAuth({
-    repos: ctx.repos, dataDir: ctx.loaded.paths.dataDir, config: api.auth, log: ctx.log.child({ component: 'auth' }),
+    repos: ctx.repos, dataDir: ctx.loaded.paths.dataDir, config: api.auth, log: ctx.log.child({ component: 'auth' }), cache: ctx.cache,
     onBurst: (b) => void raiseLoginBurst(ctx, b), onBurstEnd: (b) => void clearLoginBurst(ctx, b),
   });
   const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => ctx.liveFeeds.get(id)?.rtp ?? undefined, log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
