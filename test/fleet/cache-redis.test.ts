@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cacheContract } from '../../src/cache/contract.ts';
 import type { Cache } from '../../src/cache/port.ts';
 import { createRedisCache } from '../../src/cache/redis.ts';
@@ -25,4 +26,37 @@ describe.skipIf(!!missing)('camera status through redis', () => {
     await Promise.all(clients.map((c) => c.close()));
   });
   it('published by the edge on one client reaches the API following on another', cameraStatusSharing(client, client));
+});
+
+describe.skipIf(!!missing)('redis cache after its connections are cut', () => {
+  /** Cuts every client connection of the server (the caller's own excepted), as a restart or a network blip would. */
+  const cutConnections = (type: 'normal' | 'pubsub'): void => {
+    const url = new URL(env.redis.REDIS_URL!);
+    // the password through the environment: never in a command line
+    const r = spawnSync('redis-cli', ['-h', url.hostname, '-p', url.port, '--no-auth-warning', 'CLIENT', 'KILL', 'TYPE', type], {
+      env: { ...process.env, REDISCLI_AUTH: decodeURIComponent(url.password) }, encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(Number(r.stdout.trim())).toBeGreaterThan(0);
+  };
+
+  it('reconnects both connections and subscribes its channels again', async () => {
+    const [publisher, subscriber] = [0, 1].map(() => createRedisCache({ url: env.redis.REDIS_URL!, prefix: `${prefix}cut:` }));
+    try {
+      const got: number[] = [];
+      await subscriber!.subscribe<number>('after-cut', (n) => void got.push(n));
+      cutConnections('pubsub');
+      cutConnections('normal');
+      // a publish before the subscriber is back is lost (pub/sub keeps nothing): publish until one arrives
+      for (let n = 0; got.length === 0; n++) {
+        if (n > 300) throw new Error('the subscriber never came back');
+        await publisher!.publish('after-cut', n);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await publisher!.set('k', 'v');
+      expect(await subscriber!.get('k')).toBe('v');
+    } finally {
+      await Promise.all([publisher!.close(), subscriber!.close()]);
+    }
+  });
 });
