@@ -48,6 +48,10 @@ daemonize no
 dir $PWD/$DATA
 save ""
 appendonly no
+# a cache: past its memory the keys closest to expiring anyway (counters, leases) go first; hashes
+# without expiry (camera status) are kept
+maxmemory 128mb
+maxmemory-policy volatile-lru
 loglevel notice
 EOF
   )

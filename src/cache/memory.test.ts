@@ -32,4 +32,14 @@ describe('memory cache', () => {
     expect((await cache.incr('n', 100)).count).toBe(1);
     await cache.close();
   });
+
+  it('keeps at most maxEntries values, dropping the one written longest ago', async () => {
+    const cache = createMemoryCache({ maxEntries: 3 });
+    for (const key of ['a', 'b', 'c']) await cache.set(key, key);
+    await cache.set('a', 'rewritten');
+    await cache.incr('d', 60_000);
+    expect(await cache.get('b')).toBeUndefined();
+    expect([await cache.get('a'), await cache.get('c'), await cache.get('d')]).toEqual(['rewritten', 'c', 1]);
+    await cache.close();
+  });
 });

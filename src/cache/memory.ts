@@ -16,14 +16,21 @@ interface Subscriber {
 
 /** Expired entries nobody reads again are dropped this often, so memory stays bounded. */
 const SWEEP_MS = 60_000;
+/**
+ * Values and counters kept at most (hashes aside): a spray of sign-ins from many addresses must
+ * not grow the process without bound. Past it the entry written longest ago goes, as Redis evicts
+ * under its memory limit.
+ */
+export const DEFAULT_MAX_ENTRIES = 100_000;
 
 /**
  * The one box's cache: a Map in this process. Every role of the process shares the one instance
  * (RoleContext.cache); two instances share nothing, so a message published on one never reaches
  * a subscriber of another — crossing processes is what the Redis adapter is for.
  */
-export function createMemoryCache(opts: { log?: Logger; now?: () => number } = {}): Cache {
+export function createMemoryCache(opts: { log?: Logger; now?: () => number; maxEntries?: number } = {}): Cache {
   const now = opts.now ?? Date.now;
+  const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const entries = new Map<string, Entry>();
   const hashes = new Map<string, Map<string, string>>();
   const channels = new Map<string, Set<Subscriber>>();
@@ -46,6 +53,12 @@ export function createMemoryCache(opts: { log?: Logger; now?: () => number } = {
     return e;
   };
   const expiry = (ttlMs: number | undefined): number => (ttlMs === undefined ? Infinity : now() + ttlMs);
+  /** stores in write order (a rewritten key moves to the end), evicting the oldest past maxEntries */
+  const put = (key: string, value: unknown, expiresAt: number): void => {
+    entries.delete(key);
+    entries.set(key, { json: JSON.stringify(value), expiresAt });
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+  };
   const parse = <T>(json: string | undefined): T | undefined => (json === undefined ? undefined : (JSON.parse(json) as T));
 
   return {
@@ -55,12 +68,12 @@ export function createMemoryCache(opts: { log?: Logger; now?: () => number } = {
     },
     async set(key, value, ttlMs) {
       open();
-      entries.set(key, { json: JSON.stringify(value), expiresAt: expiry(ttlMs) });
+      put(key, value, expiry(ttlMs));
     },
     async setIfAbsent(key, value, ttlMs) {
       open();
       if (live(key)) return false;
-      entries.set(key, { json: JSON.stringify(value), expiresAt: expiry(ttlMs) });
+      put(key, value, expiry(ttlMs));
       return true;
     },
     async del(key) {
@@ -75,7 +88,7 @@ export function createMemoryCache(opts: { log?: Logger; now?: () => number } = {
       const e = live(key);
       const count = (e ? (JSON.parse(e.json) as number) : 0) + 1;
       const expiresAt = !e || slide ? now() + windowMs : e.expiresAt;
-      entries.set(key, { json: JSON.stringify(count), expiresAt });
+      put(key, count, expiresAt);
       return { count, ttlMs: expiresAt - now() };
     },
     async hset(key, field, value) {
