@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.ts';
 import { redact } from '../core/redact.ts';
-import { openCache, redisUrl } from './open.ts';
+import { cacheIsShared, openCache, redisUrl } from './open.ts';
 
 const redisConfig = (redis: Record<string, unknown> = {}) => configSchema.parse({ cache: { kind: 'redis', redis } }).cache.redis;
 const PASSWORD = 's3cr3t-cache-pw';
@@ -12,6 +12,11 @@ const PASSWORD = 's3cr3t-cache-pw';
 describe('openCache', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-cache-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is shared between processes only on Redis', () => {
+    expect(cacheIsShared(configSchema.parse({}).cache)).toBe(false);
+    expect(cacheIsShared(configSchema.parse({ cache: { kind: 'redis' } }).cache)).toBe(true);
+  });
 
   it('opens the memory cache by default', async () => {
     const cache = await openCache(configSchema.parse({}).cache);

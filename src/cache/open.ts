@@ -39,6 +39,9 @@ export function redisUrl(config: CacheConfig['redis'], env: NodeJS.ProcessEnv): 
   return url;
 }
 
+/** Roles in other processes are reached only through a cache they share (not one process's memory). */
+export const cacheIsShared = (config: CacheConfig): boolean => config.kind !== 'memory';
+
 /** Opens the configured Cache; the Redis client is loaded only when configured, so the one box never loads it. */
 export async function openCache(config: CacheConfig, o: { env?: NodeJS.ProcessEnv; log?: Logger } = {}): Promise<Cache> {
   switch (config.kind) {

@@ -11,6 +11,9 @@ import { WebRtcManager } from '../media/webrtc/manager.ts';
 import { sitesSection } from '../settings/cameras.ts';
 import { recipientsSection } from '../settings/recipients.ts';
 import { storageSection } from '../settings/retention.ts';
+import { followAlertAnnouncements } from './alert-announcements.ts';
+
+import { cacheIsShared } from '../cache/open.ts';
 import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
 import { currentRuleSettings, rulesEngineOptions } from './rules-runtime.ts';
 
@@ -40,6 +43,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
         changes: publicAlertChanges(ctx.repos.alerts), maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,
         recheckMs: Math.max(1, api.auth.session_check_seconds) * 1000,
+        announcements: cacheIsShared(ctx.loaded.config.cache) ? followAlertAnnouncements(ctx.cache) : undefined,
       },
     },
     api.host, api.port,

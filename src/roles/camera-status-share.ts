@@ -1,5 +1,4 @@
 import type { Cache } from '../cache/port.ts';
-import type { Config } from '../config/schema.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
 import type { Logger } from '../core/log.ts';
 import type { RunningRole } from './context.ts';
@@ -21,9 +20,6 @@ interface StatusChange {
   /** null: the camera was removed */
   status: CameraStatus | null;
 }
-
-/** Status crosses processes only through a cache they share. */
-export const sharesCameraStatus = (config: Config): boolean => config.cache.kind !== 'memory';
 
 /** What the edge calls beside its map; a failed write is logged (the next status of the camera repairs it). */
 export interface CameraStatusPublisher {

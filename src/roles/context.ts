@@ -6,7 +6,7 @@ import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
 import { createMemoryBus } from '../bus/memory.ts';
-import { openCache } from '../cache/open.ts';
+import { cacheIsShared, openCache } from '../cache/open.ts';
 import type { Cache } from '../cache/port.ts';
 import { clipMaterialiser, type ClipMaterialiser } from '../media/clips/materialise.ts';
 import { LiveFeeds } from '../media/live/feeds.ts';
@@ -19,7 +19,9 @@ import type { Store } from '../store/port.ts';
 import { createRepositories } from '../store/repositories/index.ts';
 import { StorageLedger } from '../storage/ledger.ts';
 import { openSettings } from '../settings/open.ts';
+import { announcingAlertWrites } from './alert-announcements.ts';
 import { openCameraSettings } from './camera-settings.ts';
+
 import type { CameraAdmin } from '../settings/camera-admin.ts';
 import type { RecipientAdmin } from '../settings/recipients.ts';
 import type { LiveStoragePolicy, StorageAdmin } from '../settings/retention.ts';
@@ -83,7 +85,9 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   const cache = await openCache(loaded.config.cache, { log: log.child({ component: 'cache' }) });
   const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
   const { faces, clips } = loaded.config;
-  const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
+  const stored = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
+  // API replicas elsewhere hear of alert changes at once
+  const repos = cacheIsShared(loaded.config.cache) ? { ...stored, alerts: announcingAlertWrites(stored.alerts, cache, log.child({ component: 'alerts' })) } : stored;
   const objects = createDiskObjects(loaded.paths.objectsDir);
   const cameras = new LiveCameras(loaded.cameras);
   const settings = openSettings(store, async () => cameras.ids());

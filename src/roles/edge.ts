@@ -12,7 +12,8 @@ import { followFeed } from '../media/llhls/packager.ts';
 import { reconcile, SegmentIndexer } from '../media/segment-index.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { scheduleStorageSweep } from '../storage/sweeper.ts';
-import { cameraStatusPublisher, sharesCameraStatus } from './camera-status-share.ts';
+import { cacheIsShared } from '../cache/open.ts';
+import { cameraStatusPublisher } from './camera-status-share.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const SYSTEM_METRICS_INTERVAL_MS = 10_000;
@@ -41,7 +42,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   const running = new Map<string, RunningCamera>();
   const reconnectsSeen = new Map<string, number>();
   const stateSeen = new Map<string, string>();
-  const shared = sharesCameraStatus(config) ? cameraStatusPublisher(ctx.cache, log) : undefined;
+  const shared = cacheIsShared(config.cache) ? cameraStatusPublisher(ctx.cache, log) : undefined;
   const reportHealth = () => {
     const online = [...ctx.cameraStatus.values()].filter((c) => c.connected).length;
     metrics.camerasOnline.set(online);

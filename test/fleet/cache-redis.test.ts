@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cacheContract } from '../../src/cache/contract.ts';
 import type { Cache } from '../../src/cache/port.ts';
 import { createRedisCache } from '../../src/cache/redis.ts';
-import { cameraStatusSharing } from '../../src/roles/test-camera-status.ts';
+import { alertWritesAnnounced, cameraStatusSharing } from '../../src/roles/test-shared-cache.ts';
 import { requireEngines } from './engines.ts';
 
 const { env, missing } = requireEngines('redis');
@@ -15,7 +15,7 @@ describe.skipIf(!!missing)('redis cache', () => {
   cacheContract('redis', async () => createRedisCache({ url: env.redis.REDIS_URL!, prefix }), { sharedBetweenInstances: true });
 });
 
-describe.skipIf(!!missing)('camera status through redis', () => {
+describe.skipIf(!!missing)('roles of several processes through redis', () => {
   const clients: Cache[] = [];
   const client = async (): Promise<Cache> => {
     const cache = createRedisCache({ url: env.redis.REDIS_URL!, prefix: `${prefix}status:` });
@@ -25,7 +25,8 @@ describe.skipIf(!!missing)('camera status through redis', () => {
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
   });
-  it('published by the edge on one client reaches the API following on another', cameraStatusSharing(client, client));
+  it('camera status published by the edge on one client reaches the API following on another', cameraStatusSharing(client, client));
+  it('alert writes on one client wake the /ws/alerts feed following on another', alertWritesAnnounced(client, client));
 });
 
 describe.skipIf(!!missing)('redis cache after its connections are cut', () => {
