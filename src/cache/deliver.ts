@@ -6,6 +6,6 @@ export function deliverSafely(handler: (message: unknown) => void, message: unkn
   try {
     handler(message);
   } catch (e) {
-    log?.warn({ channel, err: redact(e instanceof Error ? e.message : String(e)) }, `cache subscriber of ${channel} failed`);
+    log?.warn({ channel, reason: redact(e instanceof Error ? e.message : String(e)) }, `cache subscriber of ${channel} failed`);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { logLines } from '../../test/fixtures/log-lines.ts';
 import { cacheContract } from './contract.ts';
 import { createMemoryCache } from './memory.ts';
 
@@ -40,6 +41,18 @@ describe('memory cache', () => {
     await cache.incr('d', 60_000);
     expect(await cache.get('b')).toBeUndefined();
     expect([await cache.get('a'), await cache.get('c'), await cache.get('d')]).toEqual(['rewritten', 'c', 1]);
+    await cache.close();
+  });
+
+  it('logs a subscriber that throws, with the channel', async () => {
+    const { log, lines } = logLines();
+    const cache = createMemoryCache({ log });
+    await cache.subscribe('c', () => {
+      throw new Error('handler bug');
+    });
+    await cache.publish('c', 1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(lines.filter((l) => l.includes('cache subscriber of c failed') && l.includes('handler bug'))).toHaveLength(1);
     await cache.close();
   });
 });

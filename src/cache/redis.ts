@@ -144,8 +144,28 @@ export function createRedisCache(o: RedisCacheOptions): Cache {
   };
 }
 
-/** A connection whose errors are logged (redacted) instead of printed by ioredis as unhandled. */
+/**
+ * A connection whose errors are logged (redacted) instead of printed by ioredis as unhandled: the
+ * first of an outage, and its end, not every failed reconnection attempt in between.
+ */
 function logged(redis: Redis, role: string, log: Logger | undefined): Redis {
-  redis.on('error', (e: Error) => log?.warn({ err: redact(e.message), connection: role }, `redis ${role} connection: ${redact(e.message)} (reconnecting)`));
+  let failing = false;
+  redis.on('error', (e: unknown) => {
+    if (failing) return;
+    failing = true;
+    const why = redact(describe(e));
+    log?.warn({ reason: why, connection: role }, `redis ${role} connection: ${why} (reconnecting)`);
+  });
+  redis.on('ready', () => {
+    if (!failing) return;
+    failing = false;
+    log?.info({ connection: role }, `redis ${role} connection back`);
+  });
   return redis;
+}
+
+/** Connection errors come as Errors with an empty message and a code (ECONNREFUSED), or as anything. */
+function describe(e: unknown): string {
+  const { message, code } = (e ?? {}) as { message?: unknown; code?: unknown };
+  return (typeof message === 'string' && message) || (typeof code === 'string' && code) || String(e);
 }

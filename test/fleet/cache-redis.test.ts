@@ -5,6 +5,7 @@ import { cacheContract } from '../../src/cache/contract.ts';
 import type { Cache } from '../../src/cache/port.ts';
 import { createRedisCache } from '../../src/cache/redis.ts';
 import { alertWritesAnnounced, cameraStatusSharing } from '../../src/roles/test-shared-cache.ts';
+import { logLines } from '../fixtures/log-lines.ts';
 import { requireEngines } from './engines.ts';
 
 const { env, missing } = requireEngines('redis');
@@ -58,6 +59,20 @@ describe.skipIf(!!missing)('redis cache after its connections are cut', () => {
       expect(await subscriber!.get('k')).toBe('v');
     } finally {
       await Promise.all([publisher!.close(), subscriber!.close()]);
+    }
+  });
+
+  it('refused for a wrong password, says so and never shows the password', async () => {
+    const wrong = new URL(env.redis.REDIS_URL!);
+    wrong.password = 'not-the-password-4711';
+    const { log, lines } = logLines();
+    const cache = createRedisCache({ url: wrong.toString(), prefix, log });
+    try {
+      const refused = await cache.get('k').then(() => undefined, (e: Error) => e);
+      expect(refused?.message).toMatch(/WRONGPASS|NOAUTH|auth/i);
+      expect(`${refused?.message} ${refused?.stack} ${lines.join('\n')}`).not.toContain('not-the-password-4711');
+    } finally {
+      await cache.close();
     }
   });
 });
