@@ -10,14 +10,13 @@ export interface OutboxRelayOptions {
   publicUrl: string;
   /** pause between passes when idle, and after a failed pass */
   intervalMs?: number;
-  batch?: number;
   clock?: Clock;
 }
 
 /**
- * Publishes outbox rows in id order and marks them published. A bus failure stops the pass at
- * the failing row, which is retried next pass: at-least-once, order kept (consumers dedupe by
- * alert_id and kind). `nudge()` after a write starts a pass at once instead of at the next tick.
+ * Publishes outbox rows in id order and marks them published; relays of several processes take
+ * turns, each row published once. A bus failure stops the pass at the failing row, which is
+ * retried next pass: at-least-once, order kept (consumers dedupe by alert_id and kind). `nudge()` after a write starts a pass at once instead of at the next tick.
  */
 export class OutboxRelay {
   private stopped = false;
@@ -25,7 +24,6 @@ export class OutboxRelay {
   private again = false;
   private cancelTimer: (() => void) | null = null;
   private readonly intervalMs: number;
-  private readonly batch: number;
   private readonly clock: Clock;
 
   constructor(
@@ -35,7 +33,6 @@ export class OutboxRelay {
     private readonly opts: OutboxRelayOptions,
   ) {
     this.intervalMs = opts.intervalMs ?? 1000;
-    this.batch = opts.batch ?? 100;
     this.clock = opts.clock ?? systemClock;
   }
 
@@ -63,24 +60,29 @@ export class OutboxRelay {
     });
   }
 
-  /** one full pass until the outbox is empty or a publish fails; returns rows published */
+  /**
+   * One full pass until the outbox is empty, a publish fails or another process's relay is
+   * publishing (it goes on until the outbox is empty); returns rows published.
+   */
   async pass(): Promise<number> {
     let published = 0;
     for (;;) {
-      const rows = await this.alerts.outboxPending(this.batch);
-      for (const row of rows) {
+      let failed = false;
+      // each row is marked as it is published: a crash after a publish re-publishes at most that row
+      const outcome = await this.alerts.publishNextOutbox(async (row) => {
         try {
           await this.bus.publish(row.topic, row.key, alertMessage(row.payload, this.opts.publicUrl));
         } catch (err) {
+          failed = true;
           this.log.warn({ err, outboxId: row.id, topic: row.topic }, 'outbox publish failed; retried next pass');
-          await this.updateBacklog();
-          return published;
+          throw err;
         }
-        // marked per row: a crash after publish re-publishes at most this one row
-        await this.alerts.markPublished([row.id], this.clock.now());
-        published++;
-      }
-      if (rows.length < this.batch) break;
+      }, () => this.clock.now()).catch((err: unknown) => {
+        if (failed) return 'failed' as const;
+        throw err;
+      });
+      if (outcome !== 'published') break;
+      published++;
     }
     await this.updateBacklog();
     return published;

@@ -15,5 +15,8 @@ export function lazyObjects(create: () => Objects): Objects {
     head: (...a) => get().head(...a),
     delete: (...a) => get().delete(...a),
     list: (...a) => get().list(...a),
+    presignGet: (...a) => get().presignGet(...a),
+    applyLifecycle: (...a) => get().applyLifecycle(...a),
+    setLegalHold: (...a) => get().setLegalHold(...a),
   };
 }

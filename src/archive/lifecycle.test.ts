@@ -20,4 +20,11 @@ describe('s3LifecycleRules', () => {
     expect(rule.Transitions).toEqual([{ Days: 30, StorageClass: 'STANDARD_IA' }]);
     expect(() => s3LifecycleRules({ expireDays: 0 })).toThrow(/positive integer/);
   });
+
+  it('leaves the transitions out for a store without storage classes', () => {
+    const rule = s3LifecycleRules({ expireDays: 90, storageClasses: false })['video-segments']!.Rules[0]!;
+    expect(rule).not.toHaveProperty('Transitions');
+    expect(rule.Expiration).toEqual({ Days: 90 });
+    expect(rule.AbortIncompleteMultipartUpload).toEqual({ DaysAfterInitiation: 1 });
+  });
 });

@@ -5,7 +5,7 @@ export interface S3LifecycleRule {
   ID: string;
   Status: 'Enabled';
   Filter: { Prefix: string };
-  Transitions: Array<{ Days: number; StorageClass: 'STANDARD_IA' | 'DEEP_ARCHIVE' }>;
+  Transitions?: Array<{ Days: number; StorageClass: 'STANDARD_IA' | 'DEEP_ARCHIVE' }>;
   Expiration?: { Days: number };
   AbortIncompleteMultipartUpload: { DaysAfterInitiation: number };
 }
@@ -14,6 +14,8 @@ export interface S3LifecycleOptions {
   /** delete after this many days; absent: kept in Deep Archive for good */
   expireDays?: number;
   buckets?: Bucket[];
+  /** false: the store has no colder storage classes (SeaweedFS refuses transition rules), so the rules only expire and clean up */
+  storageClasses?: boolean;
 }
 
 /** Seed §4.2.10: Standard → Standard-IA after 30 days → Glacier Deep Archive after 365 days. */
@@ -34,7 +36,7 @@ export function s3LifecycleRules(o: S3LifecycleOptions = {}): Record<string, { R
       ID: `vigil-${bucket}-tiers`,
       Status: 'Enabled' as const,
       Filter: { Prefix: '' },
-      Transitions: transitions,
+      ...(o.storageClasses === false ? {} : { Transitions: transitions }),
       ...(o.expireDays !== undefined ? { Expiration: { Days: o.expireDays } } : {}),
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
     }],

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/log.ts';
 import { createDiskObjects } from '../objects/disk.ts';
+import { ObjectLockedError, type Objects } from '../objects/port.ts';
 import type { LegalHold } from '../store/repositories/archive.ts';
 import { holdOn } from './holds.ts';
 import { runArchivePolicy } from './policy.ts';
@@ -46,5 +47,35 @@ describe('runArchivePolicy', () => {
     for await (const o of target.list('video-segments')) left.push(o.key);
     expect(left).toEqual([keys[0], keys[2]]);
     expect(await target.head('event-clips', 'cam_a/20250110/5.mp4')).not.toBeNull();
+  });
+
+  it('puts store legal holds on held objects and lifts a stale one before deleting', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'vigil-archive-policy-'));
+    const disk = createDiskObjects(dir);
+    // a store with object lock, as S3 behaves: a held object refuses deletes
+    const locked = new Set<string>();
+    const target: Objects = {
+      ...disk,
+      setLegalHold: async (bucket, key, on) => {
+        if (on) locked.add(`${bucket}/${key}`);
+        else locked.delete(`${bucket}/${key}`);
+        return true;
+      },
+      delete: async (bucket, key) => {
+        if (locked.has(`${bucket}/${key}`)) throw new ObjectLockedError(`${key} is held`);
+        return disk.delete(bucket, key);
+      },
+    };
+    const held = 'cam_a/2025/01/10/100000_1.ts';
+    const lifted = 'cam_a/2025/01/11/100000_1.ts';
+    for (const k of [held, lifted]) await target.put('video-segments', k, Buffer.alloc(10));
+    locked.add(`video-segments/${lifted}`); // held in the store by an earlier pass, its hold since removed
+    const holds = [hold({ bucket: 'video-segments', object_key: held })];
+
+    const r = await runArchivePolicy({ target, buckets: ['video-segments'], keepDays: 30, holds, segmentSeconds: 10, now, log: createLogger('silent') });
+    expect(r).toEqual({ deleted: 1, bytes: 10, held: 1 });
+    expect([...locked]).toEqual([`video-segments/${held}`]);
+    expect(await target.head('video-segments', held)).not.toBeNull();
+    expect(await target.head('video-segments', lifted)).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TOPICS, type FrameMessage } from '../core/types.ts';
 import { dlqTopic, type Bus, type BusRecord, type Handler } from './port.ts';
 
 /** Polls until `check` passes (it throws or returns false otherwise), or fails after `timeoutMs`. */
@@ -264,6 +265,64 @@ export function busContract(name: string, make: () => Promise<Bus>): void {
       await eventually(() => expect(c.records).toHaveLength(4));
       expect(c.values().sort()).toEqual(['new0', 'new1', 'new2', 'new3']);
       await eventually(async () => expect(await bus.lag(topic, group)).toBe(0));
+    });
+
+    it('gives each delivery its own copy of the value', async () => {
+      const topic = unique('copies');
+      await bus.ensureTopic(topic, 1);
+      await bus.publish(topic, 'k', { boxes: [[1, 2, 3, 4]], label: 'person' });
+      const mutated: unknown[] = [];
+      await bus.subscribe<{ boxes: number[][]; label: string }>({
+        topic,
+        group: unique('mutator'),
+        handler: async (r) => {
+          r.value.boxes[0]![0] = 99;
+          r.value.label = 'changed';
+          mutated.push(r.value);
+        },
+      });
+      await eventually(() => expect(mutated).toHaveLength(1));
+      const other = collector<unknown>();
+      await bus.subscribe({ topic, group: unique('reader'), handler: other.handler });
+      await eventually(() => expect(other.records).toHaveLength(1));
+      expect(other.values()).toEqual([{ boxes: [[1, 2, 3, 4]], label: 'person' }]);
+    });
+
+    it('carries a frame and its JPEG bytes unchanged', async () => {
+      // the real frames topic (its codec is binary); a unique camera keeps this run's frame apart
+      const camera = unique('cam');
+      await bus.ensureTopic(TOPICS.streamsRaw);
+      const frame: FrameMessage = { camera_id: camera, timestamp: new Date().toISOString(), seq: 7, width: 960, height: 1080, jpeg: randomBytes(100_000) };
+      await bus.publish(TOPICS.streamsRaw, camera, frame);
+      const c = collector<FrameMessage>();
+      await bus.subscribe<FrameMessage>({ topic: TOPICS.streamsRaw, group: unique('g'), handler: async (r) => void (r.key === camera && c.records.push(r)) });
+      await eventually(() => expect(c.records).toHaveLength(1));
+      const { jpeg, ...fields } = c.values()[0]!;
+      expect(fields).toEqual({ camera_id: camera, timestamp: frame.timestamp, seq: 7, width: 960, height: 1080 });
+      expect(Buffer.isBuffer(jpeg)).toBe(true);
+      expect(jpeg.equals(frame.jpeg)).toBe(true);
+    });
+
+    it('stops delivery only after the handler in flight finished', async () => {
+      const topic = unique('stop');
+      await bus.ensureTopic(topic, 1);
+      let finished = false;
+      let calls = 0;
+      const sub = await bus.subscribe({
+        topic,
+        group: unique('g'),
+        handler: async () => {
+          calls++;
+          await new Promise((r) => setTimeout(r, 300));
+          finished = true;
+        },
+      });
+      await bus.publish(topic, 'k', 1);
+      await bus.publish(topic, 'k', 2);
+      await eventually(() => calls === 1);
+      await sub.stop();
+      expect(finished).toBe(true);
+      expect(calls).toBe(1);
     });
 
     it('refuses to publish after close', async () => {

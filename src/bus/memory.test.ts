@@ -19,10 +19,10 @@ describe('memory bus', () => {
 
   it('uses the partition counts of seed §4.1 for known topics', async () => {
     const bus = createMemoryBus();
-    await bus.ensureTopic('streams.raw');
+    await bus.ensureTopic('ai.detections');
     const partitions = new Set<number>();
-    for (let i = 0; i < 64; i++) partitions.add((await bus.publish('streams.raw', `cam_${i}`, i)).partition);
-    expect(Math.max(...partitions)).toBe(7);
+    for (let i = 0; i < 64; i++) partitions.add((await bus.publish('ai.detections', `cam_${i}`, i)).partition);
+    expect(Math.max(...partitions)).toBe(15);
     await bus.close();
   });
 
@@ -56,17 +56,6 @@ describe('memory bus', () => {
     await bus.ensureTopic('frames', 1);
     for (let i = 0; i < 5000; i++) await bus.publish('frames', 'cam', i);
     expect(await bus.lag('frames', 'late')).toBe(100);
-    await bus.close();
-  });
-
-  it('passes values by reference', async () => {
-    const bus = createMemoryBus();
-    const jpeg = Buffer.from([0xff, 0xd8]);
-    await bus.publish('t', 'cam', { jpeg });
-    let got: unknown;
-    await bus.subscribe<{ jpeg: Buffer }>({ topic: 't', group: 'g', handler: async (r) => void (got = r.value.jpeg) });
-    await eventually(() => got !== undefined);
-    expect(got).toBe(jpeg);
     await bus.close();
   });
 

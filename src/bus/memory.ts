@@ -1,8 +1,8 @@
 import { rootLogger } from '../core/log.ts';
-import { redact } from '../core/redact.ts';
-import { TOPIC_PARTITIONS } from '../core/types.ts';
+import { asError, deadLetterHeaders } from './dead-letter.ts';
 import { PartitionLog, type Retention } from './partition-log.ts';
 import { partitionForKey } from './partitioner.ts';
+import { codecFor, topicSettings } from './topics.ts';
 import { DEFAULT_MAX_ATTEMPTS, dlqTopic, type Bus, type BusRecord, type Handler, type SubscribeOptions, type Subscription } from './port.ts';
 
 export interface MemoryBusOptions {
@@ -59,7 +59,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
   function topicLogs(topic: string, partitions?: number): PartitionLog[] {
     const logs = topics.get(topic) ?? [];
     topics.set(topic, logs);
-    const wanted = partitions ?? (logs.length || (TOPIC_PARTITIONS[topic] ?? 1));
+    const wanted = partitions ?? (logs.length || topicSettings(topic).partitions);
     if (wanted > logs.length) {
       while (logs.length < wanted) logs.push(new PartitionLog(retention));
       for (const g of groups.values()) if (g.topic === topic) rebalance(g);
@@ -115,12 +115,13 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
     g.committed[p] = offset;
   }
 
-  async function deliver(member: Member, record: BusRecord): Promise<Outcome> {
+  /** Each delivery decodes its own copy: a handler that changes its value cannot affect another group. */
+  async function deliver(member: Member, record: BusRecord<Buffer>): Promise<Outcome> {
     const run = Promise.resolve()
-      .then(() => member.handler(record))
+      .then(() => member.handler({ ...record, value: codecFor(record.topic).decode(record.value), headers: { ...record.headers } }))
       .then(
         (): Outcome => ({ ok: true }),
-        (error: unknown): Outcome => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
+        (error: unknown): Outcome => ({ ok: false, error: asError(error) }),
       );
     member.inflight.add(run);
     try {
@@ -130,17 +131,10 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
     }
   }
 
-  function deadLetter(record: BusRecord, error: Error, attempts: number): void {
-    const message = redact(error.message);
-    publishNow(dlqTopic(record.topic), record.key, record.value, {
-      ...record.headers,
-      'x-original-topic': record.topic,
-      'x-original-partition': String(record.partition),
-      'x-original-offset': String(record.offset),
-      'x-error': message,
-      'x-attempts': String(attempts),
-    });
-    log.error({ topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, attempts, error: message }, 'record dead-lettered');
+  function deadLetter(record: BusRecord<Buffer>, error: Error, attempts: number): void {
+    const headers = deadLetterHeaders(record, error, attempts);
+    append(dlqTopic(record.topic), record.key, record.value, headers);
+    log.error({ topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, attempts, error: headers['x-error'] }, 'record dead-lettered');
   }
 
   async function runWorker(g: Group, p: number): Promise<void> {
@@ -182,7 +176,8 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
     }
   }
 
-  function publishNow(topic: string, key: string, value: unknown, headers: Record<string, string> = {}): BusRecord {
+  /** Appends an encoded value (a dead letter keeps its record's bytes as they are). */
+  function append(topic: string, key: string, value: Buffer, headers: Record<string, string> = {}): BusRecord<Buffer> {
     if (closed) throw new Error(`bus is closed: cannot publish to ${topic}`);
     const logs = topicLogs(topic);
     const partition = partitionForKey(key, logs.length);
@@ -202,11 +197,11 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
 
   return {
     async ensureTopic(topic, partitions) {
-      topicLogs(topic, partitions ?? TOPIC_PARTITIONS[topic] ?? 1);
+      topicLogs(topic, partitions ?? topicSettings(topic).partitions);
     },
 
     async publish(topic, key, value, headers) {
-      const { partition, offset } = publishNow(topic, key, value, headers);
+      const { partition, offset } = append(topic, key, codecFor(topic).encode(value), headers);
       return { partition, offset };
     },
 
@@ -240,7 +235,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus {
     },
 
     async partitionFor(topic, key) {
-      return partitionForKey(key, topics.get(topic)?.length ?? TOPIC_PARTITIONS[topic] ?? 1);
+      return partitionForKey(key, topics.get(topic)?.length ?? topicSettings(topic).partitions);
     },
 
     async close() {

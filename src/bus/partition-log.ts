@@ -7,12 +7,15 @@ export interface Retention {
   maxAgeMs?: number;
 }
 
+/** A stored record: its value encoded by the topic's codec. */
+type StoredRecord = BusRecord<Buffer>;
+
 /**
  * One partition's append-only log. Offsets are never reused; retention drops records from the
  * front (releasing their values at once, since frames carry JPEG buffers) and `earliest` moves up.
  */
 export class PartitionLog {
-  private records: Array<BusRecord | undefined> = [];
+  private records: Array<StoredRecord | undefined> = [];
   /** offset of records[0] */
   private base = 0;
   /** index of the earliest retained record in `records` */
@@ -29,14 +32,14 @@ export class PartitionLog {
     return this.base + this.records.length;
   }
 
-  append(make: (offset: number) => BusRecord): BusRecord {
+  append(make: (offset: number) => StoredRecord): StoredRecord {
     const record = make(this.end);
     this.records.push(record);
     this.trim(record.timestamp);
     return record;
   }
 
-  at(offset: number): BusRecord | undefined {
+  at(offset: number): StoredRecord | undefined {
     return offset >= this.earliest ? this.records[offset - this.base] : undefined;
   }
 

@@ -3,14 +3,14 @@ import { dvrsWithoutPassword, findConfigFile, loadConfigFile, type LoadedConfig 
 import { parseCommand, type CommandSpec } from '../core/cli-args.ts';
 import { rootLogger } from '../core/log.ts';
 import { assertFfmpeg } from '../core/system-deps.ts';
-import { parseRoles, ROLES } from '../roles/names.ts';
+import { parseRoles, PROFILES, ROLES } from '../roles/names.ts';
 
 export const spec = {
   name: 'run',
   summary: 'Run Vigil (every role, or some) from a config file, or the demo when there is none.',
   options: {
     config: { type: 'string', short: 'c', value: 'FILE', description: 'config file (default: $VIGIL_CONFIG, else ./vigil.yaml when it exists, else the demo)' },
-    roles: { type: 'string', default: 'all', value: 'LIST', description: `roles of this process: all, or a comma-separated list of ${ROLES.join(', ')}` },
+    roles: { type: 'string', default: 'all', value: 'LIST', description: `roles of this process: all, a profile (${Object.keys(PROFILES).join(', ')}), or a comma-separated list of ${ROLES.join(', ')}` },
     demo: { type: 'boolean', default: false, description: 'run the demo (DVR simulator on the sample clip) even when a config file exists' },
   },
   notes: 'Secrets come from the environment, never the config file: VIGIL_DVR_<ID>_PASSWORD (or VIGIL_DVR_<ID>_PASSWORD_FILE) for each DVR.',

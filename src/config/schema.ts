@@ -262,11 +262,20 @@ export const configSchema = z.object({
       }).strict().prefault({}).describe('brute-force protection of POST /api/v1/auth/login'),
     }).strict().prefault({}).describe('sign-in: tokens, sessions, cookies, brute-force protection'),
   }).strict().prefault({}).describe('REST API and WebSocket'),
-  bus: z.object({ kind: z.enum(['memory']).default('memory').describe('memory (one box); kafka arrives with the fleet shape') }).strict().default({ kind: 'memory' }).describe('message bus'),
+  bus: z.object({
+    kind: z.enum(['memory', 'kafka']).default('memory').describe('memory: in the process (one box; not durable, the recordings are); kafka: Kafka brokers (fleet; topics are created with the partitions and retention of the reference architecture)'),
+    brokers: z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'host:port')).min(1).default(['127.0.0.1:9092']).describe('kafka: bootstrap brokers as host:port (plaintext)'),
+    client_id: z.string().min(1).default('vigil').describe('kafka: client id the brokers log and quota by'),
+  }).strict().default({ kind: 'memory', brokers: ['127.0.0.1:9092'], client_id: 'vigil' }).describe('message bus'),
   store: z.object({
-    kind: z.enum(['pglite']).default('pglite').describe('pglite (one box); postgres arrives with the fleet shape'),
+    kind: z.enum(['pglite', 'postgres']).default('pglite').describe('pglite (one box: embedded, on disk in data_dir) or postgres (fleet: PostgreSQL 16 or later with pgvector, shared by every process)'),
     pglite_shared_buffers_mb: z.number().int().min(1).max(4096).default(32).describe('PostgreSQL shared_buffers of PGlite: its page cache, held resident in the process from the start (PostgreSQL\'s default 128 MB measured 110-140 MB more RSS for the one box; pages beyond it are read from the database files through the OS cache). Raise it for a large face store: face search at 10,000 faces measured p50 24 ms at 32 MB, 11 ms at 128 MB (npm run bench -- --only face-search)'),
-  }).strict().default({ kind: 'pglite', pglite_shared_buffers_mb: 32 }).describe('database'),
+    postgres: z.object({
+      url_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('VIGIL_POSTGRES_URL').describe('environment variable holding the connection URL postgres://user:password@host:port/database (or <url_env>_FILE naming a file that holds it); the URL carries a password, so it is never written in this file'),
+      url_file: z.string().min(1).optional().describe('file holding the connection URL instead (e.g. a mounted Kubernetes secret); wins over url_env'),
+      pool_max: z.number().int().min(1).max(200).default(10).describe('most connections this process opens; mind the server\'s max_connections across every process of the fleet'),
+    }).strict().prefault({}).describe('kind postgres: where to connect'),
+  }).strict().prefault({}).describe('database'),
   cache: z.object({
     kind: z.enum(['memory', 'redis']).default('memory').describe('memory (one box: a map in this process, shared by its roles); redis (fleet: shared by every process and replica, e.g. rate limits and login throttling counted once for all API replicas)'),
     redis: z.object({
@@ -275,7 +284,15 @@ export const configSchema = z.object({
       key_prefix: z.string().default('vigil:').describe('put before every key and channel, so deployments sharing one Redis stay apart'),
     }).strict().prefault({}).describe('kind: redis — where the server is'),
   }).strict().prefault({}).describe('cache and pub/sub: leases, counters (rate limits, login throttling), camera status, live fan-out between processes'),
-  objects: z.object({ kind: z.enum(['disk']).default('disk').describe('disk (one box); s3 arrives with the fleet shape') }).strict().default({ kind: 'disk' }).describe('object storage'),
+  objects: z.object({
+    kind: z.enum(['disk', 's3']).default('disk').describe('disk (one box: storage.objects_dir) or s3 (the fleet: S3 or an S3-compatible server); s3 credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or their _FILE variants), else the AWS SDK\'s default chain (instance or pod roles). With s3 the archive tier is this store too (archive.objects_dir is not used)'),
+    endpoint: z.url({ protocol: /^https?$/ }).refine((u) => !new URL(u).username && !new URL(u).password, 'endpoint must not carry credentials (use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)').optional().describe('S3 endpoint URL, e.g. http://seaweedfs:8333 (absent: AWS\'s endpoint for the region)'),
+    region: z.string().min(1).default('us-east-1').describe('S3 region (signatures name it; S3-compatible servers accept us-east-1)'),
+    bucket_prefix: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and hyphens').max(40).default('vigil-').describe('put before each bucket name (video-segments, event-clips, …), so deployments can share one store'),
+    force_path_style: z.boolean().default(true).describe('bucket in the URL path rather than the host name (S3-compatible servers on one address need it; AWS accepts both)'),
+    storage_classes: z.boolean().default(true).describe('the store tiers archived objects to colder storage classes (AWS S3: Standard-IA after 30 days, Deep Archive after 365); false for stores without them (SeaweedFS refuses lifecycle transitions)'),
+    object_lock: z.boolean().default(false).describe('create buckets with S3 Object Lock, so legal holds are enforced by the store itself (an existing bucket keeps how it was created)'),
+  }).strict().default({ kind: 'disk', region: 'us-east-1', bucket_prefix: 'vigil-', force_path_style: true, storage_classes: true, object_lock: false }).describe('object storage'),
   archive: z.object({
     enabled: z.boolean().default(false).describe('copy closed segments and event clips to the archive tier; retention then deletes no segment before its copy is confirmed (unless the free-disk floor forces it)'),
     objects_dir: z.string().optional().describe('root of the archive object store, e.g. a NAS mount (default <data_dir>/archive; a relative path is under data_dir)'),
@@ -295,6 +312,9 @@ export const configSchema = z.object({
     escalate_to: z.string().min(1).default('admin').describe('recorded as escalated_to; the notifier sends escalations to the admin recipients'),
     escalation_check_seconds: z.number().positive().default(30).describe('how often unacknowledged critical alerts are checked for escalation'),
   }).strict().prefault({}).describe('alert lifecycle and escalation'),
+  leadership: z.object({
+    lease_seconds: z.number().min(1).max(300).default(10).describe('life of the leases by which exactly one process of a fleet runs the outbox relay, the escalation scheduler and event partition upkeep: after its holder dies, another process takes a duty over within about 1.3 times this; shorter means faster takeover and a database write per lease every third of it'),
+  }).strict().prefault({}).describe('duties one process of a fleet runs at a time (in the one box, that process)'),
   system_alerts: z.object({
     enabled: z.boolean().default(true).describe('raise alerts about the system itself (video loss, DVR down, disk, detector overload, analysis lag, archive lag, failing notification channel, face models that failed to start) through the alert lifecycle and notifications'),
     check_seconds: z.number().positive().default(10).describe('how often the conditions are checked'),

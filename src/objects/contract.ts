@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidKeyError, NotFoundError, type Bucket, type ObjectInfo, type Objects } from './port.ts';
+import { InvalidKeyError, NotFoundError, ObjectLockedError, type Bucket, type ObjectInfo, type Objects } from './port.ts';
 
 const MB = 1024 * 1024;
 
@@ -109,6 +109,48 @@ export function objectsContract(name: string, make: () => Promise<Objects>): voi
       await expect(objects.stream(bucket, k('missing/x'))).rejects.toBeInstanceOf(NotFoundError);
       expect(await objects.head(bucket, k('missing/x'))).toBeNull();
       await expect(objects.delete(bucket, k('missing/x'))).resolves.toBeUndefined();
+    });
+
+    it('reads byte ranges, both ends inclusive, cut at the end of the object', async () => {
+      const body = Buffer.from([...Array(256).keys()]);
+      await objects.put(bucket, k('range/x.bin'), body);
+      const range = async (start: number, end?: number) => readAll(await objects.stream(bucket, k('range/x.bin'), { start, end }));
+      expect(await range(10, 19)).toEqual(body.subarray(10, 20));
+      expect(await range(0, 0)).toEqual(body.subarray(0, 1));
+      expect(await range(250)).toEqual(body.subarray(250));
+      expect(await range(200, 10_000)).toEqual(body.subarray(200));
+      await expect(objects.stream(bucket, k('range/x.bin'), { start: 5, end: 4 })).rejects.toBeInstanceOf(RangeError);
+      await expect(objects.stream(bucket, k('range/missing'), { start: 0, end: 1 })).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('presigns a GET that serves the object, or says the store serves no URLs', async () => {
+      await objects.put(bucket, k('presign/a.jpg'), Buffer.from('frame'), 'image/jpeg');
+      const url = await objects.presignGet(bucket, k('presign/a.jpg'), 60);
+      if (url !== null) {
+        const res = await fetch(url);
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe('frame');
+      }
+      await expect(objects.presignGet(bucket, k('presign/a.jpg'), 0)).rejects.toBeInstanceOf(RangeError);
+      await expect(objects.presignGet(bucket, '../x', 60)).rejects.toBeInstanceOf(InvalidKeyError);
+    });
+
+    it('applies lifecycle rules or says the store has none', async () => {
+      const applied = await objects.applyLifecycle(bucket, [{ ID: `${run}-expire`, Status: 'Enabled', Filter: { Prefix: `${run}/lifecycle/` }, Expiration: { Days: 3650 } }]);
+      expect(typeof applied).toBe('boolean');
+      await expect(objects.applyLifecycle('no-such-bucket' as Bucket, [])).rejects.toBeInstanceOf(InvalidKeyError);
+    });
+
+    it('refuses to delete an object under legal hold until it is released, where the store holds objects', async () => {
+      await objects.put(bucket, k('hold/evidence.ts'), Buffer.from('evidence'));
+      await expect(objects.setLegalHold(bucket, k('hold/missing.ts'), true)).rejects.toBeInstanceOf(NotFoundError);
+      if (await objects.setLegalHold(bucket, k('hold/evidence.ts'), true)) {
+        await expect(objects.delete(bucket, k('hold/evidence.ts'))).rejects.toBeInstanceOf(ObjectLockedError);
+        expect((await objects.get(bucket, k('hold/evidence.ts'))).toString()).toBe('evidence');
+        expect(await objects.setLegalHold(bucket, k('hold/evidence.ts'), false)).toBe(true);
+      }
+      await objects.delete(bucket, k('hold/evidence.ts'));
+      expect(await objects.head(bucket, k('hold/evidence.ts'))).toBeNull();
     });
 
     it('keeps buckets apart', async () => {

@@ -3,7 +3,7 @@ import { constants, mkdirSync, realpathSync } from 'node:fs';
 import { lstat, mkdir, open, opendir, readFile, realpath, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertBucket, assertValidKey, BUCKETS, InvalidKeyError, NotFoundError, type Bucket, type ObjectInfo, type Objects } from './port.ts';
+import { assertBucket, assertPresignSeconds, assertRange, assertValidKey, BUCKETS, InvalidKeyError, NotFoundError, type Bucket, type ObjectInfo, type Objects } from './port.ts';
 
 /** Objects are written under this name first and renamed into place, so no half object is ever visible. */
 const TEMP_PREFIX = '.vigil-tmp-';
@@ -166,9 +166,10 @@ export function createDiskObjects(root: string): Objects {
       }
     },
 
-    async stream(bucket, key) {
+    async stream(bucket, key, range) {
+      if (range) assertRange(range);
       const handle = await openForRead(bucket, key);
-      return handle.createReadStream();
+      return handle.createReadStream(range && { start: range.start, end: range.end });
     },
 
     async head(bucket, key) {
@@ -191,6 +192,23 @@ export function createDiskObjects(root: string): Objects {
     async *list(bucket, prefix = '') {
       assertBucket(bucket);
       yield* walk(bucketDirs.get(bucket)!, '', prefix);
+    },
+
+    // A disk serves no URLs, runs no lifecycle and holds nothing: callers stream, expire and check holds themselves.
+    async presignGet(bucket, key, seconds) {
+      assertPresignSeconds(seconds);
+      locate(bucket, key);
+      return null;
+    },
+
+    async applyLifecycle(bucket) {
+      assertBucket(bucket);
+      return false;
+    },
+
+    async setLegalHold(bucket, key) {
+      if (!(await existing(bucket, key))) throw new NotFoundError(`no object ${bucket}/${key}`);
+      return false;
     },
   };
 }

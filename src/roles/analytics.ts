@@ -16,6 +16,7 @@ import { ensureEventPartitions } from '../store/open.ts';
 import { configKeyString, type ConfigKey } from '../store/repositories/config-objects.ts';
 import { rulesWindowRepo } from '../store/repositories/rules-window.ts';
 import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
+import { Leadership } from './leadership.ts';
 import { rulesEngineOptions } from './rules-runtime.ts';
 
 const GROUP = 'analytics-events';
@@ -107,14 +108,12 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
     apply(`${c.kind} ${c.id} of camera ${c.scope} ${c.definition === null ? 'deleted' : `changed to version ${c.version}`} by ${c.by}`);
   });
 
-  const relay = new OutboxRelay(ctx.bus, ctx.repos.alerts, log, { publicUrl: apiPublicUrl(config), clock: opts.clock, intervalMs: opts.outboxIntervalMs });
+  // the relay runs in the one analytics process that leads 'outbox-relay'; the others' writes wait at most its interval
+  let relay: OutboxRelay | null = null;
+  const nudgeRelay = (): void => relay?.nudge();
   const triggerSnapshots = new TriggerSnapshots(ctx.objects, log);
-  const processor = new RuleProcessor(engine, ctx.repos.alerts, window, triggerSnapshots, log, () => relay.nudge());
-  const lateProcessor = new RuleProcessor(lateEngine, ctx.repos.alerts, { append: async () => {} }, triggerSnapshots, log, () => relay.nudge(), true);
-  const escalation = new EscalationScheduler(ctx.repos.alerts, log, {
-    afterMinutes: config.alerts.escalate_after_minutes, to: config.alerts.escalate_to,
-    checkIntervalMs: config.alerts.escalation_check_seconds * 1000, clock: opts.clock, onEscalated: () => relay.nudge(),
-  });
+  const processor = new RuleProcessor(engine, ctx.repos.alerts, window, triggerSnapshots, log, nudgeRelay);
+  const lateProcessor = new RuleProcessor(lateEngine, ctx.repos.alerts, { append: async () => {} }, triggerSnapshots, log, nudgeRelay, true);
 
   // rebuild rule state from the window before consuming
   const newest = await window.newest();
@@ -127,10 +126,38 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
     log.info({ frames: frames.length }, 'rule state rebuilt from the rules window');
   }
 
-  relay.start();
-  escalation.start();
   await ctx.bus.ensureTopic(TOPICS.aiDetections);
   await ctx.bus.ensureTopic(TOPICS.alertsCritical);
+  // PGlite's lockfile lets one process at a time use the database, so the one box may name itself the same
+  // after a restart and take its own unexpired leases back at once instead of waiting them out
+  const holder = ctx.store.kind === 'pglite' ? 'one-box' : undefined;
+  const leadership = new Leadership(ctx.repos.leases, log, { ttlMs: config.leadership.lease_seconds * 1000, holder });
+  const duties = [
+    await leadership.lead('outbox-relay', async () => {
+      const r = new OutboxRelay(ctx.bus, ctx.repos.alerts, log, { publicUrl: apiPublicUrl(config), clock: opts.clock, intervalMs: opts.outboxIntervalMs });
+      relay = r;
+      r.start();
+      return async () => {
+        relay = null;
+        await r.stop();
+        // last pass: alerts written by the final frames leave before the bus closes
+        await r.pass().catch((err: unknown) => log.warn({ err }, 'outbox not drained at stop; published by the next leader'));
+      };
+    }),
+    await leadership.lead('escalation', async () => {
+      const escalation = new EscalationScheduler(ctx.repos.alerts, log, {
+        afterMinutes: config.alerts.escalate_after_minutes, to: config.alerts.escalate_to,
+        checkIntervalMs: config.alerts.escalation_check_seconds * 1000, clock: opts.clock, onEscalated: nudgeRelay,
+      });
+      escalation.start();
+      return () => escalation.stop();
+    }),
+    // monthly event partitions ahead of time; rows never fail without them (default partition)
+    await leadership.lead('event-partitions', async () => {
+      const upkeep = setInterval(() => void ensureEventPartitions(ctx.store).catch((err: unknown) => log.warn({ err }, 'event partition upkeep failed')), PARTITION_UPKEEP_MS);
+      return async () => clearInterval(upkeep);
+    }),
+  ];
   const sub = await ctx.bus.subscribe<DetectionMessage>({
     topic: TOPICS.aiDetections, group: GROUP,
     handler: async (rec) => {
@@ -147,22 +174,17 @@ export async function startAnalytics(ctx: RoleContext, opts: AnalyticsOptions = 
       .then((at) => (at ? window.prune(new Date(at.getTime() - keepMs())) : 0))
       .catch((err: unknown) => log.warn({ err }, 'rules window prune failed'));
   }, WINDOW_PRUNE_MS);
-  // Monthly event partitions ahead of time; rows never fail without them (default partition).
-  const upkeep = setInterval(() => void ensureEventPartitions(ctx.store).catch((err: unknown) => log.warn({ err }, 'event partition upkeep failed')), PARTITION_UPKEEP_MS);
   ctx.health.set('analytics', 'healthy');
   return {
     name: 'analytics',
     stop: async () => {
       clearInterval(lagTimer);
       clearInterval(pruneTimer);
-      clearInterval(upkeep);
       configured.close();
       unsubscribe();
       await sub.stop();
-      await escalation.stop();
-      // last pass: alerts written by the final frames leave before the bus closes
-      await relay.stop();
-      await relay.pass().catch((err: unknown) => log.warn({ err }, 'outbox not drained at stop; published after the next start'));
+      // escalation before the relay: its last escalations leave with the relay's last pass
+      for (const duty of duties.slice().reverse()) await duty.stop();
       ctx.health.set('analytics', 'stopped');
     },
   };

@@ -5,14 +5,14 @@ import type { Config } from '../config/schema.ts';
 import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
-import { createMemoryBus } from '../bus/memory.ts';
+import { openBus } from '../bus/open.ts';
 import { cacheIsShared, openCache } from '../cache/open.ts';
 import type { Cache } from '../cache/port.ts';
 import { clipMaterialiser, type ClipMaterialiser } from '../media/clips/materialise.ts';
 import { LiveFeeds } from '../media/live/feeds.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import type { Bus } from '../bus/port.ts';
-import { createDiskObjects } from '../objects/disk.ts';
+import { openObjects } from '../objects/open.ts';
 import type { Objects } from '../objects/port.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/port.ts';
@@ -79,6 +79,9 @@ export function faceStoreOptions(config: Config): FaceStoreOptions {
   return { dim: config.faces.dim, model: config.faces.embedder, identitySimilarity: config.face_search.identity_similarity, efSearch: config.face_search.ef_search };
 }
 
+/** How to release each open context's object store (its S3 client's connections). */
+const objectStoreClosers = new WeakMap<RoleContext, () => void>();
+
 export async function openContext(loaded: LoadedConfig, log: Logger): Promise<RoleContext> {
   for (const dir of Object.values(loaded.paths)) mkdirSync(dir, { recursive: true });
   // first: a missing Redis URL is a configuration error, found before anything is opened
@@ -88,14 +91,14 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
   const stored = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
   // API replicas elsewhere hear of alert changes at once
   const repos = cacheIsShared(loaded.config.cache) ? { ...stored, alerts: announcingAlertWrites(stored.alerts, cache, log.child({ component: 'alerts' })) } : stored;
-  const objects = createDiskObjects(loaded.paths.objectsDir);
+  const { objects, close: closeObjects } = await openObjects(loaded.config.objects, loaded.paths.objectsDir);
   const cameras = new LiveCameras(loaded.cameras);
   const settings = openSettings(store, async () => cameras.ids());
   const cameraStatus = new Map<string, CameraStatus>();
   const cameraSettings = await openCameraSettings({ loaded, settings, cameras, pushSubscriptions: repos.pushSubscriptions, status: (id) => cameraStatus.get(id), log: log.child({ component: 'cameras' }) });
-  return {
+  const ctx: RoleContext = {
     loaded, log, health: new Health(), store, repos,
-    bus: createMemoryBus({ retention: MEMORY_BUS_RETENTION }),
+    bus: await openBus(loaded.config.bus, { retention: MEMORY_BUS_RETENTION }, log),
     objects,
     cache,
     clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
@@ -110,6 +113,8 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
     liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => createFaceEmbedder({ embedder: faces.embedder, minDetScore: faces.min_detection_score, cropWidth: faces.crop_width })),
   };
+  objectStoreClosers.set(ctx, closeObjects);
+  return ctx;
 }
 
 export async function closeContext(ctx: RoleContext): Promise<void> {
@@ -117,6 +122,7 @@ export async function closeContext(ctx: RoleContext): Promise<void> {
   await ctx.bus.close();
   await ctx.cache.close();
   await ctx.store.close();
+  objectStoreClosers.get(ctx)?.();
 }
 
 /** A started role: `stop` releases everything it holds. */

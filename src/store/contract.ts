@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, SchemaTooNewError } from './migrate.ts';
 import { EVENT_PARTITION_MONTHS } from './open.ts';
+import type { BBox } from '../core/types.ts';
 import type { Store } from './port.ts';
+import type { AlertStatus, StatusChange } from './repositories/alerts.ts';
 import { createRepositories, InvalidCursorError, type EventInput, type Repositories } from './repositories/index.ts';
 
 /**
@@ -265,6 +267,115 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
         for (const cursor of ['not a cursor!', b64('garbage'), b64('["yesterday", 1]'), b64('["2024-01-01T00:00:00Z"]'), '']) {
           await expect(repos.events.list({ limit: 5, cursor })).rejects.toThrow(InvalidCursorError);
         }
+      });
+    });
+
+    describe('concurrent writers', () => {
+      // PGlite runs one statement at a time; a pool runs these side by side, as fleet processes do
+      const ROUNDS = 3;
+      let triggers = 0;
+      const newAlert = async (): Promise<number> => {
+        const at = new Date(Date.now() - 60_000 + ++triggers);
+        const r = await repos.alerts.recordTrigger({
+          key: `${cam('race')}:rule:loiter:${triggers}`, ruleId: 'loiter', ruleName: 'Loitering', ruleType: 'loitering',
+          cameraId: cam('race'), at, startedAt: at, trackIds: [triggers], label: 'person', confidence: 0.8, bbox: [0, 0, 10, 10],
+          severity: 'critical', night: false, alert: true, testMode: false, title: 'Person loitering', details: {},
+        });
+        return r.alertId!;
+      };
+      class Refused extends Error {}
+      /** a lifecycle change allowed only from `from`, as the alerts domain checks it on the locked row */
+      const change = (id: number, kind: StatusChange['change'], by: string, from: AlertStatus[]) =>
+        repos.alerts.changeStatus(id, { change: kind, to: kind === 'ack' ? 'ack' : 'resolved', by, byUserId: null, note: null }, (before) => {
+          if (!from.includes(before.status)) throw new Refused(`alert ${id} is ${before.status}`);
+        });
+      const outcomes = (results: PromiseSettledResult<unknown>[]) => {
+        for (const r of results) if (r.status === 'rejected' && !(r.reason instanceof Refused)) throw r.reason;
+        return results.map((r) => r.status);
+      };
+      const changesOf = async (id: number) => (await repos.alerts.history(id)).map((h) => `${h.change}:${h.by ?? ''}`);
+
+      it('lets exactly one of several racing acks win; the others see the alert acknowledged', async () => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const id = await newAlert();
+          const acks = ['a', 'b', 'c', 'd'].map((who) => change(id, 'ack', `user:${who}`, ['new']));
+          const settled = outcomes(await Promise.allSettled(acks));
+          expect(settled.filter((s) => s === 'fulfilled')).toHaveLength(1);
+          const winner = `user:${['a', 'b', 'c', 'd'][settled.indexOf('fulfilled')]}`;
+          expect(await changesOf(id)).toEqual(['new:', `ack:${winner}`]);
+          expect(await repos.alerts.get(id)).toMatchObject({ status: 'ack', acked_by: winner });
+        }
+      });
+
+      it('resolves once when a resolve and a false positive race', async () => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const id = await newAlert();
+          const settled = outcomes(await Promise.allSettled([
+            change(id, 'resolved', 'user:r', ['new', 'ack']), change(id, 'false_positive', 'user:f', ['new', 'ack']),
+          ]));
+          expect(settled.filter((s) => s === 'fulfilled')).toHaveLength(1);
+          const [kind, by] = settled[0] === 'fulfilled' ? ['resolved', 'user:r'] : ['false_positive', 'user:f'];
+          expect(await changesOf(id)).toEqual(['new:', `${kind}:${by}`]);
+          expect(await repos.alerts.get(id)).toMatchObject({ status: 'resolved', resolved_by: by, false_positive: kind === 'false_positive' });
+        }
+      });
+
+      it('orders a racing ack and resolve: both when the ack came first, else the resolve alone', async () => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const id = await newAlert();
+          const settled = outcomes(await Promise.allSettled([change(id, 'ack', 'user:a', ['new']), change(id, 'resolved', 'user:r', ['new', 'ack'])]));
+          expect(settled[1]).toBe('fulfilled');
+          const history = await changesOf(id);
+          expect(history).toEqual(settled[0] === 'fulfilled' ? ['new:', 'ack:user:a', 'resolved:user:r'] : ['new:', 'resolved:user:r']);
+          expect((await repos.alerts.get(id))?.status).toBe('resolved');
+        }
+      });
+
+      it('publishes every outbox row exactly once, in id order, with two relays at once', async () => {
+        // rows of earlier tests may be pending too: both relays drain the whole outbox
+        for (let i = 0; i < 6; i++) await newAlert();
+        const pending = (await repos.alerts.outboxPending(10_000)).map((r) => r.id);
+        const published: number[] = [];
+        const relay = async () => {
+          // a relay keeps going while the other one holds the outbox, as long as rows are pending
+          for (let turns = 0; turns < 10_000; turns++) {
+            const outcome = await repos.alerts.publishNextOutbox(async (row) => {
+              published.push(row.id);
+              // the bus round trip: the other relay runs meanwhile (not a store query: PGlite would wait for this transaction)
+              await new Promise((resolve) => setTimeout(resolve, 2));
+            }, () => new Date());
+            if (outcome === 'empty') return;
+            if (outcome === 'busy') await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+        };
+        await Promise.all([relay(), relay()]);
+        expect(published.filter((id) => pending.includes(id))).toEqual(pending);
+        expect(new Set(published).size).toBe(published.length);
+        expect(await repos.alerts.outboxBacklog()).toBe(0);
+      });
+
+      it('keeps one row per event key when upserts of one event race', async () => {
+        const key = `${run}-race`;
+        const t0 = new Date(Date.now() - 60_000);
+        const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => repos.events.upsert(event({
+          eventKey: key, confidence: 0.5 + i / 100, startTime: new Date(t0.getTime() + i * 1000), endTime: new Date(t0.getTime() + i * 1000),
+        }))));
+        expect(new Set(ids).size).toBe(1);
+        expect((await store.query('SELECT count(*)::int AS n FROM events WHERE event_key = $1', [key])).rows).toEqual([{ n: 1 }]);
+        expect(await repos.events.get(ids[0]!)).toMatchObject({ confidence: 0.57, start_time: t0, end_time: new Date(t0.getTime() + 7000) });
+      });
+
+      it('records a trigger once when its replays race', async () => {
+        const at = new Date(Date.now() - 30_000);
+        const t = {
+          key: `${cam('race')}:rule:replay:1`, ruleId: 'loiter', ruleName: 'Loitering', ruleType: 'loitering' as const,
+          cameraId: cam('race'), at, startedAt: at, trackIds: [1], label: 'person', confidence: 0.8, bbox: [0, 0, 10, 10] as BBox,
+          severity: 'critical' as const, night: false, alert: true, testMode: false, title: 'Person loitering', details: {},
+        };
+        const results = await Promise.all(Array.from({ length: 4 }, () => repos.alerts.recordTrigger(t)));
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.alertId)).size).toBe(1);
+        expect((await store.query('SELECT count(*)::int AS n FROM alerts WHERE event_key = $1', [t.key])).rows).toEqual([{ n: 1 }]);
       });
     });
 

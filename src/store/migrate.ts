@@ -36,11 +36,15 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 /** Applies the pending migrations; returns the versions applied now (empty when up to date). */
 export async function migrate(store: Store, opts: { log?: Logger; migrations?: Migration[] } = {}): Promise<number[]> {
   const migrations = opts.migrations ?? loadMigrations();
-  await store.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    INTEGER PRIMARY KEY,
-    name       TEXT NOT NULL,
-    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-  )`);
+  await store.transaction(async (tx) => {
+    // under the lock: two migrators creating the table at once would both try, and one fail
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`);
+  });
   const known = migrations.at(-1)?.version ?? 0;
   const { rows } = await store.query<{ version: number }>('SELECT version FROM schema_migrations');
   const done = new Set(rows.map((r) => r.version));

@@ -3,7 +3,9 @@ import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Logger } from '../core/log.ts';
 import { acquireDirLock } from './lockfile.ts';
+import { pingWithin } from './ping.ts';
 import type { QueryResult, Sql, Store } from './port.ts';
+import { toNumber, toSafeInteger } from './values.ts';
 
 /**
  * Embedded Store: PGlite (PostgreSQL in WebAssembly) on disk, with pgvector.
@@ -13,7 +15,7 @@ import type { QueryResult, Sql, Store } from './port.ts';
  * - int2/int4/int8 (BIGSERIAL ids, counts) → number; an int8 beyond 2^53 throws rather than lose digits
  * - numeric (DECIMAL confidence, SUM(bigint)) → number
  * - float4/float8 → number, bool → boolean, json/jsonb → parsed value, arrays → JS arrays
- * - box, polygon, vector and other types → PostgreSQL's text form
+ * - bytea → Uint8Array; box, polygon, interval, vector and other types → PostgreSQL's text form
  *
  * A query without parameters may hold several statements (simple protocol, as node-postgres does);
  * its result is that of the last statement. With parameters, exactly one statement.
@@ -22,18 +24,10 @@ import type { QueryResult, Sql, Store } from './port.ts';
  * calling the store itself there waits for the transaction and deadlocks.
  */
 
-/** ping() answers false when the database is busy this long (e.g. behind a long transaction). */
-export const PING_TIMEOUT_MS = 2_000;
-
-function toSafeInteger(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} exceeds JavaScript's safe integer range`);
-  return n;
-}
 
 const parsers = {
   [types.INT8]: toSafeInteger,
-  [types.NUMERIC]: (text: string) => Number(text),
+  [types.NUMERIC]: toNumber,
 };
 
 type PgliteResult = { rows: unknown[]; affectedRows?: number };
@@ -79,17 +73,7 @@ export async function openPglite(dataDir: string, opts: PgliteOptions = {}): Pro
     kind: 'pglite',
     query: runOn(db),
     transaction: <R>(fn: (tx: Sql) => Promise<R>) => db.transaction((tx) => fn({ query: runOn(tx) })),
-    async ping() {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
-      });
-      try {
-        return await Promise.race([db.query('SELECT 1').then(() => true, () => false), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    ping: () => pingWithin(() => db.query('SELECT 1')),
     async close() {
       if (closed) return;
       closed = true;

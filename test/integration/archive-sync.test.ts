@@ -47,10 +47,13 @@ function switchableArchive(inner: Objects) {
       return inner.put(b, k, body, t);
     },
     get: async (b, k) => (gate(), inner.get(b, k)),
-    stream: async (b, k) => (gate(), inner.stream(b, k)),
+    stream: async (b, k, r) => (gate(), inner.stream(b, k, r)),
     head: async (b, k) => (gate(), inner.head(b, k)),
     delete: async (b, k) => (gate(), inner.delete(b, k)),
     list: (b, p) => (gate(), inner.list(b, p)),
+    presignGet: async (b, k, s) => (gate(), inner.presignGet(b, k, s)),
+    applyLifecycle: async (b, r) => (gate(), inner.applyLifecycle(b, r)),
+    setLegalHold: async (b, k, on) => (gate(), inner.setLegalHold(b, k, on)),
   };
   return { objects, state };
 }

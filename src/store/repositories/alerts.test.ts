@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStore } from '../../../test/fixtures/test-store.ts';
 import { sampleTrigger } from '../../alerts/test-fixtures.ts';
-import { openStore } from '../open.ts';
 import type { Store } from '../port.ts';
 import { checkTransition, TRANSITIONS, type LifecycleChange } from '../../alerts/lifecycle.ts';
 import { UseCaseError } from '../../core/errors.ts';
@@ -20,20 +17,19 @@ const trigger = (o: Parameters<typeof sampleTrigger>[0] = {}) => {
   return sampleTrigger({ startedAt, at: new Date(startedAt.getTime() + 300_000), ...o });
 };
 
-describe('alerts repository (PGlite)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-alerts-repo-'));
+describe('alerts repository', () => {
+  let dispose: (() => Promise<void>) | undefined;
   let store: Store;
   let alerts: AlertRepo;
   let clock = T0;
 
   beforeAll(async () => {
-    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    ({ store, dispose } = await openTestStore('alerts-repo'));
     await store.query(`INSERT INTO cameras (id, name, rtsp_url) VALUES ('cam_a', 'Plaza cam', 'rtsp://x')`);
     alerts = alertRepo(store, { now: () => clock });
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await dispose?.();
   });
 
   /** a lifecycle change as the alerts domain makes it */
@@ -162,13 +158,22 @@ describe('alerts repository (PGlite)', () => {
     expect(kinds.map((k) => k.kind)).toEqual(['new', 'escalation']);
   });
 
-  it('outbox: pending in id order, marked published, backlog', async () => {
+  it('outbox: pending in id order, published oldest first and marked, backlog', async () => {
     const pending = await alerts.outboxPending(1000);
-    expect(pending.length).toBeGreaterThan(0);
+    expect(pending.length).toBeGreaterThan(1);
     expect(pending.map((r) => r.id)).toEqual([...pending.map((r) => r.id)].sort((a, b) => a - b));
     expect(await alerts.outboxBacklog()).toBe(pending.length);
-    await alerts.markPublished([pending[0]!.id], T0);
+    const published: number[] = [];
+    expect(await alerts.publishNextOutbox(async (row) => void published.push(row.id), () => T0)).toBe('published');
+    expect(published).toEqual([pending[0]!.id]);
     expect(await alerts.outboxBacklog()).toBe(pending.length - 1);
     expect((await alerts.outboxPending(1))[0]!.id).toBe(pending[1]?.id);
+    expect((await store.query('SELECT published_at FROM outbox WHERE id = $1', [pending[0]!.id])).rows).toEqual([{ published_at: T0 }]);
+  });
+
+  it('outbox: a failed publish leaves the row unpublished', async () => {
+    const [next] = await alerts.outboxPending(1);
+    await expect(alerts.publishNextOutbox(async () => { throw new Error('bus down'); }, () => T0)).rejects.toThrow('bus down');
+    expect((await alerts.outboxPending(1))[0]!.id).toBe(next!.id);
   });
 });

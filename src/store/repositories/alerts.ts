@@ -166,8 +166,15 @@ export interface AlertRepo {
   escalate(id: number, now: Date, to: string): Promise<boolean>;
   /** unacknowledged (status new) alerts per severity */
   activeCounts(): Promise<Partial<Record<Severity, number>>>;
+  /** unpublished outbox rows, oldest first */
   outboxPending(limit: number): Promise<OutboxRow[]>;
-  markPublished(ids: number[], at: Date): Promise<void>;
+  /**
+   * Publishes the oldest unpublished outbox row with `publish` and marks it published at `at()`,
+   * holding the outbox for that time, so relays of several processes publish each row once and in
+   * id order. 'busy' when another relay holds it (that one goes on publishing), 'empty' when
+   * nothing is pending. When `publish` throws, the row stays unpublished and the error is rethrown.
+   */
+  publishNextOutbox(publish: (row: OutboxRow) => Promise<void>, at: () => Date): Promise<'published' | 'busy' | 'empty'>;
   outboxBacklog(): Promise<number>;
 }
 
@@ -201,6 +208,8 @@ function toRow(r: DbAlert): AlertRow {
 
 // arbitrary key reserved for writers of alert_changes/outbox: seq and id order = commit order
 const CHANGE_FEED_LOCK = 7262007;
+// arbitrary key held by the one relay publishing the outbox at a time
+const OUTBOX_RELAY_LOCK = 7262008;
 
 // the columns each change writes; $2 = actor label, $3 = time, $4 = note, $6 = users.id or null
 const SETS: Record<StatusChange['change'], string> = {
@@ -429,9 +438,19 @@ export function alertRepo(store: Store, opts: AlertRepoOptions = {}): AlertRepo 
       return rows;
     },
 
-    async markPublished(ids, at) {
-      if (ids.length) await store.query('UPDATE outbox SET published_at = $2 WHERE id = ANY($1::bigint[])', [ids, at]);
-    },
+    publishNextOutbox: (publish, at) => store.transaction(async (tx) => {
+      // one relay at a time: two relays taking different rows would publish them out of order, and
+      // two taking the same row would publish it twice. The others do not wait: the holder goes on.
+      const { rows: [lock] } = await tx.query<{ held: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS held', [OUTBOX_RELAY_LOCK]);
+      if (!lock?.held) return 'busy';
+      // read after taking the lock: sees every row the previous holder marked
+      const { rows: [row] } = await tx.query<OutboxRow>(
+        'SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE');
+      if (!row) return 'empty';
+      await publish(row);
+      await tx.query('UPDATE outbox SET published_at = $2 WHERE id = $1', [row.id, at()]);
+      return 'published';
+    }),
 
     async outboxBacklog() {
       const { rows } = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');

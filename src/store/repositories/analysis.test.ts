@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { usePgliteRepositories } from '../../../test/fixtures/pglite-repos.ts';
+import { useTestRepositories } from '../../../test/fixtures/test-repos.ts';
 
 const t = (s: string): Date => new Date(`2025-01-20T${s}Z`);
 
-describe('analysis repository (PGlite)', () => {
-  const db = usePgliteRepositories('analysis-repo');
+describe('analysis repository', () => {
+  const db = useTestRepositories('analysis-repo');
 
   it('keeps live_until moving forward only', async () => {
     expect(await db.repos.analysis.liveUntil('cam_a')).toBeNull();

@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStore } from '../../../test/fixtures/test-store.ts';
 import type { BBox } from '../../core/types.ts';
-import { openStore } from '../open.ts';
 import type { Store } from '../port.ts';
 import { analyticsRepo, type AnalyticsRepo } from './analytics.ts';
 import { createRepositories, type Repositories } from './index.ts';
@@ -12,8 +9,8 @@ const at = (iso: string): Date => new Date(iso);
 // India is 5:30 ahead of UTC: a local day or hour does not start on a UTC hour
 const TZ = 'Asia/Kolkata';
 
-describe('analytics repository (PGlite)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-analytics-repo-'));
+describe('analytics repository', () => {
+  let dispose: (() => Promise<void>) | undefined;
   let store: Store;
   let repos: Repositories;
   let analytics: AnalyticsRepo;
@@ -28,7 +25,7 @@ describe('analytics repository (PGlite)', () => {
   );
 
   beforeAll(async () => {
-    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    ({ store, dispose } = await openTestStore('analytics-repo'));
     repos = createRepositories(store);
     analytics = analyticsRepo(store);
     // 23:50 and 00:10 site time on either side of local midnight (18:30 UTC)
@@ -49,8 +46,7 @@ describe('analytics repository (PGlite)', () => {
     await store.query(`INSERT INTO recording_gaps (camera_id, start_time, end_time, cause) VALUES ('cam_a', $1, $2, 'source lost')`, [at('2025-01-20T19:00:00Z'), at('2025-01-20T19:10:00Z')]);
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await dispose?.();
   });
 
   const range = { from: at('2025-01-20T00:00:00Z'), to: at('2025-01-21T12:00:00Z') };

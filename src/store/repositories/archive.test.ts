@@ -1,19 +1,16 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../open.ts';
+import { openTestStore } from '../../../test/fixtures/test-store.ts';
 import type { Store } from '../port.ts';
 import { createRepositories, type Repositories } from './index.ts';
 
 const t = (s: string): Date => new Date(`2025-01-20T${s}Z`);
 
-describe('archive repository (PGlite)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-archive-repo-'));
+describe('archive repository', () => {
+  let dispose: (() => Promise<void>) | undefined;
   let store: Store;
   let repos: Repositories;
   beforeAll(async () => {
-    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    ({ store, dispose } = await openTestStore('archive-repo'));
     repos = createRepositories(store);
     const seg = (p: string, start: string, status: 'open' | 'closed' | 'missing' = 'closed') =>
       repos.segments.upsert({ cameraId: p.split('/')[0]!, path: p, startTime: t(start), endTime: status === 'open' ? null : new Date(t(start).getTime() + 10_000), bytes: 100, status });
@@ -25,8 +22,7 @@ describe('archive repository (PGlite)', () => {
     await seg('cam_b/20250120/100000_7.ts', '10:00:00');
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await dispose?.();
   });
 
   it('keeps a cursor that only moves forward and measures the lag behind it', async () => {

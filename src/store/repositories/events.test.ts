@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { usePgliteRepositories } from '../../../test/fixtures/pglite-repos.ts';
+import { useTestRepositories } from '../../../test/fixtures/test-repos.ts';
 import { MAX_TRACK_POINTS } from './events.ts';
 import type { EventInput } from './types.ts';
 
 const T0 = Date.parse('2025-01-20T10:00:00Z');
 
-describe('events repository (PGlite)', () => {
-  const db = usePgliteRepositories('events-repo');
+describe('events repository', () => {
+  const db = useTestRepositories('events-repo');
 
   const sighting = (key: string, s: number, point?: [number, number]): EventInput => ({
     eventKey: key, cameraId: 'cam_a', eventType: 'detection', label: 'person', confidence: 0.8, bbox: null, snapshotPath: null,

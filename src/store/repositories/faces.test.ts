@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../open.ts';
+import { openTestStore } from '../../../test/fixtures/test-store.ts';
 import type { Store } from '../port.ts';
 import { FaceDimensionError, faceRepo, type FaceRepo, type TrackFaceInput } from './faces.ts';
 import { createRepositories } from './index.ts';
@@ -25,8 +22,8 @@ const rand = rng(42);
 const randomVector = (): number[] => Array.from({ length: DIM }, () => rand() - 0.5);
 const near = (v: number[], noise = 0.02): number[] => v.map((x) => x + (rand() - 0.5) * noise);
 
-describe('face repository (PGlite)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-faces-repo-'));
+describe('face repository', () => {
+  let dispose: (() => Promise<void>) | undefined;
   let store: Store;
   let faces: FaceRepo;
   let key = 0;
@@ -35,12 +32,11 @@ describe('face repository (PGlite)', () => {
   });
 
   beforeAll(async () => {
-    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    ({ store, dispose } = await openTestStore('faces-repo'));
     faces = faceRepo(store, { dim: DIM, model: 'test', identitySimilarity: 0.9, efSearch: 40 });
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await dispose?.();
   });
 
   it('stores one face per track: a replay returns the first row and adds nothing', async () => {

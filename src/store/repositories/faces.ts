@@ -119,6 +119,8 @@ export const MAX_FACE_K = 1000;
 const MAX_INDEXED_DIM = 2000;
 // serialises grouping so two tracks of one new person cannot both start an identity
 const GROUPING_LOCK_KEY = 7262006;
+// serialises the creation of the HNSW indexes
+const FACE_INDEX_LOCK_KEY = 7262009;
 
 function checkDim(dim: number): number {
   if (!Number.isInteger(dim) || dim < 1 || dim > MAX_INDEXED_DIM) throw new FaceDimensionError(`face embedding dimension must be an integer 1-${MAX_INDEXED_DIM} (HNSW limit), got ${dim}`);
@@ -126,13 +128,17 @@ function checkDim(dim: number): number {
 }
 
 /** Creates the HNSW indexes for embeddings of `dim` values (idempotent; fast on an empty table). */
-export async function ensureFaceIndexes(sql: Sql, dim: number): Promise<void> {
+export async function ensureFaceIndexes(store: Store, dim: number): Promise<void> {
   const n = checkDim(dim);
-  for (const table of ['face_embeddings', 'face_identities']) {
-    await sql.query(`CREATE INDEX IF NOT EXISTS ${table}_hnsw_${n} ON ${table}
-      USING hnsw ((embedding::vector(${n})) vector_cosine_ops) WITH (m = ${FACE_INDEX_PARAMS.m}, ef_construction = ${FACE_INDEX_PARAMS.ef_construction})
-      WHERE dims = ${n}`);
-  }
+  await store.transaction(async (tx) => {
+    // two processes creating the same index at once: IF NOT EXISTS alone lets both try, and one fails
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [FACE_INDEX_LOCK_KEY]);
+    for (const table of ['face_embeddings', 'face_identities']) {
+      await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_hnsw_${n} ON ${table}
+        USING hnsw ((embedding::vector(${n})) vector_cosine_ops) WITH (m = ${FACE_INDEX_PARAMS.m}, ef_construction = ${FACE_INDEX_PARAMS.ef_construction})
+        WHERE dims = ${n}`);
+    }
+  });
 }
 
 /** L2-normalised copy, as text for a `vector` parameter. */

@@ -7,6 +7,7 @@ import { authUserRepo } from './auth-users.ts';
 import { cameraRepo } from './cameras.ts';
 import { clipRepo } from './clips.ts';
 import { eventRepo } from './events.ts';
+import { leaseRepo } from './leases.ts';
 import { DEFAULT_FACE_STORE, faceRepo, type FaceStoreOptions } from './faces.ts';
 import { notificationRepo } from './notifications.ts';
 import { pushSubscriptionRepo } from './push-subscriptions.ts';
@@ -25,6 +26,7 @@ export type * from './archive.ts';
 export type * from './auth-users.ts';
 export type * from './clips.ts';
 export type * from './faces.ts';
+export type * from './leases.ts';
 export type * from './notifications.ts';
 export type * from './push-subscriptions.ts';
 export type * from './sessions.ts';
@@ -42,5 +44,6 @@ export function createRepositories(sql: Store, opts: { faces?: FaceStoreOptions;
     analysis: analysisRepo(sql),
     users: userRepo(sql), apiKeys: apiKeyRepo(sql),
     authUsers: authUserRepo(sql), sessions: sessionRepo(sql),
+    leases: leaseRepo(sql),
   };
 }

@@ -1,23 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../open.ts';
+import { openTestStore } from '../../../test/fixtures/test-store.ts';
 import type { Store } from '../port.ts';
 import { pushSubscriptionRepo, type PushSubscriptionRepo } from './push-subscriptions.ts';
 
-describe('push subscriptions repository (PGlite)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-push-repo-'));
+describe('push subscriptions repository', () => {
+  let dispose: (() => Promise<void>) | undefined;
   let store: Store;
   let repo: PushSubscriptionRepo;
 
   beforeAll(async () => {
-    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    ({ store, dispose } = await openTestStore('push-repo'));
     repo = pushSubscriptionRepo(store);
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await dispose?.();
   });
 
   it('stores subscriptions per user, replaces a re-registered endpoint and removes one by endpoint', async () => {

@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../open.ts';
+import { openTestStore } from '../../../test/fixtures/test-store.ts';
 import type { Store } from '../port.ts';
 import { createRepositories, type Repositories } from './index.ts';
 import type { EvidenceScope } from './storage.ts';
@@ -10,8 +7,8 @@ import type { EvidenceScope } from './storage.ts';
 const t = (s: string): Date => new Date(`2025-01-20T${s}Z`);
 const DAY = 86_400_000;
 
-describe('storage repository (PGlite)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-storage-repo-'));
+describe('storage repository', () => {
+  let dispose: (() => Promise<void>) | undefined;
   let store: Store;
   let repos: Repositories;
   // five 10 s segments of cam_a from 10:00:00 (the last open), one of cam_b
@@ -24,7 +21,7 @@ describe('storage repository (PGlite)', () => {
     .map(async (tier) => [tier, (await repos.storage.oldestOfTier(tier, 10, s)).map((r) => r.path)])));
 
   beforeAll(async () => {
-    store = await openStore({ kind: 'pglite' }, path.join(root, 'db'));
+    ({ store, dispose } = await openTestStore('storage-repo'));
     repos = createRepositories(store);
     for (const [i, start] of ['10:00:00', '10:00:10', '10:00:20', '10:00:30', '10:00:40'].entries()) {
       await repos.segments.upsert({ cameraId: 'cam_a', path: name('cam_a', start), startTime: t(start), endTime: i === 4 ? null : new Date(t(start).getTime() + 10_000), bytes: 100, status: i === 4 ? 'open' : 'closed' });
@@ -32,8 +29,7 @@ describe('storage repository (PGlite)', () => {
     await repos.segments.upsert({ cameraId: 'cam_b', path: name('cam_b', '10:00:00'), startTime: t('10:00:00'), endTime: t('10:00:10'), bytes: 50, status: 'closed' });
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
-    fs.rmSync(root, { recursive: true, force: true });
+    await dispose?.();
   });
 
   it('ranks segments by the events that need their footage (start − pre .. end + post); overlapping events share it', async () => {

@@ -6,6 +6,7 @@ import type { ArchiveRepo } from './archive.ts';
 import type { AuthUserRepo } from './auth-users.ts';
 import type { ClipRepo } from './clips.ts';
 import type { FaceRepo } from './faces.ts';
+import type { LeaseRepo } from './leases.ts';
 import type { NotificationRepo } from './notifications.ts';
 import type { PushSubscriptionRepo } from './push-subscriptions.ts';
 import type { SessionRepo } from './sessions.ts';
@@ -172,4 +173,5 @@ export interface Repositories {
   apiKeys: ApiKeyRepo;
   authUsers: AuthUserRepo;
   sessions: SessionRepo;
+  leases: LeaseRepo;
 }
