@@ -9,15 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/fleet/engines.sh
+. scripts/fleet/lib.sh
 
 PORT=16379
-DATA="$FLEET_DIR/redis-data"
+fleet_files redis
 CONF="$FLEET_DIR/redis.conf"
-PID_FILE="$FLEET_DIR/redis.pid"
-ENV_FILE="$FLEET_DIR/redis.env"
-LOG="$FLEET_DIR/redis.log"
-
-running() { [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
 install() {
   if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
@@ -29,7 +25,7 @@ install() {
 }
 
 up() {
-  if running; then
+  if fleet_running; then
     echo "redis: already up (pid $(cat "$PID_FILE"))"
     return
   fi
@@ -78,21 +74,7 @@ EOF
   exit 1
 }
 
-down() {
-  if running; then
-    local pid
-    pid=$(cat "$PID_FILE")
-    kill "$pid"
-    for _ in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    echo "redis: stopped (pid $pid)"
-  else
-    echo "redis: not running"
-  fi
-  rm -f "$PID_FILE" "$ENV_FILE"
-}
+down() { fleet_stop redis; }
 
 case "${1:-}" in
   install) install ;;
