@@ -1,7 +1,7 @@
 /**
  * The layer order of src/, enforced with ESLint's own no-restricted-imports (no plugin):
  *
- *   core, api/contract ← config ← ports (bus, store, objects) ← domains ← api ← roles ← cli
+ *   core, api/contract ← config ← ports (bus, store, objects, cache) ← domains ← api ← roles ← cli
  *
  * A folder imports only from layers below its own, never from a peer of its layer, so no two
  * folders can import each other. Domains are ranked the same way, in the order their imports
@@ -15,7 +15,7 @@
 const LAYERS = [
   ['core', 'api/contract'],
   ['config'],
-  ['bus', 'store', 'objects'],
+  ['bus', 'store', 'objects', 'cache'],
   // domains, lowest first
   ['media', 'analytics', 'audit'],
   ['vision', 'notify', 'auth'],

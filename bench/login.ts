@@ -4,6 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildApi } from '../src/api/server.ts';
 import { openAuth } from '../src/auth/open.ts';
+import { createMemoryCache } from '../src/cache/memory.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { Health } from '../src/core/health.ts';
@@ -23,7 +24,7 @@ export async function benchLogin(o: { logins: number; concurrent: number }): Pro
   const log = createLogger('silent');
   const store = await openStore({ kind: 'pglite' }, path.join(dir, 'db'));
   const repos = createRepositories(store);
-  const auth = await openAuth({ repos, dataDir: dir, config: configSchema.parse({}).api.auth, log });
+  const auth = await openAuth({ repos, dataDir: dir, config: configSchema.parse({}).api.auth, log, cache: createMemoryCache() });
   const app = buildApi({
     auth, cameras: [], repos, store, objects: createDiskObjects(path.join(dir, 'objects')), health: new Health(),
     version: 'bench', startedAt: new Date(), log, status: () => undefined,

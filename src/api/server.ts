@@ -4,6 +4,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.ts';
+import type { Cache } from '../cache/port.ts';
 import { metrics } from '../core/metrics.ts';
 import { redact } from '../core/redact.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -40,6 +41,7 @@ import { apiKeyService } from '../auth/api-keys.ts';
 import { helmetOptions } from './security/headers.ts';
 import { allowedHostnames, HostPolicy, isLoopback } from './security/hosts.ts';
 import { rateLimitOptions, type RateLimitConfig } from './security/rate-limit.ts';
+import { cacheRateLimitStore } from './security/rate-limit-store.ts';
 import { reloadTlsOnChange, type TlsFiles, loadTlsPair } from './security/tls.ts';
 
 export type ApiDeps = CameraRouteDeps & CameraSettingsRouteDeps & AnalyticsRouteDeps & EventRouteDeps & SystemRouteDeps & LiveRouteDeps & RecordingRouteDeps & WhepRouteDeps & FaceRouteDeps & AlertSocketDeps & PushRouteDeps & Partial<SettingsRouteDeps> & Partial<Pick<CameraSnapshotDeps, 'latestFrames'>> & {
@@ -61,6 +63,11 @@ export interface ApiSecurity {
   hosts: HostPolicy;
   /** absent: no rate limits (unit tests) */
   rateLimit?: RateLimitConfig;
+  /**
+   * where request counts are kept: the cache every API replica shares (ctx.cache); absent, this
+   * process's own counters
+   */
+  rateLimitCounters?: Cache;
   /** proxies whose X-Forwarded-For is believed (api.trusted_proxies) */
   trustedProxies: readonly string[];
   /** absent: plain HTTP */
@@ -105,7 +112,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     ...(tlsPair && { https: tlsPair }),
   }) as unknown as FastifyInstance;
   app.register(helmet, helmetOptions(Boolean(security.tls)));
-  app.register(rateLimit, { global: false });
+  // a cache that does not answer lets requests through: the limits guard against floods, sign-in
+  // has its own throttle, and an outage of the cache must not take the API down with it
+  app.register(rateLimit, { global: false, ...(security.rateLimitCounters && { store: cacheRateLimitStore(security.rateLimitCounters), skipOnError: true }) });
   // after helmet's hook, so a refused request still gets the security headers
   app.after(() => {
     app.addHook('onRequest', security.hosts.hook);

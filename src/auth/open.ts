@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Cache } from '../cache/port.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../core/log.ts';
 import type { Repositories } from '../store/repositories/types.ts';
@@ -24,6 +25,8 @@ export const keysDir = (dataDir: string): string => path.join(dataDir, 'keys');
 
 export async function openAuth(o: {
   repos: Pick<Repositories, 'authUsers' | 'sessions'>; dataDir: string; config: AuthConfig; log: Logger;
+  /** where failed logins are counted: shared by the API replicas that share it */
+  cache: Cache;
   onBurst?: (b: LoginBurst) => void; onBurstEnd?: (b: LoginBurst) => void;
 }): Promise<AuthStack> {
   const c = o.config;
@@ -38,7 +41,7 @@ export async function openAuth(o: {
     accountFreeFailures: c.login.account_free_failures, ipFreeFailures: c.login.ip_free_failures,
     baseDelayMs: c.login.backoff_base_seconds * 1000, maxDelayMs: c.login.backoff_max_seconds * 1000,
     forgetAfterMs: c.login.forget_after_minutes * 60_000, burstFailures: c.login.burst_failures,
-  }, o.log, { onBurst: o.onBurst, onBurstEnd: o.onBurstEnd });
+  }, o.cache, o.log, { onBurst: o.onBurst, onBurstEnd: o.onBurstEnd });
   const service = new AuthService(
     { users: o.repos.authUsers, sessions: o.repos.sessions, tokens, throttle, box: SecretBox.open(path.join(dir, 'mfa-seal.key')), log: o.log },
     { refreshTtlSeconds: Math.round(c.refresh_token_days * 86400), sessionCheckCacheMs: c.session_check_seconds * 1000, totpIssuer: `Vigil (${c.issuer})` },

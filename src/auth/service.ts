@@ -61,7 +61,7 @@ export class AuthService {
   async login(given: { username: string; password: string; totp?: string }, req: RequestInfo): Promise<LoginResult> {
     // user names are case-insensitive (stored lower-case)
     const input = { ...given, username: given.username.trim().toLowerCase() };
-    const wait = this.d.throttle.retryAfterMs(input.username, req.ip);
+    const wait = await this.d.throttle.retryAfterMs(input.username, req.ip);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       throw new AuthError(429, 'rate_limited', `too many failed logins for this account or address; try again in ${seconds} s`, seconds);
@@ -75,7 +75,7 @@ export class AuthService {
       if (!input.totp) throw new AuthError(401, 'mfa_required', 'this account uses two-factor sign-in: send totp (the authenticator code, or a recovery code)');
       if (!(await this.secondFactorOk(user, input.totp))) return this.fail(input.username, req, 'invalid authenticator or recovery code');
     }
-    this.d.throttle.success(input.username);
+    await this.d.throttle.success(input.username);
     if (user.role === 'admin' && !user.mfa_enabled) {
       const { token, expiresAt } = await this.d.tokens.issue('mfa_enrol', claimsOf(user, ''));
       return { kind: 'mfa_enrolment_required', user, enrolToken: token, enrolExpiresAt: expiresAt };
@@ -89,8 +89,8 @@ export class AuthService {
     return false;
   }
 
-  private fail(username: string, req: RequestInfo, why: string): never {
-    this.d.throttle.failure(username, req.ip);
+  private async fail(username: string, req: RequestInfo, why: string): Promise<never> {
+    await this.d.throttle.failure(username, req.ip);
     throw new AuthError(401, 'unauthenticated', why);
   }
 

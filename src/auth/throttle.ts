@@ -1,3 +1,4 @@
+import type { Cache } from '../cache/port.ts';
 import type { Logger } from '../core/log.ts';
 
 export interface ThrottleOptions {
@@ -22,79 +23,95 @@ export interface LoginBurst {
   failures: number;
 }
 
-interface Entry { failures: number; last: number; lockedUntil: number; burst: boolean; username?: string; ip?: string }
+/** A burst under way, as kept in the cache until it ends. */
+interface OpenBurst extends LoginBurst {
+  startedAt: number;
+}
 
-/** Bounds memory under a spray from many addresses: the oldest entries go first. */
-const MAX_ENTRIES = 50_000;
+const failuresKey = (key: string): string => `login:failures:${key}`;
+const lockKey = (key: string): string => `login:locked:${key}`;
+const BURSTS = 'login:bursts';
 
 /**
  * Brute-force protection: per account and per IP, the first few failures are free, then each
  * attempt waits exponentially longer (refused with 429 and Retry-After meanwhile). A burst is
  * logged once when it starts (username and IP, never a password) and once when it ends, and
  * reported to `onBurst` (a system alert) so an operator hears about it.
+ *
+ * The counts live in the cache, so every API replica sharing it (Redis) counts the same failures:
+ * guessing passwords across replicas is slowed down as much as against one. Exactly one replica
+ * sees a count reach the burst size, so a burst starts once; its end is claimed with a lease, so
+ * it ends once, on whichever replica notices first.
  */
 export class LoginThrottle {
-  private entries = new Map<string, Entry>();
-
   constructor(
     private readonly o: ThrottleOptions,
+    private readonly cache: Cache,
     private readonly log: Logger,
     private readonly events: { onBurst?: (b: LoginBurst) => void; onBurstEnd?: (b: LoginBurst) => void } = {},
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** milliseconds until this username/IP may try again; 0 = now */
-  retryAfterMs(username: string, ip: string, now = Date.now()): number {
-    this.forgetOld(now);
-    const waits = [this.entries.get(accountKey(username)), this.entries.get(ipKey(ip))].map((e) => (e ? e.lockedUntil - now : 0));
-    return Math.max(0, ...waits);
+  async retryAfterMs(username: string, ip: string): Promise<number> {
+    await this.endQuietBursts();
+    const locks = await Promise.all([accountKey(username), ipKey(ip)].map((k) => this.cache.get<number>(lockKey(k))));
+    const now = this.now();
+    return Math.max(0, ...locks.map((until) => (until ?? 0) - now));
   }
 
-  failure(username: string, ip: string, now = Date.now()): void {
-    this.forgetOld(now);
-    this.count(accountKey(username), { username }, this.o.accountFreeFailures, now);
-    this.count(ipKey(ip), { ip }, this.o.ipFreeFailures, now);
+  async failure(username: string, ip: string): Promise<void> {
+    await this.endQuietBursts();
+    await Promise.all([
+      this.count(accountKey(username), { username }, this.o.accountFreeFailures),
+      this.count(ipKey(ip), { ip }, this.o.ipFreeFailures),
+    ]);
   }
 
   /** a correct password: the account starts afresh (the IP's count stays: one success must not reset a spray) */
-  success(username: string): void {
-    this.end(accountKey(username));
+  async success(username: string): Promise<void> {
+    const key = accountKey(username);
+    await Promise.all([this.cache.del(failuresKey(key)), this.cache.del(lockKey(key))]);
+    const burst = await this.cache.hget<OpenBurst>(BURSTS, key);
+    if (burst) await this.end(burst);
   }
 
-  private count(key: string, who: { username?: string; ip?: string }, free: number, now: number): void {
-    const e = this.entries.get(key) ?? { failures: 0, last: now, lockedUntil: 0, burst: false, ...who };
-    this.entries.delete(key);
-    e.failures += 1;
-    e.last = now;
-    if (e.failures >= free) e.lockedUntil = now + Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** (e.failures - free));
-    this.entries.set(key, e);
-    if (!e.burst && e.failures >= this.o.burstFailures) {
-      e.burst = true;
-      const b = burstOf(key, e);
-      this.log.warn({ username: e.username, ip: e.ip, failures: e.failures }, `failed logins burst: ${e.failures} failures ${who.username ? `for account ${who.username}` : `from ${who.ip}`}; further attempts are slowed down`);
-      this.events.onBurst?.(b);
+  private async count(key: string, who: { username?: string; ip?: string }, free: number): Promise<void> {
+    // each failure keeps the count alive another forgetAfterMs: it ends after that long without one
+    const { count } = await this.cache.incr(failuresKey(key), this.o.forgetAfterMs, { slide: true });
+    if (count >= free) {
+      const delay = Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** (count - free));
+      await this.cache.set(lockKey(key), this.now() + delay, delay);
     }
-    if (this.entries.size > MAX_ENTRIES) this.end(this.entries.keys().next().value!);
+    if (count < this.o.burstFailures) return;
+    const known = await this.cache.hget<OpenBurst>(BURSTS, key);
+    const burst: OpenBurst = { key, ...who, failures: count, startedAt: known?.startedAt ?? this.now() };
+    await this.cache.hset(BURSTS, key, burst);
+    // the increment that reached the burst size happens once, on one replica
+    if (count !== this.o.burstFailures) return;
+    this.log.warn({ username: burst.username, ip: burst.ip, failures: count }, `failed logins burst: ${count} failures ${who.username ? `for account ${who.username}` : `from ${who.ip}`}; further attempts are slowed down`);
+    this.events.onBurst?.(publicBurst(burst));
   }
 
-  /** entries are kept in order of their last failure, so the walk stops at the first recent one */
-  private forgetOld(now: number): void {
-    for (const [key, e] of this.entries) {
-      if (now - e.last <= this.o.forgetAfterMs) break;
-      if (now >= e.lockedUntil) this.end(key);
+  /** A burst is over once its failures are forgotten and its wait has passed. */
+  private async endQuietBursts(): Promise<void> {
+    const bursts = Object.values(await this.cache.hgetall<OpenBurst>(BURSTS));
+    for (const burst of bursts) {
+      const [failures, lock] = await Promise.all([this.cache.get(failuresKey(burst.key)), this.cache.get(lockKey(burst.key))]);
+      if (failures === undefined && lock === undefined) await this.end(burst);
     }
   }
 
-  private end(key: string): void {
-    const e = this.entries.get(key);
-    if (!e) return;
-    this.entries.delete(key);
-    if (e.burst) {
-      this.log.info({ username: e.username, ip: e.ip, failures: e.failures }, `failed logins burst ended ${e.username ? `for account ${e.username}` : `from ${e.ip}`} (${e.failures} failures)`);
-      this.events.onBurstEnd?.(burstOf(key, e));
-    }
+  private async end(burst: OpenBurst): Promise<void> {
+    // replicas noticing the same end at once: one of them reports it
+    const claimed = await this.cache.setIfAbsent(`login:burst-ended:${burst.key}:${burst.startedAt}`, true, this.o.forgetAfterMs);
+    if (!claimed) return;
+    await this.cache.hdel(BURSTS, burst.key);
+    this.log.info({ username: burst.username, ip: burst.ip, failures: burst.failures }, `failed logins burst ended ${burst.username ? `for account ${burst.username}` : `from ${burst.ip}`} (${burst.failures} failures)`);
+    this.events.onBurstEnd?.(publicBurst(burst));
   }
 }
 
 const accountKey = (username: string): string => `account:${username.toLowerCase()}`;
 const ipKey = (ip: string): string => `ip:${ip}`;
-const burstOf = (key: string, e: Entry): LoginBurst => ({ key, username: e.username, ip: e.ip, failures: e.failures });
+const publicBurst = (b: OpenBurst): LoginBurst => ({ key: b.key, username: b.username, ip: b.ip, failures: b.failures });

@@ -276,6 +276,14 @@ export const configSchema = z.object({
       pool_max: z.number().int().min(1).max(200).default(10).describe('most connections this process opens; mind the server\'s max_connections across every process of the fleet'),
     }).strict().prefault({}).describe('kind postgres: where to connect'),
   }).strict().prefault({}).describe('database'),
+  cache: z.object({
+    kind: z.enum(['memory', 'redis']).default('memory').describe('memory (one box: a map in this process, shared by its roles); redis (fleet: shared by every process and replica, e.g. rate limits and login throttling counted once for all API replicas)'),
+    redis: z.object({
+      url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').default('VIGIL_REDIS_URL').describe('environment variable holding the Redis URL, redis://:<password>@host:port[/db]; it carries the password, so it is never written in this file, logged or shown in an error'),
+      url_file: z.string().min(1).optional().describe('a file holding the URL instead (a mounted secret), read at start; wins over url_env'),
+      key_prefix: z.string().default('vigil:').describe('put before every key and channel, so deployments sharing one Redis stay apart'),
+    }).strict().prefault({}).describe('kind: redis — where the server is'),
+  }).strict().prefault({}).describe('cache and pub/sub: leases, counters (rate limits, login throttling), camera status, live fan-out between processes'),
   objects: z.object({
     kind: z.enum(['disk', 's3']).default('disk').describe('disk (one box: storage.objects_dir) or s3 (the fleet: S3 or an S3-compatible server); s3 credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or their _FILE variants), else the AWS SDK\'s default chain (instance or pod roles). With s3 the archive tier is this store too (archive.objects_dir is not used)'),
     endpoint: z.url({ protocol: /^https?$/ }).refine((u) => !new URL(u).username && !new URL(u).password, 'endpoint must not carry credentials (use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)').optional().describe('S3 endpoint URL, e.g. http://seaweedfs:8333 (absent: AWS\'s endpoint for the region)'),

@@ -11,6 +11,9 @@ import { WebRtcManager } from '../media/webrtc/manager.ts';
 import { sitesSection } from '../settings/cameras.ts';
 import { recipientsSection } from '../settings/recipients.ts';
 import { storageSection } from '../settings/retention.ts';
+import { followAlertAnnouncements } from './alert-announcements.ts';
+
+import { cacheIsShared } from '../cache/open.ts';
 import { apiPublicUrl, type RoleContext, type RunningRole } from './context.ts';
 import { currentRuleSettings, rulesEngineOptions } from './rules-runtime.ts';
 
@@ -19,7 +22,7 @@ const VERSION = '0.1.0';
 export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { url: string; routeProblem: RouteProblem }> {
   const { api, live, notifications } = ctx.loaded.config;
   const auth = await openAuth({
-    repos: ctx.repos, dataDir: ctx.loaded.paths.dataDir, config: api.auth, log: ctx.log.child({ component: 'auth' }),
+    repos: ctx.repos, dataDir: ctx.loaded.paths.dataDir, config: api.auth, log: ctx.log.child({ component: 'auth' }), cache: ctx.cache,
     onBurst: (b) => void raiseLoginBurst(ctx, b), onBurstEnd: (b) => void clearLoginBurst(ctx, b),
   });
   const webrtc = live.webrtc ? new WebRtcManager({ rtpSource: (id) => ctx.liveFeeds.get(id)?.rtp ?? undefined, log: ctx.log.child({ component: 'webrtc' }) }) : undefined;
@@ -31,7 +34,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
       liveFeeds: ctx.liveFeeds, llHls: (id) => ctx.liveFeeds.get(id)?.llHls ?? undefined, webrtc, faceEmbedder: ctx.loaded.config.faces.enabled ? () => ctx.faceEmbedder.get() : undefined,
       recordings: { dir: ctx.loaded.paths.recordingsDir, tmpDir: cutTmpDir(ctx.loaded.paths.dataDir) }, clips: ctx.clips, storage: ctx.storage,
       push: notifications.push && { publicKey: notifications.push.public_key, allowedHosts: notifications.push.allowed_hosts, users: notifications.recipients.filter((r) => r.channels.includes('push')).map((r) => r.name) },
-      security: apiSecurity(api), timezone: ctx.loaded.config.sites[0]?.timezone,
+      security: { ...apiSecurity(api), rateLimitCounters: ctx.cache }, timezone: ctx.loaded.config.sites[0]?.timezone,
       latestFrames,
       configuration: { settings: ctx.settings, store: ctx.store, rules: { settings: () => currentRuleSettings(ctx.loaded), engine: rulesEngineOptions(ctx.loaded) },
         exportSections: [sitesSection(ctx.loaded.config), storageSection, recipientsSection],
@@ -40,6 +43,7 @@ export async function startApiRole(ctx: RoleContext): Promise<RunningRole & { ur
         changes: publicAlertChanges(ctx.repos.alerts), maxClients: api.ws.max_clients, allowedOrigins: api.ws.allowed_origins,
         maxBufferedBytes: api.ws.max_buffered_kb * 1024, heartbeatMs: api.ws.heartbeat_seconds * 1000,
         recheckMs: Math.max(1, api.auth.session_check_seconds) * 1000,
+        announcements: cacheIsShared(ctx.loaded.config.cache) ? followAlertAnnouncements(ctx.cache) : undefined,
       },
     },
     api.host, api.port,

@@ -6,6 +6,8 @@ import type { CameraStatus } from '../core/camera-status.ts';
 import { Health } from '../core/health.ts';
 import type { Logger } from '../core/log.ts';
 import { openBus } from '../bus/open.ts';
+import { cacheIsShared, openCache } from '../cache/open.ts';
+import type { Cache } from '../cache/port.ts';
 import { clipMaterialiser, type ClipMaterialiser } from '../media/clips/materialise.ts';
 import { LiveFeeds } from '../media/live/feeds.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
@@ -17,7 +19,9 @@ import type { Store } from '../store/port.ts';
 import { createRepositories } from '../store/repositories/index.ts';
 import { StorageLedger } from '../storage/ledger.ts';
 import { openSettings } from '../settings/open.ts';
+import { announcingAlertWrites } from './alert-announcements.ts';
 import { openCameraSettings } from './camera-settings.ts';
+
 import type { CameraAdmin } from '../settings/camera-admin.ts';
 import type { RecipientAdmin } from '../settings/recipients.ts';
 import type { LiveStoragePolicy, StorageAdmin } from '../settings/retention.ts';
@@ -36,6 +40,8 @@ export interface RoleContext {
   store: Store;
   repos: Repositories;
   objects: Objects;
+  /** leases, counters, camera status and fan-out shared by every process of the deployment (one process's memory in the one box) */
+  cache: Cache;
   /** the cameras run now (the config file's at start; added, edited and removed at run time): read it, never keep a copy */
   cameras: LiveCameras;
   cameraStatus: Map<string, CameraStatus>;
@@ -78,9 +84,13 @@ const objectStoreClosers = new WeakMap<RoleContext, () => void>();
 
 export async function openContext(loaded: LoadedConfig, log: Logger): Promise<RoleContext> {
   for (const dir of Object.values(loaded.paths)) mkdirSync(dir, { recursive: true });
+  // first: a missing Redis URL is a configuration error, found before anything is opened
+  const cache = await openCache(loaded.config.cache, { log: log.child({ component: 'cache' }) });
   const store = await openStore(loaded.config.store, loaded.paths.dbDir, log.child({ component: 'store' }));
   const { faces, clips } = loaded.config;
-  const repos = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
+  const stored = createRepositories(store, { faces: faceStoreOptions(loaded.config), });
+  // API replicas elsewhere hear of alert changes at once
+  const repos = cacheIsShared(loaded.config.cache) ? { ...stored, alerts: announcingAlertWrites(stored.alerts, cache, log.child({ component: 'alerts' })) } : stored;
   const { objects, close: closeObjects } = await openObjects(loaded.config.objects, loaded.paths.objectsDir);
   const cameras = new LiveCameras(loaded.cameras);
   const settings = openSettings(store, async () => cameras.ids());
@@ -90,6 +100,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
     loaded, log, health: new Health(), store, repos,
     bus: await openBus(loaded.config.bus, { retention: MEMORY_BUS_RETENTION }, log),
     objects,
+    cache,
     clips: clipMaterialiser({ segments: repos.segments, objects, recordingsDir: loaded.paths.recordingsDir, tmpDir: cutTmpDir(loaded.paths.dataDir), preSeconds: clips.pre_seconds, postSeconds: clips.post_seconds }),
     storage: new StorageLedger(),
     cameras,
@@ -109,6 +120,7 @@ export async function openContext(loaded: LoadedConfig, log: Logger): Promise<Ro
 export async function closeContext(ctx: RoleContext): Promise<void> {
   await ctx.faceEmbedder.close();
   await ctx.bus.close();
+  await ctx.cache.close();
   await ctx.store.close();
   objectStoreClosers.get(ctx)?.();
 }

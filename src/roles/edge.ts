@@ -12,6 +12,8 @@ import { followFeed } from '../media/llhls/packager.ts';
 import { reconcile, SegmentIndexer } from '../media/segment-index.ts';
 import { cutTmpDir } from '../media/vod/cut.ts';
 import { scheduleStorageSweep } from '../storage/sweeper.ts';
+import { cacheIsShared } from '../cache/open.ts';
+import { cameraStatusPublisher } from './camera-status-share.ts';
 import type { RoleContext, RunningRole } from './context.ts';
 
 const SYSTEM_METRICS_INTERVAL_MS = 10_000;
@@ -40,6 +42,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   const running = new Map<string, RunningCamera>();
   const reconnectsSeen = new Map<string, number>();
   const stateSeen = new Map<string, string>();
+  const shared = cacheIsShared(config.cache) ? cameraStatusPublisher(ctx.cache, log) : undefined;
   const reportHealth = () => {
     const online = [...ctx.cameraStatus.values()].filter((c) => c.connected).length;
     metrics.camerasOnline.set(online);
@@ -48,6 +51,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
   const onStatus = (s: WorkerStatus) => {
     if (!running.has(s.cameraId)) return; // the last words of a camera being removed
     ctx.cameraStatus.set(s.cameraId, s);
+    shared?.set(s.cameraId, s);
     const labels = { camera_id: s.cameraId };
     metrics.streamActive.set(labels, s.connected ? 1 : 0);
     metrics.streamFps.set(labels, s.analysisFps);
@@ -98,6 +102,7 @@ export async function startEdge(ctx: RoleContext): Promise<RunningRole> {
     ctx.liveFeeds.delete(cameraId);
     planner.release(cameraId);
     ctx.cameraStatus.delete(cameraId);
+    shared?.delete(cameraId);
     stateSeen.delete(cameraId);
     reconnectsSeen.delete(cameraId);
     metrics.streamActive.set({ camera_id: cameraId }, 0);

@@ -6,6 +6,8 @@ import { startAdmin } from './admin.ts';
 import { startAnalytics } from './analytics.ts';
 import { startApiRole } from './api.ts';
 import { startArchive } from './archive.ts';
+import { cacheIsShared } from '../cache/open.ts';
+import { followCameraStatus } from './camera-status-share.ts';
 import { startClips } from './clips.ts';
 import { closeContext, openContext, type RoleContext, type RunningRole } from './context.ts';
 import { startEdge } from './edge.ts';
@@ -48,11 +50,13 @@ export async function startRoles(loaded: LoadedConfig, roles: Role[], log: Logge
     await closeContext(ctx);
   };
   try {
+    // the API, notifier and system alerts of a process without the edge see the edge's camera status
+    if (!roles.includes('edge') && cacheIsShared(loaded.config.cache)) started.push(await followCameraStatus(ctx.cache, ctx.cameraStatus, log.child({ component: 'camera-status' })));
     // the notifier consumes alerts.critical: up before the analytics role raises alerts
     if (roles.includes('notify') && loaded.config.notifications.enabled) started.push(await startNotify(ctx));
     if (roles.includes('analytics')) {
       started.push(await startAnalytics(ctx, { clock: opts.clock }));
-      if (loaded.config.system_alerts.enabled) started.push(startSystemAlerts(ctx, { withEdge: roles.includes('edge') }));
+      if (loaded.config.system_alerts.enabled) started.push(startSystemAlerts(ctx, { withEdge: roles.includes('edge') || cacheIsShared(loaded.config.cache) }));
     }
     if (roles.includes('inference') && loaded.config.detection.enabled) {
       // the face stage stops after inference (reverse order), so it stores the faces of the last tracks

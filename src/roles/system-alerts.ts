@@ -14,8 +14,8 @@ async function analysisLag(ctx: RoleContext): Promise<Map<string, number>> {
 
 /**
  * System alerts (part of the analytics role, which writes alerts and runs their outbox relay).
- * Video loss needs the camera states of the edge role, so it is watched only where the edge runs
- * in the same process.
+ * Video loss needs the camera states of the edge role, so it is watched only where they are known:
+ * where the edge runs in the same process, or shares them through a shared cache (withEdge then).
  */
 export function startSystemAlerts(ctx: RoleContext, opts: { withEdge: boolean }): RunningRole {
   const { config, cameras, paths } = ctx.loaded;

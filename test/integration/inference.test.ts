@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { trackSnapshotKey, triggerFrameKey } from '../../src/analytics/track-events.ts';
 import { createMemoryBus } from '../../src/bus/memory.ts';
+import { createMemoryCache } from '../../src/cache/memory.ts';
 import type { CameraAdmin } from '../../src/settings/camera-admin.ts';
 import type { RecipientAdmin } from '../../src/settings/recipients.ts';
 import type { LiveStoragePolicy, StorageAdmin } from '../../src/settings/retention.ts';
@@ -74,7 +75,7 @@ async function startRole(dir: string, detection: Record<string, unknown>): Promi
   const sink = new Writable({ write(chunk: Buffer, _enc, done) { logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
   const ctx: RoleContext = {
     loaded, log: pino({ level: 'info', base: undefined }, sink), health: new Health(), bus: createMemoryBus(),
-    store: {} as Store, repos: { analysis: noCursor } as unknown as Repositories, objects: createDiskObjects(path.join(dir, 'objects')),
+    store: {} as Store, repos: { analysis: noCursor } as unknown as Repositories, objects: createDiskObjects(path.join(dir, 'objects')), cache: createMemoryCache(),
     cameras: new LiveCameras(loaded.cameras), cameraStatus: new Map(), liveFeeds: new LiveFeeds(),
     faceEmbedder: sharedFaceEmbedder(() => Promise.reject(new Error('faces are not part of this test'))),
     clips: {} as ClipMaterialiser, storage: new StorageLedger(), settings: {} as ConfigService, cameraAdmin: {} as CameraAdmin, storageAdmin: {} as StorageAdmin, storagePolicy: {} as LiveStoragePolicy, recipientAdmin: {} as RecipientAdmin,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import type { FastifyInstance, FastifyRequest, InjectOptions } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createMemoryCache } from '../../cache/memory.ts';
 import { configSchema } from '../../config/schema.ts';
 import { Health } from '../../core/health.ts';
 import { rootLogger } from '../../core/log.ts';
@@ -37,11 +38,13 @@ afterEach(async () => {
   app = undefined;
 });
 
+const buildReplica = (security: ApiSecurity): FastifyInstance => buildApi({
+  cameras: new LiveCameras(), repos, objects: {} as Objects, store: { ping: async () => true } as unknown as Store, health: new Health(),
+  status: () => undefined, version: 'test', startedAt: new Date(), log: rootLogger, security, auth: testAuth.stack,
+});
+
 function build(security: ApiSecurity = apiSecurity(apiConfig())): FastifyInstance {
-  app = buildApi({
-    cameras: new LiveCameras(), repos, objects: {} as Objects, store: { ping: async () => true } as unknown as Store, health: new Health(),
-    status: () => undefined, version: 'test', startedAt: new Date(), log: rootLogger, security, auth: testAuth.stack,
-  });
+  app = buildReplica(security);
   return app;
 }
 
@@ -152,6 +155,20 @@ describe('API security', () => {
     // this box itself: exempt from the API limit, not from sign-in's
     expect(await statuses(7, { url: '/api/v1/openapi.json', remoteAddress: '127.0.0.1' })).toEqual(Array(7).fill(200));
     expect(await statuses(3, { method: 'POST', url: '/api/v1/auth/login', remoteAddress: '::ffff:127.0.0.1' })).toEqual([400, 400, 429]);
+  });
+
+  it('counts requests to two replicas in the cache they share', async () => {
+    const cache = createMemoryCache();
+    const security = { ...apiSecurity(apiConfig({ rate_limit: { per_ip_per_minute: 3, exempt_loopback: false } })), rateLimitCounters: cache };
+    const replicas = [buildReplica(security), buildReplica(security)];
+    try {
+      const statuses: number[] = [];
+      for (const replica of [0, 1, 0, 1]) statuses.push((await replicas[replica]!.inject({ url: '/api/v1/openapi.json', remoteAddress: '192.0.2.5' })).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(await cache.get('rate-limit:api|ip:192.0.2.5')).toBe(4);
+    } finally {
+      await Promise.all([...replicas.map((r) => r.close()), cache.close()]);
+    }
   });
 
   it('behind a trusted proxy, limits count the real client', async () => {

@@ -70,6 +70,32 @@ function connect(url: string, opts: WebSocket.ClientOptions = {}, done: (o: Outc
 }
 
 describe('/ws/alerts', () => {
+  it('reads announced changes at once, not at its next poll', async () => {
+    let wake: (() => void) | undefined;
+    let following = false;
+    const url = await serve({
+      pollMs: 3_600_000,
+      announcements: async (w) => {
+        wake = w;
+        following = true;
+        return async () => void (following = false);
+      },
+    });
+    const o = connect(`${url}/ws/alerts`, {}, (x) => x.frames.some((f) => f.type === 'alert'));
+    await new Promise<void>((resolve) => o.ws.once('message', () => resolve()));
+    changes.push({ seq: 4, change: 'new', alert: { id: 4, camera_id: 'cam_001', title: 'alert 4' } });
+    try {
+      expect(following).toBe(true);
+      wake!();
+      expect((await o).frames).toEqual([{ type: 'hello', seq: 3 }, { type: 'alert', seq: 4, change: 'new', alert: { id: 4, camera_id: 'cam_001', title: 'alert 4' } }]);
+    } finally {
+      changes.pop();
+    }
+    await app!.close();
+    app = undefined;
+    expect(following).toBe(false);
+  });
+
   it('hello with the latest seq, then the changes after since', async () => {
     const url = await serve();
     const o = await connect(`${url}/ws/alerts?since=1`, {}, (x) => x.frames.length === 3);

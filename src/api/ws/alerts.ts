@@ -26,6 +26,12 @@ export interface AlertSocketOptions {
   pollMs?: number;
   /** how often a connected client's credentials are checked again (a revoked session, a revoked API key) */
   recheckMs?: number;
+  /**
+   * follows announcements that alert changes were committed, by any process (a shared cache's
+   * channel): the feed reads them at once rather than at its next poll, which stays as the net
+   * under a lost announcement; resolves to the function that stops following
+   */
+  announcements?: (wake: () => void) => Promise<() => Promise<void>>;
 }
 
 export interface AlertSocketDeps {
@@ -61,6 +67,10 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps, h
   const feed = new AlertFeed({
     source: opts.changes, cameraIds: () => deps.cameras.ids(), status: deps.status,
     maxBufferedBytes: opts.maxBufferedBytes, pollMs: opts.pollMs, log,
+  });
+  const announced = opts.announcements?.(() => void feed.tick()).catch((err: unknown) => {
+    log.warn({ err }, 'alert change announcements not followed: /ws/alerts sees changes of other processes at its polls only');
+    return undefined;
   });
   const allowedOrigins = new Set(opts.allowedOrigins.map((o) => new URL(o).origin));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
@@ -113,6 +123,7 @@ export function alertSocketRoutes(app: FastifyInstance, deps: AlertSocketDeps, h
   app.addHook('preClose', async () => {
     app.server.off('upgrade', onUpgrade);
     heartbeat.stop();
+    await (await announced)?.();
     feed.stop();
     await closedWithin(wss, SHUTDOWN_GRACE_MS);
     wss.close();
