@@ -83,4 +83,14 @@ describe('login throttle', () => {
     await t.success('erin');
     expect(ended.map((b) => b.key)).toEqual(['account:erin']);
   });
+
+  it('refuses sign-in with 503 and its cause while the cache does not answer, rather than a server error', async () => {
+    const { log } = logLines();
+    const cache = createMemoryCache();
+    const down = new Proxy(cache, { get: (c, p) => (typeof c[p as keyof typeof c] === 'function' ? () => Promise.reject(new Error('connection refused')) : c[p as keyof typeof c]) });
+    const t = new LoginThrottle(OPTIONS, down, log);
+    for (const attempt of [() => t.retryAfterMs('alice', '10.0.0.1'), () => t.failure('alice', '10.0.0.1'), () => t.success('alice')]) {
+      await expect(attempt()).rejects.toMatchObject({ failure: 'unavailable', message: expect.stringMatching(/login throttle.*cache.*do not answer/) });
+    }
+  });
 });

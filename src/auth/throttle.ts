@@ -1,4 +1,5 @@
 import type { Cache } from '../cache/port.ts';
+import { unavailable } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 
 export interface ThrottleOptions {
@@ -53,27 +54,46 @@ export class LoginThrottle {
   ) {}
 
   /** milliseconds until this username/IP may try again; 0 = now */
-  async retryAfterMs(username: string, ip: string): Promise<number> {
-    await this.endQuietBursts();
-    const locks = await Promise.all([accountKey(username), ipKey(ip)].map((k) => this.cache.get<number>(lockKey(k))));
-    const now = this.now();
-    return Math.max(0, ...locks.map((until) => (until ?? 0) - now));
+  retryAfterMs(username: string, ip: string): Promise<number> {
+    return this.failClosed(async () => {
+      await this.endQuietBursts();
+      const locks = await Promise.all([accountKey(username), ipKey(ip)].map((k) => this.cache.get<number>(lockKey(k))));
+      const now = this.now();
+      return Math.max(0, ...locks.map((until) => (until ?? 0) - now));
+    });
   }
 
-  async failure(username: string, ip: string): Promise<void> {
-    await this.endQuietBursts();
-    await Promise.all([
-      this.count(accountKey(username), { username }, this.o.accountFreeFailures),
-      this.count(ipKey(ip), { ip }, this.o.ipFreeFailures),
-    ]);
+  failure(username: string, ip: string): Promise<void> {
+    return this.failClosed(async () => {
+      await this.endQuietBursts();
+      await Promise.all([
+        this.count(accountKey(username), { username }, this.o.accountFreeFailures),
+        this.count(ipKey(ip), { ip }, this.o.ipFreeFailures),
+      ]);
+    });
   }
 
   /** a correct password: the account starts afresh (the IP's count stays: one success must not reset a spray) */
-  async success(username: string): Promise<void> {
-    const key = accountKey(username);
-    await Promise.all([this.cache.del(failuresKey(key)), this.cache.del(lockKey(key))]);
-    const burst = await this.cache.hget<OpenBurst>(BURSTS, key);
-    if (burst) await this.end(burst);
+  success(username: string): Promise<void> {
+    return this.failClosed(async () => {
+      const key = accountKey(username);
+      await Promise.all([this.cache.del(failuresKey(key)), this.cache.del(lockKey(key))]);
+      const burst = await this.cache.hget<OpenBurst>(BURSTS, key);
+      if (burst) await this.end(burst);
+    });
+  }
+
+  /**
+   * Without its counts the throttle cannot slow a password guesser down, so sign-in is refused
+   * while the cache does not answer: 503 with the cause, not a server error.
+   */
+  private async failClosed<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch {
+      // the cache adapter logs its outage once when it starts and once when it ends
+      throw unavailable('sign-in is unavailable: the login throttle\'s shared counts (the cache) do not answer; try again shortly', 'throttle_unavailable');
+    }
   }
 
   private async count(key: string, who: { username?: string; ip?: string }, free: number): Promise<void> {
