@@ -12,10 +12,11 @@ fleet_files() {
 # fleet_running: true while the process recorded in $PID_FILE lives
 fleet_running() { [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
-# fleet_stop ENGINE [GRACE_SECONDS]: TERM to the recorded process, KILL if it outlives the grace
-# (default 10 s), then removes $PID_FILE and $ENV_FILE; succeeds when nothing was running
+# fleet_stop ENGINE [GRACE_SECONDS] [SIGNAL]: SIGNAL (default TERM) to the recorded process, KILL if
+# it outlives the grace (default 10 s), then removes $PID_FILE and $ENV_FILE; succeeds when nothing
+# was running
 fleet_stop() {
-  local engine=$1 grace=${2:-10}
+  local engine=$1 grace=${2:-10} signal=${3:-TERM}
   if ! fleet_running; then
     echo "$engine: not running"
     rm -f "$PID_FILE" "$ENV_FILE"
@@ -23,11 +24,13 @@ fleet_stop() {
   fi
   local pid deadline
   pid=$(cat "$PID_FILE")
-  kill "$pid"
+  kill -s "$signal" "$pid"
   deadline=$((SECONDS + grace))
   while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then
     kill -9 "$pid"
+    # the port is free only once the process is gone
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
     echo "$engine: killed after ${grace} s (pid $pid)"
   else
     echo "$engine: stopped (pid $pid)"
