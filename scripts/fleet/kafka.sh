@@ -6,9 +6,7 @@
 #   up       format a fresh log dir, start the broker, wait until it has started, write .cache/fleet/kafka.{pid,env}
 #   down     stop the recorded process and remove its pid and env files
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/fleet/engines.sh
-. scripts/fleet/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 PORT=19092
 CONTROLLER_PORT=19093
@@ -114,9 +112,4 @@ up() {
 # a controlled shutdown flushes and closes the logs: give it time before forcing
 down() { fleet_stop kafka 30; }
 
-case "${1:-}" in
-  install) install ;;
-  up) up ;;
-  down) down ;;
-  *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
-esac
+fleet_main "$@"

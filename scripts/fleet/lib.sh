@@ -1,5 +1,11 @@
-# Helpers for the engine scripts (scripts/fleet/<engine>.sh), sourced after engines.sh: where an
-# engine's files are, whether its recorded process lives, and stopping that process and only it.
+# Helpers for the engine scripts (scripts/fleet/<engine>.sh), each of which starts with
+#   set -euo pipefail
+#   . "$(dirname "$0")/lib.sh"
+# Sourcing it moves to the repository's root and reads engines.sh (FLEET_DIR). Then: where an
+# engine's files are, whether its recorded process lives, stopping that process and only it, and
+# running the subcommand the script was called with.
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+. scripts/fleet/engines.sh
 
 # fleet_files ENGINE: sets PID_FILE, ENV_FILE, LOG and DATA (its data dir) under $FLEET_DIR
 fleet_files() {
@@ -36,4 +42,12 @@ fleet_stop() {
     echo "$engine: stopped (pid $pid)"
   fi
   rm -f "$PID_FILE" "$ENV_FILE"
+}
+
+# fleet_main SUBCOMMAND: runs the script's own install, up or down function
+fleet_main() {
+  case "${1:-}" in
+    install | up | down) "$1" ;;
+    *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
+  esac
 }

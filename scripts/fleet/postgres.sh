@@ -10,9 +10,7 @@
 #            write .cache/fleet/postgres.{pid,env} (POSTGRES_URL=postgres://vigil:…@127.0.0.1:15432/vigil)
 #   down     stop the recorded postmaster (fast shutdown) and remove its pid and env files
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/fleet/engines.sh
-. scripts/fleet/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 PGSERVER_VERSION=0.6.0
 PORT=15432
@@ -99,9 +97,4 @@ EOF
 # SIGINT = fast shutdown: open sessions are ended, the postmaster exits after its children
 down() { fleet_stop postgres 30 INT; }
 
-case "${1:-}" in
-  install) install ;;
-  up) up ;;
-  down) down ;;
-  *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
-esac
+fleet_main "$@"

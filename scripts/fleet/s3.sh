@@ -9,9 +9,7 @@
 #   up       start it, wait until a signed request is answered, write .cache/fleet/s3.{pid,env}
 #   down     stop the recorded process and remove its pid and env files
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/fleet/engines.sh
-. scripts/fleet/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 PORT=18333
 REGION=us-east-1
@@ -103,9 +101,4 @@ EOF
 
 down() { fleet_stop s3 15; }
 
-case "${1:-}" in
-  install) install ;;
-  up) up ;;
-  down) down ;;
-  *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
-esac
+fleet_main "$@"
