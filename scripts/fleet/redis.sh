@@ -7,9 +7,7 @@
 #   up       start it, wait until it answers PING, write .cache/fleet/redis.{pid,env}
 #   down     stop the recorded process and remove its pid and env files
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/fleet/engines.sh
-. scripts/fleet/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 PORT=16379
 fleet_files redis
@@ -76,9 +74,4 @@ EOF
 
 down() { fleet_stop redis; }
 
-case "${1:-}" in
-  install) install ;;
-  up) up ;;
-  down) down ;;
-  *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
-esac
+fleet_main "$@"

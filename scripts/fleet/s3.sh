@@ -9,21 +9,15 @@
 #   up       start it, wait until a signed request is answered, write .cache/fleet/s3.{pid,env}
 #   down     stop the recorded process and remove its pid and env files
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-. scripts/fleet/engines.sh
+. "$(dirname "$0")/lib.sh"
 
 PORT=18333
 REGION=us-east-1
 WEED=.cache/bin/weed
-DATA="$FLEET_DIR/s3-data"
+fleet_files s3
 IDENTITIES="$FLEET_DIR/s3-identities.json"
-PID_FILE="$FLEET_DIR/s3.pid"
-ENV_FILE="$FLEET_DIR/s3.env"
-LOG="$FLEET_DIR/s3.log"
 # the Go release SeaweedFS's go.mod asks for (or newer); fetched from the module proxy when missing
 GO_TOOLCHAIN=go1.26.8
-
-running() { [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
 # A go command of 1.21 or later (it fetches the toolchain SeaweedFS needs itself). Debian's golang-go
 # is older, so with only that one the toolchain is fetched as the module it is published as.
@@ -62,7 +56,7 @@ answers_signed() {
 }
 
 up() {
-  if running; then
+  if fleet_running; then
     echo "s3: already up (pid $(cat "$PID_FILE"))"
     return
   fi
@@ -105,25 +99,6 @@ EOF
   exit 1
 }
 
-down() {
-  if running; then
-    local pid
-    pid=$(cat "$PID_FILE")
-    kill "$pid"
-    for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    echo "s3: stopped (pid $pid)"
-  else
-    echo "s3: not running"
-  fi
-  rm -f "$PID_FILE" "$ENV_FILE"
-}
+down() { fleet_stop s3 15; }
 
-case "${1:-}" in
-  install) install ;;
-  up) up ;;
-  down) down ;;
-  *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
-esac
+fleet_main "$@"
