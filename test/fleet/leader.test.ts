@@ -83,7 +83,7 @@ describe.skipIf(!!missing)('leader election across processes (PostgreSQL + Kafka
   it('the survivor takes the outbox over when the leader is killed: no alert lost, none published twice but the one in flight', async () => {
     startAnalytics(1);
     startAnalytics(2);
-    await until('both analytics processes running', 90_000, () => (logOf(1).includes('Vigil is running') && logOf(2).includes('Vigil is running') ? true : undefined));
+    await until('both analytics processes running', 180_000, () => (logOf(1).includes('Vigil is running') && logOf(2).includes('Vigil is running') ? true : undefined));
     const lease = await until('an outbox-relay leader', 30_000, async () => (await repos.leases.get('outbox-relay')) ?? undefined);
     const leaderPid = Number(lease.holder.split(':')[1]);
     const leader = children.find((c) => c.pid === leaderPid)!;
@@ -107,5 +107,5 @@ describe.skipIf(!!missing)('leader election across processes (PostgreSQL + Kafka
     const twice = written.filter((id) => seen.filter((s) => s === id).length > 1);
     expect(twice.length, `alerts published more than once: ${twice.join(', ')}`).toBeLessThanOrEqual(1);
     expect(seen.every((id) => written.includes(id))).toBe(true);
-  }, 240_000);
+  }, 360_000);
 });
