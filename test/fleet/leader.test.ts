@@ -41,7 +41,7 @@ describe.skipIf(!!missing)('leader election across processes (PostgreSQL + Kafka
 
   function startAnalytics(n: number): ChildProcess {
     const out = openSync(path.join(dir, `analytics-${n}.log`), 'w');
-    const child = spawn(process.execPath, ['bin/vigil.js', 'run', '--config', path.join(dir, 'vigil.yaml'), '--roles', 'analytics'], {
+    const child = spawn(process.execPath, ['bin/vigil.js', 'run', '--config', path.join(dir, `vigil-${n}.yaml`), '--roles', 'analytics'], {
       cwd: REPO, stdio: ['ignore', out, out], env: { ...process.env, VIGIL_POSTGRES_URL: db.url },
     });
     closeSync(out);
@@ -54,13 +54,16 @@ describe.skipIf(!!missing)('leader election across processes (PostgreSQL + Kafka
     db = await createTestDatabase(env.postgres.POSTGRES_URL!);
     store = await db.open(4);
     repos = createRepositories(store);
-    writeFileSync(path.join(dir, 'vigil.yaml'), [
-      `storage: { data_dir: ${JSON.stringify(dir)} }`,
-      'store: { kind: postgres }',
-      `bus: { kind: kafka, brokers: [${JSON.stringify(env.kafka.KAFKA_BROKERS)}], client_id: vigil-leader-test }`,
-      `leadership: { lease_seconds: ${LEASE_SECONDS} }`,
-      'log: { level: info }',
-    ].join('\n'));
+    // a data dir each, as processes on two machines have (they share only the engines)
+    for (const n of [1, 2]) {
+      writeFileSync(path.join(dir, `vigil-${n}.yaml`), [
+        `storage: { data_dir: ${JSON.stringify(path.join(dir, `data-${n}`))} }`,
+        'store: { kind: postgres }',
+        `bus: { kind: kafka, brokers: [${JSON.stringify(env.kafka.KAFKA_BROKERS)}], client_id: vigil-leader-test }`,
+        `leadership: { lease_seconds: ${LEASE_SECONDS} }`,
+        'log: { level: info }',
+      ].join('\n'));
+    }
     bus = await openBus({ kind: 'kafka', brokers: [env.kafka.KAFKA_BROKERS!], client_id: 'vigil-leader-test-reader' }, {}, createLogger('silent'));
     await bus.ensureTopic(TOPICS.alertsCritical);
     sub = await bus.subscribe<AlertMessage>({
@@ -83,7 +86,10 @@ describe.skipIf(!!missing)('leader election across processes (PostgreSQL + Kafka
   it('the survivor takes the outbox over when the leader is killed: no alert lost, none published twice but the one in flight', async () => {
     startAnalytics(1);
     startAnalytics(2);
-    await until('both analytics processes running', 180_000, () => (logOf(1).includes('Vigil is running') && logOf(2).includes('Vigil is running') ? true : undefined));
+    await until('both analytics processes running', 180_000, () => (logOf(1).includes('Vigil is running') && logOf(2).includes('Vigil is running') ? true : undefined))
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\n--- analytics-1:\n${logOf(1).slice(-3000)}\n--- analytics-2:\n${logOf(2).slice(-3000)}`);
+      });
     const lease = await until('an outbox-relay leader', 30_000, async () => (await repos.leases.get('outbox-relay')) ?? undefined);
     const leaderPid = Number(lease.holder.split(':')[1]);
     const leader = children.find((c) => c.pid === leaderPid)!;
