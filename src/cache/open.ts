@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/load.ts';
+import { ConfigError, secretFromFileOrEnv } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../core/log.ts';
 import { registerSecret } from '../core/redact.ts';
@@ -14,18 +13,9 @@ export type CacheConfig = Config['cache'];
  * about the URL name where it comes from, never the URL.
  */
 export function redisUrl(config: CacheConfig['redis'], env: NodeJS.ProcessEnv): string {
-  let url: string | undefined;
-  let source = config.url_env;
-  if (config.url_file) {
-    source = `cache.redis.url_file (${config.url_file})`;
-    try {
-      url = readFileSync(config.url_file, 'utf8').trim();
-    } catch (e) {
-      throw new ConfigError(`${source}: cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-  } else {
-    url = env[config.url_env]?.trim();
-  }
+  const file = config.url_file ? { setting: 'cache.redis.url_file', path: config.url_file } : undefined;
+  const source = file ? `${file.setting} (${file.path})` : config.url_env;
+  const url = secretFromFileOrEnv(env, config.url_env, file);
   if (!url) throw new ConfigError(`cache.kind is redis but ${source} holds no URL (redis://:<password>@host:port)`);
   let parsed: URL;
   try {

@@ -61,6 +61,19 @@ export function secretFromEnv(env: NodeJS.ProcessEnv, name: string): string | un
   return undefined;
 }
 
+/**
+ * A secret from the file a setting names (it wins: a mounted secret), else from the environment as
+ * `secretFromEnv` reads it. A file that cannot be read is named with its setting, never its content.
+ */
+export function secretFromFileOrEnv(env: NodeJS.ProcessEnv, name: string, file?: { setting: string; path: string }): string | undefined {
+  if (!file) return secretFromEnv(env, name)?.trim();
+  try {
+    return readFileSync(file.path, 'utf8').trim();
+  } catch (e) {
+    throw new ConfigError(`${file.setting} (${file.path}): cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
 function describeValue(v: unknown): string {
   const s = JSON.stringify(v);
   return s === undefined ? 'undefined' : s.length > 80 ? `${s.slice(0, 77)}...` : s;

@@ -279,7 +279,7 @@ export const configSchema = z.object({
   cache: z.object({
     kind: z.enum(['memory', 'redis']).default('memory').describe('memory (one box: a map in this process, shared by its roles); redis (fleet: shared by every process and replica, e.g. rate limits and login throttling counted once for all API replicas)'),
     redis: z.object({
-      url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').default('VIGIL_REDIS_URL').describe('environment variable holding the Redis URL, redis://:<password>@host:port[/db]; it carries the password, so it is never written in this file, logged or shown in an error'),
+      url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').default('VIGIL_REDIS_URL').describe('environment variable holding the Redis URL, redis://:<password>@host:port[/db] (or <url_env>_FILE naming a file that holds it); it carries the password, so it is never written in this file, logged or shown in an error'),
       url_file: z.string().min(1).optional().describe('a file holding the URL instead (a mounted secret), read at start; wins over url_env'),
       key_prefix: z.string().default('vigil:').describe('put before every key and channel, so deployments sharing one Redis stay apart'),
     }).strict().prefault({}).describe('kind: redis — where the server is'),

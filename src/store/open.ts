@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigError, secretFromEnv } from '../config/load.ts';
+import { ConfigError, secretFromFileOrEnv } from '../config/load.ts';
 import type { Logger } from '../core/log.ts';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
@@ -25,15 +24,8 @@ export const DEFAULT_POSTGRES_URL_ENV = 'VIGIL_POSTGRES_URL';
 
 /** The connection URL from its file or environment variable; the error names where it looked, never a value. */
 export function postgresUrl(c: PostgresStoreConfig = {}, env: NodeJS.ProcessEnv = process.env): string {
-  if (c.url_file) {
-    try {
-      return readFileSync(c.url_file, 'utf8').trim();
-    } catch (e) {
-      throw new ConfigError(`store.postgres.url_file: cannot read ${c.url_file}: ${(e as Error).message}`);
-    }
-  }
   const name = c.url_env ?? DEFAULT_POSTGRES_URL_ENV;
-  const url = secretFromEnv(env, name);
+  const url = secretFromFileOrEnv(env, name, c.url_file ? { setting: 'store.postgres.url_file', path: c.url_file } : undefined);
   if (!url) throw new ConfigError(`store kind postgres: set ${name} (or ${name}_FILE) to the connection URL, or store.postgres.url_file`);
   return url;
 }
